@@ -1,0 +1,23 @@
+/** One jest run: unit specs next to the code, integration and e2e specs under test/. */
+const moduleNameMapper = {
+  '^@app/(.*)$': '<rootDir>/src/$1',
+  '^@config/(.*)$': '<rootDir>/src/config/$1',
+  '^@common/(.*)$': '<rootDir>/src/common/$1',
+  '^@modules/(.*)$': '<rootDir>/src/modules/$1',
+  '^@libs/(.*)$': '<rootDir>/libs/$1',
+};
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+const base = { rootDir: __dirname, moduleFileExtensions: ['ts', 'js', 'json'], transform, moduleNameMapper, testEnvironment: 'node' };
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.int-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      testTimeout: 120000,
+    },
+  ],
+};

@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+
+# ---- build: install all deps, compile, then drop dev deps ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+
+# Manifests first so the npm ci layer is reused while only sources change.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: compiled app + production deps, non-root ----
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    DATA_DIR=/data
+WORKDIR /app
+
+# Owned by root and read-only to the app; only /data is writable by user node.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+
+# Uploads and rejects files. Created (and chowned) before VOLUME so a fresh named volume
+# inherits node's ownership.
+RUN mkdir -p /data && chown node:node /data
+VOLUME ["/data"]
+
+USER node
+EXPOSE 3000
+
+# Liveness only (the process answers HTTP). Readiness (/health/ready) is for orchestrators.
+# A worker (APP_ROLE=worker) has no HTTP listener: disable this check for it (see docker-compose.yml).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "const r=require('http').get('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live',s=>process.exit(s.statusCode===200?0:1));r.on('error',()=>process.exit(1));r.setTimeout(4000,()=>{r.destroy();process.exit(1);});"]
+
+CMD ["node", "dist/src/main.js"]

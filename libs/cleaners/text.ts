@@ -1,0 +1,63 @@
+/**
+ * Text helpers shared by the row cleaners. Hot path: charCode loops, no regexes, and no
+ * allocation when the input is already in the wanted shape.
+ */
+
+/** Trims a CSV field; a missing field (short row) counts as ''. */
+export function trimField(value: string | undefined): string {
+  return value === undefined ? '' : value.trim();
+}
+
+/** '' → null (SQL NULL), anything else unchanged. */
+export function emptyToNull(value: string): string | null {
+  return value === '' ? null : value;
+}
+
+/** True for the same whitespace code units String.prototype.trim removes (JS `\s`). */
+export function isWhitespaceCode(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** First code point upper-cased, the rest lower-cased. */
+function capitalizeWord(word: string): string {
+  const k = word.charCodeAt(0) >= 0xd800 && word.charCodeAt(0) <= 0xdbff && word.length > 1 ? 2 : 1;
+  return word.slice(0, k).toUpperCase() + word.slice(k).toLowerCase();
+}
+
+/**
+ * Title-cases each whitespace-separated word (first letter upper, rest lower). Words are
+ * re-joined with a single space, so leading/trailing/repeated whitespace disappears:
+ * "  home   APPLIANCES " → "Home Appliances".
+ */
+export function titleCase(value: string): string {
+  const n = value.length;
+  let out = '';
+  let first = true;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isWhitespaceCode(value.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isWhitespaceCode(value.charCodeAt(i))) i++;
+    const word = capitalizeWord(value.slice(start, i));
+    if (first) {
+      out = word;
+      first = false;
+    } else {
+      out += ' ' + word;
+    }
+  }
+  return out;
+}

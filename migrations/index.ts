@@ -1,0 +1,5 @@
+import { CreateCore1764000000000 } from './1764000000000-CreateCore';
+import { CreateTransactionsAndMerchants1764000000001 } from './1764000000001-CreateTransactionsAndMerchants';
+
+/** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
+export const MIGRATIONS = [CreateCore1764000000000, CreateTransactionsAndMerchants1764000000001];

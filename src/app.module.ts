@@ -1,0 +1,53 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomUUID } from 'crypto';
+import { LoggerModule } from 'nestjs-pino';
+import { dataSourceOptions } from '@libs/database/data-source.options';
+import { AllExceptionsFilter } from '@common/filters/all-exceptions.filter';
+import { AppConfig } from '@config/app-config';
+import { ConfigModule } from '@config/config.module';
+import { AuthModule } from '@modules/auth/auth.module';
+import { HealthModule } from '@modules/health/health.module';
+import { IngestionModule } from '@modules/ingestion/ingestion.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            // Honour a caller's X-Request-Id, else mint one; it is echoed back and on every log line.
+            genReqId: (req, res) => {
+              const given = req.headers['x-request-id'];
+              const id = (Array.isArray(given) ? given[0] : given) || randomUUID();
+              res.setHeader('X-Request-Id', id);
+              return id;
+            },
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+            redact: ['req.headers["x-api-key"]', 'req.headers.authorization'],
+          },
+        }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), autoLoadEntities: true }),
+        BullModule.forRoot({
+          url: config.REDIS_URL,
+          prefix: config.REDIS_PREFIX,
+          settings: {
+            lockDuration: config.QUEUE_LOCK_DURATION_MS,
+            stalledInterval: config.QUEUE_STALLED_INTERVAL_MS,
+            maxStalledCount: 3,
+          },
+        }),
+        AuthModule,
+        HealthModule,
+        IngestionModule.register({ runsWorkers: config.runsWorkers }),
+      ],
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { prepareDatabase } from '@libs/database/migrate';
+import { AppConfig } from '@config/app-config';
+import { AuthService } from '@modules/auth/auth.service';
+import { AppModule } from './app.module';
+
+export const API_PREFIX = 'api/v1';
+
+/** Wires prefix, validation, docs and shutdown hooks onto a created app (also used by e2e tests). */
+export function configureHttpApp(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: true }));
+  const doc = new DocumentBuilder()
+    .setTitle('Analytics platform API')
+    .setDescription(
+      'Streaming CSV ingestion into PostgreSQL with exact analytics. Authenticate with an API key in the ' +
+        '`X-API-Key` header (roles: admin > analyst > viewer). Errors are JSON `{statusCode, error, message, details?}`.',
+    )
+    .setVersion('1')
+    .addApiKey({ type: 'apiKey', name: 'X-API-Key', in: 'header' }, 'api-key')
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
+}
+
+/** Boots the process for its APP_ROLE: HTTP API, queue workers, or both. */
+export async function bootstrap(config: AppConfig): Promise<INestApplication> {
+  await prepareDatabase(config.DATABASE_URL);
+  const module = AppModule.forRoot(config);
+  const app = config.runsHttp
+    ? await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true })
+    : ((await NestFactory.createApplicationContext(module, { bufferLogs: true })) as unknown as INestApplication);
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  if (config.BOOTSTRAP_ADMIN_API_KEY) {
+    await app.get(AuthService).ensureBootstrapKey(config.BOOTSTRAP_ADMIN_API_KEY);
+  }
+  if (config.runsHttp) {
+    configureHttpApp(app);
+    await app.listen(config.PORT);
+  } else {
+    await app.init();
+  }
+  app.get(Logger).log(`Analytics platform up: role=${config.APP_ROLE}${config.runsHttp ? ` port=${config.PORT}` : ''}`);
+  return app;
+}

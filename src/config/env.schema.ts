@@ -1,0 +1,86 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export const APP_ROLES = ['all', 'api', 'worker'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+
+/** Every setting the app reads, validated once at boot; nothing else reads process.env. */
+export class EnvSchema {
+  @Transform(toNumber) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/analytics';
+
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Key prefix for every Redis key (Bull queues, caches): lets test runs share one Redis. */
+  @IsString() @MinLength(1)
+  REDIS_PREFIX = 'bull';
+
+  @IsString() @MinLength(1)
+  DATA_DIR = './data';
+
+  @Transform(toNumber) @IsInt() @Min(1)
+  MAX_UPLOAD_BYTES = 3 * 1024 * 1024 * 1024;
+
+  @IsIn(APP_ROLES)
+  APP_ROLE: AppRole = 'all';
+
+  @IsOptional() @IsString() @MinLength(16, { message: 'BOOTSTRAP_ADMIN_API_KEY must be at least 16 characters' })
+  BOOTSTRAP_ADMIN_API_KEY?: string;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /** Imports processed at once by one worker process. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(16)
+  WORKER_CONCURRENCY = 1;
+
+  /** Default share of rejected rows above which an import fails and loads nothing. */
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1)
+  IMPORT_REJECT_THRESHOLD = 0.5;
+
+  /** Bull job lock: a worker that stops renewing it for this long is considered dead. */
+  @Transform(toNumber) @IsInt() @Min(1000)
+  QUEUE_LOCK_DURATION_MS = 30000;
+
+  @Transform(toNumber) @IsInt() @Min(1000)
+  QUEUE_STALLED_INTERVAL_MS = 30000;
+}
+
+/** Validates a raw environment; throws one message naming every bad variable. */
+export function validateEnv(raw: Record<string, unknown>): EnvSchema {
+  const known = Object.keys(new EnvSchema());
+  const picked: Record<string, unknown> = {};
+  for (const key of [...known, 'BOOTSTRAP_ADMIN_API_KEY']) {
+    if (raw[key] !== undefined && raw[key] !== '') {
+      picked[key] = raw[key];
+    }
+  }
+  const env = plainToInstance(EnvSchema, picked);
+  const errors = validateSync(env, { whitelist: true });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (e) => `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    );
+    throw new Error(`Invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  return env;
+}

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { AppConfig } from '@config/app-config';
+import { bootstrap } from './bootstrap';
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = AppConfig.fromProcessEnv();
+  } catch (err) {
+    // Fail fast, naming the bad variable(s).
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  await bootstrap(config);
+}
+
+main().catch((err: unknown) => {
+  console.error('Boot failed:', err);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@common/api-errors.decorator';
+import { Auth, AuthContext, MinRole, OrgId } from './auth.context';
+import { AuthService } from './auth.service';
+import {
+  ApiKeyDto,
+  CreateApiKeyDto,
+  CreatedApiKeyDto,
+  CreatedOrganizationDto,
+  CreateOrganizationDto,
+} from './dto/api-key.dto';
+
+@ApiTags('Organizations & API keys')
+@ApiSecurity('api-key')
+@Controller()
+export class AuthController {
+  constructor(private readonly authService: AuthService) {}
+
+  @Post('organizations')
+  @MinRole('admin')
+  @ApiOperation({ summary: 'Create an organization (admin); returns its first admin key, shown once' })
+  @ApiCreatedResponse({ type: CreatedOrganizationDto })
+  @ApiErrors(400, 401, 403)
+  createOrganization(@Body() dto: CreateOrganizationDto): Promise<CreatedOrganizationDto> {
+    return this.authService.createOrganization(dto.name);
+  }
+
+  @Post('api-keys')
+  @MinRole('admin')
+  @ApiOperation({ summary: "Create an API key in the caller's organization; the key is shown once" })
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  @ApiErrors(400, 401, 403)
+  createKey(@OrgId() orgId: string, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.authService.issueKey(orgId, dto.name, dto.role);
+  }
+
+  @Get('api-keys')
+  @MinRole('admin')
+  @ApiOperation({ summary: "List the organization's API keys (never their secrets)" })
+  @ApiOkResponse({ type: [ApiKeyDto] })
+  @ApiErrors(401, 403)
+  listKeys(@OrgId() orgId: string): Promise<ApiKeyDto[]> {
+    return this.authService.listKeys(orgId);
+  }
+
+  @Delete('api-keys/:id')
+  @HttpCode(200)
+  @MinRole('admin')
+  @ApiOperation({ summary: 'Revoke an API key; it stops working at once' })
+  @ApiOkResponse({ type: ApiKeyDto })
+  @ApiErrors(400, 401, 403, 404, 409)
+  revokeKey(@Auth() auth: AuthContext, @Param('id', new ParseUUIDPipe()) id: string): Promise<ApiKeyDto> {
+    return this.authService.revokeKey(auth, id);
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { ApiKeyEntity, Role } from './entities/api-key.entity';
+import { OrganizationEntity } from './entities/organization.entity';
+
+@Injectable()
+export class AuthRepository {
+  constructor(
+    @InjectRepository(OrganizationEntity) private readonly orgs: Repository<OrganizationEntity>,
+    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+  ) {}
+
+  findActiveKeyByHash(keyHash: string): Promise<ApiKeyEntity | null> {
+    return this.keys.findOne({ where: { keyHash, revokedAt: IsNull() } });
+  }
+
+  findKeyByHash(keyHash: string): Promise<ApiKeyEntity | null> {
+    return this.keys.findOne({ where: { keyHash } });
+  }
+
+  async touchKey(id: string): Promise<void> {
+    // At most one write a minute per key, so authentication stays a read.
+    await this.keys.query(
+      `UPDATE api_keys SET last_used_at = now()
+       WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [id],
+    );
+  }
+
+  createOrganization(name: string): Promise<OrganizationEntity> {
+    return this.orgs.save(this.orgs.create({ name }));
+  }
+
+  findOrganizationByName(name: string): Promise<OrganizationEntity | null> {
+    return this.orgs.findOne({ where: { name }, order: { createdAt: 'ASC' } });
+  }
+
+  insertKey(orgId: string, name: string, role: Role, keyHash: string, keyPrefix: string): Promise<ApiKeyEntity> {
+    return this.keys.save(this.keys.create({ orgId, name, role, keyHash, keyPrefix }));
+  }
+
+  async restoreKey(id: string, role: Role): Promise<void> {
+    await this.keys.update({ id }, { revokedAt: null, role });
+  }
+
+  listKeys(orgId: string): Promise<ApiKeyEntity[]> {
+    return this.keys.find({ where: { orgId }, order: { createdAt: 'ASC' } });
+  }
+
+  findKey(orgId: string, id: string): Promise<ApiKeyEntity | null> {
+    return this.keys.findOne({ where: { orgId, id } });
+  }
+
+  async revokeKey(orgId: string, id: string): Promise<void> {
+    await this.keys.update({ orgId, id, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+}

@@ -1,0 +1,96 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, randomBytes } from 'crypto';
+import { AuthContext } from './auth.context';
+import { AuthErrors } from './auth.errors';
+import { AuthRepository } from './auth.repository';
+import { ApiKeyDto, CreatedApiKeyDto, CreatedOrganizationDto } from './dto/api-key.dto';
+import { ApiKeyEntity, Role } from './entities/api-key.entity';
+
+const DEFAULT_ORG_NAME = 'default';
+
+export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(private readonly repo: AuthRepository) {}
+
+  async authenticate(key: string | undefined): Promise<AuthContext> {
+    if (!key) {
+      throw AuthErrors.missingKey();
+    }
+    const found = await this.repo.findActiveKeyByHash(hashApiKey(key));
+    if (!found) {
+      throw AuthErrors.invalidKey();
+    }
+    this.repo.touchKey(found.id).catch((err: unknown) => this.logger.warn({ err }, 'last_used_at update failed'));
+    return { orgId: found.orgId, keyId: found.id, role: found.role };
+  }
+
+  async createOrganization(name: string): Promise<CreatedOrganizationDto> {
+    const org = await this.repo.createOrganization(name);
+    const adminKey = await this.issueKey(org.id, 'initial-admin', 'admin');
+    return { id: org.id, name: org.name, createdAt: org.createdAt.toISOString(), adminKey };
+  }
+
+  issueKey(orgId: string, name: string, role: Role): Promise<CreatedApiKeyDto> {
+    return this.insertKey(orgId, name, role, `ak_${randomBytes(24).toString('base64url')}`);
+  }
+
+  async listKeys(orgId: string): Promise<ApiKeyDto[]> {
+    return (await this.repo.listKeys(orgId)).map((k) => this.toResponse(k));
+  }
+
+  async revokeKey(auth: AuthContext, id: string): Promise<ApiKeyDto> {
+    if (id === auth.keyId) {
+      throw AuthErrors.cannotRevokeSelf(id);
+    }
+    const key = await this.repo.findKey(auth.orgId, id);
+    if (!key) {
+      throw AuthErrors.keyNotFound(id);
+    }
+    await this.repo.revokeKey(auth.orgId, id);
+    return this.toResponse((await this.repo.findKey(auth.orgId, id)) ?? key);
+  }
+
+  /** Makes sure an admin key with exactly this value exists (in the default organization). */
+  async ensureBootstrapKey(key: string): Promise<void> {
+    const existing = await this.repo.findKeyByHash(hashApiKey(key));
+    if (existing) {
+      if (existing.revokedAt || existing.role !== 'admin') {
+        await this.repo.restoreKey(existing.id, 'admin');
+      }
+      return;
+    }
+    const org =
+      (await this.repo.findOrganizationByName(DEFAULT_ORG_NAME)) ??
+      (await this.repo.createOrganization(DEFAULT_ORG_NAME));
+    try {
+      await this.insertKey(org.id, 'bootstrap-admin', 'admin', key);
+      this.logger.log(`Bootstrap admin key ensured in organization ${org.id}`);
+    } catch (err) {
+      // Another process booting at the same time inserted it first (unique key_hash).
+      if ((err as { code?: string }).code !== '23505') {
+        throw err;
+      }
+    }
+  }
+
+  private async insertKey(orgId: string, name: string, role: Role, key: string): Promise<CreatedApiKeyDto> {
+    const saved = await this.repo.insertKey(orgId, name, role, hashApiKey(key), key.slice(0, 7));
+    return { ...this.toResponse(saved), key };
+  }
+
+  private toResponse(k: ApiKeyEntity): ApiKeyDto {
+    return {
+      id: k.id,
+      name: k.name,
+      role: k.role,
+      keyPrefix: k.keyPrefix,
+      createdAt: k.createdAt.toISOString(),
+      lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+      revokedAt: k.revokedAt?.toISOString() ?? null,
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { ROLES, Role } from '../entities/api-key.entity';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ description: 'A label for the key (who or what uses it)', example: 'nightly-report-bot' })
+  @IsString() @MinLength(1) @MaxLength(100)
+  name: string;
+
+  @ApiProperty({ description: 'admin: everything; analyst: import and read; viewer: read only', enum: ROLES })
+  @IsIn(ROLES)
+  role: Role;
+}
+
+export class CreateOrganizationDto {
+  @ApiProperty({ description: 'Organization name', example: 'Acme Payments' })
+  @IsString() @MinLength(1) @MaxLength(200)
+  name: string;
+}
+
+export class ApiKeyDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ description: 'First characters of the key, to recognise it', example: 'ak_Xy3' }) keyPrefix: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String }) lastUsedAt: string | null;
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String }) revokedAt: string | null;
+}
+
+export class CreatedApiKeyDto extends ApiKeyDto {
+  @ApiProperty({ description: 'The secret key. Shown only this once; send it as X-API-Key.' })
+  key: string;
+}
+
+export class CreatedOrganizationDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: CreatedApiKeyDto, description: "The organization's first admin key" }) adminKey: CreatedApiKeyDto;
+}

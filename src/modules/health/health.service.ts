@@ -1,0 +1,73 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@config/app-config';
+import { MIGRATIONS } from '../../../migrations';
+
+type Check = { status: 'up' | 'down'; error?: string };
+export interface ReadinessReport {
+  status: 'ok' | 'unavailable';
+  checks: { postgres: Check; redis: Check; migrations: Check };
+}
+
+const TIMEOUT_MS = 2000;
+
+function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref()),
+  ]);
+}
+
+async function check(p: () => Promise<unknown>, what: string): Promise<Check> {
+  try {
+    await withTimeout(p(), what);
+    return { status: 'up' };
+  } catch (err) {
+    return { status: 'down', error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+@Injectable()
+export class HealthService implements OnModuleDestroy {
+  // Its own small connection: readiness must not depend on a queue client's reconnect state.
+  private readonly redis: Redis;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
+    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.redis.on('error', () => undefined);
+  }
+
+  onModuleDestroy(): void {
+    this.redis.disconnect();
+  }
+
+  async readiness(): Promise<ReadinessReport> {
+    const [postgres, redis, migrations] = await Promise.all([
+      check(() => this.dataSource.query('SELECT 1'), 'Postgres'),
+      check(() => this.pingRedis(), 'Redis'),
+      check(() => this.assertMigrated(), 'Postgres'),
+    ]);
+    const isOk = [postgres, redis, migrations].every((c) => c.status === 'up');
+    return { status: isOk ? 'ok' : 'unavailable', checks: { postgres, redis, migrations } };
+  }
+
+  private async pingRedis(): Promise<void> {
+    if (this.redis.status === 'wait' || this.redis.status === 'end') {
+      await this.redis.connect();
+    }
+    await this.redis.ping();
+  }
+
+  private async assertMigrated(): Promise<void> {
+    const rows: Array<{ name: string }> = await this.dataSource.query('SELECT name FROM migrations');
+    const applied = new Set(rows.map((r) => r.name));
+    const pending = MIGRATIONS.map((m) => m.name).filter((n) => !applied.has(n));
+    if (pending.length) {
+      throw new Error(`pending migrations: ${pending.join(', ')}`);
+    }
+  }
+}

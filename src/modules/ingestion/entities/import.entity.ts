@@ -1,0 +1,95 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export const IMPORT_STATUSES = ['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+export const TERMINAL_STATUSES: ReadonlyArray<ImportStatus> = ['COMPLETED', 'FAILED', 'CANCELLED'];
+
+export interface ImportMetrics {
+  executionTimeMs: number;
+  peakRssMb: number;
+  rowsProcessed: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  rejectsByReason: Record<string, number>;
+  processingRateRowsPerSec: number;
+  phasesMs: Record<string, number>;
+}
+
+const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? 0 : Number(v)) };
+
+@Entity('imports')
+export class ImportEntity {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column({ name: 'org_id', type: 'uuid' })
+  orgId: string;
+
+  @Column('text')
+  kind: string;
+
+  @Column('text')
+  status: ImportStatus;
+
+  @Column({ name: 'file_name', type: 'text' })
+  fileName: string;
+
+  /** Relative to DATA_DIR. */
+  @Column({ name: 'file_path', type: 'text' })
+  filePath: string;
+
+  @Column({ name: 'size_bytes', type: 'bigint', transformer: bigintAsNumber })
+  sizeBytes: number;
+
+  @Column('text')
+  sha256: string;
+
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true })
+  idempotencyKey: string | null;
+
+  @Column({ name: 'reject_threshold', type: 'double precision' })
+  rejectThreshold: number;
+
+  @Column({ name: 'bytes_read', type: 'bigint', transformer: bigintAsNumber })
+  bytesRead: number;
+
+  @Column({ name: 'rows_read', type: 'bigint', transformer: bigintAsNumber })
+  rowsRead: number;
+
+  @Column({ name: 'rows_loaded', type: 'bigint', transformer: bigintAsNumber })
+  rowsLoaded: number;
+
+  @Column({ name: 'rows_rejected', type: 'bigint', transformer: bigintAsNumber })
+  rowsRejected: number;
+
+  @Column({ name: 'rejects_by_reason', type: 'jsonb' })
+  rejectsByReason: Record<string, number>;
+
+  /** Relative to DATA_DIR. */
+  @Column({ name: 'rejects_path', type: 'text', nullable: true })
+  rejectsPath: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  metrics: ImportMetrics | null;
+
+  @Column({ type: 'text', nullable: true })
+  error: string | null;
+
+  @Column('int')
+  attempts: number;
+
+  @Column({ name: 'cancel_requested_at', type: 'timestamptz', nullable: true })
+  cancelRequestedAt: Date | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,246 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { AppConfig } from '@config/app-config';
+import { CsvParser } from '@libs/csv';
+import { ImportMetrics } from './entities/import.entity';
+import { ImportAbort } from './ingestion.errors';
+import { IngestionRepository, ImportProgress } from './ingestion.repository';
+import { DatasetKind, Sql } from './kinds/kind.types';
+import { KindRegistry } from './kinds/kind.registry';
+import { LoadCounters, streamIntoCopy, writeRejectedLines } from './load-pipeline';
+import { partitionName, quoteLiteral } from './partitions';
+import { RejectsWriter } from './rejects-writer';
+
+export interface RunOutcome {
+  importId: string;
+  status: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'SKIPPED';
+  rowsLoaded?: number;
+  rowsRejected?: number;
+}
+
+/** Samples the process RSS so the import can report its peak. */
+class RssSampler {
+  peakBytes = process.memoryUsage.rss();
+  private readonly timer = setInterval(() => {
+    this.peakBytes = Math.max(this.peakBytes, process.memoryUsage.rss());
+  }, 100);
+
+  stop(): number {
+    clearInterval(this.timer);
+    return Math.round((Math.max(this.peakBytes, process.memoryUsage.rss()) / 1048576) * 10) / 10;
+  }
+}
+
+/**
+ * One import, start to publish, in ONE Postgres transaction on a dedicated connection:
+ * create the import's own table, COPY the cleaned rows into it, reject duplicates, index it,
+ * attach it as a partition, run the kind's publish hook, mark the import COMPLETED, commit.
+ * A crash anywhere before COMMIT leaves nothing behind; a rerun starts over.
+ */
+@Injectable()
+export class ImportRunner {
+  private readonly logger = new Logger(ImportRunner.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repo: IngestionRepository,
+    private readonly registry: KindRegistry,
+  ) {}
+
+  async run(importId: string, reportPercent: (pct: number) => Promise<void>, isLastAttempt: boolean): Promise<RunOutcome> {
+    const imp = await this.repo.claim(importId);
+    if (!imp) {
+      this.logger.log(`Import ${importId} is not QUEUED or PROCESSING any more; nothing to do`);
+      return { importId, status: 'SKIPPED' };
+    }
+    const kind = this.registry.get(imp.kind);
+    const filePath = path.resolve(this.config.DATA_DIR, imp.filePath);
+    const rejectsRel = path.join('rejects', `${importId}.csv`);
+    await fs.mkdir(path.resolve(this.config.DATA_DIR, 'rejects'), { recursive: true });
+    const rejects = new RejectsWriter(path.resolve(this.config.DATA_DIR, rejectsRel));
+    await this.repo.setRejectsPath(importId, rejectsRel);
+    const counters: LoadCounters = { bytesRead: 0, rowsRead: 0, rowsLoaded: 0 };
+    const progress = (): ImportProgress => ({
+      ...counters,
+      rowsRejected: rejects.count,
+      rejectsByReason: rejects.byReason,
+    });
+    const rss = new RssSampler();
+    const startedMs = Date.now();
+    const phasesMs: Record<string, number> = {};
+    const metrics = (): ImportMetrics => {
+      const executionTimeMs = Date.now() - startedMs;
+      return {
+        executionTimeMs,
+        peakRssMb: rss.stop(),
+        rowsProcessed: counters.rowsRead,
+        rowsLoaded: counters.rowsLoaded,
+        rowsRejected: rejects.count,
+        rejectsByReason: rejects.byReason,
+        processingRateRowsPerSec: Math.round(counters.rowsRead / Math.max(executionTimeMs / 1000, 0.001)),
+        phasesMs,
+      };
+    };
+    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: `import ${importId}` });
+    await client.connect();
+    const sql: Sql = async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[];
+    const partition = partitionName(kind.table, importId);
+    try {
+      await sql('BEGIN');
+      await sql(`SET LOCAL maintenance_work_mem = '512MB'`);
+      await sql(`SET LOCAL work_mem = '256MB'`);
+      await this.createPartitionTable(sql, kind, partition, imp.orgId, importId);
+
+      let phaseStart = Date.now();
+      const header = await this.readHeader(filePath);
+      const mapping = this.registry.mapHeader(kind, header);
+      const copy = client.query(copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN`));
+      await streamIntoCopy({
+        filePath,
+        mapping,
+        cleaner: kind.createCleaner({ now: new Date(startedMs) }),
+        copy,
+        rejects,
+        counters,
+        onTick: async () => {
+          const isCancelRequested = await this.repo.saveProgress(importId, progress());
+          await reportPercent(Math.floor((counters.bytesRead / Math.max(imp.sizeBytes, 1)) * 100));
+          if (isCancelRequested) {
+            throw new ImportAbort('CANCELLED', 'Cancelled by request while loading');
+          }
+        },
+      });
+      phasesMs.copy = Date.now() - phaseStart;
+
+      // One publisher per organization and kind at a time, so two imports cannot both admit an id.
+      await sql('SELECT pg_advisory_xact_lock(hashtext($1))', [`publish:${kind.table}:${imp.orgId}`]);
+      if (kind.uniqueKey) {
+        phaseStart = Date.now();
+        await this.rejectDuplicates(sql, kind, kind.uniqueKey, partition, imp.orgId, filePath, rejects, counters);
+        phasesMs.dedupe = Date.now() - phaseStart;
+      }
+      this.assertRejectRatio(counters.rowsRead, rejects.count, imp.rejectThreshold);
+
+      phaseStart = Date.now();
+      await this.attachPartition(sql, kind, partition, importId);
+      phasesMs.indexAndAttach = Date.now() - phaseStart;
+      phaseStart = Date.now();
+      await kind.publish?.(sql, { orgId: imp.orgId, importId, partition });
+      phasesMs.publishHook = Date.now() - phaseStart;
+
+      const done = metrics();
+      const marked = await sql(
+        `UPDATE imports SET status = 'COMPLETED', finished_at = now(), updated_at = now(), bytes_read = $2,
+           rows_read = $3, rows_loaded = $4, rows_rejected = $5, rejects_by_reason = $6, metrics = $7
+         WHERE id = $1 AND status = 'PROCESSING' RETURNING id`,
+        [importId, counters.bytesRead, counters.rowsRead, counters.rowsLoaded, rejects.count,
+          JSON.stringify(rejects.byReason), JSON.stringify(done)],
+      );
+      if (marked.length === 0) {
+        throw new ImportAbort('CANCELLED', 'The import was cancelled or removed before it could publish');
+      }
+      await sql('UPDATE organizations SET data_version = data_version + 1 WHERE id = $1', [imp.orgId]);
+      await sql('COMMIT');
+      await rejects.close();
+      await fs.rm(filePath, { force: true });
+      this.logger.log({ importId, ...done }, `Import ${importId} COMPLETED`);
+      return { importId, status: 'COMPLETED', rowsLoaded: counters.rowsLoaded, rowsRejected: rejects.count };
+    } catch (err) {
+      await sql('ROLLBACK').catch(() => undefined);
+      await rejects.close().catch(() => undefined);
+      if (err instanceof ImportAbort || isLastAttempt) {
+        const outcome = err instanceof ImportAbort ? err.outcome : 'FAILED';
+        const message = err instanceof Error ? err.message : String(err);
+        counters.rowsLoaded = 0;
+        await this.repo.finishUnloaded(importId, outcome, message, progress(), metrics());
+        await fs.rm(filePath, { force: true });
+        this.logger.warn(`Import ${importId} ${outcome}: ${message}`);
+        return { importId, status: outcome, rowsRejected: rejects.count };
+      }
+      this.logger.error({ err, importId }, `Import ${importId} attempt failed; it will be retried`);
+      throw err;
+    } finally {
+      rss.stop();
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async createPartitionTable(sql: Sql, kind: DatasetKind, partition: string, orgId: string, importId: string): Promise<void> {
+    // Created unindexed and in this transaction: COPY runs at full speed and a crash leaves nothing.
+    await sql(`CREATE TABLE ${partition} (LIKE ${kind.table} INCLUDING DEFAULTS)`);
+    await sql(
+      `ALTER TABLE ${partition}
+         ALTER COLUMN org_id SET DEFAULT ${quoteLiteral(orgId)},
+         ALTER COLUMN import_id SET DEFAULT ${quoteLiteral(importId)},
+         ADD CONSTRAINT ${partition}_import_ck CHECK (import_id = ${quoteLiteral(importId)})`,
+    );
+  }
+
+  private async readHeader(filePath: string): Promise<string[]> {
+    const handle = await fs.open(filePath, 'r');
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      let header: string[] | null = null;
+      const parser = new CsvParser();
+      const take = (fields: string[]) => {
+        header ??= fields;
+      };
+      parser.push(buf.subarray(0, bytesRead), take);
+      parser.end(take);
+      return header ?? [];
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Rejects later repeats of the unique key within the file, then keys the organization already has. */
+  private async rejectDuplicates(
+    sql: Sql, kind: DatasetKind, key: string, partition: string, orgId: string,
+    filePath: string, rejects: RejectsWriter, counters: LoadCounters,
+  ): Promise<void> {
+    const within = await sql<{ line_no: number }>(
+      `DELETE FROM ${partition} p
+       USING (SELECT ${key} AS k, min(line_no) AS first_line FROM ${partition}
+              GROUP BY ${key} HAVING count(*) > 1) d
+       WHERE p.${key} = d.k AND p.line_no > d.first_line
+       RETURNING p.line_no`,
+    );
+    const hasEarlier = await sql(`SELECT 1 FROM ${kind.table} WHERE org_id = $1 LIMIT 1`, [orgId]);
+    const across = hasEarlier.length
+      ? await sql<{ line_no: number }>(
+          `DELETE FROM ${partition} p
+           WHERE EXISTS (SELECT 1 FROM ${kind.table} t WHERE t.org_id = $1 AND t.${key} = p.${key})
+           RETURNING p.line_no`,
+          [orgId],
+        )
+      : [];
+    const lines = new Set<number>([...within, ...across].map((r) => r.line_no));
+    if (lines.size > 0) {
+      counters.rowsLoaded -= lines.size;
+      await writeRejectedLines(filePath, lines, 'DUPLICATE_ID', rejects);
+    }
+  }
+
+  private assertRejectRatio(rowsRead: number, rowsRejected: number, threshold: number): void {
+    if (rowsRead > 0 && rowsRejected / rowsRead > threshold) {
+      const pct = ((rowsRejected / rowsRead) * 100).toFixed(1);
+      throw new ImportAbort(
+        'FAILED',
+        `${rowsRejected} of ${rowsRead} rows (${pct} %) were rejected, above the threshold of ${threshold * 100} %; nothing was loaded`,
+      );
+    }
+  }
+
+  private async attachPartition(sql: Sql, kind: DatasetKind, partition: string, importId: string): Promise<void> {
+    // Bulk-build the index the parent declares, so ATTACH adopts it instead of building its own;
+    // the CHECK constraint lets ATTACH skip scanning the rows.
+    if (kind.uniqueKey) {
+      await sql(`CREATE INDEX ${partition}_key_idx ON ${partition} (org_id, ${kind.uniqueKey})`);
+    }
+    await sql(`ALTER TABLE ${kind.table} ATTACH PARTITION ${partition} FOR VALUES IN (${quoteLiteral(importId)})`);
+  }
+}

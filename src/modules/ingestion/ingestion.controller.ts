@@ -1,0 +1,134 @@
+import { Controller, Delete, Get, Headers, HttpStatus, MessageEvent, Param, ParseUUIDPipe, Post, Query, Req, Res, Sse, StreamableFile } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Observable } from 'rxjs';
+import { ApiErrors } from '@common/api-errors.decorator';
+import { MinRole, OrgId } from '@modules/auth/auth.context';
+import { DeleteImportResponseDto, ImportListResponseDto, ImportResponseDto, KindDto } from './dto/import-response.dto';
+import { ListImportsQuery } from './dto/list-imports.query';
+import { ImportEventsService } from './import-events.service';
+import { CreatedImport, IngestionService } from './ingestion.service';
+
+export const MULTIPART_BODY = {
+  schema: {
+    type: 'object',
+    required: ['kind', 'file'],
+    properties: {
+      kind: { type: 'string', example: 'transactions', description: 'Dataset kind (GET /api/v1/kinds); put it before file' },
+      rejectThreshold: { type: 'number', example: 0.5, description: 'Optional: fail the import when more than this share of rows is rejected (default 0.5)' },
+      file: { type: 'string', format: 'binary', description: 'The CSV file (up to MAX_UPLOAD_BYTES)' },
+    },
+  },
+};
+
+export const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Repeat a request with the same key to get the first import back instead of loading twice',
+};
+
+/** Sends 202 for a new import, 200 for an Idempotency-Key replay. */
+export function answerCreated(res: Response, created: CreatedImport): ImportResponseDto {
+  res.status(created.isReplay ? HttpStatus.OK : HttpStatus.ACCEPTED);
+  if (created.isReplay) {
+    res.setHeader('Idempotent-Replayed', 'true');
+  }
+  res.setHeader('Location', created.body.links.self);
+  return created.body;
+}
+
+@ApiTags('Imports')
+@ApiSecurity('api-key')
+@Controller()
+export class IngestionController {
+  constructor(
+    private readonly ingestion: IngestionService,
+    private readonly importEvents: ImportEventsService,
+  ) {}
+
+  @Get('kinds')
+  @ApiOperation({ summary: 'The dataset kinds and the columns their files need' })
+  @ApiOkResponse({ type: [KindDto] })
+  @ApiErrors(401)
+  listKinds(): KindDto[] {
+    return this.ingestion.listKinds();
+  }
+
+  @Post('imports')
+  @MinRole('analyst')
+  @ApiOperation({ summary: 'Upload a file (multipart) and import it in the background', description: 'Answers 202 as soon as the file is on disk; follow progress with GET /imports/{id} or /imports/{id}/events.' })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody(MULTIPART_BODY)
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiAcceptedResponse({ type: ImportResponseDto, description: 'Queued' })
+  @ApiOkResponse({ type: ImportResponseDto, description: 'Idempotency-Key replay: the earlier import' })
+  @ApiErrors(400, 401, 403, 413, 415)
+  async create(@OrgId() orgId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Headers('idempotency-key') idempotencyKey?: string): Promise<ImportResponseDto> {
+    return answerCreated(res, await this.ingestion.createFromMultipart(orgId, req, { idempotencyKey }));
+  }
+
+  @Post('imports/:kind')
+  @MinRole('analyst')
+  @ApiOperation({ summary: 'Import a CSV sent as the raw request body (text/csv)', description: 'e.g. `curl --data-binary @file.csv -H "Content-Type: text/csv" .../imports/transactions`' })
+  @ApiParam({ name: 'kind', example: 'transactions' })
+  @ApiConsumes('text/csv', 'application/octet-stream')
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiQuery({ name: 'fileName', required: false, description: 'Name to record for the upload' })
+  @ApiQuery({ name: 'rejectThreshold', required: false, type: Number, description: 'Fail when more than this share of rows is rejected (0..1, default 0.5)' })
+  @ApiAcceptedResponse({ type: ImportResponseDto })
+  @ApiOkResponse({ type: ImportResponseDto, description: 'Idempotency-Key replay' })
+  @ApiErrors(400, 401, 403, 413)
+  async createRaw(
+    @OrgId() orgId: string, @Param('kind') kind: string, @Req() req: Request, @Res({ passthrough: true }) res: Response,
+    @Headers('idempotency-key') idempotencyKey?: string, @Query('fileName') fileName?: string, @Query('rejectThreshold') rejectThreshold?: string,
+  ): Promise<ImportResponseDto> {
+    const created = await this.ingestion.createFromRawBody(orgId, kind, req, fileName || `${kind}.csv`, { idempotencyKey, rejectThreshold });
+    return answerCreated(res, created);
+  }
+
+  @Get('imports')
+  @ApiOperation({ summary: "List the organization's imports, newest first" })
+  @ApiOkResponse({ type: ImportListResponseDto })
+  @ApiErrors(400, 401)
+  list(@OrgId() orgId: string, @Query() q: ListImportsQuery): Promise<ImportListResponseDto> {
+    return this.ingestion.list(orgId, q);
+  }
+
+  @Get('imports/:id')
+  @ApiOperation({ summary: 'Status, live progress and, when done, metrics of one import' })
+  @ApiOkResponse({ type: ImportResponseDto })
+  @ApiErrors(400, 401, 404)
+  get(@OrgId() orgId: string, @Param('id', new ParseUUIDPipe()) id: string): Promise<ImportResponseDto> {
+    return this.ingestion.get(orgId, id);
+  }
+
+  @Sse('imports/:id/events')
+  @ApiOperation({ summary: 'Progress as Server-Sent Events', description: "Events: `progress` (the import, whenever it changes), then one of `completed`, `failed`, `cancelled` (or `removed`), then the stream ends." })
+  @ApiProduces('text/event-stream')
+  @ApiErrors(400, 401, 404)
+  events(@OrgId() orgId: string, @Param('id', new ParseUUIDPipe()) id: string): Promise<Observable<MessageEvent>> {
+    return this.importEvents.watch(orgId, id);
+  }
+
+  @Get('imports/:id/rejects')
+  @ApiOperation({ summary: 'Download the rejected rows as CSV: line, reason, raw' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'CSV with header line,reason,raw' })
+  @ApiErrors(400, 401, 404)
+  async rejects(@OrgId() orgId: string, @Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+    const { stream, fileName } = await this.ingestion.openRejects(orgId, id);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${fileName}"`);
+    return new StreamableFile(stream);
+  }
+
+  @Delete('imports/:id')
+  @MinRole('analyst')
+  @ApiOperation({ summary: 'Cancel a queued or running import, or remove an ended one together with exactly its rows' })
+  @ApiOkResponse({ type: DeleteImportResponseDto })
+  @ApiErrors(400, 401, 403, 404)
+  remove(@OrgId() orgId: string, @Param('id', new ParseUUIDPipe()) id: string): Promise<DeleteImportResponseDto> {
+    return this.ingestion.remove(orgId, id);
+  }
+}

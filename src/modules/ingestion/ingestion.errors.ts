@@ -1,0 +1,37 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from '@common/errors';
+
+export const IngestionErrors = {
+  unknownKind: (kind: string, valid: string[]) =>
+    new AppError('UNKNOWN_KIND', HttpStatus.BAD_REQUEST, `Unknown kind '${kind}'; valid kinds: ${valid.join(', ')}`, { valid }),
+  missingKind: (valid: string[]) =>
+    new AppError('KIND_REQUIRED', HttpStatus.BAD_REQUEST, `The form field 'kind' is required; valid kinds: ${valid.join(', ')}`, { valid }),
+  missingFile: () =>
+    new AppError('FILE_REQUIRED', HttpStatus.BAD_REQUEST, "The multipart form has no 'file' part"),
+  notMultipart: () =>
+    new AppError('UNSUPPORTED_MEDIA_TYPE', HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'Send multipart/form-data with the fields kind and file, or POST the CSV as text/csv to /api/v1/imports/{kind}'),
+  tooLarge: (max: number) =>
+    new AppError('FILE_TOO_LARGE', HttpStatus.PAYLOAD_TOO_LARGE, `The file exceeds the limit of ${max} bytes`, { maxBytes: max }),
+  emptyFile: () => new AppError('EMPTY_FILE', HttpStatus.BAD_REQUEST, 'The file is empty'),
+  notCsv: (why: string) => new AppError('NOT_CSV', HttpStatus.BAD_REQUEST, `The file is not a CSV text file: ${why}`),
+  noHeader: (kind: string, expected: string[], firstLine: string) =>
+    new AppError('CSV_HEADER_MISSING', HttpStatus.BAD_REQUEST, `The first line is not a ${kind} header (expected columns ${expected.join(', ')}; found "${firstLine}")`, { expected }),
+  missingColumns: (missing: string[], found: string[]) =>
+    new AppError('MISSING_COLUMNS', HttpStatus.BAD_REQUEST, `The header lacks required columns: ${missing.join(', ')}`, { missing, found }),
+  noRows: () => new AppError('NO_DATA_ROWS', HttpStatus.BAD_REQUEST, 'The file has a header but no data rows'),
+  uploadAborted: () => new AppError('UPLOAD_ABORTED', HttpStatus.BAD_REQUEST, 'The upload was interrupted before the body ended'),
+  invalidThreshold: (raw: string) =>
+    new AppError('INVALID_REJECT_THRESHOLD', HttpStatus.BAD_REQUEST, `rejectThreshold must be a number between 0 and 1, got '${raw}'`),
+  importNotFound: (id: string) => new AppError('IMPORT_NOT_FOUND', HttpStatus.NOT_FOUND, `Import ${id} not found`),
+  noRejects: (id: string) => new AppError('REJECTS_NOT_AVAILABLE', HttpStatus.NOT_FOUND, `Import ${id} has no rejects file yet`),
+};
+
+/** Thrown inside the import job to stop it; not retried. */
+export class ImportAbort extends Error {
+  constructor(
+    readonly outcome: 'CANCELLED' | 'FAILED',
+    message: string,
+  ) {
+    super(message);
+  }
+}

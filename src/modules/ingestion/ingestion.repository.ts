@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { ImportEntity, ImportMetrics, ImportStatus } from './entities/import.entity';
+
+export interface NewImport {
+  id: string;
+  orgId: string;
+  kind: string;
+  fileName: string;
+  filePath: string;
+  sizeBytes: number;
+  sha256: string;
+  idempotencyKey: string | null;
+  rejectThreshold: number;
+}
+
+export interface ImportProgress {
+  bytesRead: number;
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  rejectsByReason: Record<string, number>;
+}
+
+export interface ImportListFilter {
+  status?: ImportStatus;
+  kind?: string;
+  limit: number;
+  offset: number;
+}
+
+@Injectable()
+export class IngestionRepository {
+  constructor(@InjectRepository(ImportEntity) private readonly imports: Repository<ImportEntity>) {}
+
+  async insert(row: NewImport): Promise<ImportEntity> {
+    await this.imports.insert({ ...row, status: 'QUEUED' });
+    return (await this.findById(row.id))!;
+  }
+
+  findById(id: string): Promise<ImportEntity | null> {
+    return this.imports.findOne({ where: { id } });
+  }
+
+  findForOrg(orgId: string, id: string): Promise<ImportEntity | null> {
+    return this.imports.findOne({ where: { orgId, id } });
+  }
+
+  findByIdempotencyKey(orgId: string, idempotencyKey: string): Promise<ImportEntity | null> {
+    return this.imports.findOne({ where: { orgId, idempotencyKey } });
+  }
+
+  listForOrg(orgId: string, f: ImportListFilter): Promise<[ImportEntity[], number]> {
+    return this.imports.findAndCount({
+      where: { orgId, ...(f.status ? { status: f.status } : {}), ...(f.kind ? { kind: f.kind } : {}) },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: f.limit,
+      skip: f.offset,
+    });
+  }
+
+  /** Takes the import for a (re)run: only from QUEUED or a PROCESSING left by a dead worker. */
+  async claim(id: string): Promise<ImportEntity | null> {
+    const rows: unknown[] = await this.imports.query(
+      `UPDATE imports SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), updated_at = now(),
+         bytes_read = 0, rows_read = 0, rows_loaded = 0, rows_rejected = 0, rejects_by_reason = '{}', error = NULL
+       WHERE id = $1 AND status IN ('QUEUED', 'PROCESSING') RETURNING id`,
+      [id],
+    );
+    return rows.length ? this.findById(id) : null;
+  }
+
+  /** Saves live progress; answers whether a cancel was requested meanwhile. */
+  async saveProgress(id: string, p: ImportProgress): Promise<boolean> {
+    const rows: Array<{ cancel: boolean }> = await this.imports.query(
+      `UPDATE imports SET bytes_read = $2, rows_read = $3, rows_loaded = $4, rows_rejected = $5,
+         rejects_by_reason = $6, updated_at = now()
+       WHERE id = $1 RETURNING cancel_requested_at IS NOT NULL AS cancel`,
+      [id, p.bytesRead, p.rowsRead, p.rowsLoaded, p.rowsRejected, JSON.stringify(p.rejectsByReason)],
+    );
+    return rows[0]?.cancel ?? false;
+  }
+
+  /** Ends a run that loaded nothing (failed or cancelled). */
+  async finishUnloaded(id: string, status: 'FAILED' | 'CANCELLED', error: string | null, p?: ImportProgress, metrics?: ImportMetrics): Promise<void> {
+    await this.imports.query(
+      `UPDATE imports SET status = $2, error = $3, finished_at = now(), updated_at = now(), rows_loaded = 0,
+         rows_read = COALESCE($4, rows_read), rows_rejected = COALESCE($5, rows_rejected),
+         rejects_by_reason = COALESCE($6::jsonb, rejects_by_reason), bytes_read = COALESCE($7, bytes_read),
+         metrics = COALESCE($8::jsonb, metrics)
+       WHERE id = $1 AND status IN ('QUEUED', 'PROCESSING')`,
+      [id, status, error, p?.rowsRead ?? null, p?.rowsRejected ?? null, p ? JSON.stringify(p.rejectsByReason) : null,
+        p?.bytesRead ?? null, metrics ? JSON.stringify(metrics) : null],
+    );
+  }
+
+  async setRejectsPath(id: string, rejectsPath: string): Promise<void> {
+    await this.imports.update({ id }, { rejectsPath });
+  }
+
+  /** QUEUED → CANCELLED in one step; false when the import has already moved on. */
+  async cancelIfQueued(orgId: string, id: string): Promise<boolean> {
+    const res = await this.imports.update({ orgId, id, status: 'QUEUED' }, { status: 'CANCELLED', finishedAt: new Date(), error: 'Cancelled before it started', updatedAt: new Date() });
+    return (res.affected ?? 0) > 0;
+  }
+
+  async requestCancel(orgId: string, id: string): Promise<void> {
+    await this.imports.query(
+      `UPDATE imports SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
+       WHERE org_id = $1 AND id = $2 AND status = 'PROCESSING'`,
+      [orgId, id],
+    );
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.imports.delete({ id });
+  }
+}

@@ -1,0 +1,280 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import type { Request } from 'express';
+import { createReadStream, promises as fs, ReadStream } from 'fs';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@config/app-config';
+import { DeleteImportResponseDto, ImportListResponseDto, ImportResponseDto, KindDto, PerformanceStatsDto } from './dto/import-response.dto';
+import { ListImportsQuery } from './dto/list-imports.query';
+import { ImportEntity, TERMINAL_STATUSES } from './entities/import.entity';
+import { sniffCsv } from './file-sniffer';
+import { IngestionErrors } from './ingestion.errors';
+import { IngestionRepository } from './ingestion.repository';
+import { IngestionProducer } from './jobs/ingestion.producer';
+import { KindRegistry } from './kinds/kind.registry';
+import { Sql } from './kinds/kind.types';
+import { partitionName } from './partitions';
+import { ReceivedFile, UploadReceiver } from './upload-receiver';
+
+export interface UploadOptions {
+  idempotencyKey?: string;
+  rejectThreshold?: string;
+}
+
+export interface CreatedImport {
+  /** True when an earlier import with the same Idempotency-Key was returned instead. */
+  isReplay: boolean;
+  body: ImportResponseDto;
+}
+
+@Injectable()
+export class IngestionService {
+  private readonly logger = new Logger(IngestionService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repo: IngestionRepository,
+    private readonly registry: KindRegistry,
+    private readonly receiver: UploadReceiver,
+    private readonly producer: IngestionProducer,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  listKinds(): KindDto[] {
+    return this.registry.list().map((k) => ({
+      name: k.name,
+      description: k.description,
+      requiredColumns: k.columns.filter((c) => c.required).map((c) => c.name),
+      optionalColumns: k.columns.filter((c) => !c.required).map((c) => c.name),
+      columns: k.columns,
+      exampleHeader: k.columns.map((c) => c.name).join(','),
+    }));
+  }
+
+  /** multipart/form-data with fields `kind` (before `file`), optional `rejectThreshold`, and `file`. */
+  async createFromMultipart(orgId: string, req: Request, opts: UploadOptions, fixedKind?: string): Promise<CreatedImport> {
+    const replay = await this.findReplay(orgId, opts.idempotencyKey);
+    if (replay) {
+      return replay;
+    }
+    const id = randomUUID();
+    const form = await this.receiver.receiveMultipart(req, id, (head, isComplete, fields) => {
+      // `kind` normally precedes `file`: refuse a wrong file from its first bytes, before the rest arrives.
+      const kindName = fixedKind ?? fields.kind;
+      if (kindName !== undefined) {
+        sniffCsv(head, isComplete, this.registry.get(kindName), this.registry);
+      }
+    });
+    try {
+      const kindName = fixedKind ?? form.fields.kind;
+      if (kindName === undefined) {
+        throw IngestionErrors.missingKind(this.registry.list().map((k) => k.name));
+      }
+      const kind = this.registry.get(kindName);
+      if (!form.file) {
+        throw IngestionErrors.missingFile();
+      }
+      sniffCsv(form.file.head, form.file.sizeBytes <= form.file.head.length, kind, this.registry);
+      const threshold = this.parseThreshold(opts.rejectThreshold ?? form.fields.rejectThreshold);
+      return await this.enqueue(orgId, id, kind.name, form.file, threshold, opts.idempotencyKey);
+    } catch (err) {
+      await this.receiver.discard(form.file?.relativePath ?? null);
+      throw err;
+    }
+  }
+
+  /** The raw body is the file (text/csv or application/octet-stream). */
+  async createFromRawBody(orgId: string, kindName: string, req: Request, fileName: string, opts: UploadOptions): Promise<CreatedImport> {
+    const kind = this.registry.get(kindName);
+    const threshold = this.parseThreshold(opts.rejectThreshold);
+    const replay = await this.findReplay(orgId, opts.idempotencyKey);
+    if (replay) {
+      return replay;
+    }
+    const id = randomUUID();
+    const file = await this.receiver.receiveRaw(req, id, fileName, (head, isComplete) =>
+      sniffCsv(head, isComplete, kind, this.registry),
+    );
+    try {
+      return await this.enqueue(orgId, id, kind.name, file, threshold, opts.idempotencyKey);
+    } catch (err) {
+      await this.receiver.discard(file.relativePath);
+      throw err;
+    }
+  }
+
+  async get(orgId: string, id: string): Promise<ImportResponseDto> {
+    return this.toResponse(await this.findOrThrow(orgId, id));
+  }
+
+  async list(orgId: string, q: ListImportsQuery): Promise<ImportListResponseDto> {
+    const [rows, total] = await this.repo.listForOrg(orgId, {
+      status: q.status,
+      kind: q.kind,
+      limit: q.pageSize,
+      offset: (q.page - 1) * q.pageSize,
+    });
+    return {
+      data: rows.map((r) => this.toResponse(r)),
+      page: q.page,
+      pageSize: q.pageSize,
+      total,
+      totalPages: Math.ceil(total / q.pageSize),
+    };
+  }
+
+  async performanceStats(orgId: string, id: string): Promise<PerformanceStatsDto> {
+    const imp = await this.findOrThrow(orgId, id);
+    return {
+      importId: imp.id,
+      status: imp.status,
+      executionTimeMs: imp.metrics?.executionTimeMs ?? null,
+      peakRssMb: imp.metrics?.peakRssMb ?? null,
+      rowsProcessed: imp.rowsRead,
+      rowsLoaded: imp.rowsLoaded,
+      rowsRejected: imp.rowsRejected,
+      processingRateRowsPerSec: imp.metrics?.processingRateRowsPerSec ?? null,
+      rejectsByReason: imp.rejectsByReason,
+    };
+  }
+
+  async openRejects(orgId: string, id: string): Promise<{ stream: ReadStream; fileName: string }> {
+    const imp = await this.findOrThrow(orgId, id);
+    if (!imp.rejectsPath || imp.status === 'PROCESSING' || imp.status === 'QUEUED') {
+      throw IngestionErrors.noRejects(id);
+    }
+    const file = this.receiver.absolute(imp.rejectsPath);
+    try {
+      await fs.access(file);
+    } catch {
+      throw IngestionErrors.noRejects(id);
+    }
+    return { stream: createReadStream(file), fileName: `rejects-${id}.csv` };
+  }
+
+  /** Cancels a queued or running import; for an ended one removes it and exactly its rows. */
+  async remove(orgId: string, id: string): Promise<DeleteImportResponseDto> {
+    const imp = await this.findOrThrow(orgId, id);
+    if (imp.status === 'QUEUED') {
+      await this.producer.removeWaiting(id);
+      if (await this.repo.cancelIfQueued(orgId, id)) {
+        await this.receiver.discard(imp.filePath);
+        return { importId: id, outcome: 'CANCELLED', rowsRemoved: 0 };
+      }
+    }
+    const current = await this.findOrThrow(orgId, id);
+    if (!TERMINAL_STATUSES.includes(current.status)) {
+      await this.repo.requestCancel(orgId, id);
+      return { importId: id, outcome: 'CANCEL_REQUESTED', rowsRemoved: 0 };
+    }
+    const rowsRemoved = await this.removeEnded(current);
+    return { importId: id, outcome: 'REMOVED', rowsRemoved };
+  }
+
+  private async removeEnded(imp: ImportEntity): Promise<number> {
+    const kind = this.registry.get(imp.kind);
+    const rowsRemoved = imp.status === 'COMPLETED' ? imp.rowsLoaded : 0;
+    await this.dataSource.transaction(async (em) => {
+      const sql: Sql = <T>(text: string, params?: unknown[]) => em.query(text, params) as Promise<T[]>;
+      const locked = await sql(`SELECT status FROM imports WHERE id = $1 AND org_id = $2 FOR UPDATE`, [imp.id, imp.orgId]);
+      if (locked.length === 0) {
+        return;
+      }
+      if (imp.status === 'COMPLETED') {
+        const partition = partitionName(kind.table, imp.id);
+        await kind.unpublish?.(sql, { orgId: imp.orgId, importId: imp.id, partition });
+        await sql(`DROP TABLE IF EXISTS ${partition}`);
+        await sql('UPDATE organizations SET data_version = data_version + 1 WHERE id = $1', [imp.orgId]);
+      }
+      await sql('DELETE FROM imports WHERE id = $1', [imp.id]);
+    });
+    await this.receiver.discard(imp.rejectsPath);
+    await this.receiver.discard(imp.filePath);
+    return rowsRemoved;
+  }
+
+  toResponse(imp: ImportEntity): ImportResponseDto {
+    const elapsedMs = imp.startedAt ? (imp.finishedAt ?? new Date()).getTime() - imp.startedAt.getTime() : 0;
+    const percent = imp.sizeBytes > 0 ? Math.min(100, Math.round((imp.bytesRead / imp.sizeBytes) * 1000) / 10) : 0;
+    const isRunning = imp.status === 'PROCESSING';
+    const etaMs = isRunning && imp.bytesRead > 0 ? Math.round(elapsedMs * (imp.sizeBytes / imp.bytesRead - 1)) : isRunning ? null : 0;
+    const base = `/api/v1/imports/${imp.id}`;
+    return {
+      importId: imp.id,
+      kind: imp.kind,
+      status: imp.status,
+      fileName: imp.fileName,
+      sizeBytes: imp.sizeBytes,
+      sha256: imp.sha256,
+      rejectThreshold: imp.rejectThreshold,
+      progress: {
+        percent: imp.status === 'COMPLETED' ? 100 : percent,
+        bytesRead: imp.bytesRead,
+        rowsRead: imp.rowsRead,
+        rowsLoaded: imp.rowsLoaded,
+        rowsRejected: imp.rowsRejected,
+        rowsPerSec: elapsedMs > 0 ? Math.round(imp.rowsRead / (elapsedMs / 1000)) : 0,
+        elapsedMs,
+        etaMs,
+      },
+      rejectsByReason: imp.rejectsByReason,
+      metrics: imp.metrics,
+      error: imp.error,
+      attempts: imp.attempts,
+      cancelRequested: imp.cancelRequestedAt !== null,
+      idempotencyKey: imp.idempotencyKey,
+      createdAt: imp.createdAt.toISOString(),
+      startedAt: imp.startedAt?.toISOString() ?? null,
+      finishedAt: imp.finishedAt?.toISOString() ?? null,
+      links: { self: base, events: `${base}/events`, rejects: `${base}/rejects` },
+    };
+  }
+
+  async findOrThrow(orgId: string, id: string): Promise<ImportEntity> {
+    const imp = await this.repo.findForOrg(orgId, id);
+    if (!imp) {
+      throw IngestionErrors.importNotFound(id);
+    }
+    return imp;
+  }
+
+  private async findReplay(orgId: string, key: string | undefined): Promise<CreatedImport | null> {
+    if (!key) {
+      return null;
+    }
+    const earlier = await this.repo.findByIdempotencyKey(orgId, key);
+    return earlier ? { isReplay: true, body: this.toResponse(earlier) } : null;
+  }
+
+  private async enqueue(orgId: string, id: string, kind: string, file: ReceivedFile, rejectThreshold: number, idempotencyKey?: string): Promise<CreatedImport> {
+    let imp: ImportEntity;
+    try {
+      imp = await this.repo.insert({
+        id, orgId, kind, fileName: file.fileName, filePath: file.relativePath, sizeBytes: file.sizeBytes,
+        sha256: file.sha256, idempotencyKey: idempotencyKey ?? null, rejectThreshold,
+      });
+    } catch (err) {
+      // A concurrent request with the same Idempotency-Key won the race: answer with its import.
+      const replay = (err as { code?: string }).code === '23505' ? await this.findReplay(orgId, idempotencyKey) : null;
+      if (replay) {
+        await this.receiver.discard(file.relativePath);
+        return replay;
+      }
+      throw err;
+    }
+    await this.producer.enqueueImport(id);
+    this.logger.log({ importId: id, kind, sizeBytes: file.sizeBytes }, `Import ${id} queued`);
+    return { isReplay: false, body: this.toResponse(imp) };
+  }
+
+  private parseThreshold(raw: string | undefined): number {
+    if (raw === undefined || raw === '') {
+      return this.config.IMPORT_REJECT_THRESHOLD;
+    }
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      throw IngestionErrors.invalidThreshold(raw);
+    }
+    return value;
+  }
+}

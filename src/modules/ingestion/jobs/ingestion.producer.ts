@@ -1,0 +1,38 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable } from '@nestjs/common';
+import type { Queue } from 'bull';
+import { INGESTION_QUEUE, IngestionJob, RunImportPayload } from './ingestion.jobs';
+
+/** The only place that enqueues ingestion work. */
+@Injectable()
+export class IngestionProducer {
+  constructor(@InjectQueue(INGESTION_QUEUE) private readonly queue: Queue<RunImportPayload>) {}
+
+  async enqueueImport(importId: string): Promise<void> {
+    // jobId = import id: enqueueing the same import twice is a no-op.
+    await this.queue.add(IngestionJob.RunImport, { importId }, {
+      jobId: importId,
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 5000 },
+      removeOnComplete: 1000,
+      removeOnFail: 1000,
+    });
+  }
+
+  /** Removes a job that has not started; false when it is running or gone. */
+  async removeWaiting(importId: string): Promise<boolean> {
+    const job = await this.queue.getJob(importId);
+    if (!job) {
+      return false;
+    }
+    if (await job.isActive()) {
+      return false;
+    }
+    await job.remove();
+    return true;
+  }
+
+  async ping(): Promise<void> {
+    await this.queue.client.ping();
+  }
+}

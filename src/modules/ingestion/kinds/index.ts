@@ -1,0 +1,6 @@
+import { DatasetKind } from './kind.types';
+import { merchantsKind } from './merchants.kind';
+import { transactionsKind } from './transactions.kind';
+
+/** Every importable kind. */
+export const KINDS: DatasetKind[] = [transactionsKind, merchantsKind];

@@ -1,0 +1,208 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import busboy from 'busboy';
+import { createHash } from 'crypto';
+import type { Request } from 'express';
+import { createWriteStream, promises as fs } from 'fs';
+import * as path from 'path';
+import { Readable, Transform, TransformCallback } from 'stream';
+import { pipeline } from 'stream/promises';
+import { AppConfig } from '@config/app-config';
+import { AppError } from '@common/errors';
+import { IngestionErrors } from './ingestion.errors';
+
+export interface ReceivedFile {
+  /** Relative to DATA_DIR. */
+  relativePath: string;
+  fileName: string;
+  sizeBytes: number;
+  sha256: string;
+  head: Buffer;
+}
+
+export interface ReceivedForm {
+  fields: Record<string, string>;
+  file: ReceivedFile | null;
+}
+
+/** Called with the first bytes (and whether they are the whole file) and the form fields seen so far. */
+export type HeadCheck = (head: Buffer, isComplete: boolean, fields: Record<string, string>) => void;
+
+/** Hashes, counts and caps a byte stream on its way to disk, keeping its first bytes for checks. */
+class MeteredStream extends Transform {
+  readonly hash = createHash('sha256');
+  sizeBytes = 0;
+  private headParts: Buffer[] = [];
+  private headLength = 0;
+  private headChecked = false;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly headBytes: number,
+    private readonly onHead: (head: Buffer, isComplete: boolean) => void,
+  ) {
+    super();
+  }
+
+  get head(): Buffer {
+    return Buffer.concat(this.headParts);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.sizeBytes += chunk.length;
+    if (this.sizeBytes > this.maxBytes) {
+      done(IngestionErrors.tooLarge(this.maxBytes));
+      return;
+    }
+    this.hash.update(chunk);
+    if (this.headLength < this.headBytes) {
+      this.headParts.push(chunk.subarray(0, this.headBytes - this.headLength));
+      this.headLength += Math.min(chunk.length, this.headBytes - this.headLength);
+    }
+    if (!this.headChecked && this.headLength >= this.headBytes) {
+      if (!this.checkHead(false, done)) {
+        return;
+      }
+    }
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (!this.headChecked && !this.checkHead(true, done)) {
+      return;
+    }
+    done();
+  }
+
+  private checkHead(isComplete: boolean, done: TransformCallback): boolean {
+    this.headChecked = true;
+    try {
+      this.onHead(this.head, isComplete);
+      return true;
+    } catch (err) {
+      done(err as Error);
+      return false;
+    }
+  }
+}
+
+/** Streams request bodies to files under DATA_DIR/uploads; nothing is held in memory. */
+@Injectable()
+export class UploadReceiver {
+  constructor(private readonly config: AppConfig) {}
+
+  /** Rejects a body whose declared length is already over the limit, before reading it. */
+  assertDeclaredSize(req: Request): void {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    // Multipart framing adds a little; a body over limit + 64 KiB cannot hold a file under it.
+    if (Number.isFinite(declared) && declared > this.config.MAX_UPLOAD_BYTES + 64 * 1024) {
+      throw IngestionErrors.tooLarge(this.config.MAX_UPLOAD_BYTES);
+    }
+  }
+
+  async receiveRaw(req: Request, id: string, fileName: string, checkHead: HeadCheck): Promise<ReceivedFile> {
+    this.assertDeclaredSize(req);
+    return this.saveStream(req, id, fileName, (head, complete) => checkHead(head, complete, {}));
+  }
+
+  receiveMultipart(req: Request, id: string, checkHead: HeadCheck): Promise<ReceivedForm> {
+    this.assertDeclaredSize(req);
+    const contentType = req.headers['content-type'] ?? '';
+    if (!contentType.startsWith('multipart/form-data')) {
+      throw IngestionErrors.notMultipart();
+    }
+    return new Promise<ReceivedForm>((resolve, reject) => {
+      const fields: Record<string, string> = {};
+      let saving: Promise<ReceivedFile> | null = null;
+      let failed = false;
+      const fail = (err: unknown) => {
+        if (!failed) {
+          failed = true;
+          req.unpipe(parser);
+          req.resume();
+          reject(err);
+        }
+      };
+      let parser: busboy.Busboy;
+      try {
+        parser = busboy({ headers: req.headers, limits: { files: 1, fields: 20, fieldSize: 64 * 1024 } });
+      } catch {
+        throw IngestionErrors.notMultipart();
+      }
+      parser.on('field', (name, value) => {
+        fields[name] = value;
+      });
+      parser.on('file', (name, stream, info) => {
+        if (name !== 'file' || saving) {
+          stream.resume();
+          return;
+        }
+        saving = this.saveStream(stream, id, info.filename || 'upload.csv', (head, complete) =>
+          checkHead(head, complete, fields),
+        );
+        saving.catch(fail);
+      });
+      parser.on('error', (err: Error) =>
+        fail(new AppError('INVALID_MULTIPART', HttpStatus.BAD_REQUEST, `Malformed multipart body: ${err.message}`)),
+      );
+      parser.on('close', () => {
+        if (failed) {
+          return;
+        }
+        if (!saving) {
+          resolve({ fields, file: null });
+          return;
+        }
+        saving.then((file) => resolve({ fields, file }), fail);
+      });
+      req.on('aborted', () => fail(IngestionErrors.uploadAborted()));
+      req.pipe(parser);
+    });
+  }
+
+  async discard(relativePath: string | null): Promise<void> {
+    if (relativePath) {
+      await fs.rm(this.absolute(relativePath), { force: true });
+    }
+  }
+
+  absolute(relativePath: string): string {
+    return path.resolve(this.config.DATA_DIR, relativePath);
+  }
+
+  private async saveStream(
+    body: Readable,
+    id: string,
+    fileName: string,
+    onHead: (head: Buffer, isComplete: boolean) => void,
+  ): Promise<ReceivedFile> {
+    const relativePath = path.join('uploads', `${id}.csv`);
+    const target = this.absolute(relativePath);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const meter = new MeteredStream(this.config.MAX_UPLOAD_BYTES, 64 * 1024, onHead);
+    // The source is piped, not pipelined: on a refusal it must be drained, not destroyed,
+    // so that the error response still reaches the client.
+    const written = pipeline(meter, createWriteStream(target, { highWaterMark: 1 << 20 }));
+    const abort = () => meter.destroy(IngestionErrors.uploadAborted());
+    body.once('aborted', abort);
+    body.once('error', abort);
+    body.pipe(meter);
+    try {
+      await written;
+    } catch (err) {
+      body.unpipe(meter);
+      body.resume();
+      await fs.rm(target, { force: true });
+      throw err instanceof AppError ? err : IngestionErrors.uploadAborted();
+    } finally {
+      body.off('aborted', abort);
+      body.off('error', abort);
+    }
+    return {
+      relativePath,
+      fileName: path.basename(fileName).slice(0, 255),
+      sizeBytes: meter.sizeBytes,
+      sha256: meter.hash.digest('hex'),
+      head: meter.head,
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export { CsvParser } from './csv-parser';
+export type { CsvParserOptions, RecordHandler } from './csv-parser';
+export { encodeCopyRow, escapeCopyValue } from './copy-encoder';

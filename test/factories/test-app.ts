@@ -1,0 +1,85 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Client } from 'pg';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { configureHttpApp } from '../../src/bootstrap';
+import { AppConfig } from '../../src/config/app-config';
+import { EnvSchema } from '../../src/config/env.schema';
+import { AuthService } from '../../src/modules/auth/auth.service';
+
+export interface TestApp {
+  app: INestApplication;
+  http: ReturnType<INestApplication['getHttpServer']>;
+  config: AppConfig;
+  adminKey: string;
+  db: Client;
+  close(): Promise<void>;
+}
+
+/** The real app (HTTP + workers unless APP_ROLE says otherwise) on the run's own database and Redis prefix. */
+export async function startTestApp(overrides: Partial<EnvSchema> = {}): Promise<TestApp> {
+  const config = AppConfig.fromProcessEnv(overrides);
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  configureHttpApp(app);
+  app.enableShutdownHooks();
+  await app.init();
+  await app.get(AuthService).ensureBootstrapKey(config.BOOTSTRAP_ADMIN_API_KEY!);
+  const db = new Client({ connectionString: config.DATABASE_URL });
+  await db.connect();
+  return {
+    app,
+    http: app.getHttpServer(),
+    config,
+    adminKey: config.BOOTSTRAP_ADMIN_API_KEY!,
+    db,
+    async close() {
+      await db.end();
+      await app.close();
+    },
+  };
+}
+
+/** A fresh organization with its own admin key, so tests never see each other's data. */
+export async function createOrg(t: TestApp, name = 'org'): Promise<{ orgId: string; key: string }> {
+  const res = await request(t.http)
+    .post('/api/v1/organizations')
+    .set('X-API-Key', t.adminKey)
+    .send({ name: `${name}-${Math.random().toString(36).slice(2, 8)}` })
+    .expect(201);
+  return { orgId: res.body.id, key: res.body.adminKey.key };
+}
+
+export async function createKey(t: TestApp, adminKey: string, role: 'admin' | 'analyst' | 'viewer'): Promise<string> {
+  const res = await request(t.http).post('/api/v1/api-keys').set('X-API-Key', adminKey).send({ name: role, role }).expect(201);
+  return res.body.key;
+}
+
+/** Polls an import until it reaches one of `statuses` (or fails the test after timeoutMs). */
+export async function waitForImport(t: TestApp, key: string, id: string, statuses: string[] = ['COMPLETED', 'FAILED', 'CANCELLED'], timeoutMs = 60000, until?: (body: any) => boolean): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last: any;
+  while (Date.now() < deadline) {
+    const res = await request(t.http).get(`/api/v1/imports/${id}`).set('X-API-Key', key);
+    last = res.body;
+    if (res.status === 200 && statuses.includes(res.body.status) && (!until || until(res.body))) {
+      return res.body;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Import ${id} did not reach ${statuses.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+export function uploadCsv(t: TestApp, key: string, kind: string, content: string | Buffer, fileName = "data.csv") {
+  return request(t.http)
+    .post('/api/v1/imports')
+    .set('X-API-Key', key)
+    .field('kind', kind)
+    .attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content), fileName);
+}
+
+export async function countRows(t: TestApp, table: string, importId: string): Promise<number> {
+  const res = await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE import_id = $1`, [importId]);
+  return res.rows[0].n;
+}

@@ -1,9 +1,11 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Dataset tables are partitioned by import: each import loads into its own unindexed table,
- * is indexed once in bulk, then attached in the publish transaction (all rows visible at once);
- * deleting an import drops exactly its partition.
+ * Dataset tables are partitioned by import: each import loads into its own unindexed table that
+ * is attached in the publish transaction (all rows visible at once) and indexed in bulk right
+ * after; deleting an import drops exactly its partition. The parents carry no index, so attaching
+ * never builds one inside the publish transaction. Keys use the C collation: byte order sorts and
+ * compares several times faster than a locale's, and ids have no linguistic order anyway.
  */
 export class CreateTransactionsAndMerchants1764000000001 implements MigrationInterface {
   name = 'CreateTransactionsAndMerchants1764000000001';
@@ -14,7 +16,7 @@ export class CreateTransactionsAndMerchants1764000000001 implements MigrationInt
         org_id uuid NOT NULL,
         import_id uuid NOT NULL,
         line_no integer NOT NULL,
-        transaction_id text NOT NULL,
+        transaction_id text COLLATE "C" NOT NULL,
         merchant_id text NOT NULL,
         zone text NOT NULL,
         category text NOT NULL,
@@ -22,17 +24,15 @@ export class CreateTransactionsAndMerchants1764000000001 implements MigrationInt
         occurred_at timestamptz NOT NULL,
         customer_phone text NOT NULL
       ) PARTITION BY LIST (import_id)`);
-    await q.query(`CREATE INDEX transactions_org_txid_idx ON transactions (org_id, transaction_id)`);
     await q.query(`
       CREATE TABLE merchants (
         org_id uuid NOT NULL,
         import_id uuid NOT NULL,
         line_no integer NOT NULL,
-        merchant_id text NOT NULL,
+        merchant_id text COLLATE "C" NOT NULL,
         name text,
         zone text
       ) PARTITION BY LIST (import_id)`);
-    await q.query(`CREATE INDEX merchants_org_merchant_idx ON merchants (org_id, merchant_id)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

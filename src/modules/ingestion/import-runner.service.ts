@@ -8,6 +8,7 @@ import { CsvParser } from '@libs/csv';
 import { ImportMetrics } from './entities/import.entity';
 import { ImportAbort } from './ingestion.errors';
 import { IngestionRepository, ImportProgress } from './ingestion.repository';
+import { DuplicateGuard } from './duplicate-guard';
 import { DatasetKind, Sql } from './kinds/kind.types';
 import { KindRegistry } from './kinds/kind.registry';
 import { LoadCounters, streamIntoCopy, writeRejectedLines } from './load-pipeline';
@@ -51,6 +52,24 @@ export class ImportRunner {
   ) {}
 
   async run(importId: string, reportPercent: (pct: number) => Promise<void>, isLastAttempt: boolean): Promise<RunOutcome> {
+    // The run's own connection holds an advisory lock on the import for as long as it lives: a
+    // second runner (a stalled-job retry while the first worker is alive but slow) backs off,
+    // and a dead worker's lock vanishes with its connection.
+    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: `import ${importId}` });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`import:${importId}`]);
+      if (!rows[0].ok) {
+        this.logger.warn(`Import ${importId} is being run by another worker; this run stands down`);
+        return { importId, status: 'SKIPPED' };
+      }
+      return await this.runClaimed(client, importId, reportPercent, isLastAttempt);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async runClaimed(client: Client, importId: string, reportPercent: (pct: number) => Promise<void>, isLastAttempt: boolean): Promise<RunOutcome> {
     const imp = await this.repo.claim(importId);
     if (!imp) {
       this.logger.log(`Import ${importId} is not QUEUED or PROCESSING any more; nothing to do`);
@@ -84,10 +103,9 @@ export class ImportRunner {
         phasesMs,
       };
     };
-    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: `import ${importId}` });
-    await client.connect();
     const sql: Sql = async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[];
     const partition = partitionName(kind.table, importId);
+    const guard = kind.uniqueKey ? new DuplicateGuard(path.resolve(this.config.DATA_DIR, 'rejects', `${importId}.dup`), imp.sizeBytes) : null;
     try {
       await sql('BEGIN');
       await sql(`SET LOCAL maintenance_work_mem = '512MB'`);
@@ -97,7 +115,10 @@ export class ImportRunner {
       let phaseStart = Date.now();
       const header = await this.readHeader(filePath);
       const mapping = this.registry.mapHeader(kind, header);
-      const copy = client.query(copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN`));
+      // A deep buffer lets parsing run ahead while Postgres digests earlier chunks.
+      const copy = client.query(
+        copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN`, { highWaterMark: 8 << 20 }),
+      );
       await streamIntoCopy({
         filePath,
         mapping,
@@ -105,6 +126,7 @@ export class ImportRunner {
         copy,
         rejects,
         counters,
+        duplicates: guard && kind.uniqueKey ? { guard, keyIndex: kind.copyColumns.indexOf(kind.uniqueKey) } : undefined,
         onTick: async () => {
           const isCancelRequested = await this.repo.saveProgress(importId, progress());
           await reportPercent(Math.floor((counters.bytesRead / Math.max(imp.sizeBytes, 1)) * 100));
@@ -117,16 +139,17 @@ export class ImportRunner {
 
       // One publisher per organization and kind at a time, so two imports cannot both admit an id.
       await sql('SELECT pg_advisory_xact_lock(hashtext($1))', [`publish:${kind.table}:${imp.orgId}`]);
-      if (kind.uniqueKey) {
+      if (guard && kind.uniqueKey) {
         phaseStart = Date.now();
-        await this.rejectDuplicates(sql, kind, kind.uniqueKey, partition, imp.orgId, filePath, rejects, counters);
+        counters.rowsLoaded -= await guard.removeRepeats(client, partition, kind.uniqueKey, rejects, 'DUPLICATE_ID');
+        counters.rowsLoaded -= await this.rejectKnownKeys(sql, kind, kind.uniqueKey, partition, imp.orgId, filePath, rejects);
         phasesMs.dedupe = Date.now() - phaseStart;
       }
       this.assertRejectRatio(counters.rowsRead, rejects.count, imp.rejectThreshold);
 
       phaseStart = Date.now();
       await this.attachPartition(sql, kind, partition, importId);
-      phasesMs.indexAndAttach = Date.now() - phaseStart;
+      phasesMs.attach = Date.now() - phaseStart;
       phaseStart = Date.now();
       await kind.publish?.(sql, { orgId: imp.orgId, importId, partition });
       phasesMs.publishHook = Date.now() - phaseStart;
@@ -135,7 +158,7 @@ export class ImportRunner {
       const marked = await sql(
         `UPDATE imports SET status = 'COMPLETED', finished_at = now(), updated_at = now(), bytes_read = $2,
            rows_read = $3, rows_loaded = $4, rows_rejected = $5, rejects_by_reason = $6, metrics = $7
-         WHERE id = $1 AND status = 'PROCESSING' RETURNING id`,
+         WHERE id = $1 AND status = 'PROCESSING' AND cancel_requested_at IS NULL RETURNING id`,
         [importId, counters.bytesRead, counters.rowsRead, counters.rowsLoaded, rejects.count,
           JSON.stringify(rejects.byReason), JSON.stringify(done)],
       );
@@ -146,6 +169,7 @@ export class ImportRunner {
       await sql('COMMIT');
       await rejects.close();
       await fs.rm(filePath, { force: true });
+      await this.indexPartition(client, kind, partition, importId);
       this.logger.log({ importId, ...done }, `Import ${importId} COMPLETED`);
       return { importId, status: 'COMPLETED', rowsLoaded: counters.rowsLoaded, rowsRejected: rejects.count };
     } catch (err) {
@@ -164,7 +188,7 @@ export class ImportRunner {
       throw err;
     } finally {
       rss.stop();
-      await client.end().catch(() => undefined);
+      await guard?.dispose();
     }
   }
 
@@ -197,31 +221,41 @@ export class ImportRunner {
     }
   }
 
-  /** Rejects later repeats of the unique key within the file, then keys the organization already has. */
-  private async rejectDuplicates(
-    sql: Sql, kind: DatasetKind, key: string, partition: string, orgId: string,
-    filePath: string, rejects: RejectsWriter, counters: LoadCounters,
-  ): Promise<void> {
-    const within = await sql<{ line_no: number }>(
-      `DELETE FROM ${partition} p
-       USING (SELECT ${key} AS k, min(line_no) AS first_line FROM ${partition}
-              GROUP BY ${key} HAVING count(*) > 1) d
-       WHERE p.${key} = d.k AND p.line_no > d.first_line
-       RETURNING p.line_no`,
-    );
+  /** Rejects rows whose key the organization already has from earlier imports. */
+  private async rejectKnownKeys(
+    sql: Sql, kind: DatasetKind, key: string, partition: string, orgId: string, filePath: string, rejects: RejectsWriter,
+  ): Promise<number> {
     const hasEarlier = await sql(`SELECT 1 FROM ${kind.table} WHERE org_id = $1 LIMIT 1`, [orgId]);
-    const across = hasEarlier.length
-      ? await sql<{ line_no: number }>(
-          `DELETE FROM ${partition} p
-           WHERE EXISTS (SELECT 1 FROM ${kind.table} t WHERE t.org_id = $1 AND t.${key} = p.${key})
-           RETURNING p.line_no`,
-          [orgId],
-        )
-      : [];
-    const lines = new Set<number>([...within, ...across].map((r) => r.line_no));
-    if (lines.size > 0) {
-      counters.rowsLoaded -= lines.size;
-      await writeRejectedLines(filePath, lines, 'DUPLICATE_ID', rejects);
+    if (hasEarlier.length === 0) {
+      return 0;
+    }
+    const known = await sql<{ line_no: number }>(
+      `DELETE FROM ${partition} p
+       WHERE EXISTS (SELECT 1 FROM ${kind.table} t WHERE t.org_id = $1 AND t.${key} = p.${key})
+       RETURNING p.line_no`,
+      [orgId],
+    );
+    if (known.length > 0) {
+      await writeRejectedLines(filePath, new Set(known.map((r) => r.line_no)), 'DUPLICATE_ID', rejects);
+    }
+    return known.length;
+  }
+
+  /**
+   * Indexes the unique key of a published partition, after the commit: the rows are already
+   * visible and exact without it; it only speeds up later imports' duplicate checks and lookups.
+   */
+  private async indexPartition(client: Client, kind: DatasetKind, partition: string, importId: string): Promise<void> {
+    if (!kind.uniqueKey) {
+      return;
+    }
+    const started = Date.now();
+    try {
+      await client.query(`SET maintenance_work_mem = '512MB'`);
+      await client.query(`CREATE INDEX IF NOT EXISTS ${partition}_key_idx ON ${partition} (${kind.uniqueKey})`);
+      this.logger.log(`Import ${importId}: indexed ${kind.uniqueKey} in ${Date.now() - started} ms`);
+    } catch (err) {
+      this.logger.warn({ err }, `Import ${importId}: indexing ${partition} failed; duplicate checks will scan it`);
     }
   }
 
@@ -236,11 +270,7 @@ export class ImportRunner {
   }
 
   private async attachPartition(sql: Sql, kind: DatasetKind, partition: string, importId: string): Promise<void> {
-    // Bulk-build the index the parent declares, so ATTACH adopts it instead of building its own;
-    // the CHECK constraint lets ATTACH skip scanning the rows.
-    if (kind.uniqueKey) {
-      await sql(`CREATE INDEX ${partition}_key_idx ON ${partition} (org_id, ${kind.uniqueKey})`);
-    }
+    // The CHECK constraint lets ATTACH skip scanning the rows; the parent has no index to build.
     await sql(`ALTER TABLE ${kind.table} ATTACH PARTITION ${partition} FOR VALUES IN (${quoteLiteral(importId)})`);
   }
 }

@@ -105,12 +105,16 @@ export class IngestionRepository {
     return (res.affected ?? 0) > 0;
   }
 
-  async requestCancel(orgId: string, id: string): Promise<void> {
-    await this.imports.query(
+  /** Flags a running import for cancellation; false when it is no longer running. */
+  async requestCancel(orgId: string, id: string): Promise<boolean> {
+    // Row-locks like the publish step's final UPDATE: either the flag lands first and the publish
+    // sees it, or the publish commits first and this finds the import no longer PROCESSING.
+    const rows: unknown[] = await this.imports.query(
       `UPDATE imports SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
-       WHERE org_id = $1 AND id = $2 AND status = 'PROCESSING'`,
+       WHERE org_id = $1 AND id = $2 AND status = 'PROCESSING' RETURNING id`,
       [orgId, id],
     );
+    return rows.length > 0;
   }
 
   async remove(id: string): Promise<void> {

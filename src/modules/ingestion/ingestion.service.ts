@@ -162,9 +162,12 @@ export class IngestionService {
         return { importId: id, outcome: 'CANCELLED', rowsRemoved: 0 };
       }
     }
+    if (!TERMINAL_STATUSES.includes(imp.status) && (await this.repo.requestCancel(orgId, id))) {
+      return { importId: id, outcome: 'CANCEL_REQUESTED', rowsRemoved: 0 };
+    }
+    // It ended meanwhile (published, failed or was cancelled): remove it and its rows.
     const current = await this.findOrThrow(orgId, id);
     if (!TERMINAL_STATUSES.includes(current.status)) {
-      await this.repo.requestCancel(orgId, id);
       return { importId: id, outcome: 'CANCEL_REQUESTED', rowsRemoved: 0 };
     }
     const rowsRemoved = await this.removeEnded(current);

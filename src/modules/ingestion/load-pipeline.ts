@@ -3,6 +3,7 @@ import { createReadStream } from 'fs';
 import type { Writable } from 'stream';
 import { CsvParser, encodeCopyRow } from '@libs/csv';
 import { Reject, RowCleaner } from '@libs/cleaners';
+import { DuplicateGuard } from './duplicate-guard';
 import { HeaderMapping } from './kinds/kind.registry';
 import { RejectsWriter } from './rejects-writer';
 
@@ -19,6 +20,8 @@ export interface StreamIntoCopyOptions {
   copy: Writable;
   rejects: RejectsWriter;
   counters: LoadCounters;
+  /** Watches the unique key (at `keyIndex` of the cleaned values) for repeats within the file. */
+  duplicates?: { guard: DuplicateGuard; keyIndex: number };
   /** Awaited about once a second: progress reporting and cancel checks (it may throw to stop). */
   onTick: () => Promise<void>;
   tickMs?: number;
@@ -30,10 +33,12 @@ export interface StreamIntoCopyOptions {
  * The header line is skipped; each COPY row starts with its source line number.
  */
 export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
-  const { mapping, cleaner, copy, rejects, counters } = o;
+  const { mapping, cleaner, copy, rejects, counters, duplicates } = o;
   const { indexes, headerWidth } = mapping;
+  // Most files list the kind's columns in order: then the parsed fields go to the cleaner as they are.
+  const isIdentity = indexes.length === headerWidth && indexes.every((at, i) => at === i);
   const parser = new CsvParser();
-  const out: string[] = [];
+  const out = new CopyBuffer();
   let isHeader = true;
   let copyError: Error | null = null;
   copy.on('error', (err: Error) => {
@@ -50,17 +55,15 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
       rejects.write(line, 'WRONG_FIELD_COUNT', parser.currentRaw());
       return;
     }
-    const arranged = new Array<string>(indexes.length);
-    for (let i = 0; i < indexes.length; i++) {
-      const at = indexes[i];
-      arranged[i] = at < 0 ? '' : fields[at];
-    }
-    const cleaned = cleaner(arranged);
+    const cleaned = cleaner(isIdentity ? fields : arrange(fields, indexes));
     if (cleaned instanceof Reject) {
       rejects.write(line, cleaned.reason, parser.currentRaw());
       return;
     }
-    out.push(`${line}\t${encodeCopyRow(cleaned)}`);
+    if (duplicates) {
+      duplicates.guard.observe(cleaned[duplicates.keyIndex] as string, line, parser);
+    }
+    out.append(`${line}\t${encodeCopyRow(cleaned)}`);
     counters.rowsLoaded++;
   };
 
@@ -68,14 +71,12 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     if (copyError) {
       throw copyError;
     }
-    if (out.length > 0) {
-      const isFlowing = copy.write(out.join(''));
-      out.length = 0;
-      if (!isFlowing) {
-        await once(copy, 'drain');
-      }
+    const chunk = out.take();
+    if (chunk && !copy.write(chunk)) {
+      await once(copy, 'drain');
     }
     await rejects.drainIfNeeded();
+    await duplicates?.guard.drainIfNeeded();
   };
 
   const tickMs = o.tickMs ?? 1000;
@@ -96,6 +97,41 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
   await finished;
   if (copyError) {
     throw copyError;
+  }
+}
+
+function arrange(fields: string[], indexes: number[]): string[] {
+  const arranged = new Array<string>(indexes.length);
+  for (let i = 0; i < indexes.length; i++) {
+    const at = indexes[i];
+    arranged[i] = at < 0 ? '' : fields[at];
+  }
+  return arranged;
+}
+
+/** Encodes rows straight into one growing byte buffer, avoiding a big joined string per chunk. */
+class CopyBuffer {
+  private buf = Buffer.allocUnsafe(4 << 20);
+  private length = 0;
+
+  append(row: string): void {
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
+    if (this.length + row.length * 3 > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + row.length * 3));
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    this.length += this.buf.write(row, this.length);
+  }
+
+  /** The bytes so far (a fresh buffer: the stream may hold on to it), or null when empty. */
+  take(): Buffer | null {
+    if (this.length === 0) {
+      return null;
+    }
+    const chunk = Buffer.from(this.buf.subarray(0, this.length));
+    this.length = 0;
+    return chunk;
   }
 }
 

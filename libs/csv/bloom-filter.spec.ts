@@ -1,0 +1,33 @@
+import { BloomFilter } from './bloom-filter';
+
+describe('BloomFilter', () => {
+  it('should never miss a key that was added', () => {
+    const bloom = new BloomFilter(10000);
+    for (let i = 0; i < 10000; i++) {
+      bloom.testAndAdd(`TXN_${i}`);
+    }
+    for (let i = 0; i < 10000; i++) {
+      expect(bloom.testAndAdd(`TXN_${i}`)).toBe(true);
+    }
+  });
+
+  it('should report every repeat as maybe-seen and keep false positives near the design rate', () => {
+    const n = 200000;
+    const bloom = new BloomFilter(n, 10);
+    let falsePositives = 0;
+    for (let i = 0; i < n; i++) {
+      if (bloom.testAndAdd(`TXN_${i.toString(16).padStart(8, '0')}`)) {
+        falsePositives++;
+      }
+    }
+    for (let i = 0; i < n; i += 97) {
+      expect(bloom.testAndAdd(`TXN_${i.toString(16).padStart(8, '0')}`)).toBe(true);
+    }
+    // 10 bits per key with 4 hashes: about 1.2 % in theory; the power-of-two rounding only helps.
+    expect(falsePositives / n).toBeLessThan(0.02);
+  });
+
+  it('should cap its memory', () => {
+    expect(new BloomFilter(1e9, 10, 1 << 20).sizeBytes).toBe(1 << 20);
+  });
+});

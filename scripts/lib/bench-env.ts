@@ -1,0 +1,82 @@
+import { ChildProcess, spawn } from 'child_process';
+import { readFileSync } from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+
+/** Command-line flags as `--name value`. */
+export function flags(argv = process.argv.slice(2)): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith('--')) {
+      const next = argv[i + 1];
+      out[argv[i].slice(2)] = next && !next.startsWith('--') ? argv[++i] : 'true';
+    }
+  }
+  return out;
+}
+
+export function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Peak resident set size (VmHWM) of a process, in MB: the kernel's own high-water mark. */
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 102.4) / 10;
+}
+
+export interface RunningApp {
+  proc: ChildProcess;
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the built product (dist/src/main.js) as its own process and waits for /health/ready. */
+export async function startApp(env: Record<string, string>, port: number): Promise<RunningApp> {
+  const proc = spawn(process.execPath, ['--max-semi-space-size=32', path.resolve(__dirname, '../../src/main.js')], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) {
+      throw new Error(`app exited with ${proc.exitCode}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/health/ready`);
+      if (res.status === 200) {
+        return {
+          proc,
+          baseUrl,
+          stop: () =>
+            new Promise((resolve) => {
+              proc.once('exit', () => resolve());
+              proc.kill('SIGTERM');
+            }),
+        };
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  proc.kill('SIGKILL');
+  throw new Error('app did not become ready in 60 s');
+}
+
+/** Streams a file as the raw body of a POST (no buffering), resolving with the JSON answer. */
+export function postFile(url: string, file: NodeJS.ReadableStream, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers }, (res) => {
+      let data = '';
+      res.on('data', (c) => (data += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data ? JSON.parse(data) : null }));
+    });
+    req.on('error', reject);
+    file.pipe(req);
+  });
+}

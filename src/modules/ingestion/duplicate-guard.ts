@@ -1,0 +1,108 @@
+import { once } from 'events';
+import { createReadStream, createWriteStream, promises as fs, WriteStream } from 'fs';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { createInterface } from 'readline';
+import { pipeline } from 'stream/promises';
+import { BloomFilter, encodeCopyRow } from '@libs/csv';
+import { RejectsWriter } from './rejects-writer';
+
+/** Average bytes per row assumed when sizing the filter from the file size (rows are usually longer). */
+const MIN_ROW_BYTES = 64;
+
+/**
+ * Finds rows whose unique key repeats an earlier row of the same file without holding every key:
+ * a Bloom filter flags the few rows whose key may have been seen; their keys and raw lines spill
+ * to two small files; after the COPY, Postgres confirms which really repeat (one scan joined to
+ * the candidates), and only those are deleted and written as rejects.
+ */
+export class DuplicateGuard {
+  private readonly bloom: BloomFilter;
+  private readonly keys: WriteStream;
+  private readonly raws: WriteStream;
+  private isBackedUp = false;
+  candidates = 0;
+
+  constructor(
+    private readonly basePath: string,
+    fileSizeBytes: number,
+  ) {
+    this.bloom = new BloomFilter(Math.ceil(fileSizeBytes / MIN_ROW_BYTES));
+    this.keys = createWriteStream(`${basePath}.keys`, { highWaterMark: 1 << 20 });
+    this.raws = createWriteStream(`${basePath}.raws`, { highWaterMark: 1 << 20 });
+  }
+
+  observe(key: string, line: number, source: { currentRaw(): string }): void {
+    if (!this.bloom.testAndAdd(key)) {
+      return;
+    }
+    this.candidates++;
+    const isKeysFlowing = this.keys.write(encodeCopyRow([key, String(line)]));
+    const isRawsFlowing = this.raws.write(`${line}\t${JSON.stringify(source.currentRaw())}\n`);
+    if (!isKeysFlowing || !isRawsFlowing) {
+      this.isBackedUp = true;
+    }
+  }
+
+  async drainIfNeeded(): Promise<void> {
+    if (this.isBackedUp) {
+      this.isBackedUp = false;
+      await Promise.all([this.keys, this.raws].filter((s) => s.writableNeedDrain).map((s) => once(s, 'drain')));
+    }
+  }
+
+  /**
+   * Deletes the later occurrences of repeated keys from `partition` (in the caller's transaction)
+   * and writes them to `rejects` as `reason`. Returns how many rows were removed.
+   */
+  async removeRepeats(client: Client, partition: string, keyColumn: string, rejects: RejectsWriter, reason: string): Promise<number> {
+    await this.close();
+    if (this.candidates === 0) {
+      return 0;
+    }
+    await client.query(`CREATE TEMP TABLE dup_candidates (k text COLLATE "C", line_no int) ON COMMIT DROP`);
+    await pipeline(createReadStream(`${this.basePath}.keys`), client.query(copyFrom('COPY dup_candidates (k, line_no) FROM STDIN')));
+    const repeats = await client.query<{ ctid: string; line_no: number }>(
+      `SELECT ctid, line_no FROM (
+         SELECT p.ctid, p.line_no, row_number() OVER (PARTITION BY p.${keyColumn} ORDER BY p.line_no) AS nth
+         FROM ${partition} p WHERE p.${keyColumn} IN (SELECT k FROM dup_candidates)
+       ) x WHERE nth > 1`,
+    );
+    await client.query('DROP TABLE dup_candidates');
+    if (repeats.rows.length === 0) {
+      return 0;
+    }
+    await client.query(`DELETE FROM ${partition} WHERE ctid = ANY($1::tid[])`, [repeats.rows.map((r) => r.ctid)]);
+    await this.writeRejects(new Set(repeats.rows.map((r) => r.line_no)), rejects, reason);
+    return repeats.rows.length;
+  }
+
+  async dispose(): Promise<void> {
+    await this.close().catch(() => undefined);
+    await fs.rm(`${this.basePath}.keys`, { force: true });
+    await fs.rm(`${this.basePath}.raws`, { force: true });
+  }
+
+  private async writeRejects(lines: Set<number>, rejects: RejectsWriter, reason: string): Promise<void> {
+    const input = createInterface({ input: createReadStream(`${this.basePath}.raws`), crlfDelay: Infinity });
+    for await (const entry of input) {
+      const tab = entry.indexOf('\t');
+      const line = Number(entry.slice(0, tab));
+      if (lines.has(line)) {
+        rejects.write(line, reason, JSON.parse(entry.slice(tab + 1)) as string);
+        await rejects.drainIfNeeded();
+      }
+    }
+  }
+
+  private async close(): Promise<void> {
+    await Promise.all(
+      [this.keys, this.raws].map(async (s) => {
+        if (!s.closed) {
+          s.end();
+          await once(s, 'close');
+        }
+      }),
+    );
+  }
+}

@@ -44,6 +44,29 @@ async function rawCopySeconds(baseUrl: string, file: string): Promise<number> {
   return seconds;
 }
 
+/**
+ * The floor for storing what the product stores: the product's cleaned rows, exported from its
+ * table, COPYed with psql into an unindexed table with the product's column types.
+ */
+async function typedCopySeconds(productDb: string, baseUrl: string): Promise<number> {
+  const exported = path.join(os.tmpdir(), 'bench-typed-rows.txt');
+  execFileSync('psql', [productDb, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy (SELECT line_no, ${COLUMNS.join(', ')} FROM transactions) TO '${exported}'`], { stdio: 'inherit' });
+  const url = withDatabase(baseUrl, 'analytics_bench_typed');
+  await dropDatabase(url);
+  await ensureDatabase(url);
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  await db.query(`CREATE TABLE typed_copy (line_no int, transaction_id text, merchant_id text, zone text, category text,
+    amount numeric(12, 2), occurred_at timestamptz, customer_phone text)`);
+  await db.end();
+  const started = Date.now();
+  execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy typed_copy FROM '${exported}'`], { stdio: 'inherit' });
+  const seconds = (Date.now() - started) / 1000;
+  await dropDatabase(url);
+  await fs.rm(exported, { force: true });
+  return seconds;
+}
+
 async function productSeconds(baseUrl: string, file: string, rows: number) {
   const config = AppConfig.fromProcessEnv();
   const url = withDatabase(baseUrl, 'analytics_bench');
@@ -85,7 +108,11 @@ async function productSeconds(baseUrl: string, file: string, rows: number) {
     if (body.status !== 'COMPLETED') {
       throw new Error(`import ended ${body.status}: ${body.error}`);
     }
-    return { seconds, uploadSeconds, body, peakRss: peakRssMb(app.proc.pid!), rssAtStart, rows };
+    const peakRss = peakRssMb(app.proc.pid!);
+    await app.stop();
+    console.log('typed reference (psql \\copy of the cleaned rows into the same column types) ...');
+    const typed = await typedCopySeconds(url, baseUrl);
+    return { seconds, uploadSeconds, body, peakRss, rssAtStart, rows, typed };
   } finally {
     await app.stop();
     await dropDatabase(url);
@@ -114,9 +141,12 @@ async function main(): Promise<void> {
   line('product end-to-end', `${p.seconds.toFixed(1)} s  (${Math.round(rows / p.seconds).toLocaleString()} rows/s)`);
   line('  of which upload to disk', `${p.uploadSeconds.toFixed(1)} s`);
   line('  import job', `${(m.executionTimeMs / 1000).toFixed(1)} s  phases ${JSON.stringify(m.phasesMs)}`);
+  line('typed reference COPY', `${p.typed.toFixed(1)} s  (the cleaned rows, product column types)`);
   line('ratio product / raw COPY', `${(p.seconds / raw).toFixed(2)}×  (target ≤ 2×)`);
+  line('ratio product / typed reference', `${(p.seconds / p.typed).toFixed(2)}×`);
   line('rows loaded / rejected', `${m.rowsLoaded.toLocaleString()} / ${m.rowsRejected.toLocaleString()}  ${JSON.stringify(m.rejectsByReason)}`);
   line('app peak RSS (VmHWM, whole process)', `${p.peakRss} MB  (at ready: ${p.rssAtStart} MB; target ≤ 300 MB)`);
+  line('max event-loop delay during import', `${m.maxEventLoopDelayMs} ms  (Bull lock: ${AppConfig.fromProcessEnv().QUEUE_LOCK_DURATION_MS} ms)`);
   if (!f.keep && !f.file) {
     await fs.rm(file, { force: true });
   }

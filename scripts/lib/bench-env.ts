@@ -54,6 +54,10 @@ export async function startApp(env: Record<string, string>, port: number): Promi
           baseUrl,
           stop: () =>
             new Promise((resolve) => {
+              if (proc.exitCode !== null || proc.signalCode !== null) {
+                resolve();
+                return;
+              }
               proc.once('exit', () => resolve());
               proc.kill('SIGTERM');
             }),

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { countRows, createOrg, startTestApp, TestApp, uploadCsv, waitForImport } from '../factories/test-app';
 
 const fixture = (rel: string) => readFileSync(path.join(__dirname, '../fixtures/csv', rel));
-const SAMPLE = readFileSync(path.join(__dirname, '../../../shared/samples/transactions/test_small.csv'));
+const SAMPLE = fixture('ok/transactions-sample-1000.csv');
 
 describe('Imports (e2e)', () => {
   let t: TestApp;

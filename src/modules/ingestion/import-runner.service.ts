@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { promises as fs } from 'fs';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import * as path from 'path';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -22,16 +23,32 @@ export interface RunOutcome {
   rowsRejected?: number;
 }
 
-/** Samples the process RSS so the import can report its peak. */
-class RssSampler {
+/**
+ * Samples the process RSS so the import can report its peak, and the event-loop delay: Bull renews
+ * the job lock from a timer, so a long stall would let the lock lapse mid-load.
+ */
+class RunSampler {
   peakBytes = process.memoryUsage.rss();
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
   private readonly timer = setInterval(() => {
     this.peakBytes = Math.max(this.peakBytes, process.memoryUsage.rss());
   }, 100);
 
-  stop(): number {
-    clearInterval(this.timer);
+  constructor() {
+    this.loopDelay.enable();
+  }
+
+  peakRssMb(): number {
     return Math.round((Math.max(this.peakBytes, process.memoryUsage.rss()) / 1048576) * 10) / 10;
+  }
+
+  maxEventLoopDelayMs(): number {
+    return Math.round(this.loopDelay.max / 1e6);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.loopDelay.disable();
   }
 }
 
@@ -56,6 +73,8 @@ export class ImportRunner {
     // second runner (a stalled-job retry while the first worker is alive but slow) backs off,
     // and a dead worker's lock vanishes with its connection.
     const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: `import ${importId}` });
+    // A dropped connection must fail this run, not crash the process.
+    client.on('error', (err) => this.logger.error({ err, importId }, `Import ${importId}: database connection lost`));
     await client.connect();
     try {
       const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`import:${importId}`]);
@@ -87,14 +106,15 @@ export class ImportRunner {
       rowsRejected: rejects.count,
       rejectsByReason: rejects.byReason,
     });
-    const rss = new RssSampler();
+    const sampler = new RunSampler();
     const startedMs = Date.now();
     const phasesMs: Record<string, number> = {};
     const metrics = (): ImportMetrics => {
       const executionTimeMs = Date.now() - startedMs;
       return {
         executionTimeMs,
-        peakRssMb: rss.stop(),
+        peakRssMb: sampler.peakRssMb(),
+        maxEventLoopDelayMs: sampler.maxEventLoopDelayMs(),
         rowsProcessed: counters.rowsRead,
         rowsLoaded: counters.rowsLoaded,
         rowsRejected: rejects.count,
@@ -187,7 +207,7 @@ export class ImportRunner {
       this.logger.error({ err, importId }, `Import ${importId} attempt failed; it will be retried`);
       throw err;
     } finally {
-      rss.stop();
+      sampler.stop();
       await guard?.dispose();
     }
   }

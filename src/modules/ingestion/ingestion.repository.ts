@@ -62,7 +62,7 @@ export class IngestionRepository {
 
   /** Takes the import for a (re)run: only from QUEUED or a PROCESSING left by a dead worker. */
   async claim(id: string): Promise<ImportEntity | null> {
-    const rows: unknown[] = await this.imports.query(
+    const rows = await this.updateReturning<{ id: string }>(
       `UPDATE imports SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), updated_at = now(),
          bytes_read = 0, rows_read = 0, rows_loaded = 0, rows_rejected = 0, rejects_by_reason = '{}', error = NULL
        WHERE id = $1 AND status IN ('QUEUED', 'PROCESSING') RETURNING id`,
@@ -73,7 +73,7 @@ export class IngestionRepository {
 
   /** Saves live progress; answers whether a cancel was requested meanwhile. */
   async saveProgress(id: string, p: ImportProgress): Promise<boolean> {
-    const rows: Array<{ cancel: boolean }> = await this.imports.query(
+    const rows = await this.updateReturning<{ cancel: boolean }>(
       `UPDATE imports SET bytes_read = $2, rows_read = $3, rows_loaded = $4, rows_rejected = $5,
          rejects_by_reason = $6, updated_at = now()
        WHERE id = $1 RETURNING cancel_requested_at IS NOT NULL AS cancel`,
@@ -109,7 +109,7 @@ export class IngestionRepository {
   async requestCancel(orgId: string, id: string): Promise<boolean> {
     // Row-locks like the publish step's final UPDATE: either the flag lands first and the publish
     // sees it, or the publish commits first and this finds the import no longer PROCESSING.
-    const rows: unknown[] = await this.imports.query(
+    const rows = await this.updateReturning<{ id: string }>(
       `UPDATE imports SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
        WHERE org_id = $1 AND id = $2 AND status = 'PROCESSING' RETURNING id`,
       [orgId, id],
@@ -119,5 +119,11 @@ export class IngestionRepository {
 
   async remove(id: string): Promise<void> {
     await this.imports.delete({ id });
+  }
+
+  /** TypeORM answers an UPDATE … RETURNING with [rows, affected], not with the rows. */
+  private async updateReturning<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const [rows] = (await this.imports.query(sql, params)) as [T[], number];
+    return rows;
   }
 }

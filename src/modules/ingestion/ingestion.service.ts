@@ -178,7 +178,9 @@ export class IngestionService {
     const kind = this.registry.get(imp.kind);
     const rowsRemoved = imp.status === 'COMPLETED' ? imp.rowsLoaded : 0;
     await this.dataSource.transaction(async (em) => {
-      const sql: Sql = <T>(text: string, params?: unknown[]) => em.query(text, params) as Promise<T[]>;
+      // Structured results: TypeORM's plain query() answers UPDATE/DELETE with [rows, count].
+      const sql: Sql = async <T>(text: string, params?: unknown[]) =>
+        (await em.queryRunner!.query(text, params, true)).records as T[];
       const locked = await sql(`SELECT status FROM imports WHERE id = $1 AND org_id = $2 FOR UPDATE`, [imp.id, imp.orgId]);
       if (locked.length === 0) {
         return;

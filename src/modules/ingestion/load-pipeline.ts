@@ -81,17 +81,25 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
 
   const tickMs = o.tickMs ?? 1000;
   let lastTick = Date.now();
-  for await (const chunk of createReadStream(o.filePath, { highWaterMark: 1 << 20 })) {
-    counters.bytesRead += (chunk as Buffer).length;
-    parser.push(chunk as Buffer, onRecord);
-    await flush();
-    if (Date.now() - lastTick >= tickMs) {
-      lastTick = Date.now();
-      await o.onTick();
+  try {
+    for await (const chunk of createReadStream(o.filePath, { highWaterMark: 1 << 20 })) {
+      counters.bytesRead += (chunk as Buffer).length;
+      parser.push(chunk as Buffer, onRecord);
+      await flush();
+      if (Date.now() - lastTick >= tickMs) {
+        lastTick = Date.now();
+        await o.onTick();
+      }
     }
+    parser.end(onRecord);
+    await flush();
+  } catch (err) {
+    // End the COPY (CopyFail) so the connection can roll back; an open COPY would block it forever.
+    const closed = once(copy, 'close').catch(() => undefined);
+    copy.destroy(err as Error);
+    await closed;
+    throw err;
   }
-  parser.end(onRecord);
-  await flush();
   const finished = once(copy, 'finish');
   copy.end();
   await finished;

@@ -15,6 +15,7 @@ export class ImportProgressDto {
 export class ImportMetricsDto {
   @ApiProperty() executionTimeMs: number;
   @ApiProperty({ description: 'Peak resident memory of the worker process during the run' }) peakRssMb: number;
+  @ApiProperty({ description: 'Longest event-loop stall of the worker during the run (Bull renews its job lock from a timer)' }) maxEventLoopDelayMs: number;
   @ApiProperty() rowsProcessed: number;
   @ApiProperty() rowsLoaded: number;
   @ApiProperty() rowsRejected: number;

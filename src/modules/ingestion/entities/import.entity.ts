@@ -7,6 +7,7 @@ export const TERMINAL_STATUSES: ReadonlyArray<ImportStatus> = ['COMPLETED', 'FAI
 export interface ImportMetrics {
   executionTimeMs: number;
   peakRssMb: number;
+  maxEventLoopDelayMs: number;
   rowsProcessed: number;
   rowsLoaded: number;
   rowsRejected: number;

@@ -1,0 +1,181 @@
+import { getQueueToken } from '@nestjs/bull';
+import type { Queue } from 'bull';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import request from 'supertest';
+import { ImportRunner } from '../../src/modules/ingestion/import-runner.service';
+import { INGESTION_QUEUE } from '../../src/modules/ingestion/jobs/ingestion.jobs';
+import { IngestionProducer } from '../../src/modules/ingestion/jobs/ingestion.producer';
+import { partitionName } from '../../src/modules/ingestion/partitions';
+import { postFile, spawnApp, SpawnedApp, writeTransactionsCsv } from '../factories/big-csv';
+import { countRows, createOrg, startTestApp, TestApp } from '../factories/test-app';
+
+/**
+ * A worker process is SIGKILLed in the middle of COPY. The import's single transaction must leave
+ * nothing behind, and Bull's stalled-job check must hand the job to a new worker that loads the file
+ * exactly once. Needs dist/ (`npx nest build`; `npm test` builds first).
+ */
+const ROWS = 1_500_000;
+// This spec's own queue and data folder, so that workers of other spec files running at the same
+// time never take its job (nor its workers theirs) and its big upload never shows up in their
+// folders. Both sit under the run's own prefix / folder, which the global teardown cleans.
+const REDIS_PREFIX = `${process.env.REDIS_PREFIX}:crash-recovery`;
+const DATA_DIR = path.join(process.env.DATA_DIR!, 'crash-recovery');
+const WORKER_ENV = { APP_ROLE: 'worker', REDIS_PREFIX, DATA_DIR, LOG_LEVEL: 'info' };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Crash recovery (e2e)', () => {
+  let t: TestApp;
+  let key: string;
+  let orgId: string;
+  let importId: string;
+  let partition: string;
+  const csvPath = path.join(os.tmpdir(), `crash-recovery-${process.env.TEST_RUN_ID ?? 'manual'}-${process.pid}.csv`);
+  const workers: SpawnedApp[] = [];
+
+  /** Runs a test body; on failure prints what the worker processes wrote, then rethrows. */
+  const withWorkerLogs = async (body: () => Promise<void>): Promise<void> => {
+    try {
+      await body();
+    } catch (err) {
+      for (const [i, w] of workers.entries()) {
+        console.error(`--- worker ${i + 1} (pid ${w.child.pid}, exit ${w.child.exitCode ?? w.child.signalCode}) output, tail ---\n${w.output().slice(-6000)}`);
+      }
+      throw err;
+    }
+  };
+
+  /** Polls GET /imports/{id} until `done(body)`; fails early if `worker` dies meanwhile. */
+  const pollImport = async (done: (body: any) => boolean, timeoutMs: number, worker?: SpawnedApp): Promise<any> => {
+    const deadline = Date.now() + timeoutMs;
+    let last: any;
+    while (Date.now() < deadline) {
+      if (worker && (worker.child.exitCode !== null || worker.child.signalCode !== null)) {
+        throw new Error(`Worker pid ${worker.child.pid} exited (${worker.child.exitCode ?? worker.child.signalCode}); import last: ${JSON.stringify(last)}`);
+      }
+      const res = await request(t.http).get(`/api/v1/imports/${importId}`).set('X-API-Key', key);
+      last = res.body;
+      if (res.status === 200 && done(res.body)) {
+        return res.body;
+      }
+      await sleep(100);
+    }
+    throw new Error(`Import ${importId} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+  };
+
+  const importBackends = async () =>
+    (await t.db.query(
+      `SELECT pid, state, xact_start, query FROM pg_stat_activity WHERE application_name = $1`,
+      [`import ${importId}`],
+    )).rows;
+
+  beforeAll(async () => {
+    const [app] = await Promise.all([
+      // HTTP only: nothing in this process processes the queue.
+      startTestApp({ APP_ROLE: 'api', REDIS_PREFIX, DATA_DIR }),
+      writeTransactionsCsv(csvPath, ROWS),
+    ]);
+    t = app;
+    ({ key, orgId } = await createOrg(t, 'crash'));
+  }, 60000);
+
+  afterAll(async () => {
+    // SIGTERM (then SIGKILL): every spawned worker is gone before the app and the database.
+    await Promise.all(workers.map((w) => w.stop(5000)));
+    await t?.close();
+    await fs.rm(csvPath, { force: true });
+  }, 30000);
+
+  it('should leave no rows and no partition table when the worker is killed in the middle of COPY', () => withWorkerLogs(async () => {
+    const worker = spawnApp(WORKER_ENV);
+    workers.push(worker);
+    const created = await postFile(t.http, '/api/v1/imports/transactions?fileName=big.csv', key, csvPath);
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({ status: 'QUEUED', kind: 'transactions' });
+    importId = created.body.importId;
+    partition = partitionName('transactions', importId);
+
+    const running = await pollImport((b) => b.status === 'PROCESSING' && b.progress.rowsRead > 0, 45000, worker);
+    expect(running.progress.rowsRead).toBeLessThan(ROWS);
+    // The worker's backend is inside its transaction, streaming COPY into the import's own table.
+    const [backend] = await importBackends();
+    expect(backend).toMatchObject({ state: 'active' });
+    expect(backend.xact_start).not.toBeNull();
+    expect(backend.query).toMatch(new RegExp(`^COPY ${partition} `));
+
+    process.kill(worker.child.pid!, 'SIGKILL');
+    expect(await worker.exited).toBe('SIGKILL');
+
+    // Postgres aborts the transaction when it sees the connection drop; wait for the backend to go.
+    const deadline = Date.now() + 10000;
+    while ((await importBackends()).length > 0) {
+      if (Date.now() > deadline) {
+        throw new Error(`The killed worker's backend is still there: ${JSON.stringify(await importBackends())}`);
+      }
+      await sleep(100);
+    }
+    expect(await countRows(t, 'transactions', importId)).toBe(0);
+    const table = await t.db.query('SELECT to_regclass($1) AS t, (SELECT count(*)::int FROM pg_class WHERE relname = $1) AS n', [partition]);
+    expect(table.rows[0]).toEqual({ t: null, n: 0 });
+    const org = await t.db.query('SELECT data_version FROM organizations WHERE id = $1', [orgId]);
+    expect(Number(org.rows[0].data_version)).toBe(0);
+    // The claim is committed outside the load transaction: the import still looks taken by the dead worker.
+    const stale = await request(t.http).get(`/api/v1/imports/${importId}`).set('X-API-Key', key).expect(200);
+    expect(stale.body).toMatchObject({ status: 'PROCESSING', attempts: 1 });
+  }), 90000);
+
+  it('should load every row exactly once when a new worker reruns the stalled job', () => withWorkerLogs(async () => {
+    expect(importId).toBeDefined();
+    const worker = spawnApp(WORKER_ENV);
+    workers.push(worker);
+    // Lock 4 s, stalled check every 2 s: the job goes back to wait and the new worker reruns it.
+    const done = await pollImport((b) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(b.status), 120000, worker);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.error).toBeNull();
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
+    expect(done.progress).toMatchObject({ rowsRead: ROWS, rowsLoaded: ROWS, rowsRejected: 0 });
+    const counts = await t.db.query(
+      'SELECT count(*)::int AS n, count(DISTINCT transaction_id)::int AS d FROM transactions WHERE import_id = $1',
+      [importId],
+    );
+    expect(counts.rows[0]).toEqual({ n: ROWS, d: ROWS });
+    const attached = await t.db.query('SELECT inhparent::regclass::text AS parent FROM pg_inherits WHERE inhrelid = to_regclass($1)', [partition]);
+    expect(attached.rows).toEqual([{ parent: 'transactions' }]);
+    const org = await t.db.query('SELECT data_version FROM organizations WHERE id = $1', [orgId]);
+    expect(Number(org.rows[0].data_version)).toBe(1);
+    await expect(fs.access(path.join(t.config.DATA_DIR, 'uploads', `${importId}.csv`))).rejects.toThrow();
+  }), 150000);
+
+  it('should change nothing when an already COMPLETED import is run or enqueued again', () => withWorkerLogs(async () => {
+    expect(importId).toBeDefined();
+    const before = await request(t.http).get(`/api/v1/imports/${importId}`).set('X-API-Key', key).expect(200);
+    expect(before.body.status).toBe('COMPLETED');
+
+    const outcome = await t.app
+      .get(ImportRunner)
+      .run(importId, async () => undefined, false)
+      .catch((err: unknown) => ({ threw: String(err) }));
+    expect(outcome).toEqual({ importId, status: 'SKIPPED' });
+
+    // jobId = import id: the finished job is still known to Bull, so enqueueing again adds nothing.
+    const queue = t.app.get<Queue>(getQueueToken(INGESTION_QUEUE));
+    const jobState = async () => (await queue.getJob(importId))?.getState();
+    // The worker marks the job completed in Redis a moment after it committed the import.
+    for (const deadline = Date.now() + 5000; (await jobState()) !== 'completed' && Date.now() < deadline;) {
+      await sleep(50);
+    }
+    expect(await jobState()).toBe('completed');
+    await t.app.get(IngestionProducer).enqueueImport(importId);
+    expect(await jobState()).toBe('completed');
+    await sleep(1000); // the second worker is still alive: give it a chance to (wrongly) pick something up
+
+    const after = await request(t.http).get(`/api/v1/imports/${importId}`).set('X-API-Key', key).expect(200);
+    expect(after.body).toMatchObject({ status: 'COMPLETED', attempts: before.body.attempts, finishedAt: before.body.finishedAt });
+    expect(after.body.progress).toEqual(before.body.progress);
+    expect(await countRows(t, 'transactions', importId)).toBe(ROWS);
+    const org = await t.db.query('SELECT data_version FROM organizations WHERE id = $1', [orgId]);
+    expect(Number(org.rows[0].data_version)).toBe(1);
+  }), 30000);
+});

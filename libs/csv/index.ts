@@ -2,3 +2,4 @@ export { CsvParser } from './csv-parser';
 export type { CsvParserOptions, RecordHandler } from './csv-parser';
 export { encodeCopyRow, escapeCopyValue } from './copy-encoder';
 export * from './bloom-filter';
+export * from './copy-binary';

@@ -137,12 +137,15 @@ export class ImportRunner {
       const mapping = this.registry.mapHeader(kind, header);
       // A deep buffer lets parsing run ahead while Postgres digests earlier chunks.
       const copy = client.query(
-        copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN`, { highWaterMark: 8 << 20 }),
+        copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN WITH (FORMAT binary)`, {
+          highWaterMark: 8 << 20,
+        }),
       );
       await streamIntoCopy({
         filePath,
         mapping,
         cleaner: kind.createCleaner({ now: new Date(startedMs) }),
+        copyTypes: kind.copyTypes,
         copy,
         rejects,
         counters,

@@ -1,7 +1,7 @@
 import { once } from 'events';
 import { createReadStream } from 'fs';
 import type { Writable } from 'stream';
-import { CsvParser, encodeCopyRow } from '@libs/csv';
+import { BinaryCopyEncoder, CopyFieldType, CsvParser } from '@libs/csv';
 import { Reject, RowCleaner } from '@libs/cleaners';
 import { DuplicateGuard } from './duplicate-guard';
 import { HeaderMapping } from './kinds/kind.registry';
@@ -17,6 +17,8 @@ export interface StreamIntoCopyOptions {
   filePath: string;
   mapping: HeaderMapping;
   cleaner: RowCleaner;
+  copyTypes: CopyFieldType[];
+  /** A COPY … FROM STDIN WITH (FORMAT binary) stream. */
   copy: Writable;
   rejects: RejectsWriter;
   counters: LoadCounters;
@@ -38,7 +40,8 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
   // Most files list the kind's columns in order: then the parsed fields go to the cleaner as they are.
   const isIdentity = indexes.length === headerWidth && indexes.every((at, i) => at === i);
   const parser = new CsvParser();
-  const out = new CopyBuffer();
+  const out = new BinaryCopyEncoder(o.copyTypes);
+  let chunkHasNul = false;
   let isHeader = true;
   let copyError: Error | null = null;
   copy.on('error', (err: Error) => {
@@ -55,6 +58,11 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
       rejects.write(line, 'WRONG_FIELD_COUNT', parser.currentRaw());
       return;
     }
+    // PostgreSQL text cannot hold NUL; only chunks that contain one pay for the check.
+    if (chunkHasNul && fields.some((f) => f.includes('\0'))) {
+      rejects.write(line, 'NUL_CHARACTER', parser.currentRaw());
+      return;
+    }
     const cleaned = cleaner(isIdentity ? fields : arrange(fields, indexes));
     if (cleaned instanceof Reject) {
       rejects.write(line, cleaned.reason, parser.currentRaw());
@@ -63,7 +71,7 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     if (duplicates) {
       duplicates.guard.observe(cleaned[duplicates.keyIndex] as string, line, parser);
     }
-    out.append(`${line}\t${encodeCopyRow(cleaned)}`);
+    out.writeRow(line, cleaned);
     counters.rowsLoaded++;
   };
 
@@ -84,6 +92,7 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
   try {
     for await (const chunk of createReadStream(o.filePath, { highWaterMark: 1 << 20 })) {
       counters.bytesRead += (chunk as Buffer).length;
+      chunkHasNul = (chunk as Buffer).includes(0);
       parser.push(chunk as Buffer, onRecord);
       await flush();
       if (Date.now() - lastTick >= tickMs) {
@@ -91,7 +100,9 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
         await o.onTick();
       }
     }
+    chunkHasNul = true;
     parser.end(onRecord);
+    out.finish();
     await flush();
   } catch (err) {
     // End the COPY (CopyFail) so the connection can roll back; an open COPY would block it forever.
@@ -115,32 +126,6 @@ function arrange(fields: string[], indexes: number[]): string[] {
     arranged[i] = at < 0 ? '' : fields[at];
   }
   return arranged;
-}
-
-/** Encodes rows straight into one growing byte buffer, avoiding a big joined string per chunk. */
-class CopyBuffer {
-  private buf = Buffer.allocUnsafe(4 << 20);
-  private length = 0;
-
-  append(row: string): void {
-    // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
-    if (this.length + row.length * 3 > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + row.length * 3));
-      this.buf.copy(bigger, 0, 0, this.length);
-      this.buf = bigger;
-    }
-    this.length += this.buf.write(row, this.length);
-  }
-
-  /** The bytes so far (a fresh buffer: the stream may hold on to it), or null when empty. */
-  take(): Buffer | null {
-    if (this.length === 0) {
-      return null;
-    }
-    const chunk = Buffer.from(this.buf.subarray(0, this.length));
-    this.length = 0;
-    return chunk;
-  }
 }
 
 /** Re-reads the file and writes the raw text of the given lines as rejects with `reason`. */

@@ -1,4 +1,5 @@
 import type { CleanerContext, RowCleaner } from '@libs/cleaners';
+import type { CopyFieldType } from '@libs/csv';
 
 export interface KindColumn {
   /** Header name, matched case-insensitively after trimming. */
@@ -30,6 +31,8 @@ export interface DatasetKind {
   table: string;
   /** Target columns in the order the cleaner returns values. */
   copyColumns: string[];
+  /** Binary COPY type of each copy column (the cleaner's text output is encoded accordingly). */
+  copyTypes: CopyFieldType[];
   /** A column whose value must be unique within the organization; repeats are rejected as DUPLICATE_ID. */
   uniqueKey?: string;
   createCleaner(ctx: CleanerContext): RowCleaner;

@@ -11,6 +11,7 @@ export const merchantsKind: DatasetKind = {
   ],
   table: 'merchants',
   copyColumns: ['merchant_id', 'name', 'zone'],
+  copyTypes: ['text', 'text', 'text'],
   uniqueKey: 'merchant_id',
   createCleaner: createMerchantsCleaner,
 };

@@ -15,6 +15,7 @@ export const transactionsKind: DatasetKind = {
   ],
   table: 'transactions',
   copyColumns: ['transaction_id', 'merchant_id', 'zone', 'category', 'amount', 'occurred_at', 'customer_phone'],
+  copyTypes: ['text', 'text', 'text', 'text', 'numeric', 'timestamptz', 'text'],
   uniqueKey: 'transaction_id',
   createCleaner: createTransactionsCleaner,
 };

@@ -23,11 +23,22 @@ describe('BloomFilter', () => {
     for (let i = 0; i < n; i += 97) {
       expect(bloom.testAndAdd(`TXN_${i.toString(16).padStart(8, '0')}`)).toBe(true);
     }
-    // 10 bits per key with 4 hashes: about 1.2 % in theory; the power-of-two rounding only helps.
-    expect(falsePositives / n).toBeLessThan(0.02);
+    // 10 bits per key, 4 bits in one 32-bit block: about 2 %; the power-of-two rounding only helps.
+    expect(falsePositives / n).toBeLessThan(0.03);
   });
 
   it('should cap its memory', () => {
     expect(new BloomFilter(1e9, 10, 1 << 20).sizeBytes).toBe(1 << 20);
+  });
+});
+
+describe('BloomFilter shared between threads', () => {
+  it('should see keys added through another view of the same shared buffer', () => {
+    const a = new BloomFilter(1000);
+    const b = new BloomFilter(0, 10, 64 << 20, a.buffer);
+    expect(a.testAndAdd('TXN_1')).toBe(false);
+    expect(b.testAndAdd('TXN_1')).toBe(true);
+    expect(b.testAndAdd('TXN_2')).toBe(false);
+    expect(a.testAndAdd('TXN_2')).toBe(true);
   });
 });

@@ -106,11 +106,27 @@ export class BinaryCopyEncoder {
   private buf = Buffer.allocUnsafe(4 << 20);
   private pos = 0;
 
-  constructor(private readonly types: ReadonlyArray<CopyFieldType>) {
-    SIGNATURE.copy(this.buf, 0);
-    this.buf.writeInt32BE(0, 11); // flags
-    this.buf.writeInt32BE(0, 15); // header extension length
-    this.pos = 19;
+  /** `withHeader: false` for pieces of a stream whose header another encoder (or header()) wrote. */
+  constructor(
+    private readonly types: ReadonlyArray<CopyFieldType>,
+    withHeader = true,
+  ) {
+    if (withHeader) {
+      BinaryCopyEncoder.header().copy(this.buf, 0);
+      this.pos = 19;
+    }
+  }
+
+  /** The 19-byte file header: signature, flags, header-extension length. */
+  static header(): Buffer {
+    const h = Buffer.alloc(19);
+    SIGNATURE.copy(h, 0);
+    return h;
+  }
+
+  /** The end-of-data marker. */
+  static trailer(): Buffer {
+    return Buffer.from([0xff, 0xff]);
   }
 
   writeRow(line: number, values: ReadonlyArray<string | null>): void {
@@ -161,7 +177,9 @@ export class BinaryCopyEncoder {
     if (this.pos === 0) {
       return null;
     }
-    const chunk = Buffer.from(this.buf.subarray(0, this.pos));
+    // Its own ArrayBuffer (never Node's shared pool), so it can be transferred between threads.
+    const chunk = Buffer.allocUnsafeSlow(this.pos);
+    this.buf.copy(chunk, 0, 0, this.pos);
     this.pos = 0;
     return chunk;
   }

@@ -3,3 +3,4 @@ export type { CsvParserOptions, RecordHandler } from './csv-parser';
 export { encodeCopyRow, escapeCopyValue } from './copy-encoder';
 export * from './bloom-filter';
 export * from './copy-binary';
+export * from './record-splitter';

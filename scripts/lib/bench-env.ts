@@ -36,7 +36,7 @@ export interface RunningApp {
 
 /** Starts the built product (dist/src/main.js) as its own process and waits for /health/ready. */
 export async function startApp(env: Record<string, string>, port: number): Promise<RunningApp> {
-  const proc = spawn(process.execPath, ['--max-semi-space-size=32', path.resolve(__dirname, '../../src/main.js')], {
+  const proc = spawn(process.execPath, [path.resolve(__dirname, '../../src/main.js')], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

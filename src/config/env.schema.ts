@@ -53,6 +53,10 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(1) @Max(16)
   WORKER_CONCURRENCY = 1;
 
+  /** Threads that parse and clean one import's rows (1 = on the event-loop thread). */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(16)
+  LOAD_THREADS = 2;
+
   /** Default share of rejected rows above which an import fails and loads nothing. */
   @Transform(toNumber) @IsNumber() @Min(0) @Max(1)
   IMPORT_REJECT_THRESHOLD = 0.5;

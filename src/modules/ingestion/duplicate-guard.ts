@@ -5,19 +5,22 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { createInterface } from 'readline';
 import { pipeline } from 'stream/promises';
 import { BloomFilter, encodeCopyRow } from '@libs/csv';
+import { PieceSpan, writeRejectedLines } from './load-pipeline';
 import { RejectsWriter } from './rejects-writer';
 
-/** Average bytes per row assumed when sizing the filter from the file size (rows are usually longer). */
-const MIN_ROW_BYTES = 64;
+/** Bytes per row assumed when sizing the filter from the file size (shorter rows only raise false positives). */
+const ROW_BYTES_ESTIMATE = 80;
 
 /**
  * Finds rows whose unique key repeats an earlier row of the same file without holding every key:
- * a Bloom filter flags the few rows whose key may have been seen; their keys and raw lines spill
+ * a Bloom filter (filled by the threads that clean rows) flags the few rows whose key may have
+ * been seen; their keys and raw lines spill
  * to two small files; after the COPY, Postgres confirms which really repeat (one scan joined to
  * the candidates), and only those are deleted and written as rejects.
  */
 export class DuplicateGuard {
-  private readonly bloom: BloomFilter;
+  /** Shared with the worker threads that clean the rows. */
+  readonly bloom: BloomFilter;
   private readonly keys: WriteStream;
   private readonly raws: WriteStream;
   private isBackedUp = false;
@@ -27,18 +30,16 @@ export class DuplicateGuard {
     private readonly basePath: string,
     fileSizeBytes: number,
   ) {
-    this.bloom = new BloomFilter(Math.ceil(fileSizeBytes / MIN_ROW_BYTES));
+    this.bloom = new BloomFilter(Math.ceil(fileSizeBytes / ROW_BYTES_ESTIMATE), 10);
     this.keys = createWriteStream(`${basePath}.keys`, { highWaterMark: 1 << 20 });
     this.raws = createWriteStream(`${basePath}.raws`, { highWaterMark: 1 << 20 });
   }
 
-  observe(key: string, line: number, source: { currentRaw(): string }): void {
-    if (!this.bloom.testAndAdd(key)) {
-      return;
-    }
+  /** A row whose key the filter has (maybe) seen before. */
+  recordCandidate(key: string, line: number, raw: string): void {
     this.candidates++;
     const isKeysFlowing = this.keys.write(encodeCopyRow([key, String(line)]));
-    const isRawsFlowing = this.raws.write(`${line}\t${JSON.stringify(source.currentRaw())}\n`);
+    const isRawsFlowing = this.raws.write(`${line}\t${JSON.stringify(raw)}\n`);
     if (!isKeysFlowing || !isRawsFlowing) {
       this.isBackedUp = true;
     }
@@ -55,7 +56,9 @@ export class DuplicateGuard {
    * Deletes the later occurrences of repeated keys from `partition` (in the caller's transaction)
    * and writes them to `rejects` as `reason`. Returns how many rows were removed.
    */
-  async removeRepeats(client: Client, partition: string, keyColumn: string, rejects: RejectsWriter, reason: string): Promise<number> {
+  async removeRepeats(
+    client: Client, partition: string, keyColumn: string, file: { path: string; spans: PieceSpan[] }, rejects: RejectsWriter, reason: string,
+  ): Promise<number> {
     await this.close();
     if (this.candidates === 0) {
       return 0;
@@ -73,7 +76,13 @@ export class DuplicateGuard {
       return 0;
     }
     await client.query(`DELETE FROM ${partition} WHERE ctid = ANY($1::tid[])`, [repeats.rows.map((r) => r.ctid)]);
-    await this.writeRejects(new Set(repeats.rows.map((r) => r.line_no)), rejects, reason);
+    const lines = new Set(repeats.rows.map((r) => r.line_no));
+    await this.writeRejects(lines, rejects, reason);
+    if (lines.size > 0) {
+      // Repeats whose own row was not flagged (its twin was, on another thread at the same
+      // moment): their raw text comes from the file.
+      await writeRejectedLines(file.path, lines, reason, rejects, file.spans);
+    }
     return repeats.rows.length;
   }
 
@@ -88,7 +97,7 @@ export class DuplicateGuard {
     for await (const entry of input) {
       const tab = entry.indexOf('\t');
       const line = Number(entry.slice(0, tab));
-      if (lines.has(line)) {
+      if (lines.delete(line)) {
         rejects.write(line, reason, JSON.parse(entry.slice(tab + 1)) as string);
         await rejects.drainIfNeeded();
       }

@@ -11,8 +11,11 @@ import { ImportAbort } from './ingestion.errors';
 import { IngestionRepository, ImportProgress } from './ingestion.repository';
 import { DuplicateGuard } from './duplicate-guard';
 import { DatasetKind, Sql } from './kinds/kind.types';
-import { KindRegistry } from './kinds/kind.registry';
-import { LoadCounters, streamIntoCopy, writeRejectedLines } from './load-pipeline';
+import { HeaderMapping, KindRegistry } from './kinds/kind.registry';
+import type { LoadWorkerData } from './load-worker';
+import { InlineProcessor, PieceProcessor, WorkerPoolProcessor } from './piece-processors';
+import { RowPipeline } from './row-pipeline';
+import { LoadCounters, PieceSpan, streamIntoCopy, writeRejectedLines } from './load-pipeline';
 import { partitionName, quoteLiteral } from './partitions';
 import { RejectsWriter } from './rejects-writer';
 
@@ -141,30 +144,35 @@ export class ImportRunner {
           highWaterMark: 8 << 20,
         }),
       );
-      await streamIntoCopy({
-        filePath,
-        mapping,
-        cleaner: kind.createCleaner({ now: new Date(startedMs) }),
-        copyTypes: kind.copyTypes,
-        copy,
-        rejects,
-        counters,
-        duplicates: guard && kind.uniqueKey ? { guard, keyIndex: kind.copyColumns.indexOf(kind.uniqueKey) } : undefined,
-        onTick: async () => {
-          const isCancelRequested = await this.repo.saveProgress(importId, progress());
-          await reportPercent(Math.floor((counters.bytesRead / Math.max(imp.sizeBytes, 1)) * 100));
-          if (isCancelRequested) {
-            throw new ImportAbort('CANCELLED', 'Cancelled by request while loading');
-          }
-        },
-      });
+      const processor = this.pieceProcessor(kind, mapping, startedMs, guard);
+      const spans: PieceSpan[] = [];
+      try {
+        await streamIntoCopy({
+          filePath,
+          processor,
+          copy,
+          rejects,
+          counters,
+          duplicates: guard,
+          spans,
+          onTick: async () => {
+            const isCancelRequested = await this.repo.saveProgress(importId, progress());
+            await reportPercent(Math.floor((counters.bytesRead / Math.max(imp.sizeBytes, 1)) * 100));
+            if (isCancelRequested) {
+              throw new ImportAbort('CANCELLED', 'Cancelled by request while loading');
+            }
+          },
+        });
+      } finally {
+        await processor.close();
+      }
       phasesMs.copy = Date.now() - phaseStart;
 
       // One publisher per organization and kind at a time, so two imports cannot both admit an id.
       await sql('SELECT pg_advisory_xact_lock(hashtext($1))', [`publish:${kind.table}:${imp.orgId}`]);
       if (guard && kind.uniqueKey) {
         phaseStart = Date.now();
-        counters.rowsLoaded -= await guard.removeRepeats(client, partition, kind.uniqueKey, rejects, 'DUPLICATE_ID');
+        counters.rowsLoaded -= await guard.removeRepeats(client, partition, kind.uniqueKey, { path: filePath, spans }, rejects, 'DUPLICATE_ID');
         counters.rowsLoaded -= await this.rejectKnownKeys(sql, kind, kind.uniqueKey, partition, imp.orgId, filePath, rejects);
         phasesMs.dedupe = Date.now() - phaseStart;
       }
@@ -213,6 +221,25 @@ export class ImportRunner {
       sampler.stop();
       await guard?.dispose();
     }
+  }
+
+  /** Worker threads when the compiled worker script is there (always, once built), else this thread. */
+  private pieceProcessor(kind: DatasetKind, mapping: HeaderMapping, startedMs: number, guard: DuplicateGuard | null): PieceProcessor {
+    const keyIndex = kind.uniqueKey ? kind.copyColumns.indexOf(kind.uniqueKey) : -1;
+    const script = WorkerPoolProcessor.scriptPath();
+    if (script && this.config.LOAD_THREADS > 1) {
+      const data: LoadWorkerData = {
+        kind: kind.name, nowMs: startedMs, indexes: mapping.indexes, headerWidth: mapping.headerWidth, keyIndex,
+        bloom: guard?.bloom.buffer ?? null,
+      };
+      return new WorkerPoolProcessor(script, data, this.config.LOAD_THREADS);
+    }
+    return new InlineProcessor(
+      new RowPipeline({
+        cleaner: kind.createCleaner({ now: new Date(startedMs) }), copyTypes: kind.copyTypes, indexes: mapping.indexes,
+        headerWidth: mapping.headerWidth, keyIndex, bloom: guard?.bloom ?? null,
+      }),
+    );
   }
 
   private async createPartitionTable(sql: Sql, kind: DatasetKind, partition: string, orgId: string, importId: string): Promise<void> {

@@ -1,10 +1,9 @@
 import { once } from 'events';
 import { createReadStream } from 'fs';
 import type { Writable } from 'stream';
-import { BinaryCopyEncoder, CopyFieldType, CsvParser } from '@libs/csv';
-import { Reject, RowCleaner } from '@libs/cleaners';
+import { BinaryCopyEncoder, CsvParser, RecordSplitter } from '@libs/csv';
 import { DuplicateGuard } from './duplicate-guard';
-import { HeaderMapping } from './kinds/kind.registry';
+import { PieceProcessor } from './piece-processors';
 import { RejectsWriter } from './rejects-writer';
 
 export interface LoadCounters {
@@ -15,95 +14,116 @@ export interface LoadCounters {
 
 export interface StreamIntoCopyOptions {
   filePath: string;
-  mapping: HeaderMapping;
-  cleaner: RowCleaner;
-  copyTypes: CopyFieldType[];
+  processor: PieceProcessor;
   /** A COPY … FROM STDIN WITH (FORMAT binary) stream. */
   copy: Writable;
   rejects: RejectsWriter;
+  duplicates: DuplicateGuard | null;
   counters: LoadCounters;
-  /** Watches the unique key (at `keyIndex` of the cleaned values) for repeats within the file. */
-  duplicates?: { guard: DuplicateGuard; keyIndex: number };
+  /** Filled with where each piece lies in the file, to re-read a few lines later without a full pass. */
+  spans?: PieceSpan[];
   /** Awaited about once a second: progress reporting and cancel checks (it may throw to stop). */
   onTick: () => Promise<void>;
   tickMs?: number;
 }
 
+const PIECE_BYTES = 1 << 20;
+
+/** A piece's place in the file: its bytes and the lines after `lineOffset` it holds. */
+export interface PieceSpan {
+  byteStart: number;
+  byteLength: number;
+  lineOffset: number;
+  lines: number;
+}
+
 /**
- * file → parse → clean → COPY text, one 1 MiB chunk at a time with backpressure both ways, so
- * memory stays flat whatever the file size and the event loop is yielded between chunks.
- * The header line is skipped; each COPY row starts with its source line number.
+ * file → pieces cut on record boundaries → (worker threads) parse, clean, encode → binary COPY,
+ * with at most two pieces per thread in flight and the COPY's backpressure honoured, so memory
+ * stays flat whatever the file size and the event loop is free between pieces. Results are
+ * written in file order. The header line is skipped; every row carries its source line number.
  */
 export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
-  const { mapping, cleaner, copy, rejects, counters, duplicates } = o;
-  const { indexes, headerWidth } = mapping;
-  // Most files list the kind's columns in order: then the parsed fields go to the cleaner as they are.
-  const isIdentity = indexes.length === headerWidth && indexes.every((at, i) => at === i);
-  const parser = new CsvParser();
-  const out = new BinaryCopyEncoder(o.copyTypes);
-  let chunkHasNul = false;
-  let isHeader = true;
+  const { copy, rejects, counters, duplicates, processor } = o;
   let copyError: Error | null = null;
   copy.on('error', (err: Error) => {
     copyError = err;
   });
+  const inFlight: Array<Promise<Awaited<ReturnType<PieceProcessor['process']>>>> = [];
+  const splitter = new RecordSplitter();
+  let carry: Buffer[] = [];
+  let linesBefore = 0;
+  let bytesBefore = 0;
+  let isFirstPiece = true;
 
-  const onRecord = (fields: string[], line: number): void => {
-    if (isHeader) {
-      isHeader = false;
-      return;
-    }
-    counters.rowsRead++;
-    if (fields.length !== headerWidth) {
-      rejects.write(line, 'WRONG_FIELD_COUNT', parser.currentRaw());
-      return;
-    }
-    // PostgreSQL text cannot hold NUL; only chunks that contain one pay for the check.
-    if (chunkHasNul && fields.some((f) => f.includes('\0'))) {
-      rejects.write(line, 'NUL_CHARACTER', parser.currentRaw());
-      return;
-    }
-    const cleaned = cleaner(isIdentity ? fields : arrange(fields, indexes));
-    if (cleaned instanceof Reject) {
-      rejects.write(line, cleaned.reason, parser.currentRaw());
-      return;
-    }
-    if (duplicates) {
-      duplicates.guard.observe(cleaned[duplicates.keyIndex] as string, line, parser);
-    }
-    out.writeRow(line, cleaned);
-    counters.rowsLoaded++;
-  };
-
-  const flush = async (): Promise<void> => {
+  const write = async (bytes: Buffer | Uint8Array): Promise<void> => {
     if (copyError) {
       throw copyError;
     }
-    const chunk = out.take();
-    if (chunk && !copy.write(chunk)) {
+    if (!copy.write(bytes)) {
       await once(copy, 'drain');
     }
+  };
+  const dispatch = (bytes: Buffer): void => {
+    // Transferred to a worker thread, a piece must own its whole ArrayBuffer (never the shared pool).
+    const piece = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : copyOf(bytes);
+    const lines = countLineFeeds(piece);
+    o.spans?.push({ byteStart: bytesBefore, byteLength: piece.length, lineOffset: linesBefore, lines });
+    inFlight.push(processor.process({ piece, lineOffset: linesBefore, skipFirstRecord: isFirstPiece }));
+    inFlight[inFlight.length - 1].catch(() => undefined); // awaited in order below
+    linesBefore += lines;
+    bytesBefore += piece.length;
+    isFirstPiece = false;
+  };
+  const collectOne = async (): Promise<void> => {
+    const r = await inFlight.shift()!;
+    counters.rowsRead += r.rowsRead;
+    counters.rowsLoaded += r.rowsLoaded;
+    for (const [line, reason, raw] of r.rejects) {
+      rejects.write(line, reason, raw);
+    }
+    for (const [key, line, raw] of r.candidates) {
+      duplicates?.recordCandidate(key, line, raw);
+    }
+    if (r.copy) {
+      await write(r.copy);
+    }
     await rejects.drainIfNeeded();
-    await duplicates?.guard.drainIfNeeded();
+    await duplicates?.drainIfNeeded();
   };
 
   const tickMs = o.tickMs ?? 1000;
   let lastTick = Date.now();
   try {
-    for await (const chunk of createReadStream(o.filePath, { highWaterMark: 1 << 20 })) {
-      counters.bytesRead += (chunk as Buffer).length;
-      chunkHasNul = (chunk as Buffer).includes(0);
-      parser.push(chunk as Buffer, onRecord);
-      await flush();
+    await write(BinaryCopyEncoder.header());
+    let pending = 0;
+    for await (const chunk of createReadStream(o.filePath, { highWaterMark: PIECE_BYTES })) {
+      const bytes = chunk as Buffer;
+      counters.bytesRead += bytes.length;
+      const boundary = splitter.lastBoundary(bytes);
+      if (boundary === -1) {
+        carry.push(bytes);
+        pending += bytes.length;
+        continue;
+      }
+      dispatch(carry.length ? Buffer.concat([...carry, bytes.subarray(0, boundary)]) : copyOf(bytes.subarray(0, boundary)));
+      carry = boundary < bytes.length ? [copyOf(bytes.subarray(boundary))] : [];
+      pending = bytes.length - boundary;
+      while (inFlight.length >= processor.parallelism * 2) {
+        await collectOne();
+      }
       if (Date.now() - lastTick >= tickMs) {
         lastTick = Date.now();
         await o.onTick();
       }
     }
-    chunkHasNul = true;
-    parser.end(onRecord);
-    out.finish();
-    await flush();
+    if (pending > 0) {
+      dispatch(Buffer.concat(carry));
+    }
+    while (inFlight.length > 0) {
+      await collectOne();
+    }
+    await write(BinaryCopyEncoder.trailer());
   } catch (err) {
     // End the COPY (CopyFail) so the connection can roll back; an open COPY would block it forever.
     const closed = once(copy, 'close').catch(() => undefined);
@@ -119,31 +139,48 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
   }
 }
 
-function arrange(fields: string[], indexes: number[]): string[] {
-  const arranged = new Array<string>(indexes.length);
-  for (let i = 0; i < indexes.length; i++) {
-    const at = indexes[i];
-    arranged[i] = at < 0 ? '' : fields[at];
-  }
-  return arranged;
+/** A piece owns its memory: it is transferred to a worker thread, which detaches it here. */
+function copyOf(bytes: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  return own;
 }
 
-/** Re-reads the file and writes the raw text of the given lines as rejects with `reason`. */
+function countLineFeeds(piece: Buffer): number {
+  let count = 0;
+  for (let at = piece.indexOf(10); at !== -1; at = piece.indexOf(10, at + 1)) {
+    count++;
+  }
+  return count;
+}
+
+/**
+ * Writes the raw text of the given lines as rejects with `reason`, re-reading only the pieces that
+ * hold them when `spans` is known, else the whole file.
+ */
 export async function writeRejectedLines(
   filePath: string,
   lines: Set<number>,
   reason: string,
   rejects: RejectsWriter,
+  spans?: PieceSpan[],
 ): Promise<void> {
-  const parser = new CsvParser();
-  const onRecord = (_fields: string[], line: number): void => {
-    if (lines.has(line)) {
-      rejects.write(line, reason, parser.currentRaw());
+  const ranges = spans
+    ? spans.filter((s) => [...lines].some((l) => l > s.lineOffset && l <= s.lineOffset + s.lines))
+    : [{ byteStart: 0, byteLength: Infinity, lineOffset: 0, lines: Infinity }];
+  for (const range of ranges) {
+    const parser = new CsvParser();
+    const onRecord = (_fields: string[], localLine: number): void => {
+      const line = localLine + range.lineOffset;
+      if (lines.has(line)) {
+        rejects.write(line, reason, parser.currentRaw());
+      }
+    };
+    const end = range.byteLength === Infinity ? undefined : range.byteStart + range.byteLength - 1;
+    for await (const chunk of createReadStream(filePath, { start: range.byteStart, end, highWaterMark: 1 << 20 })) {
+      parser.push(chunk as Buffer, onRecord);
+      await rejects.drainIfNeeded();
     }
-  };
-  for await (const chunk of createReadStream(filePath, { highWaterMark: 1 << 20 })) {
-    parser.push(chunk as Buffer, onRecord);
-    await rejects.drainIfNeeded();
+    parser.end(onRecord);
   }
-  parser.end(onRecord);
 }

@@ -1,35 +1,27 @@
 /**
- * A Bloom filter over strings: "maybe seen" or "certainly not seen", in fixed memory.
- * Used to spot the few rows that might repeat a key without remembering every key.
+ * A blocked Bloom filter over strings: "maybe seen" or "certainly not seen", in fixed memory.
+ * Each key sets 4 bits of one 32-bit word. Hashing and adding are separate steps, so threads can
+ * hash keys in parallel while one thread adds them in a fixed order.
  */
 export class BloomFilter {
   private readonly bits: Uint32Array;
-  private readonly wordMask: number;
-  private readonly isShared: boolean;
+  /** Words - 1 (a power of two minus one): what key hashes are masked with. */
+  readonly wordMask: number;
 
-  /**
-   * Sized for `expectedItems` at about `bitsPerItem` bits each (rounded up to a power of two), or
-   * over an existing SharedArrayBuffer so that several threads fill one filter (with atomic ORs).
-   */
-  constructor(expectedItems: number, bitsPerItem = 10, maxBytes = 64 << 20, shared?: SharedArrayBuffer) {
+  /** Sized for `expectedItems` at about `bitsPerItem` bits each, rounded up to a power of two. */
+  constructor(expectedItems: number, bitsPerItem = 10, maxBytes = 64 << 20) {
     const wanted = Math.min(Math.max(expectedItems * bitsPerItem, 1 << 16), maxBytes * 8);
-    const size = shared ? shared.byteLength * 8 : 2 ** Math.ceil(Math.log2(wanted));
-    this.bits = shared ? new Uint32Array(shared) : new Uint32Array(new SharedArrayBuffer(size / 8));
-    this.isShared = shared !== undefined;
+    const size = 2 ** Math.ceil(Math.log2(wanted));
+    this.bits = new Uint32Array(size / 32);
     this.wordMask = size / 32 - 1;
-  }
-
-  /** The bits, to hand to other threads. */
-  get buffer(): SharedArrayBuffer {
-    return this.bits.buffer as SharedArrayBuffer;
   }
 
   get sizeBytes(): number {
     return this.bits.byteLength;
   }
 
-  /** Adds `key`; answers whether it may have been added before. */
-  testAndAdd(key: string): boolean {
+  /** Writes the key's word index and 4-bit mask at out[at], out[at + 1]. */
+  static hashInto(key: string, wordMask: number, out: Int32Array, at: number): void {
     // Two independent 32-bit hashes (FNV-1a and a multiplicative one).
     let h1 = 0x811c9dc5;
     let h2 = 0x9747b28c;
@@ -39,18 +31,32 @@ export class BloomFilter {
       h2 = Math.imul(h2 + c, 0x5bd1e995) ^ (h2 >>> 15);
     }
     h2 ^= h2 >>> 13;
-    // Blocked filter: the key's 4 bits live in one 32-bit word, set by one (atomic) OR. Of two
-    // threads adding the same key at once, the second OR always sees all 4 bits set, so at least
-    // one of two equal keys is reported: callers confirm the reported ones exactly.
-    const word = (h1 >>> 0) & this.wordMask;
-    const flags = (1 << (h2 & 31)) | (1 << ((h2 >>> 5) & 31)) | (1 << ((h2 >>> 10) & 31)) | (1 << ((h2 >>> 15) & 31));
-    let before: number;
-    if (this.isShared) {
-      before = Atomics.or(this.bits, word, flags);
-    } else {
-      before = this.bits[word];
-      this.bits[word] = before | flags;
-    }
+    out[at] = (h1 >>> 0) & wordMask;
+    out[at + 1] = (1 << (h2 & 31)) | (1 << ((h2 >>> 5) & 31)) | (1 << ((h2 >>> 10) & 31)) | (1 << ((h2 >>> 15) & 31));
+  }
+
+  /** Adds a hashed key; answers whether it may have been added before. */
+  testAndAddHashed(word: number, flags: number): boolean {
+    const before = this.bits[word];
+    this.bits[word] = before | flags;
     return (before & flags) === flags;
+  }
+
+  /** Adds `key`; answers whether it may have been added before. */
+  testAndAdd(key: string): boolean {
+    const h = new Int32Array(2);
+    BloomFilter.hashInto(key, this.wordMask, h, 0);
+    return this.testAndAddHashed(h[0], h[1]);
+  }
+
+  /** Adds hashed keys (pairs from hashInto) in order; returns the positions that may repeat. */
+  addAll(hashes: Int32Array): number[] {
+    const maybeSeen: number[] = [];
+    for (let i = 0; i < hashes.length; i += 2) {
+      if (this.testAndAddHashed(hashes[i], hashes[i + 1])) {
+        maybeSeen.push(i >> 1);
+      }
+    }
+    return maybeSeen;
   }
 }

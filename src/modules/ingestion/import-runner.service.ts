@@ -133,6 +133,8 @@ export class ImportRunner {
       await sql('BEGIN');
       await sql(`SET LOCAL maintenance_work_mem = '512MB'`);
       await sql(`SET LOCAL work_mem = '256MB'`);
+      // JIT compiling the one-off duplicate query costs more than it saves.
+      await sql(`SET LOCAL jit = off`);
       await this.createPartitionTable(sql, kind, partition, imp.orgId, importId);
 
       let phaseStart = Date.now();
@@ -230,14 +232,14 @@ export class ImportRunner {
     if (script && this.config.LOAD_THREADS > 1) {
       const data: LoadWorkerData = {
         kind: kind.name, nowMs: startedMs, indexes: mapping.indexes, headerWidth: mapping.headerWidth, keyIndex,
-        bloom: guard?.bloom.buffer ?? null,
+        bloomWordMask: guard?.bloom.wordMask ?? 0,
       };
       return new WorkerPoolProcessor(script, data, this.config.LOAD_THREADS);
     }
     return new InlineProcessor(
       new RowPipeline({
         cleaner: kind.createCleaner({ now: new Date(startedMs) }), copyTypes: kind.copyTypes, indexes: mapping.indexes,
-        headerWidth: mapping.headerWidth, keyIndex, bloom: guard?.bloom ?? null,
+        headerWidth: mapping.headerWidth, keyIndex, bloomWordMask: guard?.bloom.wordMask ?? 0,
       }),
     );
   }

@@ -75,6 +75,7 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     bytesBefore += piece.length;
     isFirstPiece = false;
   };
+  const lookups: Array<Promise<void>> = [];
   const collectOne = async (): Promise<void> => {
     const r = await inFlight.shift()!;
     counters.rowsRead += r.rowsRead;
@@ -82,8 +83,18 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     for (const [line, reason, raw] of r.rejects) {
       rejects.write(line, reason, raw);
     }
-    for (const [key, line, raw] of r.candidates) {
-      duplicates?.recordCandidate(key, line, raw);
+    // Keys enter the filter here, in file order: of two equal keys the later line is flagged.
+    if (r.keyHashes && duplicates) {
+      const positions = duplicates.bloom.addAll(r.keyHashes);
+      if (positions.length > 0) {
+        const lookup = processor.candidates(r.seq, positions).then((found) => {
+          found.forEach(([key, line, raw]) => duplicates.recordCandidate(key, line, raw));
+        });
+        lookup.catch(() => undefined); // awaited below
+        lookups.push(lookup);
+      } else {
+        processor.drop(r.seq);
+      }
     }
     if (r.copy) {
       await write(r.copy);
@@ -123,6 +134,7 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     while (inFlight.length > 0) {
       await collectOne();
     }
+    await Promise.all(lookups);
     await write(BinaryCopyEncoder.trailer());
   } catch (err) {
     // End the COPY (CopyFail) so the connection can roll back; an open COPY would block it forever.

@@ -1,7 +1,6 @@
 import { parentPort, workerData } from 'worker_threads';
-import { BloomFilter } from '@libs/csv';
 import { KINDS } from './kinds';
-import { RowPipeline } from './row-pipeline';
+import { Candidate, PieceOutput, RowPipeline } from './row-pipeline';
 
 /** Thread entry: turns file pieces into COPY bytes for one import (see piece-processors.ts). */
 export interface LoadWorkerData {
@@ -10,24 +9,17 @@ export interface LoadWorkerData {
   indexes: number[];
   headerWidth: number;
   keyIndex: number;
-  bloom: SharedArrayBuffer | null;
+  bloomWordMask: number;
 }
 
-export interface PieceTask {
-  seq: number;
-  piece: Uint8Array;
-  lineOffset: number;
-  skipFirstRecord: boolean;
-}
+export type ToWorker =
+  | { type: 'piece'; seq: number; piece: Uint8Array; lineOffset: number; skipFirstRecord: boolean }
+  | { type: 'candidates'; seq: number; positions: number[] }
+  | { type: 'drop'; seq: number };
 
-export interface PieceResult {
-  seq: number;
-  copy: Uint8Array | null;
-  rowsRead: number;
-  rowsLoaded: number;
-  rejects: Array<[number, string, string]>;
-  candidates: Array<[string, number, string]>;
-}
+export type FromWorker =
+  | ({ type: 'piece'; seq: number } & PieceOutput)
+  | { type: 'candidates'; seq: number; candidates: Candidate[] };
 
 if (parentPort) {
   const port = parentPort;
@@ -39,17 +31,23 @@ if (parentPort) {
     indexes: data.indexes,
     headerWidth: data.headerWidth,
     keyIndex: data.keyIndex,
-    bloom: data.bloom ? new BloomFilter(0, 10, 64 << 20, data.bloom) : null,
+    bloomWordMask: data.bloomWordMask,
   });
-  port.on('message', (task: PieceTask) => {
-    const rejects: PieceResult['rejects'] = [];
-    const candidates: PieceResult['candidates'] = [];
-    const piece = Buffer.from(task.piece.buffer, task.piece.byteOffset, task.piece.byteLength);
-    const out = pipeline.processPiece(piece, task.lineOffset, task.skipFirstRecord, {
-      reject: (line, reason, raw) => rejects.push([line, reason, raw]),
-      candidate: (key, line, raw) => candidates.push([key, line, raw]),
-    });
-    const result: PieceResult = { seq: task.seq, copy: out.copy, rowsRead: out.rowsRead, rowsLoaded: out.rowsLoaded, rejects, candidates };
-    port.postMessage(result, out.copy ? [out.copy.buffer as ArrayBuffer] : []);
+  port.on('message', (msg: ToWorker) => {
+    switch (msg.type) {
+      case 'piece': {
+        const piece = Buffer.from(msg.piece.buffer, msg.piece.byteOffset, msg.piece.byteLength);
+        const out = pipeline.processPiece(msg.seq, piece, msg.lineOffset, msg.skipFirstRecord);
+        const transfer = [out.copy?.buffer, out.keyHashes?.buffer].filter((b): b is ArrayBuffer => b !== undefined);
+        port.postMessage({ type: 'piece', seq: msg.seq, ...out } satisfies FromWorker, transfer);
+        break;
+      }
+      case 'candidates':
+        port.postMessage({ type: 'candidates', seq: msg.seq, candidates: pipeline.takeCandidates(msg.seq, msg.positions) } satisfies FromWorker);
+        break;
+      case 'drop':
+        pipeline.drop(msg.seq);
+        break;
+    }
   });
 }

@@ -1,10 +1,16 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { LoadWorkerData, PieceResult, PieceTask } from './load-worker';
-import { RowPipeline } from './row-pipeline';
+import { FromWorker, LoadWorkerData, ToWorker } from './load-worker';
+import { Candidate, PieceOutput, RowPipeline } from './row-pipeline';
 
-export type PieceJob = Omit<PieceTask, 'seq'>;
+export interface PieceJob {
+  piece: Buffer;
+  lineOffset: number;
+  skipFirstRecord: boolean;
+}
+
+export type PieceResult = PieceOutput & { seq: number };
 
 // A small young generation per load thread: measured at 10M rows, 8 MB loads as fast as 48 MB
 // and keeps the whole process at ~280 MB peak RSS instead of ~400 MB.
@@ -14,24 +20,30 @@ const LOAD_WORKER_YOUNG_MB = 8;
 export interface PieceProcessor {
   readonly parallelism: number;
   process(job: PieceJob): Promise<PieceResult>;
+  /** The key, line and raw text of rows (by position among the piece's loaded rows). */
+  candidates(seq: number, positions: number[]): Promise<Candidate[]>;
+  drop(seq: number): void;
   close(): Promise<void>;
 }
 
-/** Same-thread processing (small machines, or when the compiled worker script is absent). */
+/** Same-thread processing (LOAD_THREADS=1, or when the compiled worker script is absent). */
 export class InlineProcessor implements PieceProcessor {
   readonly parallelism = 1;
+  private seq = 0;
 
   constructor(private readonly pipeline: RowPipeline) {}
 
   process(job: PieceJob): Promise<PieceResult> {
-    const rejects: PieceResult['rejects'] = [];
-    const candidates: PieceResult['candidates'] = [];
-    const piece = Buffer.from(job.piece.buffer, job.piece.byteOffset, job.piece.byteLength);
-    const out = this.pipeline.processPiece(piece, job.lineOffset, job.skipFirstRecord, {
-      reject: (line, reason, raw) => rejects.push([line, reason, raw]),
-      candidate: (key, line, raw) => candidates.push([key, line, raw]),
-    });
-    return Promise.resolve({ seq: 0, copy: out.copy, rowsRead: out.rowsRead, rowsLoaded: out.rowsLoaded, rejects, candidates });
+    const seq = this.seq++;
+    return Promise.resolve({ seq, ...this.pipeline.processPiece(seq, job.piece, job.lineOffset, job.skipFirstRecord) });
+  }
+
+  candidates(seq: number, positions: number[]): Promise<Candidate[]> {
+    return Promise.resolve(this.pipeline.takeCandidates(seq, positions));
+  }
+
+  drop(seq: number): void {
+    this.pipeline.drop(seq);
   }
 
   close(): Promise<void> {
@@ -39,24 +51,23 @@ export class InlineProcessor implements PieceProcessor {
   }
 }
 
+type Waiter<T> = { resolve: (r: T) => void; reject: (e: Error) => void };
+
 /**
- * Pieces go round-robin to worker threads (parse + clean + encode are CPU-bound and per piece
- * independent); Postgres's COPY backend runs on its own core meanwhile.
+ * Pieces go round-robin to worker threads (parse + clean + encode are CPU-bound and independent
+ * per piece); Postgres's COPY backend runs on its own core meanwhile.
  */
 export class WorkerPoolProcessor implements PieceProcessor {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (r: PieceResult) => void; reject: (e: Error) => void }>();
+  private readonly pieces = new Map<number, Waiter<PieceResult>>();
+  private readonly lookups = new Map<number, Waiter<Candidate[]>>();
   private seq = 0;
   private failure: Error | null = null;
 
   constructor(script: string, data: LoadWorkerData, readonly parallelism: number) {
     this.workers = Array.from({ length: parallelism }, () => {
       const worker = new Worker(script, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: LOAD_WORKER_YOUNG_MB } });
-      worker.on('message', (r: PieceResult) => {
-        const waiter = this.pending.get(r.seq);
-        this.pending.delete(r.seq);
-        waiter?.resolve(r);
-      });
+      worker.on('message', (msg: FromWorker) => this.receive(msg));
       worker.on('error', (err) => this.fail(err));
       worker.on('exit', (code) => code !== 0 && this.fail(new Error(`load worker exited with code ${code}`)));
       return worker;
@@ -72,25 +83,56 @@ export class WorkerPoolProcessor implements PieceProcessor {
   }
 
   process(job: PieceJob): Promise<PieceResult> {
-    if (this.failure) {
-      return Promise.reject(this.failure);
-    }
     const seq = this.seq++;
-    return new Promise<PieceResult>((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject });
-      this.workers[seq % this.workers.length].postMessage({ ...job, seq } satisfies PieceTask, [job.piece.buffer as ArrayBuffer]);
-    });
+    const msg: ToWorker = { type: 'piece', seq, piece: job.piece, lineOffset: job.lineOffset, skipFirstRecord: job.skipFirstRecord };
+    return this.ask(this.pieces, seq, msg, [job.piece.buffer as ArrayBuffer]);
+  }
+
+  candidates(seq: number, positions: number[]): Promise<Candidate[]> {
+    return this.ask(this.lookups, seq, { type: 'candidates', seq, positions }, []);
+  }
+
+  drop(seq: number): void {
+    this.workerFor(seq).postMessage({ type: 'drop', seq } satisfies ToWorker);
   }
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
+  private ask<T>(waiting: Map<number, Waiter<T>>, seq: number, msg: ToWorker, transfer: ArrayBuffer[]): Promise<T> {
+    if (this.failure) {
+      return Promise.reject(this.failure);
+    }
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(seq, { resolve, reject });
+      this.workerFor(seq).postMessage(msg, transfer);
+    });
+  }
+
+  /** A piece's stash lives on the thread that processed it. */
+  private workerFor(seq: number): Worker {
+    return this.workers[seq % this.workers.length];
+  }
+
+  private receive(msg: FromWorker): void {
+    if (msg.type === 'piece') {
+      const { type: _type, ...result } = msg;
+      this.pieces.get(msg.seq)?.resolve({ ...result, copy: result.copy && Buffer.from(result.copy.buffer, result.copy.byteOffset, result.copy.byteLength) });
+      this.pieces.delete(msg.seq);
+    } else {
+      this.lookups.get(msg.seq)?.resolve(msg.candidates);
+      this.lookups.delete(msg.seq);
+    }
+  }
+
   private fail(err: Error): void {
     this.failure ??= err;
-    for (const waiter of this.pending.values()) {
-      waiter.reject(err);
+    for (const waiting of [this.pieces, this.lookups] as Array<Map<number, Waiter<unknown>>>) {
+      for (const waiter of waiting.values()) {
+        waiter.reject(err);
+      }
+      waiting.clear();
     }
-    this.pending.clear();
   }
 }

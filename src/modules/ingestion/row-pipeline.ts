@@ -9,40 +9,50 @@ export interface RowPipelineConfig {
   headerWidth: number;
   /** Position of the unique key in the cleaned values, or -1 when the kind has none. */
   keyIndex: number;
-  /** Shared by every pipeline of one import: flags rows whose key may repeat an earlier one. */
-  bloom: BloomFilter | null;
+  /** Word mask of the import's Bloom filter (keys are hashed here, added in file order elsewhere). */
+  bloomWordMask: number;
 }
 
-/** Where a piece's rejected rows and duplicate candidates go. */
-export interface PieceSinks {
-  reject(line: number, reason: string, raw: string): void;
-  candidate(key: string, line: number, raw: string): void;
-}
+export type Candidate = [key: string, line: number, raw: string];
 
-export interface PieceCounts {
+export interface PieceOutput {
+  copy: Buffer | null;
   rowsRead: number;
   rowsLoaded: number;
+  rejects: Array<[line: number, reason: string, raw: string]>;
+  /** (word, flags) pairs of the loaded rows' keys, for BloomFilter.addAll; null when no key. */
+  keyHashes: Int32Array | null;
+}
+
+interface StashedKeys {
+  keys: string[];
+  lines: number[];
+  raws: string[];
 }
 
 /**
  * parse → clean → binary COPY for one piece of a file that starts and ends on record boundaries
- * (RecordSplitter cuts them), so pieces can be processed on any thread in any order.
+ * (RecordSplitter cuts them), so pieces can be processed on any thread in any order. Keys are only
+ * hashed here: whoever adds the hashes to the filter in file order asks back for the few rows
+ * it flags (takeCandidates), so the later of two equal keys is the one reported, always.
  */
 export class RowPipeline {
   private readonly encoder: BinaryCopyEncoder;
   private readonly isIdentity: boolean;
+  private readonly stash = new Map<number, StashedKeys>();
 
   constructor(private readonly cfg: RowPipelineConfig) {
     this.encoder = new BinaryCopyEncoder(cfg.copyTypes, false);
     this.isIdentity = cfg.indexes.length === cfg.headerWidth && cfg.indexes.every((at, i) => at === i);
   }
 
-  /** Returns the piece's COPY bytes (or null) and counts; `firstLine` is the piece's first line number minus one. */
-  processPiece(piece: Buffer, lineOffset: number, skipFirstRecord: boolean, sinks: PieceSinks): { copy: Buffer | null } & PieceCounts {
-    const { cleaner, indexes, headerWidth, keyIndex, bloom } = this.cfg;
+  /** `lineOffset`: lines before the piece; `seq` names the piece for takeCandidates/drop. */
+  processPiece(seq: number, piece: Buffer, lineOffset: number, skipFirstRecord: boolean): PieceOutput {
+    const { cleaner, indexes, headerWidth, keyIndex } = this.cfg;
     const hasNul = piece.includes(0);
     const parser = new CsvParser();
-    const counts: PieceCounts = { rowsRead: 0, rowsLoaded: 0 };
+    const out: PieceOutput = { copy: null, rowsRead: 0, rowsLoaded: 0, rejects: [], keyHashes: null };
+    const stash: StashedKeys = { keys: [], lines: [], raws: [] };
     let isHeader = skipFirstRecord;
     const onRecord = (fields: string[], localLine: number): void => {
       if (isHeader) {
@@ -50,33 +60,52 @@ export class RowPipeline {
         return;
       }
       const line = localLine + lineOffset;
-      counts.rowsRead++;
+      out.rowsRead++;
       if (fields.length !== headerWidth) {
-        sinks.reject(line, 'WRONG_FIELD_COUNT', parser.currentRaw());
+        out.rejects.push([line, 'WRONG_FIELD_COUNT', parser.currentRaw()]);
         return;
       }
       // PostgreSQL text cannot hold NUL; only pieces that contain one pay for the check.
       if (hasNul && fields.some((f) => f.includes('\0'))) {
-        sinks.reject(line, 'NUL_CHARACTER', parser.currentRaw());
+        out.rejects.push([line, 'NUL_CHARACTER', parser.currentRaw()]);
         return;
       }
       const cleaned = cleaner(this.isIdentity ? fields : arrange(fields, indexes));
       if (cleaned instanceof Reject) {
-        sinks.reject(line, cleaned.reason, parser.currentRaw());
+        out.rejects.push([line, cleaned.reason, parser.currentRaw()]);
         return;
       }
-      if (bloom && keyIndex >= 0) {
-        const key = cleaned[keyIndex] as string;
-        if (bloom.testAndAdd(key)) {
-          sinks.candidate(key, line, parser.currentRaw());
-        }
+      if (keyIndex >= 0) {
+        stash.keys.push(cleaned[keyIndex] as string);
+        stash.lines.push(line);
+        stash.raws.push(parser.currentRaw());
       }
       this.encoder.writeRow(line, cleaned);
-      counts.rowsLoaded++;
+      out.rowsLoaded++;
     };
     parser.push(piece, onRecord);
     parser.end(onRecord);
-    return { copy: this.encoder.take(), ...counts };
+    out.copy = this.encoder.take();
+    if (keyIndex >= 0 && stash.keys.length > 0) {
+      const hashes = new Int32Array(new ArrayBuffer(stash.keys.length * 8));
+      for (let i = 0; i < stash.keys.length; i++) {
+        BloomFilter.hashInto(stash.keys[i], this.cfg.bloomWordMask, hashes, i * 2);
+      }
+      out.keyHashes = hashes;
+      this.stash.set(seq, stash);
+    }
+    return out;
+  }
+
+  /** The key, line and raw text of the given rows of piece `seq`; forgets the piece. */
+  takeCandidates(seq: number, positions: number[]): Candidate[] {
+    const stash = this.stash.get(seq);
+    this.stash.delete(seq);
+    return stash ? positions.map((i) => [stash.keys[i], stash.lines[i], stash.raws[i]]) : [];
+  }
+
+  drop(seq: number): void {
+    this.stash.delete(seq);
   }
 }
 

@@ -140,10 +140,10 @@ export class ImportRunner {
       let phaseStart = Date.now();
       const header = await this.readHeader(filePath);
       const mapping = this.registry.mapHeader(kind, header);
-      // A deep buffer lets parsing run ahead while Postgres digests earlier chunks.
+      // A buffer of a few pieces lets parsing run ahead while Postgres digests earlier ones.
       const copy = client.query(
         copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN WITH (FORMAT binary)`, {
-          highWaterMark: 8 << 20,
+          highWaterMark: 4 << 20,
         }),
       );
       const processor = this.pieceProcessor(kind, mapping, startedMs, guard);

@@ -77,3 +77,19 @@ describe('BinaryCopyEncoder', () => {
     expect(enc.take()!.length).toBe(19 + 10 + 4 + long.length);
   });
 });
+
+describe('BinaryCopyEncoder numerics', () => {
+  it.each(['0', '0.00', '1234.5', '12345.67', '1000000', '0.05', '0.00001', '-7.25', '00012.10', '123456789012345678901234567890.123456789'])(
+    'should write %s exactly as numericParts describes it',
+    (v) => {
+      const enc = new BinaryCopyEncoder(['numeric'], false);
+      enc.writeRow(1, [v]);
+      const b = enc.take()!;
+      const { digits, weight, sign, dscale } = numericParts(v);
+      const at = 10;
+      expect(b.readInt32BE(at)).toBe(8 + digits.length * 2);
+      expect([b.readInt16BE(at + 4), b.readInt16BE(at + 6), b.readUInt16BE(at + 8), b.readInt16BE(at + 10)]).toEqual([digits.length, weight, sign, dscale]);
+      expect(Array.from({ length: digits.length }, (_, i) => b.readInt16BE(at + 12 + i * 2))).toEqual(digits);
+    },
+  );
+});

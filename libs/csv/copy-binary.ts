@@ -105,6 +105,7 @@ export function numericParts(s: string): { digits: number[]; weight: number; sig
 export class BinaryCopyEncoder {
   private buf = Buffer.allocUnsafe(4 << 20);
   private pos = 0;
+  private readonly numericScratch = new Int32Array(16);
 
   /** `withHeader: false` for pieces of a stream whose header another encoder (or header()) wrote. */
   constructor(
@@ -216,7 +217,75 @@ export class BinaryCopyEncoder {
     this.pos = start + n;
   }
 
+  /** Writes a decimal string as binary numeric without allocating (see numericParts). */
   private writeNumeric(v: string): void {
+    const groups = this.numericScratch;
+    let i = 0;
+    let sign = 0;
+    const first = v.charCodeAt(0);
+    if (first === 45 || first === 43) {
+      sign = first === 45 ? NUMERIC_NEG : 0;
+      i = 1;
+    }
+    const dot = v.indexOf('.', i);
+    const intEnd = dot < 0 ? v.length : dot;
+    const dscale = dot < 0 ? 0 : v.length - dot - 1;
+    const maxGroups = Math.ceil((intEnd - i) / 4) + Math.ceil(dscale / 4) + 1;
+    if (maxGroups > groups.length) {
+      this.writeNumericSlow(v);
+      return;
+    }
+    let count = 0;
+    let group = 0;
+    let filled = (4 - ((intEnd - i) % 4)) % 4;
+    for (let p = i; p < intEnd; p++) {
+      group = group * 10 + (v.charCodeAt(p) - C0);
+      if (++filled === 4) {
+        groups[count++] = group;
+        group = 0;
+        filled = 0;
+      }
+    }
+    let weight = count - 1;
+    for (let p = intEnd + 1, k = 0; p < v.length; p++, k++) {
+      group = group * 10 + (v.charCodeAt(p) - C0);
+      if (k % 4 === 3) {
+        groups[count++] = group;
+        group = 0;
+      }
+    }
+    if (dscale % 4 !== 0) {
+      groups[count++] = group * 10 ** (4 - (dscale % 4));
+    }
+    let start = 0;
+    while (start < count && groups[start] === 0) {
+      start++;
+      weight--;
+    }
+    let end = count;
+    while (end > start && groups[end - 1] === 0) {
+      end--;
+    }
+    const ndigits = end - start;
+    if (ndigits === 0) {
+      weight = 0;
+      sign = 0;
+    }
+    this.ensure(12 + ndigits * 2);
+    const buf = this.buf;
+    buf.writeInt32BE(8 + ndigits * 2, this.pos);
+    buf.writeInt16BE(ndigits, this.pos + 4);
+    buf.writeInt16BE(weight, this.pos + 6);
+    buf.writeUInt16BE(sign, this.pos + 8);
+    buf.writeInt16BE(dscale, this.pos + 10);
+    this.pos += 12;
+    for (let d = start; d < end; d++) {
+      buf.writeInt16BE(groups[d], this.pos);
+      this.pos += 2;
+    }
+  }
+
+  private writeNumericSlow(v: string): void {
     const { digits, weight, sign, dscale } = numericParts(v);
     this.ensure(12 + digits.length * 2);
     const buf = this.buf;

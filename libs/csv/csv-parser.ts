@@ -84,6 +84,22 @@ export class CsvParser {
     return this.rawSrc.slice(this.rawStart, this.rawEnd);
   }
 
+  /**
+   * Valid only while inside onRecord: where currentRaw() would slice from, without slicing
+   * (callers that keep many raw records for later keep these three values instead).
+   */
+  get currentRawSource(): string {
+    return this.rawSrc;
+  }
+
+  get currentRawStart(): number {
+    return this.rawStart;
+  }
+
+  get currentRawEnd(): number {
+    return this.rawEnd;
+  }
+
   /** Feeds raw UTF-8 bytes; calls onRecord synchronously for every record completed by this chunk. */
   push(chunk: Buffer, onRecord: RecordHandler): void {
     let text = this.decoder.write(chunk);

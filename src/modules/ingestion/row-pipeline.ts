@@ -24,10 +24,12 @@ export interface PieceOutput {
   keyHashes: Int32Array | null;
 }
 
-interface StashedKeys {
-  keys: string[];
+/** Where each loaded row of a piece sits, to rebuild a flagged row's raw text and key on request. */
+interface StashedRows {
   lines: number[];
-  raws: string[];
+  sources: string[];
+  starts: number[];
+  ends: number[];
 }
 
 /**
@@ -39,7 +41,7 @@ interface StashedKeys {
 export class RowPipeline {
   private readonly encoder: BinaryCopyEncoder;
   private readonly isIdentity: boolean;
-  private readonly stash = new Map<number, StashedKeys>();
+  private readonly stash = new Map<number, StashedRows>();
 
   constructor(private readonly cfg: RowPipelineConfig) {
     this.encoder = new BinaryCopyEncoder(cfg.copyTypes, false);
@@ -52,7 +54,12 @@ export class RowPipeline {
     const hasNul = piece.includes(0);
     const parser = new CsvParser();
     const out: PieceOutput = { copy: null, rowsRead: 0, rowsLoaded: 0, rejects: [], keyHashes: null };
-    const stash: StashedKeys = { keys: [], lines: [], raws: [] };
+    // Per loaded row: its key hash, and where its raw text is (no copy, no slice: the flagged few
+    // are rebuilt on request, the rest is dropped; keeping ~10K strings per piece alive across
+    // garbage collections cost the load threads more than the cleaning did).
+    const stash: StashedRows = { lines: [], sources: [], starts: [], ends: [] };
+    const { bloomWordMask } = this.cfg;
+    let hashes = keyIndex >= 0 ? new Int32Array(8192) : null;
     let isHeader = skipFirstRecord;
     const onRecord = (fields: string[], localLine: number): void => {
       if (isHeader) {
@@ -75,10 +82,18 @@ export class RowPipeline {
         out.rejects.push([line, cleaned.reason, parser.currentRaw()]);
         return;
       }
-      if (keyIndex >= 0) {
-        stash.keys.push(cleaned[keyIndex] as string);
+      if (hashes) {
+        const n = stash.lines.length;
+        if (n * 2 + 2 > hashes.length) {
+          const bigger = new Int32Array(hashes.length * 2);
+          bigger.set(hashes);
+          hashes = bigger;
+        }
+        BloomFilter.hashInto(cleaned[keyIndex] as string, bloomWordMask, hashes, n * 2);
         stash.lines.push(line);
-        stash.raws.push(parser.currentRaw());
+        stash.sources.push(parser.currentRawSource);
+        stash.starts.push(parser.currentRawStart);
+        stash.ends.push(parser.currentRawEnd);
       }
       this.encoder.writeRow(line, cleaned);
       out.rowsLoaded++;
@@ -86,12 +101,8 @@ export class RowPipeline {
     parser.push(piece, onRecord);
     parser.end(onRecord);
     out.copy = this.encoder.take();
-    if (keyIndex >= 0 && stash.keys.length > 0) {
-      const hashes = new Int32Array(new ArrayBuffer(stash.keys.length * 8));
-      for (let i = 0; i < stash.keys.length; i++) {
-        BloomFilter.hashInto(stash.keys[i], this.cfg.bloomWordMask, hashes, i * 2);
-      }
-      out.keyHashes = hashes;
+    if (hashes && stash.lines.length > 0) {
+      out.keyHashes = hashes.slice(0, stash.lines.length * 2);
       this.stash.set(seq, stash);
     }
     return out;
@@ -101,7 +112,23 @@ export class RowPipeline {
   takeCandidates(seq: number, positions: number[]): Candidate[] {
     const stash = this.stash.get(seq);
     this.stash.delete(seq);
-    return stash ? positions.map((i) => [stash.keys[i], stash.lines[i], stash.raws[i]]) : [];
+    if (!stash) {
+      return [];
+    }
+    return positions.map((i) => {
+      const raw = stash.sources[i].slice(stash.starts[i], stash.ends[i]);
+      return [this.keyOf(raw), stash.lines[i], raw];
+    });
+  }
+
+  /** Cleans a raw record again (the cleaner is deterministic) to get its unique key. */
+  private keyOf(raw: string): string {
+    let fields: string[] = [];
+    const parser = new CsvParser();
+    parser.push(Buffer.from(raw), (f) => (fields = f));
+    parser.end((f) => (fields = f));
+    const cleaned = this.cfg.cleaner(this.isIdentity ? fields : arrange(fields, this.cfg.indexes));
+    return cleaned instanceof Reject ? '' : (cleaned[this.cfg.keyIndex] as string);
   }
 
   drop(seq: number): void {

@@ -16,6 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import Papa from 'papaparse';
 import { CsvParser, encodeCopyRow } from '../libs/csv';
+import { Prng } from '../libs/datagen/prng';
 
 const HIGH_WATER_MARK = 1 << 20;
 const HEADER = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\n';
@@ -65,16 +66,10 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** Small deterministic PRNG (mulberry32) so every run parses the same file. */
+/** The generators' seeded PRNG, as a function returning floats in [0, 1). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Prng(seed);
+  return () => rng.float();
 }
 
 function generateFile(file: string, rows: number): number {

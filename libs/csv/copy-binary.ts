@@ -266,11 +266,20 @@ export class BinaryCopyEncoder {
     while (end > start && groups[end - 1] === 0) {
       end--;
     }
-    const ndigits = end - start;
-    if (ndigits === 0) {
+    if (end === start) {
       weight = 0;
       sign = 0;
     }
+    this.writeNumericParts(groups, start, end, weight, sign, dscale);
+  }
+
+  private writeNumericSlow(v: string): void {
+    const { digits, weight, sign, dscale } = numericParts(v);
+    this.writeNumericParts(digits, 0, digits.length, weight, sign, dscale);
+  }
+
+  private writeNumericParts(digits: ArrayLike<number>, start: number, end: number, weight: number, sign: number, dscale: number): void {
+    const ndigits = end - start;
     this.ensure(12 + ndigits * 2);
     const buf = this.buf;
     buf.writeInt32BE(8 + ndigits * 2, this.pos);
@@ -280,23 +289,7 @@ export class BinaryCopyEncoder {
     buf.writeInt16BE(dscale, this.pos + 10);
     this.pos += 12;
     for (let d = start; d < end; d++) {
-      buf.writeInt16BE(groups[d], this.pos);
-      this.pos += 2;
-    }
-  }
-
-  private writeNumericSlow(v: string): void {
-    const { digits, weight, sign, dscale } = numericParts(v);
-    this.ensure(12 + digits.length * 2);
-    const buf = this.buf;
-    buf.writeInt32BE(8 + digits.length * 2, this.pos);
-    buf.writeInt16BE(digits.length, this.pos + 4);
-    buf.writeInt16BE(weight, this.pos + 6);
-    buf.writeUInt16BE(sign, this.pos + 8);
-    buf.writeInt16BE(dscale, this.pos + 10);
-    this.pos += 12;
-    for (const d of digits) {
-      buf.writeInt16BE(d, this.pos);
+      buf.writeInt16BE(digits[d], this.pos);
       this.pos += 2;
     }
   }

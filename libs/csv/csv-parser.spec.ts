@@ -1,5 +1,6 @@
 import Papa from 'papaparse';
 import { CsvParser } from './csv-parser';
+import { Prng } from '../datagen/prng';
 
 interface ParsedRecord {
   fields: string[];
@@ -14,16 +15,10 @@ interface ParseResult {
 
 type Chunking = 'whole' | 'bytes' | { seed: number; max: number };
 
-/** Small deterministic PRNG (mulberry32) so failures are reproducible. */
+/** The generators' seeded PRNG, as a function returning floats in [0, 1). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Prng(seed);
+  return () => rng.float();
 }
 
 function splitBuffer(buf: Buffer, chunking: Chunking): Buffer[] {

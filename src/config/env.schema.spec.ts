@@ -1,0 +1,34 @@
+import { validateEnv } from './env.schema';
+
+describe('validateEnv', () => {
+  it('should fill every default when the environment sets nothing', () => {
+    const env = validateEnv({});
+    expect(env).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/analytics',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DATA_DIR: './data',
+      MAX_UPLOAD_BYTES: 3 * 1024 ** 3,
+      APP_ROLE: 'all',
+      LOG_LEVEL: 'info',
+      LOAD_THREADS: 2,
+      IMPORT_REJECT_THRESHOLD: 0.5,
+    });
+    expect(env.BOOTSTRAP_ADMIN_API_KEY).toBeUndefined();
+  });
+
+  it('should convert numbers and keep valid values', () => {
+    const env = validateEnv({ PORT: '8080', APP_ROLE: 'worker', IMPORT_REJECT_THRESHOLD: '0.25', MAX_UPLOAD_BYTES: '1000' });
+    expect(env).toMatchObject({ PORT: 8080, APP_ROLE: 'worker', IMPORT_REJECT_THRESHOLD: 0.25, MAX_UPLOAD_BYTES: 1000 });
+  });
+
+  it('should fail naming every bad variable and its value', () => {
+    expect(() => validateEnv({ PORT: 'abc', APP_ROLE: 'both', DATABASE_URL: 'mysql://x' })).toThrow(
+      /PORT="abc".*\n.*DATABASE_URL="mysql:\/\/x": DATABASE_URL must be a postgres:\/\/ URL\n.*APP_ROLE="both"/,
+    );
+  });
+
+  it('should refuse a bootstrap key shorter than 16 characters', () => {
+    expect(() => validateEnv({ BOOTSTRAP_ADMIN_API_KEY: 'short' })).toThrow(/BOOTSTRAP_ADMIN_API_KEY must be at least 16 characters/);
+  });
+});

@@ -57,8 +57,8 @@ class RunSampler {
 
 /**
  * One import, start to publish, in ONE Postgres transaction on a dedicated connection:
- * create the import's own table, COPY the cleaned rows into it, reject duplicates, index it,
- * attach it as a partition, run the kind's publish hook, mark the import COMPLETED, commit.
+ * create the import's own table, COPY the cleaned rows into it, reject duplicates, attach it as a
+ * partition, run the kind's publish hook, mark the import COMPLETED, commit; then index its key.
  * A crash anywhere before COMMIT leaves nothing behind; a rerun starts over.
  */
 @Injectable()

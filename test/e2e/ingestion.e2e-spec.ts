@@ -76,6 +76,48 @@ describe('Imports (e2e)', () => {
     ].sort());
   });
 
+  it('should map a reordered, lower-case header with an extra column, and honour a BOM, CRLF and quoted newlines', async () => {
+    const { key } = await createOrg(t);
+    const csv =
+      '\ufeffnote,amount,timestamp,customer_phone,transaction_id,merchant_id,zone,category\r\n' +
+      '"two\r\nlines",10.50,2025-03-01 12:00:00,+15551234567,T1,M1,north,food\r\n' +
+      'plain,"1,000",2025-03-02T00:00:00Z,+15551234567,T2,M2,"South, Bay",groceries\r\n';
+    const res = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', key).set('Content-Type', 'text/csv').send(csv).expect(202);
+    const done = await waitForImport(t, key, res.body.importId);
+    expect(done).toMatchObject({ status: 'COMPLETED', progress: { rowsRead: 2, rowsLoaded: 2, rowsRejected: 0 } });
+    const rows = await t.db.query('SELECT line_no, transaction_id, zone, category, amount::text FROM transactions WHERE import_id = $1 ORDER BY line_no', [res.body.importId]);
+    expect(rows.rows).toEqual([
+      { line_no: 2, transaction_id: 'T1', zone: 'NORTH', category: 'Food', amount: '10.50' },
+      { line_no: 4, transaction_id: 'T2', zone: 'SOUTH, BAY', category: 'Grocery', amount: '1000.00' },
+    ]);
+  });
+
+  it('should reject exactly the later copies of repeated ids across pieces handled by different threads', async () => {
+    const { key } = await createOrg(t);
+    const lines = ['TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE'];
+    const expected: string[] = [];
+    for (let i = 0; i < 60000; i++) {
+      // Every 997th row repeats an id from 10,000 rows back (another 1 MiB piece); every 499th one nearby.
+      const repeat = i >= 10000 && i % 997 === 0 ? i - 10000 : i >= 5 && i % 499 === 0 ? i - 5 : -1;
+      const id = `TXN_${repeat >= 0 ? repeat : i}`;
+      const line = `${id},MERCH_${i % 300},Zone${i % 7},Food,${(i % 1000) + 0.25},2025-02-0${(i % 9) + 1} 10:00:00,+1555${String(i).padStart(7, '0')}`;
+      lines.push(line);
+      if (repeat >= 0) {
+        expected.push(`${i + 2},DUPLICATE_ID,"${line}"`);
+      }
+    }
+    const body = lines.join('\n') + '\n';
+    expect(body.length).toBeGreaterThan(4 << 20);
+    const res = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', key).set('Content-Type', 'text/csv').send(body).expect(202);
+    const done = await waitForImport(t, key, res.body.importId);
+    expect(done).toMatchObject({ status: 'COMPLETED', rejectsByReason: { DUPLICATE_ID: expected.length } });
+    expect(done.progress.rowsLoaded).toBe(60000 - expected.length);
+    const distinct = await t.db.query('SELECT count(DISTINCT transaction_id)::int AS n, min(line_no) AS first FROM transactions WHERE import_id = $1 AND transaction_id = $2', [res.body.importId, 'TXN_0']);
+    expect(distinct.rows[0]).toEqual({ n: 1, first: 2 });
+    const rejects = await request(t.http).get(`/api/v1/imports/${res.body.importId}/rejects`).set('X-API-Key', key).expect(200);
+    expect(rejects.text.trim().split('\n').slice(1).sort()).toEqual(expected.sort());
+  });
+
   it('should fail and load nothing when the reject ratio exceeds the default threshold', async () => {
     const { key } = await createOrg(t);
     const res = await uploadCsv(t, key, 'transactions', fixture('ok/transactions-mixed.csv')).expect(202);

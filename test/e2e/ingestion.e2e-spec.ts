@@ -27,6 +27,9 @@ describe('Imports (e2e)', () => {
     expect(done.progress).toMatchObject({ percent: 100, rowsRead: 1000, rowsLoaded: 1000, rowsRejected: 0 });
     expect(done.metrics).toMatchObject({ rowsProcessed: 1000, rowsRejected: 0 });
     expect(done.metrics.peakRssMb).toBeGreaterThan(0);
+    // Elapsed time spans the whole run (the publish transaction's start is not its end).
+    expect(done.progress.elapsedMs).toBeGreaterThanOrEqual(done.metrics.executionTimeMs - 50);
+    expect(done.progress.rowsPerSec).toBeLessThanOrEqual(Math.ceil(1000 / (done.metrics.executionTimeMs / 1000)) * 2);
     expect(await countRows(t, 'transactions', res.body.importId)).toBe(1000);
     const org = await t.db.query('SELECT data_version FROM organizations WHERE id = $1', [orgId]);
     expect(Number(org.rows[0].data_version)).toBe(1);

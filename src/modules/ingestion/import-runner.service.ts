@@ -189,7 +189,8 @@ export class ImportRunner {
 
       const done = metrics();
       const marked = await sql(
-        `UPDATE imports SET status = 'COMPLETED', finished_at = now(), updated_at = now(), bytes_read = $2,
+        // clock_timestamp(): now() would be the start of this long transaction.
+        `UPDATE imports SET status = 'COMPLETED', finished_at = clock_timestamp(), updated_at = clock_timestamp(), bytes_read = $2,
            rows_read = $3, rows_loaded = $4, rows_rejected = $5, rejects_by_reason = $6, metrics = $7
          WHERE id = $1 AND status = 'PROCESSING' AND cancel_requested_at IS NULL RETURNING id`,
         [importId, counters.bytesRead, counters.rowsRead, counters.rowsLoaded, rejects.count,

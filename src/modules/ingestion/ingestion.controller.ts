@@ -62,7 +62,7 @@ export class IngestionController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: ImportResponseDto, description: 'Queued' })
   @ApiOkResponse({ type: ImportResponseDto, description: 'Idempotency-Key replay: the earlier import' })
-  @ApiErrors(400, 401, 403, 413, 415)
+  @ApiErrors(400, 401, 403, 413, 415, 503)
   async create(@OrgId() orgId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Headers('idempotency-key') idempotencyKey?: string): Promise<ImportResponseDto> {
     return answerCreated(res, await this.ingestion.createFromMultipart(orgId, req, { idempotencyKey }));
   }
@@ -78,7 +78,7 @@ export class IngestionController {
   @ApiQuery({ name: 'rejectThreshold', required: false, type: Number, description: 'Fail when more than this share of rows is rejected (0..1, default 0.5)' })
   @ApiAcceptedResponse({ type: ImportResponseDto })
   @ApiOkResponse({ type: ImportResponseDto, description: 'Idempotency-Key replay' })
-  @ApiErrors(400, 401, 403, 413)
+  @ApiErrors(400, 401, 403, 413, 503)
   async createRaw(
     @OrgId() orgId: string, @Param('kind') kind: string, @Req() req: Request, @Res({ passthrough: true }) res: Response,
     @Headers('idempotency-key') idempotencyKey?: string, @Query('fileName') fileName?: string, @Query('rejectThreshold') rejectThreshold?: string,

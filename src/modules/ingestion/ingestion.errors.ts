@@ -22,6 +22,8 @@ export const IngestionErrors = {
   uploadAborted: () => new AppError('UPLOAD_ABORTED', HttpStatus.BAD_REQUEST, 'The upload was interrupted before the body ended'),
   invalidThreshold: (raw: string) =>
     new AppError('INVALID_REJECT_THRESHOLD', HttpStatus.BAD_REQUEST, `rejectThreshold must be a number between 0 and 1, got '${raw}'`),
+  queueUnavailable: (id: string) =>
+    new AppError('QUEUE_UNAVAILABLE', HttpStatus.SERVICE_UNAVAILABLE, `Import ${id} could not be queued: the job queue is unavailable; nothing was loaded, upload again`),
   importNotFound: (id: string) => new AppError('IMPORT_NOT_FOUND', HttpStatus.NOT_FOUND, `Import ${id} not found`),
   noRejects: (id: string) => new AppError('REJECTS_NOT_AVAILABLE', HttpStatus.NOT_FOUND, `Import ${id} has no rejects file yet`),
 };

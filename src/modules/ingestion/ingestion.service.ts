@@ -267,7 +267,15 @@ export class IngestionService {
       }
       throw err;
     }
-    await this.producer.enqueueImport(id);
+    try {
+      await this.producer.enqueueImport(id);
+    } catch (err) {
+      // No job means no worker will ever take it: fail it now rather than leave it QUEUED.
+      this.logger.error({ err, importId: id }, `Import ${id} could not be queued`);
+      await this.repo.finishUnloaded(id, 'FAILED', 'The job queue (Redis) was unavailable; upload again');
+      await this.receiver.discard(file.relativePath);
+      throw IngestionErrors.queueUnavailable(id);
+    }
     this.logger.log({ importId: id, kind, sizeBytes: file.sizeBytes }, `Import ${id} queued`);
     return { isReplay: false, body: this.toResponse(imp) };
   }

@@ -21,7 +21,7 @@ export class UploadsController {
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: ImportResponseDto })
-  @ApiErrors(400, 401, 403, 413)
+  @ApiErrors(400, 401, 403, 413, 503)
   async upload(@OrgId() orgId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Headers('idempotency-key') idempotencyKey?: string): Promise<ImportResponseDto> {
     const isMultipart = (req.headers['content-type'] ?? '').startsWith('multipart/form-data');
     if (isMultipart) {

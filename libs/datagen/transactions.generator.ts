@@ -681,27 +681,21 @@ export class TransactionsCsvGenerator {
     }
   }
 
-  /** Canonical format: 2025-11-15T23:05:31.874509+00:00 */
-  private formatCanonical(t: number, micros: number): string {
+  /** The day (for its formatted forms) and the zero-padded hour, minute and second of second `t`. */
+  private splitSecond(t: number): { day: DayInfo; hh: string; mm: string; ss: string } {
     const rel = t - this.tableBaseSec;
     const k = Math.floor(rel / DAY_SECONDS);
     let sod = rel - k * DAY_SECONDS;
     const h = (sod / 3600) | 0;
     sod -= h * 3600;
     const m = (sod / 60) | 0;
-    const s = sod - m * 60;
-    return (
-      this.dayInfo[k].dash +
-      'T' +
-      PAD2[h] +
-      ':' +
-      PAD2[m] +
-      ':' +
-      PAD2[s] +
-      '.' +
-      pad6(micros) +
-      '+00:00'
-    );
+    return { day: this.dayInfo[k], hh: PAD2[h], mm: PAD2[m], ss: PAD2[sod - m * 60] };
+  }
+
+  /** Canonical format: 2025-11-15T23:05:31.874509+00:00 */
+  private formatCanonical(t: number, micros: number): string {
+    const { day, hh, mm, ss } = this.splitSecond(t);
+    return day.dash + 'T' + hh + ':' + mm + ':' + ss + '.' + pad6(micros) + '+00:00';
   }
 
   /** One of the other accepted formats, all denoting the same instant (minutes-only drops the seconds). */
@@ -711,15 +705,8 @@ export class TransactionsCsvGenerator {
       t += 19_800; // written as local time at +05:30
       offset = '+05:30';
     }
-    const rel = t - this.tableBaseSec;
-    const k = Math.floor(rel / DAY_SECONDS);
-    let sod = rel - k * DAY_SECONDS;
-    const h = (sod / 3600) | 0;
-    sod -= h * 3600;
-    const m = (sod / 60) | 0;
-    const s = sod - m * 60;
-    const day = this.dayInfo[k];
-    const hms = PAD2[h] + ':' + PAD2[m] + ':' + PAD2[s];
+    const { day, hh, mm, ss } = this.splitSecond(t);
+    const hms = hh + ':' + mm + ':' + ss;
     switch (variant) {
       case 0:
         return day.dash + ' ' + hms; // YYYY-MM-DD HH:MM:SS
@@ -728,7 +715,7 @@ export class TransactionsCsvGenerator {
       case 2:
         return day.dmy + ' ' + hms; // DD/MM/YYYY HH:MM:SS
       case 3:
-        return day.dash + ' ' + PAD2[h] + ':' + PAD2[m]; // YYYY-MM-DD HH:MM
+        return day.dash + ' ' + hh + ':' + mm; // YYYY-MM-DD HH:MM
       case 4:
         return day.dash + 'T' + hms + 'Z';
       default:

@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   line('ratio product / raw COPY', `${(p.seconds / raw).toFixed(2)}×  (target ≤ 2×)`);
   line('ratio product / typed reference', `${(p.seconds / p.typed).toFixed(2)}×`);
   line('rows loaded / rejected', `${m.rowsLoaded.toLocaleString()} / ${m.rowsRejected.toLocaleString()}  ${JSON.stringify(m.rejectsByReason)}`);
-  line('app peak RSS (VmHWM, whole process)', `${p.peakRss} MB  (at ready: ${p.rssAtStart} MB; target ≤ 300 MB)`);
+  line('app peak RSS (VmHWM, whole process)', `${p.peakRss} MB  (at ready: ${p.rssAtStart} MB; during the import job: ${m.peakRssMb} MB; target ≤ 300 MB)`);
   line('max event-loop delay during import', `${m.maxEventLoopDelayMs} ms  (Bull lock: ${AppConfig.fromProcessEnv().QUEUE_LOCK_DURATION_MS} ms)`);
   if (!f.keep && !f.file) {
     await fs.rm(file, { force: true });

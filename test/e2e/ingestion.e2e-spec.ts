@@ -121,6 +121,13 @@ describe('Imports (e2e)', () => {
     expect(rejects.text.trim().split('\n').slice(1).sort()).toEqual(expected.sort());
   });
 
+  it('should load the last row of a file that does not end with a newline', async () => {
+    const { key } = await createOrg(t);
+    const csv = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nA1,M1,North,Food,1.00,2025-01-05 10:00:00,+15551234567\nA2,M1,North,Food,2.00,2025-01-05 10:00:00,+15551234567';
+    const res = await uploadCsv(t, key, 'transactions', csv).expect(202);
+    expect(await waitForImport(t, key, res.body.importId)).toMatchObject({ status: 'COMPLETED', progress: { rowsRead: 2, rowsLoaded: 2 } });
+  });
+
   it('should fail and load nothing when the reject ratio exceeds the default threshold', async () => {
     const { key } = await createOrg(t);
     const res = await uploadCsv(t, key, 'transactions', fixture('ok/transactions-mixed.csv')).expect(202);
@@ -287,5 +294,35 @@ describe('Imports (e2e)', () => {
     const tx = res.body.find((k: any) => k.name === 'transactions');
     expect(tx.requiredColumns).toEqual(['TRANSACTION_ID', 'MERCHANT_ID', 'ZONE', 'CATEGORY', 'AMOUNT', 'TIMESTAMP', 'CUSTOMER_PHONE']);
     expect(res.body.find((k: any) => k.name === 'merchants')).toMatchObject({ requiredColumns: ['MERCHANT_ID'], optionalColumns: ['NAME', 'ZONE'] });
+  });
+});
+
+describe('Imports on the event-loop thread (LOAD_THREADS=1)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ LOAD_THREADS: 1, REDIS_PREFIX: `${process.env.REDIS_PREFIX}:inline` });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('should clean, reject and load exactly as the threaded path does', async () => {
+    const { key } = await createOrg(t);
+    const res = await request(t.http)
+      .post('/api/v1/imports/transactions?rejectThreshold=0.9')
+      .set('X-API-Key', key)
+      .set('Content-Type', 'text/csv')
+      .send(fixture('ok/transactions-mixed.csv'))
+      .expect(202);
+    const done = await waitForImport(t, key, res.body.importId);
+    expect(done).toMatchObject({ status: 'COMPLETED', progress: { rowsRead: 12, rowsLoaded: 4, rowsRejected: 8 } });
+    expect(done.rejectsByReason).toEqual({
+      INVALID_AMOUNT: 1, NEGATIVE_AMOUNT: 1, MISSING_MERCHANT_ID: 1, FUTURE_TIMESTAMP: 1,
+      INVALID_TIMESTAMP: 1, DUPLICATE_ID: 1, AMOUNT_TOO_LARGE: 1, WRONG_FIELD_COUNT: 1,
+    });
+    const ids = await t.db.query('SELECT transaction_id FROM transactions WHERE import_id = $1 ORDER BY line_no', [res.body.importId]);
+    expect(ids.rows.map((r) => r.transaction_id)).toEqual(['TXN_1', 'TXN_2', 'TXN_10', 'TXN_11']);
   });
 });

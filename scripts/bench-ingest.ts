@@ -13,7 +13,7 @@ import { Client } from 'pg';
 import { writeTransactionsCsv } from '../libs/datagen';
 import { dropDatabase, ensureDatabase } from '../libs/database/ensure-database';
 import { AppConfig } from '../src/config/app-config';
-import { flags, peakRssMb, postFile, startApp, withDatabase } from './lib/bench-env';
+import { dropRedisPrefix, flags, peakRssMb, postFile, startApp, withDatabase } from './lib/bench-env';
 
 const COLUMNS = ['transaction_id', 'merchant_id', 'zone', 'category', 'amount', 'occurred_at', 'customer_phone'];
 
@@ -72,11 +72,13 @@ async function productSeconds(baseUrl: string, file: string, rows: number) {
   const url = withDatabase(baseUrl, 'analytics_bench');
   await dropDatabase(url);
   const key = 'bench-admin-key-0123456789';
+  const redisPrefix = `bench_${Date.now()}`;
+  const dataDir = path.join(os.tmpdir(), 'analytics-bench-data');
   const app = await startApp(
     {
       DATABASE_URL: url,
-      REDIS_PREFIX: `bench_${Date.now()}`,
-      DATA_DIR: path.join(os.tmpdir(), 'analytics-bench-data'),
+      REDIS_PREFIX: redisPrefix,
+      DATA_DIR: dataDir,
       BOOTSTRAP_ADMIN_API_KEY: key,
       LOG_LEVEL: 'warn',
       MAX_UPLOAD_BYTES: String(config.MAX_UPLOAD_BYTES),
@@ -116,6 +118,8 @@ async function productSeconds(baseUrl: string, file: string, rows: number) {
   } finally {
     await app.stop();
     await dropDatabase(url);
+    await dropRedisPrefix(config.REDIS_URL, redisPrefix);
+    await fs.rm(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -13,7 +13,8 @@ import { Client } from 'pg';
 import { writeTransactionsCsv } from '../libs/datagen';
 import { dropDatabase, ensureDatabase } from '../libs/database/ensure-database';
 import { AppConfig } from '../src/config/app-config';
-import { dropRedisPrefix, flags, peakRssMb, postFile, startApp, withDatabase } from './lib/bench-env';
+import { dropRedisPrefix } from '../libs/redis/drop-prefix';
+import { flags, peakRssMb, postFile, startApp, withDatabase } from './lib/bench-env';
 
 const COLUMNS = ['transaction_id', 'merchant_id', 'zone', 'category', 'amount', 'occurred_at', 'customer_phone'];
 

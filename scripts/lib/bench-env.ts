@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import { readFileSync } from 'fs';
 import * as http from 'http';
-import Redis from 'ioredis';
 import * as path from 'path';
 
 /** Command-line flags as `--name value`. */
@@ -86,19 +85,3 @@ export function postFile(url: string, file: NodeJS.ReadableStream, headers: Reco
   });
 }
 
-/** Deletes every Redis key under `prefix` (a bench run's own queues). */
-export async function dropRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) {
-        await redis.del(...keys);
-      }
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}

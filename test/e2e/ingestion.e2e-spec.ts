@@ -1,10 +1,15 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import request from 'supertest';
-import { countRows, createOrg, startTestApp, TestApp, uploadCsv, waitForImport } from '../factories/test-app';
+import { countRows, createOrg, startTestApp, TestApp, uploadCsv, uploadRaw, waitForImport } from '../factories/test-app';
 
 const fixture = (rel: string) => readFileSync(path.join(__dirname, '../fixtures/csv', rel));
 const SAMPLE = fixture('ok/transactions-sample-1000.csv');
+/** What ok/transactions-mixed.csv's 12 data rows are rejected for (4 rows load). */
+const MIXED_REJECTS = {
+  INVALID_AMOUNT: 1, NEGATIVE_AMOUNT: 1, MISSING_MERCHANT_ID: 1, FUTURE_TIMESTAMP: 1,
+  INVALID_TIMESTAMP: 1, DUPLICATE_ID: 1, AMOUNT_TOO_LARGE: 1, WRONG_FIELD_COUNT: 1,
+};
 
 describe('Imports (e2e)', () => {
   let t: TestApp;
@@ -41,19 +46,11 @@ describe('Imports (e2e)', () => {
 
   it('should clean accepted rows and account for every rejected row by reason', async () => {
     const { key } = await createOrg(t);
-    const res = await request(t.http)
-      .post('/api/v1/imports/transactions?rejectThreshold=0.9&fileName=mixed.csv')
-      .set('X-API-Key', key)
-      .set('Content-Type', 'text/csv')
-      .send(fixture('ok/transactions-mixed.csv'))
-      .expect(202);
+    const res = await uploadRaw(t, key, 'transactions', fixture('ok/transactions-mixed.csv'), 'rejectThreshold=0.9&fileName=mixed.csv').expect(202);
     const done = await waitForImport(t, key, res.body.importId);
     expect(done.status).toBe('COMPLETED');
     expect(done.progress).toMatchObject({ rowsRead: 12, rowsLoaded: 4, rowsRejected: 8 });
-    expect(done.rejectsByReason).toEqual({
-      INVALID_AMOUNT: 1, NEGATIVE_AMOUNT: 1, MISSING_MERCHANT_ID: 1, FUTURE_TIMESTAMP: 1,
-      INVALID_TIMESTAMP: 1, DUPLICATE_ID: 1, AMOUNT_TOO_LARGE: 1, WRONG_FIELD_COUNT: 1,
-    });
+    expect(done.rejectsByReason).toEqual(MIXED_REJECTS);
     const rows = await t.db.query(
       `SELECT transaction_id, zone, category, amount::text, occurred_at, customer_phone, line_no
        FROM transactions WHERE import_id = $1 ORDER BY line_no`, [res.body.importId]);
@@ -85,7 +82,7 @@ describe('Imports (e2e)', () => {
       '\ufeffnote,amount,timestamp,customer_phone,transaction_id,merchant_id,zone,category\r\n' +
       '"two\r\nlines",10.50,2025-03-01 12:00:00,+15551234567,T1,M1,north,food\r\n' +
       'plain,"1,000",2025-03-02T00:00:00Z,+15551234567,T2,M2,"South, Bay",groceries\r\n';
-    const res = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', key).set('Content-Type', 'text/csv').send(csv).expect(202);
+    const res = await uploadRaw(t, key, 'transactions', csv).expect(202);
     const done = await waitForImport(t, key, res.body.importId);
     expect(done).toMatchObject({ status: 'COMPLETED', progress: { rowsRead: 2, rowsLoaded: 2, rowsRejected: 0 } });
     const rows = await t.db.query('SELECT line_no, transaction_id, zone, category, amount::text FROM transactions WHERE import_id = $1 ORDER BY line_no', [res.body.importId]);
@@ -111,7 +108,7 @@ describe('Imports (e2e)', () => {
     }
     const body = lines.join('\n') + '\n';
     expect(body.length).toBeGreaterThan(4 << 20);
-    const res = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', key).set('Content-Type', 'text/csv').send(body).expect(202);
+    const res = await uploadRaw(t, key, 'transactions', body).expect(202);
     const done = await waitForImport(t, key, res.body.importId);
     expect(done).toMatchObject({ status: 'COMPLETED', rejectsByReason: { DUPLICATE_ID: expected.length } });
     expect(done.progress.rowsLoaded).toBe(60000 - expected.length);
@@ -142,7 +139,7 @@ describe('Imports (e2e)', () => {
     const b = await createOrg(t);
     const first = await uploadCsv(t, a.key, 'transactions', SAMPLE).expect(202);
     await waitForImport(t, a.key, first.body.importId);
-    const again = await request(t.http).post('/api/v1/imports/transactions?rejectThreshold=1').set('X-API-Key', a.key).set('Content-Type', 'text/csv').send(SAMPLE).expect(202);
+    const again = await uploadRaw(t, a.key, 'transactions', SAMPLE, 'rejectThreshold=1').expect(202);
     const done = await waitForImport(t, a.key, again.body.importId);
     expect(done).toMatchObject({ status: 'COMPLETED', rejectsByReason: { DUPLICATE_ID: 1000 } });
     expect(done.progress.rowsLoaded).toBe(0);
@@ -233,7 +230,7 @@ describe('Imports (e2e)', () => {
     const { key, orgId } = await createOrg(t);
     const a = await uploadCsv(t, key, 'transactions', SAMPLE).expect(202);
     await waitForImport(t, key, a.body.importId);
-    const b = await request(t.http).post('/api/v1/imports/transactions?rejectThreshold=0.9').set('X-API-Key', key).set('Content-Type', 'text/csv').send(fixture('ok/transactions-mixed.csv')).expect(202);
+    const b = await uploadRaw(t, key, 'transactions', fixture('ok/transactions-mixed.csv'), 'rejectThreshold=0.9').expect(202);
     await waitForImport(t, key, b.body.importId);
     const total = async () => (await t.db.query('SELECT count(*)::int AS n, sum(amount)::text AS s FROM transactions WHERE org_id = $1', [orgId])).rows[0];
     const before = await total();
@@ -310,18 +307,10 @@ describe('Imports on the event-loop thread (LOAD_THREADS=1)', () => {
 
   it('should clean, reject and load exactly as the threaded path does', async () => {
     const { key } = await createOrg(t);
-    const res = await request(t.http)
-      .post('/api/v1/imports/transactions?rejectThreshold=0.9')
-      .set('X-API-Key', key)
-      .set('Content-Type', 'text/csv')
-      .send(fixture('ok/transactions-mixed.csv'))
-      .expect(202);
+    const res = await uploadRaw(t, key, 'transactions', fixture('ok/transactions-mixed.csv'), 'rejectThreshold=0.9').expect(202);
     const done = await waitForImport(t, key, res.body.importId);
     expect(done).toMatchObject({ status: 'COMPLETED', progress: { rowsRead: 12, rowsLoaded: 4, rowsRejected: 8 } });
-    expect(done.rejectsByReason).toEqual({
-      INVALID_AMOUNT: 1, NEGATIVE_AMOUNT: 1, MISSING_MERCHANT_ID: 1, FUTURE_TIMESTAMP: 1,
-      INVALID_TIMESTAMP: 1, DUPLICATE_ID: 1, AMOUNT_TOO_LARGE: 1, WRONG_FIELD_COUNT: 1,
-    });
+    expect(done.rejectsByReason).toEqual(MIXED_REJECTS);
     const ids = await t.db.query('SELECT transaction_id FROM transactions WHERE import_id = $1 ORDER BY line_no', [res.body.importId]);
     expect(ids.rows.map((r) => r.transaction_id)).toEqual(['TXN_1', 'TXN_2', 'TXN_10', 'TXN_11']);
   });

@@ -79,6 +79,15 @@ export function uploadCsv(t: TestApp, key: string, kind: string, content: string
     .attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content), fileName);
 }
 
+/** The file as the raw text/csv body of POST /imports/{kind}; `query` e.g. 'rejectThreshold=0.9'. */
+export function uploadRaw(t: TestApp, key: string, kind: string, content: string | Buffer, query = '') {
+  return request(t.http)
+    .post(`/api/v1/imports/${kind}${query ? `?${query}` : ''}`)
+    .set('X-API-Key', key)
+    .set('Content-Type', 'text/csv')
+    .send(content);
+}
+
 export async function countRows(t: TestApp, table: string, importId: string): Promise<number> {
   const res = await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE import_id = $1`, [importId]);
   return res.rows[0].n;

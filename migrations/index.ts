@@ -1,5 +1,6 @@
 import { CreateCore1764000000000 } from './1764000000000-CreateCore';
 import { CreateTransactionsAndMerchants1764000000001 } from './1764000000001-CreateTransactionsAndMerchants';
+import { CreateTransactionRollups1764000000002 } from './1764000000002-CreateTransactionRollups';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
-export const MIGRATIONS = [CreateCore1764000000000, CreateTransactionsAndMerchants1764000000001];
+export const MIGRATIONS = [CreateCore1764000000000, CreateTransactionsAndMerchants1764000000001, CreateTransactionRollups1764000000002];

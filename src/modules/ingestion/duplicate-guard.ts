@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { createInterface } from 'readline';
 import { pipeline } from 'stream/promises';
 import { BloomFilter, encodeCopyRow } from '@libs/csv';
+import type { RemovedRowsSink } from './kinds/kind.types';
 import { PieceSpan, writeRejectedLines } from './load-pipeline';
 import { RejectsWriter } from './rejects-writer';
 
@@ -59,6 +60,7 @@ export class DuplicateGuard {
    */
   async removeRepeats(
     client: Client, partition: string, keyColumn: string, file: { path: string; spans: PieceSpan[] }, rejects: RejectsWriter, reason: string,
+    removed: RemovedRowsSink | null = null,
   ): Promise<number> {
     await this.close();
     if (this.candidates === 0) {
@@ -76,7 +78,11 @@ export class DuplicateGuard {
     if (repeats.rows.length === 0) {
       return 0;
     }
-    await client.query(`DELETE FROM ${partition} WHERE ctid = ANY($1::tid[])`, [repeats.rows.map((r) => r.ctid)]);
+    const deleted = await client.query<{ v: string[] }>(
+      `DELETE FROM ${partition} WHERE ctid = ANY($1::tid[])${removed ? ` RETURNING ARRAY[${removed.select}] AS v` : ''}`,
+      [repeats.rows.map((r) => r.ctid)],
+    );
+    removed?.subtract(deleted.rows.map((r) => r.v));
     const lines = new Set(repeats.rows.map((r) => r.line_no));
     await this.writeRejects(lines, rejects, reason);
     if (lines.size > 0) {

@@ -6,17 +6,18 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { AppConfig } from '@config/app-config';
 import { CsvParser } from '@libs/csv';
+import type { ImportAccumulator } from '@libs/rollups';
 import { ImportMetrics } from './entities/import.entity';
 import { ImportAbort } from './ingestion.errors';
 import { IngestionRepository, ImportProgress } from './ingestion.repository';
 import { DuplicateGuard } from './duplicate-guard';
-import { DatasetKind, Sql } from './kinds/kind.types';
+import { CopyLines, DatasetKind, RemovedRowsSink, Sql } from './kinds/kind.types';
 import { HeaderMapping, KindRegistry } from './kinds/kind.registry';
 import type { LoadWorkerData } from './load-worker';
 import { InlineProcessor, PieceProcessor, WorkerPoolProcessor } from './piece-processors';
 import { RowPipeline } from './row-pipeline';
 import { LoadCounters, PieceSpan, streamIntoCopy, writeRejectedLines } from './load-pipeline';
-import { partitionName, quoteLiteral } from './partitions';
+import { attachImportTable, createImportTable, partitionName } from './partitions';
 import { RejectsWriter } from './rejects-writer';
 
 export interface RunOutcome {
@@ -129,13 +130,15 @@ export class ImportRunner {
     const sql: Sql = async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[];
     const partition = partitionName(kind.table, importId);
     const guard = kind.uniqueKey ? new DuplicateGuard(path.resolve(this.config.DATA_DIR, 'rejects', `${importId}.dup`), imp.sizeBytes) : null;
+    const accumulator = kind.rollup?.createImportAccumulator() ?? null;
+    const copyLines: CopyLines = (target, lines) => copyTextLines(client, target, lines);
     try {
       await sql('BEGIN');
       await sql(`SET LOCAL maintenance_work_mem = '512MB'`);
       await sql(`SET LOCAL work_mem = '256MB'`);
       // JIT compiling the one-off duplicate query costs more than it saves.
       await sql(`SET LOCAL jit = off`);
-      await this.createPartitionTable(sql, kind, partition, imp.orgId, importId);
+      await createImportTable(sql, kind.table, imp.orgId, importId);
 
       let phaseStart = Date.now();
       const header = await this.readHeader(filePath);
@@ -156,6 +159,7 @@ export class ImportRunner {
           rejects,
           counters,
           duplicates: guard,
+          accumulator,
           spans,
           onTick: async () => {
             const isCancelRequested = await this.repo.saveProgress(importId, progress());
@@ -165,6 +169,9 @@ export class ImportRunner {
             }
           },
         });
+        for (const part of await processor.finishRollups()) {
+          accumulator?.addThread(part);
+        }
       } finally {
         await processor.close();
       }
@@ -174,17 +181,19 @@ export class ImportRunner {
       await sql('SELECT pg_advisory_xact_lock(hashtext($1))', [`publish:${kind.table}:${imp.orgId}`]);
       if (guard && kind.uniqueKey) {
         phaseStart = Date.now();
-        counters.rowsLoaded -= await guard.removeRepeats(client, partition, kind.uniqueKey, { path: filePath, spans }, rejects, 'DUPLICATE_ID');
-        counters.rowsLoaded -= await this.rejectKnownKeys(sql, kind, kind.uniqueKey, partition, imp.orgId, filePath, rejects);
+        const removed = removedRowsSink(kind, accumulator);
+        counters.rowsLoaded -= await guard.removeRepeats(client, partition, kind.uniqueKey, { path: filePath, spans }, rejects, 'DUPLICATE_ID', removed);
+        counters.rowsLoaded -= await this.rejectKnownKeys(sql, kind, kind.uniqueKey, partition, imp.orgId, filePath, rejects, removed);
         phasesMs.dedupe = Date.now() - phaseStart;
       }
       this.assertRejectRatio(counters.rowsRead, rejects.count, imp.rejectThreshold);
 
       phaseStart = Date.now();
-      await this.attachPartition(sql, kind, partition, importId);
+      // The CHECK constraint lets ATTACH skip scanning the rows; the parent has no index to build.
+      await attachImportTable(sql, kind.table, importId);
       phasesMs.attach = Date.now() - phaseStart;
       phaseStart = Date.now();
-      await kind.publish?.(sql, { orgId: imp.orgId, importId, partition });
+      await kind.publish?.({ sql, copyLines, accumulator }, { orgId: imp.orgId, importId, partition });
       phasesMs.publishHook = Date.now() - phaseStart;
 
       const done = metrics();
@@ -204,6 +213,7 @@ export class ImportRunner {
       await rejects.close();
       await fs.rm(filePath, { force: true });
       await this.indexPartition(client, kind, partition, importId);
+      await this.vacuumPartition(client, partition, importId);
       this.logger.log({ importId, ...done }, `Import ${importId} COMPLETED`);
       return { importId, status: 'COMPLETED', rowsLoaded: counters.rowsLoaded, rowsRejected: rejects.count };
     } catch (err) {
@@ -241,18 +251,8 @@ export class ImportRunner {
       new RowPipeline({
         cleaner: kind.createCleaner({ now: new Date(startedMs) }), copyTypes: kind.copyTypes, indexes: mapping.indexes,
         headerWidth: mapping.headerWidth, keyIndex, bloomWordMask: guard?.bloom.wordMask ?? 0,
+        aggregator: kind.rollup?.createRowAggregator() ?? null,
       }),
-    );
-  }
-
-  private async createPartitionTable(sql: Sql, kind: DatasetKind, partition: string, orgId: string, importId: string): Promise<void> {
-    // Created unindexed and in this transaction: COPY runs at full speed and a crash leaves nothing.
-    await sql(`CREATE TABLE ${partition} (LIKE ${kind.table} INCLUDING DEFAULTS)`);
-    await sql(
-      `ALTER TABLE ${partition}
-         ALTER COLUMN org_id SET DEFAULT ${quoteLiteral(orgId)},
-         ALTER COLUMN import_id SET DEFAULT ${quoteLiteral(importId)},
-         ADD CONSTRAINT ${partition}_import_ck CHECK (import_id = ${quoteLiteral(importId)})`,
     );
   }
 
@@ -277,17 +277,19 @@ export class ImportRunner {
   /** Rejects rows whose key the organization already has from earlier imports. */
   private async rejectKnownKeys(
     sql: Sql, kind: DatasetKind, key: string, partition: string, orgId: string, filePath: string, rejects: RejectsWriter,
+    removed: RemovedRowsSink | null,
   ): Promise<number> {
     const hasEarlier = await sql(`SELECT 1 FROM ${kind.table} WHERE org_id = $1 LIMIT 1`, [orgId]);
     if (hasEarlier.length === 0) {
       return 0;
     }
-    const known = await sql<{ line_no: number }>(
+    const known = await sql<{ line_no: number; v?: string[] }>(
       `DELETE FROM ${partition} p
        WHERE EXISTS (SELECT 1 FROM ${kind.table} t WHERE t.org_id = $1 AND t.${key} = p.${key})
-       RETURNING p.line_no`,
+       RETURNING p.line_no${removed ? `, ARRAY[${removed.select}] AS v` : ''}`,
       [orgId],
     );
+    removed?.subtract(known.map((r) => r.v!));
     if (known.length > 0) {
       await writeRejectedLines(filePath, new Set(known.map((r) => r.line_no)), 'DUPLICATE_ID', rejects);
     }
@@ -295,20 +297,32 @@ export class ImportRunner {
   }
 
   /**
-   * Indexes the unique key of a published partition, after the commit: the rows are already
-   * visible and exact without it; it only speeds up later imports' duplicate checks and lookups.
+   * Indexes a published partition after the commit: its unique key (later imports' duplicate
+   * checks) and the kind's query indexes. The rows are already visible and exact without them;
+   * they only make those lookups fast.
    */
   private async indexPartition(client: Client, kind: DatasetKind, partition: string, importId: string): Promise<void> {
-    if (!kind.uniqueKey) {
-      return;
+    const indexes = [...(kind.uniqueKey ? [{ suffix: 'key', columns: `(${kind.uniqueKey})` }] : []), ...(kind.indexes ?? [])];
+    await client.query(`SET maintenance_work_mem = '512MB'`);
+    for (const { suffix, columns } of indexes) {
+      const started = Date.now();
+      try {
+        await client.query(`CREATE INDEX IF NOT EXISTS ${partition}_${suffix}_idx ON ${partition} ${columns}`);
+        this.logger.log(`Import ${importId}: indexed ${columns} in ${Date.now() - started} ms`);
+      } catch (err) {
+        this.logger.warn({ err }, `Import ${importId}: indexing ${partition} ${columns} failed; queries will scan it`);
+      }
     }
+  }
+
+  /** Sets the visibility map and statistics, so index-only scans skip the heap and plans fit. */
+  private async vacuumPartition(client: Client, partition: string, importId: string): Promise<void> {
     const started = Date.now();
     try {
-      await client.query(`SET maintenance_work_mem = '512MB'`);
-      await client.query(`CREATE INDEX IF NOT EXISTS ${partition}_key_idx ON ${partition} (${kind.uniqueKey})`);
-      this.logger.log(`Import ${importId}: indexed ${kind.uniqueKey} in ${Date.now() - started} ms`);
+      await client.query(`VACUUM (ANALYZE) ${partition}`);
+      this.logger.log(`Import ${importId}: vacuumed in ${Date.now() - started} ms`);
     } catch (err) {
-      this.logger.warn({ err }, `Import ${importId}: indexing ${partition} failed; duplicate checks will scan it`);
+      this.logger.warn({ err }, `Import ${importId}: vacuum of ${partition} failed; autovacuum will do it`);
     }
   }
 
@@ -322,8 +336,36 @@ export class ImportRunner {
     }
   }
 
-  private async attachPartition(sql: Sql, kind: DatasetKind, partition: string, importId: string): Promise<void> {
-    // The CHECK constraint lets ATTACH skip scanning the rows; the parent has no index to build.
-    await sql(`ALTER TABLE ${kind.table} ATTACH PARTITION ${partition} FOR VALUES IN (${quoteLiteral(importId)})`);
+}
+
+function removedRowsSink(kind: DatasetKind, accumulator: ImportAccumulator | null): RemovedRowsSink | null {
+  if (!kind.rollup || !accumulator) {
+    return null;
   }
+  return { select: kind.rollup.storedValuesSql, subtract: (rows) => rows.forEach((values) => accumulator.subtract(values)) };
+}
+
+/** COPY … FROM STDIN (text format) of ready-made lines, in the client's transaction. */
+async function copyTextLines(client: Client, target: string, lines: Iterable<string>): Promise<number> {
+  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN`));
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  let count = 0;
+  let batch = '';
+  for (const line of lines) {
+    batch += line;
+    count++;
+    if (batch.length >= 1 << 20) {
+      const isFlowing = stream.write(batch);
+      batch = '';
+      if (!isFlowing) {
+        await new Promise((resolve) => stream.once('drain', resolve));
+      }
+    }
+  }
+  stream.end(batch);
+  await done;
+  return count;
 }

@@ -2,6 +2,7 @@ import { once } from 'events';
 import { createReadStream } from 'fs';
 import type { Writable } from 'stream';
 import { BinaryCopyEncoder, CsvParser, RecordSplitter } from '@libs/csv';
+import type { ImportAccumulator } from '@libs/rollups';
 import { DuplicateGuard } from './duplicate-guard';
 import { PieceProcessor } from './piece-processors';
 import { RejectsWriter } from './rejects-writer';
@@ -19,6 +20,8 @@ export interface StreamIntoCopyOptions {
   copy: Writable;
   rejects: RejectsWriter;
   duplicates: DuplicateGuard | null;
+  /** Receives each piece's rollup part, in file order (kinds with a rollup). */
+  accumulator?: ImportAccumulator | null;
   counters: LoadCounters;
   /** Filled with where each piece lies in the file, to re-read a few lines later without a full pass. */
   spans?: PieceSpan[];
@@ -82,6 +85,9 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     counters.rowsLoaded += r.rowsLoaded;
     for (const [line, reason, raw] of r.rejects) {
       rejects.write(line, reason, raw);
+    }
+    if (r.rollup) {
+      o.accumulator?.addPiece(r.rollup.part);
     }
     // Keys enter the filter here, in file order: of two equal keys the later line is flagged.
     if (r.keyHashes && duplicates) {

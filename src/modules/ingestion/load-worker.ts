@@ -15,11 +15,13 @@ export interface LoadWorkerData {
 export type ToWorker =
   | { type: 'piece'; seq: number; piece: Uint8Array; lineOffset: number; skipFirstRecord: boolean }
   | { type: 'candidates'; seq: number; positions: number[] }
-  | { type: 'drop'; seq: number };
+  | { type: 'drop'; seq: number }
+  | { type: 'finish' };
 
 export type FromWorker =
   | ({ type: 'piece'; seq: number } & PieceOutput)
-  | { type: 'candidates'; seq: number; candidates: Candidate[] };
+  | { type: 'candidates'; seq: number; candidates: Candidate[] }
+  | { type: 'finished'; rollup: unknown };
 
 if (parentPort) {
   const port = parentPort;
@@ -32,13 +34,14 @@ if (parentPort) {
     headerWidth: data.headerWidth,
     keyIndex: data.keyIndex,
     bloomWordMask: data.bloomWordMask,
+    aggregator: kind.rollup?.createRowAggregator() ?? null,
   });
   port.on('message', (msg: ToWorker) => {
     switch (msg.type) {
       case 'piece': {
         const piece = Buffer.from(msg.piece.buffer, msg.piece.byteOffset, msg.piece.byteLength);
         const out = pipeline.processPiece(msg.seq, piece, msg.lineOffset, msg.skipFirstRecord);
-        const transfer = [out.copy?.buffer, out.keyHashes?.buffer].filter((b): b is ArrayBuffer => b !== undefined);
+        const transfer = [out.copy?.buffer, out.keyHashes?.buffer, ...(out.rollup?.transfer ?? [])].filter((b): b is ArrayBuffer => b !== undefined);
         port.postMessage({ type: 'piece', seq: msg.seq, ...out } satisfies FromWorker, transfer);
         break;
       }
@@ -48,6 +51,11 @@ if (parentPort) {
       case 'drop':
         pipeline.drop(msg.seq);
         break;
+      case 'finish': {
+        const rollup = pipeline.finishRollup();
+        port.postMessage({ type: 'finished', rollup: rollup?.part ?? null } satisfies FromWorker, rollup?.transfer ?? []);
+        break;
+      }
     }
   });
 }

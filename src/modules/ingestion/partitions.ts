@@ -1,3 +1,5 @@
+import type { Sql } from './kinds/kind.types';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The table holding one import's rows: `<table>_p_<uuid hex>`. */
@@ -8,6 +10,27 @@ export function partitionName(table: string, importId: string): string {
 /** A uuid as an SQL literal, for DDL where bind parameters are not allowed. */
 export function quoteLiteral(uuid: string): string {
   return `'${assertUuid(uuid)}'`;
+}
+
+/**
+ * Creates an import's own table shaped like `table` (unindexed, org_id and import_id defaulted,
+ * a CHECK that lets ATTACH skip its scan) in the caller's transaction; returns its name.
+ */
+export async function createImportTable(sql: Sql, table: string, orgId: string, importId: string): Promise<string> {
+  const partition = partitionName(table, importId);
+  await sql(`CREATE TABLE ${partition} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+  await sql(
+    `ALTER TABLE ${partition}
+       ALTER COLUMN org_id SET DEFAULT ${quoteLiteral(orgId)},
+       ALTER COLUMN import_id SET DEFAULT ${quoteLiteral(importId)},
+       ADD CONSTRAINT ${partition}_import_ck CHECK (import_id = ${quoteLiteral(importId)})`,
+  );
+  return partition;
+}
+
+/** Attaches an import's table to its parent: its rows become visible with the transaction's commit. */
+export async function attachImportTable(sql: Sql, table: string, importId: string): Promise<void> {
+  await sql(`ALTER TABLE ${table} ATTACH PARTITION ${partitionName(table, importId)} FOR VALUES IN (${quoteLiteral(importId)})`);
 }
 
 function assertUuid(value: string): string {

@@ -27,6 +27,8 @@ export interface PieceProcessor {
   /** The key, line and raw text of rows (by position among the piece's loaded rows). */
   candidates(seq: number, positions: number[]): Promise<Candidate[]>;
   drop(seq: number): void;
+  /** Each thread's whole-run rollup part (empty when the kind has no rollup); after the last piece. */
+  finishRollups(): Promise<unknown[]>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,11 @@ export class InlineProcessor implements PieceProcessor {
     this.pipeline.drop(seq);
   }
 
+  finishRollups(): Promise<unknown[]> {
+    const rollup = this.pipeline.finishRollup();
+    return Promise.resolve(rollup ? [rollup.part] : []);
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -65,6 +72,7 @@ export class WorkerPoolProcessor implements PieceProcessor {
   private readonly workers: Worker[];
   private readonly pieces = new Map<number, Waiter<PieceResult>>();
   private readonly lookups = new Map<number, Waiter<Candidate[]>>();
+  private readonly finishing: Array<Waiter<unknown>> = [];
   private seq = 0;
   private failure: Error | null = null;
 
@@ -100,6 +108,23 @@ export class WorkerPoolProcessor implements PieceProcessor {
     this.workerFor(seq).postMessage({ type: 'drop', seq } satisfies ToWorker);
   }
 
+  async finishRollups(): Promise<unknown[]> {
+    if (this.failure) {
+      throw this.failure;
+    }
+    // Each thread answers after every piece sent to it before (messages are handled in order).
+    const parts = await Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<unknown>((resolve, reject) => {
+            this.finishing.push({ resolve, reject });
+            worker.postMessage({ type: 'finish' } satisfies ToWorker);
+          }),
+      ),
+    );
+    return parts.filter((p) => p !== null);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
@@ -124,9 +149,11 @@ export class WorkerPoolProcessor implements PieceProcessor {
       const { type: _type, ...result } = msg;
       this.pieces.get(msg.seq)?.resolve({ ...result, copy: result.copy && Buffer.from(result.copy.buffer, result.copy.byteOffset, result.copy.byteLength) });
       this.pieces.delete(msg.seq);
-    } else {
+    } else if (msg.type === 'candidates') {
       this.lookups.get(msg.seq)?.resolve(msg.candidates);
       this.lookups.delete(msg.seq);
+    } else {
+      this.finishing.shift()?.resolve(msg.rollup);
     }
   }
 
@@ -138,5 +165,6 @@ export class WorkerPoolProcessor implements PieceProcessor {
       }
       waiting.clear();
     }
+    this.finishing.splice(0).forEach((waiter) => waiter.reject(err));
   }
 }

@@ -1,5 +1,6 @@
 import { Reject, RowCleaner } from '@libs/cleaners';
 import { BinaryCopyEncoder, BloomFilter, CopyFieldType, CsvParser } from '@libs/csv';
+import type { RowAggregator, TransferablePart } from '@libs/rollups';
 
 export interface RowPipelineConfig {
   cleaner: RowCleaner;
@@ -11,6 +12,8 @@ export interface RowPipelineConfig {
   keyIndex: number;
   /** Word mask of the import's Bloom filter (keys are hashed here, added in file order elsewhere). */
   bloomWordMask: number;
+  /** Folds every loaded row into the kind's rollup structures, when the kind has them. */
+  aggregator?: RowAggregator | null;
 }
 
 export type Candidate = [key: string, line: number, raw: string];
@@ -22,6 +25,8 @@ export interface PieceOutput {
   rejects: Array<[line: number, reason: string, raw: string]>;
   /** (word, flags) pairs of the loaded rows' keys, for BloomFilter.addAll; null when no key. */
   keyHashes: Int32Array | null;
+  /** The kind's per-piece rollup part, if any. */
+  rollup: TransferablePart<unknown> | null;
 }
 
 /** Where each loaded row of a piece sits, to rebuild a flagged row's raw text and key on request. */
@@ -53,7 +58,8 @@ export class RowPipeline {
     const { cleaner, indexes, headerWidth, keyIndex } = this.cfg;
     const hasNul = piece.includes(0);
     const parser = new CsvParser();
-    const out: PieceOutput = { copy: null, rowsRead: 0, rowsLoaded: 0, rejects: [], keyHashes: null };
+    const out: PieceOutput = { copy: null, rowsRead: 0, rowsLoaded: 0, rejects: [], keyHashes: null, rollup: null };
+    const { aggregator } = this.cfg;
     // Per loaded row: its key hash, and where its raw text is (no copy, no slice: the flagged few
     // are rebuilt on request, the rest is dropped; keeping ~10K strings per piece alive across
     // garbage collections cost the load threads more than the cleaning did).
@@ -96,11 +102,13 @@ export class RowPipeline {
         stash.ends.push(parser.currentRawEnd);
       }
       this.encoder.writeRow(line, cleaned);
+      aggregator?.add(cleaned);
       out.rowsLoaded++;
     };
     parser.push(piece, onRecord);
     parser.end(onRecord);
     out.copy = this.encoder.take();
+    out.rollup = aggregator?.takePiece() ?? null;
     if (hashes && stash.lines.length > 0) {
       out.keyHashes = hashes.slice(0, stash.lines.length * 2);
       this.stash.set(seq, stash);
@@ -133,6 +141,11 @@ export class RowPipeline {
 
   drop(seq: number): void {
     this.stash.delete(seq);
+  }
+
+  /** The rollup of every piece this pipeline processed (once, after the last piece). */
+  finishRollup(): TransferablePart<unknown> | null {
+    return this.cfg.aggregator?.finish() ?? null;
   }
 }
 

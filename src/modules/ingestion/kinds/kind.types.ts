@@ -1,5 +1,6 @@
 import type { CleanerContext, RowCleaner } from '@libs/cleaners';
 import type { CopyFieldType } from '@libs/csv';
+import type { ImportAccumulator, RowAggregator } from '@libs/rollups';
 
 export interface KindColumn {
   /** Header name, matched case-insensitively after trimming. */
@@ -11,11 +12,36 @@ export interface KindColumn {
 /** Runs one parameterised statement in the caller's transaction and returns its rows. */
 export type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
+/** Streams text-format COPY lines into a table (a column list may follow the name) in the caller's transaction. */
+export type CopyLines = (tableAndColumns: string, lines: Iterable<string>) => Promise<number>;
+
 export interface PublishRef {
   orgId: string;
   importId: string;
   /** The import's own table, already attached as a partition when publish runs. */
   partition: string;
+}
+
+export interface PublishContext {
+  sql: Sql;
+  copyLines: CopyLines;
+  /** What the load threads folded the import's rows into (kinds with a rollup only). */
+  accumulator: ImportAccumulator | null;
+}
+
+/** Where rows deleted after the COPY go, so the kind's rollup can take them back. */
+export interface RemovedRowsSink {
+  /** SQL select list of the stored values (in copy column order). */
+  select: string;
+  subtract(rows: string[][]): void;
+}
+
+/** Compact structures a kind builds from its rows while they load (see libs/rollups). */
+export interface KindRollup {
+  createRowAggregator(): RowAggregator;
+  createImportAccumulator(): ImportAccumulator;
+  /** Select list over the kind's table giving a stored row's cleaned values, in copyColumns order. */
+  storedValuesSql: string;
 }
 
 /**
@@ -35,9 +61,12 @@ export interface DatasetKind {
   copyTypes: CopyFieldType[];
   /** A column whose value must be unique within the organization; repeats are rejected as DUPLICATE_ID. */
   uniqueKey?: string;
+  /** Indexes built on each partition right after its import commits: `<table>_p_<id>_<suffix>_idx`. */
+  indexes?: Array<{ suffix: string; columns: string }>;
   createCleaner(ctx: CleanerContext): RowCleaner;
+  rollup?: KindRollup;
   /** Runs inside the publish transaction after the partition is attached (rollups). */
-  publish?(sql: Sql, ref: PublishRef): Promise<void>;
+  publish?(ctx: PublishContext, ref: PublishRef): Promise<void>;
   /** Runs inside the delete transaction before the partition is dropped (undo rollups). */
   unpublish?(sql: Sql, ref: PublishRef): Promise<void>;
 }

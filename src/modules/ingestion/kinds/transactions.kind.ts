@@ -1,5 +1,7 @@
 import { createTransactionsCleaner } from '@libs/cleaners';
+import { TxImportAccumulator, TxRowAggregator } from '@libs/rollups';
 import { DatasetKind } from './kind.types';
+import { publishTransactions, unpublishTransactions } from './transactions.publish';
 
 export const transactionsKind: DatasetKind = {
   name: 'transactions',
@@ -17,5 +19,18 @@ export const transactionsKind: DatasetKind = {
   copyColumns: ['transaction_id', 'merchant_id', 'zone', 'category', 'amount', 'occurred_at', 'customer_phone'],
   copyTypes: ['text', 'text', 'text', 'text', 'numeric', 'timestamptz', 'text'],
   uniqueKey: 'transaction_id',
+  // Analytics: raw rows at the edges of a time window, and the anomaly tail of each category.
+  indexes: [
+    { suffix: 'time', columns: '(occurred_at)' },
+    { suffix: 'amt', columns: '(category, amount) INCLUDE (occurred_at)' },
+  ],
   createCleaner: createTransactionsCleaner,
+  rollup: {
+    createRowAggregator: () => new TxRowAggregator(),
+    createImportAccumulator: () => new TxImportAccumulator(),
+    storedValuesSql: `transaction_id, merchant_id, zone, category, amount::text,
+      to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00:00', customer_phone`,
+  },
+  publish: publishTransactions,
+  unpublish: unpublishTransactions,
 };

@@ -1,0 +1,150 @@
+import { CellTable } from './cell-table';
+
+const COL_LIMIT = 1 << 24;
+
+/**
+ * Measure vectors per (row, col) cell, e.g. (hour, zone id) or (merchant id, day): a dense
+ * row-major Float64Array while rows × cols stays under `maxCells` (hours of a few months times a
+ * few dozen zones fit in a few hundred KB, so a cell is one array access), and a hashed CellTable
+ * beyond that (years of hours, or tens of thousands of ids). Rows may be negative; cols are ids
+ * in [0, 2^24).
+ */
+export class Grid {
+  private cells: Float64Array = new Float64Array(0);
+  private rowBase = 0;
+  private rowCount = 0;
+  private colCount = 0;
+  /** Rows actually used in the dense band (the band adds headroom around them). */
+  private minRow = 0;
+  private maxRow = -1;
+  /** Cells outside the dense band that could not join it within maxCells (outlier rows). */
+  private overflow: CellTable | null = null;
+  private current: Float64Array = this.cells;
+
+  constructor(
+    readonly width: number,
+    private readonly maxCells = 1 << 20,
+  ) {}
+
+  /**
+   * The offset of the cell's measures in `data` (zeros when new). `data` is then the array that
+   * holds this cell, until the next slot() call.
+   */
+  slot(row: number, col: number): number {
+    const r = row - this.rowBase;
+    if (r >= 0 && r < this.rowCount && col < this.colCount) {
+      this.current = this.cells;
+      if (row < this.minRow) {
+        this.minRow = row;
+      } else if (row > this.maxRow) {
+        this.maxRow = row;
+      }
+      return (r * this.colCount + col) * this.width;
+    }
+    if (this.reshape(row, col)) {
+      return this.slot(row, col);
+    }
+    this.overflow ??= new CellTable(this.width, 64);
+    const at = this.overflow.slot(row * COL_LIMIT + col);
+    this.current = this.overflow.data;
+    return at;
+  }
+
+  get data(): Float64Array {
+    return this.current;
+  }
+
+  /** Every cell whose first measure (the count) is not 0. */
+  forEach(fn: (row: number, col: number, data: Float64Array, at: number) => void): void {
+    this.overflow?.forEach((key, data, at) => {
+      if (data[at] !== 0) {
+        const row = Math.floor(key / COL_LIMIT);
+        fn(row, key - row * COL_LIMIT, data, at);
+      }
+    });
+    const { cells, width, colCount } = this;
+    for (let at = 0; at < cells.length; at += width) {
+      if (cells[at] !== 0) {
+        const cell = at / width;
+        const r = Math.floor(cell / colCount);
+        fn(r + this.rowBase, cell - r * colCount, cells, at);
+      }
+    }
+  }
+
+  /** Adds `sign` × measures (from `source` at `from`) to the cell. */
+  addFrom(row: number, col: number, source: Float64Array, from: number, sign = 1): void {
+    const at = this.slot(row, col);
+    const data = this.data;
+    for (let i = 0; i < this.width; i++) {
+      data[at + i] += sign * source[from + i];
+    }
+  }
+
+  /** [row, col, measures…] per non-empty cell, flat (to transfer between threads). */
+  pack(): Float64Array {
+    let cells = 0;
+    this.forEach(() => cells++);
+    const out = new Float64Array(cells * (this.width + 2));
+    let p = 0;
+    this.forEach((row, col, data, at) => {
+      out[p++] = row;
+      out[p++] = col;
+      for (let i = 0; i < this.width; i++) {
+        out[p++] = data[at + i];
+      }
+    });
+    return out;
+  }
+
+  /** Adds packed tuples, mapping their cols (ids of another dictionary) through `cols`. */
+  addPacked(packed: Float64Array, mapCol: (col: number) => number, mapRow: (row: number) => number = (r) => r): void {
+    const stride = this.width + 2;
+    for (let p = 0; p < packed.length; p += stride) {
+      this.addFrom(mapRow(packed[p]), mapCol(packed[p + 1]), packed, p + 2);
+    }
+  }
+
+  /** Grows (with headroom) to take (row, col); false when that would pass maxCells. */
+  private reshape(row: number, col: number): boolean {
+    const isEmpty = this.rowCount === 0;
+    const lo = isEmpty ? row : Math.min(this.minRow, row);
+    const hi = isEmpty ? row : Math.max(this.maxRow, row);
+    const span = hi - lo + 1;
+    // Headroom on the side that grew: rows usually arrive in a band (hours of one period).
+    const rows = Math.max(span + Math.ceil(span / 2), 16);
+    const newBase = isEmpty || row < this.minRow ? hi - rows + 1 : lo;
+    const cols = col >= this.colCount ? Math.max(4, 2 ** Math.ceil(Math.log2(col + 1))) : this.colCount;
+    if (rows * cols > this.maxCells) {
+      return false;
+    }
+    const cells = new Float64Array(rows * cols * this.width);
+    const { width, colCount, rowBase } = this;
+    for (let at = 0; at < this.cells.length; at += width) {
+      if (this.cells[at] !== 0) {
+        const cell = at / width;
+        const r = Math.floor(cell / colCount);
+        const to = ((r + rowBase - newBase) * cols + (cell - r * colCount)) * width;
+        for (let i = 0; i < width; i++) {
+          cells[to + i] = this.cells[at + i];
+        }
+      }
+    }
+    this.cells = cells;
+    this.rowBase = newBase;
+    this.rowCount = rows;
+    this.colCount = cols;
+    this.minRow = lo;
+    this.maxRow = hi;
+    // Overflow cells the band now covers move into it, so no cell lives in both places.
+    const overflow = this.overflow;
+    if (overflow) {
+      this.overflow = null;
+      overflow.forEach((key, data, at) => {
+        const r = Math.floor(key / COL_LIMIT);
+        this.addFrom(r, key - r * COL_LIMIT, data, at);
+      });
+    }
+    return true;
+  }
+}

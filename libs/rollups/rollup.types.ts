@@ -1,0 +1,25 @@
+import type { CleanValues } from '../cleaners';
+
+/** A part handed between threads, with the buffers to transfer rather than copy. */
+export interface TransferablePart<P> {
+  part: P;
+  transfer: ArrayBuffer[];
+}
+
+/**
+ * Folds a kind's loaded rows into compact structures on a load thread: takePiece() after each
+ * piece (small per-piece facts), finish() once after the thread's last piece (everything else).
+ */
+export interface RowAggregator {
+  add(values: CleanValues): void;
+  takePiece(): TransferablePart<unknown> | null;
+  finish(): TransferablePart<unknown>;
+}
+
+/** Gathers the threads' parts for one import on the importing thread. */
+export interface ImportAccumulator {
+  addPiece(part: unknown): void;
+  addThread(part: unknown): void;
+  /** A row removed after the COPY (its key repeated): take back what it contributed. */
+  subtract(values: CleanValues): void;
+}

@@ -1,0 +1,2 @@
+export * from './exact-moments';
+export * from './time-range';

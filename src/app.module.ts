@@ -11,6 +11,7 @@ import { ConfigModule } from '@config/config.module';
 import { AuthModule } from '@modules/auth/auth.module';
 import { HealthModule } from '@modules/health/health.module';
 import { IngestionModule } from '@modules/ingestion/ingestion.module';
+import { TransactionsModule } from '@modules/transactions/transactions.module';
 
 @Module({})
 export class AppModule {
@@ -47,6 +48,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         IngestionModule.register({ runsWorkers: config.runsWorkers }),
+        TransactionsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

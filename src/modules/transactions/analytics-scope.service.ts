@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { parseIsoMicros, TimeWindow } from '@libs/stats';
+import { AnalyticsFilterQuery } from './dto/analytics-query.dto';
+import { AnalyticsMetaDto } from './dto/analytics-response.dto';
+import { AnalyticsRepository, AnalyticsScope } from './analytics.repository';
+import { ResultCache } from './result-cache.service';
+import { AnalyticsErrors } from './transactions.errors';
+
+/**
+ * The one place where an analytics request becomes an organization-scoped query: filters are
+ * validated, the caller's organization (from its API key) and the imports it may see are
+ * resolved in one snapshot together with the data version, and answers are cached by that version.
+ */
+@Injectable()
+export class AnalyticsScopeService {
+  private timeZones: Promise<Set<string>> | null = null;
+
+  constructor(
+    private readonly repo: AnalyticsRepository,
+    private readonly cache: ResultCache,
+  ) {}
+
+  async resolve(orgId: string, filter: AnalyticsFilterQuery): Promise<AnalyticsScope> {
+    const window = parseWindow(filter);
+    const loaded = await this.repo.loadScope(orgId);
+    const transactions = loaded?.transactions ?? [];
+    let importIds = transactions;
+    if (filter.importId) {
+      const wanted = filter.importId.toLowerCase();
+      if (!transactions.includes(wanted)) {
+        throw AnalyticsErrors.unknownImport(filter.importId);
+      }
+      importIds = [wanted];
+    }
+    return {
+      orgId,
+      dataVersion: loaded?.dataVersion ?? '0',
+      importIds,
+      allTransactionImportIds: transactions,
+      merchantImportIds: loaded?.merchants ?? [],
+      window,
+    };
+  }
+
+  async assertTimeZone(tz: string): Promise<void> {
+    this.timeZones ??= this.repo.timeZoneNames().then((names) => new Set(names));
+    if (!(await this.timeZones).has(tz)) {
+      throw AnalyticsErrors.unknownTimeZone(tz);
+    }
+  }
+
+  /**
+   * `compute()`'s answer for this scope and these parameters, from the cache when this data
+   * version already answered them; with the meta fields every answer carries.
+   */
+  async answer<T extends object>(
+    scope: AnalyticsScope, name: string, params: Record<string, unknown>, startedAt: number, compute: () => Promise<T>,
+  ): Promise<T & AnalyticsMetaDto> {
+    const { value, isCached } = await this.cached(scope, name, params, compute);
+    return { ...value, queryTimeMs: elapsedMs(startedAt), cached: isCached, dataVersion: scope.dataVersion };
+  }
+
+  /** Like answer() without the meta fields (parts of a larger answer). */
+  cached<T>(scope: AnalyticsScope, name: string, params: Record<string, unknown>, compute: () => Promise<T>): Promise<{ value: T; isCached: boolean }> {
+    const key = JSON.stringify({ ...params, window: scope.window, imports: scope.importIds.length === scope.allTransactionImportIds.length ? '*' : scope.importIds });
+    return this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, name, key], compute);
+  }
+}
+
+export function elapsedMs(startedAt: number): number {
+  return Math.round((performance.now() - startedAt) * 100) / 100;
+}
+
+function parseWindow(filter: AnalyticsFilterQuery): TimeWindow {
+  const read = (field: 'from' | 'to'): number | null => {
+    const raw = filter[field];
+    if (raw === undefined || raw === '') {
+      return null;
+    }
+    const us = parseIsoMicros(raw);
+    if (us === null) {
+      throw AnalyticsErrors.invalidTimestamp(field, raw);
+    }
+    return us;
+  };
+  const fromUs = read('from');
+  const toUs = read('to');
+  if (fromUs !== null && toUs !== null && fromUs >= toUs) {
+    throw AnalyticsErrors.emptyRange(filter.from!, filter.to!);
+  }
+  return { fromUs, toUs };
+}

@@ -1,0 +1,352 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Grain, microsToIso, RangeSegment, splitRange, TimeWindow } from '@libs/stats';
+
+/**
+ * What a query may see: one organization's published imports (resolved once per request, in the
+ * same snapshot as its data version) and an optional time window. Every query below filters by
+ * both org_id and the import ids, so the partitions of other imports are pruned at plan time.
+ */
+export interface AnalyticsScope {
+  orgId: string;
+  dataVersion: string;
+  /** Completed transactions imports in scope (all of the org's, or the one asked for). */
+  importIds: string[];
+  /** Every completed transactions import of the org (merchants "ever seen"). */
+  allTransactionImportIds: string[];
+  merchantImportIds: string[];
+  window: TimeWindow;
+}
+
+export interface DimTotal {
+  key: string;
+  count: bigint;
+  cents: bigint;
+  sqCents: bigint;
+}
+
+export interface HourTotal {
+  hour: number;
+  count: bigint;
+  cents: bigint;
+}
+
+export interface AnomalyRow {
+  transactionId: string;
+  amount: string;
+  category: string;
+  occurredAt: Date;
+}
+
+export interface CategoryThreshold {
+  category: string;
+  minCents: bigint;
+}
+
+export interface DormantPage {
+  total: number;
+  rows: Array<{ merchantId: string; merchantName: string; zone: string }>;
+}
+
+export interface CustomerCounts {
+  customers: bigint;
+  repeatCustomers: bigint;
+  transactions: bigint;
+  unidentified: bigint;
+}
+
+export interface CohortCell {
+  cohort: string;
+  monthsSince: number;
+  customers: number;
+}
+
+/** Positional parameters for one statement. */
+class Params {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/**
+ * Analytics SQL. Sums come from the rollups for whole buckets of a window (days, then hours, or
+ * quarter hours) and from the raw rows only for the partial buckets at its edges, so any window is
+ * exact to the microsecond while a default (unbounded) query reads only the daily rollup.
+ */
+@Injectable()
+export class AnalyticsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Count, sum and sum of squares (categories) of amounts, in cents, per zone or category. */
+  async dimTotals(scope: AnalyticsScope, dim: 'zone' | 'category'): Promise<DimTotal[]> {
+    if (scope.importIds.length === 0) {
+      return [];
+    }
+    const p = new Params();
+    const base = scopeCondition(scope, p);
+    const sq = dim === 'category' ? 'sum((amount * 100) * (amount * 100))' : '0';
+    const parts = splitRange(scope.window, ['day', 'hour']).map((seg) =>
+      seg.source === 'raw'
+        ? `SELECT ${dim} AS key, count(*) AS n, sum(amount * 100) AS cents, ${sq} AS sq
+           FROM transactions WHERE ${base} ${timeCondition('occurred_at', seg, p)} GROUP BY 1`
+        : `SELECT key, sum(tx_count) AS n, sum(amount_cents) AS cents, coalesce(sum(amount_sq_cents), 0) AS sq
+           FROM tx_rollups WHERE ${base} AND grain = ${p.add(seg.source)} AND dim = ${p.add(dim)}
+           ${timeCondition('bucket_start', seg, p)} GROUP BY 1`,
+    );
+    if (parts.length === 0) {
+      return [];
+    }
+    const rows = await this.db.query<Array<{ key: string; n: string; cents: string; sq: string }>>(
+      `SELECT key, sum(n)::text AS n, sum(cents)::text AS cents, sum(sq)::text AS sq
+       FROM (${parts.join(' UNION ALL ')}) u GROUP BY key`,
+      p.values,
+    );
+    return rows.map((r) => ({ key: r.key, count: BigInt(r.n), cents: decimalToBigInt(r.cents), sqCents: decimalToBigInt(r.sq) }));
+  }
+
+  /** Count and cents per hour of the day in `tz`: quarter-hour rollups inside the window, raw rows at its edges. */
+  async hourTotals(scope: AnalyticsScope, tz: string): Promise<HourTotal[]> {
+    if (scope.importIds.length === 0) {
+      return [];
+    }
+    const rows = await this.hourTotalsFrom(scope, tz, ['quarter']);
+    // A zone whose offset is not a whole number of quarter hours at some bucket (local mean time
+    // before 1900, say) splits buckets between local hours: answer from the raw rows instead.
+    if (rows.some((r) => r.misaligned > 0)) {
+      return this.hourTotalsFrom(scope, tz, []);
+    }
+    return rows;
+  }
+
+  private async hourTotalsFrom(scope: AnalyticsScope, tz: string, grains: Grain[]): Promise<Array<HourTotal & { misaligned: number }>> {
+    const p = new Params();
+    const base = scopeCondition(scope, p);
+    const zone = p.add(tz);
+    const parts = splitRange(scope.window, grains).map((seg) =>
+      seg.source === 'raw'
+        ? `SELECT extract(hour FROM occurred_at AT TIME ZONE ${zone})::int AS h, count(*) AS n, sum(amount * 100) AS cents, 0 AS misaligned
+           FROM transactions WHERE ${base} ${timeCondition('occurred_at', seg, p)} GROUP BY 1`
+        : `SELECT extract(hour FROM bucket_start AT TIME ZONE ${zone})::int AS h, sum(tx_count) AS n, sum(amount_cents) AS cents,
+             count(*) FILTER (WHERE extract(epoch FROM bucket_start AT TIME ZONE ${zone})::bigint % 900 <> 0) AS misaligned
+           FROM tx_rollups WHERE ${base} AND grain = 'quarter' ${timeCondition('bucket_start', seg, p)} GROUP BY 1`,
+    );
+    if (parts.length === 0) {
+      return [];
+    }
+    const rows = await this.db.query<Array<{ h: number; n: string; cents: string; misaligned: string }>>(
+      `SELECT h, sum(n)::text AS n, sum(cents)::text AS cents, sum(misaligned)::text AS misaligned
+       FROM (${parts.join(' UNION ALL ')}) u GROUP BY h`,
+      p.values,
+    );
+    return rows.map((r) => ({ hour: Number(r.h), count: BigInt(r.n), cents: decimalToBigInt(r.cents), misaligned: Number(r.misaligned) }));
+  }
+
+  /** How many transactions of each category are at or above its threshold, in the window. */
+  async countAbove(scope: AnalyticsScope, thresholds: CategoryThreshold[]): Promise<number> {
+    if (scope.importIds.length === 0 || thresholds.length === 0) {
+      return 0;
+    }
+    const p = new Params();
+    const tail = this.tailSource(scope, thresholds, p, null);
+    const rows = await this.db.query<Array<{ n: string }>>(`SELECT count(*)::text AS n FROM ${tail}`, p.values);
+    return Number(rows[0].n);
+  }
+
+  /** The transactions at or above their category's threshold, amount descending then id ascending. */
+  async rowsAbove(scope: AnalyticsScope, thresholds: CategoryThreshold[], offset: number, limit: number): Promise<AnomalyRow[]> {
+    if (scope.importIds.length === 0 || thresholds.length === 0) {
+      return [];
+    }
+    const p = new Params();
+    // Each category's tail is read from its (category, amount) index in amount order, at most
+    // offset + limit rows of it; the merge of those is the page.
+    const tail = this.tailSource(scope, thresholds, p, offset + limit);
+    const rows = await this.db.query<Array<{ transaction_id: string; amount: string; category: string; occurred_at: Date }>>(
+      `SELECT x.transaction_id, x.amount::text AS amount, x.category, x.occurred_at FROM ${tail}
+       ORDER BY x.amount DESC, x.transaction_id ASC OFFSET ${p.add(offset)} LIMIT ${p.add(limit)}`,
+      p.values,
+    );
+    return rows.map((r) => ({ transactionId: r.transaction_id, amount: r.amount, category: r.category, occurredAt: r.occurred_at }));
+  }
+
+  private tailSource(scope: AnalyticsScope, thresholds: CategoryThreshold[], p: Params, perCategoryLimit: number | null): string {
+    const base = scopeCondition(scope, p, 't');
+    const categories = p.add(thresholds.map((t) => t.category));
+    const minimums = p.add(thresholds.map((t) => centsToDecimal(t.minCents)));
+    const window = scope.window.fromUs === null && scope.window.toUs === null ? '' : timeCondition('t.occurred_at', { ...scope.window }, p);
+    const limit = perCategoryLimit === null ? '' : `ORDER BY t.amount DESC, t.transaction_id ASC LIMIT ${p.add(perCategoryLimit)}`;
+    return `unnest(${categories}::text[], ${minimums}::numeric[]) AS th(category, min_amount)
+      CROSS JOIN LATERAL (
+        SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM transactions t
+        WHERE ${base} AND t.category = th.category AND t.amount >= th.min_amount ${window} ${limit}
+      ) x`;
+  }
+
+  /**
+   * Merchants the organization knows (merchants imports, and every merchant its transactions ever
+   * named) with no transaction in scope; by merchant id. Name and zone come from the merchants
+   * file, else the zone where the merchant has most transactions, else 'Unknown'.
+   */
+  async dormantMerchants(scope: AnalyticsScope, offset: number, limit: number | null): Promise<DormantPage> {
+    const p = new Params();
+    const org = p.add(scope.orgId);
+    const fileImports = p.add(scope.merchantImportIds);
+    const txImports = p.add(scope.allTransactionImportIds);
+    const active = this.activeMerchants(scope, p);
+    const page = limit === null ? 'LIMIT 0' : `ORDER BY merchant_id OFFSET ${p.add(offset)} LIMIT ${p.add(limit)}`;
+    const rows = await this.db.query<Array<{ total: string; merchant_id: string | null; name: string | null; zone: string | null }>>(
+      `WITH file_m AS (
+         SELECT merchant_id, name, zone FROM merchants WHERE org_id = ${org} AND import_id = ANY(${fileImports}::uuid[])
+       ), tx_zone AS (
+         SELECT DISTINCT ON (merchant_id) merchant_id, zone
+         FROM (SELECT merchant_id, zone, sum(tx_count) AS n FROM tx_merchant_zones
+               WHERE org_id = ${org} AND import_id = ANY(${txImports}::uuid[]) GROUP BY 1, 2) z
+         ORDER BY merchant_id, n DESC, zone COLLATE "C"
+       ), known AS (
+         SELECT coalesce(f.merchant_id, z.merchant_id) AS merchant_id, f.name, coalesce(nullif(f.zone, ''), z.zone) AS zone
+         FROM file_m f FULL JOIN tx_zone z ON z.merchant_id = f.merchant_id
+       ), active AS (${active}), dormant AS (
+         SELECT k.* FROM known k WHERE NOT EXISTS (SELECT 1 FROM active a WHERE a.merchant_id = k.merchant_id)
+       )
+       SELECT (SELECT count(*) FROM dormant)::text AS total, d.merchant_id, d.name, d.zone
+       FROM (SELECT 1) one LEFT JOIN (SELECT * FROM dormant ${page}) d ON true
+       ORDER BY d.merchant_id`,
+      p.values,
+    );
+    return {
+      total: Number(rows[0]?.total ?? 0),
+      rows: rows
+        .filter((r) => r.merchant_id !== null)
+        .map((r) => ({ merchantId: r.merchant_id!, merchantName: r.name || 'Unknown', zone: r.zone || 'Unknown' })),
+    };
+  }
+
+  /** SQL giving the distinct merchant_id with a transaction in scope. */
+  private activeMerchants(scope: AnalyticsScope, p: Params): string {
+    if (scope.importIds.length === 0) {
+      return 'SELECT NULL::text AS merchant_id WHERE false';
+    }
+    const base = scopeCondition(scope, p);
+    const parts = splitRange(scope.window, ['day']).map((seg) =>
+      seg.source === 'raw'
+        ? `SELECT DISTINCT merchant_id FROM transactions WHERE ${base} ${timeCondition('occurred_at', seg, p)}`
+        : seg.fromUs === null && seg.toUs === null
+          ? `SELECT DISTINCT merchant_id FROM tx_merchant_zones WHERE ${base}`
+          : `SELECT DISTINCT merchant_id FROM tx_merchant_days WHERE ${base} ${dayCondition(seg, p)}`,
+    );
+    return parts.length > 0 ? parts.join(' UNION ') : 'SELECT NULL::text AS merchant_id WHERE false';
+  }
+
+  /** Customers (by phone, INVALID phones left out) and their transactions in scope, from the raw rows. */
+  async customerCounts(scope: AnalyticsScope): Promise<CustomerCounts> {
+    const zero: CustomerCounts = { customers: 0n, repeatCustomers: 0n, transactions: 0n, unidentified: 0n };
+    if (scope.importIds.length === 0) {
+      return zero;
+    }
+    const p = new Params();
+    const base = scopeCondition(scope, p);
+    const window = timeCondition('occurred_at', scope.window, p);
+    const rows = await this.db.query<Array<{ customers: string; repeaters: string; txs: string; unidentified: string }>>(
+      `WITH c AS (
+         SELECT customer_phone, count(*) AS n FROM transactions WHERE ${base} ${window} GROUP BY 1
+       )
+       SELECT count(*) FILTER (WHERE customer_phone <> 'INVALID')::text AS customers,
+              count(*) FILTER (WHERE customer_phone <> 'INVALID' AND n > 1)::text AS repeaters,
+              coalesce(sum(n) FILTER (WHERE customer_phone <> 'INVALID'), 0)::text AS txs,
+              coalesce(sum(n) FILTER (WHERE customer_phone = 'INVALID'), 0)::text AS unidentified
+       FROM c`,
+      p.values,
+    );
+    const r = rows[0];
+    return { customers: BigInt(r.customers), repeatCustomers: BigInt(r.repeaters), transactions: BigInt(r.txs), unidentified: BigInt(r.unidentified) };
+  }
+
+  /** The customer histograms of the given imports' summaries (k transactions → customers). */
+  async importSummaries(orgId: string, importIds: string[]): Promise<Array<{ histogram: Record<string, number>; unidentified: number }>> {
+    const rows = await this.db.query<Array<{ customer_histogram: Record<string, number>; invalid_phone_transactions: string }>>(
+      `SELECT customer_histogram, invalid_phone_transactions::text FROM tx_import_summaries WHERE org_id = $1 AND import_id = ANY($2::uuid[])`,
+      [orgId, importIds],
+    );
+    return rows.map((r) => ({ histogram: r.customer_histogram, unidentified: Number(r.invalid_phone_transactions) }));
+  }
+
+  /** Customers per first-purchase month (UTC) and months since, from the raw rows in scope. */
+  async cohorts(scope: AnalyticsScope): Promise<CohortCell[]> {
+    if (scope.importIds.length === 0) {
+      return [];
+    }
+    const p = new Params();
+    const base = scopeCondition(scope, p);
+    const window = timeCondition('occurred_at', scope.window, p);
+    const rows = await this.db.query<Array<{ cohort: string; k: number; customers: string }>>(
+      `WITH m AS (
+         SELECT customer_phone AS phone, date_trunc('month', occurred_at AT TIME ZONE 'UTC') AS month
+         FROM transactions WHERE ${base} ${window} AND customer_phone <> 'INVALID' GROUP BY 1, 2
+       ), f AS (SELECT phone, min(month) AS first FROM m GROUP BY phone)
+       SELECT to_char(f.first, 'YYYY-MM') AS cohort,
+              ((extract(year FROM m.month) - extract(year FROM f.first)) * 12 + extract(month FROM m.month) - extract(month FROM f.first))::int AS k,
+              count(*)::text AS customers
+       FROM m JOIN f USING (phone) GROUP BY 1, 2 ORDER BY 1, 2`,
+      p.values,
+    );
+    return rows.map((r) => ({ cohort: r.cohort, monthsSince: Number(r.k), customers: Number(r.customers) }));
+  }
+
+  /** The organization's data version and its completed imports, read in one snapshot. */
+  async loadScope(orgId: string): Promise<{ dataVersion: string; transactions: string[]; merchants: string[] } | null> {
+    const rows = await this.db.query<Array<{ data_version: string; tx: string[]; m: string[] }>>(
+      `SELECT o.data_version::text,
+              coalesce(array_agg(i.id ORDER BY i.id) FILTER (WHERE i.kind = 'transactions'), '{}') AS tx,
+              coalesce(array_agg(i.id ORDER BY i.id) FILTER (WHERE i.kind = 'merchants'), '{}') AS m
+       FROM organizations o
+       LEFT JOIN imports i ON i.org_id = o.id AND i.status = 'COMPLETED' AND i.kind IN ('transactions', 'merchants')
+       WHERE o.id = $1 GROUP BY o.data_version`,
+      [orgId],
+    );
+    return rows.length === 0 ? null : { dataVersion: rows[0].data_version, transactions: rows[0].tx, merchants: rows[0].m };
+  }
+
+  /** Every time zone name PostgreSQL knows (for validating tz). */
+  async timeZoneNames(): Promise<string[]> {
+    const rows = await this.db.query<Array<{ name: string }>>(`SELECT name FROM pg_timezone_names`);
+    return rows.map((r) => r.name);
+  }
+}
+
+function scopeCondition(scope: AnalyticsScope, p: Params, alias?: string): string {
+  const a = alias ? `${alias}.` : '';
+  return `${a}org_id = ${p.add(scope.orgId)} AND ${a}import_id = ANY(${p.add(scope.importIds)}::uuid[])`;
+}
+
+function timeCondition(column: string, w: TimeWindow | RangeSegment, p: Params): string {
+  return (
+    (w.fromUs === null ? '' : ` AND ${column} >= ${p.add(microsToIso(w.fromUs))}::timestamptz`) +
+    (w.toUs === null ? '' : ` AND ${column} < ${p.add(microsToIso(w.toUs))}::timestamptz`)
+  );
+}
+
+function dayCondition(w: RangeSegment, p: Params): string {
+  return (
+    (w.fromUs === null ? '' : ` AND day >= ${p.add(microsToIso(w.fromUs).slice(0, 10))}::date`) +
+    (w.toUs === null ? '' : ` AND day < ${p.add(microsToIso(w.toUs).slice(0, 10))}::date`)
+  );
+}
+
+/** An integral decimal string from SQL ("123", "123.0000") as a BigInt. */
+function decimalToBigInt(text: string | null): bigint {
+  if (text === null) {
+    return 0n;
+  }
+  const dot = text.indexOf('.');
+  return BigInt(dot < 0 ? text : text.slice(0, dot));
+}
+
+function centsToDecimal(cents: bigint): string {
+  const abs = cents < 0n ? -cents : cents;
+  const text = `${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+  return cents < 0n ? `-${text}` : text;
+}

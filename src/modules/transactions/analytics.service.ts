@@ -1,0 +1,243 @@
+import { Injectable } from '@nestjs/common';
+import {
+  CentMoments, centsToNumber, deviationsTenths, meanCents, minCentsAbove, percentage, ratio, roundDiv, stdDevCents,
+} from '@libs/stats';
+import { AnalyticsScopeService, elapsedMs } from './analytics-scope.service';
+import { AnalyticsRepository, AnalyticsScope, CategoryThreshold, DimTotal } from './analytics.repository';
+import {
+  AnalyticsFilterQuery, AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery,
+} from './dto/analytics-query.dto';
+import {
+  AnomaliesDto, CategoryDistributionDto, CategoryRowDto, CohortDto, CustomerRetentionDto, DormantMerchantsDto, FullReportDto,
+  HourlyPatternDto, HourRowDto, ZoneLeaderboardDto, ZoneRowDto,
+} from './dto/analytics-response.dto';
+
+type Meta = 'queryTimeMs' | 'cached' | 'dataVersion';
+type Retention = Omit<CustomerRetentionDto, Meta>;
+
+/** A transaction is an anomaly above mean + ANOMALY_SIGMAS × σ of its category. */
+const ANOMALY_SIGMAS = 3n;
+
+/** Byte order, like the C collation of the key columns: the tie-break every ranking uses. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The seven transaction analytics. Every figure is computed on integers (cents, counts) and
+ * rounded half up once, at the end, so answers match a plain SQL computation over the raw rows.
+ */
+@Injectable()
+export class AnalyticsService {
+  constructor(
+    private readonly repo: AnalyticsRepository,
+    private readonly scopes: AnalyticsScopeService,
+  ) {}
+
+  async zoneLeaderboard(orgId: string, q: LeaderboardQuery): Promise<ZoneLeaderboardDto> {
+    const started = performance.now();
+    const scope = await this.scopes.resolve(orgId, q);
+    return this.scopes.answer(scope, 'zones', { limit: q.limit }, started, async () => ({ data: await this.zones(scope, q.limit) }));
+  }
+
+  async categoryDistribution(orgId: string, q: AnalyticsFilterQuery): Promise<CategoryDistributionDto> {
+    const started = performance.now();
+    const scope = await this.scopes.resolve(orgId, q);
+    return this.scopes.answer(scope, 'categories', {}, started, () => this.categories(scope));
+  }
+
+  async dormantMerchants(orgId: string, q: DormantQuery): Promise<DormantMerchantsDto> {
+    const started = performance.now();
+    const scope = await this.scopes.resolve(orgId, q);
+    return this.scopes.answer(scope, 'dormant', { page: q.page, pageSize: q.pageSize }, started, async () => {
+      const found = await this.repo.dormantMerchants(scope, (q.page - 1) * q.pageSize, q.pageSize);
+      return { data: found.rows, pagination: pagination(q.page, q.pageSize, found.total) };
+    });
+  }
+
+  async hourlyPattern(orgId: string, q: HourlyQuery): Promise<HourlyPatternDto> {
+    const started = performance.now();
+    await this.scopes.assertTimeZone(q.tz);
+    const scope = await this.scopes.resolve(orgId, q);
+    return this.scopes.answer(scope, 'hourly', { tz: q.tz }, started, async () => ({ data: await this.hours(scope, q.tz), tz: q.tz }));
+  }
+
+  async anomalies(orgId: string, q: AnomaliesQuery): Promise<AnomaliesDto> {
+    const started = performance.now();
+    const scope = await this.scopes.resolve(orgId, q);
+    return this.scopes.answer(scope, 'anomalies', { page: q.page, pageSize: q.pageSize }, started, async () => {
+      const stats = await this.categoryMoments(scope);
+      const thresholds = anomalyThresholds(stats);
+      const [total, rows] = await Promise.all([
+        this.anomalyCount(scope, thresholds),
+        this.repo.rowsAbove(scope, thresholds, (q.page - 1) * q.pageSize, q.pageSize),
+      ]);
+      const data = rows.map((r) => {
+        const m = stats.get(r.category)!;
+        const cents = BigInt(r.amount.replace('.', ''));
+        return {
+          transactionId: r.transactionId,
+          amount: centsToNumber(cents),
+          category: r.category,
+          categoryMean: centsToNumber(meanCents(m)),
+          categoryStdDev: centsToNumber(stdDevCents(m)),
+          stdDevFromMean: Number(deviationsTenths(m, cents)) / 10,
+          timestamp: r.occurredAt.toISOString(),
+        };
+      });
+      return { data, pagination: pagination(q.page, q.pageSize, total) };
+    });
+  }
+
+  async customerRetention(orgId: string, q: RetentionQuery): Promise<CustomerRetentionDto> {
+    const started = performance.now();
+    const scope = await this.scopes.resolve(orgId, q);
+    return this.scopes.answer(scope, 'retention', { cohorts: q.cohorts ?? null }, started, () => this.retention(scope, q.cohorts === 'monthly'));
+  }
+
+  /** Every analysis at once, computed concurrently (each part shares the cache of its own endpoint). */
+  async fullReport(orgId: string, q: FullReportQuery): Promise<FullReportDto> {
+    const started = performance.now();
+    await this.scopes.assertTimeZone(q.tz);
+    const scope = await this.scopes.resolve(orgId, q);
+    const part = <T>(name: string, params: Record<string, unknown>, compute: () => Promise<T>) =>
+      this.scopes.cached(scope, name, params, compute).then((r) => r.value);
+    const { value, isCached } = await this.scopes.cached(scope, 'full', { tz: q.tz }, async () => {
+      const [zones, categories, dormant, hours, anomalyCount, retention] = await Promise.all([
+        part('zones', { limit: 20 }, async () => ({ data: await this.zones(scope, 20) })),
+        part('categories', {}, () => this.categories(scope)),
+        part('dormant-count', {}, () => this.repo.dormantMerchants(scope, 0, null).then((d) => d.total)),
+        part('hourly', { tz: q.tz }, async () => ({ data: await this.hours(scope, q.tz), tz: q.tz })),
+        part('anomaly-count', {}, async () => this.anomalyCount(scope, anomalyThresholds(await this.categoryMoments(scope)))),
+        part('retention', { cohorts: null }, () => this.retention(scope, false)),
+      ]);
+      return {
+        zoneLeaderboard: zones.data,
+        categoryDistribution: categories.data,
+        totalTransactions: categories.totalTransactions,
+        dormantMerchantCount: dormant,
+        hourlyPattern: hours.data,
+        anomalyCount,
+        customerRetention: retention,
+      };
+    });
+    const ms = elapsedMs(started);
+    return { ...value, totalQueryTimeMs: ms, queryTimeMs: ms, cached: isCached, dataVersion: scope.dataVersion };
+  }
+
+  private async zones(scope: AnalyticsScope, limit: number): Promise<ZoneRowDto[]> {
+    const totals = await this.repo.dimTotals(scope, 'zone');
+    totals.sort((a, b) => (a.cents === b.cents ? byText(a.key, b.key) : a.cents > b.cents ? -1 : 1));
+    return totals.slice(0, limit).map((t, i) => ({
+      rank: i + 1,
+      zone: t.key,
+      totalAmount: centsToNumber(t.cents),
+      transactionCount: Number(t.count),
+      averageAmount: centsToNumber(roundDiv(t.cents, t.count)),
+    }));
+  }
+
+  private async categories(scope: AnalyticsScope): Promise<{ data: CategoryRowDto[]; totalTransactions: number }> {
+    const totals = await this.repo.dimTotals(scope, 'category');
+    const total = totals.reduce((sum, t) => sum + t.count, 0n);
+    totals.sort((a, b) => (a.count === b.count ? byText(a.key, b.key) : a.count > b.count ? -1 : 1));
+    return {
+      data: totals.map((t) => ({ category: t.key, transactionCount: Number(t.count), percentage: percentage(t.count, total, 1) })),
+      totalTransactions: Number(total),
+    };
+  }
+
+  private async hours(scope: AnalyticsScope, tz: string): Promise<HourRowDto[]> {
+    const byHour = new Map((await this.repo.hourTotals(scope, tz)).map((h) => [h.hour, h]));
+    return Array.from({ length: 24 }, (_, hour) => {
+      const h = byHour.get(hour);
+      return {
+        hour,
+        transactionCount: h ? Number(h.count) : 0,
+        averageAmount: h && h.count > 0n ? centsToNumber(roundDiv(h.cents, h.count)) : 0,
+      };
+    });
+  }
+
+  private async categoryMoments(scope: AnalyticsScope): Promise<Map<string, CentMoments>> {
+    const totals: DimTotal[] = await this.repo.dimTotals(scope, 'category');
+    return new Map(totals.map((t) => [t.key, { count: t.count, sumCents: t.cents, sumSqCents: t.sqCents }]));
+  }
+
+  private anomalyCount(scope: AnalyticsScope, thresholds: CategoryThreshold[]): Promise<number> {
+    return this.repo.countAbove(scope, thresholds);
+  }
+
+  private async retention(scope: AnalyticsScope, withCohorts: boolean): Promise<Retention> {
+    const counts = await this.customerCounts(scope);
+    const single = counts.customers - counts.repeatCustomers;
+    const result: Retention = {
+      totalUniqueCustomers: Number(counts.customers),
+      repeatCustomers: Number(counts.repeatCustomers),
+      repeatCustomerPercentage: percentage(counts.repeatCustomers, counts.customers, 2),
+      singleTransactionCustomers: Number(single),
+      averageTransactionsPerCustomer: ratio(counts.transactions, counts.customers, 2),
+      unidentifiedTransactions: Number(counts.unidentified),
+    };
+    if (withCohorts) {
+      result.cohorts = cohortTable(await this.repo.cohorts(scope));
+    }
+    return result;
+  }
+
+  /**
+   * One import without a time window is answered from the histogram its load built (customers by
+   * number of transactions); anything else (a window, or several imports that may share
+   * customers) needs the raw rows.
+   */
+  private async customerCounts(scope: AnalyticsScope) {
+    const isWholeImport = scope.importIds.length === 1 && scope.window.fromUs === null && scope.window.toUs === null;
+    if (!isWholeImport) {
+      return this.repo.customerCounts(scope);
+    }
+    const [summary] = await this.repo.importSummaries(scope.orgId, scope.importIds);
+    let customers = 0n;
+    let repeatCustomers = 0n;
+    let transactions = 0n;
+    for (const [k, n] of Object.entries(summary?.histogram ?? {})) {
+      customers += BigInt(n);
+      transactions += BigInt(k) * BigInt(n);
+      if (Number(k) > 1) {
+        repeatCustomers += BigInt(n);
+      }
+    }
+    return { customers, repeatCustomers, transactions, unidentified: BigInt(summary?.unidentified ?? 0) };
+  }
+}
+
+function anomalyThresholds(stats: Map<string, CentMoments>): CategoryThreshold[] {
+  const out: CategoryThreshold[] = [];
+  for (const [category, m] of stats) {
+    const minCents = minCentsAbove(m, ANOMALY_SIGMAS);
+    if (minCents !== null) {
+      out.push({ category, minCents });
+    }
+  }
+  return out;
+}
+
+function pagination(page: number, pageSize: number, total: number) {
+  return { page, pageSize, total, totalPages: Math.ceil(total / pageSize) };
+}
+
+function cohortTable(cells: Array<{ cohort: string; monthsSince: number; customers: number }>): CohortDto[] {
+  const cohorts = new Map<string, CohortDto>();
+  for (const cell of cells) {
+    let c = cohorts.get(cell.cohort);
+    if (!c) {
+      c = { cohort: cell.cohort, customers: 0, months: [] };
+      cohorts.set(cell.cohort, c);
+    }
+    if (cell.monthsSince === 0) {
+      c.customers = cell.customers;
+    }
+    c.months.push({ monthsSince: cell.monthsSince, customers: cell.customers, percentage: 0 });
+  }
+  for (const c of cohorts.values()) {
+    c.months.forEach((m) => (m.percentage = percentage(BigInt(m.customers), BigInt(c.customers), 2)));
+  }
+  return [...cohorts.values()];
+}

@@ -1,0 +1,73 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
+import { AppConfig } from '@config/app-config';
+
+/** Cached answers outlive their data version by at most this long (a newer version is a new key). */
+const TTL_SECONDS = 3600;
+
+/**
+ * Answers cached in Redis under keys that contain the organization's data version, so a publish
+ * or delete (which bumps it) makes every older answer unreachable at once: never stale, nothing
+ * to invalidate. Concurrent requests for the same key in this process share one computation.
+ * Redis being down only costs speed: answers are then computed every time.
+ */
+@Injectable()
+export class ResultCache implements OnModuleDestroy {
+  private readonly logger = new Logger(ResultCache.name);
+  private readonly redis: Redis;
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly config: AppConfig) {
+    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.redis.on('error', () => undefined); // reported per call below
+    this.redis.connect().catch((err: unknown) => this.logger.warn({ err }, 'Result cache: Redis unavailable; answers will not be cached'));
+  }
+
+  /** The cached value under `parts`, else `compute()`'s, stored for the next caller. */
+  async getOrCompute<T>(parts: string[], compute: () => Promise<T>): Promise<{ value: T; isCached: boolean }> {
+    const key = `${this.config.REDIS_PREFIX}:analytics:${parts.join(':')}`;
+    const hit = await this.read<T>(key);
+    if (hit !== undefined) {
+      return { value: hit, isCached: true };
+    }
+    let running = this.inFlight.get(key) as Promise<T> | undefined;
+    if (!running) {
+      running = compute().then(async (value) => {
+        await this.write(key, value);
+        return value;
+      });
+      this.inFlight.set(key, running);
+      void running.finally(() => this.inFlight.delete(key)).catch(() => undefined);
+    }
+    return { value: await running, isCached: false };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.redis.disconnect();
+    await Promise.resolve();
+  }
+
+  private async read<T>(key: string): Promise<T | undefined> {
+    if (this.redis.status !== 'ready') {
+      return undefined;
+    }
+    try {
+      const text = await this.redis.get(key);
+      return text === null ? undefined : (JSON.parse(text) as T);
+    } catch (err) {
+      this.logger.warn({ err }, `Result cache read failed for ${key}`);
+      return undefined;
+    }
+  }
+
+  private async write(key: string, value: unknown): Promise<void> {
+    if (this.redis.status !== 'ready') {
+      return;
+    }
+    try {
+      await this.redis.set(key, JSON.stringify(value), 'EX', TTL_SECONDS);
+    } catch (err) {
+      this.logger.warn({ err }, `Result cache write failed for ${key}`);
+    }
+  }
+}

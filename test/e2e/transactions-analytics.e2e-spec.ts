@@ -36,7 +36,7 @@ describe('Transaction analytics (e2e)', () => {
 
   const get = (path: string, k = key) => request(t.http).get(`/api/v1/analytics/${path}`).set('X-API-Key', k);
   const query = (f: RefFilter, extra: Record<string, string | number> = {}) =>
-    new URLSearchParams(Object.entries({ ...f, ...extra }).map(([k, v]) => [k, String(v)])).toString();
+    new URLSearchParams(Object.entries({ ...f, ...extra }).map(([k, v]): [string, string] => [k, String(v)])).toString();
   const load = async (k: string, kind: string, csv: string | Buffer) => {
     const res = await uploadRaw(t, k, kind, csv, 'rejectThreshold=0.9').expect(202);
     const done = await waitForImport(t, k, res.body.importId);

@@ -13,6 +13,8 @@ export const hashApiKey = (key: string): string => createHash('sha256').update(k
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
+  /** When this process last recorded each key's use: last_used_at is kept to the minute. */
+  private readonly touchedAt = new Map<string, number>();
 
   constructor(private readonly repo: AuthRepository) {}
 
@@ -24,8 +26,21 @@ export class AuthService {
     if (!found) {
       throw AuthErrors.invalidKey();
     }
-    this.repo.touchKey(found.id).catch((err: unknown) => this.logger.warn({ err }, 'last_used_at update failed'));
+    this.touch(found.id);
     return { orgId: found.orgId, keyId: found.id, role: found.role };
+  }
+
+  /** Records a key's use at most once a minute per process: hot read paths make no write. */
+  private touch(keyId: string): void {
+    const now = Date.now();
+    if (now - (this.touchedAt.get(keyId) ?? 0) < 60_000) {
+      return;
+    }
+    if (this.touchedAt.size > 10_000) {
+      this.touchedAt.clear();
+    }
+    this.touchedAt.set(keyId, now);
+    this.repo.touchKey(keyId).catch((err: unknown) => this.logger.warn({ err }, 'last_used_at update failed'));
   }
 
   async createOrganization(name: string): Promise<CreatedOrganizationDto> {

@@ -63,13 +63,23 @@ export class AnalyticsScopeService {
   /** Like answer() without the meta fields (parts of a larger answer). */
   cached<T>(scope: AnalyticsScope, name: string, params: Record<string, unknown>, compute: () => Promise<T>): Promise<{ value: T; isCached: boolean }> {
     const key = JSON.stringify({ ...params, window: scope.window, imports: scope.importIds.length === scope.allTransactionImportIds.length ? '*' : scope.importIds });
-    return this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, name, key], compute);
+    return this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, name, key], () => compute().catch(explainDroppedPartition));
   }
 }
 
 export function elapsedMs(startedAt: number): number {
   return Math.round((performance.now() - startedAt) * 100) / 100;
 }
+
+/** A partition read by name vanished (its import was deleted mid-query): 409, not 500. */
+function explainDroppedPartition(err: unknown): never {
+  if ((err as { code?: string }).code === UNDEFINED_TABLE) {
+    throw AnalyticsErrors.dataChanged();
+  }
+  throw err;
+}
+
+const UNDEFINED_TABLE = '42P01';
 
 function parseWindow(filter: AnalyticsFilterQuery): TimeWindow {
   const read = (field: 'from' | 'to'): number | null => {

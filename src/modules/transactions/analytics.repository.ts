@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Grain, microsToIso, RangeSegment, splitRange, TimeWindow } from '@libs/stats';
+import { partitionName } from '@modules/ingestion/partitions';
 
 /**
  * What a query may see: one organization's published imports (resolved once per request, in the
@@ -62,6 +63,9 @@ export interface CohortCell {
   customers: number;
 }
 
+/** Sort/hash memory of one raw-row aggregate (at most one per pooled connection). */
+const HEAVY_WORK_MEM = '128MB';
+
 /** Positional parameters for one statement. */
 class Params {
   readonly values: unknown[] = [];
@@ -87,14 +91,14 @@ export class AnalyticsRepository {
       return [];
     }
     const p = new Params();
-    const base = scopeCondition(scope, p);
+    const base = lazyScopeCondition(scope, p);
     const sq = dim === 'category' ? 'sum((amount * 100) * (amount * 100))' : '0';
     const parts = splitRange(scope.window, ['day', 'hour']).map((seg) =>
       seg.source === 'raw'
         ? `SELECT ${dim} AS key, count(*) AS n, sum(amount * 100) AS cents, ${sq} AS sq
-           FROM transactions WHERE ${base} ${timeCondition('occurred_at', seg, p)} GROUP BY 1`
+           FROM ${rawRows(scope)} r WHERE true ${timeCondition('occurred_at', seg, p)} GROUP BY 1`
         : `SELECT key, sum(tx_count) AS n, sum(amount_cents) AS cents, coalesce(sum(amount_sq_cents), 0) AS sq
-           FROM tx_rollups WHERE ${base} AND grain = ${p.add(seg.source)} AND dim = ${p.add(dim)}
+           FROM tx_rollups WHERE ${base()} AND grain = ${p.add(seg.source)} AND dim = ${p.add(dim)}
            ${timeCondition('bucket_start', seg, p)} GROUP BY 1`,
     );
     if (parts.length === 0) {
@@ -124,15 +128,15 @@ export class AnalyticsRepository {
 
   private async hourTotalsFrom(scope: AnalyticsScope, tz: string, grains: Grain[]): Promise<Array<HourTotal & { misaligned: number }>> {
     const p = new Params();
-    const base = scopeCondition(scope, p);
+    const base = lazyScopeCondition(scope, p);
     const zone = p.add(tz);
     const parts = splitRange(scope.window, grains).map((seg) =>
       seg.source === 'raw'
         ? `SELECT extract(hour FROM occurred_at AT TIME ZONE ${zone})::int AS h, count(*) AS n, sum(amount * 100) AS cents, 0 AS misaligned
-           FROM transactions WHERE ${base} ${timeCondition('occurred_at', seg, p)} GROUP BY 1`
+           FROM ${rawRows(scope)} r WHERE true ${timeCondition('occurred_at', seg, p)} GROUP BY 1`
         : `SELECT extract(hour FROM bucket_start AT TIME ZONE ${zone})::int AS h, sum(tx_count) AS n, sum(amount_cents) AS cents,
              count(*) FILTER (WHERE extract(epoch FROM bucket_start AT TIME ZONE ${zone})::bigint % 900 <> 0) AS misaligned
-           FROM tx_rollups WHERE ${base} AND grain = 'quarter' ${timeCondition('bucket_start', seg, p)} GROUP BY 1`,
+           FROM tx_rollups WHERE ${base()} AND grain = 'quarter' ${timeCondition('bucket_start', seg, p)} GROUP BY 1`,
     );
     if (parts.length === 0) {
       return [];
@@ -173,17 +177,19 @@ export class AnalyticsRepository {
     return rows.map((r) => ({ transactionId: r.transaction_id, amount: r.amount, category: r.category, occurredAt: r.occurred_at }));
   }
 
+  /**
+   * One index range per category (its (category, amount) index, from the threshold up), as a
+   * UNION ALL with the thresholds as plain parameters: the planner then sees how thin each tail
+   * is (an unnest() of thresholds made it hash-join a full scan instead).
+   */
   private tailSource(scope: AnalyticsScope, thresholds: CategoryThreshold[], p: Params, perCategoryLimit: number | null): string {
-    const base = scopeCondition(scope, p, 't');
-    const categories = p.add(thresholds.map((t) => t.category));
-    const minimums = p.add(thresholds.map((t) => centsToDecimal(t.minCents)));
-    const window = scope.window.fromUs === null && scope.window.toUs === null ? '' : timeCondition('t.occurred_at', { ...scope.window }, p);
+    const window = timeCondition('t.occurred_at', scope.window, p);
     const limit = perCategoryLimit === null ? '' : `ORDER BY t.amount DESC, t.transaction_id ASC LIMIT ${p.add(perCategoryLimit)}`;
-    return `unnest(${categories}::text[], ${minimums}::numeric[]) AS th(category, min_amount)
-      CROSS JOIN LATERAL (
-        SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM transactions t
-        WHERE ${base} AND t.category = th.category AND t.amount >= th.min_amount ${window} ${limit}
-      ) x`;
+    const parts = thresholds.map(
+      (th) => `(SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM ${rawRows(scope)} t
+         WHERE t.category = ${p.add(th.category)} AND t.amount >= ${p.add(centsToDecimal(th.minCents))}::numeric ${window} ${limit})`,
+    );
+    return `(${parts.join(' UNION ALL ')}) x`;
   }
 
   /**
@@ -230,13 +236,13 @@ export class AnalyticsRepository {
     if (scope.importIds.length === 0) {
       return 'SELECT NULL::text AS merchant_id WHERE false';
     }
-    const base = scopeCondition(scope, p);
+    const base = lazyScopeCondition(scope, p);
     const parts = splitRange(scope.window, ['day']).map((seg) =>
       seg.source === 'raw'
-        ? `SELECT DISTINCT merchant_id FROM transactions WHERE ${base} ${timeCondition('occurred_at', seg, p)}`
+        ? `SELECT DISTINCT merchant_id FROM ${rawRows(scope)} r WHERE true ${timeCondition('occurred_at', seg, p)}`
         : seg.fromUs === null && seg.toUs === null
-          ? `SELECT DISTINCT merchant_id FROM tx_merchant_zones WHERE ${base}`
-          : `SELECT DISTINCT merchant_id FROM tx_merchant_days WHERE ${base} ${dayCondition(seg, p)}`,
+          ? `SELECT DISTINCT merchant_id FROM tx_merchant_zones WHERE ${base()}`
+          : `SELECT DISTINCT merchant_id FROM tx_merchant_days WHERE ${base()} ${dayCondition(seg, p)}`,
     );
     return parts.length > 0 ? parts.join(' UNION ') : 'SELECT NULL::text AS merchant_id WHERE false';
   }
@@ -248,11 +254,10 @@ export class AnalyticsRepository {
       return zero;
     }
     const p = new Params();
-    const base = scopeCondition(scope, p);
     const window = timeCondition('occurred_at', scope.window, p);
-    const rows = await this.db.query<Array<{ customers: string; repeaters: string; txs: string; unidentified: string }>>(
+    const rows = await this.heavyQuery<Array<{ customers: string; repeaters: string; txs: string; unidentified: string }>>(
       `WITH c AS (
-         SELECT customer_phone, count(*) AS n FROM transactions WHERE ${base} ${window} GROUP BY 1
+         SELECT customer_phone, count(*) AS n FROM ${rawRows(scope)} r WHERE true ${window} GROUP BY 1
        )
        SELECT count(*) FILTER (WHERE customer_phone <> 'INVALID')::text AS customers,
               count(*) FILTER (WHERE customer_phone <> 'INVALID' AND n > 1)::text AS repeaters,
@@ -280,12 +285,11 @@ export class AnalyticsRepository {
       return [];
     }
     const p = new Params();
-    const base = scopeCondition(scope, p);
     const window = timeCondition('occurred_at', scope.window, p);
-    const rows = await this.db.query<Array<{ cohort: string; k: number; customers: string }>>(
+    const rows = await this.heavyQuery<Array<{ cohort: string; k: number; customers: string }>>(
       `WITH m AS (
          SELECT customer_phone AS phone, date_trunc('month', occurred_at AT TIME ZONE 'UTC') AS month
-         FROM transactions WHERE ${base} ${window} AND customer_phone <> 'INVALID' GROUP BY 1, 2
+         FROM ${rawRows(scope)} r WHERE customer_phone <> 'INVALID' ${window} GROUP BY 1, 2
        ), f AS (SELECT phone, min(month) AS first FROM m GROUP BY phone)
        SELECT to_char(f.first, 'YYYY-MM') AS cohort,
               ((extract(year FROM m.month) - extract(year FROM f.first)) * 12 + extract(month FROM m.month) - extract(month FROM f.first))::int AS k,
@@ -294,6 +298,17 @@ export class AnalyticsRepository {
       p.values,
     );
     return rows.map((r) => ({ cohort: r.cohort, monthsSince: Number(r.k), customers: Number(r.customers) }));
+  }
+
+  /**
+   * A query that groups millions of raw rows (customers in a window): run with more sort/hash
+   * memory than the 4 MB default, which made PostgreSQL spill a 2M-group aggregate to disk.
+   */
+  private async heavyQuery<T>(sql: string, params: unknown[]): Promise<T> {
+    return this.db.transaction(async (em) => {
+      await em.query(`SET LOCAL work_mem = '${HEAVY_WORK_MEM}'`);
+      return em.query<T>(sql, params);
+    });
   }
 
   /** The organization's data version and its completed imports, read in one snapshot. */
@@ -315,6 +330,23 @@ export class AnalyticsRepository {
     const rows = await this.db.query<Array<{ name: string }>>(`SELECT name FROM pg_timezone_names`);
     return rows.map((r) => r.name);
   }
+}
+
+/**
+ * The raw rows in scope: the scope's import partitions themselves, UNION ALL'ed. Reading them
+ * directly (rather than the parent filtered by org_id and import_id) lets PostgreSQL answer from
+ * the partitions' indexes alone (index-only scans): those two columns are in no index. The
+ * import ids come from the caller's organization (loadScope), so the scope stays the tenant's.
+ */
+function rawRows(scope: AnalyticsScope): string {
+  const tables = scope.importIds.map((id) => partitionName('transactions', id));
+  return tables.length === 1 ? tables[0] : `(${tables.map((t) => `SELECT * FROM ${t}`).join(' UNION ALL ')})`;
+}
+
+/** scopeCondition, added to the parameters only if a part of the statement uses it. */
+function lazyScopeCondition(scope: AnalyticsScope, p: Params): () => string {
+  let sql: string | null = null;
+  return () => (sql ??= scopeCondition(scope, p));
 }
 
 function scopeCondition(scope: AnalyticsScope, p: Params, alias?: string): string {

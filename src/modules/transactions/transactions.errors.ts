@@ -18,6 +18,8 @@ export const AnalyticsErrors = {
       `Import ${id} is not a completed transactions import of your organization`,
       { importId: id },
     ),
+  dataChanged: () =>
+    new AppError('DATA_CHANGED', HttpStatus.CONFLICT, 'An import in scope was deleted while this answer was being computed; ask again'),
   unknownTimeZone: (tz: string) =>
     new AppError('INVALID_TIME_ZONE', HttpStatus.BAD_REQUEST, `tz must be an IANA time zone name such as Europe/Berlin, got '${tz}'`, { tz }),
 };

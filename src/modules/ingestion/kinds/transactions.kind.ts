@@ -21,7 +21,7 @@ export const transactionsKind: DatasetKind = {
   uniqueKey: 'transaction_id',
   // Analytics: raw rows at the edges of a time window, and the anomaly tail of each category.
   indexes: [
-    { suffix: 'time', columns: '(occurred_at)' },
+    { suffix: 'time', columns: '(occurred_at) INCLUDE (merchant_id)' },
     { suffix: 'amt', columns: '(category, amount) INCLUDE (occurred_at)' },
   ],
   createCleaner: createTransactionsCleaner,

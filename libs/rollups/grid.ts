@@ -72,6 +72,29 @@ export class Grid {
     }
   }
 
+  /** The non-empty cells as [row, col, measures], one at a time (nothing is materialised). */
+  *entries(): Generator<[number, number, Float64Array]> {
+    const { width } = this;
+    if (this.overflow) {
+      const rows: Array<[number, number, Float64Array]> = [];
+      this.overflow.forEach((key, data, at) => {
+        if (data[at] !== 0) {
+          const row = Math.floor(key / COL_LIMIT);
+          rows.push([row, key - row * COL_LIMIT, data.slice(at, at + width)]);
+        }
+      });
+      yield* rows; // outliers only: few
+    }
+    const { cells, colCount, rowBase } = this;
+    for (let at = 0; at < cells.length; at += width) {
+      if (cells[at] !== 0) {
+        const cell = at / width;
+        const r = Math.floor(cell / colCount);
+        yield [r + rowBase, cell - r * colCount, cells.subarray(at, at + width)];
+      }
+    }
+  }
+
   /** Adds `sign` × measures (from `source` at `from`) to the cell. */
   addFrom(row: number, col: number, source: Float64Array, from: number, sign = 1): void {
     const at = this.slot(row, col);

@@ -244,15 +244,15 @@ export class TxImportAccumulator {
       ['category', c.categoryHours, c.categories.values],
     ] as const) {
       const byDay = new Grid(grid.width);
-      for (const [hour, id, m] of cellsOf(grid)) {
+      for (const [hour, id, m] of grid.entries()) {
         yield toRollupRow('hour', dim, names[id], hour * 3600, m);
         byDay.addFrom(Math.floor(hour / 24), id, m, 0);
       }
-      for (const [day, id, m] of cellsOf(byDay)) {
+      for (const [day, id, m] of byDay.entries()) {
         yield toRollupRow('day', dim, names[id], day * 86400, m);
       }
     }
-    for (const [quarter, , m] of cellsOf(c.quarters)) {
+    for (const [quarter, , m] of c.quarters.entries()) {
       yield toRollupRow('quarter', 'all', '', quarter * 900, m);
     }
   }
@@ -260,7 +260,7 @@ export class TxImportAccumulator {
   /** [day (YYYY-MM-DD), merchantId, transactions]. */
   *merchantDayRows(): Generator<[string, string, number]> {
     const dates = new Map<number, string>();
-    for (const [day, merchant, m] of cellsOf(this.cells.merchantDays)) {
+    for (const [day, merchant, m] of this.cells.merchantDays.entries()) {
       let date = dates.get(day);
       if (date === undefined) {
         date = new Date(day * 86400000).toISOString().slice(0, 10);
@@ -272,7 +272,7 @@ export class TxImportAccumulator {
 
   /** [merchantId, zone, transactions]. */
   *merchantZoneRows(): Generator<[string, string, number]> {
-    for (const [merchant, zone, m] of cellsOf(this.cells.merchantZones)) {
+    for (const [merchant, zone, m] of this.cells.merchantZones.entries()) {
       yield [this.cells.merchants.values[merchant], this.cells.zones.values[zone], m[0]];
     }
   }
@@ -285,7 +285,7 @@ export class TxImportAccumulator {
     let transactionCount = 0;
     let first: number | null = null;
     let last: number | null = null;
-    for (const [quarter, , m] of cellsOf(this.cells.quarters)) {
+    for (const [quarter, , m] of this.cells.quarters.entries()) {
       transactionCount += m[0];
       first = first === null ? quarter : Math.min(first, quarter);
       last = last === null ? quarter : Math.max(last, quarter);
@@ -298,13 +298,6 @@ export class TxImportAccumulator {
       lastSecond: last === null ? null : last * 900 + 899,
     };
   }
-}
-
-/** The non-empty cells of a grid as [row, col, measures] (a copy: the grid may change after). */
-function cellsOf(grid: Grid): Array<[number, number, Float64Array]> {
-  const rows: Array<[number, number, Float64Array]> = [];
-  grid.forEach((row, col, data, at) => rows.push([row, col, data.slice(at, at + grid.width)]));
-  return rows;
 }
 
 const isoCache = new Map<number, string>();

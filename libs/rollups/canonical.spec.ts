@@ -92,7 +92,8 @@ describe('canonicalCents', () => {
 
 describe('phoneKey', () => {
   it('should give distinct non-zero keys when phones differ only by a plus or leading zeros', () => {
-    const phones = ['+15551234567', '15551234567', '015551234567', '+015551234567', '0015551234567', '5551234567', '123456789012345', '+123456789012345', '999999999999999', '000000000000000', '0000000000'];
+    const phones = ['+15551234567', '15551234567', '015551234567', '+015551234567', '0015551234567'];
+    phones.push('5551234567', '123456789012345', '+123456789012345', '999999999999999', '000000000000000', '0000000000');
     const keys = phones.map(phoneKey);
     expect(keys.every((k) => k !== 0)).toBe(true);
     expect(new Set(keys).size).toBe(phones.length);

@@ -83,16 +83,22 @@ export function parseIsoMicros(text: string): number | null {
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
     return null;
   }
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  if (new Date(ms).getUTCDate() !== day) {
+  const date = new Date(Date.UTC(2000, 0, 1));
+  date.setUTCFullYear(year, month - 1, day); // not Date.UTC: it maps years 0-99 to 1900-1999
+  if (date.getUTCDate() !== day) {
     return null; // 2024-02-30 and the like
   }
+  const ms = date.getTime() + ((hour * 60 + minute) * 60 + second) * 1000;
   const fraction = Number((m[7] ?? '').padEnd(6, '0'));
   let offsetMinutes = 0;
   const zone = m[8];
   if (zone && zone !== 'Z' && zone !== 'z') {
     const digits = zone.replace(':', '');
-    offsetMinutes = (digits[0] === '-' ? -1 : 1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
+    const [hours, minutes] = [Number(digits.slice(1, 3)), Number(digits.slice(3, 5))];
+    if (minutes > 59 || hours * 60 + minutes > 14 * 60) {
+      return null;
+    }
+    offsetMinutes = (digits[0] === '-' ? -1 : 1) * (hours * 60 + minutes);
   }
   return (ms - offsetMinutes * 60_000) * 1000 + fraction;
 }

@@ -1,0 +1,188 @@
+import type { CleanValues } from '../cleaners';
+import { RollupRow, TxImportAccumulator, TxRowAggregator } from './transactions.rollup';
+
+/** mulberry32: a small seeded PRNG, so every run draws the same cases. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Row = [string, string, string, string, string, string, string];
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** The cleaner's occurred_at text: `YYYY-MM-DD HH:MM:SS[.ffffff]±HH:MM` of a UTC second seen at an offset. */
+function occurredAt(utcSecond: number, offsetMinutes: number, fraction: string): string {
+  const local = new Date((utcSecond + offsetMinutes * 60) * 1000).toISOString();
+  const abs = Math.abs(offsetMinutes);
+  const zone = `${offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return `${local.slice(0, 10)} ${local.slice(11, 19)}${fraction ? '.' + fraction : ''}${zone}`;
+}
+
+/** Reference readings of a row, independent of the code under test. */
+function utcSecond(at: string): number {
+  return Math.floor(Date.parse(`${at.slice(0, 10)}T${at.slice(11, 19)}${at.slice(-6)}`) / 1000);
+}
+function cents(amount: string): bigint {
+  const [whole, frac = ''] = amount.split('.');
+  return (BigInt(whole) * 1000n + BigInt((frac + '000').slice(0, 3)) + 5n) / 10n;
+}
+function bucketIso(second: number, grain: RollupRow['grain']): string {
+  const d = new Date(second * 1000);
+  if (grain === 'day') d.setUTCHours(0, 0, 0, 0);
+  else d.setUTCMinutes(grain === 'hour' ? 0 : Math.floor(d.getUTCMinutes() / 15) * 15, 0, 0);
+  return d.toISOString();
+}
+
+/** Runs rows through two load threads (pieces every few rows) into one accumulator, then subtracts. */
+function accumulate(threads: Row[][], removed: Row[]): TxImportAccumulator {
+  const acc = new TxImportAccumulator();
+  const finished = threads.map((rows) => {
+    const agg = new TxRowAggregator();
+    rows.forEach((row, i) => {
+      agg.add(row as CleanValues);
+      if (i % 7 === 6) acc.addPiece(agg.takePiece().part);
+    });
+    acc.addPiece(agg.takePiece().part);
+    return agg.finish().part;
+  });
+  finished.forEach((part) => acc.addThread(part));
+  removed.forEach((row) => acc.subtract(row as CleanValues));
+  return acc;
+}
+
+function referenceRollups(rows: Row[]): Map<string, Omit<RollupRow, 'grain' | 'dim' | 'key' | 'bucketStart'>> {
+  const cells = new Map<string, { count: number; cents: bigint; sq: bigint; dim: string }>();
+  for (const row of rows) {
+    const second = utcSecond(row[5]);
+    const c = cents(row[4]);
+    const targets: Array<[string, string, string]> = [
+      ['hour', 'zone', row[2]], ['day', 'zone', row[2]], ['hour', 'category', row[3]], ['day', 'category', row[3]], ['quarter', 'all', ''],
+    ];
+    for (const [grain, dim, key] of targets) {
+      const id = `${grain}|${dim}|${key}|${bucketIso(second, grain as RollupRow['grain'])}`;
+      const cell = cells.get(id) ?? { count: 0, cents: 0n, sq: 0n, dim };
+      cells.set(id, { count: cell.count + 1, cents: cell.cents + c, sq: cell.sq + c * c, dim });
+    }
+  }
+  return new Map(
+    [...cells].map(([id, m]) => [id, { count: m.count, cents: Number(m.cents), sqCents: m.dim === 'category' ? m.sq.toString() : null }]),
+  );
+}
+
+function countBy<T>(items: T[], keyOf: (item: T) => string): Map<string, number> {
+  const out = new Map<string, number>();
+  items.forEach((item) => out.set(keyOf(item), (out.get(keyOf(item)) ?? 0) + 1));
+  return out;
+}
+
+describe('TxImportAccumulator', () => {
+  it('should emit exact rollups, merchant rows and summary when a few rows are fed by hand', () => {
+    const rows: Row[] = [
+      ['T1', 'M1', 'NORTH', 'Food', '10.5', '2026-01-01 10:20:30+00:00', '+15551234567'],
+      ['T2', 'M1', 'NORTH', 'Food', '0.125', '2026-01-01 10:50:00.5+00:00', '+15551234567'],
+      ['T3', 'M2', 'SOUTH', 'Grocery', '3', '2026-01-02 01:10:00+05:30', 'INVALID'], // 2026-01-01T19:40Z
+    ];
+    const acc = accumulate([rows.slice(0, 1), rows.slice(1)], []);
+    const got = [...acc.rollupRows()].map((r) => `${r.grain} ${r.dim} ${r.key} ${r.bucketStart} ${r.count} ${r.cents} ${r.sqCents}`);
+    expect(got.sort()).toEqual(
+      [
+        'hour zone NORTH 2026-01-01T10:00:00.000Z 2 1063 null',
+        'hour zone SOUTH 2026-01-01T19:00:00.000Z 1 300 null',
+        'day zone NORTH 2026-01-01T00:00:00.000Z 2 1063 null',
+        'day zone SOUTH 2026-01-01T00:00:00.000Z 1 300 null',
+        'hour category Food 2026-01-01T10:00:00.000Z 2 1063 1102669',
+        'hour category Grocery 2026-01-01T19:00:00.000Z 1 300 90000',
+        'day category Food 2026-01-01T00:00:00.000Z 2 1063 1102669',
+        'day category Grocery 2026-01-01T00:00:00.000Z 1 300 90000',
+        'quarter all  2026-01-01T10:15:00.000Z 1 1050 null',
+        'quarter all  2026-01-01T10:45:00.000Z 1 13 null',
+        'quarter all  2026-01-01T19:30:00.000Z 1 300 null',
+      ].sort(),
+    );
+    expect([...acc.merchantDayRows()].sort()).toEqual([['2026-01-01', 'M1', 2], ['2026-01-01', 'M2', 1]]);
+    expect([...acc.merchantZoneRows()].sort()).toEqual([['M1', 'NORTH', 2], ['M2', 'SOUTH', 1]]);
+    expect(acc.summary()).toEqual({
+      transactionCount: 3,
+      invalidPhoneTransactions: 1,
+      customerHistogram: { '2': 1 },
+      firstSecond: Date.parse('2026-01-01T10:15:00Z') / 1000,
+      lastSecond: Date.parse('2026-01-01T19:30:00Z') / 1000 + 899,
+    });
+  });
+
+  it('should match a direct reference when random rows come from two threads and some are subtracted', () => {
+    const rand = prng(61);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+    // Usual shapes of 10 to 15 digits, with and without '+' and leading zeros.
+    const phones = Array.from({ length: 150 }, (_, i) =>
+      [`+1555${1000000 + i * 7}`, `1555${2000000 + i}`, `0${i}`.padEnd(12, '7'), `+0${i}`.padEnd(16, '3')][i % 4],
+    );
+    const oddPhones = ['1+5551234567', '555+1234567890', '++15550000000', '+15551112222+'];
+    const start = Date.parse('2025-12-28T00:00:00Z') / 1000;
+    const rows: Row[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const big = i % 10 === 0; // a block of near-1,000,000 amounts in one hour and category
+      const second = big ? Date.parse('2026-01-03T12:00:00Z') / 1000 + Math.floor(rand() * 3600) : start + Math.floor(rand() * 11 * 86400);
+      const whole = big ? String(999_990 + Math.floor(rand() * 10)) : String(Math.floor(rand() * 5000));
+      const frac = String(Math.floor(rand() * 1000)).padStart(3, '0').slice(0, Math.floor(rand() * 4)).replace(/0+$/, '');
+      const amount = big && i % 30 === 0 ? '1000000' : frac ? `${whole}.${frac}` : whole;
+      const fraction = rand() < 0.3 ? String(Math.floor(rand() * 1e6)).padStart(6, '0').slice(0, 1 + Math.floor(rand() * 6)) : '';
+      const offset = pick([0, 0, 0, 0, 330, -180, 840, -600]);
+      const r = rand();
+      const phone = r < 0.05 ? 'INVALID' : r < 0.08 ? pick(oddPhones) : pick(phones);
+      const zone = pick(['NORTH', 'SOUTH', 'EAST', 'WEST', 'CENTRAL']);
+      const category = big ? 'Electronics' : pick(['Food', 'Grocery', 'Fashion', 'Home Appliances']);
+      rows.push([`T${i}`, `M${1 + Math.floor(rand() * 40)}`, zone, category, amount, occurredAt(second, offset, fraction), phone]);
+    }
+    // A lone row far away whose every cell disappears once it is subtracted.
+    const solo: Row = ['T_SOLO', 'M_SOLO', 'ISLAND', 'Toys', '5', '2025-06-01 08:00:00+00:00', '+19990001111'];
+    rows.splice(1234, 0, solo);
+
+    const threads: Row[][] = [[], []];
+    for (let i = 0; i < rows.length; ) {
+      const size = 1 + Math.floor(rand() * 50);
+      threads[Math.floor(rand() * 2)].push(...rows.slice(i, i + size));
+      i += size;
+    }
+    const removed = [solo, ...rows.filter((row, i) => i % 97 === 5 || (row[6] === 'INVALID' && i % 5 === 0) || (row[6].includes('+', 1) && i % 3 === 0))];
+    expect(removed.some((row) => row[3] === 'Electronics')).toBe(true);
+    const acc = accumulate(threads, removed);
+    const kept = rows.filter((row) => !removed.includes(row));
+
+    const got = new Map<string, Omit<RollupRow, 'grain' | 'dim' | 'key' | 'bucketStart'>>();
+    let reported = 0;
+    for (const r of acc.rollupRows()) {
+      reported++;
+      got.set(`${r.grain}|${r.dim}|${r.key}|${r.bucketStart}`, { count: r.count, cents: r.cents, sqCents: r.sqCents });
+    }
+    expect(reported).toBe(got.size);
+    const expected = referenceRollups(kept);
+    expect(got).toEqual(expected);
+    const bigCell = expected.get('hour|category|Electronics|2026-01-03T12:00:00.000Z')!;
+    expect(BigInt(bigCell.sqCents!)).toBeGreaterThan(BigInt(Number.MAX_SAFE_INTEGER) * 100n);
+
+    const merchantDays = countBy(kept, (row) => `${bucketIso(utcSecond(row[5]), 'day').slice(0, 10)}|${row[1]}`);
+    expect(new Map([...acc.merchantDayRows()].map(([day, m, n]) => [`${day}|${m}`, n]))).toEqual(merchantDays);
+    expect([...acc.merchantDayRows()].length).toBe(merchantDays.size);
+    const merchantZones = countBy(kept, (row) => `${row[1]}|${row[2]}`);
+    expect(new Map([...acc.merchantZoneRows()].map(([m, z, n]) => [`${m}|${z}`, n]))).toEqual(merchantZones);
+    expect([...acc.merchantZoneRows()].length).toBe(merchantZones.size);
+
+    const perCustomer = countBy(kept.filter((row) => row[6] !== 'INVALID'), (row) => row[6]);
+    const histogram = countBy([...perCustomer.values()], String);
+    const seconds = kept.map((row) => utcSecond(row[5]));
+    expect(acc.summary()).toEqual({
+      transactionCount: kept.length,
+      invalidPhoneTransactions: kept.filter((row) => row[6] === 'INVALID').length,
+      customerHistogram: Object.fromEntries([...histogram].sort((a, b) => Number(a[0]) - Number(b[0]))),
+      firstSecond: Math.floor(Math.min(...seconds) / 900) * 900,
+      lastSecond: Math.floor(Math.max(...seconds) / 900) * 900 + 899,
+    });
+    expect(Object.keys(acc.summary().customerHistogram).length).toBeGreaterThan(5);
+  });
+});

@@ -6,6 +6,8 @@ export interface AuthContext {
   orgId: string;
   keyId: string;
   role: Role;
+  /** The organization's data version when the request was authenticated (read with the key). */
+  dataVersion: string;
 }
 
 export const IS_PUBLIC = 'auth:isPublic';

@@ -11,8 +11,15 @@ export class AuthRepository {
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
   ) {}
 
-  findActiveKeyByHash(keyHash: string): Promise<ApiKeyEntity | null> {
-    return this.keys.findOne({ where: { keyHash, revokedAt: IsNull() } });
+  /** The live key with this hash and its organization's data version: one indexed read per request. */
+  async findActiveKeyByHash(keyHash: string): Promise<{ id: string; orgId: string; role: Role; dataVersion: string } | null> {
+    const rows = await this.keys.query<Array<{ id: string; org_id: string; role: Role; data_version: string }>>(
+      `SELECT k.id, k.org_id, k.role, o.data_version::text AS data_version
+       FROM api_keys k JOIN organizations o ON o.id = k.org_id
+       WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+      [keyHash],
+    );
+    return rows.length === 0 ? null : { id: rows[0].id, orgId: rows[0].org_id, role: rows[0].role, dataVersion: rows[0].data_version };
   }
 
   findKeyByHash(keyHash: string): Promise<ApiKeyEntity | null> {

@@ -27,7 +27,7 @@ export class AuthService {
       throw AuthErrors.invalidKey();
     }
     this.touch(found.id);
-    return { orgId: found.orgId, keyId: found.id, role: found.role };
+    return { orgId: found.orgId, keyId: found.id, role: found.role, dataVersion: found.dataVersion };
   }
 
   /** Records a key's use at most once a minute per process: hot read paths make no write. */

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { parseIsoMicros, TimeWindow } from '@libs/stats';
 import { AnalyticsFilterQuery } from './dto/analytics-query.dto';
 import { AnalyticsMetaDto } from './dto/analytics-response.dto';
-import { AnalyticsRepository, AnalyticsScope } from './analytics.repository';
+import type { AuthContext } from '@modules/auth/auth.context';
+import { AnalyticsRepository, AnalyticsScope, ScopeImports } from './analytics.repository';
 import { ResultCache } from './result-cache.service';
 import { AnalyticsErrors } from './transactions.errors';
 
@@ -14,15 +15,18 @@ import { AnalyticsErrors } from './transactions.errors';
 @Injectable()
 export class AnalyticsScopeService {
   private timeZones: Promise<Set<string>> | null = null;
+  /** The imports of (organization, data version): fixed once the version is (every publish and delete bumps it). */
+  private readonly importsByVersion = new Map<string, Promise<ScopeImports | null>>();
 
   constructor(
     private readonly repo: AnalyticsRepository,
     private readonly cache: ResultCache,
   ) {}
 
-  async resolve(orgId: string, filter: AnalyticsFilterQuery): Promise<AnalyticsScope> {
+  async resolve(auth: AuthContext, filter: AnalyticsFilterQuery): Promise<AnalyticsScope> {
     const window = parseWindow(filter);
-    const loaded = await this.repo.loadScope(orgId);
+    const orgId = auth.orgId;
+    const loaded = await this.importsOf(orgId, auth.dataVersion);
     const transactions = loaded?.transactions ?? [];
     let importIds = transactions;
     if (filter.importId) {
@@ -40,6 +44,24 @@ export class AnalyticsScopeService {
       merchantImportIds: loaded?.merchants ?? [],
       window,
     };
+  }
+
+  /**
+   * The organization's completed imports at the data version its key was read with. A publish
+   * that commits in between makes loadScope answer a newer version: then that one is used.
+   */
+  private importsOf(orgId: string, dataVersion: string): Promise<ScopeImports | null> {
+    const key = `${orgId}:${dataVersion}`;
+    let found = this.importsByVersion.get(key);
+    if (!found) {
+      if (this.importsByVersion.size >= 1000) {
+        this.importsByVersion.clear();
+      }
+      found = this.repo.loadScope(orgId);
+      this.importsByVersion.set(key, found);
+      found.then((s) => s?.dataVersion !== dataVersion && this.importsByVersion.delete(key)).catch(() => this.importsByVersion.delete(key));
+    }
+    return found;
   }
 
   async assertTimeZone(tz: string): Promise<void> {

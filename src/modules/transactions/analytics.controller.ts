@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
-import { OrgId } from '@modules/auth/auth.context';
+import { Auth, AuthContext } from '@modules/auth/auth.context';
 import { AnalyticsService } from './analytics.service';
 import { AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery } from './dto/analytics-query.dto';
 import {
@@ -23,15 +23,15 @@ export class AnalyticsController {
   @Get('zone-leaderboard')
   @ApiOperation({ summary: 'Top zones by total amount', description: `Zones by total amount descending (ties: zone ascending). ${FILTERS}` })
   @ApiOkResponse({ type: ZoneLeaderboardDto })
-  zoneLeaderboard(@OrgId() orgId: string, @Query() q: LeaderboardQuery): Promise<ZoneLeaderboardDto> {
-    return this.analytics.zoneLeaderboard(orgId, q);
+  zoneLeaderboard(@Auth() auth: AuthContext, @Query() q: LeaderboardQuery): Promise<ZoneLeaderboardDto> {
+    return this.analytics.zoneLeaderboard(auth, q);
   }
 
   @Get('category-distribution')
   @ApiOperation({ summary: 'Transactions per category', description: `Count and share per category, descending. ${FILTERS}` })
   @ApiOkResponse({ type: CategoryDistributionDto })
-  categoryDistribution(@OrgId() orgId: string, @Query() q: AnalyticsFilterQuery): Promise<CategoryDistributionDto> {
-    return this.analytics.categoryDistribution(orgId, q);
+  categoryDistribution(@Auth() auth: AuthContext, @Query() q: AnalyticsFilterQuery): Promise<CategoryDistributionDto> {
+    return this.analytics.categoryDistribution(auth, q);
   }
 
   @Get('dormant-merchants')
@@ -40,15 +40,15 @@ export class AnalyticsController {
     description: `Merchants the organization knows (from merchants imports and from any transaction ever seen) with no transaction in the filtered scope, by merchant id. ${FILTERS}`,
   })
   @ApiOkResponse({ type: DormantMerchantsDto })
-  dormantMerchants(@OrgId() orgId: string, @Query() q: DormantQuery): Promise<DormantMerchantsDto> {
-    return this.analytics.dormantMerchants(orgId, q);
+  dormantMerchants(@Auth() auth: AuthContext, @Query() q: DormantQuery): Promise<DormantMerchantsDto> {
+    return this.analytics.dormantMerchants(auth, q);
   }
 
   @Get('hourly-pattern')
   @ApiOperation({ summary: 'Transactions by hour of day', description: `Always 24 entries (0–23), in UTC or the local time of \`tz\`. ${FILTERS}` })
   @ApiOkResponse({ type: HourlyPatternDto })
-  hourlyPattern(@OrgId() orgId: string, @Query() q: HourlyQuery): Promise<HourlyPatternDto> {
-    return this.analytics.hourlyPattern(orgId, q);
+  hourlyPattern(@Auth() auth: AuthContext, @Query() q: HourlyQuery): Promise<HourlyPatternDto> {
+    return this.analytics.hourlyPattern(auth, q);
   }
 
   @Get('anomalies')
@@ -57,8 +57,8 @@ export class AnalyticsController {
     description: `Per category (population standard deviation over the filtered scope; a category whose σ is 0 has none), by amount descending. ${FILTERS}`,
   })
   @ApiOkResponse({ type: AnomaliesDto })
-  anomalies(@OrgId() orgId: string, @Query() q: AnomaliesQuery): Promise<AnomaliesDto> {
-    return this.analytics.anomalies(orgId, q);
+  anomalies(@Auth() auth: AuthContext, @Query() q: AnomaliesQuery): Promise<AnomaliesDto> {
+    return this.analytics.anomalies(auth, q);
   }
 
   @Get('customer-retention')
@@ -67,14 +67,14 @@ export class AnalyticsController {
     description: `Customers by phone number (unusable phones, stored as INVALID, are counted apart). \`cohorts=monthly\` adds first-purchase-month cohorts. ${FILTERS}`,
   })
   @ApiOkResponse({ type: CustomerRetentionDto })
-  customerRetention(@OrgId() orgId: string, @Query() q: RetentionQuery): Promise<CustomerRetentionDto> {
-    return this.analytics.customerRetention(orgId, q);
+  customerRetention(@Auth() auth: AuthContext, @Query() q: RetentionQuery): Promise<CustomerRetentionDto> {
+    return this.analytics.customerRetention(auth, q);
   }
 
   @Get('full-report')
   @ApiOperation({ summary: 'Every analysis at once', description: `Leaderboard (top 20), distribution, dormant count, 24-hour pattern, anomaly count and retention, computed concurrently. ${FILTERS}` })
   @ApiOkResponse({ type: FullReportDto })
-  fullReport(@OrgId() orgId: string, @Query() q: FullReportQuery): Promise<FullReportDto> {
-    return this.analytics.fullReport(orgId, q);
+  fullReport(@Auth() auth: AuthContext, @Query() q: FullReportQuery): Promise<FullReportDto> {
+    return this.analytics.fullReport(auth, q);
   }
 }

@@ -20,6 +20,12 @@ export interface AnalyticsScope {
   window: TimeWindow;
 }
 
+export interface ScopeImports {
+  dataVersion: string;
+  transactions: string[];
+  merchants: string[];
+}
+
 export interface DimTotal {
   key: string;
   count: bigint;
@@ -307,12 +313,15 @@ export class AnalyticsRepository {
   private async heavyQuery<T>(sql: string, params: unknown[]): Promise<T> {
     return this.db.transaction(async (em) => {
       await em.query(`SET LOCAL work_mem = '${HEAVY_WORK_MEM}'`);
+      // The app's connections run without parallel workers (their start-up cost more than the
+      // short queries took); a scan of millions of rows is worth them.
+      await em.query(`SET LOCAL max_parallel_workers_per_gather = 2`);
       return em.query<T>(sql, params);
     });
   }
 
   /** The organization's data version and its completed imports, read in one snapshot. */
-  async loadScope(orgId: string): Promise<{ dataVersion: string; transactions: string[]; merchants: string[] } | null> {
+  async loadScope(orgId: string): Promise<ScopeImports | null> {
     const rows = await this.db.query<Array<{ data_version: string; tx: string[]; m: string[] }>>(
       `SELECT o.data_version::text,
               coalesce(array_agg(i.id ORDER BY i.id) FILTER (WHERE i.kind = 'transactions'), '{}') AS tx,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   CentMoments, centsToNumber, deviationsTenths, meanCents, minCentsAbove, percentage, ratio, roundDiv, stdDevCents,
 } from '@libs/stats';
+import type { AuthContext } from '@modules/auth/auth.context';
 import { AnalyticsScopeService, elapsedMs } from './analytics-scope.service';
 import { AnalyticsRepository, AnalyticsScope, CategoryThreshold, DimTotal } from './analytics.repository';
 import {
@@ -32,37 +33,37 @@ export class AnalyticsService {
     private readonly scopes: AnalyticsScopeService,
   ) {}
 
-  async zoneLeaderboard(orgId: string, q: LeaderboardQuery): Promise<ZoneLeaderboardDto> {
+  async zoneLeaderboard(auth: AuthContext, q: LeaderboardQuery): Promise<ZoneLeaderboardDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(orgId, q);
+    const scope = await this.scopes.resolve(auth, q);
     return this.scopes.answer(scope, 'zones', { limit: q.limit }, started, async () => ({ data: await this.zones(scope, q.limit) }));
   }
 
-  async categoryDistribution(orgId: string, q: AnalyticsFilterQuery): Promise<CategoryDistributionDto> {
+  async categoryDistribution(auth: AuthContext, q: AnalyticsFilterQuery): Promise<CategoryDistributionDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(orgId, q);
+    const scope = await this.scopes.resolve(auth, q);
     return this.scopes.answer(scope, 'categories', {}, started, () => this.categories(scope));
   }
 
-  async dormantMerchants(orgId: string, q: DormantQuery): Promise<DormantMerchantsDto> {
+  async dormantMerchants(auth: AuthContext, q: DormantQuery): Promise<DormantMerchantsDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(orgId, q);
+    const scope = await this.scopes.resolve(auth, q);
     return this.scopes.answer(scope, 'dormant', { page: q.page, pageSize: q.pageSize }, started, async () => {
       const found = await this.repo.dormantMerchants(scope, (q.page - 1) * q.pageSize, q.pageSize);
       return { data: found.rows, pagination: pagination(q.page, q.pageSize, found.total) };
     });
   }
 
-  async hourlyPattern(orgId: string, q: HourlyQuery): Promise<HourlyPatternDto> {
+  async hourlyPattern(auth: AuthContext, q: HourlyQuery): Promise<HourlyPatternDto> {
     const started = performance.now();
     await this.scopes.assertTimeZone(q.tz);
-    const scope = await this.scopes.resolve(orgId, q);
+    const scope = await this.scopes.resolve(auth, q);
     return this.scopes.answer(scope, 'hourly', { tz: q.tz }, started, async () => ({ data: await this.hours(scope, q.tz), tz: q.tz }));
   }
 
-  async anomalies(orgId: string, q: AnomaliesQuery): Promise<AnomaliesDto> {
+  async anomalies(auth: AuthContext, q: AnomaliesQuery): Promise<AnomaliesDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(orgId, q);
+    const scope = await this.scopes.resolve(auth, q);
     return this.scopes.answer(scope, 'anomalies', { page: q.page, pageSize: q.pageSize }, started, async () => {
       const stats = await this.categoryMoments(scope);
       const thresholds = anomalyThresholds(stats);
@@ -87,17 +88,17 @@ export class AnalyticsService {
     });
   }
 
-  async customerRetention(orgId: string, q: RetentionQuery): Promise<CustomerRetentionDto> {
+  async customerRetention(auth: AuthContext, q: RetentionQuery): Promise<CustomerRetentionDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(orgId, q);
+    const scope = await this.scopes.resolve(auth, q);
     return this.scopes.answer(scope, 'retention', { cohorts: q.cohorts ?? null }, started, () => this.retention(scope, q.cohorts === 'monthly'));
   }
 
   /** Every analysis at once, computed concurrently (each part shares the cache of its own endpoint). */
-  async fullReport(orgId: string, q: FullReportQuery): Promise<FullReportDto> {
+  async fullReport(auth: AuthContext, q: FullReportQuery): Promise<FullReportDto> {
     const started = performance.now();
     await this.scopes.assertTimeZone(q.tz);
-    const scope = await this.scopes.resolve(orgId, q);
+    const scope = await this.scopes.resolve(auth, q);
     const part = <T>(name: string, params: Record<string, unknown>, compute: () => Promise<T>) =>
       this.scopes.cached(scope, name, params, compute).then((r) => r.value);
     const { value, isCached } = await this.scopes.cached(scope, 'full', { tz: q.tz }, async () => {

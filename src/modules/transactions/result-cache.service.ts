@@ -4,11 +4,14 @@ import { AppConfig } from '@config/app-config';
 
 /** Cached answers outlive their data version by at most this long (a newer version is a new key). */
 const TTL_SECONDS = 3600;
+/** Recent answers also kept in this process (an answer under a versioned key never changes). */
+const LOCAL_ENTRIES = 256;
 
 /**
  * Answers cached in Redis under keys that contain the organization's data version, so a publish
  * or delete (which bumps it) makes every older answer unreachable at once: never stale, nothing
- * to invalidate. Concurrent requests for the same key in this process share one computation.
+ * to invalidate. Concurrent requests for the same key in this process share one computation, and
+ * the most recent answers are kept in the process too, sparing the hottest a Redis round trip.
  * Redis being down only costs speed: answers are then computed every time.
  */
 @Injectable()
@@ -16,6 +19,8 @@ export class ResultCache implements OnModuleDestroy {
   private readonly logger = new Logger(ResultCache.name);
   private readonly redis: Redis;
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Insertion-ordered: the first entry is the least recently used. */
+  private readonly local = new Map<string, unknown>();
 
   constructor(private readonly config: AppConfig) {
     this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -26,13 +31,20 @@ export class ResultCache implements OnModuleDestroy {
   /** The cached value under `parts`, else `compute()`'s, stored for the next caller. */
   async getOrCompute<T>(parts: string[], compute: () => Promise<T>): Promise<{ value: T; isCached: boolean }> {
     const key = `${this.config.REDIS_PREFIX}:analytics:${parts.join(':')}`;
+    if (this.local.has(key)) {
+      const value = this.local.get(key) as T;
+      this.remember(key, value);
+      return { value, isCached: true };
+    }
     const hit = await this.read<T>(key);
     if (hit !== undefined) {
+      this.remember(key, hit);
       return { value: hit, isCached: true };
     }
     let running = this.inFlight.get(key) as Promise<T> | undefined;
     if (!running) {
       running = compute().then(async (value) => {
+        this.remember(key, value);
         await this.write(key, value);
         return value;
       });
@@ -45,6 +57,14 @@ export class ResultCache implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.redis.disconnect();
     await Promise.resolve();
+  }
+
+  private remember(key: string, value: unknown): void {
+    this.local.delete(key);
+    this.local.set(key, value);
+    if (this.local.size > LOCAL_ENTRIES) {
+      this.local.delete(this.local.keys().next().value!);
+    }
   }
 
   private async read<T>(key: string): Promise<T | undefined> {

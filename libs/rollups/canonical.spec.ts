@@ -1,4 +1,4 @@
-import { canonicalCents, canonicalEpochSeconds, daysFromCivil, phoneKey } from './canonical';
+import { canonicalCents, canonicalEpochSeconds, daysFromCivil, phoneKey, phoneOfKey } from './canonical';
 
 /** mulberry32: a small seeded PRNG, so every run draws the same cases. */
 function prng(seed: number): () => number {
@@ -123,5 +123,13 @@ describe('phoneKey', () => {
     expect(Math.abs(phoneKey('999999999999999'))).toBeLessThan(2 ** 53);
     expect(Math.abs(phoneKey('+999999999999999'))).toBeLessThan(2 ** 53);
     expect(phoneKey('+999999999999999')).toBe(-phoneKey('999999999999999'));
+  });
+});
+
+describe('phoneOfKey', () => {
+  it('should give back the phone a key was made from', () => {
+    for (const phone of ['+15551234567', '15551234567', '0015551234567', '+000000000000001', '999999999999999', '0000000000']) {
+      expect(phoneOfKey(phoneKey(phone))).toBe(phone);
+    }
   });
 });

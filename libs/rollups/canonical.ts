@@ -80,3 +80,11 @@ export function phoneKey(s: string): number {
   return hasPlus ? -key : key;
 }
 
+/** The phone a phoneKey was made from. */
+export function phoneOfKey(key: number): string {
+  const k = (key < 0 ? -key : key) - 1;
+  const length = (k % 8) + 10;
+  const digits = String((k - (k % 8)) / 8).padStart(length, '0');
+  return key < 0 ? `+${digits}` : digits;
+}
+

@@ -108,6 +108,7 @@ describe('TxImportAccumulator', () => {
     expect([...acc.merchantZoneRows()].sort()).toEqual([['M1', 'NORTH', 2], ['M2', 'SOUTH', 1]]);
     expect(acc.summary()).toEqual({
       transactionCount: 3,
+      customerCount: 1,
       invalidPhoneTransactions: 1,
       customerHistogram: { '2': 1 },
       firstSecond: Date.parse('2026-01-01T10:15:00Z') / 1000,
@@ -178,6 +179,7 @@ describe('TxImportAccumulator', () => {
     const seconds = kept.map((row) => utcSecond(row[5]));
     expect(acc.summary()).toEqual({
       transactionCount: kept.length,
+      customerCount: perCustomer.size,
       invalidPhoneTransactions: kept.filter((row) => row[6] === 'INVALID').length,
       customerHistogram: Object.fromEntries([...histogram].sort((a, b) => Number(a[0]) - Number(b[0]))),
       firstSecond: Math.floor(Math.min(...seconds) / 900) * 900,

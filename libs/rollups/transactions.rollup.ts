@@ -1,6 +1,6 @@
 import type { CleanValues } from '../cleaners';
 import { escapeCopyValue } from '../csv/copy-encoder';
-import { canonicalCents, canonicalEpochSeconds, phoneKey } from './canonical';
+import { canonicalCents, canonicalEpochSeconds, phoneKey, phoneOfKey } from './canonical';
 import { Dictionary } from './cell-table';
 import { Grid } from './grid';
 import { KeyCountMap } from './key-count-map';
@@ -179,6 +179,7 @@ export interface RollupRow {
 
 export interface TxImportSummary {
   transactionCount: number;
+  customerCount: number;
   /** Transactions whose phone is INVALID: no customer can be told from them. */
   invalidPhoneTransactions: number;
   /** How many customers made exactly k transactions in this import, by k. */
@@ -277,9 +278,21 @@ export class TxImportAccumulator {
     }
   }
 
+  /** [phone, transactions] per customer (INVALID phones are no customer). */
+  *customerRows(): Generator<[string, number]> {
+    const rows: Array<[string, number]> = [];
+    this.customers.forEach((key, n) => rows.push([phoneOfKey(key), n]));
+    yield* rows;
+    yield* this.otherPhones.entries();
+  }
+
   summary(): TxImportSummary {
+    let customerCount = 0;
     const histogram = new Map<number, number>();
-    const count = (n: number) => histogram.set(n, (histogram.get(n) ?? 0) + 1);
+    const count = (n: number) => {
+      customerCount++;
+      histogram.set(n, (histogram.get(n) ?? 0) + 1);
+    };
     this.customers.forEach((_key, n) => count(n));
     this.otherPhones.forEach((n) => count(n));
     let transactionCount = 0;
@@ -292,6 +305,7 @@ export class TxImportAccumulator {
     }
     return {
       transactionCount,
+      customerCount,
       invalidPhoneTransactions: this.invalidPhones,
       customerHistogram: Object.fromEntries([...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v])),
       firstSecond: first === null ? null : first * 900,

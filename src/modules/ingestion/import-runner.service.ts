@@ -131,7 +131,7 @@ export class ImportRunner {
     const partition = partitionName(kind.table, importId);
     const guard = kind.uniqueKey ? new DuplicateGuard(path.resolve(this.config.DATA_DIR, 'rejects', `${importId}.dup`), imp.sizeBytes) : null;
     const accumulator = kind.rollup?.createImportAccumulator() ?? null;
-    const copyLines: CopyLines = (target, lines) => copyTextLines(client, target, lines);
+    const copyLines: CopyLines = (target, lines, isFreeze) => copyTextLines(client, target, lines, isFreeze);
     try {
       await sql('BEGIN');
       await sql(`SET LOCAL maintenance_work_mem = '512MB'`);
@@ -302,12 +302,13 @@ export class ImportRunner {
    * they only make those lookups fast.
    */
   private async indexPartition(client: Client, kind: DatasetKind, partition: string, importId: string): Promise<void> {
-    const indexes = [...(kind.uniqueKey ? [{ suffix: 'key', columns: `(${kind.uniqueKey})` }] : []), ...(kind.indexes ?? [])];
+    const indexes = [...(kind.uniqueKey ? [{ suffix: 'key', columns: `(${kind.uniqueKey})`, table: kind.table }] : []), ...(kind.indexes ?? [])];
     await client.query(`SET maintenance_work_mem = '512MB'`);
-    for (const { suffix, columns } of indexes) {
+    for (const { suffix, columns, table } of indexes) {
       const started = Date.now();
+      const target = table && table !== kind.table ? partitionName(table, importId) : partition;
       try {
-        await client.query(`CREATE INDEX IF NOT EXISTS ${partition}_${suffix}_idx ON ${partition} ${columns}`);
+        await client.query(`CREATE INDEX IF NOT EXISTS ${target}_${suffix}_idx ON ${target} ${columns}`);
         this.logger.log(`Import ${importId}: indexed ${columns} in ${Date.now() - started} ms`);
       } catch (err) {
         this.logger.warn({ err }, `Import ${importId}: indexing ${partition} ${columns} failed; queries will scan it`);
@@ -346,8 +347,8 @@ function removedRowsSink(kind: DatasetKind, accumulator: ImportAccumulator | nul
 }
 
 /** COPY … FROM STDIN (text format) of ready-made lines, in the client's transaction. */
-async function copyTextLines(client: Client, target: string, lines: Iterable<string>): Promise<number> {
-  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN`));
+async function copyTextLines(client: Client, target: string, lines: Iterable<string>, isFreeze = false): Promise<number> {
+  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN${isFreeze ? ' WITH (FREEZE)' : ''}`));
   const done = new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve);
     stream.on('error', reject);

@@ -26,6 +26,13 @@ export interface ScopeImports {
   merchants: string[];
 }
 
+export interface ImportSummary {
+  importId: string;
+  histogram: Record<string, number>;
+  customers: number;
+  unidentified: number;
+}
+
 export interface DimTotal {
   key: string;
   count: bigint;
@@ -277,12 +284,47 @@ export class AnalyticsRepository {
   }
 
   /** The customer histograms of the given imports' summaries (k transactions → customers). */
-  async importSummaries(orgId: string, importIds: string[]): Promise<Array<{ histogram: Record<string, number>; unidentified: number }>> {
-    const rows = await this.db.query<Array<{ customer_histogram: Record<string, number>; invalid_phone_transactions: string }>>(
-      `SELECT customer_histogram, invalid_phone_transactions::text FROM tx_import_summaries WHERE org_id = $1 AND import_id = ANY($2::uuid[])`,
+  async importSummaries(orgId: string, importIds: string[]): Promise<ImportSummary[]> {
+    const rows = await this.db.query<Array<{ import_id: string; customer_histogram: Record<string, number>; customer_count: string; invalid_phone_transactions: string }>>(
+      `SELECT import_id, customer_histogram, customer_count::text, invalid_phone_transactions::text
+       FROM tx_import_summaries WHERE org_id = $1 AND import_id = ANY($2::uuid[])`,
       [orgId, importIds],
     );
-    return rows.map((r) => ({ histogram: r.customer_histogram, unidentified: Number(r.invalid_phone_transactions) }));
+    return rows.map((r) => ({
+      importId: r.import_id,
+      histogram: r.customer_histogram,
+      customers: Number(r.customer_count),
+      unidentified: Number(r.invalid_phone_transactions),
+    }));
+  }
+
+  /**
+   * Customers found in more than one of the imports: how the per-import histograms must change to
+   * count each once. `others`' customers are looked up in `largest` through its phone index, so
+   * the cost follows the smaller imports. Answers (k, customers) to add and to remove.
+   */
+  async sharedCustomers(orgId: string, largest: string, others: string[]): Promise<{ add: Map<number, number>; remove: Map<number, number> }> {
+    const rows = await this.db.query<Array<{ op: 'add' | 'remove'; k: number; n: string }>>(
+      `WITH o AS (
+         SELECT phone, tx_count FROM tx_customers WHERE org_id = $1 AND import_id = ANY($2::uuid[])
+       ), l AS (
+         SELECT c.phone, c.tx_count FROM (SELECT DISTINCT phone FROM o) d
+         JOIN ${partitionName('tx_customers', largest)} c ON c.phone = d.phone
+       ), multi AS (
+         SELECT phone, sum(tx_count) AS total, array_agg(tx_count) AS parts
+         FROM (SELECT * FROM o UNION ALL SELECT * FROM l) a GROUP BY phone HAVING count(*) > 1
+       )
+       SELECT 'add' AS op, total::int AS k, count(*)::text AS n FROM multi GROUP BY total
+       UNION ALL
+       SELECT 'remove', p, count(*)::text FROM multi, unnest(parts) AS p GROUP BY p`,
+      [orgId, others],
+    );
+    const add = new Map<number, number>();
+    const remove = new Map<number, number>();
+    for (const r of rows) {
+      (r.op === 'add' ? add : remove).set(Number(r.k), Number(r.n));
+    }
+    return { add, remove };
   }
 
   /** Customers per first-purchase month (UTC) and months since, from the raw rows in scope. */

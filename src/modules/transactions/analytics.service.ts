@@ -185,27 +185,36 @@ export class AnalyticsService {
   }
 
   /**
-   * One import without a time window is answered from the histogram its load built (customers by
-   * number of transactions); anything else (a window, or several imports that may share
-   * customers) needs the raw rows.
+   * Whole imports (no time window) are answered from the histograms their loads built (customers
+   * by number of transactions), summed, then corrected for customers found in several of them; a
+   * time window needs the raw rows.
    */
   private async customerCounts(scope: AnalyticsScope) {
-    const isWholeImport = scope.importIds.length === 1 && scope.window.fromUs === null && scope.window.toUs === null;
-    if (!isWholeImport) {
+    if (scope.window.fromUs !== null || scope.window.toUs !== null || scope.importIds.length === 0) {
       return this.repo.customerCounts(scope);
     }
-    const [summary] = await this.repo.importSummaries(scope.orgId, scope.importIds);
+    const summaries = await this.repo.importSummaries(scope.orgId, scope.importIds);
+    const histogram = new Map<number, number>();
+    const bump = (k: number, n: number) => histogram.set(k, (histogram.get(k) ?? 0) + n);
+    summaries.forEach((s) => Object.entries(s.histogram).forEach(([k, n]) => bump(Number(k), n)));
+    if (summaries.length > 1) {
+      const [largest, ...others] = [...summaries].sort((a, b) => b.customers - a.customers);
+      const shared = await this.repo.sharedCustomers(scope.orgId, largest.importId, others.map((s) => s.importId));
+      shared.remove.forEach((n, k) => bump(k, -n));
+      shared.add.forEach((n, k) => bump(k, n));
+    }
     let customers = 0n;
     let repeatCustomers = 0n;
     let transactions = 0n;
-    for (const [k, n] of Object.entries(summary?.histogram ?? {})) {
+    for (const [k, n] of histogram) {
       customers += BigInt(n);
       transactions += BigInt(k) * BigInt(n);
-      if (Number(k) > 1) {
+      if (k > 1) {
         repeatCustomers += BigInt(n);
       }
     }
-    return { customers, repeatCustomers, transactions, unidentified: BigInt(summary?.unidentified ?? 0) };
+    const unidentified = summaries.reduce((sum, s) => sum + BigInt(s.unidentified), 0n);
+    return { customers, repeatCustomers, transactions, unidentified };
   }
 }
 

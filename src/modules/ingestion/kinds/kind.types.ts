@@ -13,7 +13,7 @@ export interface KindColumn {
 export type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
 /** Streams text-format COPY lines into a table (a column list may follow the name) in the caller's transaction. */
-export type CopyLines = (tableAndColumns: string, lines: Iterable<string>) => Promise<number>;
+export type CopyLines = (tableAndColumns: string, lines: Iterable<string>, isFreeze?: boolean) => Promise<number>;
 
 export interface PublishRef {
   orgId: string;
@@ -61,8 +61,11 @@ export interface DatasetKind {
   copyTypes: CopyFieldType[];
   /** A column whose value must be unique within the organization; repeats are rejected as DUPLICATE_ID. */
   uniqueKey?: string;
-  /** Indexes built on each partition right after its import commits: `<table>_p_<id>_<suffix>_idx`. */
-  indexes?: Array<{ suffix: string; columns: string }>;
+  /**
+   * Indexes built right after an import commits, on its partition of `table` (default: the kind's
+   * table; a rollup table its publish hook filled otherwise): `<table>_p_<id>_<suffix>_idx`.
+   */
+  indexes?: Array<{ suffix: string; columns: string; table?: string }>;
   createCleaner(ctx: CleanerContext): RowCleaner;
   rollup?: KindRollup;
   /** Runs inside the publish transaction after the partition is attached (rollups). */

@@ -187,3 +187,9 @@ export function weightedPick<T>(rng: Prng, items: readonly T[], weights: readonl
   }
   return items[items.length - 1];
 }
+
+/** A seeded `() => number in [0, 1)` for tests that only need uniform draws. */
+export function seededRandom(seed: number | string): () => number {
+  const rng = new Prng(seed);
+  return () => rng.float();
+}

@@ -1,15 +1,6 @@
 import { canonicalCents, canonicalEpochSeconds, daysFromCivil, phoneKey, phoneOfKey } from './canonical';
+import { seededRandom } from '../datagen/prng';
 
-/** mulberry32: a small seeded PRNG, so every run draws the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
@@ -30,7 +21,7 @@ describe('canonicalEpochSeconds', () => {
   });
 
   it('should agree with Date.parse when instants and offsets are random, including before 1970', () => {
-    const rand = prng(21);
+    const rand = seededRandom(21);
     const lo = Date.UTC(1900, 0, 1) / 1000;
     const hi = Date.UTC(2100, 0, 1) / 1000;
     for (let i = 0; i < 5000; i++) {
@@ -56,7 +47,7 @@ describe('daysFromCivil', () => {
   });
 
   it('should agree with Date.UTC when dates are random between 1600 and 2400', () => {
-    const rand = prng(22);
+    const rand = seededRandom(22);
     for (let i = 0; i < 5000; i++) {
       const year = 1600 + Math.floor(rand() * 800);
       const month = 1 + Math.floor(rand() * 12);
@@ -79,7 +70,7 @@ describe('canonicalCents', () => {
   });
 
   it('should match a BigInt reference when amounts are random with up to 3 fraction digits', () => {
-    const rand = prng(23);
+    const rand = seededRandom(23);
     for (let i = 0; i < 5000; i++) {
       const whole = String(Math.floor(rand() * 1_000_000));
       const frac = String(Math.floor(rand() * 1000)).padStart(3, '0').slice(0, Math.floor(rand() * 4)).replace(/0+$/, '');
@@ -100,7 +91,7 @@ describe('phoneKey', () => {
   });
 
   it('should give distinct keys when random usual phones are distinct', () => {
-    const rand = prng(24);
+    const rand = seededRandom(24);
     const keyOf = new Map<string, number>();
     for (let i = 0; i < 20000; i++) {
       const len = 10 + Math.floor(rand() * 6);

@@ -1,15 +1,6 @@
 import { CellTable, Dictionary } from './cell-table';
+import { seededRandom } from '../datagen/prng';
 
-/** mulberry32: a small seeded PRNG, so every run draws the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function contents(table: CellTable): Map<number, number[]> {
   const out = new Map<number, number[]>();
@@ -40,7 +31,7 @@ describe('CellTable', () => {
   });
 
   it('should match a Map reference when random adds and subtracts grow it past thousands of keys', () => {
-    const rand = prng(51);
+    const rand = seededRandom(51);
     const table = new CellTable(2, 16);
     const reference = new Map<number, number[]>();
     const keys: number[] = [];

@@ -4,6 +4,19 @@
  * on the load threads). Keys are integers with |key| < 2^53; every measure is an integer kept
  * below 2^53, so sums stay exact. `pack()` gives [key, m1, m2, …] tuples to transfer.
  */
+/** A 32-bit hash of an integer key (|key| < 2^53): murmur3's finaliser over both halves. */
+export function hashKey(key: number): number {
+  const abs = key < 0 ? -key : key;
+  const lo = abs % 4294967296;
+  const hi = (abs - lo) / 4294967296;
+  let h = (lo ^ Math.imul(hi | 0, 0x9e3779b1) ^ (key < 0 ? 0x5bd1e995 : 0)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 export class CellTable {
   /** Per slot: the key (NaN when free), then the measures; one cache line per lookup. */
   private cells: Float64Array;
@@ -77,17 +90,7 @@ export class CellTable {
   }
 
   private static probe(cells: Float64Array, stride: number, mask: number, key: number): number {
-    const abs = key < 0 ? -key : key;
-    const lo = abs % 4294967296;
-    const hi = (abs - lo) / 4294967296;
-    // murmur3's 32-bit finaliser over both halves: keys often differ only in a few bits.
-    let h = (lo ^ Math.imul(hi | 0, 0x9e3779b1) ^ (key < 0 ? 0x5bd1e995 : 0)) | 0;
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    let i = h & mask;
+    let i = hashKey(key) & mask;
     for (;;) {
       const k = cells[i * stride];
       if (k === key || k !== k) {

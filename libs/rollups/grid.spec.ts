@@ -1,16 +1,7 @@
 import { CellTable } from './cell-table';
 import { Grid } from './grid';
+import { seededRandom } from '../datagen/prng';
 
-/** mulberry32: a small seeded PRNG, so every run draws the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cells in the grid's sparse overflow table (a private field; 0 when there is none). */
 function overflowSize(grid: Grid): number {
@@ -60,7 +51,7 @@ describe('Grid', () => {
   });
 
   it('should match a Map reference when random adds and subtracts spread rows far apart', () => {
-    const rand = prng(31);
+    const rand = seededRandom(31);
     let sawOverflow = 0;
     let sawReturn = 0;
     for (let round = 0; round < 40; round++) {
@@ -107,7 +98,7 @@ describe('Grid', () => {
   });
 
   it('should rebuild the same cells when packed and added with mapped rows and cols', () => {
-    const rand = prng(32);
+    const rand = seededRandom(32);
     const source = new Grid(2, 128);
     const reference = new Map<string, number[]>();
     for (let i = 0; i < 500; i++) {

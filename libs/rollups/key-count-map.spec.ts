@@ -1,15 +1,6 @@
 import { KeyCountMap } from './key-count-map';
+import { seededRandom } from '../datagen/prng';
 
-/** mulberry32: a small seeded PRNG, so every run draws the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function entries(map: KeyCountMap): Map<number, number> {
   const out = new Map<number, number>();
@@ -79,7 +70,7 @@ describe('KeyCountMap', () => {
   });
 
   it('should match a Map reference when it grows past many thousands of keys', () => {
-    const rand = prng(41);
+    const rand = seededRandom(41);
     const map = new KeyCountMap(16);
     const reference = new Map<number, number>();
     const keys: number[] = [];

@@ -1,3 +1,5 @@
+import { hashKey } from './cell-table';
+
 /**
  * Counts per non-zero integer key (|key| < 2^53), e.g. transactions per customer: keys and counts
  * in two typed arrays with open addressing, 12 bytes a slot (a Map measured ~100 bytes an
@@ -75,16 +77,7 @@ export class KeyCountMap {
 
 /** The slot holding `key`, or the empty slot (key 0) where it belongs; linear probing. */
 function probe(keys: Float64Array, mask: number, key: number): number {
-  const abs = key < 0 ? -key : key;
-  const lo = abs % 4294967296;
-  const hi = (abs - lo) / 4294967296;
-  let h = (lo ^ Math.imul(hi | 0, 0x9e3779b1) ^ (key < 0 ? 0x5bd1e995 : 0)) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  let i = h & mask;
+  let i = hashKey(key) & mask;
   while (keys[i] !== 0 && keys[i] !== key) {
     i = (i + 1) & mask;
   }

@@ -1,16 +1,7 @@
 import type { CleanValues } from '../cleaners';
 import { RollupRow, TxImportAccumulator, TxRowAggregator } from './transactions.rollup';
+import { seededRandom } from '../datagen/prng';
 
-/** mulberry32: a small seeded PRNG, so every run draws the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Row = [string, string, string, string, string, string, string];
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -117,7 +108,7 @@ describe('TxImportAccumulator', () => {
   });
 
   it('should match a direct reference when random rows come from two threads and some are subtracted', () => {
-    const rand = prng(61);
+    const rand = seededRandom(61);
     const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
     // Usual shapes of 10 to 15 digits, with and without '+' and leading zeros.
     const phones = Array.from({ length: 150 }, (_, i) =>

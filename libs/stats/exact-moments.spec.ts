@@ -1,3 +1,4 @@
+import { seededRandom } from '../datagen/prng';
 import {
   CentMoments,
   centsToNumber,
@@ -11,16 +12,6 @@ import {
   stdDevCents,
 } from './exact-moments';
 
-/** mulberry32: a small seeded PRNG, so every run draws the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function momentsOf(cents: bigint[]): CentMoments {
   return {
@@ -60,7 +51,7 @@ describe('isqrt', () => {
   });
 
   it('should satisfy r² ≤ n < (r+1)² when n is random up to 2^130', () => {
-    const rand = prng(1);
+    const rand = seededRandom(1);
     for (let i = 0; i < 500; i++) {
       let n = 0n;
       const limbs = 1 + Math.floor(rand() * 5);
@@ -93,7 +84,7 @@ describe('meanCents and stdDevCents', () => {
   });
 
   it('should match a rational brute force when groups are random', () => {
-    const rand = prng(2);
+    const rand = seededRandom(2);
     for (let i = 0; i < 2000; i++) {
       const cents = randomGroup(rand, 12, i % 2 === 0 ? 20 : 100_000_000);
       const m = momentsOf(cents);
@@ -113,7 +104,7 @@ describe('meanCents and stdDevCents', () => {
 
 describe('minCentsAbove', () => {
   it('should equal the smallest a with n·a − S > 0 and (n·a − S)² > 9D when groups are random', () => {
-    const rand = prng(3);
+    const rand = seededRandom(3);
     let checked = 0;
     for (let i = 0; i < 1500; i++) {
       const cents = randomGroup(rand, 9, 60);
@@ -141,7 +132,7 @@ describe('minCentsAbove', () => {
 
 describe('deviationsTenths', () => {
   it('should equal round(10·(a − mean)/σ) half up when amounts are random', () => {
-    const rand = prng(4);
+    const rand = seededRandom(4);
     for (let i = 0; i < 2000; i++) {
       const cents = randomGroup(rand, 10, 1000);
       const m = momentsOf(cents);

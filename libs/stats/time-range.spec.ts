@@ -1,15 +1,6 @@
 import { GRAIN_MICROS, Grain, RangeSegment, microsToIso, parseIsoMicros, splitRange } from './time-range';
+import { seededRandom } from '../datagen/prng';
 
-/** mulberry32: a small seeded PRNG, so every run draws the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const us = (iso: string): number => Date.parse(iso) * 1000;
 const seg = (source: RangeSegment['source'], from: string, to: string): RangeSegment => ({ source, fromUs: us(from), toUs: us(to) });
@@ -57,7 +48,7 @@ describe('splitRange', () => {
   });
 
   it('should cover random windows exactly with disjoint, ordered, aligned and maximal segments', () => {
-    const rand = prng(11);
+    const rand = seededRandom(11);
     const grainSets: Grain[][] = [['day', 'hour'], ['day', 'hour', 'quarter'], ['hour', 'quarter'], ['day'], ['quarter'], []];
     const base = us('2025-12-01T00:00:00Z');
     const bound = (): number | null => {
@@ -154,7 +145,7 @@ describe('microsToIso', () => {
   });
 
   it('should round-trip with parseIsoMicros when instants are random, including before 1970', () => {
-    const rand = prng(12);
+    const rand = seededRandom(12);
     const lo = Date.UTC(1900, 0, 1) * 1000;
     const hi = Date.UTC(2200, 0, 1) * 1000;
     for (let i = 0; i < 5000; i++) {

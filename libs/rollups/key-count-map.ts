@@ -52,6 +52,15 @@ export class KeyCountMap {
     return this.keys[i] === 0 ? 0 : this.counts[i];
   }
 
+  /** [key, count] of every key whose count is above 0, one at a time. */
+  *entries(): Generator<[number, number]> {
+    for (let i = 0; i < this.keys.length; i++) {
+      if (this.keys[i] !== 0 && this.counts[i] > 0) {
+        yield [this.keys[i], this.counts[i]];
+      }
+    }
+  }
+
   forEach(fn: (key: number, count: number) => void): void {
     for (let i = 0; i < this.keys.length; i++) {
       if (this.keys[i] !== 0 && this.counts[i] > 0) {

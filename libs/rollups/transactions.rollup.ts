@@ -280,9 +280,10 @@ export class TxImportAccumulator {
 
   /** [phone, transactions] per customer (INVALID phones are no customer). */
   *customerRows(): Generator<[string, number]> {
-    const rows: Array<[string, number]> = [];
-    this.customers.forEach((key, n) => rows.push([phoneOfKey(key), n]));
-    yield* rows;
+    // Streamed: millions of customers must not become millions of arrays at once.
+    for (const [key, n] of this.customers.entries()) {
+      yield [phoneOfKey(key), n];
+    }
     yield* this.otherPhones.entries();
   }
 

@@ -1,3 +1,4 @@
+import { once } from 'events';
 import { Injectable, Logger } from '@nestjs/common';
 import { promises as fs } from 'fs';
 import { monitorEventLoopDelay } from 'perf_hooks';
@@ -361,9 +362,9 @@ async function copyTextLines(client: Client, target: string, lines: Iterable<str
     if (batch.length >= 1 << 20) {
       const isFlowing = stream.write(batch);
       batch = '';
-      if (!isFlowing) {
-        await new Promise((resolve) => stream.once('drain', resolve));
-      }
+      // Yield every batch even when the stream takes more: building millions of lines in one go
+      // stalled the event loop for seconds (HTTP, Bull's lock renewal).
+      await (isFlowing ? new Promise((resolve) => setImmediate(resolve)) : once(stream, 'drain'));
     }
   }
   stream.end(batch);

@@ -17,7 +17,9 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.int-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
+  // A global option: inside a project entry jest ignores it (tests then got the 5 s default, and
+  // the analytics spec's exactness loops timed out when suites ran side by side).
+  testTimeout: 120000,
 };

@@ -54,21 +54,10 @@ export class Grid {
     return this.current;
   }
 
-  /** Every cell whose first measure (the count) is not 0. */
+  /** Every cell whose first measure (the count) is not 0 (its measures start at `at` in `data`). */
   forEach(fn: (row: number, col: number, data: Float64Array, at: number) => void): void {
-    this.overflow?.forEach((key, data, at) => {
-      if (data[at] !== 0) {
-        const row = Math.floor(key / COL_LIMIT);
-        fn(row, key - row * COL_LIMIT, data, at);
-      }
-    });
-    const { cells, width, colCount } = this;
-    for (let at = 0; at < cells.length; at += width) {
-      if (cells[at] !== 0) {
-        const cell = at / width;
-        const r = Math.floor(cell / colCount);
-        fn(r + this.rowBase, cell - r * colCount, cells, at);
-      }
+    for (const [row, col, measures] of this.entries()) {
+      fn(row, col, measures, 0);
     }
   }
 
@@ -106,17 +95,15 @@ export class Grid {
 
   /** [row, col, measures…] per non-empty cell, flat (to transfer between threads). */
   pack(): Float64Array {
-    let cells = 0;
-    this.forEach(() => cells++);
-    const out = new Float64Array(cells * (this.width + 2));
+    const cells = [...this.entries()];
+    const out = new Float64Array(cells.length * (this.width + 2));
     let p = 0;
-    this.forEach((row, col, data, at) => {
+    for (const [row, col, measures] of cells) {
       out[p++] = row;
       out[p++] = col;
-      for (let i = 0; i < this.width; i++) {
-        out[p++] = data[at + i];
-      }
-    });
+      out.set(measures, p);
+      p += this.width;
+    }
     return out;
   }
 

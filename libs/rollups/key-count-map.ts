@@ -62,10 +62,8 @@ export class KeyCountMap {
   }
 
   forEach(fn: (key: number, count: number) => void): void {
-    for (let i = 0; i < this.keys.length; i++) {
-      if (this.keys[i] !== 0 && this.counts[i] > 0) {
-        fn(this.keys[i], this.counts[i]);
-      }
+    for (const [key, count] of this.entries()) {
+      fn(key, count);
     }
   }
 

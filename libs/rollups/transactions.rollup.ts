@@ -1,5 +1,5 @@
 import type { CleanValues } from '../cleaners';
-import { escapeCopyValue } from '../csv/copy-encoder';
+import { encodeCopyRow } from '../csv/copy-encoder';
 import { canonicalCents, canonicalEpochSeconds, phoneKey, phoneOfKey } from './canonical';
 import { Dictionary } from './cell-table';
 import { Grid } from './grid';
@@ -337,5 +337,5 @@ function toRollupRow(grain: RollupRow['grain'], dim: RollupRow['dim'], key: stri
 
 /** COPY text line of a rollup row: grain, dim, key, bucket_start, tx_count, amount_cents, amount_sq_cents. */
 export function rollupCopyLine(r: RollupRow): string {
-  return `${r.grain}\t${r.dim}\t${escapeCopyValue(r.key)}\t${r.bucketStart}\t${r.count}\t${r.cents}\t${r.sqCents ?? '\\N'}\n`;
+  return encodeCopyRow([r.grain, r.dim, r.key, r.bucketStart, String(r.count), String(r.cents), r.sqCents]);
 }

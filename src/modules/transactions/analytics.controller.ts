@@ -3,11 +3,12 @@ import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagg
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext } from '@modules/auth/auth.context';
 import { AnalyticsService } from './analytics.service';
-import { AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery } from './dto/analytics-query.dto';
+import {
+  AnalyticsFilterQuery, AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery,
+} from './dto/analytics-query.dto';
 import {
   AnomaliesDto, CategoryDistributionDto, CustomerRetentionDto, DormantMerchantsDto, FullReportDto, HourlyPatternDto, ZoneLeaderboardDto,
 } from './dto/analytics-response.dto';
-import { AnalyticsFilterQuery } from './dto/analytics-query.dto';
 
 const FILTERS =
   'Scoped to the caller\'s organization. Optional `from` (inclusive) and `to` (exclusive) ISO timestamps and `importId`. ' +

@@ -394,15 +394,13 @@ function rawRows(scope: AnalyticsScope): string {
   return tables.length === 1 ? tables[0] : `(${tables.map((t) => `SELECT * FROM ${t}`).join(' UNION ALL ')})`;
 }
 
-/** scopeCondition, added to the parameters only if a part of the statement uses it. */
+/**
+ * The rollup rows in scope (`org_id` and the scope's imports), added to the statement's
+ * parameters only once, and only if a part of the statement uses it.
+ */
 function lazyScopeCondition(scope: AnalyticsScope, p: Params): () => string {
   let sql: string | null = null;
-  return () => (sql ??= scopeCondition(scope, p));
-}
-
-function scopeCondition(scope: AnalyticsScope, p: Params, alias?: string): string {
-  const a = alias ? `${alias}.` : '';
-  return `${a}org_id = ${p.add(scope.orgId)} AND ${a}import_id = ANY(${p.add(scope.importIds)}::uuid[])`;
+  return () => (sql ??= `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(scope.importIds)}::uuid[])`);
 }
 
 function timeCondition(column: string, w: TimeWindow | RangeSegment, p: Params): string {

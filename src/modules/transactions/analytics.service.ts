@@ -42,7 +42,7 @@ export class AnalyticsService {
   async categoryDistribution(auth: AuthContext, q: AnalyticsFilterQuery): Promise<CategoryDistributionDto> {
     const started = performance.now();
     const scope = await this.scopes.resolve(auth, q);
-    return this.scopes.answer(scope, 'categories', {}, started, () => this.categories(scope));
+    return this.scopes.answer(scope, 'categories', {}, started, async () => categoryDistribution(await this.repo.dimTotals(scope, 'category')));
   }
 
   async dormantMerchants(auth: AuthContext, q: DormantQuery): Promise<DormantMerchantsDto> {
@@ -65,10 +65,10 @@ export class AnalyticsService {
     const started = performance.now();
     const scope = await this.scopes.resolve(auth, q);
     return this.scopes.answer(scope, 'anomalies', { page: q.page, pageSize: q.pageSize }, started, async () => {
-      const stats = await this.categoryMoments(scope);
+      const stats = categoryMoments(await this.repo.dimTotals(scope, 'category'));
       const thresholds = anomalyThresholds(stats);
       const [total, rows] = await Promise.all([
-        this.anomalyCount(scope, thresholds),
+        this.repo.countAbove(scope, thresholds),
         this.repo.rowsAbove(scope, thresholds, (q.page - 1) * q.pageSize, q.pageSize),
       ]);
       const data = rows.map((r) => {
@@ -102,12 +102,15 @@ export class AnalyticsService {
     const part = <T>(name: string, params: Record<string, unknown>, compute: () => Promise<T>) =>
       this.scopes.cached(scope, name, params, compute).then((r) => r.value);
     const { value, isCached } = await this.scopes.cached(scope, 'full', { tz: q.tz }, async () => {
+      // The distribution and the anomaly thresholds read the same category totals: once.
+      let categoryTotals: Promise<DimTotal[]> | null = null;
+      const readCategoryTotals = () => (categoryTotals ??= this.repo.dimTotals(scope, 'category'));
       const [zones, categories, dormant, hours, anomalyCount, retention] = await Promise.all([
         part('zones', { limit: 20 }, async () => ({ data: await this.zones(scope, 20) })),
-        part('categories', {}, () => this.categories(scope)),
+        part('categories', {}, async () => categoryDistribution(await readCategoryTotals())),
         part('dormant-count', {}, () => this.repo.dormantMerchants(scope, 0, null).then((d) => d.total)),
         part('hourly', { tz: q.tz }, async () => ({ data: await this.hours(scope, q.tz), tz: q.tz })),
-        part('anomaly-count', {}, async () => this.anomalyCount(scope, anomalyThresholds(await this.categoryMoments(scope)))),
+        part('anomaly-count', {}, async () => this.repo.countAbove(scope, anomalyThresholds(categoryMoments(await readCategoryTotals())))),
         part('retention', { cohorts: null }, () => this.retention(scope, false)),
       ]);
       return {
@@ -136,16 +139,6 @@ export class AnalyticsService {
     }));
   }
 
-  private async categories(scope: AnalyticsScope): Promise<{ data: CategoryRowDto[]; totalTransactions: number }> {
-    const totals = await this.repo.dimTotals(scope, 'category');
-    const total = totals.reduce((sum, t) => sum + t.count, 0n);
-    totals.sort((a, b) => (a.count === b.count ? byText(a.key, b.key) : a.count > b.count ? -1 : 1));
-    return {
-      data: totals.map((t) => ({ category: t.key, transactionCount: Number(t.count), percentage: percentage(t.count, total, 1) })),
-      totalTransactions: Number(total),
-    };
-  }
-
   private async hours(scope: AnalyticsScope, tz: string): Promise<HourRowDto[]> {
     const byHour = new Map((await this.repo.hourTotals(scope, tz)).map((h) => [h.hour, h]));
     return Array.from({ length: 24 }, (_, hour) => {
@@ -156,15 +149,6 @@ export class AnalyticsService {
         averageAmount: h && h.count > 0n ? centsToNumber(roundDiv(h.cents, h.count)) : 0,
       };
     });
-  }
-
-  private async categoryMoments(scope: AnalyticsScope): Promise<Map<string, CentMoments>> {
-    const totals: DimTotal[] = await this.repo.dimTotals(scope, 'category');
-    return new Map(totals.map((t) => [t.key, { count: t.count, sumCents: t.cents, sumSqCents: t.sqCents }]));
-  }
-
-  private anomalyCount(scope: AnalyticsScope, thresholds: CategoryThreshold[]): Promise<number> {
-    return this.repo.countAbove(scope, thresholds);
   }
 
   private async retention(scope: AnalyticsScope, withCohorts: boolean): Promise<Retention> {
@@ -216,6 +200,19 @@ export class AnalyticsService {
     const unidentified = summaries.reduce((sum, s) => sum + BigInt(s.unidentified), 0n);
     return { customers, repeatCustomers, transactions, unidentified };
   }
+}
+
+function categoryDistribution(totals: DimTotal[]): { data: CategoryRowDto[]; totalTransactions: number } {
+  const total = totals.reduce((sum, t) => sum + t.count, 0n);
+  const sorted = [...totals].sort((a, b) => (a.count === b.count ? byText(a.key, b.key) : a.count > b.count ? -1 : 1));
+  return {
+    data: sorted.map((t) => ({ category: t.key, transactionCount: Number(t.count), percentage: percentage(t.count, total, 1) })),
+    totalTransactions: Number(total),
+  };
+}
+
+function categoryMoments(totals: DimTotal[]): Map<string, CentMoments> {
+  return new Map(totals.map((t) => [t.key, { count: t.count, sumCents: t.cents, sumSqCents: t.sqCents }]));
 }
 
 function anomalyThresholds(stats: Map<string, CentMoments>): CategoryThreshold[] {

@@ -54,9 +54,8 @@ export class ResultCache implements OnModuleDestroy {
     return { value: await running, isCached: false };
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     this.redis.disconnect();
-    await Promise.resolve();
   }
 
   private remember(key: string, value: unknown): void {

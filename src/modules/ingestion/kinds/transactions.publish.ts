@@ -1,5 +1,5 @@
 import { rollupCopyLine, TxImportAccumulator } from '@libs/rollups';
-import { escapeCopyValue } from '@libs/csv';
+import { encodeCopyRow } from '@libs/csv';
 import { attachImportTable, createImportTable, partitionName } from '../partitions';
 import type { PublishContext, PublishRef, Sql } from './kind.types';
 
@@ -21,9 +21,9 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
   const acc = ctx.accumulator as TxImportAccumulator;
   const sources: Record<(typeof ROLLUP_TABLES)[number]['table'], Iterable<string>> = {
     tx_rollups: mapIter(acc.rollupRows(), rollupCopyLine),
-    tx_merchant_days: mapIter(acc.merchantDayRows(), ([day, merchant, n]) => `${day}\t${escapeCopyValue(merchant)}\t${n}\n`),
-    tx_merchant_zones: mapIter(acc.merchantZoneRows(), ([merchant, zone, n]) => `${escapeCopyValue(merchant)}\t${escapeCopyValue(zone)}\t${n}\n`),
-    tx_customers: mapIter(acc.customerRows(), ([phone, n]) => `${escapeCopyValue(phone)}\t${n}\n`),
+    tx_merchant_days: mapIter(acc.merchantDayRows(), ([day, merchant, n]) => encodeCopyRow([day, merchant, String(n)])),
+    tx_merchant_zones: mapIter(acc.merchantZoneRows(), ([merchant, zone, n]) => encodeCopyRow([merchant, zone, String(n)])),
+    tx_customers: mapIter(acc.customerRows(), ([phone, n]) => encodeCopyRow([phone, String(n)])),
   };
   for (const t of ROLLUP_TABLES) {
     const partition = await createImportTable(ctx.sql, t.table, ref.orgId, ref.importId);

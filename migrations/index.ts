@@ -2,6 +2,7 @@ import { CreateCore1764000000000 } from './1764000000000-CreateCore';
 import { CreateTransactionsAndMerchants1764000000001 } from './1764000000001-CreateTransactionsAndMerchants';
 import { CreateTransactionRollups1764000000002 } from './1764000000002-CreateTransactionRollups';
 import { CreateTransactionCustomers1764000000003 } from './1764000000003-CreateTransactionCustomers';
+import { CreateSales1764000000004 } from './1764000000004-CreateSales';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateTransactionsAndMerchants1764000000001,
   CreateTransactionRollups1764000000002,
   CreateTransactionCustomers1764000000003,
+  CreateSales1764000000004,
 ];

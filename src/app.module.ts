@@ -11,11 +11,13 @@ import { ConfigModule } from '@config/config.module';
 import { AuthModule } from '@modules/auth/auth.module';
 import { HealthModule } from '@modules/health/health.module';
 import { IngestionModule } from '@modules/ingestion/ingestion.module';
+import { SalesModule } from '@modules/sales/sales.module';
 import { TransactionsModule } from '@modules/transactions/transactions.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const ingestion = IngestionModule.register({ runsWorkers: config.runsWorkers });
     return {
       module: AppModule,
       imports: [
@@ -47,8 +49,9 @@ export class AppModule {
         }),
         AuthModule,
         HealthModule,
-        IngestionModule.register({ runsWorkers: config.runsWorkers }),
+        ingestion,
         TransactionsModule,
+        SalesModule.register(ingestion),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import type { Request } from 'express';
 import { createReadStream, promises as fs, ReadStream } from 'fs';
+import type { Readable } from 'stream';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@config/app-config';
 import { DeleteImportResponseDto, ImportListResponseDto, ImportResponseDto, KindDto, PerformanceStatsDto } from './dto/import-response.dto';
@@ -83,8 +84,8 @@ export class IngestionService {
     }
   }
 
-  /** The raw body is the file (text/csv or application/octet-stream). */
-  async createFromRawBody(orgId: string, kindName: string, req: Request, fileName: string, opts: UploadOptions): Promise<CreatedImport> {
+  /** The raw body is the file (text/csv or application/octet-stream), or a stream the server generates. */
+  async createFromRawBody(orgId: string, kindName: string, req: Readable & Partial<Pick<Request, 'headers'>>, fileName: string, opts: UploadOptions): Promise<CreatedImport> {
     const kind = this.registry.get(kindName);
     const threshold = this.parseThreshold(opts.rejectThreshold);
     const replay = await this.findReplay(orgId, opts.idempotencyKey);

@@ -18,7 +18,7 @@ export function quoteLiteral(uuid: string): string {
  */
 export async function createImportTable(sql: Sql, table: string, orgId: string, importId: string): Promise<string> {
   const partition = partitionName(table, importId);
-  await sql(`CREATE TABLE ${partition} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+  await sql(`CREATE TABLE ${partition} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED)`);
   await sql(
     `ALTER TABLE ${partition}
        ALTER COLUMN org_id SET DEFAULT ${quoteLiteral(orgId)},

@@ -91,7 +91,7 @@ export class UploadReceiver {
   constructor(private readonly config: AppConfig) {}
 
   /** Rejects a body whose declared length is already over the limit, before reading it. */
-  assertDeclaredSize(req: Request): void {
+  assertDeclaredSize(req: Pick<Request, 'headers'>): void {
     const declared = Number(req.headers['content-length'] ?? NaN);
     // Multipart framing adds a little; a body over limit + 64 KiB cannot hold a file under it.
     if (Number.isFinite(declared) && declared > this.config.MAX_UPLOAD_BYTES + 64 * 1024) {
@@ -99,9 +99,12 @@ export class UploadReceiver {
     }
   }
 
-  async receiveRaw(req: Request, id: string, fileName: string, checkHead: HeadCheck): Promise<ReceivedFile> {
-    this.assertDeclaredSize(req);
-    return this.saveStream(req, id, fileName, (head, complete) => checkHead(head, complete, {}));
+  /** A request body, or a stream the server produces itself (no headers: nothing declared). */
+  async receiveRaw(body: Readable & Partial<Pick<Request, 'headers'>>, id: string, fileName: string, checkHead: HeadCheck): Promise<ReceivedFile> {
+    if (body.headers) {
+      this.assertDeclaredSize({ headers: body.headers });
+    }
+    return this.saveStream(body, id, fileName, (head, complete) => checkHead(head, complete, {}));
   }
 
   receiveMultipart(req: Request, id: string, checkHead: HeadCheck): Promise<ReceivedForm> {

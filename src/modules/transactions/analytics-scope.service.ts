@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { parseIsoMicros, TimeWindow } from '@libs/stats';
 import { AnalyticsFilterQuery } from './dto/analytics-query.dto';
-import { AnalyticsMetaDto } from './dto/analytics-response.dto';
+import { AnalyticsMetaDto, elapsedMs } from '@common/analytics-meta.dto';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { AnalyticsRepository, AnalyticsScope, ScopeImports } from './analytics.repository';
-import { ResultCache } from './result-cache.service';
+import { ResultCache } from '@common/cache/result-cache.service';
 import { AnalyticsErrors } from './transactions.errors';
 
 /**
@@ -87,10 +87,6 @@ export class AnalyticsScopeService {
     const key = JSON.stringify({ ...params, window: scope.window, imports: scope.importIds.length === scope.allTransactionImportIds.length ? '*' : scope.importIds });
     return this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, name, key], () => compute().catch(explainDroppedPartition));
   }
-}
-
-export function elapsedMs(startedAt: number): number {
-  return Math.round((performance.now() - startedAt) * 100) / 100;
 }
 
 /** A partition read by name vanished (its import was deleted mid-query): 409, not 500. */

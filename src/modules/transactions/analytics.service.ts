@@ -3,7 +3,8 @@ import {
   CentMoments, centsToNumber, deviationsTenths, meanCents, minCentsAbove, percentage, ratio, roundDiv, stdDevCents,
 } from '@libs/stats';
 import type { AuthContext } from '@modules/auth/auth.context';
-import { AnalyticsScopeService, elapsedMs } from './analytics-scope.service';
+import { elapsedMs } from '@common/analytics-meta.dto';
+import { AnalyticsScopeService } from './analytics-scope.service';
 import { AnalyticsRepository, AnalyticsScope, CategoryThreshold, DimTotal } from './analytics.repository';
 import {
   AnalyticsFilterQuery, AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery,

@@ -1,11 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AnalyticsMetaDto } from '@common/analytics-meta.dto';
 
-/** Fields every analytics answer carries. */
-export class AnalyticsMetaDto {
-  @ApiProperty({ description: 'Time to answer this request on the server, in ms', example: 3.2 }) queryTimeMs: number;
-  @ApiProperty({ description: 'Whether the answer came from the cache (keyed by the data version)', example: false }) cached: boolean;
-  @ApiProperty({ description: "The organization's data version the answer reflects; every publish or delete bumps it", example: '7' }) dataVersion: string;
-}
+export { AnalyticsMetaDto };
 
 export class ZoneRowDto {
   @ApiProperty({ example: 1 }) rank: number;

@@ -1,0 +1,60 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { map, Observable } from 'rxjs';
+
+const CSV_COLUMNS = 'csv:columns';
+
+/**
+ * The columns of a route's CSV form (`?format=csv`): the fields of each element of the answer's
+ * `data`. A route without `data` (a single record) is written as `metric,value` lines instead.
+ */
+export const CsvColumns = (...columns: string[]) => SetMetadata(CSV_COLUMNS, columns);
+
+/** Answers `?format=csv` requests with text/csv built from the JSON answer; JSON otherwise. */
+@Injectable()
+export class CsvFormatInterceptor implements NestInterceptor {
+  constructor(private readonly reflector: Reflector) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = ctx.switchToHttp().getRequest<Request>();
+    if (req.query.format !== 'csv') {
+      return next.handle();
+    }
+    const columns = this.reflector.get<string[] | undefined>(CSV_COLUMNS, ctx.getHandler());
+    const res = ctx.switchToHttp().getResponse<Response>();
+    const name = req.path.split('/').filter(Boolean).pop() ?? 'answer';
+    return next.handle().pipe(
+      map((body: Record<string, unknown>) => {
+        res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+        res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
+        return columns ? rowsCsv(columns, body.data as Array<Record<string, unknown>>) : metricsCsv(body);
+      }),
+    );
+  }
+}
+
+function rowsCsv(columns: string[], rows: Array<Record<string, unknown>>): string {
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+}
+
+/** Top-level fields as metric,value; an object field (counts by reason) becomes one line per key. */
+function metricsCsv(body: Record<string, unknown>): string {
+  const lines = ['metric,value'];
+  for (const [field, value] of Object.entries(body)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) {
+        lines.push(`${csvCell(`${field}.${k}`)},${csvCell(v)}`);
+      }
+    } else {
+      lines.push(`${csvCell(field)},${csvCell(value)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** RFC 4180: quoted when it holds a comma, quote or line break; arrays joined with '; '. */
+export function csvCell(value: unknown): string {
+  const text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join('; ') : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -1,0 +1,34 @@
+import { createSalesCleaner } from '@libs/cleaners';
+import { DatasetKind } from './kind.types';
+import { publishSales, unpublishSales } from './sales.publish';
+
+export const salesKind: DatasetKind = {
+  name: 'sales',
+  description: 'Messy sales exports (the sales pipeline format): names, regions and categories are normalised, quantities, prices, discounts and dates cleaned',
+  columns: [
+    { name: 'order_id', required: true, description: 'Order identifier; repeats are kept (the source system repeats them) and counted in data-quality' },
+    { name: 'product_name', required: true, description: 'Misspellings mapped (laptop pro → Laptop Pro 15, smartfone x → Smartphone X, …); unknown names title-cased' },
+    { name: 'category', required: true, description: 'electronics → Electronics, home appliances → Home Appliance, clothing → Fashion; unknown ones title-cased' },
+    { name: 'quantity', required: true, description: 'Positive whole number, optionally with a unit word ("5 units"); else dropped as INVALID_QUANTITY' },
+    { name: 'unit_price', required: true, description: 'Non-negative number; a leading currency symbol and thousands separators are accepted ("$1,299.50"); else INVALID_PRICE' },
+    { name: 'discount_percent', required: true, description: 'A fraction in [0, 1] (0.15 = 15 %); else INVALID_DISCOUNT' },
+    { name: 'region', required: true, description: 'nort/north → North, sout → South, eas → East, wes → West; unknown ones title-cased' },
+    { name: 'sale_date', required: true, description: 'YYYY-MM-DD HH:MM:SS, YYYY/MM/DD, YYYY-MM-DD, DD-Mon-YYYY, MM/DD/YYYY or DD/MM/YYYY, tried in that order (naive = UTC); empty → MISSING_DATE, else INVALID_DATE' },
+    { name: 'customer_email', required: false, description: "Lower-cased when it looks like an address, else 'anonymous' (never drops the row)" },
+  ],
+  table: 'sales',
+  copyColumns: ['order_id', 'product_name', 'category', 'quantity', 'unit_price', 'discount', 'region', 'sale_at', 'customer_email'],
+  copyTypes: ['text', 'text', 'text', 'int4', 'numeric', 'numeric', 'text', 'timestamptz', 'text'],
+  // Built after the commit: duplicate order ids (data-quality), top transactions and the
+  // candidates of the anomaly rules (each rule is a range on one of these columns).
+  indexes: [
+    { suffix: 'order', columns: '(order_id)' },
+    { suffix: 'revenue', columns: '(revenue)' },
+    { suffix: 'qty', columns: '(quantity)' },
+    { suffix: 'price', columns: '(unit_price)' },
+    { suffix: 'fixed', columns: '(fixed_score) WHERE fixed_score >= 2' },
+  ],
+  createCleaner: createSalesCleaner,
+  publish: publishSales,
+  unpublish: unpublishSales,
+};

@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { AnalyticsMetaDto, elapsedMs } from '@common/analytics-meta.dto';
+import { ResultCache } from '@common/cache/result-cache.service';
+import type { AuthContext } from '@modules/auth/auth.context';
+import { SalesRepository, SalesScope } from './sales.repository';
+import { SalesErrors } from './sales.errors';
+
+const UNDEFINED_TABLE = '42P01';
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * The one place where a sales request becomes an organization-scoped query: the caller's
+ * organization comes from its key, its completed sales imports are read in the same snapshot as
+ * its data version, the day window is validated, and answers are cached under that version.
+ */
+@Injectable()
+export class SalesScopeService {
+  /** The imports of (organization, data version): fixed once the version is (every publish and delete bumps it). */
+  private readonly importsByVersion = new Map<string, Promise<{ dataVersion: string; importIds: string[] } | null>>();
+
+  constructor(
+    private readonly repo: SalesRepository,
+    private readonly cache: ResultCache,
+  ) {}
+
+  async resolve(auth: AuthContext, filter: { from?: string; to?: string; importId?: string }): Promise<SalesScope> {
+    const fromDay = readDay('from', filter.from);
+    const toDay = readDay('to', filter.to);
+    if (fromDay !== null && toDay !== null && fromDay >= toDay) {
+      throw SalesErrors.emptyRange(fromDay, toDay);
+    }
+    const loaded = await this.importsOf(auth.orgId, auth.dataVersion);
+    const all = loaded?.importIds ?? [];
+    let importIds = all;
+    if (filter.importId) {
+      const wanted = filter.importId.toLowerCase();
+      if (!all.includes(wanted)) {
+        throw SalesErrors.unknownImport(filter.importId);
+      }
+      importIds = [wanted];
+    }
+    return { orgId: auth.orgId, dataVersion: loaded?.dataVersion ?? '0', importIds, isAllImports: importIds === all, fromDay, toDay };
+  }
+
+  /** `compute()`'s answer for this scope and parameters, cached per data version, with the meta fields. */
+  async answer<T extends object>(
+    scope: SalesScope, name: string, params: Record<string, unknown>, startedAt: number, compute: () => Promise<T>,
+  ): Promise<T & AnalyticsMetaDto> {
+    const key = JSON.stringify({ ...params, from: scope.fromDay, to: scope.toDay, imports: scope.isAllImports ? '*' : scope.importIds });
+    const { value, isCached } = await this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, 'sales', name, key], () =>
+      compute().catch(explainDroppedPartition),
+    );
+    return { ...value, queryTimeMs: elapsedMs(startedAt), cached: isCached, dataVersion: scope.dataVersion };
+  }
+
+  /** A publish that commits between the key check and this read makes it answer a newer version: then that one is used. */
+  private importsOf(orgId: string, dataVersion: string): Promise<{ dataVersion: string; importIds: string[] } | null> {
+    const key = `${orgId}:${dataVersion}`;
+    let found = this.importsByVersion.get(key);
+    if (!found) {
+      if (this.importsByVersion.size >= 1000) {
+        this.importsByVersion.clear();
+      }
+      found = this.repo.loadScope(orgId);
+      this.importsByVersion.set(key, found);
+      found.then((s) => s?.dataVersion !== dataVersion && this.importsByVersion.delete(key)).catch(() => this.importsByVersion.delete(key));
+    }
+    return found;
+  }
+}
+
+/** A YYYY-MM-DD calendar date, or null when absent. */
+function readDay(field: string, raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') {
+    return null;
+  }
+  const m = DAY.exec(raw.trim());
+  if (m) {
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const date = new Date(Date.UTC(y, mo - 1, d));
+    if (y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d) {
+      return m[0];
+    }
+  }
+  throw SalesErrors.invalidDate(field, raw);
+}
+
+/** A partition read by name vanished (its import was deleted mid-query): 409, not 500. */
+function explainDroppedPartition(err: unknown): never {
+  if ((err as { code?: string }).code === UNDEFINED_TABLE) {
+    throw SalesErrors.dataChanged();
+  }
+  throw err;
+}

@@ -1,0 +1,205 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/** What a sales query may see: one organization's completed sales imports and an optional day window. */
+export interface SalesScope {
+  orgId: string;
+  dataVersion: string;
+  importIds: string[];
+  /** True when importIds are all the organization's sales imports (no importId filter). */
+  isAllImports: boolean;
+  /** YYYY-MM-DD, inclusive; null = unbounded. */
+  fromDay: string | null;
+  /** YYYY-MM-DD, exclusive; null = unbounded. */
+  toDay: string | null;
+}
+
+/** Numeric values arrive as exact decimal strings (PostgreSQL numeric), rounded in SQL. */
+export interface MonthTotal { month: string; revenue: string; quantity: string; avgDiscount: string; records: string }
+export interface DimTotal { key: string; revenue: string; quantity: string }
+export interface CategoryDiscount { category: string; weighted: string; revenue: string }
+export interface ScopeTotals { records: string; revenue: string; quantity: string; price: string }
+
+export interface RecordRow {
+  orderId: string;
+  product: string;
+  category: string;
+  region: string;
+  quantity: number;
+  unitPrice: string;
+  discount: string;
+  revenue: string;
+  saleAt: Date;
+  importId: string;
+  line: number;
+}
+
+export interface ScoredRow extends RecordRow {
+  score: number;
+  isHighRevenue: boolean;
+  isHighQuantity: boolean;
+  isHighPrice: boolean;
+  /** The fixed rules (the terms of the generated fixed_score column, see the CreateSales migration). */
+  isDeepDiscount: boolean;
+  isDiscountedPremium: boolean;
+  isLargeRevenue: boolean;
+  isBulkPremium: boolean;
+}
+
+export interface ImportQuality { read: string; loaded: string; rejected: string; reasons: Array<Record<string, number>> }
+
+/** Lower bounds of the average-relative anomaly rules, for index range scans (the exact test is in SQL). */
+export interface AnomalyBounds { revenue: number; quantity: number; unitPrice: number }
+
+const RECORD_COLUMNS = `order_id AS "orderId", product_name AS product, category, region, quantity,
+  unit_price::text AS "unitPrice", discount::text AS discount, revenue::text AS revenue, sale_at AS "saleAt",
+  import_id AS "importId", line_no AS line`;
+
+class Params {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/**
+ * Sales SQL. Totals come from sales_daily (one row per import, UTC day, product, category and
+ * region); only anomalies and top transactions read rows, through the partitions' indexes.
+ * Every statement filters by the organization and the scope's imports (partition pruning).
+ */
+@Injectable()
+export class SalesRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async loadScope(orgId: string): Promise<{ dataVersion: string; importIds: string[] } | null> {
+    const rows = await this.db.query<Array<{ data_version: string; ids: string[] }>>(
+      `SELECT o.data_version::text, coalesce(array_agg(i.id ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL), '{}') AS ids
+       FROM organizations o
+       LEFT JOIN imports i ON i.org_id = o.id AND i.status = 'COMPLETED' AND i.kind = 'sales'
+       WHERE o.id = $1 GROUP BY o.data_version`,
+      [orgId],
+    );
+    return rows.length === 0 ? null : { dataVersion: rows[0].data_version, importIds: rows[0].ids };
+  }
+
+  monthly(scope: SalesScope): Promise<MonthTotal[]> {
+    const p = new Params();
+    return this.db.query(
+      `SELECT to_char(day, 'YYYY-MM') AS month, round(sum(revenue), 2)::text AS revenue, sum(quantity)::text AS quantity,
+              round(sum(discount_sum) / sum(row_count), 4)::text AS "avgDiscount", sum(row_count)::text AS records
+       FROM sales_daily WHERE ${dailyScope(scope, p)} GROUP BY 1 ORDER BY 1`,
+      p.values,
+    );
+  }
+
+  /** Revenue and quantity per product or region, by revenue descending, then name. */
+  byDimension(scope: SalesScope, dim: 'product_name' | 'region', limit: number | null): Promise<DimTotal[]> {
+    const p = new Params();
+    return this.db.query(
+      `SELECT ${dim} AS key, round(sum(revenue), 2)::text AS revenue, sum(quantity)::text AS quantity
+       FROM sales_daily WHERE ${dailyScope(scope, p)} GROUP BY 1 ORDER BY sum(revenue) DESC, 1
+       ${limit === null ? '' : `LIMIT ${p.add(limit)}`}`,
+      p.values,
+    );
+  }
+
+  categoryDiscounts(scope: SalesScope): Promise<CategoryDiscount[]> {
+    const p = new Params();
+    return this.db.query(
+      `SELECT category, round(CASE WHEN sum(revenue) = 0 THEN 0 ELSE sum(revenue_discount) / sum(revenue) END, 4) AS weighted,
+              round(sum(revenue), 2) AS revenue
+       FROM sales_daily WHERE ${dailyScope(scope, p)} GROUP BY 1 ORDER BY weighted DESC, 1`,
+      p.values,
+    );
+  }
+
+  async totals(scope: SalesScope): Promise<ScopeTotals> {
+    const p = new Params();
+    const rows = await this.db.query<ScopeTotals[]>(
+      `SELECT coalesce(sum(row_count), 0)::text AS records, coalesce(sum(revenue), 0)::text AS revenue,
+              coalesce(sum(quantity), 0)::text AS quantity, coalesce(sum(price_sum), 0)::text AS price
+       FROM sales_daily WHERE ${dailyScope(scope, p)}`,
+      p.values,
+    );
+    return rows[0];
+  }
+
+  /**
+   * The highest-scoring records (score ≥ 2). A record can only reach 2 points through its fixed
+   * score or one of the three average-relative rules, so only those ranges are read (indexes).
+   */
+  async anomalies(scope: SalesScope, totals: ScopeTotals, bounds: AnomalyBounds, limit: number): Promise<ScoredRow[]> {
+    const p = new Params();
+    const [n, sr, sq, sp] = [p.add(totals.records), p.add(totals.revenue), p.add(totals.quantity), p.add(totals.price)];
+    const where = rowScope(scope, p);
+    const candidates = `fixed_score >= 2 OR revenue > ${p.add(bounds.revenue)} OR quantity > ${p.add(bounds.quantity)} OR unit_price > ${p.add(bounds.unitPrice)}`;
+    return this.db.query(
+      `SELECT * FROM (
+         SELECT *, "fixedScore" + CASE WHEN "isHighRevenue" THEN 3 ELSE 0 END + CASE WHEN "isHighQuantity" THEN 2 ELSE 0 END
+                   + CASE WHEN "isHighPrice" THEN 2 ELSE 0 END AS score
+         FROM (
+           SELECT ${RECORD_COLUMNS}, fixed_score AS "fixedScore", revenue AS r,
+                  revenue * ${n}::numeric > 10 * ${sr}::numeric AS "isHighRevenue",
+                  quantity * ${n}::numeric > 5 * ${sq}::numeric AS "isHighQuantity",
+                  unit_price * ${n}::numeric > 5 * ${sp}::numeric AS "isHighPrice",
+                  discount > 0.7 AS "isDeepDiscount", unit_price > 1000 AND discount > 0.5 AS "isDiscountedPremium",
+                  revenue > 50000 AS "isLargeRevenue", quantity > 100 AND unit_price > 500 AS "isBulkPremium"
+           FROM sales WHERE ${where} AND (${candidates})
+         ) c
+       ) s
+       WHERE score >= 2 ORDER BY score DESC, r DESC, "orderId", "importId", line LIMIT ${p.add(limit)}`,
+      p.values,
+    );
+  }
+
+  topRecords(scope: SalesScope, limit: number): Promise<RecordRow[]> {
+    const p = new Params();
+    return this.db.query(
+      `SELECT ${RECORD_COLUMNS} FROM sales WHERE ${rowScope(scope, p)}
+       ORDER BY sales.revenue DESC, order_id, import_id, line_no LIMIT ${p.add(limit)}`,
+      p.values,
+    );
+  }
+
+  quality(scope: SalesScope): Promise<ImportQuality[]> {
+    return this.db.query(
+      `SELECT coalesce(sum(rows_read), 0)::text AS read, coalesce(sum(rows_loaded), 0)::text AS loaded,
+              coalesce(sum(rows_rejected), 0)::text AS rejected, coalesce(jsonb_agg(rejects_by_reason), '[]') AS reasons
+       FROM imports WHERE org_id = $1 AND id = ANY($2::uuid[])`,
+      [scope.orgId, scope.importIds],
+    );
+  }
+
+  /** Order ids on more than one kept row in scope, and the rows beyond the first of each. */
+  async duplicateOrderIds(scope: SalesScope): Promise<{ ids: string; rows: string }> {
+    const p = new Params();
+    const rows = await this.db.query<Array<{ ids: string; rows: string }>>(
+      `SELECT count(*)::text AS ids, coalesce(sum(n - 1), 0)::text AS rows
+       FROM (SELECT order_id, count(*) AS n FROM sales WHERE ${rowScope(scope, p)} GROUP BY order_id HAVING count(*) > 1) d`,
+      p.values,
+    );
+    return rows[0];
+  }
+}
+
+function importScope(scope: SalesScope, p: Params): string {
+  return `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(scope.importIds)}::uuid[])`;
+}
+
+function dailyScope(scope: SalesScope, p: Params): string {
+  let sql = importScope(scope, p);
+  if (scope.fromDay !== null) sql += ` AND day >= ${p.add(scope.fromDay)}::date`;
+  if (scope.toDay !== null) sql += ` AND day < ${p.add(scope.toDay)}::date`;
+  return sql;
+}
+
+/** Days are UTC days of sale_at, as in sales_daily. */
+function rowScope(scope: SalesScope, p: Params): string {
+  let sql = importScope(scope, p);
+  if (scope.fromDay !== null) sql += ` AND sale_at >= (${p.add(scope.fromDay)}::date::timestamp AT TIME ZONE 'UTC')`;
+  if (scope.toDay !== null) sql += ` AND sale_at < (${p.add(scope.toDay)}::date::timestamp AT TIME ZONE 'UTC')`;
+  return sql;
+}

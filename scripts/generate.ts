@@ -4,10 +4,14 @@
  *   npm run generate -- --kind transactions --rows 1000000 --out tx.csv [--seed 1] [--error-rate 0.02]
  *                       [--merchants 5000] [--days 90] [--now 2025-12-01T00:00:00Z]
  *   npm run generate -- --kind merchants --rows 5000 --out merchants.csv [--seed 1]
+ *   npm run generate -- --kind sales --rows 1000000 --out sales.csv [--seed 1] [--error-rate 0.15]
+ *                       [--year 2024]
  *
  * Use the same --seed (and --merchants = merchants --rows) for both kinds so that merchant ids,
  * zones and dormant merchants agree. Without --now the current time is used, so pass it for
- * byte-identical files. `--out -` writes to stdout (the summary then goes to stderr).
+ * byte-identical files. Sales files are messy on purpose (typos, mixed date formats, faulty rows:
+ * see libs/datagen/sales.generator.ts); the summary says how many rows the cleaner should drop.
+ * `--out -` writes to stdout (the summary then goes to stderr).
  * Plain script, no Nest; relative imports because the compiled output runs with plain node.
  */
 import * as fs from 'fs';
@@ -16,15 +20,19 @@ import {
   DEFAULT_DAYS,
   DEFAULT_ERROR_RATE,
   DEFAULT_MERCHANTS,
+  DEFAULT_SALES_ERROR_RATE,
+  DEFAULT_SALES_YEAR,
   DEFAULT_SEED,
   writeMerchantsCsv,
+  writeSalesCsv,
   writeTransactionsCsv,
 } from '../libs/datagen';
 
 const USAGE = `usage:
   generate --kind transactions --rows N --out FILE [--seed S] [--error-rate R] [--merchants M] [--days D] [--now ISO]
   generate --kind merchants --rows M --out FILE [--seed S]
-defaults: seed ${DEFAULT_SEED}, error-rate ${DEFAULT_ERROR_RATE}, merchants ${DEFAULT_MERCHANTS}, days ${DEFAULT_DAYS}, now = current time`;
+  generate --kind sales --rows N --out FILE [--seed S] [--error-rate R] [--year Y]
+defaults: seed ${DEFAULT_SEED}, error-rate ${DEFAULT_ERROR_RATE} (sales: ${DEFAULT_SALES_ERROR_RATE}), merchants ${DEFAULT_MERCHANTS}, days ${DEFAULT_DAYS}, now = current time, year ${DEFAULT_SALES_YEAR}`;
 
 const KNOWN = new Set([
   'kind',
@@ -35,6 +43,7 @@ const KNOWN = new Set([
   'merchants',
   'days',
   'now',
+  'year',
   'help',
 ]);
 
@@ -87,8 +96,8 @@ async function main(): Promise<void> {
     return;
   }
   const kind = args.get('kind');
-  if (kind !== 'transactions' && kind !== 'merchants')
-    throw new UsageError('--kind must be transactions or merchants');
+  if (kind !== 'transactions' && kind !== 'merchants' && kind !== 'sales')
+    throw new UsageError('--kind must be transactions, merchants or sales');
   const outPath = args.get('out');
   if (!outPath) throw new UsageError('--out is required');
   const rows = intArg(args, 'rows');
@@ -121,6 +130,17 @@ async function main(): Promise<void> {
     });
     bytes = r.bytes;
     summary = `transactions: ${r.rows} rows (${r.faultyRows} faulty), seed ${seed}, now ${now.toISOString()}`;
+  } else if (kind === 'sales') {
+    const r = await writeSalesCsv(out, {
+      rows,
+      seed,
+      errorRate: numArg(args, 'error-rate', DEFAULT_SALES_ERROR_RATE),
+      year: intArg(args, 'year', DEFAULT_SALES_YEAR),
+    });
+    bytes = r.bytes;
+    summary =
+      `sales: ${r.rows} rows (${r.faultyRows} faulty, ${r.expectedDropped} expected dropped, ` +
+      `${r.duplicateOrderIdRows} duplicate order ids), seed ${seed}`;
   } else {
     const r = await writeMerchantsCsv(out, { rows, seed });
     bytes = r.bytes;

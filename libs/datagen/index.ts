@@ -1,2 +1,3 @@
 export * from './prng';
 export * from './transactions.generator';
+export * from './sales.generator';

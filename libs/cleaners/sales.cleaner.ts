@@ -1,6 +1,6 @@
 import { CleanValues, CleanerContext, Reject, RowCleaner } from './cleaner.types';
 import { SALES_CATEGORY_MAP, SALES_PRODUCT_MAP, SALES_REGION_MAP } from './sales.vocabulary';
-import { isWhitespaceCode, trimField } from './text';
+import { digits2, digits4, isDigit, isWhitespaceCode, trimField } from './text';
 
 /**
  * Row cleaner for the `sales` kind.
@@ -45,7 +45,6 @@ const CH_MINUS = 45;
 const CH_DOT = 46;
 const CH_SLASH = 47;
 const CH_0 = 48;
-const CH_9 = 57;
 const CH_COLON = 58;
 const CH_AT = 64;
 const CH_A = 65;
@@ -57,9 +56,6 @@ const CH_YEN = 0xa5;
 const CH_RIGHT_QUOTE = 0x2019; // ’ used as an apostrophe
 const CH_EURO = 0x20ac;
 
-function isDigit(c: number): boolean {
-  return c >= CH_0 && c <= CH_9; // false for NaN (read past the end)
-}
 
 /**
  * Width in UTF-16 code units (1 or 2) of the letter starting at s[i], or 0 when it is not a letter.
@@ -339,20 +335,6 @@ const MIDNIGHT_UTC = ' 00:00:00+00:00';
 const MONTH_ABBREVIATIONS = 'janfebmaraprmayjunjulaugsepoctnovdec';
 const MONTH_NUMBERS = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'];
 
-/** Two ASCII digits at i..i+1 as a number, or -1. */
-function digits2(s: string, i: number): number {
-  const a = s.charCodeAt(i);
-  const b = s.charCodeAt(i + 1);
-  if (!isDigit(a) || !isDigit(b)) return -1;
-  return (a - CH_0) * 10 + (b - CH_0);
-}
-
-/** Four ASCII digits at i..i+3 as a number, or -1. */
-function digits4(s: string, i: number): number {
-  const hi = digits2(s, i);
-  const lo = digits2(s, i + 2);
-  return hi < 0 || lo < 0 ? -1 : hi * 100 + lo;
-}
 
 /** True when year/month/day (each -1 when unparsed) is a real date; year 0000 does not exist. */
 function isCalendarDate(year: number, month: number, day: number): boolean {

@@ -61,3 +61,23 @@ export function titleCase(value: string): string {
   }
   return out;
 }
+
+/** True for an ASCII digit code unit (false for NaN, i.e. a read past the end). */
+export function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Two ASCII digits at i..i+1 as a number, or -1. */
+export function digits2(s: string, i: number): number {
+  const a = s.charCodeAt(i);
+  const b = s.charCodeAt(i + 1);
+  if (!isDigit(a) || !isDigit(b)) return -1;
+  return (a - 48) * 10 + (b - 48);
+}
+
+/** Four ASCII digits at i..i+3 as a number, or -1. */
+export function digits4(s: string, i: number): number {
+  const hi = digits2(s, i);
+  const lo = digits2(s, i + 2);
+  return hi < 0 || lo < 0 ? -1 : hi * 100 + lo;
+}

@@ -1,5 +1,5 @@
 import { CleanValues, CleanerContext, Reject, RowCleaner } from './cleaner.types';
-import { titleCase, trimField } from './text';
+import { digits2, digits4, isDigit, titleCase, trimField } from './text';
 
 /**
  * Row cleaner for the `transactions` kind.
@@ -82,9 +82,6 @@ export function normalizeCategory(value: string): string {
 
 // ---------------------------------------------------------------- amount
 
-function isDigit(c: number): boolean {
-  return c >= CH_0 && c <= CH_9; // false for NaN (read past the end)
-}
 
 function isAmountChar(c: number): boolean {
   return (c >= CH_0 && c <= CH_9) || c === CH_DOT || c === CH_MINUS;
@@ -168,20 +165,6 @@ export function cleanAmount(value: string): string | Reject {
 const MS_PER_400_YEARS = 146_097 * 86_400_000;
 const MAX_OFFSET_MINUTES = 14 * 60;
 
-/** Two ASCII digits at i..i+1 as a number, or -1. */
-function digits2(s: string, i: number): number {
-  const a = s.charCodeAt(i);
-  const b = s.charCodeAt(i + 1);
-  if (!isDigit(a) || !isDigit(b)) return -1;
-  return (a - CH_0) * 10 + (b - CH_0);
-}
-
-/** Four ASCII digits at i..i+3 as a number, or -1. */
-function digits4(s: string, i: number): number {
-  const hi = digits2(s, i);
-  const lo = digits2(s, i + 2);
-  return hi < 0 || lo < 0 ? -1 : hi * 100 + lo;
-}
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) {

@@ -1,3 +1,4 @@
+import { dollarAmount, PAD2, PAD3, PAD4, plainAmount } from './format';
 import { pump } from './pump';
 import { hashSeed, mixPair, Prng, weightedSampler } from './prng';
 
@@ -282,12 +283,6 @@ const RECENT_IDS = 64;
 
 // ---------------------------------------------------------------- lookup tables
 
-const PAD2: string[] = [];
-for (let i = 0; i < 100; i++) PAD2.push(i < 10 ? '0' + i : String(i));
-const PAD3: string[] = [];
-for (let i = 0; i < 1000; i++) PAD3.push(String(i).padStart(3, '0'));
-const PAD4: string[] = [];
-for (let i = 0; i < 10000; i++) PAD4.push(String(i).padStart(4, '0'));
 const MONTH_ABBR = [
   'Jan',
   'Feb',
@@ -347,24 +342,10 @@ const D_DASH = 2; // YYYY-MM-DD
 const D_DMON = 3; // DD-Mon-YYYY
 const dateFormatSampler = weightedSampler([24, 24, 24, 24, 4]); // + 4: MM/DD/YYYY
 
-/** "1234.50" */
-function plainPrice(cents: number): string {
-  const whole = Math.floor(cents / 100);
-  return whole + '.' + PAD2[cents - whole * 100];
-}
-
 /** "$1,234.50", quoted for CSV when it has a thousands separator. */
 function dollarPrice(cents: number): string {
-  let whole = Math.floor(cents / 100);
-  const frac = cents - whole * 100;
-  let groups = '';
-  while (whole >= 1000) {
-    const g = whole % 1000;
-    groups = ',' + PAD3[g] + groups;
-    whole = (whole - g) / 1000;
-  }
-  const s = '$' + whole + groups + '.' + PAD2[frac];
-  return groups === '' ? s : '"' + s + '"';
+  const s = dollarAmount(cents);
+  return s.includes(',') ? '"' + s + '"' : s;
 }
 
 /** The row index as (at least) 8 zero-padded digits. */
@@ -623,7 +604,7 @@ export class SalesCsvGenerator {
       ',' +
       (quantityText ?? String(quantity)) +
       ',' +
-      (priceText ?? plainPrice(cents)) +
+      (priceText ?? plainAmount(cents)) +
       ',' +
       (discountText ?? (discount < 100 ? '0.' + PAD2[discount] : '1.00')) +
       ',' +

@@ -1,3 +1,4 @@
+import { dollarAmount, PAD2, PAD3, PAD4, plainAmount } from './format';
 import { pump } from './pump';
 import { hashSeed, mix32, mixPair, Prng, weightedSampler, WeightedSampler } from './prng';
 
@@ -175,12 +176,6 @@ export interface MerchantsGenResult {
 
 // ---------------------------------------------------------------- small lookup tables
 
-const PAD2: string[] = [];
-for (let i = 0; i < 100; i++) PAD2.push(i < 10 ? '0' + i : String(i));
-const PAD3: string[] = [];
-for (let i = 0; i < 1000; i++) PAD3.push(String(i).padStart(3, '0'));
-const PAD4: string[] = [];
-for (let i = 0; i < 10000; i++) PAD4.push(String(i).padStart(4, '0'));
 const HEX2: string[] = [];
 for (let i = 0; i < 256; i++) HEX2.push(i.toString(16).toUpperCase().padStart(2, '0'));
 
@@ -201,23 +196,7 @@ function pad7(x: number): string {
   return PAD3[hi] + PAD4[x - hi * 10000];
 }
 
-function plainAmount(cents: number): string {
-  const whole = Math.floor(cents / 100);
-  return whole + '.' + PAD2[cents - whole * 100];
-}
 
-/** "$1,234.50"-style text (not quoted). */
-function dollarAmount(cents: number): string {
-  let whole = Math.floor(cents / 100);
-  const frac = cents - whole * 100;
-  let groups = '';
-  while (whole >= 1000) {
-    const g = whole % 1000;
-    groups = ',' + PAD3[g] + groups;
-    whole = (whole - g) / 1000;
-  }
-  return '$' + whole + groups + '.' + PAD2[frac];
-}
 
 function mixedCase(s: string): string {
   let out = '';

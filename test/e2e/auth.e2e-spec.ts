@@ -101,7 +101,8 @@ describe('Health, docs and errors (e2e)', () => {
   it('should serve Swagger UI and an OpenAPI document with every route', async () => {
     await request(t.http).get('/api/docs').redirects(1).expect(200).expect('Content-Type', /html/);
     const doc = await request(t.http).get('/api/docs-json').expect(200);
-    for (const p of ['/api/v1/imports', '/api/v1/imports/{kind}', '/api/v1/imports/{id}', '/api/v1/imports/{id}/events', '/api/v1/imports/{id}/rejects', '/api/v1/kinds', '/api/v1/uploads', '/api/v1/performance-stats/{importId}', '/api/v1/organizations', '/api/v1/api-keys', '/api/v1/api-keys/{id}', '/health/live', '/health/ready']) {
+    for (const p of ['/api/v1/imports', '/api/v1/imports/{kind}', '/api/v1/imports/{id}', '/api/v1/imports/{id}/events', '/api/v1/imports/{id}/rejects', '/api/v1/kinds', '/api/v1/uploads', '/api/v1/performance-stats/{importId}', '/api/v1/organizations', '/api/v1/api-keys', '/api/v1/api-keys/{id}', '/health/live', '/health/ready',
+      ...['monthly-summary', 'top-products', 'region-performance', 'category-discounts', 'anomalies', 'top-transactions', 'data-quality', 'demo-runs'].map((r) => `/api/v1/sales/${r}`)]) {
       expect(doc.body.paths).toHaveProperty([p]);
     }
     expect(doc.body.paths['/api/v1/imports'].post.responses).toHaveProperty(['413']);

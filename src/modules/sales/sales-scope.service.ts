@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AnalyticsMetaDto, elapsedMs } from '@common/analytics-meta.dto';
 import { ResultCache } from '@common/cache/result-cache.service';
+import { VersionMemo } from '@common/cache/version-memo';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { SalesRepository, SalesScope } from './sales.repository';
 import { SalesErrors } from './sales.errors';
 
-const UNDEFINED_TABLE = '42P01';
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /**
@@ -15,8 +15,8 @@ const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
  */
 @Injectable()
 export class SalesScopeService {
-  /** The imports of (organization, data version): fixed once the version is (every publish and delete bumps it). */
-  private readonly importsByVersion = new Map<string, Promise<{ dataVersion: string; importIds: string[] } | null>>();
+  /** The organization's completed sales imports at the data version its key was read with. */
+  private readonly imports = new VersionMemo((orgId) => this.repo.loadScope(orgId));
 
   constructor(
     private readonly repo: SalesRepository,
@@ -29,7 +29,7 @@ export class SalesScopeService {
     if (fromDay !== null && toDay !== null && fromDay >= toDay) {
       throw SalesErrors.emptyRange(fromDay, toDay);
     }
-    const loaded = await this.importsOf(auth.orgId, auth.dataVersion);
+    const loaded = await this.imports.get(auth.orgId, auth.dataVersion);
     const all = loaded?.importIds ?? [];
     let importIds = all;
     if (filter.importId) {
@@ -47,25 +47,9 @@ export class SalesScopeService {
     scope: SalesScope, name: string, params: Record<string, unknown>, startedAt: number, compute: () => Promise<T>,
   ): Promise<T & AnalyticsMetaDto> {
     const key = JSON.stringify({ ...params, from: scope.fromDay, to: scope.toDay, imports: scope.isAllImports ? '*' : scope.importIds });
-    const { value, isCached } = await this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, 'sales', name, key], () =>
-      compute().catch(explainDroppedPartition),
-    );
+    // Queries read the parent tables: a concurrent delete waits for them (its DROP takes an exclusive lock).
+    const { value, isCached } = await this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, 'sales', name, key], compute);
     return { ...value, queryTimeMs: elapsedMs(startedAt), cached: isCached, dataVersion: scope.dataVersion };
-  }
-
-  /** A publish that commits between the key check and this read makes it answer a newer version: then that one is used. */
-  private importsOf(orgId: string, dataVersion: string): Promise<{ dataVersion: string; importIds: string[] } | null> {
-    const key = `${orgId}:${dataVersion}`;
-    let found = this.importsByVersion.get(key);
-    if (!found) {
-      if (this.importsByVersion.size >= 1000) {
-        this.importsByVersion.clear();
-      }
-      found = this.repo.loadScope(orgId);
-      this.importsByVersion.set(key, found);
-      found.then((s) => s?.dataVersion !== dataVersion && this.importsByVersion.delete(key)).catch(() => this.importsByVersion.delete(key));
-    }
-    return found;
   }
 }
 
@@ -83,12 +67,4 @@ function readDay(field: string, raw: string | undefined): string | null {
     }
   }
   throw SalesErrors.invalidDate(field, raw);
-}
-
-/** A partition read by name vanished (its import was deleted mid-query): 409, not 500. */
-function explainDroppedPartition(err: unknown): never {
-  if ((err as { code?: string }).code === UNDEFINED_TABLE) {
-    throw SalesErrors.dataChanged();
-  }
-  throw err;
 }

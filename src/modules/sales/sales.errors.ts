@@ -15,6 +15,4 @@ export const SalesErrors = {
       'data-quality describes whole imports (dropped rows have no reliable date): use importId, not from/to',
       { fields: ['from', 'to'] },
     ),
-  dataChanged: () =>
-    new AppError('DATA_CHANGED', HttpStatus.CONFLICT, 'An import in scope was deleted while this answer was being computed; ask again'),
 };

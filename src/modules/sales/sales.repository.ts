@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SqlParams } from '@common/sql-params';
 
 /** What a sales query may see: one organization's completed sales imports and an optional day window. */
 export interface SalesScope {
@@ -56,15 +57,6 @@ const RECORD_COLUMNS = `order_id AS "orderId", product_name AS product, category
   unit_price::text AS "unitPrice", discount::text AS discount, revenue::text AS revenue, sale_at AS "saleAt",
   import_id AS "importId", line_no AS line`;
 
-class Params {
-  readonly values: unknown[] = [];
-
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
 /**
  * Sales SQL. Totals come from sales_daily (one row per import, UTC day, product, category and
  * region); only anomalies and top transactions read rows, through the partitions' indexes.
@@ -86,7 +78,7 @@ export class SalesRepository {
   }
 
   monthly(scope: SalesScope): Promise<MonthTotal[]> {
-    const p = new Params();
+    const p = new SqlParams();
     return this.db.query(
       `SELECT to_char(day, 'YYYY-MM') AS month, round(sum(revenue), 2)::text AS revenue, sum(quantity)::text AS quantity,
               round(sum(discount_sum) / sum(row_count), 4)::text AS "avgDiscount", sum(row_count)::text AS records
@@ -97,7 +89,7 @@ export class SalesRepository {
 
   /** Revenue and quantity per product or region, by revenue descending, then name. */
   byDimension(scope: SalesScope, dim: 'product_name' | 'region', limit: number | null): Promise<DimTotal[]> {
-    const p = new Params();
+    const p = new SqlParams();
     return this.db.query(
       `SELECT ${dim} AS key, round(sum(revenue), 2)::text AS revenue, sum(quantity)::text AS quantity
        FROM sales_daily WHERE ${dailyScope(scope, p)} GROUP BY 1 ORDER BY sum(revenue) DESC, 1
@@ -107,7 +99,7 @@ export class SalesRepository {
   }
 
   categoryDiscounts(scope: SalesScope): Promise<CategoryDiscount[]> {
-    const p = new Params();
+    const p = new SqlParams();
     return this.db.query(
       `SELECT category, round(CASE WHEN sum(revenue) = 0 THEN 0 ELSE sum(revenue_discount) / sum(revenue) END, 4) AS weighted,
               round(sum(revenue), 2) AS revenue
@@ -117,7 +109,7 @@ export class SalesRepository {
   }
 
   async totals(scope: SalesScope): Promise<ScopeTotals> {
-    const p = new Params();
+    const p = new SqlParams();
     const rows = await this.db.query<ScopeTotals[]>(
       `SELECT coalesce(sum(row_count), 0)::text AS records, coalesce(sum(revenue), 0)::text AS revenue,
               coalesce(sum(quantity), 0)::text AS quantity, coalesce(sum(price_sum), 0)::text AS price
@@ -132,7 +124,7 @@ export class SalesRepository {
    * score or one of the three average-relative rules, so only those ranges are read (indexes).
    */
   async anomalies(scope: SalesScope, totals: ScopeTotals, bounds: AnomalyBounds, limit: number): Promise<ScoredRow[]> {
-    const p = new Params();
+    const p = new SqlParams();
     const [n, sr, sq, sp] = [p.add(totals.records), p.add(totals.revenue), p.add(totals.quantity), p.add(totals.price)];
     const where = rowScope(scope, p);
     const candidates = `fixed_score >= 2 OR revenue > ${p.add(bounds.revenue)} OR quantity > ${p.add(bounds.quantity)} OR unit_price > ${p.add(bounds.unitPrice)}`;
@@ -156,7 +148,7 @@ export class SalesRepository {
   }
 
   topRecords(scope: SalesScope, limit: number): Promise<RecordRow[]> {
-    const p = new Params();
+    const p = new SqlParams();
     return this.db.query(
       `SELECT ${RECORD_COLUMNS} FROM sales WHERE ${rowScope(scope, p)}
        ORDER BY sales.revenue DESC, order_id, import_id, line_no LIMIT ${p.add(limit)}`,
@@ -175,7 +167,7 @@ export class SalesRepository {
 
   /** Order ids on more than one kept row in scope, and the rows beyond the first of each. */
   async duplicateOrderIds(scope: SalesScope): Promise<{ ids: string; rows: string }> {
-    const p = new Params();
+    const p = new SqlParams();
     const rows = await this.db.query<Array<{ ids: string; rows: string }>>(
       `SELECT count(*)::text AS ids, coalesce(sum(n - 1), 0)::text AS rows
        FROM (SELECT order_id, count(*) AS n FROM sales WHERE ${rowScope(scope, p)} GROUP BY order_id HAVING count(*) > 1) d`,
@@ -185,11 +177,11 @@ export class SalesRepository {
   }
 }
 
-function importScope(scope: SalesScope, p: Params): string {
+function importScope(scope: SalesScope, p: SqlParams): string {
   return `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(scope.importIds)}::uuid[])`;
 }
 
-function dailyScope(scope: SalesScope, p: Params): string {
+function dailyScope(scope: SalesScope, p: SqlParams): string {
   let sql = importScope(scope, p);
   if (scope.fromDay !== null) sql += ` AND day >= ${p.add(scope.fromDay)}::date`;
   if (scope.toDay !== null) sql += ` AND day < ${p.add(scope.toDay)}::date`;
@@ -197,7 +189,7 @@ function dailyScope(scope: SalesScope, p: Params): string {
 }
 
 /** Days are UTC days of sale_at, as in sales_daily. */
-function rowScope(scope: SalesScope, p: Params): string {
+function rowScope(scope: SalesScope, p: SqlParams): string {
   let sql = importScope(scope, p);
   if (scope.fromDay !== null) sql += ` AND sale_at >= (${p.add(scope.fromDay)}::date::timestamp AT TIME ZONE 'UTC')`;
   if (scope.toDay !== null) sql += ` AND sale_at < (${p.add(scope.toDay)}::date::timestamp AT TIME ZONE 'UTC')`;

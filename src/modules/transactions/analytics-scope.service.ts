@@ -5,6 +5,7 @@ import { AnalyticsMetaDto, elapsedMs } from '@common/analytics-meta.dto';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { AnalyticsRepository, AnalyticsScope, ScopeImports } from './analytics.repository';
 import { ResultCache } from '@common/cache/result-cache.service';
+import { VersionMemo } from '@common/cache/version-memo';
 import { AnalyticsErrors } from './transactions.errors';
 
 /**
@@ -15,8 +16,8 @@ import { AnalyticsErrors } from './transactions.errors';
 @Injectable()
 export class AnalyticsScopeService {
   private timeZones: Promise<Set<string>> | null = null;
-  /** The imports of (organization, data version): fixed once the version is (every publish and delete bumps it). */
-  private readonly importsByVersion = new Map<string, Promise<ScopeImports | null>>();
+  /** The organization's completed imports at the data version its key was read with. */
+  private readonly imports = new VersionMemo<ScopeImports>((orgId) => this.repo.loadScope(orgId));
 
   constructor(
     private readonly repo: AnalyticsRepository,
@@ -26,7 +27,7 @@ export class AnalyticsScopeService {
   async resolve(auth: AuthContext, filter: AnalyticsFilterQuery): Promise<AnalyticsScope> {
     const window = parseWindow(filter);
     const orgId = auth.orgId;
-    const loaded = await this.importsOf(orgId, auth.dataVersion);
+    const loaded = await this.imports.get(orgId, auth.dataVersion);
     const transactions = loaded?.transactions ?? [];
     let importIds = transactions;
     if (filter.importId) {
@@ -44,24 +45,6 @@ export class AnalyticsScopeService {
       merchantImportIds: loaded?.merchants ?? [],
       window,
     };
-  }
-
-  /**
-   * The organization's completed imports at the data version its key was read with. A publish
-   * that commits in between makes loadScope answer a newer version: then that one is used.
-   */
-  private importsOf(orgId: string, dataVersion: string): Promise<ScopeImports | null> {
-    const key = `${orgId}:${dataVersion}`;
-    let found = this.importsByVersion.get(key);
-    if (!found) {
-      if (this.importsByVersion.size >= 1000) {
-        this.importsByVersion.clear();
-      }
-      found = this.repo.loadScope(orgId);
-      this.importsByVersion.set(key, found);
-      found.then((s) => s?.dataVersion !== dataVersion && this.importsByVersion.delete(key)).catch(() => this.importsByVersion.delete(key));
-    }
-    return found;
   }
 
   async assertTimeZone(tz: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SqlParams } from '@common/sql-params';
 import { Grain, microsToIso, RangeSegment, splitRange, TimeWindow } from '@libs/stats';
 import { partitionName } from '@modules/ingestion/partitions';
 
@@ -80,15 +81,6 @@ export interface CohortCell {
 const HEAVY_WORK_MEM = '128MB';
 
 /** Positional parameters for one statement. */
-class Params {
-  readonly values: unknown[] = [];
-
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
 /**
  * Analytics SQL. Sums come from the rollups for whole buckets of a window (days, then hours, or
  * quarter hours) and from the raw rows only for the partial buckets at its edges, so any window is
@@ -103,7 +95,7 @@ export class AnalyticsRepository {
     if (scope.importIds.length === 0) {
       return [];
     }
-    const p = new Params();
+    const p = new SqlParams();
     const base = lazyScopeCondition(scope, p);
     const sq = dim === 'category' ? 'sum((amount * 100) * (amount * 100))' : '0';
     const parts = splitRange(scope.window, ['day', 'hour']).map((seg) =>
@@ -140,7 +132,7 @@ export class AnalyticsRepository {
   }
 
   private async hourTotalsFrom(scope: AnalyticsScope, tz: string, grains: Grain[]): Promise<Array<HourTotal & { misaligned: number }>> {
-    const p = new Params();
+    const p = new SqlParams();
     const base = lazyScopeCondition(scope, p);
     const zone = p.add(tz);
     const parts = splitRange(scope.window, grains).map((seg) =>
@@ -167,7 +159,7 @@ export class AnalyticsRepository {
     if (scope.importIds.length === 0 || thresholds.length === 0) {
       return 0;
     }
-    const p = new Params();
+    const p = new SqlParams();
     const tail = this.tailSource(scope, thresholds, p, null);
     const rows = await this.db.query<Array<{ n: string }>>(`SELECT count(*)::text AS n FROM ${tail}`, p.values);
     return Number(rows[0].n);
@@ -178,7 +170,7 @@ export class AnalyticsRepository {
     if (scope.importIds.length === 0 || thresholds.length === 0) {
       return [];
     }
-    const p = new Params();
+    const p = new SqlParams();
     // Each category's tail is read from its (category, amount) index in amount order, at most
     // offset + limit rows of it; the merge of those is the page.
     const tail = this.tailSource(scope, thresholds, p, offset + limit);
@@ -195,7 +187,7 @@ export class AnalyticsRepository {
    * UNION ALL with the thresholds as plain parameters: the planner then sees how thin each tail
    * is (an unnest() of thresholds made it hash-join a full scan instead).
    */
-  private tailSource(scope: AnalyticsScope, thresholds: CategoryThreshold[], p: Params, perCategoryLimit: number | null): string {
+  private tailSource(scope: AnalyticsScope, thresholds: CategoryThreshold[], p: SqlParams, perCategoryLimit: number | null): string {
     const window = timeCondition('t.occurred_at', scope.window, p);
     const limit = perCategoryLimit === null ? '' : `ORDER BY t.amount DESC, t.transaction_id ASC LIMIT ${p.add(perCategoryLimit)}`;
     const parts = thresholds.map(
@@ -211,7 +203,7 @@ export class AnalyticsRepository {
    * file, else the zone where the merchant has most transactions, else 'Unknown'.
    */
   async dormantMerchants(scope: AnalyticsScope, offset: number, limit: number | null): Promise<DormantPage> {
-    const p = new Params();
+    const p = new SqlParams();
     const org = p.add(scope.orgId);
     const fileImports = p.add(scope.merchantImportIds);
     const txImports = p.add(scope.allTransactionImportIds);
@@ -245,7 +237,7 @@ export class AnalyticsRepository {
   }
 
   /** SQL giving the distinct merchant_id with a transaction in scope. */
-  private activeMerchants(scope: AnalyticsScope, p: Params): string {
+  private activeMerchants(scope: AnalyticsScope, p: SqlParams): string {
     if (scope.importIds.length === 0) {
       return 'SELECT NULL::text AS merchant_id WHERE false';
     }
@@ -266,7 +258,7 @@ export class AnalyticsRepository {
     if (scope.importIds.length === 0) {
       return zero;
     }
-    const p = new Params();
+    const p = new SqlParams();
     const window = timeCondition('occurred_at', scope.window, p);
     const rows = await this.heavyQuery<Array<{ customers: string; repeaters: string; txs: string; unidentified: string }>>(
       `WITH c AS (
@@ -332,7 +324,7 @@ export class AnalyticsRepository {
     if (scope.importIds.length === 0) {
       return [];
     }
-    const p = new Params();
+    const p = new SqlParams();
     const window = timeCondition('occurred_at', scope.window, p);
     const rows = await this.heavyQuery<Array<{ cohort: string; k: number; customers: string }>>(
       `WITH m AS (
@@ -398,19 +390,19 @@ function rawRows(scope: AnalyticsScope): string {
  * The rollup rows in scope (`org_id` and the scope's imports), added to the statement's
  * parameters only once, and only if a part of the statement uses it.
  */
-function lazyScopeCondition(scope: AnalyticsScope, p: Params): () => string {
+function lazyScopeCondition(scope: AnalyticsScope, p: SqlParams): () => string {
   let sql: string | null = null;
   return () => (sql ??= `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(scope.importIds)}::uuid[])`);
 }
 
-function timeCondition(column: string, w: TimeWindow | RangeSegment, p: Params): string {
+function timeCondition(column: string, w: TimeWindow | RangeSegment, p: SqlParams): string {
   return (
     (w.fromUs === null ? '' : ` AND ${column} >= ${p.add(microsToIso(w.fromUs))}::timestamptz`) +
     (w.toUs === null ? '' : ` AND ${column} < ${p.add(microsToIso(w.toUs))}::timestamptz`)
   );
 }
 
-function dayCondition(w: RangeSegment, p: Params): string {
+function dayCondition(w: RangeSegment, p: SqlParams): string {
   return (
     (w.fromUs === null ? '' : ` AND day >= ${p.add(microsToIso(w.fromUs).slice(0, 10))}::date`) +
     (w.toUs === null ? '' : ` AND day < ${p.add(microsToIso(w.toUs).slice(0, 10))}::date`)

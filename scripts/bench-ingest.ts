@@ -15,6 +15,7 @@ import { dropDatabase, ensureDatabase } from '../libs/database/ensure-database';
 import { AppConfig } from '../src/config/app-config';
 import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { flags, peakRssMb, postFile, startApp, withDatabase } from './lib/bench-env';
+import { rawCopySeconds } from './lib/raw-copy';
 
 const COLUMNS = ['transaction_id', 'merchant_id', 'zone', 'category', 'amount', 'occurred_at', 'customer_phone'];
 
@@ -28,21 +29,6 @@ async function generate(rows: number, seed: number, file: string): Promise<void>
   const res = await writeTransactionsCsv(out, { rows, seed });
   await new Promise((r) => out.end(r));
   console.log(`generated ${res.rows} rows (${res.faultyRows} faulty), ${(res.bytes / 1e6).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-async function rawCopySeconds(baseUrl: string, file: string): Promise<number> {
-  const url = withDatabase(baseUrl, 'analytics_bench_raw');
-  await dropDatabase(url);
-  await ensureDatabase(url);
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  await db.query(`CREATE TABLE raw_copy (${COLUMNS.map((c) => `${c} text`).join(', ')})`);
-  await db.end();
-  const started = Date.now();
-  execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy raw_copy (${COLUMNS.join(', ')}) FROM '${file}' WITH (FORMAT csv, HEADER true)`], { stdio: 'inherit' });
-  const seconds = (Date.now() - started) / 1000;
-  await dropDatabase(url);
-  return seconds;
 }
 
 /**
@@ -134,7 +120,7 @@ async function main(): Promise<void> {
   const sizeMb = statSync(file).size / 1e6;
 
   console.log('raw COPY (psql \\copy, unindexed all-text table) ...');
-  const raw = await rawCopySeconds(baseUrl, file);
+  const raw = await rawCopySeconds(baseUrl, file, COLUMNS);
   console.log('product (HTTP upload → COMPLETED) ...');
   const p = await productSeconds(baseUrl, file, rows);
   const m = p.body.metrics;

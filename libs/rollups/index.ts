@@ -4,3 +4,4 @@ export * from './cell-table';
 export * from './key-count-map';
 export * from './transactions.rollup';
 export * from './grid';
+export * from './sales.rollup';

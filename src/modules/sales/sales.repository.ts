@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { heavyQuery } from '@common/heavy-query';
 import { SqlParams } from '@common/sql-params';
+import { partitionName } from '@modules/ingestion/partitions';
 
 /** What a sales query may see: one organization's completed sales imports and an optional day window. */
 export interface SalesScope {
@@ -128,7 +130,8 @@ export class SalesRepository {
     const [n, sr, sq, sp] = [p.add(totals.records), p.add(totals.revenue), p.add(totals.quantity), p.add(totals.price)];
     const where = rowScope(scope, p);
     const candidates = `fixed_score >= 2 OR revenue > ${p.add(bounds.revenue)} OR quantity > ${p.add(bounds.quantity)} OR unit_price > ${p.add(bounds.unitPrice)}`;
-    return this.db.query(
+    return heavyQuery(
+      this.db,
       `SELECT * FROM (
          SELECT *, "fixedScore" + CASE WHEN "isHighRevenue" THEN 3 ELSE 0 END + CASE WHEN "isHighQuantity" THEN 2 ELSE 0 END
                    + CASE WHEN "isHighPrice" THEN 2 ELSE 0 END AS score
@@ -144,6 +147,8 @@ export class SalesRepository {
        ) s
        WHERE score >= 2 ORDER BY score DESC, r DESC, "orderId", "importId", line LIMIT ${p.add(limit)}`,
       p.values,
+      // Its cost is visiting the candidates' heap pages; parallel workers measured no faster.
+      { max_parallel_workers_per_gather: '0' },
     );
   }
 
@@ -165,13 +170,22 @@ export class SalesRepository {
     );
   }
 
-  /** Order ids on more than one kept row in scope, and the rows beyond the first of each. */
+  /**
+   * Order ids on more than one kept row in scope, and the rows beyond the first of each: the
+   * partitions' order_id indexes merged in key order (index-only scans, no hash of millions of
+   * keys); they are read by name because import_id is in no index.
+   */
   async duplicateOrderIds(scope: SalesScope): Promise<{ ids: string; rows: string }> {
-    const p = new SqlParams();
-    const rows = await this.db.query<Array<{ ids: string; rows: string }>>(
+    if (scope.importIds.length === 0) {
+      return { ids: '0', rows: '0' };
+    }
+    const keys = scope.importIds.map((id) => `SELECT order_id FROM ${partitionName('sales', id)}`).join(' UNION ALL ');
+    const rows = await heavyQuery<Array<{ ids: string; rows: string }>>(
+      this.db,
       `SELECT count(*)::text AS ids, coalesce(sum(n - 1), 0)::text AS rows
-       FROM (SELECT order_id, count(*) AS n FROM sales WHERE ${rowScope(scope, p)} GROUP BY order_id HAVING count(*) > 1) d`,
-      p.values,
+       FROM (SELECT order_id, count(*) AS n FROM (${keys}) k GROUP BY order_id HAVING count(*) > 1) d`,
+      [],
+      { enable_hashagg: 'off', enable_sort: 'off', max_parallel_workers_per_gather: '0' },
     );
     return rows[0];
   }

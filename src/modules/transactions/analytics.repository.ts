@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { heavyQuery } from '@common/heavy-query';
 import { SqlParams } from '@common/sql-params';
 import { Grain, microsToIso, RangeSegment, splitRange, TimeWindow } from '@libs/stats';
 import { partitionName } from '@modules/ingestion/partitions';
@@ -77,8 +78,6 @@ export interface CohortCell {
   customers: number;
 }
 
-/** Sort/hash memory of one raw-row aggregate (at most one per pooled connection). */
-const HEAVY_WORK_MEM = '128MB';
 
 /** Positional parameters for one statement. */
 /**
@@ -260,7 +259,8 @@ export class AnalyticsRepository {
     }
     const p = new SqlParams();
     const window = timeCondition('occurred_at', scope.window, p);
-    const rows = await this.heavyQuery<Array<{ customers: string; repeaters: string; txs: string; unidentified: string }>>(
+    const rows = await heavyQuery<Array<{ customers: string; repeaters: string; txs: string; unidentified: string }>>(
+      this.db,
       `WITH c AS (
          SELECT customer_phone, count(*) AS n FROM ${rawRows(scope)} r WHERE true ${window} GROUP BY 1
        )
@@ -326,7 +326,8 @@ export class AnalyticsRepository {
     }
     const p = new SqlParams();
     const window = timeCondition('occurred_at', scope.window, p);
-    const rows = await this.heavyQuery<Array<{ cohort: string; k: number; customers: string }>>(
+    const rows = await heavyQuery<Array<{ cohort: string; k: number; customers: string }>>(
+      this.db,
       `WITH m AS (
          SELECT customer_phone AS phone, date_trunc('month', occurred_at AT TIME ZONE 'UTC') AS month
          FROM ${rawRows(scope)} r WHERE customer_phone <> 'INVALID' ${window} GROUP BY 1, 2
@@ -338,20 +339,6 @@ export class AnalyticsRepository {
       p.values,
     );
     return rows.map((r) => ({ cohort: r.cohort, monthsSince: Number(r.k), customers: Number(r.customers) }));
-  }
-
-  /**
-   * A query that groups millions of raw rows (customers in a window): run with more sort/hash
-   * memory than the 4 MB default, which made PostgreSQL spill a 2M-group aggregate to disk.
-   */
-  private async heavyQuery<T>(sql: string, params: unknown[]): Promise<T> {
-    return this.db.transaction(async (em) => {
-      await em.query(`SET LOCAL work_mem = '${HEAVY_WORK_MEM}'`);
-      // The app's connections run without parallel workers (their start-up cost more than the
-      // short queries took); a scan of millions of rows is worth them.
-      await em.query(`SET LOCAL max_parallel_workers_per_gather = 2`);
-      return em.query<T>(sql, params);
-    });
   }
 
   /** The organization's data version and its completed imports, read in one snapshot. */

@@ -1,4 +1,5 @@
 import { createSalesCleaner } from '@libs/cleaners';
+import { SalesImportAccumulator, SalesRowAggregator } from '@libs/rollups';
 import { DatasetKind } from './kind.types';
 import { publishSales, unpublishSales } from './sales.publish';
 
@@ -29,6 +30,12 @@ export const salesKind: DatasetKind = {
     { suffix: 'fixed', columns: '(fixed_score) WHERE fixed_score >= 2' },
   ],
   createCleaner: createSalesCleaner,
+  rollup: {
+    createRowAggregator: () => new SalesRowAggregator(),
+    createImportAccumulator: () => new SalesImportAccumulator(),
+    storedValuesSql: `order_id, product_name, category, quantity::text, unit_price::text, discount::text, region,
+      to_char(sale_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00:00', customer_email`,
+  },
   publish: publishSales,
   unpublish: unpublishSales,
 };

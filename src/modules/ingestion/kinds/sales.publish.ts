@@ -1,19 +1,23 @@
+import { encodeCopyRow } from '@libs/csv';
+import { SalesImportAccumulator } from '@libs/rollups';
 import { attachImportTable, createImportTable, partitionName } from '../partitions';
 import type { PublishContext, PublishRef, Sql } from './kind.types';
+import { mapIter } from './map-iter';
+
+const DAILY_COLUMNS = 'day, product_name, category, region, row_count, quantity, revenue, discount_sum, revenue_discount, price_sum';
 
 /**
- * In the publish transaction: sums the import's rows per UTC day, product, category and region
- * into its partition of sales_daily (exact numeric sums), attached with the rows. Every sales
- * output but anomalies and top transactions reads only this table (a few thousand rows an import).
+ * In the publish transaction: writes the import's daily rollup (per UTC day, product, category and
+ * region; exact sums folded by the load threads, see libs/rollups/sales.rollup.ts) into its
+ * partition of sales_daily, attached with the rows. Every sales output but anomalies and top
+ * transactions reads only this table (tens of thousands of rows for 10M records). The same
+ * GROUP BY in PostgreSQL after the COPY took 5-14 s at 10M rows.
  */
 export async function publishSales(ctx: PublishContext, ref: PublishRef): Promise<void> {
+  const acc = ctx.accumulator as SalesImportAccumulator;
   const daily = await createImportTable(ctx.sql, 'sales_daily', ref.orgId, ref.importId);
-  await ctx.sql(
-    `INSERT INTO ${daily} (day, product_name, category, region, row_count, quantity, revenue, discount_sum, revenue_discount, price_sum)
-     SELECT (sale_at AT TIME ZONE 'UTC')::date, product_name, category, region,
-            count(*), sum(quantity), sum(revenue), sum(discount), sum(revenue * discount), sum(unit_price)
-     FROM ${ref.partition} GROUP BY 1, 2, 3, 4`,
-  );
+  // FREEZE: the table was created in this transaction (index-only scans need no VACUUM first).
+  await ctx.copyLines(`${daily} (${DAILY_COLUMNS})`, mapIter(acc.dailyRows(), encodeCopyRow), true);
   await ctx.sql(`CREATE INDEX ${daily}_day_idx ON ${daily} (day)`);
   await ctx.sql(`ANALYZE ${daily}`);
   await attachImportTable(ctx.sql, 'sales_daily', ref.importId);

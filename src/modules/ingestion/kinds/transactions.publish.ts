@@ -2,6 +2,7 @@ import { rollupCopyLine, TxImportAccumulator } from '@libs/rollups';
 import { encodeCopyRow } from '@libs/csv';
 import { attachImportTable, createImportTable, partitionName } from '../partitions';
 import type { PublishContext, PublishRef, Sql } from './kind.types';
+import { mapIter } from './map-iter';
 
 /** Rollup tables filled per import (see the CreateTransactionRollups migration). */
 const ROLLUP_TABLES = [
@@ -48,11 +49,5 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
 export async function unpublishTransactions(sql: Sql, ref: PublishRef): Promise<void> {
   for (const t of ROLLUP_TABLES) {
     await sql(`DROP TABLE IF EXISTS ${partitionName(t.table, ref.importId)}`);
-  }
-}
-
-function* mapIter<T>(items: Iterable<T>, fn: (item: T) => string): Generator<string> {
-  for (const item of items) {
-    yield fn(item);
   }
 }

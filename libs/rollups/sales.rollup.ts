@@ -1,0 +1,237 @@
+import type { CleanValues } from '../cleaners';
+import type { TransferablePart } from './rollup.types';
+
+/**
+ * The sales daily rollup, folded on the load threads: per UTC day × product × category × region,
+ * the record count and exact sums of quantity, revenue, discount, revenue × discount and unit
+ * price, where revenue = quantity × unit_price × (1 − discount) as PostgreSQL computes it.
+ *
+ * Exact without BigInt on the hot path: a row whose price and discount have at most 2 decimals
+ * (nearly all) is summed as safe integers at fixed scales (cents, hundredths), each sum spilling
+ * into a BigInt before it could pass 2^53; any other row is summed as BigInt at scale 10^6.
+ */
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const CH_0 = 48;
+const CH_DOT = 46;
+
+// Input positions (the sales cleaner's COPY order).
+const PRODUCT = 1;
+const CATEGORY = 2;
+const QUANTITY = 3;
+const PRICE = 4;
+const DISCOUNT = 5;
+const REGION = 6;
+const SALE_AT = 7;
+
+/** Scales of the slow (BigInt) sums: price and discount in millionths. */
+const SLOW = 6;
+/** Fast sums are at 10^2 (price, discount), 10^4 (revenue) and 10^6 (revenue × discount). */
+const FAST_TO_SLOW = { price: 10n ** 4n, discount: 10n ** 4n, revenue: 10n ** 8n, revenueDiscount: 10n ** 12n };
+
+/** A sum of safe integers that stays exact: `small` until it would pass 2^53, then spilled into `big`. */
+function addSafe(cell: Cell, field: FastField, value: number): void {
+  const total = cell[field] + value;
+  if (total <= MAX_SAFE) {
+    cell[field] = total;
+  } else {
+    cell[`${field}Big`] += BigInt(cell[field]);
+    cell[field] = value;
+  }
+}
+
+type FastField = 'quantity' | 'price' | 'discount' | 'revenue' | 'revenueDiscount';
+
+interface Cell {
+  count: number;
+  quantity: number;
+  quantityBig: bigint;
+  price: number;
+  priceBig: bigint;
+  discount: number;
+  discountBig: bigint;
+  revenue: number;
+  revenueBig: bigint;
+  revenueDiscount: number;
+  revenueDiscountBig: bigint;
+  /** Rows with more than 2 decimals, at scale 10^6 (price, discount), 10^12 (revenue), 10^18 (revenue × discount). */
+  slowPrice: bigint;
+  slowDiscount: bigint;
+  slowRevenue: bigint;
+  slowRevenueDiscount: bigint;
+}
+
+const newCell = (): Cell => ({
+  count: 0, quantity: 0, quantityBig: 0n, price: 0, priceBig: 0n, discount: 0, discountBig: 0n, revenue: 0, revenueBig: 0n,
+  revenueDiscount: 0, revenueDiscountBig: 0n, slowPrice: 0n, slowDiscount: 0n, slowRevenue: 0n, slowRevenueDiscount: 0n,
+});
+
+/** Hundredths of a canonical non-negative decimal with at most 2 decimals, or -1 (more decimals, or unsafe). */
+export function hundredths(s: string): number {
+  const dot = s.indexOf('.');
+  const intEnd = dot < 0 ? s.length : dot;
+  const fracLen = dot < 0 ? 0 : s.length - dot - 1;
+  if (fracLen > 2 || intEnd > 13) {
+    return -1;
+  }
+  let v = 0;
+  for (let i = 0; i < intEnd; i++) {
+    v = v * 10 + (s.charCodeAt(i) - CH_0);
+  }
+  v *= 100;
+  if (fracLen >= 1) v += (s.charCodeAt(dot + 1) - CH_0) * 10;
+  if (fracLen === 2) v += s.charCodeAt(dot + 2) - CH_0;
+  return v;
+}
+
+/** Millionths of a canonical non-negative decimal (the cleaner allows at most 6 decimals). */
+export function millionths(s: string): bigint {
+  const dot = s.indexOf('.');
+  if (dot < 0) {
+    return BigInt(s) * 1_000_000n;
+  }
+  return BigInt(s.slice(0, dot) + s.slice(dot + 1).padEnd(SLOW, '0'));
+}
+
+/** A non-negative scaled integer as decimal text: scaledText(12345n, 2) = '123.45'. */
+export function scaledText(value: bigint, scale: number): string {
+  const negative = value < 0n;
+  const digits = (negative ? -value : value).toString().padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+}
+
+function cellKey(values: CleanValues): string {
+  return `${(values[SALE_AT] as string).slice(0, 10)}\t${values[PRODUCT]}\t${values[CATEGORY]}\t${values[REGION]}`;
+}
+
+/** Adds one row to its cell: the fast path when every product stays a safe integer, else BigInt. */
+function addRow(cell: Cell, values: CleanValues): void {
+  const quantity = Number(values[QUANTITY]);
+  const priceText = values[PRICE] as string;
+  const discountText = values[DISCOUNT] as string;
+  cell.count++;
+  addSafe(cell, 'quantity', quantity);
+  const cents = hundredths(priceText);
+  const pct = hundredths(discountText);
+  if (cents >= 0 && pct >= 0) {
+    const gross = quantity * cents;
+    const revenue = gross * (100 - pct); // scale 10^4
+    const revenueDiscount = revenue * pct; // scale 10^6
+    if (gross <= MAX_SAFE && revenue <= MAX_SAFE && revenueDiscount <= MAX_SAFE) {
+      addSafe(cell, 'price', cents);
+      addSafe(cell, 'discount', pct);
+      addSafe(cell, 'revenue', revenue);
+      addSafe(cell, 'revenueDiscount', revenueDiscount);
+      return;
+    }
+  }
+  const slow = slowContribution(quantity, priceText, discountText);
+  cell.slowPrice += slow.price;
+  cell.slowDiscount += slow.discount;
+  cell.slowRevenue += slow.revenue;
+  cell.slowRevenueDiscount += slow.revenueDiscount;
+}
+
+function slowContribution(quantity: number, priceText: string, discountText: string) {
+  const price = millionths(priceText);
+  const discount = millionths(discountText);
+  const revenue = BigInt(quantity) * price * (1_000_000n - discount);
+  return { price, discount, revenue, revenueDiscount: revenue * discount };
+}
+
+function mergeCell(into: Cell, from: Cell): void {
+  into.count += from.count;
+  for (const field of ['quantity', 'price', 'discount', 'revenue', 'revenueDiscount'] as const) {
+    addSafe(into, field, from[field]);
+    into[`${field}Big`] += from[`${field}Big`];
+  }
+  into.slowPrice += from.slowPrice;
+  into.slowDiscount += from.slowDiscount;
+  into.slowRevenue += from.slowRevenue;
+  into.slowRevenueDiscount += from.slowRevenueDiscount;
+}
+
+/** One thread's cells, keyed `day\tproduct\tcategory\tregion` (structured-cloned to the importing thread). */
+export type SalesThreadPart = Array<[key: string, cell: Cell]>;
+
+/** Folds each loaded row on a load thread; everything goes to the importing thread once, at the end. */
+export class SalesRowAggregator {
+  private readonly cells = new Map<string, Cell>();
+
+  add(values: CleanValues): void {
+    const key = cellKey(values);
+    let cell = this.cells.get(key);
+    if (!cell) {
+      cell = newCell();
+      this.cells.set(key, cell);
+    }
+    addRow(cell, values);
+  }
+
+  takePiece(): null {
+    return null;
+  }
+
+  finish(): TransferablePart<SalesThreadPart> {
+    const part = [...this.cells];
+    this.cells.clear();
+    return { part, transfer: [] };
+  }
+}
+
+/** A sales_daily row: day, product, category, region, then the exact sums as decimal text. */
+export type SalesDailyRow = [day: string, product: string, category: string, region: string,
+  rowCount: string, quantity: string, revenue: string, discountSum: string, revenueDiscount: string, priceSum: string];
+
+/** The import's cells, merged from every load thread. */
+export class SalesImportAccumulator {
+  private readonly cells = new Map<string, Cell>();
+
+  addPiece(): void {
+    // No per-piece facts: each thread sends its cells once (finish).
+  }
+
+  addThread(part: unknown): void {
+    for (const [key, cell] of part as SalesThreadPart) {
+      const mine = this.cells.get(key);
+      if (mine) {
+        mergeCell(mine, cell);
+      } else {
+        this.cells.set(key, cell);
+      }
+    }
+  }
+
+  /** Takes back a row removed after the COPY (exact: through the BigInt sums). */
+  subtract(values: CleanValues): void {
+    const cell = this.cells.get(cellKey(values));
+    if (!cell) {
+      return;
+    }
+    const quantity = Number(values[QUANTITY]);
+    const slow = slowContribution(quantity, values[PRICE] as string, values[DISCOUNT] as string);
+    cell.count--;
+    cell.quantityBig -= BigInt(quantity);
+    cell.slowPrice -= slow.price;
+    cell.slowDiscount -= slow.discount;
+    cell.slowRevenue -= slow.revenue;
+    cell.slowRevenueDiscount -= slow.revenueDiscount;
+  }
+
+  *dailyRows(): Generator<SalesDailyRow> {
+    const total = (cell: Cell, field: FastField): bigint => BigInt(cell[field]) + cell[`${field}Big`];
+    for (const [key, c] of this.cells) {
+      if (c.count === 0) {
+        continue;
+      }
+      const [day, product, category, region] = key.split('\t');
+      yield [
+        day, product, category, region, String(c.count), total(c, 'quantity').toString(),
+        scaledText(total(c, 'revenue') * FAST_TO_SLOW.revenue + c.slowRevenue, 2 * SLOW),
+        scaledText(total(c, 'discount') * FAST_TO_SLOW.discount + c.slowDiscount, SLOW),
+        scaledText(total(c, 'revenueDiscount') * FAST_TO_SLOW.revenueDiscount + c.slowRevenueDiscount, 3 * SLOW),
+        scaledText(total(c, 'price') * FAST_TO_SLOW.price + c.slowPrice, SLOW),
+      ];
+    }
+  }
+}

@@ -154,18 +154,19 @@ function mergeCell(into: Cell, from: Cell): void {
 /** One thread's cells, keyed `day\tproduct\tcategory\tregion` (structured-cloned to the importing thread). */
 export type SalesThreadPart = Array<[key: string, cell: Cell]>;
 
-/** Folds each loaded row on a load thread; everything goes to the importing thread once, at the end. */
+/**
+ * Folds each loaded row on a load thread; everything goes to the importing thread once, at the
+ * end. Cells are found through nested maps keyed by the cleaner's own strings (canonical names are
+ * shared string objects whose hashes V8 caches) and the day as a number: no key string per row.
+ */
 export class SalesRowAggregator {
-  private readonly cells = new Map<string, Cell>();
+  private readonly cells = new Map<string, Map<string, Map<string, Map<number, Cell>>>>();
 
   add(values: CleanValues): void {
-    const key = cellKey(values);
-    let cell = this.cells.get(key);
-    if (!cell) {
-      cell = newCell();
-      this.cells.set(key, cell);
-    }
-    addRow(cell, values);
+    const byCategory = getOrAdd(this.cells, values[PRODUCT] as string, () => new Map());
+    const byRegion = getOrAdd(byCategory, values[CATEGORY] as string, () => new Map());
+    const byDay = getOrAdd(byRegion, values[REGION] as string, () => new Map());
+    addRow(getOrAdd(byDay, dayNumber(values[SALE_AT] as string), newCell), values);
   }
 
   takePiece(): null {
@@ -173,10 +174,43 @@ export class SalesRowAggregator {
   }
 
   finish(): TransferablePart<SalesThreadPart> {
-    const part = [...this.cells];
+    const part: SalesThreadPart = [];
+    for (const [product, byCategory] of this.cells) {
+      for (const [category, byRegion] of byCategory) {
+        for (const [region, byDay] of byRegion) {
+          for (const [day, cell] of byDay) {
+            part.push([`${dayText(day)}\t${product}\t${category}\t${region}`, cell]);
+          }
+        }
+      }
+    }
     this.cells.clear();
     return { part, transfer: [] };
   }
+}
+
+function getOrAdd<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** YYYYMMDD of the canonical `YYYY-MM-DD …` as a number (no string per row). */
+function dayNumber(s: string): number {
+  let v = 0;
+  for (let i = 0; i < 10; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 45) v = v * 10 + (c - CH_0);
+  }
+  return v;
+}
+
+function dayText(day: number): string {
+  const t = String(day).padStart(8, '0');
+  return `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}`;
 }
 
 /** A sales_daily row: day, product, category, region, then the exact sums as decimal text. */

@@ -2,4 +2,6 @@ export * from './cleaner.types';
 export * from './text';
 export { createTransactionsCleaner, TRANSACTIONS_CATEGORY_MAP } from './transactions.cleaner';
 export { createMerchantsCleaner } from './merchants.cleaner';
-export * from './sales.cleaner'; export * from './sales.vocabulary';
+export * from './sales.cleaner';
+export * from './sales.vocabulary';
+export * from './sales.revenue';

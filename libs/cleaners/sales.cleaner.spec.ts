@@ -85,6 +85,8 @@ describe('sales cleaner', () => {
         'North',
         '2024-05-05 07:08:00+00:00',
         'user1@example.com',
+        '4676.7448', // 4 × 1284.82 × 0.91
+        '0',
       ]);
     });
 
@@ -146,7 +148,12 @@ describe('sales cleaner', () => {
         'ORD-00000028-5371|Wireless Headphones|Electronics|12|133.35|0.25|South|2024-07-14 00:00:00+00:00|anonymous',
       ],
     ])('should clean the sample line when it is %s', (line, expected) => {
-      expect(clean(line.split(','))).toEqual(expected.split('|'));
+      const values = clean(line.split(',')) as CleanValues;
+      expect(values.slice(0, 9)).toEqual(expected.split('|'));
+      // revenue = quantity × unit_price × (1 − discount), checked in integer hundredths.
+      const [q, p, d] = [BigInt(values[3]!), BigInt(Math.round(Number(values[4]) * 100)), BigInt(Math.round(Number(values[5]) * 100))];
+      expect(BigInt((values[9] as string).replace('.', ''))).toBe(q * p * (100n - d));
+      expect(values[10]).toBe('0');
     });
 
     it('should default the email to anonymous when the row is short (no email column)', () => {
@@ -178,6 +185,8 @@ describe('sales cleaner', () => {
         'West',
         '2024-01-15 00:00:00+00:00',
         'buyer@email.com',
+        '53.1250',
+        '0',
       ]);
     });
 

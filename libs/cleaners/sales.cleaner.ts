@@ -1,4 +1,5 @@
 import { CleanValues, CleanerContext, Reject, RowCleaner } from './cleaner.types';
+import { fixedAnomalyScore, salesRevenue } from './sales.revenue';
 import { SALES_CATEGORY_MAP, SALES_PRODUCT_MAP, SALES_REGION_MAP } from './sales.vocabulary';
 import { digits2, digits4, isDigit, isWhitespaceCode, trimField } from './text';
 
@@ -7,7 +8,8 @@ import { digits2, digits4, isDigit, isWhitespaceCode, trimField } from './text';
  * Input columns: order_id, product_name, category, quantity, unit_price, discount_percent, region,
  * sale_date, customer_email.
  * Output (COPY order): order_id, product_name, category, quantity, unit_price, discount, region,
- * sale_at, customer_email — all text, never null.
+ * sale_at, customer_email, revenue, fixed_score — all text, never null (the last two derived
+ * exactly in sales.revenue.ts).
  *
  * Hot path (10M-row imports): charCode loops, no regexes, no `new Date(string)`, and no per-row
  * allocation besides the output array and the strings it holds (values already in canonical form
@@ -510,6 +512,8 @@ export function createSalesCleaner(_ctx: CleanerContext): RowCleaner {
     const saleAt = cleanSaleDate(fields[7]);
     if (typeof saleAt !== 'string') return saleAt;
 
+    const units = Number(quantity);
+    const revenue = salesRevenue(units, unitPrice, discount);
     return [
       orderId,
       product,
@@ -520,6 +524,8 @@ export function createSalesCleaner(_ctx: CleanerContext): RowCleaner {
       region,
       saleAt,
       cleanEmail(fields[8]),
+      revenue,
+      String(fixedAnomalyScore(units, unitPrice, discount, revenue)),
     ];
   };
 }

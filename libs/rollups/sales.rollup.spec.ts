@@ -1,6 +1,6 @@
 import type { CleanValues } from '../cleaners';
 import { seededRandom } from '../datagen/prng';
-import { hundredths, millionths, SalesDailyRow, SalesImportAccumulator, SalesRowAggregator, scaledText } from './sales.rollup';
+import { SalesDailyRow, SalesImportAccumulator, SalesRowAggregator } from './sales.rollup';
 
 /** A cleaned sales row: order_id, product, category, quantity, unit_price, discount, region, sale_at, email. */
 const row = (day: string, product: string, quantity: string, price: string, discount: string, region = 'North'): CleanValues => [
@@ -52,15 +52,6 @@ function fold(rows: CleanValues[], threads = 2): SalesImportAccumulator {
 }
 
 describe('sales rollup', () => {
-  it('should read hundredths when a value has at most 2 decimals, and millionths always', () => {
-    expect([hundredths('12'), hundredths('12.5'), hundredths('0.05'), hundredths('1299.99'), hundredths('0.125')]).toEqual([1200, 1250, 5, 129999, -1]);
-    expect([millionths('12'), millionths('0.125'), millionths('0.000001')]).toEqual([12_000_000n, 125_000n, 1n]);
-  });
-
-  it('should write scaled integers as decimal text', () => {
-    expect([scaledText(12345n, 2), scaledText(5n, 3), scaledText(0n, 2), scaledText(-5n, 2)]).toEqual(['123.45', '0.005', '0.00', '-0.05']);
-  });
-
   it('should sum one cell exactly when every row has 2 decimals', () => {
     const rows = [row('2024-01-05', 'Laptop Pro 15', '3', '1299.5', '0.15'), row('2024-01-05', 'Laptop Pro 15', '2', '10', '0')];
     const [cell] = [...fold(rows).dailyRows()];

@@ -1,4 +1,4 @@
-import type { CleanValues } from '../cleaners';
+import { hundredths, millionths, scaledText, type CleanValues } from '../cleaners';
 import type { TransferablePart } from './rollup.types';
 
 /**
@@ -65,40 +65,6 @@ const newCell = (): Cell => ({
   count: 0, quantity: 0, quantityBig: 0n, price: 0, priceBig: 0n, discount: 0, discountBig: 0n, revenue: 0, revenueBig: 0n,
   revenueDiscount: 0, revenueDiscountBig: 0n, slowPrice: 0n, slowDiscount: 0n, slowRevenue: 0n, slowRevenueDiscount: 0n,
 });
-
-/** Hundredths of a canonical non-negative decimal with at most 2 decimals, or -1 (more decimals, or unsafe). */
-export function hundredths(s: string): number {
-  const dot = s.indexOf('.');
-  const intEnd = dot < 0 ? s.length : dot;
-  const fracLen = dot < 0 ? 0 : s.length - dot - 1;
-  if (fracLen > 2 || intEnd > 13) {
-    return -1;
-  }
-  let v = 0;
-  for (let i = 0; i < intEnd; i++) {
-    v = v * 10 + (s.charCodeAt(i) - CH_0);
-  }
-  v *= 100;
-  if (fracLen >= 1) v += (s.charCodeAt(dot + 1) - CH_0) * 10;
-  if (fracLen === 2) v += s.charCodeAt(dot + 2) - CH_0;
-  return v;
-}
-
-/** Millionths of a canonical non-negative decimal (the cleaner allows at most 6 decimals). */
-export function millionths(s: string): bigint {
-  const dot = s.indexOf('.');
-  if (dot < 0) {
-    return BigInt(s) * 1_000_000n;
-  }
-  return BigInt(s.slice(0, dot) + s.slice(dot + 1).padEnd(SLOW, '0'));
-}
-
-/** A non-negative scaled integer as decimal text: scaledText(12345n, 2) = '123.45'. */
-export function scaledText(value: bigint, scale: number): string {
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(scale + 1, '0');
-  return `${negative ? '-' : ''}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
-}
 
 function cellKey(values: CleanValues): string {
   return `${(values[SALE_AT] as string).slice(0, 10)}\t${values[PRODUCT]}\t${values[CATEGORY]}\t${values[REGION]}`;

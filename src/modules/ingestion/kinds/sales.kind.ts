@@ -18,8 +18,8 @@ export const salesKind: DatasetKind = {
     { name: 'customer_email', required: false, description: "Lower-cased when it looks like an address, else 'anonymous' (never drops the row)" },
   ],
   table: 'sales',
-  copyColumns: ['order_id', 'product_name', 'category', 'quantity', 'unit_price', 'discount', 'region', 'sale_at', 'customer_email'],
-  copyTypes: ['text', 'text', 'text', 'int4', 'numeric', 'numeric', 'text', 'timestamptz', 'text'],
+  copyColumns: ['order_id', 'product_name', 'category', 'quantity', 'unit_price', 'discount', 'region', 'sale_at', 'customer_email', 'revenue', 'fixed_score'],
+  copyTypes: ['text', 'text', 'text', 'int4', 'numeric', 'numeric', 'text', 'timestamptz', 'text', 'numeric', 'int4'],
   // Built after the commit: duplicate order ids (data-quality), top transactions and the
   // candidates of the anomaly rules (each rule is a range on one of these columns).
   indexes: [
@@ -34,7 +34,7 @@ export const salesKind: DatasetKind = {
     createRowAggregator: () => new SalesRowAggregator(),
     createImportAccumulator: () => new SalesImportAccumulator(),
     storedValuesSql: `order_id, product_name, category, quantity::text, unit_price::text, discount::text, region,
-      to_char(sale_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00:00', customer_email`,
+      to_char(sale_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00:00', customer_email, revenue::text, fixed_score::text`,
   },
   publish: publishSales,
   unpublish: unpublishSales,

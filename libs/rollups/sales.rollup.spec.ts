@@ -41,8 +41,8 @@ function asCells(rows: Iterable<SalesDailyRow>): Map<string, bigint[]> {
 }
 
 /** Folds rows on `threads` aggregators (round robin), merged like the importing thread does. */
-function fold(rows: CleanValues[], threads = 2): SalesImportAccumulator {
-  const aggregators = Array.from({ length: threads }, () => new SalesRowAggregator());
+function fold(rows: CleanValues[], threads = 2, maxWeight?: number): SalesImportAccumulator {
+  const aggregators = Array.from({ length: threads }, () => new SalesRowAggregator(maxWeight));
   rows.forEach((r, i) => aggregators[i % threads].add(r));
   const acc = new SalesImportAccumulator();
   for (const a of aggregators) {
@@ -97,5 +97,16 @@ describe('sales rollup', () => {
     acc.subtract(removed);
     acc.subtract(alone);
     expect(asCells(acc.dailyRows())).toEqual(reference([kept]));
+  });
+
+  it('should give up folding, and say so, when a thread would hold more than its cap', () => {
+    // Each new product costs a thread 3 nested maps (weight 2 each) and a cell (1): 20 products weigh 140.
+    const rows = Array.from({ length: 40 }, (_, i) => row('2024-05-01', `Product ${i}`, '1', '1', '0'));
+    const capped = fold(rows, 2, 100);
+    expect(capped.isComplete).toBe(false);
+    expect([...capped.dailyRows()]).toEqual([]);
+    const roomy = fold(rows, 2, 140);
+    expect(roomy.isComplete).toBe(true);
+    expect(asCells(roomy.dailyRows())).toEqual(reference(rows));
   });
 });

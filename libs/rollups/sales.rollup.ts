@@ -24,6 +24,16 @@ const DISCOUNT = 5;
 const REGION = 6;
 const SALE_AT = 7;
 
+/**
+ * What one load thread may hold, in cells (~300 bytes each) and nested maps (counted as two
+ * cells): a year of 10 products × 4 regions is ~15K cells, the generator's messy 10M-row file
+ * ~61K. Beyond it the import's rollup is summed from its rows in the publish step instead. A load
+ * thread's heap is capped at 48 MB (piece-processors.ts).
+ */
+const MAX_WEIGHT_PER_THREAD = 100_000;
+const CELL_WEIGHT = 1;
+const MAP_WEIGHT = 2;
+
 /** Scales of the slow (BigInt) sums: price and discount in millionths. */
 const SLOW = 6;
 /** Fast sums are at 10^2 (price, discount), 10^4 (revenue) and 10^6 (revenue × discount). */
@@ -118,7 +128,11 @@ function mergeCell(into: Cell, from: Cell): void {
 }
 
 /** One thread's cells, keyed `day\tproduct\tcategory\tregion` (structured-cloned to the importing thread). */
-export type SalesThreadPart = Array<[key: string, cell: Cell]>;
+export interface SalesThreadPart {
+  /** The thread gave up folding (over its cap): its cells are not all there. */
+  isOverflowed: boolean;
+  cells: Array<[key: string, cell: Cell]>;
+}
 
 /**
  * Folds each loaded row on a load thread; everything goes to the importing thread once, at the
@@ -127,12 +141,55 @@ export type SalesThreadPart = Array<[key: string, cell: Cell]>;
  */
 export class SalesRowAggregator {
   private readonly cells = new Map<string, Map<string, Map<string, Map<number, Cell>>>>();
+  private weight = 0;
+  private isOverflowed = false;
+
+  /** Past `maxWeight` (a file of countless distinct names) the thread stops folding, bounding its memory. */
+  constructor(private readonly maxWeight = MAX_WEIGHT_PER_THREAD) {}
 
   add(values: CleanValues): void {
-    const byCategory = getOrAdd(this.cells, values[PRODUCT] as string, () => new Map());
-    const byRegion = getOrAdd(byCategory, values[CATEGORY] as string, () => new Map());
-    const byDay = getOrAdd(byRegion, values[REGION] as string, () => new Map());
-    addRow(getOrAdd(byDay, dayNumber(values[SALE_AT] as string), newCell), values);
+    if (this.isOverflowed) {
+      return;
+    }
+    const byCategory = this.inner(this.cells, values[PRODUCT] as string);
+    const byRegion = byCategory && this.inner(byCategory, values[CATEGORY] as string);
+    const byDay = byRegion && this.inner(byRegion, values[REGION] as string);
+    if (!byDay) {
+      return;
+    }
+    const day = dayNumber(values[SALE_AT] as string);
+    let cell = byDay.get(day);
+    if (cell === undefined) {
+      if (!this.grow(CELL_WEIGHT)) {
+        return;
+      }
+      cell = newCell();
+      byDay.set(day, cell);
+    }
+    addRow(cell, values);
+  }
+
+  /** The map under `key`, made when missing; undefined once the thread is over its cap. */
+  private inner<T extends Map<unknown, unknown>>(map: Map<string, T>, key: string): T | undefined {
+    let found = map.get(key);
+    if (found === undefined) {
+      if (!this.grow(MAP_WEIGHT)) {
+        return undefined;
+      }
+      found = new Map() as T;
+      map.set(key, found);
+    }
+    return found;
+  }
+
+  private grow(weight: number): boolean {
+    this.weight += weight;
+    if (this.weight > this.maxWeight) {
+      this.isOverflowed = true;
+      this.cells.clear();
+      return false;
+    }
+    return true;
   }
 
   takePiece(): null {
@@ -140,12 +197,13 @@ export class SalesRowAggregator {
   }
 
   finish(): TransferablePart<SalesThreadPart> {
-    const part: SalesThreadPart = [];
+    const cells: SalesThreadPart['cells'] = [];
+    const part = { isOverflowed: this.isOverflowed, cells };
     for (const [product, byCategory] of this.cells) {
       for (const [category, byRegion] of byCategory) {
         for (const [region, byDay] of byRegion) {
           for (const [day, cell] of byDay) {
-            part.push([`${dayText(day)}\t${product}\t${category}\t${region}`, cell]);
+            cells.push([`${dayText(day)}\t${product}\t${category}\t${region}`, cell]);
           }
         }
       }
@@ -153,15 +211,6 @@ export class SalesRowAggregator {
     this.cells.clear();
     return { part, transfer: [] };
   }
-}
-
-function getOrAdd<K, V>(map: Map<K, V>, key: K, create: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = create();
-    map.set(key, value);
-  }
-  return value;
 }
 
 /** YYYYMMDD of the canonical `YYYY-MM-DD …` as a number (no string per row). */
@@ -186,13 +235,23 @@ export type SalesDailyRow = [day: string, product: string, category: string, reg
 /** The import's cells, merged from every load thread. */
 export class SalesImportAccumulator {
   private readonly cells = new Map<string, Cell>();
+  /** False when a load thread gave up folding (too many cells): the rollup must then come from the rows. */
+  isComplete = true;
 
   addPiece(): void {
     // No per-piece facts: each thread sends its cells once (finish).
   }
 
   addThread(part: unknown): void {
-    for (const [key, cell] of part as SalesThreadPart) {
+    const { isOverflowed, cells } = part as SalesThreadPart;
+    if (isOverflowed) {
+      this.isComplete = false;
+      this.cells.clear();
+    }
+    if (!this.isComplete) {
+      return;
+    }
+    for (const [key, cell] of cells) {
       const mine = this.cells.get(key);
       if (mine) {
         mergeCell(mine, cell);

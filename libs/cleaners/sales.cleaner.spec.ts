@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { CleanValues, Reject } from './cleaner.types';
+import { rowOverrides } from './row-overrides.spec-helper';
 import {
   ANONYMOUS_EMAIL,
   canonicalName,
@@ -46,26 +47,8 @@ const COL = {
   date: 7,
   email: 8,
 };
-type Overrides = Partial<Record<keyof typeof COL, string>>;
-
-function row(overrides: Overrides = {}): string[] {
-  const fields = BASE.slice();
-  for (const [key, value] of Object.entries(overrides)) {
-    fields[COL[key as keyof typeof COL]] = value;
-  }
-  return fields;
-}
-
-function cleaned(overrides: Overrides = {}): CleanValues {
-  const result = clean(row(overrides));
-  if (result instanceof Reject) throw new Error(`unexpected reject ${result.reason}`);
-  return result;
-}
-
-function rejectReason(overrides: Overrides): string | undefined {
-  const result = clean(row(overrides));
-  return result instanceof Reject ? result.reason : undefined;
-}
+const { row, cleaned, rejectReason } = rowOverrides(clean, BASE, COL);
+type Overrides = Parameters<typeof row>[0];
 
 /** The reject reason of a rule result, or the string itself. */
 function outcome(result: string | Reject): string {

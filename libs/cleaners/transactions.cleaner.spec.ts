@@ -1,4 +1,5 @@
-import { CleanValues, Reject } from './cleaner.types';
+import { Reject } from './cleaner.types';
+import { rowOverrides } from './row-overrides.spec-helper';
 import {
   TRANSACTIONS_CATEGORY_MAP,
   cleanAmount,
@@ -13,26 +14,7 @@ const clean = createTransactionsCleaner({ now: NOW });
 // Column order: TRANSACTION_ID, MERCHANT_ID, ZONE, CATEGORY, AMOUNT, TIMESTAMP, CUSTOMER_PHONE.
 const BASE = ['TX1', 'M1', 'north', 'grocery', '12.50', '2025-11-15 23:05:31', '+1 555 352 2926'];
 const COL = { id: 0, merchant: 1, zone: 2, category: 3, amount: 4, timestamp: 5, phone: 6 };
-type Overrides = Partial<Record<keyof typeof COL, string>>;
-
-function row(overrides: Overrides = {}): string[] {
-  const fields = BASE.slice();
-  for (const [key, value] of Object.entries(overrides)) {
-    fields[COL[key as keyof typeof COL]] = value;
-  }
-  return fields;
-}
-
-function cleaned(overrides: Overrides = {}): CleanValues {
-  const result = clean(row(overrides));
-  if (result instanceof Reject) throw new Error(`unexpected reject ${result.reason}`);
-  return result;
-}
-
-function rejectReason(overrides: Overrides): string | undefined {
-  const result = clean(row(overrides));
-  return result instanceof Reject ? result.reason : undefined;
-}
+const { row, cleaned, rejectReason } = rowOverrides(clean, BASE, COL);
 
 describe('transactions cleaner', () => {
   describe('output shape', () => {

@@ -1,4 +1,4 @@
-import { dollarAmount, PAD2, PAD3, PAD4, plainAmount } from './format';
+import { dollarAmount, PAD2, PAD4, plainAmount } from './format';
 import { pump } from './pump';
 import { hashSeed, mixPair, Prng, weightedSampler } from './prng';
 
@@ -568,7 +568,7 @@ export class SalesCsvGenerator {
           else if (extreme === 1) cents *= 20;
           else discount = 75 + rng.below(21);
           break;
-        default:
+        case F_UNKNOWN_LABEL:
           if (rng.float() < 0.5) product = rng.pick(SALES_UNKNOWN_PRODUCTS);
           else region = rng.pick(SALES_UNKNOWN_REGIONS);
           break;

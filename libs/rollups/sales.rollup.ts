@@ -13,7 +13,6 @@ import type { TransferablePart } from './rollup.types';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const CH_0 = 48;
-const CH_DOT = 46;
 
 // Input positions (the sales cleaner's COPY order).
 const PRODUCT = 1;

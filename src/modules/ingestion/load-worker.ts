@@ -8,7 +8,7 @@ export interface LoadWorkerData {
   nowMs: number;
   indexes: number[];
   headerWidth: number;
-  keyIndex: number;
+  keyIndexes: number[];
   bloomWordMask: number;
 }
 
@@ -32,7 +32,7 @@ if (parentPort) {
     copyTypes: kind.copyTypes,
     indexes: data.indexes,
     headerWidth: data.headerWidth,
-    keyIndex: data.keyIndex,
+    keyIndexes: data.keyIndexes,
     bloomWordMask: data.bloomWordMask,
     aggregator: kind.rollup?.createRowAggregator() ?? null,
   });

@@ -1,4 +1,4 @@
-import { Reject, RowCleaner } from '@libs/cleaners';
+import { CleanValues, Reject, RowCleaner } from '@libs/cleaners';
 import { BinaryCopyEncoder, BloomFilter, CopyFieldType, CsvParser } from '@libs/csv';
 import type { RowAggregator, TransferablePart } from '@libs/rollups';
 
@@ -8,8 +8,8 @@ export interface RowPipelineConfig {
   /** For each kind column, the file column holding it (-1: absent). */
   indexes: number[];
   headerWidth: number;
-  /** Position of the unique key in the cleaned values, or -1 when the kind has none. */
-  keyIndex: number;
+  /** Positions of the unique key's columns in the cleaned values (empty when the kind has none). */
+  keyIndexes: number[];
   /** Word mask of the import's Bloom filter (keys are hashed here, added in file order elsewhere). */
   bloomWordMask: number;
   /** Folds every loaded row into the kind's rollup structures, when the kind has them. */
@@ -55,7 +55,7 @@ export class RowPipeline {
 
   /** `lineOffset`: lines before the piece; `seq` names the piece for takeCandidates/drop. */
   processPiece(seq: number, piece: Buffer, lineOffset: number, skipFirstRecord: boolean): PieceOutput {
-    const { cleaner, indexes, headerWidth, keyIndex } = this.cfg;
+    const { cleaner, indexes, headerWidth } = this.cfg;
     const hasNul = piece.includes(0);
     const parser = new CsvParser();
     const out: PieceOutput = { copy: null, rowsRead: 0, rowsLoaded: 0, rejects: [], keyHashes: null, rollup: null };
@@ -65,7 +65,7 @@ export class RowPipeline {
     // garbage collections cost the load threads more than the cleaning did).
     const stash: StashedRows = { lines: [], sources: [], starts: [], ends: [] };
     const { bloomWordMask } = this.cfg;
-    let hashes = keyIndex >= 0 ? new Int32Array(8192) : null;
+    let hashes = this.cfg.keyIndexes.length > 0 ? new Int32Array(8192) : null;
     let isHeader = skipFirstRecord;
     const onRecord = (fields: string[], localLine: number): void => {
       if (isHeader) {
@@ -95,7 +95,7 @@ export class RowPipeline {
           bigger.set(hashes);
           hashes = bigger;
         }
-        BloomFilter.hashInto(cleaned[keyIndex] as string, bloomWordMask, hashes, n * 2);
+        BloomFilter.hashInto(this.keyText(cleaned), bloomWordMask, hashes, n * 2);
         stash.lines.push(line);
         stash.sources.push(parser.currentRawSource);
         stash.starts.push(parser.currentRawStart);
@@ -136,7 +136,20 @@ export class RowPipeline {
     parser.push(Buffer.from(raw), (f) => (fields = f));
     parser.end((f) => (fields = f));
     const cleaned = this.cfg.cleaner(this.isIdentity ? fields : arrange(fields, this.cfg.indexes));
-    return cleaned instanceof Reject ? '' : (cleaned[this.cfg.keyIndex] as string);
+    return cleaned instanceof Reject ? '' : this.keyText(cleaned);
+  }
+
+  /** The key's text: one column's value, or a composite's values joined by NUL (no row holds one). */
+  private keyText(cleaned: CleanValues): string {
+    const at = this.cfg.keyIndexes;
+    if (at.length === 1) {
+      return cleaned[at[0]] as string;
+    }
+    let key = cleaned[at[0]] as string;
+    for (let i = 1; i < at.length; i++) {
+      key += '\u0000' + (cleaned[at[i]] as string);
+    }
+    return key;
   }
 
   drop(seq: number): void {

@@ -59,8 +59,18 @@ export interface DatasetKind {
   copyColumns: string[];
   /** Binary COPY type of each copy column (the cleaner's text output is encoded accordingly). */
   copyTypes: CopyFieldType[];
-  /** A column whose value must be unique within the organization; repeats are rejected as DUPLICATE_ID. */
-  uniqueKey?: string;
+  /**
+   * Columns whose values together must be unique within the organization (one column, or a
+   * composite such as store_id + timestamp_utc); repeats are rejected as `duplicateReason`.
+   */
+  uniqueKey?: string[];
+  /** Reject code of a repeated key (default DUPLICATE_ID). */
+  duplicateReason?: string;
+  /**
+   * Repeats are expected (an appendable feed re-sends what it sent before): they do not count
+   * towards the reject threshold, so re-loading a file completes with every row a repeat.
+   */
+  isRepeatExpected?: boolean;
   /**
    * Indexes built right after an import commits, on its partition of `table` (default: the kind's
    * table; a rollup table its publish hook filled otherwise): `<table>_p_<id>_<suffix>_idx`.

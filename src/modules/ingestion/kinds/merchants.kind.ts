@@ -12,6 +12,6 @@ export const merchantsKind: DatasetKind = {
   table: 'merchants',
   copyColumns: ['merchant_id', 'name', 'zone'],
   copyTypes: ['text', 'text', 'text'],
-  uniqueKey: 'merchant_id',
+  uniqueKey: ['merchant_id'],
   createCleaner: createMerchantsCleaner,
 };

@@ -18,7 +18,7 @@ export const transactionsKind: DatasetKind = {
   table: 'transactions',
   copyColumns: ['transaction_id', 'merchant_id', 'zone', 'category', 'amount', 'occurred_at', 'customer_phone'],
   copyTypes: ['text', 'text', 'text', 'text', 'numeric', 'timestamptz', 'text'],
-  uniqueKey: 'transaction_id',
+  uniqueKey: ['transaction_id'],
   // Analytics: raw rows at the edges of a time window, and the anomaly tail of each category.
   indexes: [
     { suffix: 'time', columns: '(occurred_at) INCLUDE (merchant_id)' },

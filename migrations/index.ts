@@ -3,6 +3,7 @@ import { CreateTransactionsAndMerchants1764000000001 } from './1764000000001-Cre
 import { CreateTransactionRollups1764000000002 } from './1764000000002-CreateTransactionRollups';
 import { CreateTransactionCustomers1764000000003 } from './1764000000003-CreateTransactionCustomers';
 import { CreateSales1764000000004 } from './1764000000004-CreateSales';
+import { CreateStoreMonitoring1764000000005 } from './1764000000005-CreateStoreMonitoring';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateTransactionRollups1764000000002,
   CreateTransactionCustomers1764000000003,
   CreateSales1764000000004,
+  CreateStoreMonitoring1764000000005,
 ];

@@ -5,3 +5,4 @@ export { createMerchantsCleaner } from './merchants.cleaner';
 export * from './sales.cleaner';
 export * from './sales.vocabulary';
 export * from './sales.revenue';
+export * from './store-monitoring.cleaner';

@@ -40,6 +40,7 @@ export class ImportResponseDto {
   @ApiProperty({ description: 'Share of rejected rows above which the import fails and loads nothing' }) rejectThreshold: number;
   @ApiProperty({ type: ImportProgressDto }) progress: ImportProgressDto;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) rejectsByReason: Record<string, number>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { UNKNOWN_TIMEZONE: 2 }, description: 'Rows kept with a substituted value, by reason (e.g. an unknown time zone read as America/Chicago)' }) warningsByReason: Record<string, number>;
   @ApiPropertyOptional({ type: ImportMetricsDto, nullable: true, description: 'Present once the run has ended' }) metrics: ImportMetricsDto | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the import failed or was cancelled' }) error: string | null;
   @ApiProperty({ description: 'Runs started (a crashed worker causes a retry)' }) attempts: number;

@@ -66,6 +66,10 @@ export class ImportEntity {
   @Column({ name: 'rejects_by_reason', type: 'jsonb' })
   rejectsByReason: Record<string, number>;
 
+  /** Rows kept with a substituted value, by reason (set by a kind's publish hook). */
+  @Column({ name: 'warnings_by_reason', type: 'jsonb', default: () => "'{}'::jsonb" })
+  warningsByReason: Record<string, number>;
+
   /** Relative to DATA_DIR. */
   @Column({ name: 'rejects_path', type: 'text', nullable: true })
   rejectsPath: string | null;

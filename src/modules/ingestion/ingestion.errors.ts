@@ -18,6 +18,11 @@ export const IngestionErrors = {
     new AppError('CSV_HEADER_MISSING', HttpStatus.BAD_REQUEST, `The first line is not a ${kind} header (expected columns ${expected.join(', ')}; found "${firstLine}")`, { expected }),
   missingColumns: (missing: string[], found: string[]) =>
     new AppError('MISSING_COLUMNS', HttpStatus.BAD_REQUEST, `The header lacks required columns: ${missing.join(', ')}`, { missing, found }),
+  unknownPart: (part: string, valid: string[]) =>
+    new AppError('UNKNOWN_FILE_PART', HttpStatus.BAD_REQUEST, `Unknown file part '${part}'; valid parts: ${valid.join(', ')}`, { valid }),
+  repeatedPart: (part: string) => new AppError('REPEATED_FILE_PART', HttpStatus.BAD_REQUEST, `The file part '${part}' appears more than once`),
+  noFiles: (valid: string[]) =>
+    new AppError('FILE_REQUIRED', HttpStatus.BAD_REQUEST, `The multipart form has none of the file parts ${valid.join(', ')}`, { valid }),
   noRows: () => new AppError('NO_DATA_ROWS', HttpStatus.BAD_REQUEST, 'The file has a header but no data rows'),
   uploadAborted: () => new AppError('UPLOAD_ABORTED', HttpStatus.BAD_REQUEST, 'The upload was interrupted before the body ended'),
   invalidThreshold: (raw: string) =>

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { ImportEntity, ImportMetrics, ImportStatus } from './entities/import.entity';
 
 export interface NewImport {
@@ -58,6 +58,11 @@ export class IngestionRepository {
       take: f.limit,
       skip: f.offset,
     });
+  }
+
+  async listIdsOfKinds(orgId: string, kinds: string[]): Promise<string[]> {
+    const rows = await this.imports.find({ select: { id: true }, where: { orgId, kind: In(kinds) }, order: { createdAt: 'ASC' } });
+    return rows.map((r) => r.id);
   }
 
   /** Takes the import for a (re)run: only from QUEUED or a PROCESSING left by a dead worker. */

@@ -5,6 +5,7 @@ import { createReadStream, promises as fs, ReadStream } from 'fs';
 import type { Readable } from 'stream';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@config/app-config';
+import { AppError } from '@common/errors';
 import { DeleteImportResponseDto, ImportListResponseDto, ImportResponseDto, KindDto, PerformanceStatsDto } from './dto/import-response.dto';
 import { ListImportsQuery } from './dto/list-imports.query';
 import { ImportEntity, TERMINAL_STATUSES } from './entities/import.entity';
@@ -104,6 +105,56 @@ export class IngestionService {
     }
   }
 
+  /**
+   * multipart/form-data with several files, each in a part whose name says its kind
+   * (`kindsByPart`). All are checked before any is queued: one bad file refuses the request
+   * (the error names its part) and nothing is kept. Returns each part's import.
+   */
+  async createFromParts(orgId: string, req: Request, kindsByPart: Record<string, string>): Promise<Array<{ part: string; body: ImportResponseDto }>> {
+    const parts = Object.keys(kindsByPart);
+    const check = (part: string, head: Buffer, isComplete: boolean) => this.sniffPart(part, kindsByPart[part], head, isComplete);
+    const received = await this.receiver.receiveFiles(req, parts, check);
+    try {
+      if (received.length === 0) {
+        throw IngestionErrors.noFiles(parts);
+      }
+      received.forEach(({ part, file }) => check(part, file.head, file.sizeBytes <= file.head.length));
+    } catch (err) {
+      await Promise.all(received.map(({ file }) => this.receiver.discard(file.relativePath)));
+      throw err;
+    }
+    const threshold = this.config.IMPORT_REJECT_THRESHOLD;
+    const created: Array<{ part: string; body: ImportResponseDto }> = [];
+    for (const { part, id, file } of received) {
+      created.push({ part, body: (await this.enqueue(orgId, id, kindsByPart[part], file, threshold)).body });
+    }
+    return created;
+  }
+
+  /** Checks a server-side file's first bytes as an upload of `kindName` would be (the error names `label`). */
+  async checkFile(kindName: string, absolutePath: string, label: string): Promise<void> {
+    const handle = await fs.open(absolutePath, 'r');
+    try {
+      const head = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      const { size } = await handle.stat();
+      this.sniffPart(label, kindName, head.subarray(0, bytesRead), size <= bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private sniffPart(label: string, kindName: string, head: Buffer, isComplete: boolean): void {
+    try {
+      sniffCsv(head, isComplete, this.registry.get(kindName), this.registry);
+    } catch (err) {
+      if (err instanceof AppError) {
+        throw new AppError(err.code, err.status, `${label}: ${err.message}`, { ...err.details, file: label });
+      }
+      throw err;
+    }
+  }
+
   async get(orgId: string, id: string): Promise<ImportResponseDto> {
     return this.toResponse(await this.findOrThrow(orgId, id));
   }
@@ -175,6 +226,21 @@ export class IngestionService {
     return { importId: id, outcome: 'REMOVED', rowsRemoved };
   }
 
+  /** remove() for every import of the given kinds in the organization, oldest first. */
+  async removeAllOfKinds(orgId: string, kinds: string[]): Promise<DeleteImportResponseDto[]> {
+    const outcomes: DeleteImportResponseDto[] = [];
+    for (const id of await this.repo.listIdsOfKinds(orgId, kinds)) {
+      outcomes.push(await this.remove(orgId, id).catch((err: unknown) => {
+        // Removed meanwhile by another request: nothing left to do for it.
+        if (err instanceof AppError && err.status === 404) {
+          return { importId: id, outcome: 'REMOVED' as const, rowsRemoved: 0 };
+        }
+        throw err;
+      }));
+    }
+    return outcomes;
+  }
+
   private async removeEnded(imp: ImportEntity): Promise<number> {
     const kind = this.registry.get(imp.kind);
     const rowsRemoved = imp.status === 'COMPLETED' ? imp.rowsLoaded : 0;
@@ -224,6 +290,7 @@ export class IngestionService {
         etaMs,
       },
       rejectsByReason: imp.rejectsByReason,
+      warningsByReason: imp.warningsByReason ?? {},
       metrics: imp.metrics,
       error: imp.error,
       attempts: imp.attempts,

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import busboy from 'busboy';
-import { createHash } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import type { Request } from 'express';
 import { createWriteStream, promises as fs } from 'fs';
 import * as path from 'path';
@@ -160,6 +160,77 @@ export class UploadReceiver {
       req.on('aborted', () => fail(IngestionErrors.uploadAborted()));
       req.pipe(parser);
     });
+  }
+
+  /**
+   * multipart/form-data with several files, each in a part named after its role (`allowed`);
+   * every file streams to disk under its own new id. A part with another name is refused; on any
+   * failure every file already saved is removed.
+   */
+  receiveFiles(req: Request, allowed: string[], checkHead: (part: string, head: Buffer, isComplete: boolean) => void): Promise<Array<{ part: string; id: string; file: ReceivedFile }>> {
+    this.assertDeclaredSize(req);
+    if (!(req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+      throw IngestionErrors.notMultipart();
+    }
+    return new Promise((resolve, reject) => {
+      const saving: Array<Promise<{ part: string; id: string; file: ReceivedFile }>> = [];
+      const streams: Readable[] = [];
+      let failure: unknown = null;
+      const fail = (err: unknown) => {
+        if (failure === null) {
+          failure = err;
+          req.unpipe(parser);
+          req.resume();
+          // Files still arriving stop (saveStream removes them); finished ones are removed here.
+          streams.forEach((s) => s.destroy(new Error('upload refused')));
+          reject(err);
+          void this.settleAndDiscard(saving);
+        }
+      };
+      let parser: busboy.Busboy;
+      try {
+        parser = busboy({ headers: req.headers, limits: { files: allowed.length, fields: 20, fieldSize: 64 * 1024 } });
+      } catch {
+        throw IngestionErrors.notMultipart();
+      }
+      const seen = new Set<string>();
+      parser.on('file', (part, stream, info) => {
+        if (failure !== null) {
+          stream.resume();
+          return;
+        }
+        if (!allowed.includes(part) || seen.has(part)) {
+          stream.resume();
+          fail(seen.has(part) ? IngestionErrors.repeatedPart(part) : IngestionErrors.unknownPart(part, allowed));
+          return;
+        }
+        seen.add(part);
+        streams.push(stream);
+        const id = randomUUID();
+        const saved = this.saveStream(stream, id, info.filename || `${part}.csv`, (head, complete) => checkHead(part, head, complete))
+          .then((file) => ({ part, id, file }));
+        saving.push(saved);
+        saved.catch(fail);
+      });
+      parser.on('error', (err: Error) =>
+        fail(new AppError('INVALID_MULTIPART', HttpStatus.BAD_REQUEST, `Malformed multipart body: ${err.message}`)),
+      );
+      parser.on('close', () => {
+        if (failure === null) {
+          Promise.all(saving).then(resolve, fail);
+        }
+      });
+      req.on('aborted', () => fail(IngestionErrors.uploadAborted()));
+      req.pipe(parser);
+    });
+  }
+
+  private async settleAndDiscard(saving: Array<Promise<{ file: ReceivedFile }>>): Promise<void> {
+    for (const outcome of await Promise.allSettled(saving)) {
+      if (outcome.status === 'fulfilled') {
+        await this.discard(outcome.value.file.relativePath);
+      }
+    }
   }
 
   async discard(relativePath: string | null): Promise<void> {

@@ -1,2 +1,4 @@
 export * from './exact-moments';
 export * from './time-range';
+export * from './zone-clock';
+export * from './store-uptime';

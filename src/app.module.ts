@@ -12,6 +12,7 @@ import { AuthModule } from '@modules/auth/auth.module';
 import { HealthModule } from '@modules/health/health.module';
 import { IngestionModule } from '@modules/ingestion/ingestion.module';
 import { SalesModule } from '@modules/sales/sales.module';
+import { StoreMonitoringModule } from '@modules/store-monitoring/store-monitoring.module';
 import { TransactionsModule } from '@modules/transactions/transactions.module';
 
 @Module({})
@@ -52,6 +53,7 @@ export class AppModule {
         ingestion,
         TransactionsModule,
         SalesModule.register(ingestion),
+        StoreMonitoringModule.register(ingestion, { runsWorkers: config.runsWorkers }),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

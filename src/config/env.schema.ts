@@ -37,6 +37,10 @@ export class EnvSchema {
   @IsString() @MinLength(1)
   DATA_DIR = './data';
 
+  /** Server-side folder holding store_status.csv, menu_hours.csv and timezones.csv for POST /store-monitoring/data {"source":"directory"}. */
+  @IsOptional() @IsString()
+  STORE_DATA_DIR?: string;
+
   @Transform(toNumber) @IsInt() @Min(1)
   MAX_UPLOAD_BYTES = 3 * 1024 * 1024 * 1024;
 

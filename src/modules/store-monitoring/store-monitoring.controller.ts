@@ -1,0 +1,104 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ApiErrors } from '@common/api-errors.decorator';
+import { MinRole, OrgId } from '@modules/auth/auth.context';
+import {
+  ClearDataResponseDto, LoadDataResponseDto, LoadDirectoryDto, ReportResponseDto, TablePageDto, TablePageQuery, TriggerReportDto,
+  TriggerReportResponseDto,
+} from './dto/store-monitoring.dto';
+import { StoreMonitoringService } from './store-monitoring.service';
+
+const FILE = { type: 'string', format: 'binary' };
+
+@ApiTags('Store monitoring')
+@ApiSecurity('api-key')
+@ApiExtraModels(LoadDirectoryDto)
+@Controller('store-monitoring')
+export class StoreMonitoringController {
+  constructor(private readonly storeMonitoring: StoreMonitoringService) {}
+
+  @Post('data')
+  @MinRole('analyst')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Load the store feeds: upload any of the three files, or load them from STORE_DATA_DIR',
+    description:
+      'multipart/form-data with any of the file parts `store_status`, `menu_hours`, `timezones` (each becomes an import of kind ' +
+      'store-status, business-hours or timezones; all are checked before any is queued), or JSON `{"source":"directory"}` to load ' +
+      'store_status.csv, menu_hours.csv and timezones.csv from the server folder STORE_DATA_DIR. Answers 202 with the imports; ' +
+      'follow each at its links.self. Polls are appended (a repeated store_id + timestamp_utc is rejected as DUPLICATE); ' +
+      "hours and time zones replace the same stores' earlier rows.",
+  })
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiBody({
+    schema: {
+      oneOf: [
+        { type: 'object', properties: { store_status: FILE, menu_hours: FILE, timezones: FILE } },
+        { $ref: getSchemaPath(LoadDirectoryDto) },
+      ],
+    },
+  })
+  @ApiAcceptedResponse({ type: LoadDataResponseDto })
+  @ApiErrors(400, 401, 403, 413, 415, 503)
+  load(@OrgId() orgId: string, @Req() req: Request): Promise<LoadDataResponseDto> {
+    return this.storeMonitoring.load(orgId, req);
+  }
+
+  @Delete('data')
+  @MinRole('analyst')
+  @ApiOperation({ summary: "Clear the organization's store data", description: 'Removes every store-monitoring import with its rows (loading ones are cancelled). Reports already made are kept.' })
+  @ApiOkResponse({ type: ClearDataResponseDto })
+  @ApiErrors(401, 403)
+  clear(@OrgId() orgId: string): Promise<ClearDataResponseDto> {
+    return this.storeMonitoring.clear(orgId);
+  }
+
+  @Get('data/:table')
+  @ApiOperation({ summary: 'Page through a stored feed', description: '`table` is storestatus, businesshour or timezone; 100 rows a page by default, ordered by store.' })
+  @ApiParam({ name: 'table', enum: ['storestatus', 'businesshour', 'timezone'] })
+  @ApiOkResponse({ type: TablePageDto })
+  @ApiErrors(400, 401)
+  page(@OrgId() orgId: string, @Param('table') table: string, @Query() q: TablePageQuery): Promise<TablePageDto> {
+    return this.storeMonitoring.page(orgId, table, q);
+  }
+
+  @Post('trigger_report')
+  @MinRole('analyst')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Start an uptime/downtime report (a background job)',
+    description: "Answers at once with the report id; poll GET get_report/{reportId}. `now` defaults to the organization's latest poll.",
+  })
+  @ApiBody({ type: TriggerReportDto, required: false })
+  @ApiAcceptedResponse({ type: TriggerReportResponseDto })
+  @ApiErrors(400, 401, 403, 503)
+  trigger(@OrgId() orgId: string, @Body() dto: TriggerReportDto): Promise<TriggerReportResponseDto> {
+    return this.storeMonitoring.trigger(orgId, dto?.now);
+  }
+
+  @Get('get_report/:reportId')
+  @ApiOperation({
+    summary: 'Status of a report, and its CSV once Complete',
+    description:
+      'Running: progress {storesDone, storesTotal}; Complete: csv (store_id,uptime_last_hour,uptime_last_day,uptime_last_week,' +
+      'downtime_last_hour,downtime_last_day,downtime_last_week; hour in minutes, day and week in hours) and downloadUrl; Failed: error.',
+  })
+  @ApiOkResponse({ type: ReportResponseDto })
+  @ApiErrors(401, 404)
+  get(@OrgId() orgId: string, @Param('reportId') reportId: string): Promise<ReportResponseDto> {
+    return this.storeMonitoring.get(orgId, reportId);
+  }
+
+  @Get('reports/:reportId/download')
+  @ApiOperation({ summary: "Download a Complete report's CSV" })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'The report as CSV (attachment)' })
+  @ApiErrors(401, 404, 409)
+  async download(@OrgId() orgId: string, @Param('reportId') reportId: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+    const csv = await this.storeMonitoring.csv(orgId, reportId);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="store-report-${reportId}.csv"`);
+    return new StreamableFile(Buffer.from(csv, 'utf8'));
+  }
+}

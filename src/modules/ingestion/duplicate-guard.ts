@@ -69,7 +69,7 @@ export class DuplicateGuard {
     await client.query(`CREATE TEMP TABLE dup_candidates (k text COLLATE "C", line_no int) ON COMMIT DROP`);
     await pipeline(createReadStream(`${this.basePath}.keys`), client.query(copyFrom('COPY dup_candidates (k, line_no) FROM STDIN')));
     // One key column: the candidates' keys select the rows. A composite key (its text is the
-    // columns joined by NUL, which SQL need not rebuild): the candidates' own rows give the keys.
+    // columns joined by U+001F, which SQL need not rebuild): the candidates' own rows give the keys.
     const keys = keyColumns.map((c) => `p.${c}`).join(', ');
     const suspects = keyColumns.length === 1
       ? `p.${keyColumns[0]} IN (SELECT k FROM dup_candidates)`

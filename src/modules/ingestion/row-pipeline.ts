@@ -139,7 +139,11 @@ export class RowPipeline {
     return cleaned instanceof Reject ? '' : this.keyText(cleaned);
   }
 
-  /** The key's text: one column's value, or a composite's values joined by NUL (no row holds one). */
+  /**
+   * The key's text: one column's value, or a composite's values joined by U+001F. It feeds the
+   * Bloom filter and the candidates file (COPY text: no NUL); a collision of two joined keys is
+   * only a false candidate, which the SQL check over the real columns clears.
+   */
   private keyText(cleaned: CleanValues): string {
     const at = this.cfg.keyIndexes;
     if (at.length === 1) {
@@ -147,7 +151,7 @@ export class RowPipeline {
     }
     let key = cleaned[at[0]] as string;
     for (let i = 1; i < at.length; i++) {
-      key += '\u0000' + (cleaned[at[i]] as string);
+      key += '\u001f' + (cleaned[at[i]] as string);
     }
     return key;
   }

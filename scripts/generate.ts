@@ -6,12 +6,21 @@
  *   npm run generate -- --kind merchants --rows 5000 --out merchants.csv [--seed 1]
  *   npm run generate -- --kind sales --rows 1000000 --out sales.csv [--seed 1] [--error-rate 0.15]
  *                       [--year 2024]
+ *   npm run generate -- --kind store-monitoring --out DIR [--stores 14000] [--rows 2000000] [--days 63]
+ *                       [--interval-minutes M] [--seed 1]
  *
  * Use the same --seed (and --merchants = merchants --rows) for both kinds so that merchant ids,
  * zones and dormant merchants agree. Without --now the current time is used, so pass it for
  * byte-identical files. Sales files are messy on purpose (typos, mixed date formats, faulty rows:
  * see libs/datagen/sales.generator.ts); the summary says how many rows the cleaner should drop.
  * `--out -` writes to stdout (the summary then goes to stderr).
+ *
+ * store-monitoring writes three files into the directory --out (created if missing):
+ * store_status.csv (polls of all stores in time order over the --days before 2024-10-14T00:00:00Z,
+ * about --rows of them: each store that polls (99 %) is polled every days·1440·stores/rows minutes
+ * ± 20 %, or every --interval-minutes, which then overrides --rows), menu_hours.csv and timezones.csv, sharing store
+ * ids (see libs/datagen/store-monitoring.generator.ts). The summary gives the counts a loader should
+ * report: duplicate polls (DUPLICATE rejects) and unknown time zones (UNKNOWN_TIMEZONE warnings).
  * Plain script, no Nest; relative imports because the compiled output runs with plain node.
  */
 import * as fs from 'fs';
@@ -23,6 +32,10 @@ import {
   DEFAULT_SALES_ERROR_RATE,
   DEFAULT_SALES_YEAR,
   DEFAULT_SEED,
+  DEFAULT_STORE_MONITORING_DAYS,
+  DEFAULT_STORE_MONITORING_ROWS,
+  DEFAULT_STORE_MONITORING_STORES,
+  generateStoreMonitoringFeeds,
   writeMerchantsCsv,
   writeSalesCsv,
   writeTransactionsCsv,
@@ -32,7 +45,9 @@ const USAGE = `usage:
   generate --kind transactions --rows N --out FILE [--seed S] [--error-rate R] [--merchants M] [--days D] [--now ISO]
   generate --kind merchants --rows M --out FILE [--seed S]
   generate --kind sales --rows N --out FILE [--seed S] [--error-rate R] [--year Y]
-defaults: seed ${DEFAULT_SEED}, error-rate ${DEFAULT_ERROR_RATE} (sales: ${DEFAULT_SALES_ERROR_RATE}), merchants ${DEFAULT_MERCHANTS}, days ${DEFAULT_DAYS}, now = current time, year ${DEFAULT_SALES_YEAR}`;
+  generate --kind store-monitoring --out DIR [--stores N] [--rows N] [--days D] [--interval-minutes M] [--seed S]
+defaults: seed ${DEFAULT_SEED}, error-rate ${DEFAULT_ERROR_RATE} (sales: ${DEFAULT_SALES_ERROR_RATE}), merchants ${DEFAULT_MERCHANTS}, days ${DEFAULT_DAYS}, now = current time, year ${DEFAULT_SALES_YEAR}
+store-monitoring: writes store_status.csv, menu_hours.csv and timezones.csv into DIR; stores ${DEFAULT_STORE_MONITORING_STORES}, rows ${DEFAULT_STORE_MONITORING_ROWS} (a target: sets the poll interval), days ${DEFAULT_STORE_MONITORING_DAYS} before 2024-10-14T00:00:00Z; --interval-minutes (≥ 1) overrides --rows`;
 
 const KNOWN = new Set([
   'kind',
@@ -44,6 +59,8 @@ const KNOWN = new Set([
   'days',
   'now',
   'year',
+  'stores',
+  'interval-minutes',
   'help',
 ]);
 
@@ -96,8 +113,14 @@ async function main(): Promise<void> {
     return;
   }
   const kind = args.get('kind');
+  if (kind === 'store-monitoring') {
+    await storeMonitoring(args);
+    return;
+  }
   if (kind !== 'transactions' && kind !== 'merchants' && kind !== 'sales')
-    throw new UsageError('--kind must be transactions, merchants or sales');
+    throw new UsageError('--kind must be transactions, merchants, sales or store-monitoring');
+  for (const key of ['stores', 'interval-minutes'])
+    if (args.has(key)) throw new UsageError(`--${key} is for --kind store-monitoring only`);
   const outPath = args.get('out');
   if (!outPath) throw new UsageError('--out is required');
   const rows = intArg(args, 'rows');
@@ -155,6 +178,51 @@ async function main(): Promise<void> {
   log(
     `wrote ${bytes} bytes (${(bytes / 1048576).toFixed(1)} MiB) to ${outPath} in ${seconds.toFixed(2)} s`,
   );
+}
+
+/** --kind store-monitoring: the three feeds into the directory --out. */
+async function storeMonitoring(args: Map<string, string>): Promise<void> {
+  for (const key of ['error-rate', 'merchants', 'now', 'year'])
+    if (args.has(key)) throw new UsageError(`--${key} does not apply to --kind store-monitoring`);
+  const dir = args.get('out');
+  if (!dir || dir === '-') throw new UsageError('--out DIR is required (a directory, not stdout)');
+  const seed = intArg(args, 'seed', DEFAULT_SEED);
+  const interval = args.get('interval-minutes');
+  const started = process.hrtime.bigint();
+  let r: Awaited<ReturnType<typeof generateStoreMonitoringFeeds>>;
+  try {
+    r = await generateStoreMonitoringFeeds(dir, {
+      stores: intArg(args, 'stores', DEFAULT_STORE_MONITORING_STORES),
+      rows: intArg(args, 'rows', DEFAULT_STORE_MONITORING_ROWS),
+      days: numArg(args, 'days', DEFAULT_STORE_MONITORING_DAYS),
+      intervalMinutes: interval === undefined ? undefined : numArg(args, 'interval-minutes', NaN),
+      seed,
+    });
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const mib = (b: number): string => (b / 1048576).toFixed(1) + ' MiB';
+  const hours = r.intervalMinutes / 60;
+  console.log(
+    `store-monitoring: ${r.stores} stores, seed ${seed}, polls every ${r.intervalMinutes.toFixed(1)} min ` +
+      `(${hours.toFixed(2)} h) ± 20 % until ${r.endAt.toISOString()}`,
+  );
+  console.log(
+    `  ${r.files.status}: ${r.statusRows} rows (${r.duplicates} duplicate polls → DUPLICATE rejects), ` +
+      `${r.storesWithoutPolls} stores without polls, ${r.firstPollAt?.toISOString() ?? '–'} .. ` +
+      `${r.lastPollAt?.toISOString() ?? '–'}, ${r.statusBytes} bytes (${mib(r.statusBytes)})`,
+  );
+  console.log(
+    `  ${r.files.hours}: ${r.hoursRows} rows (${(r.hoursRows / Math.max(1, r.stores)).toFixed(2)} per store), ` +
+      `${r.hoursBytes} bytes (${mib(r.hoursBytes)})`,
+  );
+  console.log(
+    `  ${r.files.timezones}: ${r.timezoneRows} rows (${r.unknownZones} unknown zones → UNKNOWN_TIMEZONE warnings), ` +
+      `${r.timezoneBytes} bytes (${mib(r.timezoneBytes)})`,
+  );
+  console.log(`wrote ${mib(r.statusBytes + r.hoursBytes + r.timezoneBytes)} to ${dir} in ${seconds.toFixed(2)} s`);
 }
 
 main().catch((err: unknown) => {

@@ -83,20 +83,26 @@ export class StoreReportBuilder {
     const nowText = usToIso(nowUs);
     const weekStartText = usToIso(weekStartUs);
 
+    // One parallel pass over the polls finds every polling store and the instant of its latest
+    // poll before the week; that poll's status comes through the partitions' timestamp index.
+    // (DISTINCT ON over the older polls sorted 1.8M rows: 3.0 s against 0.65 s at 2M polls.)
+    await q(`SET LOCAL max_parallel_workers_per_gather = 2`);
+    await client.query(
+      `CREATE TEMP TABLE rpt_prior ON COMMIT DROP AS
+         SELECT g.store_id, g.prior_at AS timestamp_utc, p.status
+         FROM (SELECT store_id, max(timestamp_utc) FILTER (WHERE timestamp_utc < $2) AS prior_at
+               FROM store_status WHERE org_id = $1 GROUP BY store_id) g
+         LEFT JOIN store_status p ON p.org_id = $1 AND p.store_id = g.store_id AND p.timestamp_utc = g.prior_at`,
+      [orgId, weekStartText],
+    );
     const stores = await client.query(
       `CREATE TEMP TABLE rpt_stores ON COMMIT DROP AS
-         SELECT store_id FROM store_status WHERE org_id = $1
+         SELECT store_id FROM rpt_prior
          UNION SELECT store_id FROM store_hours WHERE org_id = $1
          UNION SELECT store_id FROM store_timezones WHERE org_id = $1`,
       [orgId],
     );
     const storesTotal = stores.rowCount ?? 0;
-    await client.query(
-      `CREATE TEMP TABLE rpt_prior ON COMMIT DROP AS
-         SELECT DISTINCT ON (store_id) store_id, timestamp_utc, status FROM store_status
-         WHERE org_id = $1 AND timestamp_utc < $2 ORDER BY store_id, timestamp_utc DESC`,
-      [orgId, weekStartText],
-    );
     const snapshotMs = Date.now() - startedMs;
     await this.repo.saveProgress(reportId, 0, storesTotal, new Date(nowUs / 1000));
 
@@ -110,7 +116,8 @@ export class StoreReportBuilder {
          UNION ALL
          SELECT store_id, ${Tag.Hours}, NULL, NULL, day_of_week, start_sec, end_sec FROM store_hours WHERE org_id = $1
          UNION ALL
-         SELECT store_id, ${Tag.Prior}, (extract(epoch FROM timestamp_utc) * 1000000)::int8, status, NULL, NULL, NULL FROM rpt_prior
+         SELECT store_id, ${Tag.Prior}, (extract(epoch FROM timestamp_utc) * 1000000)::int8, status, NULL, NULL, NULL
+         FROM rpt_prior WHERE timestamp_utc IS NOT NULL
          UNION ALL
          SELECT store_id, ${Tag.Poll}, (extract(epoch FROM timestamp_utc) * 1000000)::int8, status, NULL, NULL, NULL
          FROM store_status WHERE org_id = $1 AND timestamp_utc >= $2 AND timestamp_utc <= $3

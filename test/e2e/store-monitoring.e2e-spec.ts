@@ -188,19 +188,22 @@ describe('Store monitoring (e2e)', () => {
     expect(done).toMatchObject({ status: 'COMPLETED', rejectsByReason: { DUPLICATE: 2 } });
     expect(done.progress.rowsLoaded).toBe(1);
     // Within one file: the later line of a repeated (store, instant) is the reject.
-    const within = 'store_id,status,timestamp_utc\nc,active,2024-10-05 10:00:00 UTC\nd,active,2024-10-05 10:00:00 UTC\nc,inactive,2024-10-05T12:00:00+02:00\n';
+    // (A store id may hold quotes, commas and control characters.)
+    const odd = '"e,""\u001f1"';
+    const within = `store_id,status,timestamp_utc\nc,active,2024-10-05 10:00:00 UTC\nd,active,2024-10-05 10:00:00 UTC\nc,inactive,2024-10-05T12:00:00+02:00\n${odd},active,2024-10-06 00:00:00\n${odd},inactive,2024-10-06T00:00:00Z\n`;
     const [third] = await loadAll(org.key, { store_status: within });
-    expect(third).toMatchObject({ status: 'COMPLETED', rejectsByReason: { DUPLICATE: 1 } });
+    expect(third).toMatchObject({ status: 'COMPLETED', rejectsByReason: { DUPLICATE: 2 } });
     const rejects = await request(t.http).get(`/api/v1/imports/${third.importId}/rejects`).set('X-API-Key', org.key).expect(200);
-    expect(rejects.text.trimEnd().split('\n').slice(1)).toEqual(['4,DUPLICATE,"c,inactive,2024-10-05T12:00:00+02:00"']);
+    expect(rejects.text.trimEnd().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['4,DUPLICATE', '6,DUPLICATE']);
     const page = await request(t.http).get(api('data/storestatus')).set('X-API-Key', org.key).expect(200);
-    expect(page.body).toMatchObject({ table: 'storestatus', page: 1, pageSize: 100, total: 5 });
+    expect(page.body).toMatchObject({ table: 'storestatus', page: 1, pageSize: 100, total: 6 });
     expect(page.body.rows.map((r: any) => [r.storeId, r.status, r.timestampUtc])).toEqual([
       ['a', 'active', '2024-10-03T23:33:20.412700Z'],
       ['b', 'inactive', '2024-10-03T23:40:00.000000Z'],
       ['b', 'active', '2024-10-04T00:00:00.000000Z'],
       ['c', 'active', '2024-10-05T10:00:00.000000Z'],
       ['d', 'active', '2024-10-05T10:00:00.000000Z'],
+      ['e,"\u001f1', 'active', '2024-10-06T00:00:00.000000Z'],
     ]);
   });
 

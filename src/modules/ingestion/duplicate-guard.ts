@@ -59,7 +59,7 @@ export class DuplicateGuard {
    * and writes them to `rejects` as `reason`. Returns how many rows were removed.
    */
   async removeRepeats(
-    client: Client, partition: string, keyColumns: string[], file: { path: string; spans: PieceSpan[] }, rejects: RejectsWriter, reason: string,
+    client: Client, partition: string, key: Array<{ column: string; sqlType: string }>, file: { path: string; spans: PieceSpan[] }, rejects: RejectsWriter, reason: string,
     removed: RemovedRowsSink | null = null,
   ): Promise<number> {
     await this.close();
@@ -68,12 +68,12 @@ export class DuplicateGuard {
     }
     await client.query(`CREATE TEMP TABLE dup_candidates (k text COLLATE "C", line_no int) ON COMMIT DROP`);
     await pipeline(createReadStream(`${this.basePath}.keys`), client.query(copyFrom('COPY dup_candidates (k, line_no) FROM STDIN')));
-    // One key column: the candidates' keys select the rows. A composite key (its text is the
-    // columns joined by U+001F, which SQL need not rebuild): the candidates' own rows give the keys.
-    const keys = keyColumns.map((c) => `p.${c}`).join(', ');
-    const suspects = keyColumns.length === 1
-      ? `p.${keyColumns[0]} IN (SELECT k FROM dup_candidates)`
-      : `(${keys}) IN (SELECT ${keys} FROM ${partition} p WHERE p.line_no IN (SELECT line_no FROM dup_candidates))`;
+    // The candidates' keys select the rows (one scan, hashed). A composite key is a JSON array of
+    // its columns' COPY texts; each part reads back as its column's type.
+    const keys = key.map(({ column }) => `p.${column}`).join(', ');
+    const suspects = key.length === 1
+      ? `p.${key[0].column} IN (SELECT k FROM dup_candidates)`
+      : `(${keys}) IN (SELECT ${key.map(({ sqlType }, i) => `(k::jsonb ->> ${i})::${sqlType}`).join(', ')} FROM dup_candidates)`;
     const repeats = await client.query<{ ctid: string; line_no: number }>(
       `SELECT ctid, line_no FROM (
          SELECT p.ctid, p.line_no, row_number() OVER (PARTITION BY ${keys} ORDER BY p.line_no) AS nth

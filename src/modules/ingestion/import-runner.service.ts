@@ -184,7 +184,8 @@ export class ImportRunner {
         phaseStart = Date.now();
         const removed = removedRowsSink(kind, accumulator);
         const reason = kind.duplicateReason ?? 'DUPLICATE_ID';
-        counters.rowsLoaded -= await guard.removeRepeats(client, partition, kind.uniqueKey, { path: filePath, spans }, rejects, reason, removed);
+        const key = kind.uniqueKey.map((column) => ({ column, sqlType: kind.copyTypes[kind.copyColumns.indexOf(column)] }));
+        counters.rowsLoaded -= await guard.removeRepeats(client, partition, key, { path: filePath, spans }, rejects, reason, removed);
         counters.rowsLoaded -= await this.rejectKnownKeys(sql, kind, kind.uniqueKey, reason, partition, imp.orgId, filePath, rejects, removed);
         phasesMs.dedupe = Date.now() - phaseStart;
       }

@@ -129,20 +129,27 @@ export class RowPipeline {
     });
   }
 
-  /** Cleans a raw record again (the cleaner is deterministic) to get its unique key. */
+  /**
+   * Cleans a raw record again (the cleaner is deterministic) to get its unique key as the
+   * candidates file holds it: one column's text, or a composite's texts as a JSON array (any
+   * character survives; SQL reads the parts back with ->>).
+   */
   private keyOf(raw: string): string {
     let fields: string[] = [];
     const parser = new CsvParser();
     parser.push(Buffer.from(raw), (f) => (fields = f));
     parser.end((f) => (fields = f));
     const cleaned = this.cfg.cleaner(this.isIdentity ? fields : arrange(fields, this.cfg.indexes));
-    return cleaned instanceof Reject ? '' : this.keyText(cleaned);
+    if (cleaned instanceof Reject) {
+      return '';
+    }
+    const at = this.cfg.keyIndexes;
+    return at.length === 1 ? (cleaned[at[0]] as string) : JSON.stringify(at.map((i) => cleaned[i]));
   }
 
   /**
-   * The key's text: one column's value, or a composite's values joined by U+001F. It feeds the
-   * Bloom filter and the candidates file (COPY text: no NUL); a collision of two joined keys is
-   * only a false candidate, which the SQL check over the real columns clears.
+   * The key's text the Bloom filter hashes: one column's value, or a composite's values joined by
+   * U+001F (a collision of two joined keys is only a false candidate, which SQL clears).
    */
   private keyText(cleaned: CleanValues): string {
     const at = this.cfg.keyIndexes;

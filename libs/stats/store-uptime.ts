@@ -144,58 +144,96 @@ export function storeUptime(input: {
   polls: Poll[];
 }): StoreUptime {
   const { hours, clock, nowUs, prior, polls } = input;
-  const weekStart = nowUs - REPORT_WINDOWS_US[2];
-  const business = businessIntervals(hours, clock, weekStart, nowUs);
-
-  // Active pieces of [weekStart, nowUs), then their intersection with business time.
-  const active: number[] = [];
-  let status = prior ? prior.isActive : polls.length > 0 && polls[0].isActive;
-  let since = weekStart;
+  const acc = new UptimeAccumulator(businessIntervals(hours, clock, nowUs - REPORT_WINDOWS_US[2], nowUs), nowUs, prior);
   for (let i = 0; i < polls.length; i++) {
-    const p = polls[i];
-    if (p.isActive === status) {
-      continue;
-    }
-    const at = p.atUs < weekStart ? weekStart : p.atUs > nowUs ? nowUs : p.atUs;
-    if (status && at > since) {
-      active.push(since, at);
-    }
-    status = p.isActive;
-    since = at;
+    acc.add(polls[i].atUs, polls[i].isActive);
   }
-  if (status && nowUs > since) {
-    active.push(since, nowUs);
-  }
-  const up = intersect(business, active);
-
-  const upUs: [number, number, number] = [0, 0, 0];
-  const businessUs: [number, number, number] = [0, 0, 0];
-  for (let w = 0; w < 3; w++) {
-    const from = nowUs - REPORT_WINDOWS_US[w];
-    upUs[w] = measureFrom(up, from);
-    businessUs[w] = measureFrom(business, from);
-  }
-  return { upUs, businessUs };
+  return acc.finish();
 }
 
-/** Intersection of two flat interval lists. */
-function intersect(a: number[], b: number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const s = a[i] > b[j] ? a[i] : b[j];
-    const e = a[i + 1] < b[j + 1] ? a[i + 1] : b[j + 1];
-    if (s < e) {
-      out.push(s, e);
+/**
+ * {@link storeUptime} fed one poll at a time, in time order, so that a report can stream every
+ * store's polls ordered by time (as they are stored) with O(1) state per store besides its
+ * business intervals. The semantics are storeUptime's: it is built on this class.
+ */
+export class UptimeAccumulator {
+  private readonly weekStart: number;
+  /** Status since `since`; null until the first poll when there is no prior one. */
+  private status: boolean | null;
+  private since: number;
+  private readonly upUs: [number, number, number] = [0, 0, 0];
+
+  /** `business`: the store's business intervals over [nowUs − 1 week, nowUs) (businessIntervals). */
+  constructor(
+    private readonly business: number[],
+    private readonly nowUs: number,
+    prior: Poll | null,
+  ) {
+    this.weekStart = nowUs - REPORT_WINDOWS_US[2];
+    this.status = prior ? prior.isActive : null;
+    this.since = this.weekStart;
+  }
+
+  /** A poll at atUs in [week start, now]; calls must come in ascending atUs. */
+  add(atUs: number, isActive: boolean): void {
+    if (this.status === null) {
+      // The first poll with none before the week: its status is back-filled to the start.
+      this.status = isActive;
     }
-    if (a[i + 1] < b[j + 1]) {
-      i += 2;
-    } else {
-      j += 2;
+    if (isActive === this.status) {
+      return;
+    }
+    const at = atUs < this.weekStart ? this.weekStart : atUs > this.nowUs ? this.nowUs : atUs;
+    if (this.status) {
+      this.addActive(this.since, at);
+    }
+    this.status = isActive;
+    this.since = at;
+  }
+
+  finish(): StoreUptime {
+    if (this.status) {
+      this.addActive(this.since, this.nowUs);
+      this.since = this.nowUs;
+    }
+    const businessUs: [number, number, number] = [0, 0, 0];
+    for (let w = 0; w < 3; w++) {
+      businessUs[w] = measureFrom(this.business, this.nowUs - REPORT_WINDOWS_US[w]);
+    }
+    return { upUs: [...this.upUs], businessUs };
+  }
+
+  /** Adds the business time of the active piece [s, e) to each window it reaches into. */
+  private addActive(s: number, e: number): void {
+    for (let w = 0; w < 3; w++) {
+      const from = this.nowUs - REPORT_WINDOWS_US[w];
+      const a = s > from ? s : from;
+      if (a < e) {
+        this.upUs[w] += overlap(this.business, a, e);
+      }
     }
   }
-  return out;
+}
+
+/** Length of a flat interval list's part inside [a, e) (binary search for the first piece). */
+function overlap(list: number[], a: number, e: number): number {
+  let lo = 0;
+  let hi = list.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[2 * mid + 1] <= a) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  let total = 0;
+  for (let i = 2 * lo; i < list.length && list[i] < e; i += 2) {
+    const s = list[i] > a ? list[i] : a;
+    const end = list[i + 1] < e ? list[i + 1] : e;
+    total += end - s;
+  }
+  return total;
 }
 
 /** Total length of a flat interval list's part at or after `from`, scanning from the end. */

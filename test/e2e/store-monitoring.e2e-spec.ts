@@ -92,7 +92,9 @@ describe('Store monitoring (e2e)', () => {
       if (res.body.status !== 'Running') {
         return { id, body: res.body };
       }
-      expect(res.body.progress).toEqual({ storesDone: expect.any(Number), storesTotal: expect.any(Number) });
+      expect(res.body.progress).toEqual({
+        phase: expect.any(String), storesDone: expect.any(Number), storesTotal: expect.any(Number), pollsDone: expect.any(Number), pollsTotal: expect.any(Number),
+      });
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`report ${id} did not finish`);

@@ -3,6 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 export type ReportStatus = 'QUEUED' | 'RUNNING' | 'COMPLETE' | 'FAILED';
+/** snapshot: finding the stores; stores: their hours, zones and starting status; polls: the week's polls in time order. */
+export type ReportPhase = 'snapshot' | 'stores' | 'polls';
+
+export interface ReportProgress {
+  phase: ReportPhase;
+  storesDone: number;
+  storesTotal: number;
+  pollsDone: number;
+  pollsTotal: number;
+}
 
 export interface ReportRow {
   id: string;
@@ -10,8 +20,11 @@ export interface ReportRow {
   status: ReportStatus;
   requestedNow: Date | null;
   reportNow: Date | null;
+  phase: ReportPhase | null;
   storesDone: number;
   storesTotal: number | null;
+  pollsDone: number;
+  pollsTotal: number | null;
   error: string | null;
   metrics: Record<string, number> | null;
   attempts: number;
@@ -47,7 +60,7 @@ function hms(col: string): string {
 }
 
 const REPORT_COLUMNS = `id, org_id AS "orgId", status, requested_now AS "requestedNow", report_now AS "reportNow",
-  stores_done AS "storesDone", stores_total AS "storesTotal", error, metrics, attempts,
+  phase, stores_done AS "storesDone", stores_total AS "storesTotal", polls_done::float8 AS "pollsDone", polls_total::float8 AS "pollsTotal", error, metrics, attempts,
   created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 @Injectable()
@@ -94,25 +107,28 @@ export class StoreMonitoringRepository {
   /** Takes a report for a (re)run: only a QUEUED one, or a RUNNING one whose worker died. */
   async claimReport(id: string): Promise<ReportRow | null> {
     const rows = await this.db.query<[ReportRow[], number]>(
-      `UPDATE store_reports SET status = 'RUNNING', started_at = clock_timestamp(), attempts = attempts + 1, stores_done = 0, error = NULL
+      `UPDATE store_reports SET status = 'RUNNING', started_at = clock_timestamp(), attempts = attempts + 1, phase = 'snapshot',
+         stores_done = 0, stores_total = NULL, polls_done = 0, polls_total = NULL, error = NULL
        WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') RETURNING ${REPORT_COLUMNS}`,
       [id],
     );
     return rows[0][0] ?? null;
   }
 
-  async saveProgress(id: string, storesDone: number, storesTotal: number, reportNow: Date): Promise<void> {
+  async saveProgress(id: string, p: ReportProgress, reportNow: Date): Promise<void> {
     await this.db.query(
-      `UPDATE store_reports SET stores_done = $2, stores_total = $3, report_now = $4 WHERE id = $1 AND status = 'RUNNING'`,
-      [id, storesDone, storesTotal, reportNow],
+      `UPDATE store_reports SET phase = $2, stores_done = $3, stores_total = $4, polls_done = $5, polls_total = $6, report_now = $7
+       WHERE id = $1 AND status = 'RUNNING'`,
+      [id, p.phase, p.storesDone, p.storesTotal, p.pollsDone, p.pollsTotal, reportNow],
     );
   }
 
-  async complete(id: string, csv: string, storesTotal: number, reportNow: Date, metrics: Record<string, number>): Promise<void> {
+  async complete(id: string, csv: string, storesTotal: number, pollsTotal: number, reportNow: Date, metrics: Record<string, number>): Promise<void> {
     await this.db.query(
-      `UPDATE store_reports SET status = 'COMPLETE', csv = $2, stores_done = $3, stores_total = $3, report_now = $4, metrics = $5,
+      `UPDATE store_reports SET status = 'COMPLETE', csv = $2, stores_done = $3, stores_total = $3, polls_done = $6, polls_total = $6,
+         report_now = $4, metrics = $5,
          finished_at = clock_timestamp() WHERE id = $1 AND status = 'RUNNING'`,
-      [id, csv, storesTotal, reportNow, JSON.stringify(metrics)],
+      [id, csv, storesTotal, reportNow, JSON.stringify(metrics), pollsTotal],
     );
   }
 

@@ -136,6 +136,12 @@ export class StoreMonitoringService {
     if (r.status === 'FAILED') {
       return { ...common, status: 'Failed', error: r.error ?? 'unknown error' };
     }
-    return { ...common, status: 'Running', progress: { storesDone: r.storesDone, storesTotal: r.storesTotal ?? 0 } };
+    return {
+      ...common,
+      status: 'Running',
+      progress: {
+        phase: r.phase ?? 'queued', storesDone: r.storesDone, storesTotal: r.storesTotal ?? 0, pollsDone: r.pollsDone, pollsTotal: r.pollsTotal ?? 0,
+      },
+    };
   }
 }

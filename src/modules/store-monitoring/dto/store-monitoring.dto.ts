@@ -59,8 +59,15 @@ export class TriggerReportResponseDto {
 }
 
 export class ReportProgressDto {
-  @ApiProperty() storesDone: number;
+  @ApiProperty({
+    enum: ['queued', 'snapshot', 'stores', 'polls'],
+    description: "queued; snapshot: finding the stores; stores: each store's business intervals and starting status; polls: the week's polls in time order",
+  })
+  phase: string;
+  @ApiProperty({ description: 'Stores whose business intervals and starting status are set' }) storesDone: number;
   @ApiProperty({ description: 'Stores in the report (0 until the snapshot is taken)' }) storesTotal: number;
+  @ApiProperty({ description: "The week's polls read so far" }) pollsDone: number;
+  @ApiProperty({ description: "Polls in the report's week" }) pollsTotal: number;
 }
 
 export class ReportResponseDto {
@@ -72,7 +79,7 @@ export class ReportResponseDto {
   @ApiPropertyOptional({ example: '/api/v1/store-monitoring/reports/2b1e…/download', description: 'When Complete' }) downloadUrl?: string;
   @ApiPropertyOptional({ description: 'When Failed' }) error?: string;
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: "The report's now (once known)" }) now?: string | null;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, description: 'When Complete: elapsedMs, snapshotMs, computeMs, rowsRead, stores, peakRssMb' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, description: 'When Complete: elapsedMs, snapshotMs, storesMs, pollsMs, rowsRead, stores, polls, peakRssMb' })
   metrics?: Record<string, number> | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }

@@ -422,7 +422,7 @@ describe('store-monitoring generator', () => {
     await expect(write).rejects.toThrow('disk full');
   });
 
-  it('should stream 14,000 stores quickly (no cost growing with the store count per poll)', async () => {
+  it('should stream 14,000 stores with byte and row counts that match what it wrote', async () => {
     let bytes = 0;
     const sink = new Writable({
       highWaterMark: 1 << 20,
@@ -431,13 +431,9 @@ describe('store-monitoring generator', () => {
         cb();
       },
     });
-    const started = performance.now();
+    // Speed is measured by npm run generate / bench:store-monitoring, not here.
     const res = await writeStoreMonitoringFeed(sink, 'status', { stores: 14_000, rows: 200_000 });
-    const seconds = (performance.now() - started) / 1000;
     expect(bytes).toBe(res.statusBytes);
     between(res.statusRows, 194_000, 206_000);
-    // Measured ~0.5 s here (1 s on a busy 2-core machine under jest); the default 14K stores × 2M
-    // polls take ~3 s from the CLI. The bound only catches a pathological slowdown.
-    expect(seconds).toBeLessThan(5);
   });
 });

@@ -15,37 +15,7 @@ import {
   salesCsvString,
   writeSalesCsv,
 } from './index';
-
-/** Writable that keeps everything written, optionally slow, and records backpressure facts. */
-class CollectingWritable extends Writable {
-  readonly chunks: Buffer[] = [];
-  maxPendingBeforeWrite = 0;
-  falseReturns = 0;
-
-  constructor(
-    highWaterMark: number,
-    private readonly slow = false,
-  ) {
-    super({ highWaterMark, decodeStrings: true });
-  }
-
-  override write(chunk: unknown, ...rest: unknown[]): boolean {
-    this.maxPendingBeforeWrite = Math.max(this.maxPendingBeforeWrite, this.writableLength);
-    const ok = (super.write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    if (!ok) this.falseReturns++;
-    return ok;
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.chunks.push(chunk);
-    if (this.slow) setTimeout(() => cb(), 2);
-    else cb();
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
+import { CollectingWritable } from './collecting-writable.spec-helper';
 
 interface Row {
   orderId: string;

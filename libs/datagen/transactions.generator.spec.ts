@@ -14,43 +14,11 @@ import {
   writeMerchantsCsv,
   writeTransactionsCsv,
 } from './index';
+import { CollectingWritable } from './collecting-writable.spec-helper';
 
 const NOW = new Date('2025-12-01T12:00:00.000Z');
 const NOW_MS = NOW.getTime();
 const DAY_MS = 86_400_000;
-
-/** Writable that keeps everything written, optionally slow, and records backpressure facts. */
-class CollectingWritable extends Writable {
-  readonly chunks: Buffer[] = [];
-  maxPendingBeforeWrite = 0;
-  writeCalls = 0;
-  falseReturns = 0;
-
-  constructor(
-    highWaterMark: number,
-    private readonly slow = false,
-  ) {
-    super({ highWaterMark, decodeStrings: true });
-  }
-
-  override write(chunk: unknown, ...rest: unknown[]): boolean {
-    this.writeCalls++;
-    this.maxPendingBeforeWrite = Math.max(this.maxPendingBeforeWrite, this.writableLength);
-    const ok = (super.write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    if (!ok) this.falseReturns++;
-    return ok;
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.chunks.push(chunk);
-    if (this.slow) setTimeout(() => cb(), 2);
-    else cb();
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
 
 function parseCsv(csv: string): string[][] {
   const res = Papa.parse<string[]>(csv, { skipEmptyLines: true });

@@ -228,6 +228,8 @@ describe('Store monitoring (e2e)', () => {
 
   it('should refuse a bad file with a 400 naming the part and the missing columns, and queue none of the files', async () => {
     const org = await createOrg(t, 'bad');
+    const uploads = path.join(t.config.DATA_DIR, 'uploads');
+    const filesBefore = (await fs.readdir(uploads).catch(() => [] as string[])).sort();
     const res = await upload(org.key, { store_status: STATUS, menu_hours: 'store_id,dayOfWeek,start_time_local\ns,1,10:00:00\n' }).expect(400);
     expect(res.body).toMatchObject({ error: 'MISSING_COLUMNS', details: { missing: ['end_time_local'], file: 'menu_hours' } });
     expect(res.body.message).toMatch(/^menu_hours: /);
@@ -237,10 +239,10 @@ describe('Store monitoring (e2e)', () => {
     expect(json.body.error).toBe('INVALID_DATA_REQUEST');
     const imports = await request(t.http).get('/api/v1/imports').set('X-API-Key', org.key).expect(200);
     expect(imports.body.total).toBe(0);
-    const files = await fs.readdir(path.join(t.config.DATA_DIR, 'uploads')).catch(() => [] as string[]);
     const ours = await t.db.query('SELECT count(*)::int AS n FROM imports WHERE org_id = $1', [org.orgId]);
     expect(ours.rows[0].n).toBe(0);
-    expect(files.every((f) => f.endsWith('.csv'))).toBe(true);
+    // The good file received before the bad one was removed too.
+    expect((await fs.readdir(uploads).catch(() => [] as string[])).sort()).toEqual(filesBefore);
   });
 
   it('should load the three files from STORE_DATA_DIR, and DELETE data should clear them all', async () => {

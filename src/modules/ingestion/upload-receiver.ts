@@ -181,10 +181,10 @@ export class UploadReceiver {
           failure = err;
           req.unpipe(parser);
           req.resume();
-          // Files still arriving stop (saveStream removes them); finished ones are removed here.
+          // Files still arriving stop (saveStream removes them); finished ones are removed here,
+          // before the refusal is answered, so a refused request leaves no file behind.
           streams.forEach((s) => s.destroy(new Error('upload refused')));
-          reject(err);
-          void this.settleAndDiscard(saving);
+          void this.settleAndDiscard(saving).then(() => reject(err), () => reject(err));
         }
       };
       let parser: busboy.Busboy;

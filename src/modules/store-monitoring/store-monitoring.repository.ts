@@ -26,6 +26,8 @@ export interface ReportRow {
   pollsDone: number;
   pollsTotal: number | null;
   error: string | null;
+  /** Present once COMPLETE. */
+  csv: string | null;
   metrics: Record<string, number> | null;
   attempts: number;
   createdAt: Date;
@@ -60,7 +62,7 @@ function hms(col: string): string {
 }
 
 const REPORT_COLUMNS = `id, org_id AS "orgId", status, requested_now AS "requestedNow", report_now AS "reportNow",
-  phase, stores_done AS "storesDone", stores_total AS "storesTotal", polls_done::float8 AS "pollsDone", polls_total::float8 AS "pollsTotal", error, metrics, attempts,
+  phase, stores_done AS "storesDone", stores_total AS "storesTotal", polls_done::float8 AS "pollsDone", polls_total::float8 AS "pollsTotal", error, csv, metrics, attempts,
   created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 @Injectable()
@@ -94,13 +96,6 @@ export class StoreMonitoringRepository {
 
   async findReport(orgId: string, id: string): Promise<ReportRow | null> {
     const rows = await this.db.query<ReportRow[]>(`SELECT ${REPORT_COLUMNS} FROM store_reports WHERE id = $1 AND org_id = $2`, [id, orgId]);
-    return rows[0] ?? null;
-  }
-
-  async findCsv(orgId: string, id: string): Promise<{ status: ReportStatus; csv: string | null } | null> {
-    const rows = await this.db.query<Array<{ status: ReportStatus; csv: string | null }>>(
-      `SELECT status, csv FROM store_reports WHERE id = $1 AND org_id = $2`, [id, orgId],
-    );
     return rows[0] ?? null;
   }
 

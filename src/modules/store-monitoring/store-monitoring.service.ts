@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { randomUUID } from 'crypto';
 import type { Request } from 'express';
 import { createReadStream, promises as fs } from 'fs';
@@ -15,8 +16,6 @@ import { ReportRow, STORE_TABLES, StoreMonitoringRepository, StoreTableName } fr
 /** The three feeds: multipart part name (and file name in STORE_DATA_DIR) → import kind. */
 export const FEEDS: Record<string, string> = { store_status: 'store-status', menu_hours: 'business-hours', timezones: 'timezones' };
 const FEED_KINDS = Object.values(FEEDS);
-/** A report id that is not a uuid cannot exist: 404 like any unknown id. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class StoreMonitoringService {
@@ -109,29 +108,30 @@ export class StoreMonitoringService {
   }
 
   async get(orgId: string, id: string): Promise<ReportResponseDto> {
-    const report = UUID.test(id) ? await this.repo.findReport(orgId, id) : null;
-    if (!report) {
-      throw StoreMonitoringErrors.reportNotFound(id);
-    }
-    const csv = report.status === 'COMPLETE' ? (await this.repo.findCsv(orgId, id))?.csv ?? '' : undefined;
-    return this.toResponse(report, csv);
+    return this.toResponse(await this.findReport(orgId, id));
   }
 
   async csv(orgId: string, id: string): Promise<string> {
-    const found = UUID.test(id) ? await this.repo.findCsv(orgId, id) : null;
-    if (!found) {
-      throw StoreMonitoringErrors.reportNotFound(id);
+    const report = await this.findReport(orgId, id);
+    if (report.status !== 'COMPLETE' || report.csv === null) {
+      throw StoreMonitoringErrors.reportNotReady(id, report.status === 'FAILED' ? 'Failed' : 'Running');
     }
-    if (found.status !== 'COMPLETE' || found.csv === null) {
-      throw StoreMonitoringErrors.reportNotReady(id, found.status === 'FAILED' ? 'Failed' : 'Running');
-    }
-    return found.csv;
+    return report.csv;
   }
 
-  private toResponse(r: ReportRow, csv: string | undefined): ReportResponseDto {
+  /** A report id that is not a uuid cannot exist: 404 like any unknown id. */
+  private async findReport(orgId: string, id: string): Promise<ReportRow> {
+    const report = isUUID(id) ? await this.repo.findReport(orgId, id) : null;
+    if (!report) {
+      throw StoreMonitoringErrors.reportNotFound(id);
+    }
+    return report;
+  }
+
+  private toResponse(r: ReportRow): ReportResponseDto {
     const common = { reportId: r.id, now: r.reportNow?.toISOString() ?? r.requestedNow?.toISOString() ?? null, createdAt: r.createdAt.toISOString() };
     if (r.status === 'COMPLETE') {
-      return { ...common, status: 'Complete', csv, downloadUrl: `/api/v1/store-monitoring/reports/${r.id}/download`, metrics: r.metrics };
+      return { ...common, status: 'Complete', csv: r.csv ?? '', downloadUrl: `/api/v1/store-monitoring/reports/${r.id}/download`, metrics: r.metrics };
     }
     if (r.status === 'FAILED') {
       return { ...common, status: 'Failed', error: r.error ?? 'unknown error' };

@@ -84,17 +84,19 @@ export class StoreReportBuilder {
     const nowText = usToIso(nowUs);
     const weekStartText = usToIso(weekStartUs);
 
-    // One parallel pass over the polls finds every polling store and the instant of its latest
-    // poll before the week; that poll's status comes through the partitions' timestamp index.
+    // One parallel pass over the polls finds every polling store, the instant of its latest poll
+    // before the week (its status comes through the partitions' timestamp index) and how many of
+    // its polls the week holds (the progress total).
     // (DISTINCT ON over the older polls sorted 1.8M rows: 3.0 s against 0.65 s at 2M polls.)
     await q(`SET LOCAL max_parallel_workers_per_gather = 2`);
     await client.query(
       `CREATE TEMP TABLE rpt_prior ON COMMIT DROP AS
-         SELECT g.store_id, g.prior_at AS timestamp_utc, p.status
-         FROM (SELECT store_id, max(timestamp_utc) FILTER (WHERE timestamp_utc < $2) AS prior_at
+         SELECT g.store_id, g.prior_at AS timestamp_utc, p.status, g.week_polls
+         FROM (SELECT store_id, max(timestamp_utc) FILTER (WHERE timestamp_utc < $2) AS prior_at,
+                      count(*) FILTER (WHERE timestamp_utc >= $2 AND timestamp_utc <= $3) AS week_polls
                FROM store_status WHERE org_id = $1 GROUP BY store_id) g
          LEFT JOIN store_status p ON p.org_id = $1 AND p.store_id = g.store_id AND p.timestamp_utc = g.prior_at`,
-      [orgId, weekStartText],
+      [orgId, weekStartText, nowText],
     );
     const stores = await client.query(
       `CREATE TEMP TABLE rpt_stores ON COMMIT DROP AS
@@ -104,10 +106,7 @@ export class StoreReportBuilder {
       [orgId],
     );
     const storesTotal = stores.rowCount ?? 0;
-    const [{ n: pollsTotal }] = await q<{ n: number }>(
-      `SELECT count(*)::int AS n FROM store_status WHERE org_id = $1 AND timestamp_utc >= $2 AND timestamp_utc <= $3`,
-      [orgId, weekStartText, nowText],
-    );
+    const [{ n: pollsTotal }] = await q<{ n: number }>(`SELECT coalesce(sum(week_polls), 0)::int AS n FROM rpt_prior`);
     const snapshotMs = Date.now() - startedMs;
     const progress: ReportProgress = { phase: 'stores', storesDone: 0, storesTotal, pollsDone: 0, pollsTotal };
     const reportNow = new Date(nowUs / 1000);

@@ -95,10 +95,15 @@ export class Grid {
 
   /** [row, col, measures…] per non-empty cell, flat (to transfer between threads). */
   pack(): Float64Array {
-    const cells = [...this.entries()];
-    const out = new Float64Array(cells.length * (this.width + 2));
+    // Counted first, then filled: materialising every cell as [row, col, view] tuples cost ~150
+    // bytes a cell, which a load thread's capped heap could not hold at 450K cells.
+    let cells = 0;
+    for (const _cell of this.entries()) {
+      cells++;
+    }
+    const out = new Float64Array(cells * (this.width + 2));
     let p = 0;
-    for (const [row, col, measures] of cells) {
+    for (const [row, col, measures] of this.entries()) {
       out[p++] = row;
       out[p++] = col;
       out.set(measures, p);

@@ -1,8 +1,8 @@
-import { DatasetKind } from './kind.types';
-import { merchantsKind } from './merchants.kind';
-import { salesKind } from './sales.kind';
-import { businessHoursKind, storeStatusKind, timezonesKind } from './store-monitoring.kinds';
-import { transactionsKind } from './transactions.kind';
+import type { DatasetKind } from '@libs/ingest';
+import { merchantsKind } from '@modules/transactions/merchants.kind';
+import { salesKind } from '@modules/sales/sales.kind';
+import { businessHoursKind, storeStatusKind, timezonesKind } from '@modules/store-monitoring/store-monitoring.kinds';
+import { transactionsKind } from '@modules/transactions/transactions.kind';
 
 /** Every importable kind. */
 export const KINDS: DatasetKind[] = [transactionsKind, merchantsKind, salesKind, storeStatusKind, businessHoursKind, timezonesKind];

@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { createInterface } from 'readline';
 import { pipeline } from 'stream/promises';
 import { BloomFilter, encodeCopyRow } from '@libs/csv';
-import type { RemovedRowsSink } from './kinds/kind.types';
+import type { RemovedRowsSink } from './kind.types';
 import { PieceSpan, writeRejectedLines } from './load-pipeline';
 import { RejectsWriter } from './rejects-writer';
 

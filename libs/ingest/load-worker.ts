@@ -1,9 +1,11 @@
 import { parentPort, workerData } from 'worker_threads';
-import { KINDS } from './kinds';
+import type { DatasetKind } from './kind.types';
 import { Candidate, PieceOutput, RowPipeline } from './row-pipeline';
 
 /** Thread entry: turns file pieces into COPY bytes for one import (see piece-processors.ts). */
 export interface LoadWorkerData {
+  /** Compiled module exporting `KINDS: DatasetKind[]` (the engine knows kinds only through it). */
+  kindsModule: string;
   kind: string;
   nowMs: number;
   indexes: number[];
@@ -26,6 +28,8 @@ export type FromWorker =
 if (parentPort) {
   const port = parentPort;
   const data = workerData as LoadWorkerData;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { KINDS } = require(data.kindsModule) as { KINDS: DatasetKind[] };
   const kind = KINDS.find((k) => k.name === data.kind)!;
   const pipeline = new RowPipeline({
     cleaner: kind.createCleaner({ now: new Date(data.nowMs) }),

@@ -1,4 +1,4 @@
-import type { Sql } from './kinds/kind.types';
+import type { Sql } from './kind.types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -89,7 +89,7 @@ export class WorkerPoolProcessor implements PieceProcessor {
   /** The compiled worker script next to this module (under jest, the one `nest build` put in dist/). */
   static scriptPath(): string | null {
     const script = __filename.endsWith('.ts')
-      ? path.resolve(__dirname, '../../../dist/src/modules/ingestion/load-worker.js')
+      ? path.resolve(__dirname, '../../dist/libs/ingest/load-worker.js')
       : path.join(__dirname, 'load-worker.js');
     return existsSync(script) ? script : null;
   }

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import request from 'supertest';
 import { INGESTION_QUEUE } from '../../src/modules/ingestion/jobs/ingestion.jobs';
-import { partitionName } from '../../src/modules/ingestion/partitions';
+import { partitionName } from '../../libs/ingest';
 import { postFile, TRANSACTIONS_HEADER, writeTransactionsCsv } from '../factories/big-csv';
 import { countRows, createOrg, startTestApp, TestApp, uploadCsv, waitForImport } from '../factories/test-app';
 

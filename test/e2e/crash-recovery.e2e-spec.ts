@@ -7,7 +7,7 @@ import request from 'supertest';
 import { ImportRunner } from '../../src/modules/ingestion/import-runner.service';
 import { INGESTION_QUEUE } from '../../src/modules/ingestion/jobs/ingestion.jobs';
 import { IngestionProducer } from '../../src/modules/ingestion/jobs/ingestion.producer';
-import { partitionName } from '../../src/modules/ingestion/partitions';
+import { partitionName } from '../../libs/ingest';
 import { postFile, spawnApp, SpawnedApp, writeTransactionsCsv } from '../factories/big-csv';
 import { countRows, createOrg, startTestApp, TestApp } from '../factories/test-app';
 

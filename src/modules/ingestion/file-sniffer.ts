@@ -1,7 +1,7 @@
 import { CsvParser } from '@libs/csv';
 import { IngestionErrors } from './ingestion.errors';
-import { DatasetKind } from './kinds/kind.types';
-import { KindRegistry } from './kinds/kind.registry';
+import { DatasetKind } from '@libs/ingest';
+import { KindRegistry } from './kind.registry';
 
 /** How much of the start of an upload is kept to check that it can be this kind. */
 export const SNIFF_BYTES = 64 * 1024;

@@ -11,15 +11,15 @@ import type { ImportAccumulator } from '@libs/rollups';
 import { ImportMetrics } from './entities/import.entity';
 import { ImportAbort } from './ingestion.errors';
 import { IngestionRepository, ImportProgress } from './ingestion.repository';
-import { DuplicateGuard } from './duplicate-guard';
-import { CopyLines, DatasetKind, RemovedRowsSink, Sql } from './kinds/kind.types';
-import { HeaderMapping, KindRegistry } from './kinds/kind.registry';
-import type { LoadWorkerData } from './load-worker';
-import { InlineProcessor, PieceProcessor, WorkerPoolProcessor } from './piece-processors';
-import { RowPipeline } from './row-pipeline';
-import { LoadCounters, PieceSpan, streamIntoCopy, writeRejectedLines } from './load-pipeline';
-import { attachImportTable, createImportTable, partitionName } from './partitions';
-import { RejectsWriter } from './rejects-writer';
+import { DuplicateGuard } from '@libs/ingest/duplicate-guard';
+import { CopyLines, DatasetKind, HeaderMapping, RemovedRowsSink, Sql } from '@libs/ingest';
+import { KindRegistry } from './kind.registry';
+import type { LoadWorkerData } from '@libs/ingest/load-worker';
+import { InlineProcessor, PieceProcessor, WorkerPoolProcessor } from '@libs/ingest/piece-processors';
+import { RowPipeline } from '@libs/ingest/row-pipeline';
+import { LoadCounters, PieceSpan, streamIntoCopy, writeRejectedLines } from '@libs/ingest/load-pipeline';
+import { attachImportTable, createImportTable, partitionName } from '@libs/ingest';
+import { RejectsWriter } from '@libs/ingest/rejects-writer';
 
 export interface RunOutcome {
   importId: string;
@@ -246,7 +246,7 @@ export class ImportRunner {
     const script = WorkerPoolProcessor.scriptPath();
     if (script && this.config.LOAD_THREADS > 1) {
       const data: LoadWorkerData = {
-        kind: kind.name, nowMs: startedMs, indexes: mapping.indexes, headerWidth: mapping.headerWidth, keyIndexes,
+        kindsModule: KindRegistry.compiledModulePath(), kind: kind.name, nowMs: startedMs, indexes: mapping.indexes, headerWidth: mapping.headerWidth, keyIndexes,
         bloomWordMask: guard?.bloom.wordMask ?? 0,
       };
       return new WorkerPoolProcessor(script, data, this.config.LOAD_THREADS);

@@ -10,7 +10,7 @@ import { IngestionService } from './ingestion.service';
 import { INGESTION_QUEUE } from './jobs/ingestion.jobs';
 import { IngestionProcessor } from './jobs/ingestion.processor';
 import { IngestionProducer } from './jobs/ingestion.producer';
-import { KindRegistry } from './kinds/kind.registry';
+import { KindRegistry } from './kind.registry';
 import { UploadReceiver } from './upload-receiver';
 import { UploadsController } from './uploads.controller';
 

@@ -13,9 +13,9 @@ import { sniffCsv } from './file-sniffer';
 import { IngestionErrors } from './ingestion.errors';
 import { IngestionRepository } from './ingestion.repository';
 import { IngestionProducer } from './jobs/ingestion.producer';
-import { KindRegistry } from './kinds/kind.registry';
-import { Sql } from './kinds/kind.types';
-import { partitionName } from './partitions';
+import { KindRegistry } from './kind.registry';
+import { Sql } from '@libs/ingest';
+import { partitionName } from '@libs/ingest';
 import { ReceivedFile, UploadReceiver } from './upload-receiver';
 
 export interface UploadOptions {

@@ -1,15 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { IngestionErrors } from '../ingestion.errors';
-import { KINDS } from './index';
-import { DatasetKind } from './kind.types';
+import * as path from 'path';
+import { KINDS } from '@app/kinds.registry';
+import { DatasetKind, HeaderMapping, mapHeader } from '@libs/ingest';
+import { IngestionErrors } from './ingestion.errors';
 
-export interface HeaderMapping {
-  /** For each kind column, the index of the file column holding it, or -1 when absent (optional). */
-  indexes: number[];
-  missing: string[];
-  headerWidth: number;
-}
-
+/** The importable kinds (each owned by its domain module, listed in src/kinds.registry.ts). */
 @Injectable()
 export class KindRegistry {
   private readonly byName = new Map(KINDS.map((k) => [k.name, k]));
@@ -28,15 +23,13 @@ export class KindRegistry {
 
   /** Matches a file header to the kind's columns, case-insensitively. */
   mapHeader(kind: DatasetKind, header: string[]): HeaderMapping {
-    const positions = new Map<string, number>();
-    header.forEach((h, i) => {
-      const key = h.trim().toUpperCase();
-      if (!positions.has(key)) {
-        positions.set(key, i);
-      }
-    });
-    const indexes = kind.columns.map((c) => positions.get(c.name.toUpperCase()) ?? -1);
-    const missing = kind.columns.filter((c, i) => c.required && indexes[i] < 0).map((c) => c.name);
-    return { indexes, missing, headerWidth: header.length };
+    return mapHeader(kind.columns, header);
+  }
+
+  /** The compiled registry module, which load threads require to find a kind by name. */
+  static compiledModulePath(): string {
+    return __filename.endsWith('.ts')
+      ? path.resolve(__dirname, '../../../dist/src/kinds.registry.js')
+      : path.resolve(__dirname, '../../kinds.registry.js');
   }
 }

@@ -1,6 +1,6 @@
 import { createSalesCleaner } from '@libs/cleaners';
 import { SalesImportAccumulator, SalesRowAggregator } from '@libs/rollups';
-import { DatasetKind } from './kind.types';
+import type { DatasetKind } from '@libs/ingest';
 import { publishSales, unpublishSales } from './sales.publish';
 
 export const salesKind: DatasetKind = {

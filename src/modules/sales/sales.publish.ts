@@ -1,8 +1,7 @@
 import { encodeCopyRow } from '@libs/csv';
 import { SalesImportAccumulator } from '@libs/rollups';
-import { attachImportTable, createImportTable, partitionName } from '../partitions';
-import type { PublishContext, PublishRef, Sql } from './kind.types';
-import { mapIter } from './map-iter';
+import { attachImportTable, createImportTable, mapIter, partitionName } from '@libs/ingest';
+import type { PublishContext, PublishRef, Sql } from '@libs/ingest';
 
 const DAILY_COLUMNS = 'day, product_name, category, region, row_count, quantity, revenue, discount_sum, revenue_discount, price_sum';
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { heavyQuery } from '@common/heavy-query';
 import { SqlParams } from '@common/sql-params';
-import { partitionName } from '@modules/ingestion/partitions';
+import { partitionName } from '@libs/ingest';
 
 /** What a sales query may see: one organization's completed sales imports and an optional day window. */
 export interface SalesScope {

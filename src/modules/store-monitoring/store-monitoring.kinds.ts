@@ -1,5 +1,5 @@
 import { createBusinessHoursCleaner, createStoreStatusCleaner, createTimezonesCleaner } from '@libs/cleaners';
-import { DatasetKind, PublishContext, PublishRef } from './kind.types';
+import type { DatasetKind, PublishContext, PublishRef } from '@libs/ingest';
 
 /**
  * The three store-monitoring feeds. Polls are appended (a re-sent poll is rejected as DUPLICATE

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { heavyQuery } from '@common/heavy-query';
 import { SqlParams } from '@common/sql-params';
 import { Grain, microsToIso, RangeSegment, splitRange, TimeWindow } from '@libs/stats';
-import { partitionName } from '@modules/ingestion/partitions';
+import { partitionName } from '@libs/ingest';
 
 /**
  * What a query may see: one organization's published imports (resolved once per request, in the

@@ -1,5 +1,5 @@
 import { createMerchantsCleaner } from '@libs/cleaners';
-import { DatasetKind } from './kind.types';
+import type { DatasetKind } from '@libs/ingest';
 
 export const merchantsKind: DatasetKind = {
   name: 'merchants',

@@ -1,6 +1,6 @@
 import { createTransactionsCleaner } from '@libs/cleaners';
 import { TxImportAccumulator, TxRowAggregator } from '@libs/rollups';
-import { DatasetKind } from './kind.types';
+import type { DatasetKind } from '@libs/ingest';
 import { publishTransactions, unpublishTransactions } from './transactions.publish';
 
 export const transactionsKind: DatasetKind = {

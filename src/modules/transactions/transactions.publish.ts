@@ -1,8 +1,7 @@
 import { rollupCopyLine, TxImportAccumulator } from '@libs/rollups';
 import { encodeCopyRow } from '@libs/csv';
-import { attachImportTable, createImportTable, partitionName } from '../partitions';
-import type { PublishContext, PublishRef, Sql } from './kind.types';
-import { mapIter } from './map-iter';
+import { attachImportTable, createImportTable, mapIter, partitionName } from '@libs/ingest';
+import type { PublishContext, PublishRef, Sql } from '@libs/ingest';
 
 /** Rollup tables filled per import (see the CreateTransactionRollups migration). */
 const ROLLUP_TABLES = [

@@ -1,0 +1,3 @@
+export * from './json-splitter';
+export * from './json-piece-parser';
+export * from './plain-decimal';

@@ -1,4 +1,4 @@
-import { encodeCopyRow, escapeCopyValue } from './copy-encoder';
+import { decodeCopyRow as decodeRow, encodeCopyRow, escapeCopyValue } from './copy-encoder';
 
 /** Reference decoder for COPY TEXT format rows (as PostgreSQL reads them), used for round-trip checks. */
 function decodeCopyRow(line: string): Array<string | null> {
@@ -93,5 +93,12 @@ describe('escapeCopyValue', () => {
 
   it('should escape special characters when the value contains them', () => {
     expect(escapeCopyValue('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
+  });
+});
+
+describe('decodeCopyRow', () => {
+  it('should undo encodeCopyRow when values hold tabs, newlines, backslashes, nulls and empty strings', () => {
+    const values = ['a\tb', 'line1\nline2\r', 'back\\slash', null, '', 'plain', '\\N'];
+    expect(decodeRow(encodeCopyRow(values).slice(0, -1))).toEqual(values);
   });
 });

@@ -36,3 +36,19 @@ export function encodeCopyRow(values: ReadonlyArray<string | null>): string {
   }
   return out + '\n';
 }
+
+const ESCAPED = /\\(.)/g;
+const UNESCAPE: Record<string, string> = { t: '\t', n: '\n', r: '\r', b: '\b', f: '\f', v: '\v', '\\': '\\' };
+
+/**
+ * Decodes one row PostgreSQL wrote with COPY … TO STDOUT in TEXT format (without its line end):
+ * fields split at tabs, `\N` → null, backslash escapes undone.
+ */
+export function decodeCopyRow(line: string): Array<string | null> {
+  return line.split('\t').map((field) => {
+    if (field === '\\N') {
+      return null;
+    }
+    return field.includes('\\') ? field.replace(ESCAPED, (_m, c: string) => UNESCAPE[c] ?? c) : field;
+  });
+}

@@ -77,16 +77,20 @@ describe('CellTable', () => {
 
 describe('Dictionary', () => {
   it('should give ids in first-seen order when values repeat', () => {
-    const dict = new Dictionary('zones', 10);
+    const dict = new Dictionary(10);
     expect(['B', 'A', 'B', 'C', 'A'].map((v) => dict.id(v))).toEqual([0, 1, 0, 2, 1]);
     expect(dict.values).toEqual(['B', 'A', 'C']);
   });
 
-  it('should throw when more distinct values than the limit arrive', () => {
-    const dict = new Dictionary('zones', 2);
+  it('should answer -1 and forget its values when more distinct values than the limit arrive', () => {
+    const dict = new Dictionary(2);
     dict.id('A');
     dict.id('B');
     expect(dict.id('A')).toBe(0);
-    expect(() => dict.id('C')).toThrow('More than 2 distinct zones in one import');
+    expect(dict.isFull).toBe(false);
+    expect(dict.id('C')).toBe(-1);
+    expect(dict.isFull).toBe(true);
+    expect(dict.id('A')).toBe(-1);
+    expect(dict.values).toEqual([]);
   });
 });

@@ -35,6 +35,10 @@ export class CellTable {
     return this.used;
   }
 
+  has(key: number): boolean {
+    return this.cells[this.find(key)] === key;
+  }
+
   /** The offset of `key`'s measures in `data`, creating them (zeros) when new. */
   slot(key: number): number {
     let at = this.find(key);
@@ -67,6 +71,16 @@ export class CellTable {
     for (let at = 0; at < cells.length; at += stride) {
       if (cells[at] === cells[at]) {
         fn(cells[at], cells, at + 1);
+      }
+    }
+  }
+
+  /** The offset of each cell's key in `data` (its measures follow), one at a time. */
+  *offsets(): Generator<number> {
+    const { cells, stride } = this;
+    for (let at = 0; at < cells.length; at += stride) {
+      if (cells[at] === cells[at]) {
+        yield at;
       }
     }
   }
@@ -127,22 +141,34 @@ export class CellTable {
   }
 }
 
-/** Ids for strings, in first-seen order, within a limit (ids go into composite numeric keys). */
+/**
+ * Ids for strings, in first-seen order, within a limit (ids go into composite numeric keys). Past
+ * the limit it answers -1 and forgets its strings: whatever is keyed by it must be computed
+ * another way (bounded memory whatever the number of distinct values).
+ */
 export class Dictionary {
-  private readonly ids = new Map<string, number>();
-  readonly values: string[] = [];
+  private ids = new Map<string, number>();
+  values: string[] = [];
+  private full = false;
 
-  constructor(
-    private readonly what: string,
-    private readonly limit: number,
-  ) {}
+  constructor(private readonly limit: number) {}
+
+  get isFull(): boolean {
+    return this.full;
+  }
 
   id(value: string): number {
+    if (this.full) {
+      return -1;
+    }
     let id = this.ids.get(value);
     if (id === undefined) {
       id = this.values.length;
       if (id >= this.limit) {
-        throw new RangeError(`More than ${this.limit.toLocaleString('en-US')} distinct ${this.what} in one import`);
+        this.full = true;
+        this.ids = new Map();
+        this.values = [];
+        return -1;
       }
       this.ids.set(value, id);
       this.values.push(value);

@@ -127,4 +127,28 @@ describe('Grid', () => {
     expect(contents(grid).size).toBe(0);
     expect(grid.pack().length).toBe(0);
   });
+
+  it('should give up, hold nothing and answer -1 when more sparse cells are asked for than it may hold', () => {
+    const grid = new Grid(1, 64, 3);
+    const one = new Float64Array([1]);
+    grid.addFrom(0, 0, one, 0);
+    for (const row of [1000, 2000, 3000]) {
+      grid.addFrom(row, 0, one, 0); // far outside the dense band: sparse
+    }
+    expect(grid.isOverflowed).toBe(false);
+    grid.addFrom(3000, 0, one, 0); // a cell it already holds
+    expect(grid.isOverflowed).toBe(false);
+    grid.addFrom(4000, 0, one, 0);
+    expect(grid.isOverflowed).toBe(true);
+    expect(grid.slot(0, 0)).toBe(-1);
+    expect([...grid.entries()]).toEqual([]);
+  });
+
+  it('should hold nothing when told to give up', () => {
+    const grid = new Grid(2);
+    grid.addFrom(1, 1, new Float64Array([1, 5]), 0);
+    grid.markOverflowed();
+    expect(grid.isOverflowed).toBe(true);
+    expect(grid.pack().length).toBe(0);
+  });
 });

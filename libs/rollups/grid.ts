@@ -21,16 +21,49 @@ export class Grid {
   private overflow: CellTable | null = null;
   private current: Float64Array = this.cells;
 
+  private overflowed = false;
+
   constructor(
     readonly width: number,
     private readonly maxCells = 1 << 20,
+    /** Cells the sparse table may hold before the grid gives up (bounded memory; see isOverflowed). */
+    private readonly maxSparseCells = Infinity,
   ) {}
 
   /**
-   * The offset of the cell's measures in `data` (zeros when new). `data` is then the array that
-   * holds this cell, until the next slot() call.
+   * A grid within `bytes` (its dense band and sparse table each get a share, leaving room for the
+   * copy a reshape or a growth makes).
+   */
+  static withinBytes(width: number, bytes: number): Grid {
+    return new Grid(width, Math.max(64, Math.floor(bytes / 4 / (width * 8))), Math.max(64, Math.floor(bytes / 4 / ((width + 1) * 8 * 2))));
+  }
+
+  /**
+   * True once more cells were asked for than the grid may hold: it then holds nothing (its memory
+   * is released) and slot() answers -1; whoever reads it must compute the cells another way.
+   */
+  get isOverflowed(): boolean {
+    return this.overflowed;
+  }
+
+  /** Gives up (see isOverflowed), e.g. when a dimension's dictionary is full. */
+  markOverflowed(): void {
+    this.overflowed = true;
+    this.cells = new Float64Array(0);
+    this.current = this.cells;
+    this.overflow = null;
+    this.rowCount = 0;
+    this.colCount = 0;
+  }
+
+  /**
+   * The offset of the cell's measures in `data` (zeros when new), or -1 once the grid is
+   * overflowed. `data` is then the array that holds this cell, until the next slot() call.
    */
   slot(row: number, col: number): number {
+    if (this.overflowed) {
+      return -1;
+    }
     const r = row - this.rowBase;
     if (r >= 0 && r < this.rowCount && col < this.colCount) {
       this.current = this.cells;
@@ -45,6 +78,10 @@ export class Grid {
       return this.slot(row, col);
     }
     this.overflow ??= new CellTable(this.width, 64);
+    if (this.overflow.size >= this.maxSparseCells && !this.overflow.has(row * COL_LIMIT + col)) {
+      this.markOverflowed();
+      return -1;
+    }
     const at = this.overflow.slot(row * COL_LIMIT + col);
     this.current = this.overflow.data;
     return at;
@@ -87,6 +124,9 @@ export class Grid {
   /** Adds `sign` × measures (from `source` at `from`) to the cell. */
   addFrom(row: number, col: number, source: Float64Array, from: number, sign = 1): void {
     const at = this.slot(row, col);
+    if (at < 0) {
+      return;
+    }
     const data = this.data;
     for (let i = 0; i < this.width; i++) {
       data[at + i] += sign * source[from + i];

@@ -22,4 +22,6 @@ export interface ImportAccumulator {
   addThread(part: unknown): void;
   /** A row removed after the COPY (its key repeated): take back what it contributed. */
   subtract(values: CleanValues): void;
+  /** Releases what it holds outside memory (spill files); called however the import ends. */
+  dispose?(): void;
 }

@@ -41,10 +41,11 @@ function asCells(rows: Iterable<SalesDailyRow>): Map<string, bigint[]> {
 }
 
 /** Folds rows on `threads` aggregators (round robin), merged like the importing thread does. */
-function fold(rows: CleanValues[], threads = 2, maxWeight?: number): SalesImportAccumulator {
-  const aggregators = Array.from({ length: threads }, () => new SalesRowAggregator(maxWeight));
+function fold(rows: CleanValues[], threads = 2, maxWeight = 1e6, maxMergedCells = 1e6): SalesImportAccumulator {
+  // Budgets in bytes: a weight unit is 320 bytes.
+  const aggregators = Array.from({ length: threads }, () => new SalesRowAggregator({ bytes: maxWeight * 320 }));
   rows.forEach((r, i) => aggregators[i % threads].add(r));
-  const acc = new SalesImportAccumulator();
+  const acc = new SalesImportAccumulator({ bytes: maxMergedCells * 320 });
   for (const a of aggregators) {
     acc.addThread(structuredClone(a.finish().part));
   }
@@ -108,5 +109,13 @@ describe('sales rollup', () => {
     const roomy = fold(rows, 2, 140);
     expect(roomy.isComplete).toBe(true);
     expect(asCells(roomy.dailyRows())).toEqual(reference(rows));
+  });
+
+  it('should give up, and say so, when the merged cells would pass the importing thread\'s budget', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => row('2024-05-01', `Product ${i}`, '1', '1', '0'));
+    const merged = fold(rows, 2, 1e6, 30);
+    expect(merged.isComplete).toBe(false);
+    expect([...merged.dailyRows()]).toEqual([]);
+    expect(fold(rows, 2, 1e6, 40).isComplete).toBe(true);
   });
 });

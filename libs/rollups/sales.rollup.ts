@@ -24,12 +24,12 @@ const REGION = 6;
 const SALE_AT = 7;
 
 /**
- * What one load thread may hold, in cells (~300 bytes each) and nested maps (counted as two
- * cells): a year of 10 products × 4 regions is ~15K cells, the generator's messy 10M-row file
- * ~61K. Beyond it the import's rollup is summed from its rows in the publish step instead. A load
- * thread's heap is capped at 48 MB (piece-processors.ts).
+ * What a fold may hold is counted in cells (~300 bytes each on the JS heap) and nested maps
+ * (counted as two cells), out of a byte budget: a year of 10 products × 4 regions is ~15K cells,
+ * the generator's messy 10M-row file ~61K. Beyond it the import's rollup is summed from its rows
+ * in the publish step instead.
  */
-const MAX_WEIGHT_PER_THREAD = 100_000;
+const BYTES_PER_WEIGHT = 320;
 const CELL_WEIGHT = 1;
 const MAP_WEIGHT = 2;
 
@@ -143,8 +143,12 @@ export class SalesRowAggregator {
   private weight = 0;
   private isOverflowed = false;
 
-  /** Past `maxWeight` (a file of countless distinct names) the thread stops folding, bounding its memory. */
-  constructor(private readonly maxWeight = MAX_WEIGHT_PER_THREAD) {}
+  private readonly maxWeight: number;
+
+  /** Past its budget (a file of countless distinct names) the thread stops folding, bounding its memory. */
+  constructor(budget: { bytes: number }) {
+    this.maxWeight = Math.floor(budget.bytes / BYTES_PER_WEIGHT);
+  }
 
   add(values: CleanValues): void {
     if (this.isOverflowed) {
@@ -234,8 +238,13 @@ export type SalesDailyRow = [day: string, product: string, category: string, reg
 /** The import's cells, merged from every load thread. */
 export class SalesImportAccumulator {
   private readonly cells = new Map<string, Cell>();
-  /** False when a load thread gave up folding (too many cells): the rollup must then come from the rows. */
+  private readonly maxCells: number;
+  /** False when a load thread or this merge gave up (too many cells): the rollup must then come from the rows. */
   isComplete = true;
+
+  constructor(budget: { bytes: number }) {
+    this.maxCells = Math.floor(budget.bytes / BYTES_PER_WEIGHT);
+  }
 
   addPiece(): void {
     // No per-piece facts: each thread sends its cells once (finish).
@@ -254,8 +263,12 @@ export class SalesImportAccumulator {
       const mine = this.cells.get(key);
       if (mine) {
         mergeCell(mine, cell);
-      } else {
+      } else if (this.cells.size < this.maxCells) {
         this.cells.set(key, cell);
+      } else {
+        this.isComplete = false;
+        this.cells.clear();
+        return;
       }
     }
   }

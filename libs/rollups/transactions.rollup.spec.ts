@@ -1,5 +1,8 @@
 import type { CleanValues } from '../cleaners';
-import { RollupRow, TxImportAccumulator, TxRowAggregator } from './transactions.rollup';
+import { mkdtempSync, readdirSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { GENEROUS_TX_BUDGET, RollupRow, TX_STRUCTURES, TxAccumulatorBudget, TxImportAccumulator, TxImportSummary, TxRowAggregator } from './transactions.rollup';
 import { seededRandom } from '../datagen/prng';
 
 
@@ -30,10 +33,10 @@ function bucketIso(second: number, grain: RollupRow['grain']): string {
 }
 
 /** Runs rows through two load threads (pieces every few rows) into one accumulator, then subtracts. */
-function accumulate(threads: Row[][], removed: Row[]): TxImportAccumulator {
-  const acc = new TxImportAccumulator();
+function accumulate(threads: Row[][], removed: Row[], budget: TxAccumulatorBudget = GENEROUS_TX_BUDGET, threadBytes = GENEROUS_TX_BUDGET.bytes): TxImportAccumulator {
+  const acc = new TxImportAccumulator(budget);
   const finished = threads.map((rows) => {
-    const agg = new TxRowAggregator();
+    const agg = new TxRowAggregator({ bytes: threadBytes });
     rows.forEach((row, i) => {
       agg.add(row as CleanValues);
       if (i % 7 === 6) acc.addPiece(agg.takePiece().part);
@@ -65,6 +68,18 @@ function referenceRollups(rows: Row[]): Map<string, Omit<RollupRow, 'grain' | 'd
   );
 }
 
+function rollupRows(acc: TxImportAccumulator): RollupRow[] {
+  return [...acc.dimensionRows('zone'), ...acc.dimensionRows('category'), ...acc.quarterRows()];
+}
+
+/** The summary the publish step writes: customers are counted as their rows stream out. */
+function summary(acc: TxImportAccumulator): TxImportSummary {
+  const customers = [...acc.customerRows()];
+  const s = { ...acc.spanSummary(), ...acc.customerSummary() };
+  expect(s.customerCount).toBe(customers.length);
+  return s;
+}
+
 function countBy<T>(items: T[], keyOf: (item: T) => string): Map<string, number> {
   const out = new Map<string, number>();
   items.forEach((item) => out.set(keyOf(item), (out.get(keyOf(item)) ?? 0) + 1));
@@ -79,7 +94,7 @@ describe('TxImportAccumulator', () => {
       ['T3', 'M2', 'SOUTH', 'Grocery', '3', '2026-01-02 01:10:00+05:30', 'INVALID'], // 2026-01-01T19:40Z
     ];
     const acc = accumulate([rows.slice(0, 1), rows.slice(1)], []);
-    const got = [...acc.rollupRows()].map((r) => `${r.grain} ${r.dim} ${r.key} ${r.bucketStart} ${r.count} ${r.cents} ${r.sqCents}`);
+    const got = rollupRows(acc).map((r) => `${r.grain} ${r.dim} ${r.key} ${r.bucketStart} ${r.count} ${r.cents} ${r.sqCents}`);
     expect(got.sort()).toEqual(
       [
         'hour zone NORTH 2026-01-01T10:00:00.000Z 2 1063 null',
@@ -97,7 +112,7 @@ describe('TxImportAccumulator', () => {
     );
     expect([...acc.merchantDayRows()].sort()).toEqual([['2026-01-01', 'M1', 2], ['2026-01-01', 'M2', 1]]);
     expect([...acc.merchantZoneRows()].sort()).toEqual([['M1', 'NORTH', 2], ['M2', 'SOUTH', 1]]);
-    expect(acc.summary()).toEqual({
+    expect(summary(acc)).toEqual({
       transactionCount: 3,
       customerCount: 1,
       invalidPhoneTransactions: 1,
@@ -148,7 +163,7 @@ describe('TxImportAccumulator', () => {
 
     const got = new Map<string, Omit<RollupRow, 'grain' | 'dim' | 'key' | 'bucketStart'>>();
     let reported = 0;
-    for (const r of acc.rollupRows()) {
+    for (const r of rollupRows(acc)) {
       reported++;
       got.set(`${r.grain}|${r.dim}|${r.key}|${r.bucketStart}`, { count: r.count, cents: r.cents, sqCents: r.sqCents });
     }
@@ -168,7 +183,8 @@ describe('TxImportAccumulator', () => {
     const perCustomer = countBy(kept.filter((row) => row[6] !== 'INVALID'), (row) => row[6]);
     const histogram = countBy([...perCustomer.values()], String);
     const seconds = kept.map((row) => utcSecond(row[5]));
-    expect(acc.summary()).toEqual({
+    const got2 = summary(acc);
+    expect(got2).toEqual({
       transactionCount: kept.length,
       customerCount: perCustomer.size,
       invalidPhoneTransactions: kept.filter((row) => row[6] === 'INVALID').length,
@@ -176,6 +192,40 @@ describe('TxImportAccumulator', () => {
       firstSecond: Math.floor(Math.min(...seconds) / 900) * 900,
       lastSecond: Math.floor(Math.max(...seconds) / 900) * 900 + 899,
     });
-    expect(Object.keys(acc.summary().customerHistogram).length).toBeGreaterThan(5);
+    expect(Object.keys(got2.customerHistogram).length).toBeGreaterThan(5);
+  });
+
+  it('should count every customer exactly when the counts spill to disk many times and rows are taken back', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tx-spill-'));
+    const rand = seededRandom(7);
+    const rows: Row[] = Array.from({ length: 3000 }, (_, i) => [
+      `T${i}`, 'M1', 'NORTH', 'Food', '1', '2026-01-01 10:00:00+00:00', `+1555${String(1_000_000 + Math.floor(rand() * 700)).padStart(7, '0')}`,
+    ]);
+    const removed = rows.filter((_, i) => i % 11 === 0);
+    const acc = accumulate([rows.slice(0, 1500), rows.slice(1500)], removed, { ...GENEROUS_TX_BUDGET, customerKeys: 40, spillPath: path.join(dir, 'c') });
+    const kept = rows.filter((row) => !removed.includes(row));
+    const expected = countBy(kept, (row) => row[6]);
+    const got = new Map([...acc.customerRows()]);
+    expect(acc.customerSpills).toBeGreaterThan(10);
+    expect(got).toEqual(expected);
+    expect(acc.customerSummary().customerCount).toBe(expected.size);
+    acc.dispose();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('should give up only the structures over their budget and keep the others exact when the dimensions are many', () => {
+    // 3,000 distinct zones and merchants over a few days: the zone and merchant structures cannot fit
+    // a tiny budget; quarters and categories (few) still can.
+    const rows: Row[] = Array.from({ length: 6000 }, (_, i) => [
+      `T${i}`, `M${i % 3000}`, `Z${i % 3000}`, ['Food', 'Grocery'][i % 2], '2.5', occurredAt(1767225600 + (i % 50) * 3600, 0, ''), `+1555${1_000_000 + i}`,
+    ]);
+    const budget = { ...GENEROUS_TX_BUDGET, bytes: 1 << 20 };
+    const acc = accumulate([rows.slice(0, 3000), rows.slice(3000)], [], budget, 1 << 20);
+    expect(acc.folded().sort()).toEqual(['categoryHours', 'quarters']);
+    expect(TX_STRUCTURES.filter((s) => !acc.folded().includes(s)).sort()).toEqual(['merchantDays', 'merchantZones', 'zoneHours']);
+    const got = new Map([...acc.dimensionRows('category'), ...acc.quarterRows()].map((r) => [`${r.grain}|${r.dim}|${r.key}|${r.bucketStart}`, { count: r.count, cents: r.cents, sqCents: r.sqCents }]));
+    const expected = new Map([...referenceRollups(rows)].filter(([id]) => !id.includes('|zone|')));
+    expect(got).toEqual(expected);
+    expect([...acc.dimensionRows('zone')]).toEqual([]);
   });
 });

@@ -1,19 +1,26 @@
+import * as os from 'os';
+import * as path from 'path';
 import type { CleanValues } from '../cleaners';
 import { encodeCopyRow } from '../csv/copy-encoder';
 import { canonicalCents, canonicalEpochSeconds, phoneKey, phoneOfKey } from './canonical';
 import { Dictionary } from './cell-table';
 import { Grid } from './grid';
-import { KeyCountMap } from './key-count-map';
+import { SpillingKeyCounter } from './spilling-key-counter';
 
 /**
  * The compact structures the transaction analytics read, computed while an import's rows stream
  * through the load threads (the rows are parsed there anyway; measured on 10M rows, the same
- * GROUP BYs in PostgreSQL after the COPY took 5–13 s each).
+ * GROUP BYs in PostgreSQL after the COPY took 8–20 s each).
  *
  * Each load thread folds its rows into cells keyed by (hour, zone), (hour, category), quarter
  * hour, (day, merchant) and (merchant, zone), and hands them over once at the end; customer
- * phones go to the importing thread piece by piece, where one KeyCountMap counts transactions per
- * customer. Rows removed after the COPY (duplicate ids) are subtracted exactly.
+ * phones go to the importing thread piece by piece, where a SpillingKeyCounter counts
+ * transactions per customer. Rows removed after the COPY (duplicate ids) are subtracted exactly.
+ *
+ * Memory is bounded whatever the data: each structure has a share of a byte budget and each
+ * dictionary a number of distinct values; a structure that would pass its share gives up
+ * (`folded()` no longer lists it) and the publish step computes it from the stored rows in SQL
+ * instead. Customers never give up: past their share they spill to disk (see SpillingKeyCounter).
  *
  * Amounts are integer cents. A sum of squares of cents can pass 2^53, so each square is split as
  * c = hi·2^13 + lo (c < 2^27) into hi², 2·hi·lo and lo², three sums that stay exact integers for
@@ -28,9 +35,35 @@ const AMOUNT = 4;
 const OCCURRED_AT = 5;
 const PHONE = 6;
 
-const K16 = 65536;
-const K24 = 16777216;
 const SPLIT = 8192;
+
+/** The folded structures; whichever a fold gave up on is computed in SQL at publish. */
+export const TX_STRUCTURES = ['zoneHours', 'categoryHours', 'quarters', 'merchantDays', 'merchantZones'] as const;
+export type TxStructure = (typeof TX_STRUCTURES)[number];
+
+/** Each structure's share of a fold budget (dictionaries take what is left). */
+const SHARES: Record<TxStructure, number> = { zoneHours: 0.12, categoryHours: 0.2, quarters: 0.1, merchantDays: 0.25, merchantZones: 0.13 };
+/** Bytes a dictionary entry costs on the JS heap (a Map entry and its string), for its limit. */
+const DICTIONARY_ENTRY_BYTES = 128;
+
+/** Memory the folds of one thread (or of the importing thread) may use. */
+export interface TxFoldBudget {
+  bytes: number;
+}
+
+/** The importing thread's budget: its merged folds and customer counts, and where those spill. */
+export interface TxAccumulatorBudget extends TxFoldBudget {
+  /** Path prefix of the customer spill files. */
+  spillPath: string;
+  /** Customers counted in memory before spilling; by default from `bytes` (see CUSTOMER_SHARE). */
+  customerKeys?: number;
+}
+
+/** Share of the importing thread's budget for customer counts (24 bytes a key while the table grows). */
+const CUSTOMER_SHARE = 0.4;
+
+/** A budget for unit tests and tools: large enough for any ordinary file. */
+export const GENEROUS_TX_BUDGET: TxAccumulatorBudget = { bytes: 256 << 20, spillPath: path.join(os.tmpdir(), 'tx-customers') };
 
 /** Measures: zone cells [n, cents]; category cells [n, cents, sqHi, sqMid, sqLo]. */
 const ZONE_WIDTH = 2;
@@ -44,6 +77,8 @@ export interface TxPiecePart {
 }
 
 export interface TxThreadPart {
+  /** The structures this thread kept (the others are empty: it gave up on them). */
+  folded: TxStructure[];
   zones: string[];
   categories: string[];
   merchants: string[];
@@ -61,61 +96,114 @@ export interface TxThreadPart {
 
 /** Folds rows into cells; shared by the load threads (whole run) and the importer (merge, subtract). */
 class TxCells {
-  readonly zones = new Dictionary('zones', K16);
-  readonly categories = new Dictionary('categories', K16);
-  readonly merchants = new Dictionary('merchants', K24);
+  readonly zones: Dictionary;
+  readonly categories: Dictionary;
+  readonly merchants: Dictionary;
   /** (hour, zone) → [n, cents]. */
-  readonly zoneHours = new Grid(ZONE_WIDTH);
+  readonly zoneHours: Grid;
   /** (hour, category) → [n, cents, sqHi, sqMid, sqLo]. */
-  readonly categoryHours = new Grid(CATEGORY_WIDTH);
+  readonly categoryHours: Grid;
   /** (quarter hour, 0) → [n, cents]. */
-  readonly quarters = new Grid(ZONE_WIDTH);
+  readonly quarters: Grid;
   /** (day, merchant) → [n]: a few months of days times thousands of merchants stay dense. */
-  readonly merchantDays = new Grid(1, 1 << 21);
+  readonly merchantDays: Grid;
   /** (merchant, zone) → [n]. */
-  readonly merchantZones = new Grid(1);
+  readonly merchantZones: Grid;
+
+  constructor(budget: TxFoldBudget) {
+    const share = (s: TxStructure) => budget.bytes * SHARES[s];
+    const entries = Math.max(1024, Math.floor((budget.bytes * 0.2) / 3 / DICTIONARY_ENTRY_BYTES));
+    this.zones = new Dictionary(entries);
+    this.categories = new Dictionary(entries);
+    this.merchants = new Dictionary(entries);
+    this.zoneHours = Grid.withinBytes(ZONE_WIDTH, share('zoneHours'));
+    this.categoryHours = Grid.withinBytes(CATEGORY_WIDTH, share('categoryHours'));
+    this.quarters = Grid.withinBytes(ZONE_WIDTH, share('quarters'));
+    this.merchantDays = Grid.withinBytes(1, share('merchantDays'));
+    this.merchantZones = Grid.withinBytes(1, share('merchantZones'));
+  }
+
+  grid(structure: TxStructure): Grid {
+    return this[structure];
+  }
+
+  /** The structures still held (not given up). */
+  folded(): TxStructure[] {
+    return TX_STRUCTURES.filter((s) => !this[s].isOverflowed);
+  }
+
+  /** Gives up the structures keyed by a full dictionary. */
+  dropDictionaryUsers(): void {
+    if (this.zones.isFull) {
+      this.zoneHours.markOverflowed();
+      this.merchantZones.markOverflowed();
+    }
+    if (this.categories.isFull) {
+      this.categoryHours.markOverflowed();
+    }
+    if (this.merchants.isFull) {
+      this.merchantDays.markOverflowed();
+      this.merchantZones.markOverflowed();
+    }
+  }
 
   fold(values: CleanValues, sign: number): void {
     const second = canonicalEpochSeconds(values[OCCURRED_AT]!);
     const cents = canonicalCents(values[AMOUNT]!);
     const hour = Math.floor(second / 3600);
     const zoneId = this.zones.id(values[ZONE]!);
+    const categoryId = this.categories.id(values[CATEGORY]!);
     const merchantId = this.merchants.id(values[MERCHANT]!);
+    if (zoneId < 0 || categoryId < 0 || merchantId < 0) {
+      this.dropDictionaryUsers();
+    }
     const hi = Math.floor(cents / SPLIT);
     const lo = cents - hi * SPLIT;
-    // slot() before data: it may grow (replace) the array.
-    let at = this.zoneHours.slot(hour, zoneId);
-    let d = this.zoneHours.data;
-    d[at] += sign;
-    d[at + 1] += sign * cents;
-
-    at = this.categoryHours.slot(hour, this.categories.id(values[CATEGORY]!));
-    d = this.categoryHours.data;
-    d[at] += sign;
-    d[at + 1] += sign * cents;
-    d[at + 2] += sign * hi * hi;
-    d[at + 3] += sign * 2 * hi * lo;
-    d[at + 4] += sign * lo * lo;
-
+    // slot() before data: it may grow (replace) the array; -1 when the grid gave up.
+    let at = zoneId < 0 ? -1 : this.zoneHours.slot(hour, zoneId);
+    let d: Float64Array;
+    if (at >= 0) {
+      d = this.zoneHours.data;
+      d[at] += sign;
+      d[at + 1] += sign * cents;
+    }
+    at = categoryId < 0 ? -1 : this.categoryHours.slot(hour, categoryId);
+    if (at >= 0) {
+      d = this.categoryHours.data;
+      d[at] += sign;
+      d[at + 1] += sign * cents;
+      d[at + 2] += sign * hi * hi;
+      d[at + 3] += sign * 2 * hi * lo;
+      d[at + 4] += sign * lo * lo;
+    }
     at = this.quarters.slot(Math.floor(second / 900), 0);
-    d = this.quarters.data;
-    d[at] += sign;
-    d[at + 1] += sign * cents;
-
-    at = this.merchantDays.slot(Math.floor(second / 86400), merchantId);
-    this.merchantDays.data[at] += sign;
-    at = this.merchantZones.slot(merchantId, zoneId);
-    this.merchantZones.data[at] += sign;
+    if (at >= 0) {
+      d = this.quarters.data;
+      d[at] += sign;
+      d[at + 1] += sign * cents;
+    }
+    at = merchantId < 0 ? -1 : this.merchantDays.slot(Math.floor(second / 86400), merchantId);
+    if (at >= 0) {
+      this.merchantDays.data[at] += sign;
+    }
+    at = merchantId < 0 || zoneId < 0 ? -1 : this.merchantZones.slot(merchantId, zoneId);
+    if (at >= 0) {
+      this.merchantZones.data[at] += sign;
+    }
   }
 }
 
 /** Runs on a load thread: every loaded row goes through add(). */
 export class TxRowAggregator {
-  private readonly cells = new TxCells();
+  private readonly cells: TxCells;
   private keys = new Float64Array(16384);
   private keyCount = 0;
   private otherPhones: string[] = [];
   private invalidPhones = 0;
+
+  constructor(budget: TxFoldBudget) {
+    this.cells = new TxCells(budget);
+  }
 
   add(values: CleanValues): void {
     this.cells.fold(values, 1);
@@ -149,6 +237,7 @@ export class TxRowAggregator {
   finish(): { part: TxThreadPart; transfer: ArrayBuffer[] } {
     const c = this.cells;
     const part: TxThreadPart = {
+      folded: c.folded(),
       zones: c.zones.values,
       categories: c.categories.values,
       merchants: c.merchants.values,
@@ -188,34 +277,71 @@ export interface TxImportSummary {
   lastSecond: number | null;
 }
 
-/** Runs on the importing thread: merges the threads' parts, subtracts removed rows, emits rollups. */
+/** Distinct customers whose phone has no numeric key (a '+' inside it) counted in a Map before giving up. */
+const OTHER_PHONES_LIMIT = 50_000;
+
+/**
+ * Runs on the importing thread: merges the threads' parts, subtracts removed rows, emits rollups.
+ * Structures a thread (or this merge) gave up on are not emitted; `folded()` says which are.
+ */
 export class TxImportAccumulator {
-  private readonly cells = new TxCells();
-  private readonly customers = new KeyCountMap(1 << 16);
-  private readonly otherPhones = new Map<string, number>();
+  private readonly cells: TxCells;
+  private readonly customers: SpillingKeyCounter;
+  private otherPhones: Map<string, number> | null = new Map();
   private invalidPhones = 0;
+
+  constructor(budget: TxAccumulatorBudget) {
+    this.cells = new TxCells({ bytes: budget.bytes * (1 - CUSTOMER_SHARE) });
+    const keys = budget.customerKeys ?? Math.floor((budget.bytes * CUSTOMER_SHARE) / 24);
+    this.customers = new SpillingKeyCounter(keys, budget.spillPath);
+  }
+
+  /** The structures held exactly (the rest must be computed from the stored rows). */
+  folded(): TxStructure[] {
+    return this.cells.folded();
+  }
+
+  /** Whether customers (tx_customers and the summary's histogram) are counted here. */
+  get hasCustomers(): boolean {
+    return this.otherPhones !== null;
+  }
+
+  /** How often the customer counts were written to disk (0: they stayed in memory). */
+  get customerSpills(): number {
+    return this.customers.spills;
+  }
 
   addPiece(part: TxPiecePart): void {
     const keys = part.customerKeys;
     for (let i = 0; i < keys.length; i++) {
       this.customers.add(keys[i]);
     }
-    for (const phone of part.otherPhones) {
-      this.otherPhones.set(phone, (this.otherPhones.get(phone) ?? 0) + 1);
-    }
+    this.countOtherPhones(part.otherPhones, 1);
     this.invalidPhones += part.invalidPhones;
   }
 
   addThread(part: TxThreadPart): void {
     const c = this.cells;
+    for (const structure of TX_STRUCTURES) {
+      if (!part.folded.includes(structure)) {
+        c.grid(structure).markOverflowed();
+      }
+    }
     const zoneIds = part.zones.map((z) => c.zones.id(z));
     const categoryIds = part.categories.map((x) => c.categories.id(x));
     const merchantIds = part.merchants.map((m) => c.merchants.id(m));
-    c.zoneHours.addPacked(part.zoneHours, (z) => zoneIds[z]);
-    c.categoryHours.addPacked(part.categoryHours, (x) => categoryIds[x]);
-    c.quarters.addPacked(part.quarters, (x) => x);
-    c.merchantDays.addPacked(part.merchantDays, (m) => merchantIds[m]);
-    c.merchantZones.addPacked(part.merchantZones, (z) => zoneIds[z], (m) => merchantIds[m]);
+    c.dropDictionaryUsers();
+    const add = (structure: TxStructure, packed: Float64Array, mapCol: (col: number) => number, mapRow?: (row: number) => number) => {
+      const grid = c.grid(structure);
+      if (!grid.isOverflowed) {
+        grid.addPacked(packed, mapCol, mapRow);
+      }
+    };
+    add('zoneHours', part.zoneHours, (z) => zoneIds[z]);
+    add('categoryHours', part.categoryHours, (x) => categoryIds[x]);
+    add('quarters', part.quarters, (x) => x);
+    add('merchantDays', part.merchantDays, (m) => merchantIds[m]);
+    add('merchantZones', part.merchantZones, (z) => zoneIds[z], (m) => merchantIds[m]);
   }
 
   /** A row deleted after loading (its id repeated): takes back everything it added. */
@@ -228,32 +354,50 @@ export class TxImportAccumulator {
     } else if (phone === INVALID_PHONE) {
       this.invalidPhones--;
     } else {
-      const n = (this.otherPhones.get(phone) ?? 0) - 1;
-      if (n > 0) {
-        this.otherPhones.set(phone, n);
-      } else {
-        this.otherPhones.delete(phone);
-      }
+      this.countOtherPhones([phone], -1);
     }
   }
 
-  /** Hour, day and quarter-hour rollups of zones and categories (cells with no rows left are skipped). */
-  *rollupRows(): Generator<RollupRow> {
-    const c = this.cells;
-    for (const [dim, grid, names] of [
-      ['zone', c.zoneHours, c.zones.values],
-      ['category', c.categoryHours, c.categories.values],
-    ] as const) {
-      const byDay = new Grid(grid.width);
-      for (const [hour, id, m] of grid.entries()) {
-        yield toRollupRow('hour', dim, names[id], hour * 3600, m);
-        byDay.addFrom(Math.floor(hour / 24), id, m, 0);
-      }
-      for (const [day, id, m] of byDay.entries()) {
-        yield toRollupRow('day', dim, names[id], day * 86400, m);
+  /** Removes the customer spill files (always call it, also when the import stops early). */
+  dispose(): void {
+    this.customers.dispose();
+  }
+
+  private countOtherPhones(phones: string[], delta: number): void {
+    const other = this.otherPhones;
+    if (other === null) {
+      return;
+    }
+    for (const phone of phones) {
+      const n = (other.get(phone) ?? 0) + delta;
+      if (n > 0) {
+        other.set(phone, n);
+      } else {
+        other.delete(phone);
       }
     }
-    for (const [quarter, , m] of c.quarters.entries()) {
+    if (other.size > OTHER_PHONES_LIMIT) {
+      this.otherPhones = null;
+    }
+  }
+
+  /** Hour and day rollups of zones or categories (cells with no rows left are skipped); folded grids only. */
+  *dimensionRows(dim: 'zone' | 'category'): Generator<RollupRow> {
+    const c = this.cells;
+    const [grid, names] = dim === 'zone' ? [c.zoneHours, c.zones.values] : [c.categoryHours, c.categories.values];
+    const byDay = new Grid(grid.width);
+    for (const [hour, id, m] of grid.entries()) {
+      yield toRollupRow('hour', dim, names[id], hour * 3600, m);
+      byDay.addFrom(Math.floor(hour / 24), id, m, 0);
+    }
+    for (const [day, id, m] of byDay.entries()) {
+      yield toRollupRow('day', dim, names[id], day * 86400, m);
+    }
+  }
+
+  /** Quarter-hour rollup rows (all transactions). */
+  *quarterRows(): Generator<RollupRow> {
+    for (const [quarter, , m] of this.cells.quarters.entries()) {
       yield toRollupRow('quarter', 'all', '', quarter * 900, m);
     }
   }
@@ -278,24 +422,39 @@ export class TxImportAccumulator {
     }
   }
 
-  /** [phone, transactions] per customer (INVALID phones are no customer). */
+  /**
+   * [phone, transactions] per customer (INVALID phones are no customer), each once; also tallies
+   * the histogram customerSummary() answers. Call once, and only when hasCustomers.
+   */
   *customerRows(): Generator<[string, number]> {
+    const histogram = new Map<number, number>();
+    const count = (n: number) => histogram.set(n, (histogram.get(n) ?? 0) + 1);
     // Streamed: millions of customers must not become millions of arrays at once.
     for (const [key, n] of this.customers.entries()) {
+      count(n);
       yield [phoneOfKey(key), n];
     }
-    yield* this.otherPhones.entries();
+    for (const [phone, n] of this.otherPhones ?? []) {
+      count(n);
+      yield [phone, n];
+    }
+    this.histogram = histogram;
   }
 
-  summary(): TxImportSummary {
+  private histogram: Map<number, number> | null = null;
+
+  /** Customers by number of transactions, after customerRows() ran. */
+  customerSummary(): Pick<TxImportSummary, 'customerCount' | 'customerHistogram'> {
+    if (!this.histogram) {
+      throw new Error('customerSummary() needs customerRows() to have run');
+    }
     let customerCount = 0;
-    const histogram = new Map<number, number>();
-    const count = (n: number) => {
-      customerCount++;
-      histogram.set(n, (histogram.get(n) ?? 0) + 1);
-    };
-    this.customers.forEach((_key, n) => count(n));
-    this.otherPhones.forEach((n) => count(n));
+    this.histogram.forEach((n) => (customerCount += n));
+    return { customerCount, customerHistogram: histogramObject(this.histogram) };
+  }
+
+  /** Transactions, unidentified transactions and the time span (the quarters must be folded). */
+  spanSummary(): Pick<TxImportSummary, 'transactionCount' | 'invalidPhoneTransactions' | 'firstSecond' | 'lastSecond'> {
     let transactionCount = 0;
     let first: number | null = null;
     let last: number | null = null;
@@ -306,13 +465,16 @@ export class TxImportAccumulator {
     }
     return {
       transactionCount,
-      customerCount,
       invalidPhoneTransactions: this.invalidPhones,
-      customerHistogram: Object.fromEntries([...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v])),
       firstSecond: first === null ? null : first * 900,
       lastSecond: last === null ? null : last * 900 + 899,
     };
   }
+}
+
+/** {"1": customers with 1 transaction, …} in ascending order of the number of transactions. */
+export function histogramObject(histogram: Map<number, number>): Record<string, number> {
+  return Object.fromEntries([...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
 }
 
 const isoCache = new Map<number, string>();

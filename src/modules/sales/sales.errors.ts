@@ -6,8 +6,6 @@ export const SalesErrors = {
     new AppError('INVALID_DATE_FILTER', HttpStatus.BAD_REQUEST, `${field} must be a calendar date YYYY-MM-DD such as 2024-03-01, got '${raw}'`, { field }),
   emptyRange: (from: string, to: string) =>
     new AppError('INVALID_DATE_RANGE', HttpStatus.BAD_REQUEST, `from (${from}) must be before to (${to}): the window is [from, to), to is exclusive`, { from, to }),
-  unknownImport: (id: string) =>
-    new AppError('IMPORT_NOT_FOUND', HttpStatus.NOT_FOUND, `Import ${id} is not a completed sales import of your organization`, { importId: id }),
   windowNotApplicable: () =>
     new AppError(
       'INVALID_FILTER',

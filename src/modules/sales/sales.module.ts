@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ResultCacheModule } from '@common/cache/result-cache.module';
+import { AnalyticsScopeModule } from '@common/analytics-scope/analytics-scope.module';
 import { SalesController } from './sales.controller';
 import { SalesDemoService } from './sales-demo.service';
 import { SalesRepository } from './sales.repository';
@@ -13,7 +13,7 @@ export class SalesModule {
   static register(ingestion: DynamicModule): DynamicModule {
     return {
       module: SalesModule,
-      imports: [ResultCacheModule, ingestion],
+      imports: [AnalyticsScopeModule, ingestion],
       controllers: [SalesController],
       providers: [SalesRepository, SalesScopeService, SalesService, SalesDemoService],
       exports: [SalesService],

@@ -3,15 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { heavyQuery } from '@common/heavy-query';
 import { SqlParams } from '@common/sql-params';
+import type { ImportScope } from '@common/analytics-scope/analytics-scope.service';
 import { partitionName } from '@libs/ingest';
 
-/** What a sales query may see: one organization's completed sales imports and an optional day window. */
-export interface SalesScope {
-  orgId: string;
-  dataVersion: string;
-  importIds: string[];
-  /** True when importIds are all the organization's sales imports (no importId filter). */
-  isAllImports: boolean;
+/** What a sales query may see: one organization's published sales imports and an optional day window. */
+export interface SalesScope extends ImportScope {
   /** YYYY-MM-DD, inclusive; null = unbounded. */
   fromDay: string | null;
   /** YYYY-MM-DD, exclusive; null = unbounded. */
@@ -67,17 +63,6 @@ const RECORD_COLUMNS = `order_id AS "orderId", product_name AS product, category
 @Injectable()
 export class SalesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
-
-  async loadScope(orgId: string): Promise<{ dataVersion: string; importIds: string[] } | null> {
-    const rows = await this.db.query<Array<{ data_version: string; ids: string[] }>>(
-      `SELECT o.data_version::text, coalesce(array_agg(i.id ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL), '{}') AS ids
-       FROM organizations o
-       LEFT JOIN imports i ON i.org_id = o.id AND i.status = 'COMPLETED' AND i.kind = 'sales'
-       WHERE o.id = $1 GROUP BY o.data_version`,
-      [orgId],
-    );
-    return rows.length === 0 ? null : { dataVersion: rows[0].data_version, importIds: rows[0].ids };
-  }
 
   monthly(scope: SalesScope): Promise<MonthTotal[]> {
     const p = new SqlParams();

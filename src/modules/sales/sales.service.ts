@@ -7,6 +7,7 @@ import {
 } from './dto/sales-response.dto';
 import { SalesErrors } from './sales.errors';
 import { AnomalyBounds, RecordRow, SalesRepository, ScopeTotals, ScoredRow } from './sales.repository';
+import { AnalyticsScopeService } from '@common/analytics-scope/analytics-scope.service';
 import { SalesScopeService } from './sales-scope.service';
 
 /** Below the exact threshold by a margin far larger than a double's rounding error. */
@@ -20,12 +21,13 @@ const BOUND_MARGIN = 1e-9;
 export class SalesService {
   constructor(
     private readonly repo: SalesRepository,
-    private readonly scopes: SalesScopeService,
+    private readonly scopes: AnalyticsScopeService,
+    private readonly salesScope: SalesScopeService,
   ) {}
 
   async monthlySummary(auth: AuthContext, q: SalesFilterQuery): Promise<MonthlySummaryDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.salesScope.resolve(auth, q);
     return this.scopes.answer(scope, 'monthly', {}, started, async () => ({
       data: (await this.repo.monthly(scope)).map((m) => ({
         month: m.month, revenue: Number(m.revenue), quantity: Number(m.quantity), avgDiscount: Number(m.avgDiscount), records: Number(m.records),
@@ -35,7 +37,7 @@ export class SalesService {
 
   async topProducts(auth: AuthContext, q: TopProductsQuery): Promise<TopProductsDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.salesScope.resolve(auth, q);
     return this.scopes.answer(scope, 'products', { limit: q.limit }, started, async () => ({
       data: (await this.repo.byDimension(scope, 'product_name', q.limit)).map((r, i) => ({
         rank: i + 1, product: r.key, revenue: Number(r.revenue), quantity: Number(r.quantity),
@@ -45,7 +47,7 @@ export class SalesService {
 
   async regionPerformance(auth: AuthContext, q: SalesFilterQuery): Promise<RegionPerformanceDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.salesScope.resolve(auth, q);
     return this.scopes.answer(scope, 'regions', {}, started, async () => ({
       data: (await this.repo.byDimension(scope, 'region', null)).map((r) => ({ region: r.key, revenue: Number(r.revenue), quantity: Number(r.quantity) })),
     }));
@@ -53,7 +55,7 @@ export class SalesService {
 
   async categoryDiscounts(auth: AuthContext, q: SalesFilterQuery): Promise<CategoryDiscountsDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.salesScope.resolve(auth, q);
     return this.scopes.answer(scope, 'category-discounts', {}, started, async () => ({
       data: (await this.repo.categoryDiscounts(scope)).map((c) => ({
         category: c.category, weightedAvgDiscount: Number(c.weighted), revenue: Number(c.revenue),
@@ -63,7 +65,7 @@ export class SalesService {
 
   async anomalies(auth: AuthContext, q: SalesAnomaliesQuery): Promise<SalesAnomaliesDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.salesScope.resolve(auth, q);
     return this.scopes.answer(scope, 'anomalies', { limit: q.limit }, started, async () => {
       const totals = await this.repo.totals(scope);
       const n = Number(totals.records);
@@ -83,7 +85,7 @@ export class SalesService {
 
   async topTransactions(auth: AuthContext, q: TopTransactionsQuery): Promise<TopTransactionsDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.salesScope.resolve(auth, q);
     return this.scopes.answer(scope, 'top-transactions', { limit: q.limit }, started, async () => ({
       data: (await this.repo.topRecords(scope, q.limit)).map((r, i) => ({ rank: i + 1, ...toRecord(r) })),
     }));
@@ -94,7 +96,7 @@ export class SalesService {
     if ((q.from ?? '') !== '' || (q.to ?? '') !== '') {
       throw SalesErrors.windowNotApplicable();
     }
-    const scope = await this.scopes.resolve(auth, { importId: q.importId });
+    const scope = await this.salesScope.resolve(auth, { importId: q.importId });
     return this.scopes.answer(scope, 'data-quality', {}, started, async () => {
       const [[quality], duplicates] = await Promise.all([this.repo.quality(scope), this.repo.duplicateOrderIds(scope)]);
       const processed = Number(quality.read);

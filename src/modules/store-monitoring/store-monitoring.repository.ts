@@ -71,20 +71,37 @@ export class StoreMonitoringRepository {
 
   async pageOfTable(orgId: string, name: StoreTableName, limit: number, offset: number): Promise<{ rows: Record<string, unknown>[]; total: number }> {
     const t = STORE_TABLES[name];
+    const ids = (await this.feedImports(orgId))[name];
     const rows = await this.db.query<Record<string, unknown>[]>(
-      `SELECT ${t.select} FROM ${t.table} WHERE org_id = $1 ORDER BY ${t.order} LIMIT $2 OFFSET $3`,
-      [orgId, limit, offset],
+      `SELECT ${t.select} FROM ${t.table} WHERE import_id = ANY($1::uuid[]) ORDER BY ${t.order} LIMIT $2 OFFSET $3`,
+      [ids, limit, offset],
     );
-    const [{ n }] = await this.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${t.table} WHERE org_id = $1`, [orgId]);
+    const [{ n }] = await this.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${t.table} WHERE import_id = ANY($1::uuid[])`, [ids]);
     return { rows, total: n };
   }
 
-  /** Rows per store table of the organization. */
+  /** Rows per store table of the organization's published feeds. */
   async countRows(orgId: string): Promise<Record<StoreTableName, number>> {
+    const ids = await this.feedImports(orgId);
     const [r] = await this.db.query<Array<Record<StoreTableName, number>>>(
-      `SELECT (SELECT count(*)::int FROM store_status WHERE org_id = $1) AS storestatus,
-              (SELECT count(*)::int FROM store_hours WHERE org_id = $1) AS businesshour,
-              (SELECT count(*)::int FROM store_timezones WHERE org_id = $1) AS timezone`,
+      `SELECT (SELECT count(*)::int FROM store_status WHERE import_id = ANY($1::uuid[])) AS storestatus,
+              (SELECT count(*)::int FROM store_hours WHERE import_id = ANY($2::uuid[])) AS businesshour,
+              (SELECT count(*)::int FROM store_timezones WHERE import_id = ANY($3::uuid[])) AS timezone`,
+      [ids.storestatus, ids.businesshour, ids.timezone],
+    );
+    return r;
+  }
+
+  /**
+   * The organization's published (and not deleted) imports of each feed: reads name them, so
+   * only its partitions are read (a filter on org_id alone would scan every tenant's).
+   */
+  private async feedImports(orgId: string): Promise<Record<StoreTableName, string[]>> {
+    const [r] = await this.db.query<Array<Record<StoreTableName, string[]>>>(
+      `SELECT coalesce(array_agg(id) FILTER (WHERE kind = 'store-status'), '{}') AS storestatus,
+              coalesce(array_agg(id) FILTER (WHERE kind = 'business-hours'), '{}') AS businesshour,
+              coalesce(array_agg(id) FILTER (WHERE kind = 'timezones'), '{}') AS timezone
+       FROM imports WHERE org_id = $1 AND status = 'COMPLETED' AND deleted_at IS NULL`,
       [orgId],
     );
     return r;

@@ -70,14 +70,24 @@ export class StoreReportBuilder {
     await q('BEGIN ISOLATION LEVEL REPEATABLE READ');
     await q(`SET LOCAL work_mem = '256MB'`);
     await q('SET LOCAL jit = off');
+    // The organization's published feeds in this snapshot: every read below names their
+    // partitions (pruned at plan time), never the parent by org_id, which would scan every
+    // tenant's partitions.
+    const [feeds] = await q<{ polls: string[]; hours: string[]; zones: string[] }>(
+      `SELECT coalesce(array_agg(id) FILTER (WHERE kind = 'store-status'), '{}') AS polls,
+              coalesce(array_agg(id) FILTER (WHERE kind = 'business-hours'), '{}') AS hours,
+              coalesce(array_agg(id) FILTER (WHERE kind = 'timezones'), '{}') AS zones
+       FROM imports WHERE org_id = $1 AND status = 'COMPLETED' AND deleted_at IS NULL`,
+      [orgId],
+    );
     // now: the one asked for, else the organization's latest poll, else (no polls at all, every
     // store is down) the server's clock. As epoch µs: a Date would drop the microseconds.
     const [r] = await q<{ us: string | null }>(
       `SELECT (extract(epoch FROM coalesce(
                  (SELECT requested_now FROM store_reports WHERE id = $2),
-                 (SELECT max(timestamp_utc) FROM store_status WHERE org_id = $1),
+                 (SELECT max(timestamp_utc) FROM store_status WHERE import_id = ANY($1::uuid[])),
                  date_trunc('milliseconds', clock_timestamp()))) * 1000000)::int8 AS us`,
-      [orgId, reportId],
+      [feeds.polls, reportId],
     );
     const nowUs = Number(r.us);
     const weekStartUs = nowUs - WEEK_US;
@@ -94,16 +104,16 @@ export class StoreReportBuilder {
          SELECT g.store_id, g.prior_at AS timestamp_utc, p.status, g.week_polls
          FROM (SELECT store_id, max(timestamp_utc) FILTER (WHERE timestamp_utc < $2) AS prior_at,
                       count(*) FILTER (WHERE timestamp_utc >= $2 AND timestamp_utc <= $3) AS week_polls
-               FROM store_status WHERE org_id = $1 GROUP BY store_id) g
-         LEFT JOIN store_status p ON p.org_id = $1 AND p.store_id = g.store_id AND p.timestamp_utc = g.prior_at`,
-      [orgId, weekStartText, nowText],
+               FROM store_status WHERE import_id = ANY($1::uuid[]) GROUP BY store_id) g
+         LEFT JOIN store_status p ON p.import_id = ANY($1::uuid[]) AND p.store_id = g.store_id AND p.timestamp_utc = g.prior_at`,
+      [feeds.polls, weekStartText, nowText],
     );
     const stores = await client.query(
       `CREATE TEMP TABLE rpt_stores ON COMMIT DROP AS
          SELECT store_id FROM rpt_prior
-         UNION SELECT store_id FROM store_hours WHERE org_id = $1
-         UNION SELECT store_id FROM store_timezones WHERE org_id = $1`,
-      [orgId],
+         UNION SELECT store_id FROM store_hours WHERE import_id = ANY($1::uuid[])
+         UNION SELECT store_id FROM store_timezones WHERE import_id = ANY($2::uuid[])`,
+      [feeds.hours, feeds.zones],
     );
     const storesTotal = stores.rowCount ?? 0;
     const [{ n: pollsTotal }] = await q<{ n: number }>(`SELECT coalesce(sum(week_polls), 0)::int AS n FROM rpt_prior`);
@@ -129,14 +139,14 @@ export class StoreReportBuilder {
          SELECT store_id, ${Tag.Store} AS tag, NULL::int8 AS at_us, NULL::text AS txt, NULL::int AS d, NULL::int AS s, NULL::int AS e FROM rpt_stores
          UNION ALL
          SELECT store_id, ${Tag.Zone}, NULL, timezone, NULL, NULL, NULL
-         FROM (SELECT DISTINCT ON (store_id) store_id, timezone FROM store_timezones WHERE org_id = $1 ORDER BY store_id, line_no DESC) z
+         FROM (SELECT DISTINCT ON (store_id) store_id, timezone FROM store_timezones WHERE import_id = ANY($2::uuid[]) ORDER BY store_id, line_no DESC) z
          UNION ALL
-         SELECT store_id, ${Tag.Hours}, NULL, NULL, day_of_week, start_sec, end_sec FROM store_hours WHERE org_id = $1
+         SELECT store_id, ${Tag.Hours}, NULL, NULL, day_of_week, start_sec, end_sec FROM store_hours WHERE import_id = ANY($1::uuid[])
          UNION ALL
          SELECT store_id, ${Tag.Prior}, (extract(epoch FROM timestamp_utc) * 1000000)::int8, status, NULL, NULL, NULL
          FROM rpt_prior WHERE timestamp_utc IS NOT NULL
        ) x ORDER BY store_id, tag`,
-      [orgId],
+      [feeds.hours, feeds.zones],
     );
     const clockFor = zoneClocks(weekStartUs - 86_400e6, nowUs + 86_400e6);
     const accumulators = new Map<string, UptimeAccumulator>();
@@ -185,8 +195,8 @@ export class StoreReportBuilder {
     await client.query(
       `DECLARE rpt_polls NO SCROLL CURSOR FOR
        SELECT store_id, (extract(epoch FROM timestamp_utc) * 1000000)::int8, status = 'active'
-       FROM store_status WHERE org_id = $1 AND timestamp_utc >= $2 AND timestamp_utc <= $3 ORDER BY timestamp_utc`,
-      [orgId, weekStartText, nowText],
+       FROM store_status WHERE import_id = ANY($1::uuid[]) AND timestamp_utc >= $2 AND timestamp_utc <= $3 ORDER BY timestamp_utc`,
+      [feeds.polls, weekStartText, nowText],
     );
     for (;;) {
       const batch = await client.query<unknown[]>({ text: `FETCH ${FETCH_ROWS} FROM rpt_polls`, rowMode: 'array' });

@@ -4,28 +4,19 @@ import { DataSource } from 'typeorm';
 import { heavyQuery } from '@common/heavy-query';
 import { SqlParams } from '@common/sql-params';
 import { Grain, microsToIso, RangeSegment, splitRange, TimeWindow } from '@libs/stats';
+import type { ImportScope } from '@common/analytics-scope/analytics-scope.service';
 import { partitionName } from '@libs/ingest';
 
 /**
  * What a query may see: one organization's published imports (resolved once per request, in the
- * same snapshot as its data version) and an optional time window. Every query below filters by
- * both org_id and the import ids, so the partitions of other imports are pruned at plan time.
+ * same snapshot as its data version) and an optional time window. Every query below reads only
+ * the scope's partitions, so other imports' (and other organizations') partitions are pruned.
  */
-export interface AnalyticsScope {
-  orgId: string;
-  dataVersion: string;
-  /** Completed transactions imports in scope (all of the org's, or the one asked for). */
-  importIds: string[];
+export interface AnalyticsScope extends ImportScope {
   /** Every completed transactions import of the org (merchants "ever seen"). */
   allTransactionImportIds: string[];
   merchantImportIds: string[];
   window: TimeWindow;
-}
-
-export interface ScopeImports {
-  dataVersion: string;
-  transactions: string[];
-  merchants: string[];
 }
 
 export interface ImportSummary {
@@ -339,20 +330,6 @@ export class AnalyticsRepository {
       p.values,
     );
     return rows.map((r) => ({ cohort: r.cohort, monthsSince: Number(r.k), customers: Number(r.customers) }));
-  }
-
-  /** The organization's data version and its completed imports, read in one snapshot. */
-  async loadScope(orgId: string): Promise<ScopeImports | null> {
-    const rows = await this.db.query<Array<{ data_version: string; tx: string[]; m: string[] }>>(
-      `SELECT o.data_version::text,
-              coalesce(array_agg(i.id ORDER BY i.id) FILTER (WHERE i.kind = 'transactions'), '{}') AS tx,
-              coalesce(array_agg(i.id ORDER BY i.id) FILTER (WHERE i.kind = 'merchants'), '{}') AS m
-       FROM organizations o
-       LEFT JOIN imports i ON i.org_id = o.id AND i.status = 'COMPLETED' AND i.kind IN ('transactions', 'merchants')
-       WHERE o.id = $1 GROUP BY o.data_version`,
-      [orgId],
-    );
-    return rows.length === 0 ? null : { dataVersion: rows[0].data_version, transactions: rows[0].tx, merchants: rows[0].m };
   }
 
   /** Every time zone name PostgreSQL knows (for validating tz). */

@@ -4,7 +4,8 @@ import {
 } from '@libs/stats';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { elapsedMs } from '@common/analytics-meta.dto';
-import { AnalyticsScopeService } from './analytics-scope.service';
+import { AnalyticsScopeService } from '@common/analytics-scope/analytics-scope.service';
+import { TransactionsScopeService } from './transactions-scope.service';
 import { AnalyticsRepository, AnalyticsScope, CategoryThreshold, DimTotal } from './analytics.repository';
 import {
   AnalyticsFilterQuery, AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery,
@@ -32,23 +33,24 @@ export class AnalyticsService {
   constructor(
     private readonly repo: AnalyticsRepository,
     private readonly scopes: AnalyticsScopeService,
+    private readonly transactionsScope: TransactionsScopeService,
   ) {}
 
   async zoneLeaderboard(auth: AuthContext, q: LeaderboardQuery): Promise<ZoneLeaderboardDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.transactionsScope.resolve(auth, q);
     return this.scopes.answer(scope, 'zones', { limit: q.limit }, started, async () => ({ data: await this.zones(scope, q.limit) }));
   }
 
   async categoryDistribution(auth: AuthContext, q: AnalyticsFilterQuery): Promise<CategoryDistributionDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.transactionsScope.resolve(auth, q);
     return this.scopes.answer(scope, 'categories', {}, started, async () => categoryDistribution(await this.repo.dimTotals(scope, 'category')));
   }
 
   async dormantMerchants(auth: AuthContext, q: DormantQuery): Promise<DormantMerchantsDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.transactionsScope.resolve(auth, q);
     return this.scopes.answer(scope, 'dormant', { page: q.page, pageSize: q.pageSize }, started, async () => {
       const found = await this.repo.dormantMerchants(scope, (q.page - 1) * q.pageSize, q.pageSize);
       return { data: found.rows, pagination: pagination(q.page, q.pageSize, found.total) };
@@ -57,14 +59,14 @@ export class AnalyticsService {
 
   async hourlyPattern(auth: AuthContext, q: HourlyQuery): Promise<HourlyPatternDto> {
     const started = performance.now();
-    await this.scopes.assertTimeZone(q.tz);
-    const scope = await this.scopes.resolve(auth, q);
+    await this.transactionsScope.assertTimeZone(q.tz);
+    const scope = await this.transactionsScope.resolve(auth, q);
     return this.scopes.answer(scope, 'hourly', { tz: q.tz }, started, async () => ({ data: await this.hours(scope, q.tz), tz: q.tz }));
   }
 
   async anomalies(auth: AuthContext, q: AnomaliesQuery): Promise<AnomaliesDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.transactionsScope.resolve(auth, q);
     return this.scopes.answer(scope, 'anomalies', { page: q.page, pageSize: q.pageSize }, started, async () => {
       const stats = categoryMoments(await this.repo.dimTotals(scope, 'category'));
       const thresholds = anomalyThresholds(stats);
@@ -91,15 +93,15 @@ export class AnalyticsService {
 
   async customerRetention(auth: AuthContext, q: RetentionQuery): Promise<CustomerRetentionDto> {
     const started = performance.now();
-    const scope = await this.scopes.resolve(auth, q);
+    const scope = await this.transactionsScope.resolve(auth, q);
     return this.scopes.answer(scope, 'retention', { cohorts: q.cohorts ?? null }, started, () => this.retention(scope, q.cohorts === 'monthly'));
   }
 
   /** Every analysis at once, computed concurrently (each part shares the cache of its own endpoint). */
   async fullReport(auth: AuthContext, q: FullReportQuery): Promise<FullReportDto> {
     const started = performance.now();
-    await this.scopes.assertTimeZone(q.tz);
-    const scope = await this.scopes.resolve(auth, q);
+    await this.transactionsScope.assertTimeZone(q.tz);
+    const scope = await this.transactionsScope.resolve(auth, q);
     const part = <T>(name: string, params: Record<string, unknown>, compute: () => Promise<T>) =>
       this.scopes.cached(scope, name, params, compute).then((r) => r.value);
     const { value, isCached } = await this.scopes.cached(scope, 'full', { tz: q.tz }, async () => {

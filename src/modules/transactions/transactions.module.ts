@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsRepository } from './analytics.repository';
-import { AnalyticsScopeService } from './analytics-scope.service';
+import { TransactionsScopeService } from './transactions-scope.service';
 import { AnalyticsService } from './analytics.service';
-import { ResultCacheModule } from '@common/cache/result-cache.module';
+import { AnalyticsScopeModule } from '@common/analytics-scope/analytics-scope.module';
 
 /** Transaction analytics over the rollups the transactions kind publishes with each import. */
 @Module({
-  imports: [ResultCacheModule],
+  imports: [AnalyticsScopeModule],
   controllers: [AnalyticsController],
-  providers: [AnalyticsRepository, AnalyticsScopeService, AnalyticsService],
+  providers: [AnalyticsRepository, TransactionsScopeService, AnalyticsService],
   exports: [AnalyticsService],
 })
 export class TransactionsModule {}

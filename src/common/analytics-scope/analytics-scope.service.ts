@@ -1,0 +1,96 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { AnalyticsMetaDto, elapsedMs } from '@common/analytics-meta.dto';
+import { ResultCache } from '@common/cache/result-cache.service';
+import { VersionMemo } from '@common/cache/version-memo';
+import { AppError } from '@common/errors';
+import type { AuthContext } from '@modules/auth/auth.context';
+import { OrgImports, OrgImportsRepository } from './org-imports.repository';
+
+/**
+ * What an analytics query may see: one organization's published imports of a kind (all, or the
+ * one asked for), at the data version they were read with, and the domain's own filters (a time
+ * window, a day range) that are part of every cache key.
+ */
+export interface ImportScope {
+  orgId: string;
+  dataVersion: string;
+  kind: string;
+  /** The kind's published imports in scope. */
+  importIds: string[];
+  /** True when no importId narrowed them. */
+  isAllImports: boolean;
+  /** Every kind's published imports (a domain may read another kind's, e.g. merchants). */
+  byKind: Record<string, string[]>;
+  /** The domain's filters, part of every cache key. */
+  filter: Record<string, unknown>;
+}
+
+const UNDEFINED_TABLE = '42P01';
+
+export const ScopeErrors = {
+  unknownImport: (id: string, kind: string) =>
+    new AppError('IMPORT_NOT_FOUND', HttpStatus.NOT_FOUND, `Import ${id} is not a completed ${kind} import of your organization`, { importId: id }),
+  dataChanged: () =>
+    new AppError('DATA_CHANGED', HttpStatus.CONFLICT, 'An import in scope was deleted while this answer was being computed; ask again'),
+};
+
+/**
+ * The one place where an analytics request of any domain becomes an organization-scoped query:
+ * the caller's organization (from its key) and the imports it may see are resolved in one
+ * snapshot with its data version (memoised per version), an importId is checked to be one of
+ * them, and answers are cached under that version, so they are never stale. A query that meets a
+ * partition dropped under it answers 409, not 500.
+ */
+@Injectable()
+export class AnalyticsScopeService {
+  private readonly imports = new VersionMemo<OrgImports>((orgId) => this.repo.load(orgId));
+
+  constructor(
+    private readonly repo: OrgImportsRepository,
+    private readonly cache: ResultCache,
+  ) {}
+
+  /** The organization's published imports at the caller's data version. */
+  async orgImports(auth: AuthContext): Promise<OrgImports> {
+    return (await this.imports.get(auth.orgId, auth.dataVersion)) ?? { dataVersion: '0', byKind: {} };
+  }
+
+  async resolve(auth: AuthContext, kind: string, importId: string | undefined, filter: Record<string, unknown> = {}): Promise<ImportScope> {
+    const loaded = await this.orgImports(auth);
+    const all = loaded.byKind[kind] ?? [];
+    let importIds = all;
+    if (importId) {
+      const wanted = importId.toLowerCase();
+      if (!all.includes(wanted)) {
+        throw ScopeErrors.unknownImport(importId, kind);
+      }
+      importIds = [wanted];
+    }
+    return { orgId: auth.orgId, dataVersion: loaded.dataVersion, kind, importIds, isAllImports: importIds === all, byKind: loaded.byKind, filter };
+  }
+
+  /**
+   * `compute()`'s answer for this scope and these parameters, from the cache when this data
+   * version already answered them; with the meta fields every answer carries.
+   */
+  async answer<T extends object>(
+    scope: ImportScope, name: string, params: Record<string, unknown>, startedAt: number, compute: () => Promise<T>,
+  ): Promise<T & AnalyticsMetaDto> {
+    const { value, isCached } = await this.cached(scope, name, params, compute);
+    return { ...value, queryTimeMs: elapsedMs(startedAt), cached: isCached, dataVersion: scope.dataVersion };
+  }
+
+  /** Like answer() without the meta fields (parts of a larger answer). */
+  cached<T>(scope: ImportScope, name: string, params: Record<string, unknown>, compute: () => Promise<T>): Promise<{ value: T; isCached: boolean }> {
+    const key = JSON.stringify({ ...params, ...scope.filter, imports: scope.isAllImports ? '*' : scope.importIds });
+    return this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, scope.kind, name, key], () => compute().catch(explainDroppedPartition));
+  }
+}
+
+/** A partition read by name vanished (its import was deleted mid-query): 409, not 500. */
+function explainDroppedPartition(err: unknown): never {
+  if ((err as { code?: string }).code === UNDEFINED_TABLE) {
+    throw ScopeErrors.dataChanged();
+  }
+  throw err;
+}

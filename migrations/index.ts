@@ -4,6 +4,7 @@ import { CreateTransactionRollups1764000000002 } from './1764000000002-CreateTra
 import { CreateTransactionCustomers1764000000003 } from './1764000000003-CreateTransactionCustomers';
 import { CreateSales1764000000004 } from './1764000000004-CreateSales';
 import { CreateStoreMonitoring1764000000005 } from './1764000000005-CreateStoreMonitoring';
+import { ImportFormatsAndDurability1764000000006 } from './1764000000006-ImportFormatsAndDurability';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CreateTransactionCustomers1764000000003,
   CreateSales1764000000004,
   CreateStoreMonitoring1764000000005,
+  ImportFormatsAndDurability1764000000006,
 ];

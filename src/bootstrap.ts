@@ -1,4 +1,6 @@
 import { INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { json, urlencoded } from 'express';
+import type { IncomingMessage } from 'http';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,8 +12,25 @@ import { AppModule } from './app.module';
 
 export const API_PREFIX = 'api/v1';
 
+/**
+ * Routes whose request body is a file streamed to disk as it arrives (a JSON or NDJSON body of
+ * gigabytes included): the JSON body parser must leave them alone.
+ */
+const STREAMED_BODY_ROUTES = [/^\/api\/v1\/imports\/[^/]+\/?$/, /^\/api\/v1\/uploads\/?$/];
+
+function isJsonMedia(contentType: string | undefined): boolean {
+  const media = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  return media === 'application/json' || media.endsWith('+json');
+}
+
+/** Options every HTTP app is created with (the body parsers are registered by configureHttpApp). */
+export const HTTP_APP_OPTIONS = { bodyParser: false } as const;
+
 /** Wires prefix, validation, docs and shutdown hooks onto a created app (also used by e2e tests). */
 export function configureHttpApp(app: INestApplication): void {
+  const isStreamed = (req: IncomingMessage) => STREAMED_BODY_ROUTES.some((route) => route.test((req.url ?? '').split('?')[0]));
+  app.use(json({ limit: '1mb', type: (req: IncomingMessage) => !isStreamed(req) && isJsonMedia(req.headers['content-type']) }));
+  app.use(urlencoded({ extended: true, limit: '1mb' }));
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
@@ -38,7 +57,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   await prepareDatabase(config.DATABASE_URL);
   const module = AppModule.forRoot(config);
   const app = config.runsHttp
-    ? await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true })
+    ? await NestFactory.create<NestExpressApplication>(module, { ...HTTP_APP_OPTIONS, bufferLogs: true })
     : ((await NestFactory.createApplicationContext(module, { bufferLogs: true })) as unknown as INestApplication);
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

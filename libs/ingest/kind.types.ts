@@ -13,7 +13,7 @@ export interface KindColumn {
 export type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
 /** Streams text-format COPY lines into a table (a column list may follow the name) in the caller's transaction. */
-export type CopyLines = (tableAndColumns: string, lines: Iterable<string>, isFreeze?: boolean) => Promise<number>;
+export type CopyLines = (tableAndColumns: string, lines: Iterable<string> | AsyncIterable<string>, isFreeze?: boolean) => Promise<number>;
 
 export interface PublishRef {
   orgId: string;
@@ -29,25 +29,31 @@ export interface PublishContext {
   accumulator: ImportAccumulator | null;
 }
 
-/** Where rows deleted after the COPY go, so the kind's rollup can take them back. */
-export interface RemovedRowsSink {
-  /** SQL select list of the stored values (in copy column order). */
-  select: string;
-  subtract(rows: string[][]): void;
+/** Memory a kind's folds may use on one thread. */
+export interface FoldBudget {
+  bytes: number;
+}
+
+/** Memory the importing thread's accumulator may use, and where it may spill to disk. */
+export interface AccumulatorBudget extends FoldBudget {
+  /** Path prefix for the import's spill files (removed when the import ends). */
+  spillPath: string;
 }
 
 /** Compact structures a kind builds from its rows while they load (see libs/rollups). */
 export interface KindRollup {
-  createRowAggregator(): RowAggregator;
-  createImportAccumulator(): ImportAccumulator;
+  /** Runs on a load thread; past its budget it must give up (and say so) rather than grow. */
+  createRowAggregator(budget: FoldBudget): RowAggregator;
+  createImportAccumulator(budget: AccumulatorBudget): ImportAccumulator;
   /** Select list over the kind's table giving a stored row's cleaned values, in copyColumns order. */
   storedValuesSql: string;
 }
 
 /**
  * A dataset kind: what its file must look like, how a row is cleaned, and where it lands.
- * Adding a kind is one file like transactions.kind.ts, an entry in kinds/index.ts and a migration
- * creating `table` partitioned by LIST (import_id) with columns org_id, import_id, line_no + copyColumns.
+ * Adding a kind is one file in its domain module (like src/modules/transactions/transactions.kind.ts),
+ * a line in src/kinds.registry.ts and a migration creating `table` partitioned by LIST (import_id)
+ * with columns org_id, import_id, line_no + copyColumns (and any `rollupTables`).
  */
 export interface DatasetKind {
   name: string;
@@ -80,6 +86,9 @@ export interface DatasetKind {
   rollup?: KindRollup;
   /** Runs inside the publish transaction after the partition is attached (rollups). */
   publish?(ctx: PublishContext, ref: PublishRef): Promise<void>;
-  /** Runs inside the delete transaction before the partition is dropped (undo rollups). */
-  unpublish?(sql: Sql, ref: PublishRef): Promise<void>;
+  /**
+   * Other tables partitioned by import that the publish hook fills (rollups): an import's
+   * partitions of them are removed with it.
+   */
+  rollupTables?: string[];
 }

@@ -1,10 +1,13 @@
 import { once } from 'events';
 import { createReadStream } from 'fs';
 import type { Writable } from 'stream';
-import { BinaryCopyEncoder, CsvParser, RecordSplitter } from '@libs/csv';
+import { BinaryCopyEncoder } from '@libs/csv';
 import type { ImportAccumulator } from '@libs/rollups';
 import { DuplicateGuard } from './duplicate-guard';
-import { PieceProcessor } from './piece-processors';
+import { ImportFailure } from './import-failure';
+import { InputFormat, recordCutter, unitName } from './input-format';
+import { PieceProcessor, PieceResult } from './piece-processors';
+import { PieceSpan } from './rejected-lines';
 import { RejectsWriter } from './rejects-writer';
 
 export interface LoadCounters {
@@ -15,6 +18,7 @@ export interface LoadCounters {
 
 export interface StreamIntoCopyOptions {
   filePath: string;
+  format: InputFormat;
   processor: PieceProcessor;
   /** A COPY … FROM STDIN WITH (FORMAT binary) stream. */
   copy: Writable;
@@ -23,28 +27,23 @@ export interface StreamIntoCopyOptions {
   /** Receives each piece's rollup part, in file order (kinds with a rollup). */
   accumulator?: ImportAccumulator | null;
   counters: LoadCounters;
-  /** Filled with where each piece lies in the file, to re-read a few lines later without a full pass. */
-  spans?: PieceSpan[];
+  /** Filled with where each piece lies in the file, to re-read a few records later without a full pass. */
+  spans: PieceSpan[];
+  /** A record longer than this fails the import (RECORD_TOO_LARGE) instead of being held whole. */
+  maxRecordBytes: number;
   /** Awaited about once a second: progress reporting and cancel checks (it may throw to stop). */
   onTick: () => Promise<void>;
   tickMs?: number;
 }
 
-const PIECE_BYTES = 1 << 20;
-
-/** A piece's place in the file: its bytes and the lines after `lineOffset` it holds. */
-export interface PieceSpan {
-  byteStart: number;
-  byteLength: number;
-  lineOffset: number;
-  lines: number;
-}
+const CHUNK_BYTES = 1 << 20;
 
 /**
  * file → pieces cut on record boundaries → (worker threads) parse, clean, encode → binary COPY,
  * with at most two pieces per thread in flight and the COPY's backpressure honoured, so memory
  * stays flat whatever the file size and the event loop is free between pieces. Results are
- * written in file order. The header line is skipped; every row carries its source line number.
+ * written in file order. Every row carries its number (CSV line, JSON record). A record that does
+ * not end within maxRecordBytes, or malformed JSON, fails the import with where it happened.
  */
 export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
   const { copy, rejects, counters, duplicates, processor } = o;
@@ -52,12 +51,12 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
   copy.on('error', (err: Error) => {
     copyError = err;
   });
-  const inFlight: Array<Promise<Awaited<ReturnType<PieceProcessor['process']>>>> = [];
-  const splitter = new RecordSplitter();
+  const inFlight: Array<{ span: PieceSpan; result: Promise<PieceResult> }> = [];
+  const cutter = recordCutter(o.format);
   let carry: Buffer[] = [];
+  let pending = 0;
   let linesBefore = 0;
   let bytesBefore = 0;
-  let isFirstPiece = true;
 
   const write = async (bytes: Buffer | Uint8Array): Promise<void> => {
     if (copyError) {
@@ -67,20 +66,30 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
       await once(copy, 'drain');
     }
   };
-  const dispatch = (bytes: Buffer): void => {
+  const dispatch = (bytes: Buffer, lines: number, isLast: boolean): void => {
     // Transferred to a worker thread, a piece must own its whole ArrayBuffer (never the shared pool).
     const piece = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : copyOf(bytes);
-    const lines = countLineFeeds(piece);
-    o.spans?.push({ byteStart: bytesBefore, byteLength: piece.length, lineOffset: linesBefore, lines });
-    inFlight.push(processor.process({ piece, lineOffset: linesBefore, skipFirstRecord: isFirstPiece }));
-    inFlight[inFlight.length - 1].catch(() => undefined); // awaited in order below
+    // Read before process(): transferring the piece to a thread empties it here.
+    const span = { byteStart: bytesBefore, byteLength: piece.length, lineOffset: linesBefore, lines };
+    o.spans.push(span);
     linesBefore += lines;
-    bytesBefore += piece.length;
-    isFirstPiece = false;
+    bytesBefore += span.byteLength;
+    const result = processor.process({ piece, lineOffset: span.lineOffset, isFirst: span.byteStart === 0, isLast });
+    result.catch(() => undefined); // awaited in order below
+    inFlight.push({ span, result });
   };
   const lookups: Array<Promise<void>> = [];
   const collectOne = async (): Promise<void> => {
-    const r = await inFlight.shift()!;
+    const { span, result } = inFlight.shift()!;
+    const r = await result;
+    if (r.syntaxError) {
+      const byteOffset = span.byteStart + r.syntaxError.byteOffsetInPiece;
+      throw new ImportFailure(
+        'INVALID_JSON',
+        `The file is not valid JSON: ${r.syntaxError.reason} at byte ${byteOffset} (record ${r.syntaxError.ordinal}); nothing was loaded`,
+        { byteOffset, line: r.syntaxError.ordinal },
+      );
+    }
     counters.rowsRead += r.rowsRead;
     counters.rowsLoaded += r.rowsLoaded;
     for (const [line, reason, raw] of r.rejects) {
@@ -94,7 +103,7 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
       const positions = duplicates.bloom.addAll(r.keyHashes);
       if (positions.length > 0) {
         const lookup = processor.candidates(r.seq, positions).then((found) => {
-          found.forEach(([key, line, raw]) => duplicates.recordCandidate(key, line, raw));
+          found.forEach(([key, line]) => duplicates.recordCandidate(key, line));
         });
         lookup.catch(() => undefined); // awaited below
         lookups.push(lookup);
@@ -113,17 +122,18 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
   let lastTick = Date.now();
   try {
     await write(BinaryCopyEncoder.header());
-    let pending = 0;
-    for await (const chunk of createReadStream(o.filePath, { highWaterMark: PIECE_BYTES })) {
+    for await (const chunk of createReadStream(o.filePath, { highWaterMark: CHUNK_BYTES })) {
       const bytes = chunk as Buffer;
       counters.bytesRead += bytes.length;
-      const boundary = splitter.lastBoundary(bytes);
+      const boundary = cutter.lastBoundary(bytes);
       if (boundary === -1) {
         carry.push(bytes);
         pending += bytes.length;
+        assertRecordFits(pending, o, linesBefore, bytesBefore);
         continue;
       }
-      dispatch(carry.length ? Buffer.concat([...carry, bytes.subarray(0, boundary)]) : copyOf(bytes.subarray(0, boundary)));
+      const piece = carry.length ? Buffer.concat([...carry, bytes.subarray(0, boundary)]) : bytes.subarray(0, boundary);
+      dispatch(piece, cutter.unitsInPiece(piece), false);
       carry = boundary < bytes.length ? [copyOf(bytes.subarray(boundary))] : [];
       pending = bytes.length - boundary;
       while (inFlight.length >= processor.parallelism * 2) {
@@ -134,8 +144,11 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
         await o.onTick();
       }
     }
-    if (pending > 0) {
-      dispatch(Buffer.concat(carry));
+    // A JSON array's last piece holds its closing bracket: it is parsed even when empty (a file
+    // cut short right after a comma must fail, not load what came before).
+    if (pending > 0 || o.format === 'json-array') {
+      const tail = Buffer.concat(carry);
+      dispatch(tail, cutter.unitsInTail(tail), true);
     }
     while (inFlight.length > 0) {
       await collectOne();
@@ -157,48 +170,21 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
   }
 }
 
+function assertRecordFits(pending: number, o: StreamIntoCopyOptions, linesBefore: number, bytesBefore: number): void {
+  if (pending > o.maxRecordBytes) {
+    const unit = unitName(o.format);
+    throw new ImportFailure(
+      'RECORD_TOO_LARGE',
+      `The ${unit === 'line' ? 'row starting on line' : 'record'} ${linesBefore + 1} (byte ${bytesBefore}) runs past ${o.maxRecordBytes} bytes ` +
+        `(MAX_RECORD_BYTES) without ending${o.format === 'csv' ? '; the usual cause is a quote that is never closed' : ''}; nothing was loaded`,
+      { line: linesBefore + 1, byteOffset: bytesBefore, maxRecordBytes: o.maxRecordBytes },
+    );
+  }
+}
+
 /** A piece owns its memory: it is transferred to a worker thread, which detaches it here. */
 function copyOf(bytes: Buffer): Buffer {
   const own = Buffer.allocUnsafeSlow(bytes.length);
   bytes.copy(own);
   return own;
-}
-
-function countLineFeeds(piece: Buffer): number {
-  let count = 0;
-  for (let at = piece.indexOf(10); at !== -1; at = piece.indexOf(10, at + 1)) {
-    count++;
-  }
-  return count;
-}
-
-/**
- * Writes the raw text of the given lines as rejects with `reason`, re-reading only the pieces that
- * hold them when `spans` is known, else the whole file.
- */
-export async function writeRejectedLines(
-  filePath: string,
-  lines: Set<number>,
-  reason: string,
-  rejects: RejectsWriter,
-  spans?: PieceSpan[],
-): Promise<void> {
-  const ranges = spans
-    ? spans.filter((s) => [...lines].some((l) => l > s.lineOffset && l <= s.lineOffset + s.lines))
-    : [{ byteStart: 0, byteLength: Infinity, lineOffset: 0, lines: Infinity }];
-  for (const range of ranges) {
-    const parser = new CsvParser();
-    const onRecord = (_fields: string[], localLine: number): void => {
-      const line = localLine + range.lineOffset;
-      if (lines.has(line)) {
-        rejects.write(line, reason, parser.currentRaw());
-      }
-    };
-    const end = range.byteLength === Infinity ? undefined : range.byteStart + range.byteLength - 1;
-    for await (const chunk of createReadStream(filePath, { start: range.byteStart, end, highWaterMark: 1 << 20 })) {
-      parser.push(chunk as Buffer, onRecord);
-      await rejects.drainIfNeeded();
-    }
-    parser.end(onRecord);
-  }
 }

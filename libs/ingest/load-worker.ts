@@ -1,21 +1,16 @@
 import { parentPort, workerData } from 'worker_threads';
 import type { DatasetKind } from './kind.types';
-import { Candidate, PieceOutput, RowPipeline } from './row-pipeline';
+import { Candidate, createRowPipeline, PieceInput, PieceOutput, PipelineSettings } from './row-pipeline';
 
 /** Thread entry: turns file pieces into COPY bytes for one import (see piece-processors.ts). */
-export interface LoadWorkerData {
+export interface LoadWorkerData extends PipelineSettings {
   /** Compiled module exporting `KINDS: DatasetKind[]` (the engine knows kinds only through it). */
   kindsModule: string;
   kind: string;
-  nowMs: number;
-  indexes: number[];
-  headerWidth: number;
-  keyIndexes: number[];
-  bloomWordMask: number;
 }
 
 export type ToWorker =
-  | { type: 'piece'; seq: number; piece: Uint8Array; lineOffset: number; skipFirstRecord: boolean }
+  | ({ type: 'piece' } & PieceInput)
   | { type: 'candidates'; seq: number; positions: number[] }
   | { type: 'drop'; seq: number }
   | { type: 'finish' };
@@ -30,21 +25,12 @@ if (parentPort) {
   const data = workerData as LoadWorkerData;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { KINDS } = require(data.kindsModule) as { KINDS: DatasetKind[] };
-  const kind = KINDS.find((k) => k.name === data.kind)!;
-  const pipeline = new RowPipeline({
-    cleaner: kind.createCleaner({ now: new Date(data.nowMs) }),
-    copyTypes: kind.copyTypes,
-    indexes: data.indexes,
-    headerWidth: data.headerWidth,
-    keyIndexes: data.keyIndexes,
-    bloomWordMask: data.bloomWordMask,
-    aggregator: kind.rollup?.createRowAggregator() ?? null,
-  });
+  const pipeline = createRowPipeline(KINDS.find((k) => k.name === data.kind)!, data);
   port.on('message', (msg: ToWorker) => {
     switch (msg.type) {
       case 'piece': {
         const piece = Buffer.from(msg.piece.buffer, msg.piece.byteOffset, msg.piece.byteLength);
-        const out = pipeline.processPiece(msg.seq, piece, msg.lineOffset, msg.skipFirstRecord);
+        const out = pipeline.processPiece({ ...msg, piece });
         const transfer = [out.copy?.buffer, out.keyHashes?.buffer, ...(out.rollup?.transfer ?? [])].filter((b): b is ArrayBuffer => b !== undefined);
         port.postMessage({ type: 'piece', seq: msg.seq, ...out } satisfies FromWorker, transfer);
         break;

@@ -39,3 +39,24 @@ function assertUuid(value: string): string {
   }
   return value.toLowerCase();
 }
+
+/**
+ * Removes an import's partition of each table, outside any transaction (`sql` must run each
+ * statement on its own): DETACH … CONCURRENTLY first, so readers of the parent (every
+ * organization's queries) are never queued behind the removal; it waits only for transactions
+ * already using the parent. Idempotent and resumable: a detach left pending by a crash is
+ * finalized, a table already gone is skipped.
+ */
+export async function dropImportPartitions(sql: Sql, tables: string[], importId: string): Promise<void> {
+  for (const table of tables) {
+    const partition = partitionName(table, importId);
+    const [attached] = await sql<{ pending: boolean }>(
+      `SELECT inhdetachpending AS pending FROM pg_inherits WHERE inhrelid = to_regclass($1)`,
+      [partition],
+    );
+    if (attached) {
+      await sql(`ALTER TABLE ${table} DETACH PARTITION ${partition} ${attached.pending ? 'FINALIZE' : 'CONCURRENTLY'}`);
+    }
+    await sql(`DROP TABLE IF EXISTS ${partition}`);
+  }
+}

@@ -1,24 +1,25 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { FromWorker, LoadWorkerData, ToWorker } from './load-worker';
-import { Candidate, PieceOutput, RowPipeline } from './row-pipeline';
+import type { FromWorker, LoadWorkerData, ToWorker } from './load-worker';
+import { Candidate, PieceInput, PieceOutput, RowPipeline } from './row-pipeline';
 
-export interface PieceJob {
-  piece: Buffer;
-  lineOffset: number;
-  skipFirstRecord: boolean;
-}
+export type PieceJob = Omit<PieceInput, 'seq'>;
 
 export type PieceResult = PieceOutput & { seq: number };
 
-// Bounded heaps per load thread. Left alone, each thread's old generation grew lazily and the
-// process peaked near 400 MB at 10M rows; with these caps it peaks near 260 MB. The young
-// generation trades GC time for memory: 4 MB cost the threads ~25 % of their time in scavenges;
-// 8 MB loads 10M rows as fast as 16 MB (within the noise) for ~25 MB less RSS. A piece is ~1 MiB;
-// only a single record of tens of MB (one giant quoted field) would not fit, and that import
-// then fails with the worker's error.
-const LOAD_WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 48 };
+/**
+ * Heap caps of a load thread. Left alone, each thread's old generation grew lazily and the
+ * process peaked near 400 MB at 10M rows; capped, what a thread holds is its pieces in flight and
+ * its folds, which have a byte budget of their own. The young generation trades GC time for
+ * memory: 4 MB cost the threads ~25 % of their time in scavenges; 8 MB loads 10M rows as fast as
+ * 16 MB (within the noise) for ~25 MB less RSS. A piece is ~1 MiB plus at most one record of
+ * MAX_RECORD_BYTES.
+ */
+export interface LoadThreadHeap {
+  maxYoungGenerationSizeMb: number;
+  maxOldGenerationSizeMb: number;
+}
 
 /** Turns file pieces into COPY bytes, on this thread or on worker threads. */
 export interface PieceProcessor {
@@ -41,7 +42,7 @@ export class InlineProcessor implements PieceProcessor {
 
   process(job: PieceJob): Promise<PieceResult> {
     const seq = this.seq++;
-    return Promise.resolve({ seq, ...this.pipeline.processPiece(seq, job.piece, job.lineOffset, job.skipFirstRecord) });
+    return Promise.resolve({ seq, ...this.pipeline.processPiece({ seq, ...job }) });
   }
 
   candidates(seq: number, positions: number[]): Promise<Candidate[]> {
@@ -76,9 +77,9 @@ export class WorkerPoolProcessor implements PieceProcessor {
   private seq = 0;
   private failure: Error | null = null;
 
-  constructor(script: string, data: LoadWorkerData, readonly parallelism: number) {
+  constructor(script: string, data: LoadWorkerData, readonly parallelism: number, heap: LoadThreadHeap) {
     this.workers = Array.from({ length: parallelism }, () => {
-      const worker = new Worker(script, { workerData: data, resourceLimits: LOAD_WORKER_HEAP });
+      const worker = new Worker(script, { workerData: data, resourceLimits: heap });
       worker.on('message', (msg: FromWorker) => this.receive(msg));
       worker.on('error', (err) => this.fail(err));
       worker.on('exit', (code) => code !== 0 && this.fail(new Error(`load worker exited with code ${code}`)));
@@ -96,7 +97,7 @@ export class WorkerPoolProcessor implements PieceProcessor {
 
   process(job: PieceJob): Promise<PieceResult> {
     const seq = this.seq++;
-    const msg: ToWorker = { type: 'piece', seq, piece: job.piece, lineOffset: job.lineOffset, skipFirstRecord: job.skipFirstRecord };
+    const msg: ToWorker = { type: 'piece', seq, ...job };
     return this.ask(this.pieces, seq, msg, [job.piece.buffer as ArrayBuffer]);
   }
 

@@ -61,9 +61,32 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(1) @Max(16)
   LOAD_THREADS = 2;
 
+  /**
+   * Memory one import may hold besides its pieces in flight (rollup folds, counters, the duplicate
+   * filter); past each share the import spills to disk or leaves the work to SQL instead of growing.
+   */
+  @Transform(toNumber) @IsInt() @Min(4) @Max(4096)
+  IMPORT_MEMORY_MB = 128;
+
+  /** Old-generation heap cap of each load thread (it holds a few pieces and its dictionaries). */
+  @Transform(toNumber) @IsInt() @Min(8) @Max(4096)
+  LOAD_THREAD_HEAP_MB = 48;
+
+  /** A record (CSV row or JSON value) longer than this fails its import as RECORD_TOO_LARGE. */
+  @Transform(toNumber) @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  MAX_RECORD_BYTES = 1024 * 1024;
+
   /** Default share of rejected rows above which an import fails and loads nothing. */
   @Transform(toNumber) @IsNumber() @Min(0) @Max(1)
   IMPORT_REJECT_THRESHOLD = 0.5;
+
+  /** How often a worker finishes what crashed workers and broken requests left (post-commit work, deletes, files). */
+  @Transform(toNumber) @IsInt() @Min(1000)
+  SWEEP_INTERVAL_MS = 60000;
+
+  /** An upload file with no import after this long (its request died) is removed by the sweeper. */
+  @Transform(toNumber) @IsInt() @Min(0)
+  ORPHAN_FILE_AGE_MS = 3600000;
 
   /** Bull job lock: a worker that stops renewing it for this long is considered dead. */
   @Transform(toNumber) @IsInt() @Min(1000)

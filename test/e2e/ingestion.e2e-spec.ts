@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import request from 'supertest';
-import { countRows, createOrg, startTestApp, TestApp, uploadCsv, uploadRaw, waitForImport } from '../factories/test-app';
+import { countRows, createOrg, startTestApp, TestApp, uploadCsv, uploadRaw, waitForImport, waitForPurge } from '../factories/test-app';
 
 const fixture = (rel: string) => readFileSync(path.join(__dirname, '../fixtures/csv', rel));
 const SAMPLE = fixture('ok/transactions-sample-1000.csv');
@@ -237,6 +237,8 @@ describe('Imports (e2e)', () => {
     expect(before.n).toBe(1004);
     const del = await request(t.http).delete(`/api/v1/imports/${b.body.importId}`).set('X-API-Key', key).expect(200);
     expect(del.body).toEqual({ importId: b.body.importId, outcome: 'REMOVED', rowsRemoved: 4 });
+    // Hidden at once; its partitions are detached and dropped in the background.
+    await waitForPurge(t, b.body.importId, ['transactions', 'tx_rollups', 'tx_customers']);
     const after = await total();
     expect(after.n).toBe(1000);
     expect(Number(after.s)).toBeCloseTo(Number(before.s) - 1234.5 - 12 - 7.25 - 0, 2);

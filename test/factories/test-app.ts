@@ -3,9 +3,10 @@ import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
-import { configureHttpApp } from '../../src/bootstrap';
+import { configureHttpApp, HTTP_APP_OPTIONS } from '../../src/bootstrap';
 import { AppConfig } from '../../src/config/app-config';
 import { EnvSchema } from '../../src/config/env.schema';
+import { partitionName } from '../../libs/ingest';
 import { AuthService } from '../../src/modules/auth/auth.service';
 
 export interface TestApp {
@@ -21,7 +22,7 @@ export interface TestApp {
 export async function startTestApp(overrides: Partial<EnvSchema> = {}): Promise<TestApp> {
   const config = AppConfig.fromProcessEnv(overrides);
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  const app = moduleRef.createNestApplication({ ...HTTP_APP_OPTIONS, logger: ['error'] });
   configureHttpApp(app);
   app.enableShutdownHooks();
   await app.init();
@@ -91,4 +92,23 @@ export function uploadRaw(t: TestApp, key: string, kind: string, content: string
 export async function countRows(t: TestApp, table: string, importId: string): Promise<number> {
   const res = await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE import_id = $1`, [importId]);
   return res.rows[0].n;
+}
+
+/** Waits until a deleted import's partitions of `tables` and its row are gone (the purge runs in the background). */
+export async function waitForPurge(t: TestApp, importId: string, tables: string[], timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const names = tables.map((table) => partitionName(table, importId));
+  for (;;) {
+    const { rows } = await t.db.query(
+      `SELECT (SELECT count(*)::int FROM pg_class WHERE relname = ANY($1)) AS tables, (SELECT count(*)::int FROM imports WHERE id = $2) AS imports`,
+      [names, importId],
+    );
+    if (rows[0].tables === 0 && rows[0].imports === 0) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Import ${importId} was not purged in ${timeoutMs} ms: ${JSON.stringify(rows[0])}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -7,6 +7,7 @@ import { MinRole, OrgId } from '@modules/auth/auth.context';
 import { DeleteImportResponseDto, ImportListResponseDto, ImportResponseDto, KindDto } from './dto/import-response.dto';
 import { ListImportsQuery } from './dto/list-imports.query';
 import { ImportEventsService } from './import-events.service';
+import { ImportRemovalService } from './import-removal.service';
 import { CreatedImport, IngestionService } from './ingestion.service';
 
 export const MULTIPART_BODY = {
@@ -44,6 +45,7 @@ export class IngestionController {
   constructor(
     private readonly ingestion: IngestionService,
     private readonly importEvents: ImportEventsService,
+    private readonly removal: ImportRemovalService,
   ) {}
 
   @Get('kinds')
@@ -129,6 +131,6 @@ export class IngestionController {
   @ApiOkResponse({ type: DeleteImportResponseDto })
   @ApiErrors(400, 401, 403, 404)
   remove(@OrgId() orgId: string, @Param('id', new ParseUUIDPipe()) id: string): Promise<DeleteImportResponseDto> {
-    return this.ingestion.remove(orgId, id);
+    return this.removal.remove(orgId, id);
   }
 }

@@ -9,11 +9,16 @@ export const IngestionErrors = {
   missingFile: () =>
     new AppError('FILE_REQUIRED', HttpStatus.BAD_REQUEST, "The multipart form has no 'file' part"),
   notMultipart: () =>
-    new AppError('UNSUPPORTED_MEDIA_TYPE', HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'Send multipart/form-data with the fields kind and file, or POST the CSV as text/csv to /api/v1/imports/{kind}'),
+    new AppError('UNSUPPORTED_MEDIA_TYPE', HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'Send multipart/form-data with the fields kind and file, or POST the file as text/csv, application/json or application/x-ndjson to /api/v1/imports/{kind}'),
   tooLarge: (max: number) =>
     new AppError('FILE_TOO_LARGE', HttpStatus.PAYLOAD_TOO_LARGE, `The file exceeds the limit of ${max} bytes`, { maxBytes: max }),
   emptyFile: () => new AppError('EMPTY_FILE', HttpStatus.BAD_REQUEST, 'The file is empty'),
   notCsv: (why: string) => new AppError('NOT_CSV', HttpStatus.BAD_REQUEST, `The file is not a CSV text file: ${why}`),
+  notJson: (why: string) => new AppError('NOT_JSON', HttpStatus.BAD_REQUEST, `The file is not JSON records: ${why}`),
+  invalidJson: (reason: string, byteOffset: number) =>
+    new AppError('INVALID_JSON', HttpStatus.BAD_REQUEST, `The file is not valid JSON: ${reason} at byte ${byteOffset}`, { byteOffset }),
+  missingMembers: (missing: string[], found: string[]) =>
+    new AppError('MISSING_COLUMNS', HttpStatus.BAD_REQUEST, `The first record lacks required members: ${missing.join(', ')}`, { missing, found }),
   noHeader: (kind: string, expected: string[], firstLine: string) =>
     new AppError('CSV_HEADER_MISSING', HttpStatus.BAD_REQUEST, `The first line is not a ${kind} header (expected columns ${expected.join(', ')}; found "${firstLine}")`, { expected }),
   missingColumns: (missing: string[], found: string[]) =>

@@ -7,7 +7,10 @@ import { ImportRunner } from './import-runner.service';
 import { IngestionController } from './ingestion.controller';
 import { IngestionRepository } from './ingestion.repository';
 import { IngestionService } from './ingestion.service';
-import { INGESTION_QUEUE } from './jobs/ingestion.jobs';
+import { ImportRemovalService } from './import-removal.service';
+import { IngestionMaintenanceProcessor } from './jobs/ingestion-maintenance.processor';
+import { IngestionSweeper } from './jobs/ingestion-sweeper';
+import { INGESTION_MAINTENANCE_QUEUE, INGESTION_QUEUE } from './jobs/ingestion.jobs';
 import { IngestionProcessor } from './jobs/ingestion.processor';
 import { IngestionProducer } from './jobs/ingestion.producer';
 import { KindRegistry } from './kind.registry';
@@ -20,7 +23,10 @@ export class IngestionModule {
   static register(opts: { runsWorkers: boolean }): DynamicModule {
     return {
       module: IngestionModule,
-      imports: [TypeOrmModule.forFeature([ImportEntity]), BullModule.registerQueue({ name: INGESTION_QUEUE })],
+      imports: [
+        TypeOrmModule.forFeature([ImportEntity]),
+        BullModule.registerQueue({ name: INGESTION_QUEUE }, { name: INGESTION_MAINTENANCE_QUEUE }),
+      ],
       controllers: [IngestionController, UploadsController],
       providers: [
         IngestionRepository,
@@ -30,9 +36,11 @@ export class IngestionModule {
         KindRegistry,
         UploadReceiver,
         ImportRunner,
-        ...(opts.runsWorkers ? [IngestionProcessor] : []),
+        ImportRemovalService,
+        IngestionSweeper,
+        ...(opts.runsWorkers ? [IngestionProcessor, IngestionMaintenanceProcessor] : []),
       ],
-      exports: [IngestionService, IngestionProducer],
+      exports: [IngestionService, ImportRemovalService, IngestionProducer],
     };
   }
 }

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { In, IsNull, Repository } from 'typeorm';
+import type { InputFormat } from '@libs/ingest';
 import { ImportEntity, ImportMetrics, ImportStatus } from './entities/import.entity';
 
 export interface NewImport {
   id: string;
   orgId: string;
   kind: string;
+  format: InputFormat;
   fileName: string;
   filePath: string;
   sizeBytes: number;
@@ -21,6 +23,13 @@ export interface ImportProgress {
   rowsLoaded: number;
   rowsRejected: number;
   rejectsByReason: Record<string, number>;
+}
+
+/** Why an import ended without loading: a message, and for a failure its code and where. */
+export interface ImportEnding {
+  message: string | null;
+  code?: string | null;
+  details?: Record<string, unknown> | null;
 }
 
 export interface ImportListFilter {
@@ -43,17 +52,18 @@ export class IngestionRepository {
     return this.imports.findOne({ where: { id } });
   }
 
+  /** An import of the organization (one being deleted is gone already). */
   findForOrg(orgId: string, id: string): Promise<ImportEntity | null> {
-    return this.imports.findOne({ where: { orgId, id } });
+    return this.imports.findOne({ where: { orgId, id, deletedAt: IsNull() } });
   }
 
   findByIdempotencyKey(orgId: string, idempotencyKey: string): Promise<ImportEntity | null> {
-    return this.imports.findOne({ where: { orgId, idempotencyKey } });
+    return this.imports.findOne({ where: { orgId, idempotencyKey, deletedAt: IsNull() } });
   }
 
   listForOrg(orgId: string, f: ImportListFilter): Promise<[ImportEntity[], number]> {
     return this.imports.findAndCount({
-      where: { orgId, ...(f.status ? { status: f.status } : {}), ...(f.kind ? { kind: f.kind } : {}) },
+      where: { orgId, deletedAt: IsNull(), ...(f.status ? { status: f.status } : {}), ...(f.kind ? { kind: f.kind } : {}) },
       order: { createdAt: 'DESC', id: 'ASC' },
       take: f.limit,
       skip: f.offset,
@@ -61,7 +71,7 @@ export class IngestionRepository {
   }
 
   async listIdsOfKinds(orgId: string, kinds: string[]): Promise<string[]> {
-    const rows = await this.imports.find({ select: { id: true }, where: { orgId, kind: In(kinds) }, order: { createdAt: 'ASC' } });
+    const rows = await this.imports.find({ select: { id: true }, where: { orgId, kind: In(kinds), deletedAt: IsNull() }, order: { createdAt: 'ASC' } });
     return rows.map((r) => r.id);
   }
 
@@ -69,8 +79,9 @@ export class IngestionRepository {
   async claim(id: string): Promise<ImportEntity | null> {
     const rows = await this.updateReturning<{ id: string }>(
       `UPDATE imports SET status = 'PROCESSING', attempts = attempts + 1, started_at = now(), updated_at = now(),
-         bytes_read = 0, rows_read = 0, rows_loaded = 0, rows_rejected = 0, rejects_by_reason = '{}', error = NULL
-       WHERE id = $1 AND status IN ('QUEUED', 'PROCESSING') RETURNING id`,
+         bytes_read = 0, rows_read = 0, rows_loaded = 0, rows_rejected = 0, rejects_by_reason = '{}', error = NULL,
+         error_code = NULL, error_details = NULL
+       WHERE id = $1 AND status IN ('QUEUED', 'PROCESSING') AND deleted_at IS NULL RETURNING id`,
       [id],
     );
     return rows.length ? this.findById(id) : null;
@@ -88,16 +99,54 @@ export class IngestionRepository {
   }
 
   /** Ends a run that loaded nothing (failed or cancelled). */
-  async finishUnloaded(id: string, status: 'FAILED' | 'CANCELLED', error: string | null, p?: ImportProgress, metrics?: ImportMetrics): Promise<void> {
+  async finishUnloaded(id: string, status: 'FAILED' | 'CANCELLED', ending: ImportEnding, p?: ImportProgress, metrics?: ImportMetrics): Promise<void> {
     await this.imports.query(
-      `UPDATE imports SET status = $2, error = $3, finished_at = now(), updated_at = now(), rows_loaded = 0,
-         rows_read = COALESCE($4, rows_read), rows_rejected = COALESCE($5, rows_rejected),
-         rejects_by_reason = COALESCE($6::jsonb, rejects_by_reason), bytes_read = COALESCE($7, bytes_read),
-         metrics = COALESCE($8::jsonb, metrics)
+      `UPDATE imports SET status = $2, error = $3, error_code = $4, error_details = $5::jsonb, finished_at = now(), updated_at = now(), rows_loaded = 0,
+         rows_read = COALESCE($6, rows_read), rows_rejected = COALESCE($7, rows_rejected),
+         rejects_by_reason = COALESCE($8::jsonb, rejects_by_reason), bytes_read = COALESCE($9, bytes_read),
+         metrics = COALESCE($10::jsonb, metrics)
        WHERE id = $1 AND status IN ('QUEUED', 'PROCESSING')`,
-      [id, status, error, p?.rowsRead ?? null, p?.rowsRejected ?? null, p ? JSON.stringify(p.rejectsByReason) : null,
+      [id, status, ending.message, ending.code ?? null, ending.details ? JSON.stringify(ending.details) : null,
+        p?.rowsRead ?? null, p?.rowsRejected ?? null, p ? JSON.stringify(p.rejectsByReason) : null,
         p?.bytesRead ?? null, metrics ? JSON.stringify(metrics) : null],
     );
+  }
+
+  /** The post-commit work of a published import is done. */
+  async markIndexed(id: string): Promise<void> {
+    await this.imports.query(`UPDATE imports SET indexed_at = now() WHERE id = $1 AND status = 'COMPLETED'`, [id]);
+  }
+
+  /** Published imports whose post-commit work is still to do (oldest first). */
+  async listUnindexed(limit: number): Promise<ImportEntity[]> {
+    return this.imports.find({ where: { status: 'COMPLETED', indexedAt: IsNull(), deletedAt: IsNull() }, order: { finishedAt: 'ASC' }, take: limit });
+  }
+
+  /** Imports hidden by a delete whose partitions and row are still to be removed. */
+  async listDeleting(limit: number): Promise<ImportEntity[]> {
+    return this.imports.createQueryBuilder('i').where('i.deleted_at IS NOT NULL').orderBy('i.deleted_at', 'ASC').limit(limit).getMany();
+  }
+
+  findDeleting(id: string): Promise<ImportEntity | null> {
+    return this.imports.createQueryBuilder('i').where('i.id = :id AND i.deleted_at IS NOT NULL', { id }).getOne();
+  }
+
+  /** Which of these ids have an import row (deleted or not). */
+  async existingIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) {
+      return new Set();
+    }
+    const rows = await this.imports.find({ select: { id: true }, where: { id: In(ids) } });
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Ids of imports whose upload file may still be needed (queued or running). */
+  async activeIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) {
+      return new Set();
+    }
+    const rows = await this.imports.find({ select: { id: true }, where: { id: In(ids), status: In(['QUEUED', 'PROCESSING']), deletedAt: IsNull() } });
+    return new Set(rows.map((r) => r.id));
   }
 
   async setRejectsPath(id: string, rejectsPath: string): Promise<void> {
@@ -106,7 +155,7 @@ export class IngestionRepository {
 
   /** QUEUED → CANCELLED in one step; false when the import has already moved on. */
   async cancelIfQueued(orgId: string, id: string): Promise<boolean> {
-    const res = await this.imports.update({ orgId, id, status: 'QUEUED' }, { status: 'CANCELLED', finishedAt: new Date(), error: 'Cancelled before it started', updatedAt: new Date() });
+    const res = await this.imports.update({ orgId, id, status: 'QUEUED', deletedAt: IsNull() }, { status: 'CANCELLED', finishedAt: new Date(), error: 'Cancelled before it started', updatedAt: new Date() });
     return (res.affected ?? 0) > 0;
   }
 

@@ -9,14 +9,13 @@ import { AppError } from '@common/errors';
 import { DeleteImportResponseDto, ImportListResponseDto, ImportResponseDto, KindDto, PerformanceStatsDto } from './dto/import-response.dto';
 import { ListImportsQuery } from './dto/list-imports.query';
 import { ImportEntity, TERMINAL_STATUSES } from './entities/import.entity';
-import { sniffCsv } from './file-sniffer';
+import { DeclaredType, declaredType, SNIFF_BYTES, sniffUpload } from './file-sniffer';
 import { IngestionErrors } from './ingestion.errors';
 import { IngestionRepository } from './ingestion.repository';
 import { IngestionProducer } from './jobs/ingestion.producer';
 import { KindRegistry } from './kind.registry';
-import { Sql } from '@libs/ingest';
-import { partitionName } from '@libs/ingest';
-import { ReceivedFile, UploadReceiver } from './upload-receiver';
+import { DatasetKind, INPUT_FORMATS, InputFormat } from '@libs/ingest';
+import { FileLabel, ReceivedFile, UploadReceiver } from './upload-receiver';
 
 export interface UploadOptions {
   idempotencyKey?: string;
@@ -50,6 +49,8 @@ export class IngestionService {
       optionalColumns: k.columns.filter((c) => !c.required).map((c) => c.name),
       columns: k.columns,
       exampleHeader: k.columns.map((c) => c.name).join(','),
+      formats: [...INPUT_FORMATS],
+      mediaTypes: { csv: 'text/csv', 'json-array': 'application/json', ndjson: 'application/x-ndjson' },
     }));
   }
 
@@ -60,11 +61,11 @@ export class IngestionService {
       return replay;
     }
     const id = randomUUID();
-    const form = await this.receiver.receiveMultipart(req, id, (head, isComplete, fields) => {
+    const form = await this.receiver.receiveMultipart(req, id, (head, isComplete, fields, label) => {
       // `kind` normally precedes `file`: refuse a wrong file from its first bytes, before the rest arrives.
       const kindName = fixedKind ?? fields.kind;
       if (kindName !== undefined) {
-        sniffCsv(head, isComplete, this.registry.get(kindName), this.registry);
+        sniffUpload(head, isComplete, this.registry.get(kindName), declaredType(label.mimeType, label.fileName));
       }
     });
     try {
@@ -76,16 +77,19 @@ export class IngestionService {
       if (!form.file) {
         throw IngestionErrors.missingFile();
       }
-      sniffCsv(form.file.head, form.file.sizeBytes <= form.file.head.length, kind, this.registry);
+      const format = this.formatOf(form.file, kind);
       const threshold = this.parseThreshold(opts.rejectThreshold ?? form.fields.rejectThreshold);
-      return await this.enqueue(orgId, id, kind.name, form.file, threshold, opts.idempotencyKey);
+      return await this.enqueue(orgId, id, kind.name, format, form.file, threshold, opts.idempotencyKey);
     } catch (err) {
       await this.receiver.discard(form.file?.relativePath ?? null);
       throw err;
     }
   }
 
-  /** The raw body is the file (text/csv or application/octet-stream), or a stream the server generates. */
+  /**
+   * The raw body is the file (text/csv or application/octet-stream; application/json or
+   * application/x-ndjson for JSON), or a stream the server generates.
+   */
   async createFromRawBody(orgId: string, kindName: string, req: Readable & Partial<Pick<Request, 'headers'>>, fileName: string, opts: UploadOptions): Promise<CreatedImport> {
     const kind = this.registry.get(kindName);
     const threshold = this.parseThreshold(opts.rejectThreshold);
@@ -94,11 +98,11 @@ export class IngestionService {
       return replay;
     }
     const id = randomUUID();
-    const file = await this.receiver.receiveRaw(req, id, fileName, (head, isComplete) =>
-      sniffCsv(head, isComplete, kind, this.registry),
+    const file = await this.receiver.receiveRaw(req, id, fileName, (head, isComplete, _fields, label) =>
+      sniffUpload(head, isComplete, kind, declaredType(label.mimeType, label.fileName)),
     );
     try {
-      return await this.enqueue(orgId, id, kind.name, file, threshold, opts.idempotencyKey);
+      return await this.enqueue(orgId, id, kind.name, this.formatOf(file, kind), file, threshold, opts.idempotencyKey);
     } catch (err) {
       await this.receiver.discard(file.relativePath);
       throw err;
@@ -112,21 +116,23 @@ export class IngestionService {
    */
   async createFromParts(orgId: string, req: Request, kindsByPart: Record<string, string>): Promise<Array<{ part: string; body: ImportResponseDto }>> {
     const parts = Object.keys(kindsByPart);
-    const check = (part: string, head: Buffer, isComplete: boolean) => this.sniffPart(part, kindsByPart[part], head, isComplete);
+    const check = (part: string, head: Buffer, isComplete: boolean, label: FileLabel) =>
+      this.sniffPart(part, kindsByPart[part], head, isComplete, declaredType(label.mimeType, label.fileName));
     const received = await this.receiver.receiveFiles(req, parts, check);
+    let formats: InputFormat[];
     try {
       if (received.length === 0) {
         throw IngestionErrors.noFiles(parts);
       }
-      received.forEach(({ part, file }) => check(part, file.head, file.sizeBytes <= file.head.length));
+      formats = received.map(({ part, file }) => check(part, file.head, file.sizeBytes <= file.head.length, file));
     } catch (err) {
       await Promise.all(received.map(({ file }) => this.receiver.discard(file.relativePath)));
       throw err;
     }
     const threshold = this.config.IMPORT_REJECT_THRESHOLD;
     const created: Array<{ part: string; body: ImportResponseDto }> = [];
-    for (const { part, id, file } of received) {
-      created.push({ part, body: (await this.enqueue(orgId, id, kindsByPart[part], file, threshold)).body });
+    for (const [i, { part, id, file }] of received.entries()) {
+      created.push({ part, body: (await this.enqueue(orgId, id, kindsByPart[part], formats[i], file, threshold)).body });
     }
     return created;
   }
@@ -135,18 +141,23 @@ export class IngestionService {
   async checkFile(kindName: string, absolutePath: string, label: string): Promise<void> {
     const handle = await fs.open(absolutePath, 'r');
     try {
-      const head = Buffer.alloc(64 * 1024);
+      const head = Buffer.alloc(SNIFF_BYTES);
       const { bytesRead } = await handle.read(head, 0, head.length, 0);
       const { size } = await handle.stat();
-      this.sniffPart(label, kindName, head.subarray(0, bytesRead), size <= bytesRead);
+      this.sniffPart(label, kindName, head.subarray(0, bytesRead), size <= bytesRead, declaredType(undefined, absolutePath));
     } finally {
       await handle.close();
     }
   }
 
-  private sniffPart(label: string, kindName: string, head: Buffer, isComplete: boolean): void {
+  /** The file's format, from what the request declared and its first bytes (refused when it cannot be `kind`). */
+  private formatOf(file: ReceivedFile, kind: DatasetKind): InputFormat {
+    return sniffUpload(file.head, file.sizeBytes <= file.head.length, kind, declaredType(file.mimeType, file.fileName));
+  }
+
+  private sniffPart(label: string, kindName: string, head: Buffer, isComplete: boolean, declared: DeclaredType): InputFormat {
     try {
-      sniffCsv(head, isComplete, this.registry.get(kindName), this.registry);
+      return sniffUpload(head, isComplete, this.registry.get(kindName), declared);
     } catch (err) {
       if (err instanceof AppError) {
         throw new AppError(err.code, err.status, `${label}: ${err.message}`, { ...err.details, file: label });
@@ -204,67 +215,6 @@ export class IngestionService {
     return { stream: createReadStream(file), fileName: `rejects-${id}.csv` };
   }
 
-  /** Cancels a queued or running import; for an ended one removes it and exactly its rows. */
-  async remove(orgId: string, id: string): Promise<DeleteImportResponseDto> {
-    const imp = await this.findOrThrow(orgId, id);
-    if (imp.status === 'QUEUED') {
-      await this.producer.removeWaiting(id);
-      if (await this.repo.cancelIfQueued(orgId, id)) {
-        await this.receiver.discard(imp.filePath);
-        return { importId: id, outcome: 'CANCELLED', rowsRemoved: 0 };
-      }
-    }
-    if (!TERMINAL_STATUSES.includes(imp.status) && (await this.repo.requestCancel(orgId, id))) {
-      return { importId: id, outcome: 'CANCEL_REQUESTED', rowsRemoved: 0 };
-    }
-    // It ended meanwhile (published, failed or was cancelled): remove it and its rows.
-    const current = await this.findOrThrow(orgId, id);
-    if (!TERMINAL_STATUSES.includes(current.status)) {
-      return { importId: id, outcome: 'CANCEL_REQUESTED', rowsRemoved: 0 };
-    }
-    const rowsRemoved = await this.removeEnded(current);
-    return { importId: id, outcome: 'REMOVED', rowsRemoved };
-  }
-
-  /** remove() for every import of the given kinds in the organization, oldest first. */
-  async removeAllOfKinds(orgId: string, kinds: string[]): Promise<DeleteImportResponseDto[]> {
-    const outcomes: DeleteImportResponseDto[] = [];
-    for (const id of await this.repo.listIdsOfKinds(orgId, kinds)) {
-      outcomes.push(await this.remove(orgId, id).catch((err: unknown) => {
-        // Removed meanwhile by another request: nothing left to do for it.
-        if (err instanceof AppError && err.status === 404) {
-          return { importId: id, outcome: 'REMOVED' as const, rowsRemoved: 0 };
-        }
-        throw err;
-      }));
-    }
-    return outcomes;
-  }
-
-  private async removeEnded(imp: ImportEntity): Promise<number> {
-    const kind = this.registry.get(imp.kind);
-    const rowsRemoved = imp.status === 'COMPLETED' ? imp.rowsLoaded : 0;
-    await this.dataSource.transaction(async (em) => {
-      // Structured results: TypeORM's plain query() answers UPDATE/DELETE with [rows, count].
-      const sql: Sql = async <T>(text: string, params?: unknown[]) =>
-        (await em.queryRunner!.query(text, params, true)).records as T[];
-      const locked = await sql(`SELECT status FROM imports WHERE id = $1 AND org_id = $2 FOR UPDATE`, [imp.id, imp.orgId]);
-      if (locked.length === 0) {
-        return;
-      }
-      if (imp.status === 'COMPLETED') {
-        const partition = partitionName(kind.table, imp.id);
-        await kind.unpublish?.(sql, { orgId: imp.orgId, importId: imp.id, partition });
-        await sql(`DROP TABLE IF EXISTS ${partition}`);
-        await sql('UPDATE organizations SET data_version = data_version + 1 WHERE id = $1', [imp.orgId]);
-      }
-      await sql('DELETE FROM imports WHERE id = $1', [imp.id]);
-    });
-    await this.receiver.discard(imp.rejectsPath);
-    await this.receiver.discard(imp.filePath);
-    return rowsRemoved;
-  }
-
   toResponse(imp: ImportEntity): ImportResponseDto {
     const elapsedMs = imp.startedAt ? (imp.finishedAt ?? new Date()).getTime() - imp.startedAt.getTime() : 0;
     const percent = imp.sizeBytes > 0 ? Math.min(100, Math.round((imp.bytesRead / imp.sizeBytes) * 1000) / 10) : 0;
@@ -274,6 +224,7 @@ export class IngestionService {
     return {
       importId: imp.id,
       kind: imp.kind,
+      format: imp.format,
       status: imp.status,
       fileName: imp.fileName,
       sizeBytes: imp.sizeBytes,
@@ -293,6 +244,9 @@ export class IngestionService {
       warningsByReason: imp.warningsByReason ?? {},
       metrics: imp.metrics,
       error: imp.error,
+      errorCode: imp.errorCode,
+      errorDetails: imp.errorDetails,
+      indexedAt: imp.indexedAt?.toISOString() ?? null,
       attempts: imp.attempts,
       cancelRequested: imp.cancelRequestedAt !== null,
       idempotencyKey: imp.idempotencyKey,
@@ -319,11 +273,11 @@ export class IngestionService {
     return earlier ? { isReplay: true, body: this.toResponse(earlier) } : null;
   }
 
-  private async enqueue(orgId: string, id: string, kind: string, file: ReceivedFile, rejectThreshold: number, idempotencyKey?: string): Promise<CreatedImport> {
+  private async enqueue(orgId: string, id: string, kind: string, format: InputFormat, file: ReceivedFile, rejectThreshold: number, idempotencyKey?: string): Promise<CreatedImport> {
     let imp: ImportEntity;
     try {
       imp = await this.repo.insert({
-        id, orgId, kind, fileName: file.fileName, filePath: file.relativePath, sizeBytes: file.sizeBytes,
+        id, orgId, kind, format, fileName: file.fileName, filePath: file.relativePath, sizeBytes: file.sizeBytes,
         sha256: file.sha256, idempotencyKey: idempotencyKey ?? null, rejectThreshold,
       });
     } catch (err) {
@@ -340,7 +294,7 @@ export class IngestionService {
     } catch (err) {
       // No job means no worker will ever take it: fail it now rather than leave it QUEUED.
       this.logger.error({ err, importId: id }, `Import ${id} could not be queued`);
-      await this.repo.finishUnloaded(id, 'FAILED', 'The job queue (Redis) was unavailable; upload again');
+      await this.repo.finishUnloaded(id, 'FAILED', { message: 'The job queue (Redis) was unavailable; upload again' });
       await this.receiver.discard(file.relativePath);
       throw IngestionErrors.queueUnavailable(id);
     }

@@ -3,17 +3,21 @@ import busboy from 'busboy';
 import { createHash, randomUUID } from 'crypto';
 import type { Request } from 'express';
 import { createWriteStream, promises as fs } from 'fs';
+import type { IncomingMessage } from 'http';
 import * as path from 'path';
 import { Readable, Transform, TransformCallback } from 'stream';
 import { pipeline } from 'stream/promises';
 import { AppConfig } from '@config/app-config';
 import { AppError } from '@common/errors';
+import { declaredType } from './file-sniffer';
 import { IngestionErrors } from './ingestion.errors';
 
 export interface ReceivedFile {
   /** Relative to DATA_DIR. */
   relativePath: string;
   fileName: string;
+  /** The part's or the body's declared media type ('' when none). */
+  mimeType: string;
   sizeBytes: number;
   sha256: string;
   head: Buffer;
@@ -24,8 +28,17 @@ export interface ReceivedForm {
   file: ReceivedFile | null;
 }
 
-/** Called with the first bytes (and whether they are the whole file) and the form fields seen so far. */
-export type HeadCheck = (head: Buffer, isComplete: boolean, fields: Record<string, string>) => void;
+/** What a request says about a file before its bytes: its name and media type. */
+export interface FileLabel {
+  fileName: string;
+  mimeType: string;
+}
+
+/** Called with the first bytes (and whether they are the whole file), the form fields seen so far and the file's label. */
+export type HeadCheck = (head: Buffer, isComplete: boolean, fields: Record<string, string>, label: FileLabel) => void;
+
+/** Upload files live in DATA_DIR/uploads, named by their import id (the sweeper relies on it). */
+export const UPLOADS_DIR = 'uploads';
 
 /** Hashes, counts and caps a byte stream on its way to disk, keeping its first bytes for checks. */
 class MeteredStream extends Transform {
@@ -104,7 +117,8 @@ export class UploadReceiver {
     if (body.headers) {
       this.assertDeclaredSize({ headers: body.headers });
     }
-    return this.saveStream(body, id, fileName, (head, complete) => checkHead(head, complete, {}));
+    const label = { fileName, mimeType: body.headers?.['content-type'] ?? '' };
+    return this.saveStream(body, id, label, (head, complete) => checkHead(head, complete, {}, label));
   }
 
   receiveMultipart(req: Request, id: string, checkHead: HeadCheck): Promise<ReceivedForm> {
@@ -116,13 +130,17 @@ export class UploadReceiver {
     return new Promise<ReceivedForm>((resolve, reject) => {
       const fields: Record<string, string> = {};
       let saving: Promise<ReceivedFile> | null = null;
+      let fileStream: Readable | null = null;
       let failed = false;
       const fail = (err: unknown) => {
         if (!failed) {
           failed = true;
           req.unpipe(parser);
           req.resume();
-          reject(err);
+          // A file still arriving stops (saveStream removes it); one already saved is removed
+          // before the refusal is answered, so a broken request leaves no file behind.
+          fileStream?.destroy(new Error('upload refused'));
+          void this.settleAndDiscard(saving ? [saving.then((file) => ({ file }))] : []).then(() => reject(err), () => reject(err));
         }
       };
       let parser: busboy.Busboy;
@@ -139,9 +157,9 @@ export class UploadReceiver {
           stream.resume();
           return;
         }
-        saving = this.saveStream(stream, id, info.filename || 'upload.csv', (head, complete) =>
-          checkHead(head, complete, fields),
-        );
+        fileStream = stream;
+        const label = { fileName: info.filename || 'upload.csv', mimeType: info.mimeType ?? '' };
+        saving = this.saveStream(stream, id, label, (head, complete) => checkHead(head, complete, fields, label));
         saving.catch(fail);
       });
       parser.on('error', (err: Error) =>
@@ -167,7 +185,7 @@ export class UploadReceiver {
    * every file streams to disk under its own new id. A part with another name is refused; on any
    * failure every file already saved is removed.
    */
-  receiveFiles(req: Request, allowed: string[], checkHead: (part: string, head: Buffer, isComplete: boolean) => void): Promise<Array<{ part: string; id: string; file: ReceivedFile }>> {
+  receiveFiles(req: Request, allowed: string[], checkHead: (part: string, head: Buffer, isComplete: boolean, label: FileLabel) => void): Promise<Array<{ part: string; id: string; file: ReceivedFile }>> {
     this.assertDeclaredSize(req);
     if (!(req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
       throw IngestionErrors.notMultipart();
@@ -207,7 +225,8 @@ export class UploadReceiver {
         seen.add(part);
         streams.push(stream);
         const id = randomUUID();
-        const saved = this.saveStream(stream, id, info.filename || `${part}.csv`, (head, complete) => checkHead(part, head, complete))
+        const label = { fileName: info.filename || `${part}.csv`, mimeType: info.mimeType ?? '' };
+        const saved = this.saveStream(stream, id, label, (head, complete) => checkHead(part, head, complete, label))
           .then((file) => ({ part, id, file }));
         saving.push(saved);
         saved.catch(fail);
@@ -246,10 +265,10 @@ export class UploadReceiver {
   private async saveStream(
     body: Readable,
     id: string,
-    fileName: string,
+    label: FileLabel,
     onHead: (head: Buffer, isComplete: boolean) => void,
   ): Promise<ReceivedFile> {
-    const relativePath = path.join('uploads', `${id}.csv`);
+    const relativePath = path.join(UPLOADS_DIR, `${id}.${declaredType(label.mimeType, label.fileName)}`);
     const target = this.absolute(relativePath);
     await fs.mkdir(path.dirname(target), { recursive: true });
     const meter = new MeteredStream(this.config.MAX_UPLOAD_BYTES, 64 * 1024, onHead);
@@ -257,8 +276,11 @@ export class UploadReceiver {
     // so that the error response still reaches the client.
     const written = pipeline(meter, createWriteStream(target, { highWaterMark: 1 << 20 }));
     const abort = () => meter.destroy(IngestionErrors.uploadAborted());
+    // A request that closes before its end (the client went away) is an abort too.
+    const closed = () => (body as Partial<IncomingMessage>).complete === false && abort();
     body.once('aborted', abort);
     body.once('error', abort);
+    body.once('close', closed);
     body.pipe(meter);
     try {
       await written;
@@ -270,10 +292,12 @@ export class UploadReceiver {
     } finally {
       body.off('aborted', abort);
       body.off('error', abort);
+      body.off('close', closed);
     }
     return {
       relativePath,
-      fileName: path.basename(fileName).slice(0, 255),
+      fileName: path.basename(label.fileName).slice(0, 255),
+      mimeType: label.mimeType,
       sizeBytes: meter.sizeBytes,
       sha256: meter.hash.digest('hex'),
       head: meter.head,

@@ -1,7 +1,7 @@
 import { createSalesCleaner } from '@libs/cleaners';
 import { SalesImportAccumulator, SalesRowAggregator } from '@libs/rollups';
 import type { DatasetKind } from '@libs/ingest';
-import { publishSales, unpublishSales } from './sales.publish';
+import { publishSales, SALES_ROLLUP_TABLES } from './sales.publish';
 
 export const salesKind: DatasetKind = {
   name: 'sales',
@@ -31,11 +31,11 @@ export const salesKind: DatasetKind = {
   ],
   createCleaner: createSalesCleaner,
   rollup: {
-    createRowAggregator: () => new SalesRowAggregator(),
-    createImportAccumulator: () => new SalesImportAccumulator(),
+    createRowAggregator: (budget) => new SalesRowAggregator(budget),
+    createImportAccumulator: (budget) => new SalesImportAccumulator(budget),
     storedValuesSql: `order_id, product_name, category, quantity::text, unit_price::text, discount::text, region,
       to_char(sale_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00:00', customer_email, revenue::text, fixed_score::text`,
   },
   publish: publishSales,
-  unpublish: unpublishSales,
+  rollupTables: SALES_ROLLUP_TABLES,
 };

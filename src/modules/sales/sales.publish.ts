@@ -1,7 +1,9 @@
 import { encodeCopyRow } from '@libs/csv';
 import { SalesImportAccumulator } from '@libs/rollups';
-import { attachImportTable, createImportTable, mapIter, partitionName } from '@libs/ingest';
-import type { PublishContext, PublishRef, Sql } from '@libs/ingest';
+import { attachImportTable, createImportTable, mapIter } from '@libs/ingest';
+import type { PublishContext, PublishRef } from '@libs/ingest';
+
+export const SALES_ROLLUP_TABLES = ['sales_daily'];
 
 const DAILY_COLUMNS = 'day, product_name, category, region, row_count, quantity, revenue, discount_sum, revenue_discount, price_sum';
 
@@ -30,9 +32,4 @@ export async function publishSales(ctx: PublishContext, ref: PublishRef): Promis
   await ctx.sql(`CREATE INDEX ${daily}_day_idx ON ${daily} (day)`);
   await ctx.sql(`ANALYZE ${daily}`);
   await attachImportTable(ctx.sql, 'sales_daily', ref.importId);
-}
-
-/** In the delete transaction: drops the import's rollup partition. */
-export async function unpublishSales(sql: Sql, ref: PublishRef): Promise<void> {
-  await sql(`DROP TABLE IF EXISTS ${partitionName('sales_daily', ref.importId)}`);
 }

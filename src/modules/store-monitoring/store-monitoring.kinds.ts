@@ -44,7 +44,7 @@ export const businessHoursKind: DatasetKind = {
   copyColumns: ['store_id', 'day_of_week', 'start_sec', 'end_sec'],
   copyTypes: ['text', 'int4', 'int4', 'int4'],
   createCleaner: createBusinessHoursCleaner,
-  publish: (ctx, ref) => replaceEarlierRows(ctx, ref, 'store_hours'),
+  publish: (ctx, ref) => replaceEarlierRows(ctx, ref, 'store_hours', 'business-hours'),
 };
 
 export const timezonesKind: DatasetKind = {
@@ -59,7 +59,7 @@ export const timezonesKind: DatasetKind = {
   copyTypes: ['text', 'text', 'text'],
   createCleaner: createTimezonesCleaner,
   publish: async (ctx, ref) => {
-    await replaceEarlierRows(ctx, ref, 'store_timezones');
+    await replaceEarlierRows(ctx, ref, 'store_timezones', 'timezones');
     const [{ n }] = await ctx.sql<{ n: number }>(
       `SELECT count(*)::int AS n FROM ${ref.partition} WHERE timezone_str IS DISTINCT FROM timezone`,
     );
@@ -69,10 +69,19 @@ export const timezonesKind: DatasetKind = {
   },
 };
 
-/** In the publish transaction: the stores of this import lose their rows of earlier imports. */
-async function replaceEarlierRows(ctx: PublishContext, ref: PublishRef, table: string): Promise<void> {
-  await ctx.sql(
-    `DELETE FROM ${table} WHERE org_id = $1 AND import_id <> $2 AND store_id IN (SELECT store_id FROM ${ref.partition})`,
-    [ref.orgId, ref.importId],
+/**
+ * In the publish transaction: the stores of this import lose their rows of the organization's
+ * earlier imports of the kind (named, so other organizations' partitions are not read).
+ */
+async function replaceEarlierRows(ctx: PublishContext, ref: PublishRef, table: string, kind: string): Promise<void> {
+  const earlier = await ctx.sql<{ id: string }>(
+    `SELECT id FROM imports WHERE org_id = $1 AND kind = $2 AND status = 'COMPLETED' AND id <> $3`,
+    [ref.orgId, kind, ref.importId],
   );
+  if (earlier.length > 0) {
+    await ctx.sql(
+      `DELETE FROM ${table} WHERE import_id = ANY($1::uuid[]) AND store_id IN (SELECT store_id FROM ${ref.partition})`,
+      [earlier.map((r) => r.id)],
+    );
+  }
 }

@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import { createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
 import { AppConfig } from '@config/app-config';
+import { ImportRemovalService } from '@modules/ingestion/import-removal.service';
 import { IngestionService } from '@modules/ingestion/ingestion.service';
 import {
   ClearDataResponseDto, LoadDataResponseDto, ReportResponseDto, TablePageDto, TablePageQuery, TriggerReportResponseDto,
@@ -24,6 +25,7 @@ export class StoreMonitoringService {
   constructor(
     private readonly config: AppConfig,
     private readonly ingestion: IngestionService,
+    private readonly removal: ImportRemovalService,
     private readonly repo: StoreMonitoringRepository,
     private readonly producer: StoreMonitoringProducer,
   ) {}
@@ -72,7 +74,7 @@ export class StoreMonitoringService {
   /** Removes every store-monitoring import of the organization with its rows (reports are kept). */
   async clear(orgId: string): Promise<ClearDataResponseDto> {
     const before = await this.repo.countRows(orgId);
-    const outcomes = await this.ingestion.removeAllOfKinds(orgId, FEED_KINDS);
+    const outcomes = await this.removal.removeAllOfKinds(orgId, FEED_KINDS);
     const after = await this.repo.countRows(orgId);
     const rowsRemoved = Object.fromEntries(
       (Object.keys(before) as StoreTableName[]).map((t) => [t, before[t] - after[t]]),

@@ -1,7 +1,7 @@
 import { createTransactionsCleaner } from '@libs/cleaners';
 import { TxImportAccumulator, TxRowAggregator } from '@libs/rollups';
 import type { DatasetKind } from '@libs/ingest';
-import { publishTransactions, unpublishTransactions } from './transactions.publish';
+import { publishTransactions, TX_ROLLUP_TABLES } from './transactions.publish';
 
 export const transactionsKind: DatasetKind = {
   name: 'transactions',
@@ -28,11 +28,11 @@ export const transactionsKind: DatasetKind = {
   ],
   createCleaner: createTransactionsCleaner,
   rollup: {
-    createRowAggregator: () => new TxRowAggregator(),
-    createImportAccumulator: () => new TxImportAccumulator(),
+    createRowAggregator: (budget) => new TxRowAggregator(budget),
+    createImportAccumulator: (budget) => new TxImportAccumulator(budget),
     storedValuesSql: `transaction_id, merchant_id, zone, category, amount::text,
       to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00:00', customer_phone`,
   },
   publish: publishTransactions,
-  unpublish: unpublishTransactions,
+  rollupTables: TX_ROLLUP_TABLES,
 };

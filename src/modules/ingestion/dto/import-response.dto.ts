@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IMPORT_STATUSES, ImportStatus } from '../entities/import.entity';
+import { INPUT_FORMATS, InputFormat } from '@libs/ingest';
 
 export class ImportProgressDto {
   @ApiProperty({ description: 'Bytes read / file size, in percent (0-100)', example: 42.5 }) percent: number;
@@ -33,6 +34,7 @@ export class ImportLinksDto {
 export class ImportResponseDto {
   @ApiProperty({ format: 'uuid' }) importId: string;
   @ApiProperty({ example: 'transactions' }) kind: string;
+  @ApiProperty({ enum: INPUT_FORMATS, description: 'How the file holds its records: csv, json-array (one JSON array of objects) or ndjson (one object per line)' }) format: InputFormat;
   @ApiProperty({ enum: IMPORT_STATUSES }) status: ImportStatus;
   @ApiProperty() fileName: string;
   @ApiProperty() sizeBytes: number;
@@ -42,7 +44,16 @@ export class ImportResponseDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) rejectsByReason: Record<string, number>;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { UNKNOWN_TIMEZONE: 2 }, description: 'Rows kept with a substituted value, by reason (e.g. an unknown time zone read as America/Chicago)' }) warningsByReason: Record<string, number>;
   @ApiPropertyOptional({ type: ImportMetricsDto, nullable: true, description: 'Present once the run has ended' }) metrics: ImportMetricsDto | null;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the import failed or was cancelled' }) error: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the import failed or was cancelled, in words' }) error: string | null;
+  @ApiPropertyOptional({
+    nullable: true, type: String, enum: ['REJECT_THRESHOLD_EXCEEDED', 'RECORD_TOO_LARGE', 'INVALID_JSON', 'FILE_MISSING', 'DATA_REFUSED', 'MEMORY_LIMIT', 'RETRIES_EXHAUSTED'],
+    description: 'Why a FAILED import failed: deterministic causes fail at once and are not retried; RETRIES_EXHAUSTED means a crash or lost connection kept recurring',
+  })
+  errorCode: string | null;
+  @ApiPropertyOptional({ nullable: true, type: 'object', additionalProperties: true, example: { line: 120034, byteOffset: 10485760 }, description: 'Where it failed, when known: line (CSV line, JSON record number), byteOffset' })
+  errorDetails: Record<string, unknown> | null;
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time', description: 'When the post-commit work (indexes, statistics) of a COMPLETED import was done; its rows are exact before that' })
+  indexedAt: string | null;
   @ApiProperty({ description: 'Runs started (a crashed worker causes a retry)' }) attempts: number;
   @ApiProperty() cancelRequested: boolean;
   @ApiPropertyOptional({ nullable: true, type: String }) idempotencyKey: string | null;
@@ -62,7 +73,7 @@ export class ImportListResponseDto {
 
 export class DeleteImportResponseDto {
   @ApiProperty({ format: 'uuid' }) importId: string;
-  @ApiProperty({ enum: ['REMOVED', 'CANCELLED', 'CANCEL_REQUESTED'], description: 'REMOVED: the import and exactly its rows are gone; CANCELLED: it had not started; CANCEL_REQUESTED: the running load stops within about a second and loads nothing' })
+  @ApiProperty({ enum: ['REMOVED', 'CANCELLED', 'CANCEL_REQUESTED'], description: 'REMOVED: the import and exactly its rows are gone from every answer (its tables are dropped in the background); CANCELLED: it had not started; CANCEL_REQUESTED: the running load stops within about a second and loads nothing' })
   outcome: 'REMOVED' | 'CANCELLED' | 'CANCEL_REQUESTED';
   @ApiProperty({ description: 'Rows removed from analytics (REMOVED only)' }) rowsRemoved: number;
 }
@@ -92,4 +103,6 @@ export class KindDto {
   @ApiProperty({ type: [String] }) optionalColumns: string[];
   @ApiProperty({ type: [KindColumnDto] }) columns: KindColumnDto[];
   @ApiProperty({ description: 'A header line a file of this kind may start with' }) exampleHeader: string;
+  @ApiProperty({ enum: INPUT_FORMATS, isArray: true, description: 'Accepted file formats: a CSV with a header, a JSON array of objects, NDJSON (members match the columns case-insensitively)' }) formats: InputFormat[];
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'The Content-Type to send each format as raw body' }) mediaTypes: Record<string, string>;
 }

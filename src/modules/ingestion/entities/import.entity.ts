@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { InputFormat } from '@libs/ingest';
 
 export const IMPORT_STATUSES = ['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
@@ -28,6 +29,10 @@ export class ImportEntity {
 
   @Column('text')
   kind: string;
+
+  /** How the file holds its records: csv, json-array or ndjson. */
+  @Column('text')
+  format: InputFormat;
 
   @Column('text')
   status: ImportStatus;
@@ -79,6 +84,22 @@ export class ImportEntity {
 
   @Column({ type: 'text', nullable: true })
   error: string | null;
+
+  /** Why a FAILED import failed, as a code (REJECT_THRESHOLD_EXCEEDED, RECORD_TOO_LARGE, INVALID_JSON, …). */
+  @Column({ name: 'error_code', type: 'text', nullable: true })
+  errorCode: string | null;
+
+  /** Where it failed, when known: line (CSV line or JSON record), byteOffset. */
+  @Column({ name: 'error_details', type: 'jsonb', nullable: true })
+  errorDetails: Record<string, unknown> | null;
+
+  /** When the post-commit work (indexes, statistics) of a COMPLETED import was done. */
+  @Column({ name: 'indexed_at', type: 'timestamptz', nullable: true })
+  indexedAt: Date | null;
+
+  /** Set when a delete hid the import; its partitions are then being dropped. */
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
 
   @Column('int')
   attempts: number;

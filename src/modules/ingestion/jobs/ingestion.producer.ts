@@ -1,12 +1,15 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bull';
-import { INGESTION_QUEUE, IngestionJob, RunImportPayload } from './ingestion.jobs';
+import { INGESTION_MAINTENANCE_QUEUE, INGESTION_QUEUE, IngestionJob, IngestionMaintenanceJob, PurgeImportPayload, RunImportPayload } from './ingestion.jobs';
 
 /** The only place that enqueues ingestion work. */
 @Injectable()
 export class IngestionProducer {
-  constructor(@InjectQueue(INGESTION_QUEUE) private readonly queue: Queue<RunImportPayload>) {}
+  constructor(
+    @InjectQueue(INGESTION_QUEUE) private readonly queue: Queue<RunImportPayload>,
+    @InjectQueue(INGESTION_MAINTENANCE_QUEUE) private readonly maintenance: Queue<PurgeImportPayload | Record<string, never>>,
+  ) {}
 
   async enqueueImport(importId: string): Promise<void> {
     // jobId = import id: enqueueing the same import twice is a no-op.
@@ -17,6 +20,22 @@ export class IngestionProducer {
       removeOnComplete: 1000,
       removeOnFail: 1000,
     });
+  }
+
+  async enqueuePurge(importId: string): Promise<void> {
+    await this.maintenance.add(IngestionMaintenanceJob.PurgeImport, { importId }, {
+      jobId: `purge:${importId}`,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: true,
+      removeOnFail: 100,
+    });
+  }
+
+  /** A sweep now, and then every `everyMs` (one schedule per queue, whatever the number of workers). */
+  async scheduleSweeps(everyMs: number): Promise<void> {
+    await this.maintenance.add(IngestionMaintenanceJob.Sweep, {}, { removeOnComplete: true, removeOnFail: 10 });
+    await this.maintenance.add(IngestionMaintenanceJob.Sweep, {}, { repeat: { every: everyMs }, removeOnComplete: true, removeOnFail: 10 });
   }
 
   /** Removes a job that has not started; false when it is running or gone. */

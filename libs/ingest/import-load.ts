@@ -1,0 +1,213 @@
+import { once } from 'events';
+import { promises as fs } from 'fs';
+import type { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { CsvParser } from '@libs/csv';
+import type { ImportAccumulator } from '@libs/rollups';
+import { createRemovedRows, DuplicateGuard, KeyColumns, removeKnownKeys } from './duplicate-guard';
+import { mapHeader } from './header-mapping';
+import type { ImportBudget } from './import-budget';
+import { ImportFailure } from './import-failure';
+import type { InputFormat } from './input-format';
+import type { DatasetKind, Sql } from './kind.types';
+import { LoadCounters, streamIntoCopy } from './load-pipeline';
+import type { LoadWorkerData } from './load-worker';
+import { attachImportTable, createImportTable, partitionName } from './partitions';
+import { InlineProcessor, LoadThreadHeap, PieceProcessor, WorkerPoolProcessor } from './piece-processors';
+import type { PieceSpan } from './rejected-lines';
+import { RejectsWriter } from './rejects-writer';
+import { takeBackRemovedRows } from './removed-rows';
+import { createRowPipeline, PipelineSettings } from './row-pipeline';
+
+export interface ImportLoadRequest {
+  /** The import's own connection (no transaction open); the load runs in one transaction on it. */
+  client: Client;
+  kind: DatasetKind;
+  /** Compiled module exporting KINDS, for the load threads. */
+  kindsModule: string;
+  orgId: string;
+  importId: string;
+  file: { path: string; sizeBytes: number; format: InputFormat };
+  rejects: RejectsWriter;
+  /** Path prefix for the import's temporary files (duplicate candidates, spills); all are removed. */
+  scratchPath: string;
+  threads: number;
+  threadHeap: LoadThreadHeap;
+  budget: ImportBudget;
+  maxRecordBytes: number;
+  rejectThreshold: number;
+  startedMs: number;
+  /** Live counts (the caller reports them as progress). */
+  counters: LoadCounters;
+  /** Filled with each phase's duration. */
+  phasesMs: Record<string, number>;
+  /** Awaited about once a second while rows load; may throw to stop the import. */
+  onTick(): Promise<void>;
+  /** The organization's published imports of the kind (read under the publish lock). */
+  earlierImports(sql: Sql): Promise<string[]>;
+  /** Last step of the publish transaction: the caller's own records (the import COMPLETED, the data version). */
+  markPublished(sql: Sql): Promise<void>;
+}
+
+/**
+ * One import, start to publish, in ONE Postgres transaction on the import's connection: create
+ * the import's own table, COPY the cleaned rows into it, move out rows whose key repeats (within
+ * the file or from earlier imports), check the reject ratio, attach the table as a partition, run
+ * the kind's publish hook, let the caller mark the import, commit. A crash anywhere before the
+ * commit leaves nothing behind; a rerun starts over. Deterministic failures are ImportFailure.
+ */
+export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
+  const { client, kind, counters, rejects, phasesMs } = r;
+  const sql: Sql = async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[];
+  const partition = partitionName(kind.table, r.importId);
+  const guard = kind.uniqueKey ? new DuplicateGuard(`${r.scratchPath}.keys`, r.file.sizeBytes, r.budget.bloomBytes) : null;
+  const accumulator = kind.rollup?.createImportAccumulator({ bytes: r.budget.mainFoldBytes, spillPath: `${r.scratchPath}.acc` }) ?? null;
+  try {
+    await sql('BEGIN');
+    await sql(`SET LOCAL maintenance_work_mem = '512MB'`);
+    await sql(`SET LOCAL work_mem = '256MB'`);
+    // JIT compiling the one-off duplicate and fallback queries costs more than it saves.
+    await sql(`SET LOCAL jit = off`);
+    await createImportTable(sql, kind.table, r.orgId, r.importId);
+
+    let phaseStart = Date.now();
+    const spans: PieceSpan[] = [];
+    const processor = await pieceProcessor(r, guard);
+    try {
+      // A buffer of a few pieces lets parsing run ahead while Postgres digests earlier ones.
+      const copy = client.query(copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN WITH (FORMAT binary)`, { highWaterMark: 4 << 20 }));
+      await streamIntoCopy({
+        filePath: r.file.path, format: r.file.format, processor, copy, rejects, counters, duplicates: guard, accumulator, spans,
+        maxRecordBytes: r.maxRecordBytes, onTick: () => r.onTick(),
+      });
+      for (const part of await processor.finishRollups()) {
+        accumulator?.addThread(part);
+      }
+    } finally {
+      await processor.close();
+    }
+    phasesMs.copy = Date.now() - phaseStart;
+
+    // One publisher per organization and kind at a time, so two imports cannot both admit a key.
+    await sql('SELECT pg_advisory_xact_lock(hashtext($1))', [`publish:${kind.table}:${r.orgId}`]);
+    const reason = kind.duplicateReason ?? 'DUPLICATE_ID';
+    if (guard && kind.uniqueKey) {
+      phaseStart = Date.now();
+      const key: KeyColumns = kind.uniqueKey.map((column) => ({ column, sqlType: kind.copyTypes[kind.copyColumns.indexOf(column)] }));
+      await createRemovedRows(client, partition);
+      let removed = await guard.removeRepeats(client, partition, key);
+      removed += await removeKnownKeys(client, kind.table, partition, key, await r.earlierImports(sql));
+      if (removed > 0) {
+        await takeBackRemovedRows(client, {
+          file: { path: r.file.path, format: r.file.format, spans }, reason, rejects, accumulator: accumulator as ImportAccumulator | null,
+          storedValuesSql: kind.rollup?.storedValuesSql ?? null,
+        });
+        counters.rowsLoaded -= removed;
+      }
+      phasesMs.dedupe = Date.now() - phaseStart;
+    }
+    const expectedRepeats = kind.isRepeatExpected ? (rejects.byReason[reason] ?? 0) : 0;
+    assertRejectRatio(counters.rowsRead - expectedRepeats, rejects.count - expectedRepeats, r.rejectThreshold);
+
+    phaseStart = Date.now();
+    // The CHECK constraint lets ATTACH skip scanning the rows; the parent has no index to build.
+    await attachImportTable(sql, kind.table, r.importId);
+    await kind.publish?.({ sql, copyLines: (target, lines, isFreeze) => copyTextLines(client, target, lines, isFreeze), accumulator }, { orgId: r.orgId, importId: r.importId, partition });
+    phasesMs.publish = Date.now() - phaseStart;
+    await r.markPublished(sql);
+    await sql('COMMIT');
+  } catch (err) {
+    await sql('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    await guard?.dispose();
+    accumulator?.dispose?.();
+  }
+}
+
+/** Worker threads when the compiled worker script is there (always, once built), else this thread. */
+async function pieceProcessor(r: ImportLoadRequest, guard: DuplicateGuard | null): Promise<PieceProcessor> {
+  const { kind } = r;
+  const { indexes, headerWidth } = r.file.format === 'csv'
+    ? mapHeader(kind.columns, await readCsvHeader(r.file.path))
+    : { indexes: kind.columns.map((_c, i) => i), headerWidth: kind.columns.length };
+  const settings: PipelineSettings = {
+    format: r.file.format, nowMs: r.startedMs, indexes, headerWidth,
+    keyIndexes: (kind.uniqueKey ?? []).map((column) => kind.copyColumns.indexOf(column)),
+    bloomWordMask: guard?.bloom.wordMask ?? 0, foldBytes: r.budget.threadFoldBytes,
+  };
+  const script = WorkerPoolProcessor.scriptPath();
+  if (script && r.threads > 1) {
+    const data: LoadWorkerData = { ...settings, kindsModule: r.kindsModule, kind: kind.name };
+    return new WorkerPoolProcessor(script, data, r.threads, r.threadHeap);
+  }
+  return new InlineProcessor(createRowPipeline(kind, settings));
+}
+
+async function readCsvHeader(filePath: string): Promise<string[]> {
+  const handle = await fs.open(filePath, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    let header: string[] | null = null;
+    const parser = new CsvParser();
+    const take = (fields: string[]) => {
+      header ??= fields;
+    };
+    parser.push(buf.subarray(0, bytesRead), take);
+    parser.end(take);
+    return header ?? [];
+  } finally {
+    await handle.close();
+  }
+}
+
+function assertRejectRatio(rowsRead: number, rowsRejected: number, threshold: number): void {
+  if (rowsRead > 0 && rowsRejected / rowsRead > threshold) {
+    const pct = ((rowsRejected / rowsRead) * 100).toFixed(1);
+    throw new ImportFailure(
+      'REJECT_THRESHOLD_EXCEEDED',
+      `${rowsRejected} of ${rowsRead} rows (${pct} %) were rejected, above the threshold of ${threshold * 100} %; nothing was loaded`,
+      { rowsRead, rowsRejected, threshold },
+    );
+  }
+}
+
+/** COPY … FROM STDIN (text format) of ready-made lines, in the client's transaction. */
+export async function copyTextLines(client: Client, target: string, lines: Iterable<string> | AsyncIterable<string>, isFreeze = false): Promise<number> {
+  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN${isFreeze ? ' WITH (FREEZE)' : ''}`));
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  let count = 0;
+  let batch = '';
+  const flush = async (): Promise<void> => {
+    const isFlowing = stream.write(batch);
+    batch = '';
+    // Yield every batch even when the stream takes more: building millions of lines in one go
+    // stalled the event loop for seconds (HTTP, Bull's lock renewal).
+    await (isFlowing ? new Promise((resolve) => setImmediate(resolve)) : once(stream, 'drain'));
+  };
+  // A plain loop over a synchronous source: `for await` would cost a promise per line.
+  if (Symbol.iterator in lines) {
+    for (const line of lines) {
+      batch += line;
+      count++;
+      if (batch.length >= 1 << 20) {
+        await flush();
+      }
+    }
+  } else {
+    for await (const line of lines) {
+      batch += line;
+      count++;
+      if (batch.length >= 1 << 20) {
+        await flush();
+      }
+    }
+  }
+  stream.end(batch);
+  await done;
+  return count;
+}

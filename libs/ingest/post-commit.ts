@@ -1,0 +1,38 @@
+import type { Client } from 'pg';
+import type { DatasetKind } from './kind.types';
+import { partitionName } from './partitions';
+
+export interface PostCommitLog {
+  info(message: string): void;
+  warn(err: unknown, message: string): void;
+}
+
+/**
+ * The work after a publish commits: indexes on the import's partitions (its unique key, for later
+ * imports' duplicate checks, and the kind's query indexes), then VACUUM (ANALYZE), which sets the
+ * visibility map (index-only scans skip the heap) and the statistics. The rows are visible and
+ * exact without it; it only makes lookups fast. Idempotent: an index already there is kept, so a
+ * rerun after a crash redoes only what is missing. A failing step is logged and the next tried.
+ */
+export async function finishPublishedPartitions(client: Client, kind: DatasetKind, importId: string, log: PostCommitLog): Promise<void> {
+  const partition = partitionName(kind.table, importId);
+  const indexes = [...(kind.uniqueKey ? [{ suffix: 'key', columns: `(${kind.uniqueKey.join(', ')})`, table: kind.table }] : []), ...(kind.indexes ?? [])];
+  await client.query(`SET maintenance_work_mem = '512MB'`);
+  for (const { suffix, columns, table } of indexes) {
+    const started = Date.now();
+    const target = table && table !== kind.table ? partitionName(table, importId) : partition;
+    try {
+      await client.query(`CREATE INDEX IF NOT EXISTS ${target}_${suffix}_idx ON ${target} ${columns}`);
+      log.info(`Import ${importId}: indexed ${target} ${columns} in ${Date.now() - started} ms`);
+    } catch (err) {
+      log.warn(err, `Import ${importId}: indexing ${target} ${columns} failed; queries will scan it`);
+    }
+  }
+  const started = Date.now();
+  try {
+    await client.query(`VACUUM (ANALYZE) ${partition}`);
+    log.info(`Import ${importId}: vacuumed in ${Date.now() - started} ms`);
+  } catch (err) {
+    log.warn(err, `Import ${importId}: vacuum of ${partition} failed; autovacuum will do it`);
+  }
+}

@@ -1,0 +1,40 @@
+import type { Client } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { createInterface } from 'readline';
+import { decodeCopyRow } from '@libs/csv';
+import type { ImportAccumulator } from '@libs/rollups';
+import { REMOVED_ROWS } from './duplicate-guard';
+import { LoadedFile, RejectedLineWriter } from './rejected-lines';
+import { RejectsWriter } from './rejects-writer';
+
+export interface TakeBackOptions {
+  file: LoadedFile;
+  reason: string;
+  rejects: RejectsWriter;
+  /** The import's folds, which give back what each removed row added; null when the kind has none. */
+  accumulator: ImportAccumulator | null;
+  /** Select list of a stored row's cleaned values (the kind's storedValuesSql). */
+  storedValuesSql: string | null;
+}
+
+/**
+ * Streams the rows moved into REMOVED_ROWS back in line order (COPY … TO STDOUT: nothing is held
+ * whatever their number): each is taken back from the folds and written as a reject with its raw
+ * text from the file. Returns how many.
+ */
+export async function takeBackRemovedRows(client: Client, o: TakeBackOptions): Promise<number> {
+  const values = o.accumulator && o.storedValuesSql ? `, ${o.storedValuesSql}` : '';
+  const stream = client.query(copyTo(`COPY (SELECT line_no${values} FROM ${REMOVED_ROWS} ORDER BY line_no) TO STDOUT`));
+  const writer = new RejectedLineWriter(o.file, o.reason, o.rejects);
+  let count = 0;
+  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+    const row = decodeCopyRow(line);
+    if (o.accumulator && values) {
+      o.accumulator.subtract(row.slice(1));
+    }
+    await writer.add(Number(row[0]));
+    count++;
+  }
+  await writer.finish();
+  return count;
+}

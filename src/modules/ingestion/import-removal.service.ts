@@ -1,0 +1,116 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppError } from '@common/errors';
+import { dropImportPartitions, Sql } from '@libs/ingest';
+import { DeleteImportResponseDto } from './dto/import-response.dto';
+import { ImportEntity, TERMINAL_STATUSES } from './entities/import.entity';
+import { IngestionErrors } from './ingestion.errors';
+import { IngestionRepository } from './ingestion.repository';
+import { IngestionProducer } from './jobs/ingestion.producer';
+import { KindRegistry } from './kind.registry';
+import { UploadReceiver } from './upload-receiver';
+
+/**
+ * Deleting imports. A queued import is cancelled, a running one asked to stop. An ended one is
+ * removed in two steps: first hidden (one transaction: `deleted_at` set and the organization's
+ * data version bumped, so no answer includes its rows from then on), then its partitions are
+ * detached concurrently and dropped and its row deleted, in the background (a job, and the
+ * sweeper for whatever a crash left), because a detach waits for transactions already reading
+ * the parent table, which other organizations' queries may hold.
+ */
+@Injectable()
+export class ImportRemovalService {
+  private readonly logger = new Logger(ImportRemovalService.name);
+
+  constructor(
+    private readonly repo: IngestionRepository,
+    private readonly registry: KindRegistry,
+    private readonly receiver: UploadReceiver,
+    private readonly producer: IngestionProducer,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** Cancels a queued or running import; for an ended one removes it and exactly its rows. */
+  async remove(orgId: string, id: string): Promise<DeleteImportResponseDto> {
+    const imp = await this.findOrThrow(orgId, id);
+    if (imp.status === 'QUEUED') {
+      await this.producer.removeWaiting(id);
+      if (await this.repo.cancelIfQueued(orgId, id)) {
+        await this.receiver.discard(imp.filePath);
+        return { importId: id, outcome: 'CANCELLED', rowsRemoved: 0 };
+      }
+    }
+    if (!TERMINAL_STATUSES.includes(imp.status) && (await this.repo.requestCancel(orgId, id))) {
+      return { importId: id, outcome: 'CANCEL_REQUESTED', rowsRemoved: 0 };
+    }
+    // It ended meanwhile (published, failed or was cancelled): remove it and its rows.
+    const current = await this.findOrThrow(orgId, id);
+    if (!TERMINAL_STATUSES.includes(current.status)) {
+      return { importId: id, outcome: 'CANCEL_REQUESTED', rowsRemoved: 0 };
+    }
+    const rowsRemoved = await this.hide(current);
+    return { importId: id, outcome: 'REMOVED', rowsRemoved };
+  }
+
+  /** remove() for every import of the given kinds in the organization, oldest first. */
+  async removeAllOfKinds(orgId: string, kinds: string[]): Promise<DeleteImportResponseDto[]> {
+    const outcomes: DeleteImportResponseDto[] = [];
+    for (const id of await this.repo.listIdsOfKinds(orgId, kinds)) {
+      outcomes.push(await this.remove(orgId, id).catch((err: unknown) => {
+        // Removed meanwhile by another request: nothing left to do for it.
+        if (err instanceof AppError && err.status === 404) {
+          return { importId: id, outcome: 'REMOVED' as const, rowsRemoved: 0 };
+        }
+        throw err;
+      }));
+    }
+    return outcomes;
+  }
+
+  /**
+   * The second step: detaches and drops the import's partitions, deletes its row and files.
+   * Idempotent (the job, a retry and the sweeper may all get here).
+   */
+  async purge(imp: Pick<ImportEntity, 'id' | 'kind' | 'rejectsPath' | 'filePath'>): Promise<void> {
+    const kind = this.registry.get(imp.kind);
+    // Each statement on its own (DETACH … CONCURRENTLY cannot run inside a transaction).
+    const sql: Sql = async <T>(text: string, params?: unknown[]) => (await this.dataSource.query(text, params)) as T[];
+    await dropImportPartitions(sql, [kind.table, ...(kind.rollupTables ?? [])], imp.id);
+    await this.dataSource.query('DELETE FROM imports WHERE id = $1', [imp.id]);
+    await this.receiver.discard(imp.rejectsPath);
+    await this.receiver.discard(imp.filePath);
+  }
+
+  /** The first step; answers the rows that left the answers. */
+  private async hide(imp: ImportEntity): Promise<number> {
+    const isPublished = imp.status === 'COMPLETED';
+    await this.dataSource.transaction(async (em) => {
+      const locked = await em.query(`SELECT status FROM imports WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL FOR UPDATE`, [imp.id, imp.orgId]);
+      if (locked.length === 0) {
+        return;
+      }
+      await em.query(`UPDATE imports SET deleted_at = now(), updated_at = now() WHERE id = $1`, [imp.id]);
+      if (isPublished) {
+        await em.query('UPDATE organizations SET data_version = data_version + 1 WHERE id = $1', [imp.orgId]);
+      }
+    });
+    if (!isPublished) {
+      // Nothing was loaded: no partition to detach.
+      await this.purge(imp);
+    } else {
+      await this.producer.enqueuePurge(imp.id).catch((err: unknown) => {
+        // The sweeper finishes it if the queue is down.
+        this.logger.warn({ err, importId: imp.id }, `Import ${imp.id} is hidden; its tables will be dropped by the sweeper`);
+      });
+    }
+    return isPublished ? imp.rowsLoaded : 0;
+  }
+
+  private async findOrThrow(orgId: string, id: string): Promise<ImportEntity> {
+    const imp = await this.repo.findForOrg(orgId, id);
+    if (!imp) {
+      throw IngestionErrors.importNotFound(id);
+    }
+    return imp;
+  }
+}

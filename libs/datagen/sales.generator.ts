@@ -1,6 +1,15 @@
 import { dollarAmount, PAD2, PAD4, plainAmount } from './format';
 import { pump } from './pump';
 import { hashSeed, mixPair, Prng, weightedSampler } from './prng';
+import {
+  applySalesShape,
+  GENERATED_SALES_CATEGORY_PREFIX,
+  GENERATED_SALES_REGION_PREFIX,
+  generatedSalesName,
+  SALES_PRODUCT_STEMS,
+  SalesShape,
+  SpreadDraw,
+} from './sales.dimensions';
 
 /**
  * Seeded, streaming generator of realistic MESSY sales CSV files (the `sales` upload kind), in the
@@ -19,6 +28,10 @@ import { hashSeed, mixPair, Prng, weightedSampler } from './prng';
  *   `expectedDropped` counts the former.
  * - Realism: weighted product popularity, prices within ±15 % of a base price, weighted regions,
  *   quantities that rise towards the end of the year (SALES_MONTH_QUANTITY_FACTOR).
+ * - Cardinality (options products, distinctProducts, categories, regions, years; shape
+ *   'adversarial' sets them all, see sales.dimensions.ts): generated names the cleaner keeps as
+ *   distinct values ('Gaming Mouse #12', 'Category 345', 'Region 67'). Undefined options keep
+ *   today's output byte for byte.
  * All output is ASCII, so byte counts equal string lengths.
  */
 
@@ -258,6 +271,26 @@ export interface SalesGenOptions {
   errorRate?: number;
   /** Calendar year of sale_date (1000..9999); default 2024. */
   year?: number;
+  /** Sale dates over this many calendar years from `year` (year + years - 1 ≤ 9999); default 1. */
+  years?: number;
+  /** Preset of the options below ('adversarial': see salesShapeOptions); explicit options win. */
+  shape?: SalesShape;
+  /**
+   * Distinct product names after cleaning, 1..1,000,000: SALES_PRODUCTS (with their typos) first,
+   * then generated 'Gaming Mouse #1'-style names (price and category of SALES_PRODUCTS[j % 10]).
+   * Half of the rows pick by popularity, half cycle through all. Default: the 10 products.
+   * Extreme-quantity faults still use a high-price named product (SALES_PRODUCTS 0, 1 or 4).
+   */
+  products?: number;
+  /** Every row a product name of its own ('<stem> #<row number>'); overrides products. */
+  distinctProducts?: boolean;
+  /**
+   * Distinct categories, 1..1,000,000: SALES_CATEGORIES first, then 'Category 1', …; drawn per
+   * row (half by popularity, half cycling), no longer tied to the product. Default: the product's.
+   */
+  categories?: number;
+  /** Distinct regions, 1..1,000,000: SALES_REGIONS first, then 'Region 1', …; default the 4. */
+  regions?: number;
 }
 
 export interface SalesGenResult {
@@ -365,16 +398,22 @@ interface DayInfo {
   mdy: string | null; // MM/DD/YYYY, only when the day is > 12
 }
 
-function checkOptions(opts: SalesGenOptions): { errorRate: number; year: number } {
-  if (!Number.isSafeInteger(opts.rows) || opts.rows < 0)
-    throw new RangeError(`rows must be an integer ≥ 0, got ${opts.rows}`);
+function checkOptions(
+  input: SalesGenOptions,
+): SalesGenOptions & { errorRate: number; year: number; years: number } {
+  if (!Number.isSafeInteger(input.rows) || input.rows < 0)
+    throw new RangeError(`rows must be an integer ≥ 0, got ${input.rows}`);
+  const opts = applySalesShape(input);
   const errorRate = opts.errorRate ?? DEFAULT_SALES_ERROR_RATE;
   if (!(errorRate >= 0 && errorRate <= 1))
     throw new RangeError(`errorRate must be in [0, 1], got ${errorRate}`);
   const year = opts.year ?? DEFAULT_SALES_YEAR;
   if (!Number.isInteger(year) || year < 1000 || year > 9999)
     throw new RangeError(`year must be an integer in [1000, 9999], got ${year}`);
-  return { errorRate, year };
+  const years = opts.years ?? 1;
+  if (!Number.isInteger(years) || years < 1 || year + years - 1 > 9999)
+    throw new RangeError(`years must be an integer ≥ 1 with year + years - 1 ≤ 9999, got ${years}`);
+  return { ...opts, errorRate, year, years };
 }
 
 function emptyFaultCounts(): Record<SalesFaultType, number> {
@@ -403,31 +442,36 @@ export class SalesCsvGenerator {
   private readonly days: DayInfo[] = [];
   private readonly maxQuantity: number[];
   private readonly badDates: string[];
+  // High-cardinality draws (null: today's behaviour).
+  private readonly isDistinctProducts: boolean;
+  private readonly productDraw: SpreadDraw | null;
+  private readonly categoryDraw: SpreadDraw | null;
+  private readonly regionDraw: SpreadDraw | null;
   /** Order ids of recent kept, non-duplicate rows; '' once reused, so an id appears at most twice. */
   private readonly recentIds: string[] = new Array<string>(RECENT_IDS).fill('');
   private recentPos = 0;
   private counter = 0;
   private headerDone = false;
 
-  constructor(opts: SalesGenOptions) {
-    const { errorRate, year } = checkOptions(opts);
+  constructor(input: SalesGenOptions) {
+    const opts = checkOptions(input);
+    const { errorRate, year } = opts;
     this.rows = opts.rows;
     this.errorRate = errorRate;
     this.duplicateRate = Math.min(
       1,
       SALES_DUPLICATE_ID_RATE / (1 - errorRate * DROPPED_FAULT_SHARE),
     );
-    this.rng = new Prng(
-      mixPair(hashSeed(opts.seed ?? DEFAULT_SALES_SEED), 0x73616c65 /* "sale" */),
-    );
+    const seedHash = hashSeed(opts.seed ?? DEFAULT_SALES_SEED);
+    this.rng = new Prng(mixPair(seedHash, 0x73616c65 /* "sale" */));
 
-    const y = String(year);
     const start = Date.UTC(year, 0, 1);
-    const end = Date.UTC(year + 1, 0, 1);
+    const end = Date.UTC(year + opts.years, 0, 1);
     for (let t = start; t < end; t += 86_400_000) {
-      const d = new Date(t); // once per day of the year, not per row
+      const d = new Date(t); // once per day of the span, not per row
       const month = d.getUTCMonth();
       const day = d.getUTCDate();
+      const y = String(d.getUTCFullYear());
       const mm = PAD2[month + 1];
       const dd = PAD2[day];
       this.days.push({
@@ -439,7 +483,39 @@ export class SalesCsvGenerator {
       });
     }
     this.maxQuantity = SALES_MONTH_QUANTITY_FACTOR.map((f) => Math.round(BASE_MAX_QUANTITY * f));
-    this.badDates = SALES_BAD_DATES.map((s) => s.replace('{Y}', y));
+    this.badDates = SALES_BAD_DATES.map((s) => s.replace('{Y}', String(year)));
+
+    this.isDistinctProducts = opts.distinctProducts === true;
+    this.productDraw =
+      opts.products === undefined || this.isDistinctProducts
+        ? null
+        : new SpreadDraw(
+            'products',
+            opts.products,
+            SALES_PRODUCTS.map((p) => p.weight),
+            15,
+            mixPair(seedHash, 0x70726f64 /* "prod" */),
+          );
+    this.categoryDraw =
+      opts.categories === undefined
+        ? null
+        : new SpreadDraw(
+            'categories',
+            opts.categories,
+            SALES_CATEGORIES.map(() => 1),
+            1,
+            mixPair(seedHash, 0x63617473 /* "cats" */),
+          );
+    this.regionDraw =
+      opts.regions === undefined
+        ? null
+        : new SpreadDraw(
+            'regions',
+            opts.regions,
+            SALES_REGION_WEIGHTS,
+            35,
+            mixPair(seedHash, 0x7265676e /* "regn" */),
+          );
   }
 
   get done(): boolean {
@@ -476,6 +552,29 @@ export class SalesCsvGenerator {
     return chunk;
   }
 
+  /** A product index: SALES_PRODUCTS by weight, or (products option) one of `products`. */
+  private drawProduct(): number {
+    return this.productDraw === null ? productSampler(this.rng) : this.productDraw.next(this.rng);
+  }
+
+  /** A generated name, lower-cased on CATEGORY_VARIANT_RATE of the rows (the cleaner title-cases it back). */
+  private caseVariant(name: string): string {
+    return this.rng.float() < CATEGORY_VARIANT_RATE ? name.toLowerCase() : name;
+  }
+
+  /** Category k of the `categories` option, as written. */
+  private categoryText(k: number): string {
+    if (k >= SALES_CATEGORIES.length) {
+      return this.caseVariant(
+        generatedSalesName(GENERATED_SALES_CATEGORY_PREFIX, k, SALES_CATEGORIES.length),
+      );
+    }
+    const name = SALES_CATEGORIES[k];
+    return this.rng.float() < CATEGORY_VARIANT_RATE
+      ? this.rng.pick(SALES_CATEGORY_VARIANTS[name])
+      : name;
+  }
+
   private nextRow(): string {
     const rng = this.rng;
     const c = this.counter++;
@@ -485,14 +584,20 @@ export class SalesCsvGenerator {
     if (rng.float() < this.errorRate) fault = faultSampler(rng);
     let extreme = -1;
     let p: number;
+    // Product name index: p itself, or a generated product j ≥ 10 with p = j % 10.
+    let j = -1;
     if (fault === F_EXTREME) {
       extreme = rng.below(3);
       p =
         extreme === 0
           ? HIGH_PRICE_PRODUCTS[rng.below(HIGH_PRICE_PRODUCTS.length)]
-          : productSampler(rng);
+          : this.drawProduct();
     } else {
-      p = productSampler(rng);
+      p = this.drawProduct();
+    }
+    if (this.productDraw !== null && p >= SALES_PRODUCTS.length) {
+      j = p;
+      p = j % SALES_PRODUCTS.length;
     }
 
     // Clean values.
@@ -502,13 +607,31 @@ export class SalesCsvGenerator {
     let discount = rng.below(MAX_DISCOUNT_CENTS + 1);
 
     let orderId = 'ORD-' + pad8(c) + '-' + PAD4[rng.below(10_000)];
-    let product = rng.pick(PRODUCT_VARIANTS[p]);
-    const category =
-      rng.float() < CATEGORY_VARIANT_RATE
-        ? rng.pick(PRODUCT_CATEGORY_VARIANTS[p])
-        : PRODUCT_CATEGORY[p];
-    const r = regionSampler(rng);
-    let region = rng.pick(REGION_VARIANTS[r]);
+    let product: string;
+    if (this.isDistinctProducts) product = SALES_PRODUCT_STEMS[p] + ' #' + (c + 1);
+    else if (j >= 0) product = this.caseVariant(SALES_PRODUCT_STEMS[p] + ' #' + (j - 9));
+    else product = rng.pick(PRODUCT_VARIANTS[p]);
+    let category: string;
+    if (this.categoryDraw === null) {
+      category =
+        rng.float() < CATEGORY_VARIANT_RATE
+          ? rng.pick(PRODUCT_CATEGORY_VARIANTS[p])
+          : PRODUCT_CATEGORY[p];
+    } else {
+      category = this.categoryText(this.categoryDraw.next(rng));
+    }
+    let region: string;
+    if (this.regionDraw === null) {
+      region = rng.pick(REGION_VARIANTS[regionSampler(rng)]);
+    } else {
+      const r = this.regionDraw.next(rng);
+      region =
+        r < SALES_REGIONS.length
+          ? rng.pick(REGION_VARIANTS[r])
+          : this.caseVariant(
+              generatedSalesName(GENERATED_SALES_REGION_PREFIX, r, SALES_REGIONS.length),
+            );
+    }
 
     let date: string;
     const fmt = dateFormatSampler(rng);
@@ -569,8 +692,12 @@ export class SalesCsvGenerator {
           else discount = 75 + rng.below(21);
           break;
         case F_UNKNOWN_LABEL:
-          if (rng.float() < 0.5) product = rng.pick(SALES_UNKNOWN_PRODUCTS);
-          else region = rng.pick(SALES_UNKNOWN_REGIONS);
+          if (rng.float() < 0.5) {
+            product = rng.pick(SALES_UNKNOWN_PRODUCTS);
+            if (this.isDistinctProducts) product += ' #' + (c + 1); // still one name per row
+          } else {
+            region = rng.pick(SALES_UNKNOWN_REGIONS);
+          }
           break;
       }
     }

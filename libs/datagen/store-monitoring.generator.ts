@@ -1,6 +1,7 @@
 import { promises as fsp, createWriteStream } from 'fs';
 import * as path from 'path';
 import { finished } from 'stream/promises';
+import { CsvToJsonCounts, OutputFormat, writeInFormat } from './csv-to-json';
 import { PAD2, PAD3 } from './format';
 import { pump } from './pump';
 import { hashSeed, mix32, mixPair, Prng, weightedPick, weightedSampler } from './prng';
@@ -35,7 +36,10 @@ import { hashSeed, mix32, mixPair, Prng, weightedPick, weightedSampler } from '.
  *   depend only on (seed, store index), so they do not change with rows, days or the interval.
  * - Flat memory: polls come from a binary heap of the stores' next poll instants (typed arrays,
  *   O(stores)); rows are built by string concatenation in batches of SM_BATCH_ROWS and written
- *   with backpressure. No array of polls, no per-row Date.
+ *   with backpressure. No array of polls, no per-row Date. Per store: ~100 bytes (id, heap entry,
+ *   next instant, Markov probabilities), whatever rows or days say.
+ * - Shape 'adversarial' (STORE_MONITORING_ADVERSARIAL): a million stores polled a few times each
+ *   over ten years, so that nothing per store or per day stays small.
  * All output is ASCII, so byte counts equal string lengths.
  */
 
@@ -106,7 +110,18 @@ export type HoursProfile = (typeof HOURS_PROFILES)[number];
 /** Share of stores per hours profile (HOURS_PROFILES order). */
 export const HOURS_PROFILE_SHARES: readonly number[] = [0.1, 0.02, 0.08, 0.15, 0.65];
 
+export const STORE_MONITORING_SHAPES = ['default', 'adversarial'] as const;
+export type StoreMonitoringShape = (typeof STORE_MONITORING_SHAPES)[number];
+/** The 'adversarial' shape: 1M stores, ~4 polls each over 3,650 days (≈ 1,100 polls a day). */
+export const STORE_MONITORING_ADVERSARIAL = {
+  stores: 1_000_000,
+  days: 3_650,
+  rows: 4_000_000,
+} as const;
+
 export interface StoreMonitoringGenOptions {
+  /** Preset of stores, days and rows ('adversarial': STORE_MONITORING_ADVERSARIAL); explicit options win. */
+  shape?: StoreMonitoringShape;
   /** Stores (each with a UUID-looking id derived from the seed); default 14,000. */
   stores?: number;
   /** Length of the poll window before endAt, in days (may be fractional); default 63. */
@@ -147,9 +162,16 @@ export interface StoreMonitoringGenResult {
   endAt: Date;
 }
 
+export interface StoreMonitoringFeedsOptions extends StoreMonitoringGenOptions {
+  /** 'csv' (default), or each file converted to NDJSON / JSON (store_status.ndjson, …). */
+  format?: OutputFormat;
+}
+
 export interface StoreMonitoringFeedsResult extends StoreMonitoringGenResult {
-  /** Paths of store_status.csv, menu_hours.csv and timezones.csv. */
+  /** Paths of store_status.csv, menu_hours.csv and timezones.csv (.ndjson / .json for JSON). */
   files: { status: string; hours: string; timezones: string };
+  /** The JSON converter's counts per file (absent for csv). */
+  json?: { status: CsvToJsonCounts; hours: CsvToJsonCounts; timezones: CsvToJsonCounts };
 }
 
 /** Rows per chunk (see SALES_BATCH_ROWS: 1,000-row chunks die young in the GC). */
@@ -196,7 +218,22 @@ interface Resolved {
   rows: number;
 }
 
-function resolve(opts: StoreMonitoringGenOptions): Resolved {
+/** The options with the shape's stores, days and rows filled in where they are undefined. */
+export function applyStoreMonitoringShape(
+  input: StoreMonitoringGenOptions,
+): StoreMonitoringGenOptions {
+  const shape = input.shape ?? 'default';
+  if (!(STORE_MONITORING_SHAPES as readonly string[]).includes(shape))
+    throw new RangeError(
+      `shape must be one of ${STORE_MONITORING_SHAPES.join(', ')}, got ${shape}`,
+    );
+  return shape === 'adversarial'
+    ? { ...STORE_MONITORING_ADVERSARIAL, ...definedOnly(input) }
+    : input;
+}
+
+function resolve(input: StoreMonitoringGenOptions): Resolved {
+  const opts = applyStoreMonitoringShape(input);
   const stores = opts.stores ?? DEFAULT_STORE_MONITORING_STORES;
   if (!Number.isSafeInteger(stores) || stores < 0)
     throw new RangeError(`stores must be an integer ≥ 0, got ${stores}`);
@@ -221,6 +258,13 @@ function resolve(opts: StoreMonitoringGenOptions): Resolved {
     intervalMinutes: im ?? null,
     rows,
   };
+}
+
+/** The options that are set (so that spreading them over a preset keeps the preset's values). */
+function definedOnly(opts: StoreMonitoringGenOptions): StoreMonitoringGenOptions {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(opts)) if (v !== undefined) out[k] = v;
+  return out as StoreMonitoringGenOptions;
 }
 
 /** A store's own generator for one purpose (salt), independent of every other option. */
@@ -262,6 +306,16 @@ function storeIdOf(seedHash: number, index: number): string {
   );
 }
 
+/**
+ * The same text as one flat string. A concatenated id is a rope of ~12 nodes (~400 bytes), walked
+ * again each time a chunk holding it is written: kept for a million stores, that was 4x the memory
+ * and 2x the time. Reading a character makes V8 flatten the rope in place (~60 bytes).
+ */
+function flatten(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
 /** Per-store polling profile (typed arrays over all stores). */
 interface StorePlan {
   ids: string[];
@@ -282,7 +336,7 @@ function planStores(r: Resolved): StorePlan {
     pollingStores: 0,
   };
   for (let i = 0; i < n; i++) {
-    plan.ids[i] = storeIdOf(r.seedHash, i);
+    plan.ids[i] = flatten(storeIdOf(r.seedHash, i));
     const rng = storeRng(r.seedHash, SALT_PROFILE, i);
     const never = rng.float() < NEVER_POLL_SHARE;
     const flaky = rng.float() < FLAKY_STORE_SHARE;
@@ -725,37 +779,52 @@ function resultOf(g: FeedGenerators): StoreMonitoringGenResult {
   };
 }
 
-async function writeFile(file: string, next: () => string | null): Promise<void> {
+async function writeFile(
+  file: string,
+  next: () => string | null,
+  format: OutputFormat,
+): Promise<CsvToJsonCounts | null> {
   const out = createWriteStream(file, { highWaterMark: 1 << 20 });
+  let json: CsvToJsonCounts | null;
   try {
-    await pump(out, next);
+    ({ json } = await writeInFormat(out, format, (sink) => pump(sink, next)));
   } catch (err) {
     out.destroy();
     throw err;
   }
   out.end();
   await finished(out);
+  return json;
+}
+
+/** `store_status.csv` → `store_status.ndjson` / `.json` for JSON formats. */
+function fileName(csvName: string, format: OutputFormat): string {
+  return format === 'csv' ? csvName : csvName.replace(/\.csv$/, '.' + format);
 }
 
 /**
  * Writes store_status.csv, menu_hours.csv and timezones.csv into `dir` (created if missing),
- * streaming with backpressure in flat memory.
+ * streaming with backpressure in flat memory; with `format` ndjson / json, each file is converted
+ * on the fly (store_status.ndjson, …; the *Bytes counts stay those of the CSV text).
  */
 export async function generateStoreMonitoringFeeds(
   dir: string,
-  opts: StoreMonitoringGenOptions = {},
+  opts: StoreMonitoringFeedsOptions = {},
 ): Promise<StoreMonitoringFeedsResult> {
+  const format = opts.format ?? 'csv';
   const g = feedGenerators(opts);
   const files = {
-    status: path.join(dir, STORE_STATUS_FILE),
-    hours: path.join(dir, MENU_HOURS_FILE),
-    timezones: path.join(dir, TIMEZONES_FILE),
+    status: path.join(dir, fileName(STORE_STATUS_FILE, format)),
+    hours: path.join(dir, fileName(MENU_HOURS_FILE, format)),
+    timezones: path.join(dir, fileName(TIMEZONES_FILE, format)),
   };
   await fsp.mkdir(dir, { recursive: true });
-  await writeFile(files.status, () => g.status.nextChunk());
-  await writeFile(files.hours, () => g.hours.nextChunk());
-  await writeFile(files.timezones, () => g.zones.nextChunk());
-  return { ...resultOf(g), files };
+  const status = await writeFile(files.status, () => g.status.nextChunk(), format);
+  const hours = await writeFile(files.hours, () => g.hours.nextChunk(), format);
+  const timezones = await writeFile(files.timezones, () => g.zones.nextChunk(), format);
+  const res: StoreMonitoringFeedsResult = { ...resultOf(g), files };
+  if (status && hours && timezones) res.json = { status, hours, timezones };
+  return res;
 }
 
 /**

@@ -1,14 +1,36 @@
-import { dollarAmount, PAD2, PAD3, PAD4, plainAmount } from './format';
+import { CoverageCycle } from './cardinality';
+import { dollarAmount, PAD3, PAD4, plainAmount } from './format';
+import {
+  checkCount,
+  DEFAULT_SEED,
+  merchantId,
+  merchantRng,
+  profileFromRng,
+} from './merchants.generator';
 import { pump } from './pump';
 import { hashSeed, mix32, mixPair, Prng, weightedSampler, WeightedSampler } from './prng';
+import {
+  categorySpellingTable,
+  categoryVariants,
+  MAX_ZONE_VARIANTS,
+  TransactionDimensions,
+  transactionDimensions,
+  zoneSpelling,
+} from './transactions.dimensions';
+import { applyTransactionsShape, TimestampFormats, TransactionsShape } from './transactions.shapes';
+import { TIMESTAMP_FORMATS, TimestampFormatter } from './transactions.timestamps';
+import { CATEGORIES, CATEGORY_AMOUNTS, CATEGORY_VARIANTS, ZONES } from './transactions.vocabulary';
 
 /**
- * Seeded, streaming generator of realistic `transactions` and `merchants` CSV files.
+ * Seeded, streaming generator of realistic `transactions` CSV files (the matching `merchants`
+ * file: merchants.generator.ts, re-exported here).
  *
- * - Deterministic: the same options (seed, now, …) always give the same bytes.
+ * - Deterministic: the same options (seed, now, …) always give the same bytes. Options left
+ *   undefined give today's default shape byte for byte; new options only change draws when set.
  * - Flat memory: rows are built by string concatenation into batches of BATCH_ROWS rows and
  *   written with backpressure; no per-row Date objects, no Set of ids (ids are a keyed bijection
- *   of a row counter, so they are unique by construction).
+ *   of a row counter, so they are unique by construction). Per-merchant, per-zone and
+ *   per-category tables are O(merchants + zones + categories), per-day tables O(days).
  * - Faults: each row is faulty with probability errorRate; the fault type is uniform over
  *   FAULT_TYPES. Faulty rows carry exactly one fault and no other variety, so that a cleaner
  *   should reject exactly `faultyRows` rows, counting duplicates of ids of earlier clean rows.
@@ -18,78 +40,21 @@ import { hashSeed, mix32, mixPair, Prng, weightedSampler, WeightedSampler } from
  * - Realism: merchants have a home zone (weighted popularity) and main category; merchant volumes
  *   are log-normal; amounts are log-normal per category; timestamps follow day-of-week and
  *   hour-of-day curves (UTC); customers come from a skewed pool of ~rows/4 phone numbers.
+ * - Shapes (TransactionsGenOptions.shape, transactions.shapes.ts): 'mixed' and 'adversarial'
+ *   bundles of the options below (customers, zones, categories, spellings, quoting, CRLF, every
+ *   timestamp format) for the cardinalities real uploads have. With the zoneVariants /
+ *   categorySpellings options, every row (faulty ones too) is written in one of the spellings.
  * All output is ASCII, so byte counts equal string lengths.
  */
 
 export const TRANSACTIONS_HEADER =
   'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE';
-export const MERCHANTS_HEADER = 'MERCHANT_ID,NAME,ZONE';
 
-export const ZONES = [
-  'Downtown',
-  'North',
-  'South',
-  'East',
-  'West',
-  'Suburb',
-  'Airport',
-  'Harbor',
-] as const;
-/** Relative popularity of ZONES (merchant placement, hence transaction share). */
-export const ZONE_WEIGHTS: readonly number[] = [24, 13, 12, 12, 13, 14, 6, 6];
+export * from './merchants.generator';
+export * from './transactions.vocabulary';
 
-export const CATEGORIES = [
-  'Grocery',
-  'Food',
-  'Electronics',
-  'Fashion',
-  'Transport',
-  'Utilities',
-  'Healthcare',
-  'Education',
-  'Home',
-  'Entertainment',
-] as const;
-export const CATEGORY_WEIGHTS: readonly number[] = [18, 20, 6, 10, 12, 6, 6, 3, 8, 11];
-
-/**
- * Category amounts are log-normal: median (in currency units) and sigma of the underlying normal.
- * Clamped to [AMOUNT_MIN, AMOUNT_MAX] so clean rows are always valid.
- */
-export const CATEGORY_AMOUNTS: Readonly<
-  Record<(typeof CATEGORIES)[number], { median: number; sigma: number }>
-> = {
-  Grocery: { median: 45, sigma: 0.7 },
-  Food: { median: 22, sigma: 0.6 },
-  Electronics: { median: 280, sigma: 0.9 },
-  Fashion: { median: 75, sigma: 0.7 },
-  Transport: { median: 18, sigma: 0.8 },
-  Utilities: { median: 110, sigma: 0.5 },
-  Healthcare: { median: 90, sigma: 0.9 },
-  Education: { median: 250, sigma: 1.0 },
-  Home: { median: 120, sigma: 0.9 },
-  Entertainment: { median: 40, sigma: 0.7 },
-};
 const AMOUNT_MIN_CENTS = 100; // 1.00
 const AMOUNT_MAX_CENTS = 5_000_000; // 50,000.00
-
-/**
- * Spellings of each category used on ~1.5 % of clean rows. Every one maps back to the canonical name
- * by title-casing + the synonyms GROCERIES, ELECTRONIC, CLOTHING, CLOTHES, TRANSPORTATION, UTILITY,
- * HEALTH, EDU (the transactions cleaner's map).
- */
-export const CATEGORY_VARIANTS: Readonly<Record<(typeof CATEGORIES)[number], readonly string[]>> = {
-  Grocery: ['GROCERIES', 'groceries', 'grocery', 'GROCERY'],
-  Food: ['food', 'FOOD', 'fOOD'],
-  Electronics: ['electronics', 'ELECTRONICS', 'Electronic'],
-  Fashion: ['clothing', 'CLOTHING', 'Clothes', 'fashion'],
-  Transport: ['Transportation', 'TRANSPORTATION', 'transport'],
-  Utilities: ['utilities', 'UTILITY', 'Utility'],
-  Healthcare: ['Health', 'HEALTH', 'healthcare'],
-  Education: ['edu', 'EDU', 'education'],
-  Home: ['home', 'HOME', ' Home '],
-  Entertainment: ['entertainment', 'ENTERTAINMENT', 'EnterTainment'],
-};
 
 export const FAULT_TYPES = [
   'missing_field',
@@ -120,17 +85,22 @@ export const BAD_TIMESTAMPS: readonly string[] = [
   'yesterday',
 ];
 
-/** Share of the configured merchants that ever appear in transactions (the rest are dormant). */
-export const ACTIVE_MERCHANT_SHARE = 0.9;
 /** Share of clean rows given one harmless formatting variety. */
 export const VARIETY_RATE = 0.1;
-/** Share of clean rows whose zone is quoted and contains a comma. */
+/** Share of clean rows whose zone is quoted and contains a comma (today's 8 zones only). */
 export const QUOTED_COMMA_RATE = 0.01;
+/**
+ * With `zones` or `categories` set: share of rows in the merchant's home zone / main category;
+ * the other rows take the next value of a cycle over all values, so every value appears once
+ * rows × (1 - share) reaches the count (today's categories draw those rows by weight instead).
+ */
+export const HOME_DIMENSION_SHARE = 0.8;
 
-export const DEFAULT_SEED = 42;
 export const DEFAULT_ERROR_RATE = 0.02;
 export const DEFAULT_MERCHANTS = 5000;
 export const DEFAULT_DAYS = 90;
+/** Most customers (10^10 distinct 10-digit local numbers). */
+export const MAX_CUSTOMERS = 10_000_000_000;
 
 /**
  * Rows per written chunk (~90 KB of text for transactions). Measured: 10,000-row batches keep ~200K
@@ -141,6 +111,8 @@ const BATCH_ROWS = 1_000;
 const DAY_SECONDS = 86_400;
 /** Recent clean ids kept for the duplicate-id fault. */
 const RECENT_IDS = 64;
+/** Customers that fit today's '+1555' + 7-digit numbers. */
+const NARROW_PHONES = 10_000_000;
 
 export interface TransactionsGenOptions {
   rows: number;
@@ -154,11 +126,57 @@ export interface TransactionsGenOptions {
   days?: number;
   /** Reference instant; default the current time (pass it for reproducible output). */
   now?: Date;
-}
-
-export interface MerchantsGenOptions {
-  rows: number;
-  seed?: number;
+  /**
+   * A preset of the options below (see transactionsShapeOptions): 'default' (none), 'mixed' (a
+   * real upload's shape) or 'adversarial' (every limit at once). Explicit options win.
+   */
+  shape?: TransactionsShape;
+  /**
+   * Size of the customer pool, 1..10^10; default ceil(rows/4) capped at 10^7. Customers are drawn
+   * with a u³ skew (regulars and one-off buyers), so fewer distinct phones appear than the pool
+   * holds. Up to 10^7 customers phones are '+1555' + 7 digits; beyond, '+1' + 10 digits.
+   */
+  customers?: number;
+  /** Every row its own customer (customers = rows): every clean row has a distinct phone. */
+  distinctCustomers?: boolean;
+  /**
+   * Distinct zones after the cleaner's trim + upper-case, 1..1,000,000: ZONES first, then
+   * 'Zone 1', 'Zone 2', … ('Zone ' + base 36), popularity-weighted with a long tail. A row is in
+   * its merchant's home zone, or (1 - HOME_DIMENSION_SHARE of rows) the next zone of a cycle over
+   * all, so every zone appears once 20 % of the rows reach `zones`. Undefined keeps today's 8
+   * zones, including the quoted "Zone, Other" values (QUOTED_COMMA_ZONES), and no cycle.
+   */
+  zones?: number;
+  /**
+   * Write each zone in this many spellings (1..7: canonical, lower, UPPER, mIxEd, ' Padded ',
+   * '  lead', 'trail  '), one drawn per row. Undefined: canonical, with today's rare variety.
+   */
+  zoneVariants?: number;
+  /**
+   * Distinct categories after the cleaner's title-case + synonym map, 1..1,000,000: CATEGORIES
+   * first, then 'Cat 1', 'Cat 2', … ('Cat ' + base 36, title-cased). Undefined: today's 10.
+   */
+  categories?: number;
+  /**
+   * Exactly this many raw category spellings (≥ categories): the canonical names plus variants
+   * (CATEGORY_VARIANTS, or case variants of generated names) handed out round-robin; each row
+   * draws one of its category's spellings. Undefined: canonical, with today's rare variety.
+   */
+  categorySpellings?: number;
+  /**
+   * Share of rows written with every field in double quotes (RFC 4180), in [0, 1]; default 0.
+   * Drawn from a stream of its own: the parsed values are those without quoting.
+   */
+  quoteRate?: number;
+  /** CRLF line ends (header included); default LF. */
+  crlf?: boolean;
+  /**
+   * 'all': every clean row's timestamp in one of TIMESTAMP_FORMATS (every form the cleaner
+   * accepts, at the row's instant or truncated to its minute / day), drawn uniformly from a
+   * stream of its own, so only the timestamp texts change. Default: canonical, with today's
+   * rare variants.
+   */
+  timestampFormats?: TimestampFormats;
 }
 
 export interface TransactionsGenResult {
@@ -167,11 +185,8 @@ export interface TransactionsGenResult {
   faultyRows: number;
   /** Faulty rows by type (sums to faultyRows). */
   faultsByType: Record<FaultType, number>;
-}
-
-export interface MerchantsGenResult {
-  rows: number;
-  bytes: number;
+  /** Rows written with every field quoted (quoteRate). */
+  quotedRows: number;
 }
 
 // ---------------------------------------------------------------- small lookup tables
@@ -184,197 +199,16 @@ function hex8(x: number): string {
   return HEX2[x >>> 24] + HEX2[(x >>> 16) & 255] + HEX2[(x >>> 8) & 255] + HEX2[x & 255];
 }
 
-/** Six zero-padded digits (0..999999). */
-function pad6(x: number): string {
-  const hi = (x / 1000) | 0;
-  return PAD3[hi] + PAD3[x - hi * 1000];
-}
-
 /** Seven zero-padded digits (0..9999999). */
 function pad7(x: number): string {
   const hi = (x / 10000) | 0;
   return PAD3[hi] + PAD4[x - hi * 10000];
 }
 
-
-
-function mixedCase(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) out += i % 2 === 0 ? s[i].toUpperCase() : s[i].toLowerCase();
-  return out;
-}
-
-/** RFC 4180 quoting, only when needed. */
-export function csvField(value: string): string {
-  if (/[",\r\n]/.test(value)) return '"' + value.replace(/"/g, '""') + '"';
-  return value;
-}
-
-/** Zero-padded merchant id: MERCH_0001…, at least 4 digits, more when `total` needs them. */
-export function merchantId(index: number, total: number): string {
-  const width = Math.max(4, String(total).length);
-  return 'MERCH_' + String(index).padStart(width, '0');
-}
-
-// ---------------------------------------------------------------- merchants
-
-const NAME_FIRST = [
-  'Blue',
-  'Golden',
-  'Silver',
-  'Red',
-  'Green',
-  'Old',
-  'Little',
-  'Happy',
-  'Sunny',
-  'Urban',
-  'Royal',
-  'Lucky',
-  'Corner',
-  'Maple',
-  'Oak',
-  'Cedar',
-  'Copper',
-  'Rustic',
-  'Bright',
-  'Quiet',
-  'Northern',
-  'Harbor',
-  'Velvet',
-  'Iron',
-];
-const NAME_SECOND = [
-  'Door',
-  'Lantern',
-  'Leaf',
-  'Anchor',
-  'Fox',
-  'Bridge',
-  'Garden',
-  'Spoon',
-  'Wheel',
-  'Stone',
-  'Bell',
-  'River',
-  'Owl',
-  'Crown',
-  'Pine',
-  'Harvest',
-  'Sparrow',
-  'Tide',
-  'Summit',
-  'Meadow',
-];
-const NAME_SUFFIX: Readonly<Record<(typeof CATEGORIES)[number], readonly string[]>> = {
-  Grocery: ['Market', 'Grocers', 'Pantry', 'Food Mart', 'Supermarket'],
-  Food: ['Cafe', 'Bistro', 'Kitchen', 'Diner', 'Grill', 'Bakery', 'Noodle Bar'],
-  Electronics: ['Electronics', 'Tech', 'Gadgets', 'Computers'],
-  Fashion: ['Boutique', 'Apparel', 'Outfitters', 'Shoes'],
-  Transport: ['Taxi', 'Auto Service', 'Fuel', 'Parking', 'Bikes'],
-  Utilities: ['Power & Light', 'Water Co', 'Telecom', 'Energy'],
-  Healthcare: ['Pharmacy', 'Clinic', 'Dental', 'Optics'],
-  Education: ['Academy', 'Learning Center', 'Books', 'Tutoring'],
-  Home: ['Home Goods', 'Hardware', 'Furnishings', 'Interiors'],
-  Entertainment: ['Cinema', 'Arcade', 'Lounge', 'Theater', 'Bowling'],
-};
-const SURNAMES = [
-  'Smith',
-  'Garcia',
-  'Nguyen',
-  'Okafor',
-  'Kowalski',
-  'Patel',
-  'Rossi',
-  'Silva',
-  'Cohen',
-  'Tanaka',
-];
-
-export interface MerchantProfile {
-  index: number;
-  zoneIndex: number;
-  categoryIndex: number;
-  /** Whether the merchant appears in transactions (ACTIVE_MERCHANT_SHARE of them do). */
-  active: boolean;
-  /** Relative transaction volume (log-normal, so some merchants are much busier). */
-  volume: number;
-}
-
-const zoneSampler = weightedSampler(ZONE_WEIGHTS);
-const categorySampler = weightedSampler(CATEGORY_WEIGHTS);
-
-/**
- * A merchant's attributes depend only on (seed, index), so the merchants file and the transactions
- * file made with the same seed agree on every merchant's zone and dormancy, whatever `rows` says.
- */
-function merchantRng(seedHash: number, index: number): Prng {
-  return new Prng(mixPair(mixPair(seedHash, 0x6d657263 /* "merc" */), index));
-}
-
-export function merchantProfile(seed: number, index: number): MerchantProfile {
-  return profileFromRng(merchantRng(hashSeed(seed), index), index);
-}
-
-function profileFromRng(rng: Prng, index: number): MerchantProfile {
-  const zoneIndex = zoneSampler(rng);
-  const categoryIndex = categorySampler(rng);
-  const active = rng.float() < ACTIVE_MERCHANT_SHARE;
-  const volume = rng.lognormal(0, 1);
-  return { index, zoneIndex, categoryIndex, active, volume };
-}
-
-/** Draws the merchant's display name; must be called right after profileFromRng on the same rng. */
-function merchantName(rng: Prng, categoryIndex: number): string {
-  const suffix = rng.pick(NAME_SUFFIX[CATEGORIES[categoryIndex]]);
-  const r = rng.float();
-  if (r < 0.01) return rng.pick(SURNAMES) + ', ' + rng.pick(SURNAMES) + ' & Co'; // needs quoting
-  if (r < 0.015) return 'The "' + rng.pick(NAME_FIRST) + '" ' + suffix; // embedded quotes
-  if (r < 0.1) return rng.pick(SURNAMES) + "'s " + suffix;
-  return rng.pick(NAME_FIRST) + ' ' + rng.pick(NAME_SECOND) + ' ' + suffix;
-}
-
-function checkCount(name: string, value: number, min: number): void {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(`${name} must be an integer ≥ ${min}, got ${value}`);
-  }
-}
-
-// ---------------------------------------------------------------- merchants file
-
-/** Builds the merchants CSV in chunks of BATCH_ROWS rows: header first, null when done. */
-export function merchantsCsvChunks(opts: MerchantsGenOptions): () => string | null {
-  checkCount('rows', opts.rows, 0);
-  const total = opts.rows;
-  const seedHash = hashSeed(opts.seed ?? DEFAULT_SEED);
-  let index = 0;
-  let headerDone = false;
-  return () => {
-    if (!headerDone) {
-      headerDone = true;
-      return MERCHANTS_HEADER + '\n';
-    }
-    if (index >= total) return null;
-    let batch = '';
-    const end = Math.min(total, index + BATCH_ROWS);
-    while (index < end) {
-      index++;
-      const rng = merchantRng(seedHash, index);
-      const p = profileFromRng(rng, index);
-      const name = merchantName(rng, p.categoryIndex);
-      batch += merchantId(index, total) + ',' + csvField(name) + ',' + ZONES[p.zoneIndex] + '\n';
-    }
-    return batch;
-  };
-}
-
-/** Writes the merchants CSV (header + rows) to `out` honouring backpressure. Does not end `out`. */
-export async function writeMerchantsCsv(
-  out: NodeJS.WritableStream,
-  opts: MerchantsGenOptions,
-): Promise<MerchantsGenResult> {
-  const bytes = await pump(out, merchantsCsvChunks(opts));
-  return { rows: opts.rows, bytes };
+/** RFC 4180 quoting, always; a value that is already a quoted field ("$1,234.50") is kept. */
+function quotedField(value: string): string {
+  if (value.charCodeAt(0) === 34 /* '"' */) return value;
+  return value.indexOf('"') < 0 ? '"' + value + '"' : '"' + value.replace(/"/g, '""') + '"';
 }
 
 // ---------------------------------------------------------------- transactions file
@@ -387,7 +221,7 @@ export const HOUR_WEIGHTS: readonly number[] = [
 /** Relative volume by day of week, Sunday first. */
 export const WEEKDAY_WEIGHTS: readonly number[] = [0.9, 0.95, 0.95, 1.0, 1.05, 1.2, 1.15];
 
-const TS_VARIANTS = 6; // see formatTimestampVariant
+const TS_VARIANTS = 6; // see TimestampFormatter.variant
 const PHONE_VARIANTS = 5;
 
 // Variety kinds (plain numbers: no const enum under isolatedModules), and their relative frequency.
@@ -399,17 +233,13 @@ const V_PHONE = 4;
 const V_SHORT_PHONE = 5;
 const varietySampler = weightedSampler([2, 1.5, 2, 2.5, 2, 0.5]);
 
-const ZONE_VARIANTS: readonly (readonly string[])[] = ZONES.map((z) => [
-  z.toLowerCase(),
-  z.toUpperCase(),
-  mixedCase(z),
-  ' ' + z + ' ',
-  '  ' + z.toLowerCase(),
-  z + '  ',
-]);
+const ZONE_VARIANTS: readonly (readonly string[])[] = ZONES.map((z) =>
+  [1, 2, 3, 4, 5, 6].map((k) => zoneSpelling(z, k)),
+);
 /**
  * Quoted zones containing a comma ("Downtown, East"): one fixed value per zone, starting with that zone,
- * so they add only 8 distinct raw values. A cleaner that upper-cases zones keeps them as-is.
+ * so they add only 8 distinct raw values. A cleaner that upper-cases zones keeps them as-is (so they
+ * are 8 more zones after cleaning). Not written when the `zones` option is set.
  */
 export const QUOTED_COMMA_ZONES: readonly string[] = ZONES.map(
   (z, i) => '"' + z + ', ' + ZONES[(i + 3) % ZONES.length] + '"',
@@ -417,14 +247,9 @@ export const QUOTED_COMMA_ZONES: readonly string[] = ZONES.map(
 const CATEGORY_VARIANT_LIST: readonly (readonly string[])[] = CATEGORIES.map(
   (c) => CATEGORY_VARIANTS[c],
 );
+// Amounts by category; generated categories (index ≥ 10) reuse CATEGORIES[index % 10]'s.
 const CATEGORY_MU: number[] = CATEGORIES.map((c) => Math.log(CATEGORY_AMOUNTS[c].median));
 const CATEGORY_SIGMA: number[] = CATEGORIES.map((c) => CATEGORY_AMOUNTS[c].sigma);
-
-interface DayInfo {
-  dash: string; // YYYY-MM-DD
-  slash: string; // YYYY/MM/DD
-  dmy: string; // DD/MM/YYYY
-}
 
 /** Mutable per-row field values (reused; avoids allocating per row). */
 interface RowFields {
@@ -437,15 +262,88 @@ interface RowFields {
   phone: string;
 }
 
+/** Options after the shape and the defaults are applied (see TransactionsGenOptions). */
+interface ResolvedOptions {
+  rows: number;
+  seedHash: number;
+  errorRate: number;
+  merchants: number;
+  days: number;
+  nowMs: number;
+  customers: number;
+  isDistinctCustomers: boolean;
+  zoneVariants: number | undefined;
+  categorySpellings: number | undefined;
+  quoteRate: number;
+  eol: string;
+  isAllTimestampFormats: boolean;
+  dims: TransactionDimensions;
+}
+
+function resolveOptions(input: TransactionsGenOptions): ResolvedOptions {
+  checkCount('rows', input.rows, 0);
+  const opts = applyTransactionsShape(input);
+  const merchants = opts.merchants ?? DEFAULT_MERCHANTS;
+  checkCount('merchants', merchants, 1);
+  const errorRate = opts.errorRate ?? DEFAULT_ERROR_RATE;
+  if (!(errorRate >= 0 && errorRate <= 1))
+    throw new RangeError(`errorRate must be in [0, 1], got ${errorRate}`);
+  const days = opts.days ?? DEFAULT_DAYS;
+  if (!(days > 0 && days <= 36_500))
+    throw new RangeError(`days must be in (0, 36500], got ${days}`);
+  const nowMs = (opts.now ?? new Date()).getTime();
+  if (!Number.isFinite(nowMs)) throw new RangeError('now must be a valid Date');
+
+  const isDistinctCustomers = opts.distinctCustomers === true;
+  let customers: number;
+  if (isDistinctCustomers) {
+    if (input.customers !== undefined && input.customers !== opts.rows)
+      throw new RangeError(
+        `distinctCustomers needs customers = rows (${opts.rows}), got ${input.customers}`,
+      );
+    customers = Math.max(1, opts.rows);
+  } else {
+    // About rows/4 customers (at most 10^7 distinct 7-digit numbers).
+    customers = opts.customers ?? Math.min(NARROW_PHONES, Math.max(1, Math.ceil(opts.rows / 4)));
+  }
+  checkCount('customers', customers, 1, MAX_CUSTOMERS);
+  if (opts.zoneVariants !== undefined)
+    checkCount('zoneVariants', opts.zoneVariants, 1, MAX_ZONE_VARIANTS);
+  const quoteRate = opts.quoteRate ?? 0;
+  if (!(quoteRate >= 0 && quoteRate <= 1))
+    throw new RangeError(`quoteRate must be in [0, 1], got ${quoteRate}`);
+  const formats = opts.timestampFormats ?? 'default';
+  if (formats !== 'default' && formats !== 'all')
+    throw new RangeError(`timestampFormats must be 'default' or 'all', got ${String(formats)}`);
+
+  return {
+    rows: opts.rows,
+    seedHash: hashSeed(opts.seed ?? DEFAULT_SEED),
+    errorRate,
+    merchants,
+    days,
+    nowMs,
+    customers,
+    isDistinctCustomers,
+    zoneVariants: opts.zoneVariants,
+    categorySpellings: opts.categorySpellings,
+    quoteRate,
+    eol: opts.crlf === true ? '\r\n' : '\n',
+    isAllTimestampFormats: formats === 'all',
+    dims: transactionDimensions(opts.zones, opts.categories),
+  };
+}
+
 /**
  * Stateful transactions CSV builder. `nextChunk()` returns the header, then batches of up to
- * BATCH_ROWS rows, then null. Counters (`rowsWritten`, `faultyRows`, `faultsByType`) are final
- * once it returns null.
+ * BATCH_ROWS rows, then null. Counters (`rowsWritten`, `faultyRows`, `faultsByType`,
+ * `quotedRows`) are final once it returns null.
  */
 export class TransactionsCsvGenerator {
   readonly rows: number;
   rowsWritten = 0;
   faultyRows = 0;
+  quotedRows = 0;
   readonly faultsByType: Record<FaultType, number> = {
     missing_field: 0,
     unparsable_amount: 0,
@@ -457,13 +355,17 @@ export class TransactionsCsvGenerator {
   };
 
   private readonly rng: Prng;
-  private readonly errorRate: number;
+  // Draws that only decide how values are written (quoting; the timestamp form), each from its
+  // own stream, so quoteRate and timestampFormats change no value and no other row.
+  private readonly layoutRng: Prng;
+  private readonly formatRng: Prng;
+  private readonly o: ResolvedOptions;
   private readonly idKey: number;
   private readonly nowSec: number; // floor(now / 1000)
   private readonly windowStartSec: number;
   // Day table: index k ↔ UTC day (tableBaseDay + k).
   private readonly tableBaseSec: number;
-  private readonly dayInfo: DayInfo[] = [];
+  private readonly ts: TimestampFormatter;
   // Days of the window that timestamps are drawn from (indexes into the day table).
   private readonly windowDays: number[] = [];
   private readonly windowDaySampler: WeightedSampler;
@@ -473,8 +375,20 @@ export class TransactionsCsvGenerator {
   private readonly activeZone: number[] = [];
   private readonly activeCategory: number[] = [];
   private readonly merchantSampler: WeightedSampler;
-  // Customers: phone = +1555 + 7 digits, a bijection of the customer index.
-  private readonly customers: number;
+  // Rows outside the merchant's home zone / main category (only with `zones` / `categories`).
+  private readonly zoneCycle: CoverageCycle | null;
+  private readonly categoryCycle: CoverageCycle | null;
+  private readonly categorySpellings: string[][] | null;
+  /** No zoneVariants: zones are written canonically (plus the rare variety). */
+  private readonly isPlainZones: boolean;
+  // Hot options, copied out of `o`.
+  private readonly errorRate: number;
+  private readonly quoteRate: number;
+  private readonly eol: string;
+  // Customers: phone = '+1' + area (3 digits) + 7 digits, a keyed bijection of the customer index
+  // into [0, phoneModulus): area '555' up to 10^7 customers (today's numbers), else the top digits.
+  private readonly isWidePhones: boolean;
+  private readonly phoneModulus: number;
   private readonly phoneMul: number;
   private readonly phoneAdd: number;
   private readonly recentIds: string[] = [];
@@ -492,44 +406,24 @@ export class TransactionsCsvGenerator {
   };
 
   constructor(opts: TransactionsGenOptions) {
-    checkCount('rows', opts.rows, 0);
-    const merchants = opts.merchants ?? DEFAULT_MERCHANTS;
-    checkCount('merchants', merchants, 1);
-    const errorRate = opts.errorRate ?? DEFAULT_ERROR_RATE;
-    if (!(errorRate >= 0 && errorRate <= 1))
-      throw new RangeError(`errorRate must be in [0, 1], got ${errorRate}`);
-    const days = opts.days ?? DEFAULT_DAYS;
-    if (!(days > 0 && days <= 36_500))
-      throw new RangeError(`days must be in (0, 36500], got ${days}`);
-    const nowMs = (opts.now ?? new Date()).getTime();
-    if (!Number.isFinite(nowMs)) throw new RangeError('now must be a valid Date');
-
-    this.rows = opts.rows;
-    this.errorRate = errorRate;
-    const seedHash = hashSeed(opts.seed ?? DEFAULT_SEED);
+    const o = resolveOptions(opts);
+    this.o = o;
+    this.rows = o.rows;
+    const seedHash = o.seedHash;
     this.rng = new Prng(mixPair(seedHash, 0x74786e73 /* "txns" */));
+    this.layoutRng = new Prng(mixPair(seedHash, 0x71756f74 /* "quot" */));
+    this.formatRng = new Prng(mixPair(seedHash, 0x7473666d /* "tsfm" */));
     this.idKey = mixPair(seedHash, 0x69647321 /* "ids!" */);
 
     // Time window [nowSec - days, nowSec): a whole second before nowSec plus a µs fraction is < now.
-    this.nowSec = Math.floor(nowMs / 1000);
-    this.windowStartSec = this.nowSec - Math.round(days * DAY_SECONDS);
+    this.nowSec = Math.floor(o.nowMs / 1000);
+    this.windowStartSec = this.nowSec - Math.round(o.days * DAY_SECONDS);
     const firstWindowDay = Math.floor(this.windowStartSec / DAY_SECONDS);
     const lastWindowDay = Math.floor((this.nowSec - 1) / DAY_SECONDS);
     // Table covers the window, one day either side (±offset formats) and 32 days ahead (future fault).
     const tableBaseDay = firstWindowDay - 1;
-    const tableEndDay = lastWindowDay + 33;
     this.tableBaseSec = tableBaseDay * DAY_SECONDS;
-    for (let d = tableBaseDay; d <= tableEndDay; d++) {
-      const iso = new Date(d * DAY_SECONDS * 1000).toISOString(); // once per day, not per row
-      const y = iso.slice(0, 4);
-      const m = iso.slice(5, 7);
-      const dd = iso.slice(8, 10);
-      this.dayInfo.push({
-        dash: y + '-' + m + '-' + dd,
-        slash: y + '/' + m + '/' + dd,
-        dmy: dd + '/' + m + '/' + y,
-      });
-    }
+    this.ts = new TimestampFormatter(tableBaseDay, lastWindowDay + 33);
     const dayWeights: number[] = [];
     for (let d = firstWindowDay; d <= lastWindowDay; d++) {
       this.windowDays.push(d - tableBaseDay);
@@ -537,34 +431,53 @@ export class TransactionsCsvGenerator {
     }
     this.windowDaySampler = weightedSampler(dayWeights);
 
-    // Merchants: same profiles as writeMerchantsCsv with this seed.
+    // Merchants: same profiles as writeMerchantsCsv with this seed (and zones / categories).
     const volumes: number[] = [];
-    for (let i = 1; i <= merchants; i++) {
-      const p = profileFromRng(merchantRng(seedHash, i), i);
+    for (let i = 1; i <= o.merchants; i++) {
+      const p = profileFromRng(merchantRng(seedHash, i), i, o.dims);
       if (!p.active) continue;
-      this.activeIds.push(merchantId(i, merchants));
+      this.activeIds.push(merchantId(i, o.merchants));
       this.activeZone.push(p.zoneIndex);
       this.activeCategory.push(p.categoryIndex);
       volumes.push(p.volume);
     }
     if (this.activeIds.length === 0) {
       // Tiny merchant counts: keep at least merchant 1.
-      const p = profileFromRng(merchantRng(seedHash, 1), 1);
-      this.activeIds.push(merchantId(1, merchants));
+      const p = profileFromRng(merchantRng(seedHash, 1), 1, o.dims);
+      this.activeIds.push(merchantId(1, o.merchants));
       this.activeZone.push(p.zoneIndex);
       this.activeCategory.push(p.categoryIndex);
       volumes.push(1);
     }
     this.merchantSampler = weightedSampler(volumes);
 
-    // About rows/4 customers (at most 10^7 distinct 7-digit numbers).
-    this.customers = Math.min(10_000_000, Math.max(1, Math.ceil(opts.rows / 4)));
-    // Multiplier coprime with 10^7 (odd, not a multiple of 5) → idx ↦ (idx·mul + add) mod 10^7 is a bijection.
-    let mul = (mixPair(seedHash, 0x70686f6e /* "phon" */) % 9_000_000) + 1_000_000;
+    const dims = o.dims;
+    this.zoneCycle = dims.isCustomZones
+      ? new CoverageCycle(dims.zoneNames.length, mixPair(seedHash, 0x7a6f6e65 /* "zone" */))
+      : null;
+    this.categoryCycle = dims.isCustomCategories
+      ? new CoverageCycle(dims.categoryNames.length, mixPair(seedHash, 0x63617473 /* "cats" */))
+      : null;
+    this.isPlainZones = o.zoneVariants === undefined;
+    this.errorRate = o.errorRate;
+    this.quoteRate = o.quoteRate;
+    this.eol = o.eol;
+    this.categorySpellings =
+      o.categorySpellings === undefined
+        ? null
+        : categorySpellingTable(dims.categoryNames, o.categorySpellings);
+
+    // Multiplier coprime with 10 (odd, not a multiple of 5) → idx ↦ (idx·mul + add) mod 10^k is a
+    // bijection. Wide numbers keep mul < 900,000 so that idx·mul < 2^53 for idx < 10^10.
+    this.isWidePhones = o.customers > NARROW_PHONES;
+    this.phoneModulus = this.isWidePhones ? MAX_CUSTOMERS : NARROW_PHONES;
+    let mul = this.isWidePhones
+      ? (mixPair(seedHash, 0x70686f6e /* "phon" */) % 800_000) + 100_000
+      : (mixPair(seedHash, 0x70686f6e /* "phon" */) % 9_000_000) + 1_000_000;
     if (mul % 2 === 0) mul++;
     if (mul % 5 === 0) mul += 2;
     this.phoneMul = mul;
-    this.phoneAdd = mixPair(seedHash, 0x61646421) % 10_000_000;
+    this.phoneAdd = mixPair(seedHash, 0x61646421) % this.phoneModulus;
   }
 
   get done(): boolean {
@@ -575,7 +488,7 @@ export class TransactionsCsvGenerator {
   nextChunk(): string | null {
     if (!this.headerDone) {
       this.headerDone = true;
-      return TRANSACTIONS_HEADER + '\n';
+      return TRANSACTIONS_HEADER + this.eol;
     }
     const remaining = this.rows - this.rowsWritten;
     if (remaining <= 0) return null;
@@ -604,81 +517,57 @@ export class TransactionsCsvGenerator {
     }
   }
 
-  /** The day (for its formatted forms) and the zero-padded hour, minute and second of second `t`. */
-  private splitSecond(t: number): { day: DayInfo; hh: string; mm: string; ss: string } {
-    const rel = t - this.tableBaseSec;
-    const k = Math.floor(rel / DAY_SECONDS);
-    let sod = rel - k * DAY_SECONDS;
-    const h = (sod / 3600) | 0;
-    sod -= h * 3600;
-    const m = (sod / 60) | 0;
-    return { day: this.dayInfo[k], hh: PAD2[h], mm: PAD2[m], ss: PAD2[sod - m * 60] };
-  }
-
-  /** Canonical format: 2025-11-15T23:05:31.874509+00:00 */
-  private formatCanonical(t: number, micros: number): string {
-    const { day, hh, mm, ss } = this.splitSecond(t);
-    return day.dash + 'T' + hh + ':' + mm + ':' + ss + '.' + pad6(micros) + '+00:00';
-  }
-
-  /** One of the other accepted formats, all denoting the same instant (minutes-only drops the seconds). */
-  private formatVariant(t: number, variant: number): string {
-    let offset = '';
-    if (variant === 5) {
-      t += 19_800; // written as local time at +05:30
-      offset = '+05:30';
-    }
-    const { day, hh, mm, ss } = this.splitSecond(t);
-    const hms = hh + ':' + mm + ':' + ss;
-    switch (variant) {
-      case 0:
-        return day.dash + ' ' + hms; // YYYY-MM-DD HH:MM:SS
-      case 1:
-        return day.slash + ' ' + hms; // YYYY/MM/DD HH:MM:SS
-      case 2:
-        return day.dmy + ' ' + hms; // DD/MM/YYYY HH:MM:SS
-      case 3:
-        return day.dash + ' ' + hh + ':' + mm; // YYYY-MM-DD HH:MM
-      case 4:
-        return day.dash + 'T' + hms + 'Z';
-      default:
-        return day.dash + 'T' + hms + offset; // +05:30
-    }
-  }
-
   private nextRow(): string {
     const rng = this.rng;
     const f = this.f;
     const c = this.counter++;
+    const dims = this.o.dims;
 
     // Base (clean) row.
     const mi = this.merchantSampler(rng);
-    const zone = this.activeZone[mi];
-    const cat = rng.float() < 0.8 ? this.activeCategory[mi] : categorySampler(rng);
-    let cents = Math.round(Math.exp(CATEGORY_MU[cat] + CATEGORY_SIGMA[cat] * rng.normal()) * 100);
+    let zone = this.activeZone[mi];
+    let cat: number;
+    if (rng.float() < HOME_DIMENSION_SHARE) cat = this.activeCategory[mi];
+    else cat = this.categoryCycle === null ? dims.categorySampler(rng) : this.categoryCycle.next();
+    if (this.zoneCycle !== null && rng.float() >= HOME_DIMENSION_SHARE)
+      zone = this.zoneCycle.next();
+    const amountCat = cat < CATEGORIES.length ? cat : cat % CATEGORIES.length;
+    let cents = Math.round(
+      Math.exp(CATEGORY_MU[amountCat] + CATEGORY_SIGMA[amountCat] * rng.normal()) * 100,
+    );
     if (cents < AMOUNT_MIN_CENTS) cents = AMOUNT_MIN_CENTS;
     else if (cents > AMOUNT_MAX_CENTS) cents = AMOUNT_MAX_CENTS;
     const t = this.sampleSecond();
     const micros = rng.nextU32() % 1_000_000;
     // Skewed customer pool: index ~ customers·u³ → a few regulars, a long tail of one-off buyers.
     const u = rng.float();
-    const cust = Math.floor(this.customers * u * u * u);
-    const phone7 = (cust * this.phoneMul + this.phoneAdd) % 10_000_000;
+    const cust = this.o.isDistinctCustomers ? c : Math.floor(this.o.customers * u * u * u);
+    const phoneN = (cust * this.phoneMul + this.phoneAdd) % this.phoneModulus;
 
     f.id = this.idFor(c);
     f.merchant = this.activeIds[mi];
-    f.zone = ZONES[zone];
-    f.category = CATEGORIES[cat];
+    f.zone = this.isPlainZones ? dims.zoneNames[zone] : this.zoneText(zone);
+    f.category = this.categorySpellings === null ? dims.categoryNames[cat] : this.categoryText(cat);
     f.amount = plainAmount(cents);
-    f.timestamp = this.formatCanonical(t, micros);
-    f.phone = '+1555' + pad7(phone7);
+    f.timestamp = this.ts.canonical(t, micros);
+    f.phone = this.isWidePhones
+      ? '+1' + this.phoneArea(phoneN) + pad7(phoneN % NARROW_PHONES)
+      : '+1555' + pad7(phoneN);
 
     if (rng.float() < this.errorRate) {
       this.applyFault(f);
     } else {
-      this.applyVariety(f, zone, cat, cents, t, phone7);
+      this.applyVariety(f, zone, cat, cents, t, phoneN);
+      if (this.o.isAllTimestampFormats) {
+        const frng = this.formatRng;
+        f.timestamp = this.ts.format(frng.below(TIMESTAMP_FORMATS.length), t, micros, frng);
+      }
       this.recentIds[this.recentPos] = f.id;
       this.recentPos = (this.recentPos + 1) % RECENT_IDS;
+    }
+    if (this.quoteRate > 0 && this.layoutRng.float() < this.quoteRate) {
+      this.quotedRows++;
+      return this.quotedLine(f);
     }
     return (
       f.id +
@@ -694,8 +583,43 @@ export class TransactionsCsvGenerator {
       f.timestamp +
       ',' +
       f.phone +
-      '\n'
+      this.eol
     );
+  }
+
+  private quotedLine(f: RowFields): string {
+    return (
+      quotedField(f.id) +
+      ',' +
+      quotedField(f.merchant) +
+      ',' +
+      quotedField(f.zone) +
+      ',' +
+      quotedField(f.category) +
+      ',' +
+      quotedField(f.amount) +
+      ',' +
+      quotedField(f.timestamp) +
+      ',' +
+      quotedField(f.phone) +
+      this.eol
+    );
+  }
+
+  /** The zone as written on the row (before variety): one of its zoneVariants spellings. */
+  private zoneText(zone: number): string {
+    return zoneSpelling(this.o.dims.zoneNames[zone], this.rng.below(this.o.zoneVariants ?? 1));
+  }
+
+  /** The category as written on the row (before variety): one of its categorySpellings. */
+  private categoryText(cat: number): string {
+    const spellings = this.categorySpellings![cat];
+    return spellings.length === 1 ? spellings[0] : spellings[this.rng.below(spellings.length)];
+  }
+
+  /** The 3 digits after '+1': 555 for today's numbers, else the top digits of the 10-digit number. */
+  private phoneArea(phoneN: number): string {
+    return this.isWidePhones ? PAD3[Math.floor(phoneN / NARROW_PHONES)] : '555';
   }
 
   private applyFault(f: RowFields): void {
@@ -732,7 +656,7 @@ export class TransactionsCsvGenerator {
       case 5: {
         // One minute to 30 days after now.
         const t = this.nowSec + 60 + rng.below(30 * DAY_SECONDS);
-        f.timestamp = this.formatCanonical(t, rng.nextU32() % 1_000_000);
+        f.timestamp = this.ts.canonical(t, rng.nextU32() % 1_000_000);
         break;
       }
       default:
@@ -747,16 +671,19 @@ export class TransactionsCsvGenerator {
     cat: number,
     cents: number,
     t: number,
-    phone7: number,
+    phoneN: number,
   ): void {
     const rng = this.rng;
     if (rng.float() < VARIETY_RATE) {
-      switch (varietySampler(rng)) {
+      let kind = varietySampler(rng);
+      // Too-short phones all clean to 'INVALID', which would merge distinct customers.
+      if (kind === V_SHORT_PHONE && this.o.isDistinctCustomers) kind = V_PHONE;
+      switch (kind) {
         case V_ZONE:
-          f.zone = rng.pick(ZONE_VARIANTS[zone]);
+          f.zone = this.zoneVariety(zone);
           break;
         case V_CATEGORY:
-          f.category = rng.pick(CATEGORY_VARIANT_LIST[cat]);
+          f.category = this.categoryVariety(cat);
           break;
         case V_AMOUNT: {
           const a = dollarAmount(cents);
@@ -764,39 +691,60 @@ export class TransactionsCsvGenerator {
           break;
         }
         case V_TIMESTAMP:
-          f.timestamp = this.formatVariant(t, rng.below(TS_VARIANTS));
+          f.timestamp = this.ts.variant(t, rng.below(TS_VARIANTS));
           break;
         case V_PHONE: {
-          const p = pad7(phone7);
+          const area = this.phoneArea(phoneN);
+          const p = pad7(phoneN % NARROW_PHONES);
           const a = p.slice(0, 3);
           const b = p.slice(3);
           switch (rng.below(PHONE_VARIANTS)) {
             case 0:
-              f.phone = '(555) ' + a + '-' + b;
+              f.phone = '(' + area + ') ' + a + '-' + b;
               break;
             case 1:
-              f.phone = '555 ' + a + ' ' + b;
+              f.phone = area + ' ' + a + ' ' + b;
               break;
             case 2:
-              f.phone = '+1 555 ' + a + ' ' + b;
+              f.phone = '+1 ' + area + ' ' + a + ' ' + b;
               break;
             case 3:
-              f.phone = '555-' + a + '-' + b;
+              f.phone = area + '-' + a + '-' + b;
               break;
             default:
-              f.phone = '+1 (555) ' + a + '-' + b;
+              f.phone = '+1 (' + area + ') ' + a + '-' + b;
               break;
           }
           break;
         }
         case V_SHORT_PHONE:
-          f.phone = '555' + pad7(phone7).slice(0, 2 + rng.below(4)); // 5–8 digits
+          f.phone =
+            this.phoneArea(phoneN) + pad7(phoneN % NARROW_PHONES).slice(0, 2 + rng.below(4)); // 5–8 digits
           break;
       }
     }
-    if (rng.float() < QUOTED_COMMA_RATE) {
+    if (!this.o.dims.isCustomZones && rng.float() < QUOTED_COMMA_RATE) {
       f.zone = QUOTED_COMMA_ZONES[zone];
     }
+  }
+
+  private zoneVariety(zone: number): string {
+    const rng = this.rng;
+    if (this.o.zoneVariants !== undefined) {
+      return zoneSpelling(this.o.dims.zoneNames[zone], rng.below(this.o.zoneVariants));
+    }
+    if (!this.o.dims.isCustomZones) return rng.pick(ZONE_VARIANTS[zone]);
+    return zoneSpelling(this.o.dims.zoneNames[zone], 1 + rng.below(MAX_ZONE_VARIANTS - 1));
+  }
+
+  private categoryVariety(cat: number): string {
+    const rng = this.rng;
+    if (this.categorySpellings !== null) {
+      const spellings = this.categorySpellings[cat];
+      return spellings[rng.below(spellings.length)];
+    }
+    if (cat < CATEGORIES.length) return rng.pick(CATEGORY_VARIANT_LIST[cat]);
+    return rng.pick(categoryVariants(this.o.dims.categoryNames[cat]));
   }
 }
 
@@ -807,11 +755,16 @@ export async function writeTransactionsCsv(
 ): Promise<TransactionsGenResult> {
   const gen = new TransactionsCsvGenerator(opts);
   const bytes = await pump(out, () => gen.nextChunk());
+  return resultOf(gen, bytes);
+}
+
+function resultOf(gen: TransactionsCsvGenerator, bytes: number): TransactionsGenResult {
   return {
     rows: gen.rowsWritten,
     bytes,
     faultyRows: gen.faultyRows,
     faultsByType: { ...gen.faultsByType },
+    quotedRows: gen.quotedRows,
   };
 }
 
@@ -823,21 +776,5 @@ export function transactionsCsvString(opts: TransactionsGenOptions): {
   const gen = new TransactionsCsvGenerator(opts);
   let csv = '';
   for (let chunk = gen.nextChunk(); chunk !== null; chunk = gen.nextChunk()) csv += chunk;
-  return {
-    csv,
-    result: {
-      rows: gen.rowsWritten,
-      bytes: csv.length,
-      faultyRows: gen.faultyRows,
-      faultsByType: { ...gen.faultsByType },
-    },
-  };
-}
-
-/** Whole merchants CSV as one string (small row counts only). */
-export function merchantsCsvString(opts: MerchantsGenOptions): string {
-  const next = merchantsCsvChunks(opts);
-  let csv = '';
-  for (let chunk = next(); chunk !== null; chunk = next()) csv += chunk;
-  return csv;
+  return { csv, result: resultOf(gen, csv.length) };
 }

@@ -13,11 +13,13 @@ export type KeyColumns = Array<{ column: string; sqlType: string }>;
 
 /** Temporary table (dropped at commit) holding the rows removed from the import's table. */
 export const REMOVED_ROWS = 'removed_rows';
+/** Temporary table (dropped at commit) of the flagged rows: key, line and raw text. */
+export const DUP_CANDIDATES = 'dup_candidates';
 
 /**
  * Finds rows whose unique key repeats an earlier row without holding every key: a Bloom filter
  * (filled by the threads that clean rows, in file order) flags the few rows whose key may have been
- * seen; their keys and lines spill to a small file; after the COPY, Postgres confirms which really
+ * seen; their keys, lines and raw text spill to a small file; after the COPY, Postgres confirms which really
  * repeat (one scan joined to the candidates) and moves them out of the import's table. Rows whose
  * key an earlier import of the organization already holds go the same way. Everything removed
  * lands in REMOVED_ROWS (the import's table's columns), for the caller to stream back.
@@ -40,9 +42,9 @@ export class DuplicateGuard {
   }
 
   /** A row whose key the filter has (maybe) seen before. */
-  recordCandidate(key: string, line: number): void {
+  recordCandidate(key: string, line: number, raw: string): void {
     this.candidates++;
-    if (!this.keys.write(encodeCopyRow([key, String(line)]))) {
+    if (!this.keys.write(encodeCopyRow([key, String(line), raw]))) {
       this.isBackedUp = true;
     }
   }
@@ -56,33 +58,35 @@ export class DuplicateGuard {
 
   /**
    * Moves the later occurrences of keys repeated within `partition` into REMOVED_ROWS (in the
-   * caller's transaction, which must have created it with createRemovedRows). Returns how many.
+   * caller's transaction, which must have created it with createRemovedRows) and leaves the
+   * candidates in DUP_CANDIDATES, whose raw texts the rejects take. Returns how many rows moved.
    */
   async removeRepeats(client: Client, partition: string, key: KeyColumns): Promise<number> {
     await this.close();
+    await client.query(`CREATE TEMP TABLE ${DUP_CANDIDATES} (k text COLLATE "C", line_no int, raw text) ON COMMIT DROP`);
     if (this.candidates === 0) {
       return 0;
     }
-    await client.query(`CREATE TEMP TABLE dup_candidates (k text COLLATE "C", line_no int) ON COMMIT DROP`);
-    await pipeline(createReadStream(this.keysPath), client.query(copyFrom('COPY dup_candidates (k, line_no) FROM STDIN')));
+    await pipeline(createReadStream(this.keysPath), client.query(copyFrom(`COPY ${DUP_CANDIDATES} (k, line_no, raw) FROM STDIN`)));
     // The candidates' keys select the rows (one scan, hashed). A composite key is a JSON array of
     // its columns' COPY texts; each part reads back as its column's type.
     const keys = key.map(({ column }) => `p.${column}`).join(', ');
     const suspects = key.length === 1
-      ? `p.${key[0].column} IN (SELECT k FROM dup_candidates)`
-      : `(${keys}) IN (SELECT ${key.map(({ sqlType }, i) => `(k::jsonb ->> ${i})::${sqlType}`).join(', ')} FROM dup_candidates)`;
+      ? `p.${key[0].column} IN (SELECT k FROM ${DUP_CANDIDATES})`
+      : `(${keys}) IN (SELECT ${key.map(({ sqlType }, i) => `(k::jsonb ->> ${i})::${sqlType}`).join(', ')} FROM ${DUP_CANDIDATES})`;
+    // The repeats' ctids as one array: the DELETE is then a TID scan, not a second pass over the table.
     const moved = await client.query(
-      `WITH repeats AS (
-         SELECT ctid AS tid FROM (
-           SELECT p.ctid, row_number() OVER (PARTITION BY ${keys} ORDER BY p.line_no) AS nth
-           FROM ${partition} p WHERE ${suspects}
-         ) x WHERE nth > 1
-       ), moved AS (
-         DELETE FROM ${partition} p USING repeats r WHERE p.ctid = r.tid RETURNING p.*
+      `WITH moved AS (
+         DELETE FROM ${partition} WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM (
+             SELECT p.ctid, row_number() OVER (PARTITION BY ${keys} ORDER BY p.line_no) AS nth
+             FROM ${partition} p WHERE ${suspects}
+           ) x WHERE nth > 1
+         ))
+         RETURNING *
        )
        INSERT INTO ${REMOVED_ROWS} SELECT * FROM moved`,
     );
-    await client.query('DROP TABLE dup_candidates');
     return moved.rowCount ?? 0;
   }
 

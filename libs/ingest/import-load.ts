@@ -41,6 +41,8 @@ export interface ImportLoadRequest {
   counters: LoadCounters;
   /** Filled with each phase's duration. */
   phasesMs: Record<string, number>;
+  /** Filled, before markPublished, with how the kind's folds coped (what was summed in SQL, spills). */
+  folds: Record<string, unknown>;
   /** Awaited about once a second while rows load; may throw to stop the import. */
   onTick(): Promise<void>;
   /** The organization's published imports of the kind (read under the publish lock). */
@@ -114,6 +116,7 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
     await attachImportTable(sql, kind.table, r.importId);
     await kind.publish?.({ sql, copyLines: (target, lines, isFreeze) => copyTextLines(client, target, lines, isFreeze), accumulator }, { orgId: r.orgId, importId: r.importId, partition });
     phasesMs.publish = Date.now() - phaseStart;
+    Object.assign(r.folds, accumulator?.describe?.() ?? {});
     await r.markPublished(sql);
     await sql('COMMIT');
   } catch (err) {

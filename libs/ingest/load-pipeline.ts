@@ -103,7 +103,7 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
       const positions = duplicates.bloom.addAll(r.keyHashes);
       if (positions.length > 0) {
         const lookup = processor.candidates(r.seq, positions).then((found) => {
-          found.forEach(([key, line]) => duplicates.recordCandidate(key, line));
+          found.forEach(([key, line, raw]) => duplicates.recordCandidate(key, line, raw));
         });
         lookup.catch(() => undefined); // awaited below
         lookups.push(lookup);
@@ -136,6 +136,7 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
       dispatch(piece, cutter.unitsInPiece(piece), false);
       carry = boundary < bytes.length ? [copyOf(bytes.subarray(boundary))] : [];
       pending = bytes.length - boundary;
+      assertRecordFits(pending, o, linesBefore, bytesBefore);
       while (inFlight.length >= processor.parallelism * 2) {
         await collectOne();
       }

@@ -3,7 +3,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { createInterface } from 'readline';
 import { decodeCopyRow } from '@libs/csv';
 import type { ImportAccumulator } from '@libs/rollups';
-import { REMOVED_ROWS } from './duplicate-guard';
+import { DUP_CANDIDATES, REMOVED_ROWS } from './duplicate-guard';
 import { LoadedFile, RejectedLineWriter } from './rejected-lines';
 import { RejectsWriter } from './rejects-writer';
 
@@ -24,15 +24,23 @@ export interface TakeBackOptions {
  */
 export async function takeBackRemovedRows(client: Client, o: TakeBackOptions): Promise<number> {
   const values = o.accumulator && o.storedValuesSql ? `, ${o.storedValuesSql}` : '';
-  const stream = client.query(copyTo(`COPY (SELECT line_no${values} FROM ${REMOVED_ROWS} ORDER BY line_no) TO STDOUT`));
+  // A flagged row's raw text came with its key; only the rest is read again from the file.
+  const stream = client.query(copyTo(
+    `COPY (SELECT r.line_no, c.raw${values} FROM ${REMOVED_ROWS} r LEFT JOIN ${DUP_CANDIDATES} c ON c.line_no = r.line_no ORDER BY r.line_no) TO STDOUT`,
+  ));
   const writer = new RejectedLineWriter(o.file, o.reason, o.rejects);
   let count = 0;
   for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
     const row = decodeCopyRow(line);
     if (o.accumulator && values) {
-      o.accumulator.subtract(row.slice(1));
+      o.accumulator.subtract(row.slice(2));
     }
-    await writer.add(Number(row[0]));
+    if (row[1] === null) {
+      await writer.add(Number(row[0]));
+    } else {
+      o.rejects.write(Number(row[0]), o.reason, row[1]);
+      await o.rejects.drainIfNeeded();
+    }
     count++;
   }
   await writer.finish();

@@ -23,7 +23,7 @@ export interface RowPipelineConfig {
   aggregator?: RowAggregator | null;
 }
 
-export type Candidate = [key: string, line: number];
+export type Candidate = [key: string, line: number, raw: string];
 
 /** The piece holds malformed JSON: where (bytes from the piece's start) and what. */
 export interface PieceSyntaxError {
@@ -129,14 +129,17 @@ export class RowPipeline {
     return out;
   }
 
-  /** The key and line of the given rows of piece `seq`; forgets the piece. */
+  /** The key, line and raw text of the given rows of piece `seq`; forgets the piece. */
   takeCandidates(seq: number, positions: number[]): Candidate[] {
     const stash = this.stash.get(seq);
     this.stash.delete(seq);
     if (!stash) {
       return [];
     }
-    return positions.map((i) => [this.keyOf(stash.sources[i].slice(stash.starts[i], stash.ends[i])), stash.lines[i]]);
+    return positions.map((i) => {
+      const raw = stash.sources[i].slice(stash.starts[i], stash.ends[i]);
+      return [this.keyOf(raw), stash.lines[i], raw];
+    });
   }
 
   drop(seq: number): void {
@@ -277,7 +280,8 @@ export class RowPipeline {
   private jsonValues(raw: string): string[] | null {
     let values: string[] | null = null;
     const width = this.cfg.columns.length;
-    parseJsonPiece(raw, 'ndjson', { isFirst: false, isLast: true, firstOrdinal: 1 }, {
+    // A record of a pretty-printed array spans lines: read it as a one-record array.
+    parseJsonPiece(`[${raw}]`, 'json-array', { isFirst: true, isLast: true, firstOrdinal: 1 }, {
       record: (names, vals) => (values = this.fieldsOf(names, vals, width)),
       invalid: () => undefined,
     });

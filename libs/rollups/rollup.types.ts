@@ -24,4 +24,6 @@ export interface ImportAccumulator {
   subtract(values: CleanValues): void;
   /** Releases what it holds outside memory (spill files); called however the import ends. */
   dispose?(): void;
+  /** How the folds coped with the data (what was left to SQL, what spilled), for the import's metrics. */
+  describe?(): Record<string, unknown>;
 }

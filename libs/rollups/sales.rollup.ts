@@ -273,6 +273,10 @@ export class SalesImportAccumulator {
     }
   }
 
+  describe(): Record<string, unknown> {
+    return { summedInSql: this.isComplete ? [] : ['daily'] };
+  }
+
   /** Takes back a row removed after the COPY (exact: through the BigInt sums). */
   subtract(values: CleanValues): void {
     const cell = this.cells.get(cellKey(values));

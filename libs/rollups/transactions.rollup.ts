@@ -358,6 +358,13 @@ export class TxImportAccumulator {
     }
   }
 
+  describe(): Record<string, unknown> {
+    return {
+      summedInSql: [...TX_STRUCTURES.filter((s) => this.cells.grid(s).isOverflowed), ...(this.hasCustomers ? [] : ['customers'])],
+      customerSpills: this.customers.spills,
+    };
+  }
+
   /** Removes the customer spill files (always call it, also when the import stops early). */
   dispose(): void {
     this.customers.dispose();

@@ -128,6 +128,7 @@ export class ImportRunner {
     const sampler = new RunSampler();
     const startedMs = Date.now();
     const phasesMs: Record<string, number> = {};
+    const folds: Record<string, unknown> = {};
     const metrics = (): ImportMetrics => {
       const executionTimeMs = Date.now() - startedMs;
       return {
@@ -140,6 +141,7 @@ export class ImportRunner {
         rejectsByReason: rejects.byReason,
         processingRateRowsPerSec: Math.round(counters.rowsRead / Math.max(executionTimeMs / 1000, 0.001)),
         phasesMs,
+        folds,
       };
     };
     try {
@@ -149,7 +151,7 @@ export class ImportRunner {
         rejects, scratchPath: path.join(scratchDir, importId), threads: this.config.LOAD_THREADS,
         threadHeap: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: this.config.LOAD_THREAD_HEAP_MB },
         budget: importBudget(this.config.IMPORT_MEMORY_MB * 1048576, this.config.LOAD_THREADS),
-        maxRecordBytes: this.config.MAX_RECORD_BYTES, rejectThreshold: imp.rejectThreshold, startedMs, counters, phasesMs,
+        maxRecordBytes: this.config.MAX_RECORD_BYTES, rejectThreshold: imp.rejectThreshold, startedMs, counters, phasesMs, folds,
         onTick: async () => {
           const isCancelRequested = await this.repo.saveProgress(importId, progress());
           await reportPercent(Math.floor((counters.bytesRead / Math.max(imp.sizeBytes, 1)) * 100));

@@ -15,6 +15,8 @@ export interface ImportMetrics {
   rejectsByReason: Record<string, number>;
   processingRateRowsPerSec: number;
   phasesMs: Record<string, number>;
+  /** How the rollup folds coped with the data: structures summed in SQL instead, customer spills. */
+  folds?: Record<string, unknown>;
 }
 
 const bigintAsNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? 0 : Number(v)) };

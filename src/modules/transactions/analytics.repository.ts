@@ -70,7 +70,9 @@ export interface CohortCell {
 }
 
 
-/** Positional parameters for one statement. */
+/** Categories above which the anomaly tails are one LATERAL join rather than a UNION ALL branch each. */
+const MAX_CATEGORY_BRANCHES = 200;
+
 /**
  * Analytics SQL. Sums come from the rollups for whole buckets of a window (days, then hours, or
  * quarter hours) and from the raw rows only for the partial buckets at its edges, so any window is
@@ -180,6 +182,15 @@ export class AnalyticsRepository {
   private tailSource(scope: AnalyticsScope, thresholds: CategoryThreshold[], p: SqlParams, perCategoryLimit: number | null): string {
     const window = timeCondition('t.occurred_at', scope.window, p);
     const limit = perCategoryLimit === null ? '' : `ORDER BY t.amount DESC, t.transaction_id ASC LIMIT ${p.add(perCategoryLimit)}`;
+    if (thresholds.length > MAX_CATEGORY_BRANCHES) {
+      // Thousands of categories: one statement text per category would be megabytes (and pass
+      // PostgreSQL's stack depth); a LATERAL over the thresholds keeps one index range per category.
+      const categories = p.add(thresholds.map((th) => th.category));
+      const mins = p.add(thresholds.map((th) => centsToDecimal(th.minCents)));
+      return `unnest(${categories}::text[], ${mins}::numeric[]) AS th(category, min_amount) CROSS JOIN LATERAL (
+        SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM ${rawRows(scope)} t
+        WHERE t.category = th.category AND t.amount >= th.min_amount ${window} ${limit}) x`;
+    }
     const parts = thresholds.map(
       (th) => `(SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM ${rawRows(scope)} t
          WHERE t.category = ${p.add(th.category)} AND t.amount >= ${p.add(centsToDecimal(th.minCents))}::numeric ${window} ${limit})`,

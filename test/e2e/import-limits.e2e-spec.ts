@@ -1,0 +1,119 @@
+import { createWriteStream, promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { finished } from 'stream/promises';
+import request from 'supertest';
+import { writeSalesCsv, writeStoreMonitoringFeed, writeTransactionsCsv } from '../../libs/datagen';
+import { postFile } from '../factories/big-csv';
+import { reference, RefFilter } from '../factories/transactions-reference';
+import { salesReference } from '../factories/sales-reference';
+import { createOrg, startTestApp, TestApp, waitForImport } from '../factories/test-app';
+
+/**
+ * Memory limits at CI size: the app runs with a small import budget and load-thread heaps capped
+ * at 16 MB, so that 300K rows of the adversarial shape (every row a new customer, 100K merchants,
+ * zones and categories, ten years of timestamps) go through every fallback a 10M-row file of that
+ * shape would: folds that give up and are summed in SQL, customer counts spilled to disk, a
+ * re-upload whose every key is known. Without the budgets the threads die of their heap cap (as
+ * transactions imports above ~1M rows once did with the default cap). Answers stay exact.
+ */
+const NOW = new Date('2026-06-30T12:00:00Z');
+const ROWS = 300_000;
+const DIR = path.join(os.tmpdir(), `import-limits-${process.env.TEST_RUN_ID ?? 'manual'}-${process.pid}`);
+
+async function writeFile(name: string, write: (out: NodeJS.WritableStream) => Promise<unknown>): Promise<string> {
+  const file = path.join(DIR, name);
+  const out = createWriteStream(file, { highWaterMark: 1 << 20 });
+  await write(out);
+  out.end();
+  await finished(out);
+  return file;
+}
+
+describe('Import limits: bounded memory on adversarial shapes (e2e)', () => {
+  let t: TestApp;
+  let txFile: string;
+  let salesFile: string;
+  let statusFile: string;
+
+  beforeAll(async () => {
+    await fs.mkdir(DIR, { recursive: true });
+    [t, txFile, salesFile, statusFile] = await Promise.all([
+      startTestApp({ IMPORT_MEMORY_MB: 16, LOAD_THREAD_HEAP_MB: 16 }),
+      writeFile('tx.csv', (out) => writeTransactionsCsv(out, { rows: ROWS, seed: 21, now: NOW, shape: 'adversarial' })),
+      writeFile('sales.csv', (out) => writeSalesCsv(out, { rows: 200_000, seed: 22, shape: 'adversarial' })),
+      writeFile('status.csv', (out) => writeStoreMonitoringFeed(out, 'status', { stores: 50_000, rows: 200_000, days: 3650, seed: 23 })),
+    ]);
+  }, 120000);
+
+  afterAll(async () => {
+    await t?.close();
+    await fs.rm(DIR, { recursive: true, force: true });
+  });
+
+  const load = async (key: string, kind: string, file: string, query = 'rejectThreshold=0.9') => {
+    const res = await postFile(t.http, `/api/v1/imports/${kind}?${query}`, key, file);
+    expect(res.status).toBe(202);
+    return waitForImport(t, key, res.body.importId, undefined, 180000);
+  };
+
+  it('should import 300K adversarial transactions exactly, summing in SQL what its folds could not hold', async () => {
+    const { key, orgId } = await createOrg(t, 'adversarial');
+    const done = await load(key, 'transactions', txFile);
+    expect(done).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+    expect(done.progress.rowsLoaded).toBeGreaterThan(ROWS * 0.98);
+    expect(done.metrics.folds.summedInSql).toEqual(expect.arrayContaining(['zoneHours', 'categoryHours', 'merchantDays', 'merchantZones']));
+    expect(done.metrics.folds.customerSpills).toBeGreaterThan(0);
+
+    const ref = reference(t.db, orgId);
+    const get = (p: string) => request(t.http).get(`/api/v1/analytics/${p}`).set('X-API-Key', key).expect(200);
+    for (const f of [{}, { from: '2021-03-04T05:06:07Z', to: '2024-11-12T13:14:15.5Z' }] as RefFilter[]) {
+      const q = new URLSearchParams(f as Record<string, string>).toString();
+      expect((await get(`zone-leaderboard?limit=50&${q}`)).body.data).toEqual((await ref.zones(f)).slice(0, 50));
+      const categories = await get(`category-distribution?${q}`);
+      const expected = await ref.categories(f);
+      expect(categories.body.totalTransactions).toBe(expected.totalTransactions);
+      expect(categories.body.data.slice(0, 100)).toEqual(expected.data.slice(0, 100));
+      expect((await get(`hourly-pattern?tz=Asia/Kathmandu&${q}`)).body.data).toEqual(await ref.hours(f, 'Asia/Kathmandu'));
+      const { queryTimeMs: _q, cached: _c, dataVersion: _d, ...retention } = (await get(`customer-retention?${q}`)).body;
+      expect(retention).toEqual(await ref.retention(f));
+      expect((await get(`anomalies?pageSize=200&${q}`)).body.data).toEqual((await ref.anomalies(f)).slice(0, 200));
+      expect((await get(`dormant-merchants?pageSize=1&${q}`)).body.pagination.total).toBe((await ref.dormant(f)).length);
+    }
+
+    // The same file again: every id is known, so every row is a DUPLICATE_ID, found and written
+    // as rejects in bounded memory (no list of ids or lines is held).
+    const again = await load(key, 'transactions', txFile, 'rejectThreshold=1');
+    expect(again).toMatchObject({ status: 'COMPLETED', progress: { rowsLoaded: 0 } });
+    expect(again.rejectsByReason.DUPLICATE_ID).toBe(done.progress.rowsLoaded + done.rejectsByReason.DUPLICATE_ID);
+    const rejects = await request(t.http).get(`/api/v1/imports/${again.importId}/rejects`).set('X-API-Key', key).expect(200);
+    const lines = rejects.text.trim().split('\n');
+    expect(lines).toHaveLength(1 + again.progress.rowsRejected);
+    const sample = lines.find((l) => l.includes(',DUPLICATE_ID,'))!;
+    expect(sample).toMatch(/^\d+,DUPLICATE_ID,.*TXN/);
+  });
+
+  it('should import 200K sales rows of all-distinct products exactly, the daily rollup summed in SQL', async () => {
+    const { key, orgId } = await createOrg(t, 'sales-adversarial');
+    const done = await load(key, 'sales', salesFile);
+    expect(done).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+    expect(done.metrics.folds.summedInSql).toEqual(['daily']);
+    const ref = salesReference(t.db, orgId);
+    const monthly = await request(t.http).get('/api/v1/sales/monthly-summary').set('X-API-Key', key).expect(200);
+    expect(monthly.body.data).toEqual(await ref.monthly({}));
+    const anomalies = await request(t.http).get('/api/v1/sales/anomalies?limit=20').set('X-API-Key', key).expect(200);
+    expect(anomalies.body.data.map(({ reasons: _r, ...rest }: { reasons: string[] }) => rest)).toEqual(await ref.anomalies({}, 20));
+    const products = await request(t.http).get('/api/v1/sales/top-products?limit=30').set('X-API-Key', key).expect(200);
+    const expected = (await ref.byDimension({}, 'product_name')).slice(0, 30);
+    expect(products.body.data.map((p: { product: string; revenue: number }) => [p.product, p.revenue])).toEqual(expected.map((e) => [e.key, Number(e.revenue)]));
+  });
+
+  it('should take a re-sent status feed of 50K stores over ten years, every poll a DUPLICATE, and complete', async () => {
+    const { key } = await createOrg(t, 'stores-adversarial');
+    const first = await load(key, 'store-status', statusFile);
+    expect(first).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+    const again = await load(key, 'store-status', statusFile, '');
+    expect(again).toMatchObject({ status: 'COMPLETED', progress: { rowsLoaded: 0 } });
+    expect(again.rejectsByReason.DUPLICATE).toBe(first.progress.rowsLoaded + (first.rejectsByReason.DUPLICATE ?? 0));
+  });
+});

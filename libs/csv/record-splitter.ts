@@ -20,6 +20,11 @@ export class RecordSplitter {
 
   constructor(private readonly delimiter = 44 /* , */) {}
 
+  /** After the last chunk: whether the input ended inside a quoted field (a quote never closed). */
+  get isInsideQuotes(): boolean {
+    return this.isQuoted && !this.isQuotePending;
+  }
+
   /** Offset just past the last record-ending LF in `chunk`, or -1 when no record ends in it. */
   lastBoundary(chunk: Buffer): number {
     let i = 0;

@@ -8,6 +8,8 @@ export type ImportFailureCode =
   | 'REJECT_THRESHOLD_EXCEEDED'
   /** One record (CSV row or JSON value) is longer than MAX_RECORD_BYTES: usually an unclosed quote. */
   | 'RECORD_TOO_LARGE'
+  /** A CSV quote opened near the end of the file never closes (read as data, it would swallow the rest). */
+  | 'UNCLOSED_QUOTE'
   /** The JSON / NDJSON document is not well-formed. */
   | 'INVALID_JSON'
   /** The uploaded file is no longer on disk. */
@@ -31,8 +33,9 @@ export class ImportFailure extends Error {
   }
 }
 
-// SQLSTATE classes that a retry cannot change: data exceptions (22), integrity (23), syntax or
-// undefined objects (42, i.e. a bug), invalid text representation and the like.
+// SQLSTATE classes that a retry cannot change: data exceptions (22: invalid text representation,
+// out of range, …) and integrity violations (23). Others (42: undefined objects, which a concurrent
+// drop can cause; 08, 40, 53, 57: connections, deadlocks, resources, shutdowns) may pass.
 const DETERMINISTIC_SQLSTATE_CLASSES = ['22', '23'];
 
 /**

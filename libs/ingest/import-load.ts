@@ -9,7 +9,7 @@ import { mapHeader } from './header-mapping';
 import type { ImportBudget } from './import-budget';
 import { ImportFailure } from './import-failure';
 import type { InputFormat } from './input-format';
-import type { DatasetKind, Sql } from './kind.types';
+import type { CopyLines, DatasetKind, Sql } from './kind.types';
 import { LoadCounters, streamIntoCopy } from './load-pipeline';
 import type { LoadWorkerData } from './load-worker';
 import { attachImportTable, createImportTable, partitionName } from './partitions';
@@ -77,7 +77,7 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
     const processor = await pieceProcessor(r, guard);
     try {
       // A buffer of a few pieces lets parsing run ahead while Postgres digests earlier ones.
-      const copy = client.query(copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN WITH (FORMAT binary)`, { highWaterMark: 4 << 20 }));
+      const copy = client.query(copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN WITH (FORMAT binary, FREEZE)`, { highWaterMark: 4 << 20 }));
       await streamIntoCopy({
         filePath: r.file.path, format: r.file.format, processor, copy, rejects, counters, duplicates: guard, accumulator, spans,
         maxRecordBytes: r.maxRecordBytes, onTick: () => r.onTick(),
@@ -114,7 +114,16 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
     phaseStart = Date.now();
     // The CHECK constraint lets ATTACH skip scanning the rows; the parent has no index to build.
     await attachImportTable(sql, kind.table, r.importId);
-    await kind.publish?.({ sql, copyLines: (target, lines, isFreeze) => copyTextLines(client, target, lines, isFreeze), accumulator }, { orgId: r.orgId, importId: r.importId, partition });
+    const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+      const started = Date.now();
+      try {
+        return await work();
+      } finally {
+        phasesMs[`publish.${name}`] = (phasesMs[`publish.${name}`] ?? 0) + Date.now() - started;
+      }
+    };
+    const copyLines: CopyLines = (target, lines, isFreeze) => copyTextLines(client, target, lines, isFreeze);
+    await kind.publish?.({ sql, copyLines, accumulator, step }, { orgId: r.orgId, importId: r.importId, partition });
     phasesMs.publish = Date.now() - phaseStart;
     Object.assign(r.folds, accumulator?.describe?.() ?? {});
     await r.markPublished(sql);

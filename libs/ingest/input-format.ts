@@ -21,6 +21,8 @@ export interface RecordCutter {
   unitsInPiece(piece: Buffer): number;
   /** Units in the bytes after the last boundary (the final piece), at the end of the file. */
   unitsInTail(tail: Buffer): number;
+  /** At the end of the file: whether it ended inside a quoted CSV field (JSON reports its own). */
+  endsInsideQuotes(): boolean;
 }
 
 export function recordCutter(format: InputFormat): RecordCutter {
@@ -30,6 +32,7 @@ export function recordCutter(format: InputFormat): RecordCutter {
       lastBoundary: (chunk) => splitter.lastBoundary(chunk),
       unitsInPiece: countLineFeeds,
       unitsInTail: countLineFeeds,
+      endsInsideQuotes: () => splitter.isInsideQuotes,
     };
   }
   const splitter = new JsonSplitter(format);
@@ -37,6 +40,7 @@ export function recordCutter(format: InputFormat): RecordCutter {
     lastBoundary: (chunk) => splitter.lastBoundary(chunk),
     unitsInPiece: () => splitter.takeRecordCount(),
     unitsInTail: () => splitter.finish(),
+    endsInsideQuotes: () => false,
   };
 }
 

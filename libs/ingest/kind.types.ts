@@ -25,6 +25,8 @@ export interface PublishRef {
 export interface PublishContext {
   sql: Sql;
   copyLines: CopyLines;
+  /** Runs one step of the hook, its duration recorded in the import's metrics (phasesMs) under `name`. */
+  step<T>(name: string, work: () => Promise<T>): Promise<T>;
   /** What the load threads folded the import's rows into (kinds with a rollup only). */
   accumulator: ImportAccumulator | null;
 }

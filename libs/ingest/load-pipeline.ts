@@ -145,6 +145,15 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
         await o.onTick();
       }
     }
+    if (cutter.endsInsideQuotes()) {
+      // The open quote is in the record the tail starts with: read leniently it would take the
+      // rest of the file as one field, silently.
+      throw new ImportFailure(
+        'UNCLOSED_QUOTE',
+        `The quote opened in the row starting on line ${linesBefore + 1} (byte ${bytesBefore}) is never closed; nothing was loaded`,
+        { line: linesBefore + 1, byteOffset: bytesBefore },
+      );
+    }
     // A JSON array's last piece holds its closing bracket: it is parsed even when empty (a file
     // cut short right after a comma must fail, not load what came before).
     if (pending > 0 || o.format === 'json-array') {
@@ -158,9 +167,12 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     await write(BinaryCopyEncoder.trailer());
   } catch (err) {
     // End the COPY (CopyFail) so the connection can roll back; an open COPY would block it forever.
-    const closed = once(copy, 'close').catch(() => undefined);
-    copy.destroy(err as Error);
-    await closed;
+    // (A stream that failed may have closed itself already: then there is no 'close' to wait for.)
+    if (!copy.closed) {
+      const closed = once(copy, 'close').catch(() => undefined);
+      copy.destroy(err as Error);
+      await closed;
+    }
     throw err;
   }
   const finished = once(copy, 'finish');

@@ -31,11 +31,12 @@ export class Grid {
   ) {}
 
   /**
-   * A grid within `bytes` (its dense band and sparse table each get a share, leaving room for the
-   * copy a reshape or a growth makes).
+   * A grid within about `bytes`: four fifths for the dense band, one fifth for the sparse table of
+   * outlier rows (16 bytes a measure at its 0.7 load factor). A reshape briefly holds the old band
+   * beside the new one.
    */
   static withinBytes(width: number, bytes: number): Grid {
-    return new Grid(width, Math.max(64, Math.floor(bytes / 4 / (width * 8))), Math.max(64, Math.floor(bytes / 4 / ((width + 1) * 8 * 2))));
+    return new Grid(width, Math.max(64, Math.floor((bytes * 0.8) / (width * 8))), Math.max(64, Math.floor((bytes * 0.2 * 0.7) / ((width + 1) * 8))));
   }
 
   /**

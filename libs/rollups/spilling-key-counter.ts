@@ -79,6 +79,7 @@ export class SpillingKeyCounter {
     this.flushAll();
     for (let p = 0; p < PARTITIONS; p++) {
       closeSync(this.files[p]);
+      this.files[p] = -1; // closed: dispose() must not close it again
       yield* this.countPartition(p);
     }
     this.files = null;
@@ -87,7 +88,7 @@ export class SpillingKeyCounter {
   /** Removes the partition files (after entries(), or when the import stops early). */
   dispose(): void {
     if (this.files) {
-      this.files.forEach((fd) => closeSync(fd));
+      this.files.filter((fd) => fd >= 0).forEach((fd) => closeSync(fd));
       this.files = null;
     }
     for (let p = 0; p < PARTITIONS; p++) {

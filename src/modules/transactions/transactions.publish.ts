@@ -15,6 +15,16 @@ const ROLLUP_TABLES = [
 export const TX_ROLLUP_TABLES = ROLLUP_TABLES.map((t) => t.table);
 
 type RollupTable = (typeof ROLLUP_TABLES)[number]['table'];
+type CustomerSummary = Pick<TxImportSummary, 'customerCount' | 'customerHistogram'>;
+
+/** The import's rollup partitions and rows, as the publish steps write them. */
+interface Target {
+  ctx: PublishContext;
+  acc: TxImportAccumulator;
+  /** The import's rows (already attached). */
+  rows: string;
+  partitions: Record<RollupTable, string>;
+}
 
 /**
  * In the publish transaction: writes the import's rollups (folded while its rows loaded, less the
@@ -30,71 +40,33 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
   for (const t of ROLLUP_TABLES) {
     partitions[t.table] = await createImportTable(ctx.sql, t.table, ref.orgId, ref.importId);
   }
-  const copy = (table: RollupTable, lines: Iterable<string>) =>
-    // FREEZE: the table was created in this transaction, so its rows can be written frozen and
-    // all-visible, and index-only scans of it need no VACUUM first.
-    ctx.copyLines(`${partitions[table]} (${ROLLUP_TABLES.find((t) => t.table === table)!.columns})`, lines, true);
-  const rows = ref.partition;
-  const rollups = partitions.tx_rollups;
-
+  const target: Target = { ctx, acc, rows: ref.partition, partitions };
   for (const [dim, structure] of [['zone', 'zoneHours'], ['category', 'categoryHours']] as const) {
-    if (folded.has(structure)) {
-      await copy('tx_rollups', mapIter(acc.dimensionRows(dim), rollupCopyLine));
-    } else {
-      const sq = dim === 'category' ? 'sum((amount * 100) * (amount * 100))' : 'NULL';
-      await ctx.sql(
-        `INSERT INTO ${rollups} (grain, dim, key, bucket_start, tx_count, amount_cents, amount_sq_cents)
-         SELECT 'hour', '${dim}', ${dim}, date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-                count(*), sum(amount * 100), ${sq}
-         FROM ${rows} GROUP BY 3, 4`,
-      );
-      await ctx.sql(
-        `INSERT INTO ${rollups} (grain, dim, key, bucket_start, tx_count, amount_cents, amount_sq_cents)
-         SELECT 'day', dim, key, date_trunc('day', bucket_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-                sum(tx_count), sum(amount_cents), sum(amount_sq_cents)
-         FROM ${rollups} WHERE grain = 'hour' AND dim = '${dim}' GROUP BY 2, 3, 4`,
-      );
+    await ctx.step(structure, () => (folded.has(structure) ? copy(target, 'tx_rollups', mapIter(acc.dimensionRows(dim), rollupCopyLine)) : sumDimension(target, dim)));
+  }
+  await ctx.step('quarters', () => (folded.has('quarters') ? copy(target, 'tx_rollups', mapIter(acc.quarterRows(), rollupCopyLine)) : sumQuarters(target)));
+  await ctx.step<unknown>('merchantDays', () =>
+    folded.has('merchantDays')
+      ? copy(target, 'tx_merchant_days', mapIter(acc.merchantDayRows(), ([day, merchant, n]) => encodeCopyRow([day, merchant, String(n)])))
+      : ctx.sql(`INSERT INTO ${partitions.tx_merchant_days} (day, merchant_id, tx_count)
+                 SELECT (occurred_at AT TIME ZONE 'UTC')::date, merchant_id, count(*) FROM ${target.rows} GROUP BY 1, 2`),
+  );
+  await ctx.step<unknown>('merchantZones', () =>
+    folded.has('merchantZones')
+      ? copy(target, 'tx_merchant_zones', mapIter(acc.merchantZoneRows(), ([merchant, zone, n]) => encodeCopyRow([merchant, zone, String(n)])))
+      : ctx.sql(`INSERT INTO ${partitions.tx_merchant_zones} (merchant_id, zone, tx_count) SELECT merchant_id, zone, count(*) FROM ${target.rows} GROUP BY 1, 2`),
+  );
+  const customers = await ctx.step('customers', () => writeCustomers(target));
+  await ctx.step('attach', async () => {
+    for (const t of ROLLUP_TABLES) {
+      if (t.index) {
+        await ctx.sql(`CREATE INDEX ${partitions[t.table]}_${t.index} ON ${partitions[t.table]} ${t.indexColumns}`);
+      }
+      await ctx.sql(`ANALYZE ${partitions[t.table]}`);
+      await attachImportTable(ctx.sql, t.table, ref.importId);
     }
-  }
-  if (folded.has('quarters')) {
-    await copy('tx_rollups', mapIter(acc.quarterRows(), rollupCopyLine));
-  } else {
-    await ctx.sql(
-      `INSERT INTO ${rollups} (grain, dim, key, bucket_start, tx_count, amount_cents, amount_sq_cents)
-       SELECT 'quarter', 'all', '', to_timestamp(floor(extract(epoch FROM occurred_at) / 900) * 900), count(*), sum(amount * 100), NULL
-       FROM ${rows} GROUP BY 4`,
-    );
-  }
-  if (folded.has('merchantDays')) {
-    await copy('tx_merchant_days', mapIter(acc.merchantDayRows(), ([day, merchant, n]) => encodeCopyRow([day, merchant, String(n)])));
-  } else {
-    await ctx.sql(
-      `INSERT INTO ${partitions.tx_merchant_days} (day, merchant_id, tx_count)
-       SELECT (occurred_at AT TIME ZONE 'UTC')::date, merchant_id, count(*) FROM ${rows} GROUP BY 1, 2`,
-    );
-  }
-  if (folded.has('merchantZones')) {
-    await copy('tx_merchant_zones', mapIter(acc.merchantZoneRows(), ([merchant, zone, n]) => encodeCopyRow([merchant, zone, String(n)])));
-  } else {
-    await ctx.sql(`INSERT INTO ${partitions.tx_merchant_zones} (merchant_id, zone, tx_count) SELECT merchant_id, zone, count(*) FROM ${rows} GROUP BY 1, 2`);
-  }
-  let customers: Pick<TxImportSummary, 'customerCount' | 'customerHistogram'>;
-  if (acc.hasCustomers) {
-    await copy('tx_customers', mapIter(acc.customerRows(), ([phone, n]) => encodeCopyRow([phone, String(n)])));
-    customers = acc.customerSummary();
-  } else {
-    await ctx.sql(`INSERT INTO ${partitions.tx_customers} (phone, tx_count) SELECT customer_phone, count(*) FROM ${rows} WHERE customer_phone <> 'INVALID' GROUP BY 1`);
-    customers = await customerSummaryFromSql(ctx.sql, partitions.tx_customers);
-  }
-
-  for (const t of ROLLUP_TABLES) {
-    if (t.index) {
-      await ctx.sql(`CREATE INDEX ${partitions[t.table]}_${t.index} ON ${partitions[t.table]} ${t.indexColumns}`);
-    }
-    await ctx.sql(`ANALYZE ${partitions[t.table]}`);
-    await attachImportTable(ctx.sql, t.table, ref.importId);
-  }
-  const span = folded.has('quarters') ? acc.spanSummary() : await spanSummaryFromSql(ctx.sql, rows);
+  });
+  const span = folded.has('quarters') ? acc.spanSummary() : await spanSummaryFromSql(ctx.sql, target.rows);
   await ctx.sql(
     `INSERT INTO tx_import_summaries (import_id, org_id, transaction_count, customer_count, invalid_phone_transactions, customer_histogram, first_at, last_at)
      VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8))`,
@@ -102,10 +74,48 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
   );
 }
 
-async function customerSummaryFromSql(sql: Sql, customers: string): Promise<Pick<TxImportSummary, 'customerCount' | 'customerHistogram'>> {
-  const rows = await sql<{ n: number; customers: string }>(`SELECT tx_count AS n, count(*)::text AS customers FROM ${customers} GROUP BY 1`);
-  const histogram = new Map(rows.map((r) => [r.n, Number(r.customers)]));
-  return { customerCount: rows.reduce((sum, r) => sum + Number(r.customers), 0), customerHistogram: histogramObject(histogram) };
+/** COPY … FREEZE: the table was created in this transaction, so its rows are written frozen and all-visible (index-only scans need no VACUUM first). */
+async function copy(t: Target, table: RollupTable, lines: Iterable<string>): Promise<void> {
+  await t.ctx.copyLines(`${t.partitions[table]} (${ROLLUP_TABLES.find((r) => r.table === table)!.columns})`, lines, true);
+}
+
+/** Hour rows of a dimension summed from the import's rows, then its day rows from those. */
+async function sumDimension(t: Target, dim: 'zone' | 'category'): Promise<void> {
+  const rollups = t.partitions.tx_rollups;
+  const sq = dim === 'category' ? 'sum((amount * 100) * (amount * 100))' : 'NULL';
+  await t.ctx.sql(
+    `INSERT INTO ${rollups} (grain, dim, key, bucket_start, tx_count, amount_cents, amount_sq_cents)
+     SELECT 'hour', '${dim}', ${dim}, date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', count(*), sum(amount * 100), ${sq}
+     FROM ${t.rows} GROUP BY 3, 4`,
+  );
+  await t.ctx.sql(
+    `INSERT INTO ${rollups} (grain, dim, key, bucket_start, tx_count, amount_cents, amount_sq_cents)
+     SELECT 'day', dim, key, date_trunc('day', bucket_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', sum(tx_count), sum(amount_cents), sum(amount_sq_cents)
+     FROM ${rollups} WHERE grain = 'hour' AND dim = '${dim}' GROUP BY 2, 3, 4`,
+  );
+}
+
+async function sumQuarters(t: Target): Promise<void> {
+  await t.ctx.sql(
+    `INSERT INTO ${t.partitions.tx_rollups} (grain, dim, key, bucket_start, tx_count, amount_cents, amount_sq_cents)
+     SELECT 'quarter', 'all', '', to_timestamp(floor(extract(epoch FROM occurred_at) / 900) * 900), count(*), sum(amount * 100), NULL
+     FROM ${t.rows} GROUP BY 4`,
+  );
+}
+
+/** Transactions per customer (INVALID phones are no one), from the counts or summed in SQL. */
+async function writeCustomers(t: Target): Promise<CustomerSummary> {
+  if (t.acc.hasCustomers) {
+    await copy(t, 'tx_customers', mapIter(t.acc.customerRows(), ([phone, n]) => encodeCopyRow([phone, String(n)])));
+    return t.acc.customerSummary();
+  }
+  const customers = t.partitions.tx_customers;
+  await t.ctx.sql(`INSERT INTO ${customers} (phone, tx_count) SELECT customer_phone, count(*) FROM ${t.rows} WHERE customer_phone <> 'INVALID' GROUP BY 1`);
+  const rows = await t.ctx.sql<{ n: number; customers: string }>(`SELECT tx_count AS n, count(*)::text AS customers FROM ${customers} GROUP BY 1`);
+  return {
+    customerCount: rows.reduce((sum, r) => sum + Number(r.customers), 0),
+    customerHistogram: histogramObject(new Map(rows.map((r) => [r.n, Number(r.customers)]))),
+  };
 }
 
 /** As the quarter folds give it: the first and last quarter hour (the last one's final second). */

@@ -47,7 +47,7 @@ export class ImportResponseDto {
   @ApiPropertyOptional({ type: ImportMetricsDto, nullable: true, description: 'Present once the run has ended' }) metrics: ImportMetricsDto | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the import failed or was cancelled, in words' }) error: string | null;
   @ApiPropertyOptional({
-    nullable: true, type: String, enum: ['REJECT_THRESHOLD_EXCEEDED', 'RECORD_TOO_LARGE', 'INVALID_JSON', 'FILE_MISSING', 'DATA_REFUSED', 'MEMORY_LIMIT', 'RETRIES_EXHAUSTED'],
+    nullable: true, type: String, enum: ['REJECT_THRESHOLD_EXCEEDED', 'RECORD_TOO_LARGE', 'UNCLOSED_QUOTE', 'INVALID_JSON', 'FILE_MISSING', 'DATA_REFUSED', 'MEMORY_LIMIT', 'RETRIES_EXHAUSTED'],
     description: 'Why a FAILED import failed: deterministic causes fail at once and are not retried; RETRIES_EXHAUSTED means a crash or lost connection kept recurring',
   })
   errorCode: string | null;

@@ -353,6 +353,9 @@ export function createTransactionsCleaner(ctx: CleanerContext): RowCleaner {
   const nowMs = ctx.now.getTime();
   if (Number.isNaN(nowMs)) throw new TypeError('CleanerContext.now must be a valid Date');
   const categoryCache = new Map<string, string>();
+  // The same few zones come back on every row: one upper-cased string object per raw spelling
+  // also lets the rollup's dictionary find it by its cached hash.
+  const zoneCache = new Map<string, string>();
 
   return function cleanTransactionRow(fields: string[]): CleanValues | Reject {
     const transactionId = trimField(fields[0]);
@@ -379,10 +382,16 @@ export function createTransactionsCleaner(ctx: CleanerContext): RowCleaner {
       if (categoryCache.size < CATEGORY_CACHE_LIMIT) categoryCache.set(rawCategory, category);
     }
 
+    let upperZone = zoneCache.get(zone);
+    if (upperZone === undefined) {
+      upperZone = zone.toUpperCase();
+      if (zoneCache.size < CATEGORY_CACHE_LIMIT) zoneCache.set(zone, upperZone);
+    }
+
     return [
       transactionId,
       merchantId,
-      zone.toUpperCase(),
+      upperZone,
       category,
       amount,
       occurredAt,

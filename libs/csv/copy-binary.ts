@@ -103,7 +103,8 @@ export function numericParts(s: string): { digits: number[]; weight: number; sig
  * Each row is a line number (int4) followed by the values, typed by `types`.
  */
 export class BinaryCopyEncoder {
-  private buf = Buffer.allocUnsafe(4 << 20);
+  // A piece's rows take ~1.3 MiB; the buffer doubles for a larger one.
+  private buf = Buffer.allocUnsafe(2 << 20);
   private pos = 0;
   private readonly numericScratch = new Int32Array(16);
 

@@ -1,4 +1,4 @@
-import { decodeCopyRow as decodeRow, encodeCopyRow, escapeCopyValue } from './copy-encoder';
+import { copyTextChunks, CopyTextWriter, decodeCopyRow as decodeRow, encodeCopyRow, escapeCopyValue } from './copy-encoder';
 
 /** Reference decoder for COPY TEXT format rows (as PostgreSQL reads them), used for round-trip checks. */
 function decodeCopyRow(line: string): Array<string | null> {
@@ -100,5 +100,33 @@ describe('decodeCopyRow', () => {
   it('should undo encodeCopyRow when values hold tabs, newlines, backslashes, nulls and empty strings', () => {
     const values = ['a\tb', 'line1\nline2\r', 'back\\slash', null, '', 'plain', '\\N'];
     expect(decodeRow(encodeCopyRow(values).slice(0, -1))).toEqual(values);
+  });
+});
+
+describe('CopyTextWriter', () => {
+  it('should write the bytes encodeCopyRow writes when values need escaping or are not ASCII', () => {
+    const rows = [['plain', 'tab\there', 'back\\slash'], ['naïve 東京', 'line\nbreak\r', '']];
+    const writer = new CopyTextWriter();
+    for (const row of rows) {
+      row.forEach((v) => writer.text(v));
+      writer.endRow();
+    }
+    expect(writer.take()!.toString('utf8')).toBe(rows.map((r) => encodeCopyRow(r)).join(''));
+    expect(writer.take()).toBeNull();
+  });
+
+  it('should write integers as digits, padded and prefixed, up to 2^53', () => {
+    const writer = new CopyTextWriter();
+    writer.digits(0).digits(7, 3).digits(1234567890123, 15, '+').digits(Number.MAX_SAFE_INTEGER);
+    writer.endRow();
+    expect(writer.take()!.toString()).toBe(`0\t007\t+001234567890123\t${Number.MAX_SAFE_INTEGER}\n`);
+  });
+
+  it('should cut the rows into chunks of about the size asked, every row whole', () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => i);
+    const chunks = [...copyTextChunks(items, (w, i) => { w.digits(i).text(`row ${i}`); w.endRow(); }, 4096)];
+    expect(chunks.length).toBeGreaterThan(10);
+    chunks.forEach((c) => expect(c[c.length - 1]).toBe(10));
+    expect(Buffer.concat(chunks).toString()).toBe(items.map((i) => `${i}\trow ${i}\n`).join(''));
   });
 });

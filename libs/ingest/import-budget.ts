@@ -14,13 +14,11 @@ export interface ImportBudget {
 
 /**
  * Half for the threads' folds (what grows with distinct values lives there first), three eighths
- * for the merge and customer counts, one eighth (at most 32 MB) for the Bloom filter. A thread's
- * share is also held to 60 % of its heap cap: some folds are JS objects (sales cells,
- * dictionaries) that live in the capped heap beside the pieces being parsed.
+ * for the merge and customer counts, one eighth (at most 32 MB) for the Bloom filter. (Folds made
+ * of JS objects are also held under the thread's heap cap: see FoldBudget.heapBytes.)
  */
-export function importBudget(totalBytes: number, threads: number, threadHeapBytes = Infinity): ImportBudget {
+export function importBudget(totalBytes: number, threads: number): ImportBudget {
   const bloomBytes = Math.min(32 << 20, Math.floor(totalBytes / 8));
-  const threadShare = Math.floor(totalBytes / 2 / Math.max(threads, 1));
-  const threadFoldBytes = Math.min(threadShare, Math.floor(threadHeapBytes * 0.6));
-  return { threadFoldBytes, mainFoldBytes: totalBytes - bloomBytes - threadShare * Math.max(threads, 1), bloomBytes };
+  const threadFoldBytes = Math.floor(totalBytes / 2 / Math.max(threads, 1));
+  return { threadFoldBytes, mainFoldBytes: totalBytes - bloomBytes - threadFoldBytes * Math.max(threads, 1), bloomBytes };
 }

@@ -63,7 +63,9 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
   const sql: Sql = async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[];
   const partition = partitionName(kind.table, r.importId);
   const guard = kind.uniqueKey ? new DuplicateGuard(`${r.scratchPath}.keys`, r.file.sizeBytes, r.budget.bloomBytes) : null;
-  const accumulator = kind.rollup?.createImportAccumulator({ bytes: r.budget.mainFoldBytes, spillPath: `${r.scratchPath}.acc` }) ?? null;
+  // The importing thread's heap has no cap of its own: its JS-object folds get the same bound as a thread's.
+  const heapBytes = r.threadHeap.maxOldGenerationSizeMb * 1048576;
+  const accumulator = kind.rollup?.createImportAccumulator({ bytes: r.budget.mainFoldBytes, heapBytes, spillPath: `${r.scratchPath}.acc` }) ?? null;
   try {
     await sql('BEGIN');
     await sql(`SET LOCAL maintenance_work_mem = '512MB'`);
@@ -74,19 +76,22 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
 
     let phaseStart = Date.now();
     const spans: PieceSpan[] = [];
+    let threadParts: unknown[] = [];
     const processor = await pieceProcessor(r, guard);
     try {
       // A buffer of a few pieces lets parsing run ahead while Postgres digests earlier ones.
-      const copy = client.query(copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN WITH (FORMAT binary, FREEZE)`, { highWaterMark: 4 << 20 }));
+      const copy = client.query(copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN WITH (FORMAT binary, FREEZE)`, { highWaterMark: 2 << 20 }));
       await streamIntoCopy({
         filePath: r.file.path, format: r.file.format, processor, copy, rejects, counters, duplicates: guard, accumulator, spans,
         maxRecordBytes: r.maxRecordBytes, onTick: () => r.onTick(),
       });
-      for (const part of await processor.finishRollups()) {
-        accumulator?.addThread(part);
-      }
+      threadParts = await processor.finishRollups();
     } finally {
       await processor.close();
+    }
+    // Merged once the threads are gone: their folds are freed before the merge allocates its own.
+    for (const part of threadParts) {
+      accumulator?.addThread(part);
     }
     phasesMs.copy = Date.now() - phaseStart;
 
@@ -147,6 +152,7 @@ async function pieceProcessor(r: ImportLoadRequest, guard: DuplicateGuard | null
     format: r.file.format, nowMs: r.startedMs, indexes, headerWidth,
     keyIndexes: (kind.uniqueKey ?? []).map((column) => kind.copyColumns.indexOf(column)),
     bloomWordMask: guard?.bloom.wordMask ?? 0, foldBytes: r.budget.threadFoldBytes,
+    heapBytes: r.threadHeap.maxOldGenerationSizeMb * 1048576,
   };
   const script = WorkerPoolProcessor.scriptPath();
   if (script && r.threads > 1) {
@@ -185,8 +191,11 @@ function assertRejectRatio(rowsRead: number, rowsRejected: number, threshold: nu
   }
 }
 
-/** COPY … FROM STDIN (text format) of ready-made lines, in the client's transaction. */
-export async function copyTextLines(client: Client, target: string, lines: Iterable<string> | AsyncIterable<string>, isFreeze = false): Promise<number> {
+/**
+ * COPY … FROM STDIN (text format) of ready-made lines, or chunks of whole lines as bytes, in the
+ * client's transaction. Returns how many strings and chunks it wrote.
+ */
+export async function copyTextLines(client: Client, target: string, lines: Iterable<string | Buffer> | AsyncIterable<string | Buffer>, isFreeze = false): Promise<number> {
   const stream = client.query(copyFrom(`COPY ${target} FROM STDIN${isFreeze ? ' WITH (FREEZE)' : ''}`));
   const done = new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve);
@@ -194,29 +203,41 @@ export async function copyTextLines(client: Client, target: string, lines: Itera
   });
   let count = 0;
   let batch = '';
-  const flush = async (): Promise<void> => {
-    const isFlowing = stream.write(batch);
-    batch = '';
+  const write = async (data: string | Buffer): Promise<void> => {
+    const isFlowing = stream.write(data);
     // Yield every batch even when the stream takes more: building millions of lines in one go
     // stalled the event loop for seconds (HTTP, Bull's lock renewal).
     await (isFlowing ? new Promise((resolve) => setImmediate(resolve)) : once(stream, 'drain'));
   };
+  const take = async (line: string | Buffer): Promise<void> => {
+    count++;
+    if (typeof line !== 'string') {
+      if (batch) {
+        await write(batch);
+        batch = '';
+      }
+      await write(line);
+      return;
+    }
+    batch += line;
+    if (batch.length >= 1 << 20) {
+      await write(batch);
+      batch = '';
+    }
+  };
   // A plain loop over a synchronous source: `for await` would cost a promise per line.
   if (Symbol.iterator in lines) {
     for (const line of lines) {
-      batch += line;
-      count++;
-      if (batch.length >= 1 << 20) {
-        await flush();
+      if (typeof line === 'string' && batch.length + line.length < 1 << 20) {
+        batch += line;
+        count++;
+      } else {
+        await take(line);
       }
     }
   } else {
     for await (const line of lines) {
-      batch += line;
-      count++;
-      if (batch.length >= 1 << 20) {
-        await flush();
-      }
+      await take(line);
     }
   }
   stream.end(batch);

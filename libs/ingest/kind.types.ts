@@ -12,8 +12,11 @@ export interface KindColumn {
 /** Runs one parameterised statement in the caller's transaction and returns its rows. */
 export type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
-/** Streams text-format COPY lines into a table (a column list may follow the name) in the caller's transaction. */
-export type CopyLines = (tableAndColumns: string, lines: Iterable<string> | AsyncIterable<string>, isFreeze?: boolean) => Promise<number>;
+/**
+ * Streams text-format COPY data into a table (a column list may follow the name) in the caller's
+ * transaction: lines as strings, or chunks of whole lines as bytes.
+ */
+export type CopyLines = (tableAndColumns: string, lines: Iterable<string | Buffer> | AsyncIterable<string | Buffer>, isFreeze?: boolean) => Promise<number>;
 
 export interface PublishRef {
   orgId: string;
@@ -34,6 +37,11 @@ export interface PublishContext {
 /** Memory a kind's folds may use on one thread. */
 export interface FoldBudget {
   bytes: number;
+  /**
+   * The thread's heap cap: folds made of JS objects (maps, strings) live in that heap beside the
+   * pieces being parsed and must stay well under it; typed arrays live outside it.
+   */
+  heapBytes: number;
 }
 
 /** Memory the importing thread's accumulator may use, and where it may spill to disk. */

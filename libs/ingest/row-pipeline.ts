@@ -65,6 +65,8 @@ export interface PipelineSettings {
   bloomWordMask: number;
   /** Bytes this thread's rollup folds may hold. */
   foldBytes: number;
+  /** The thread's heap cap (folds made of JS objects live in it). */
+  heapBytes: number;
 }
 
 /** The pipeline a load thread (or the importing thread itself) runs for one import of `kind`. */
@@ -78,7 +80,7 @@ export function createRowPipeline(kind: DatasetKind, s: PipelineSettings): RowPi
     headerWidth: s.headerWidth,
     keyIndexes: s.keyIndexes,
     bloomWordMask: s.bloomWordMask,
-    aggregator: kind.rollup?.createRowAggregator({ bytes: s.foldBytes }) ?? null,
+    aggregator: kind.rollup?.createRowAggregator({ bytes: s.foldBytes, heapBytes: s.heapBytes }) ?? null,
   });
 }
 
@@ -192,7 +194,7 @@ export class RowPipeline {
       // on request; keeping ~10K strings per piece alive across collections cost more than cleaning).
       this.handle(rows, this.isIdentity ? fields : arrange(fields, indexes), line, parser.currentRawSource, parser.currentRawStart, parser.currentRawEnd, hasNul);
     };
-    parser.push(input.piece, onRecord);
+    parser.pushWhole(input.piece, onRecord);
     parser.end(onRecord);
   }
 

@@ -60,7 +60,7 @@ export function testKind(uniqueKey: string[] | undefined = ['id']): DatasetKind 
 /** Settings as import-load builds them: CSV columns from the header, JSON in the kind's order. */
 export function testSettings(format: InputFormat, header: string[] | null, o: Partial<PipelineSettings> = {}): PipelineSettings {
   const { indexes, headerWidth } = header ? mapHeader(TEST_COLUMNS, header) : { indexes: [0, 1, 2], headerWidth: 3 };
-  return { format, nowMs: Date.UTC(2025, 0, 1), indexes, headerWidth, keyIndexes: [0], bloomWordMask: 1023, foldBytes: 1 << 20, ...o };
+  return { format, nowMs: Date.UTC(2025, 0, 1), indexes, headerWidth, keyIndexes: [0], bloomWordMask: 1023, foldBytes: 1 << 20, heapBytes: 48 << 20, ...o };
 }
 
 export interface CopyRow {

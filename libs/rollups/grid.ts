@@ -2,6 +2,9 @@ import { CellTable } from './cell-table';
 
 const COL_LIMIT = 1 << 24;
 
+/** Measures of the cells: doubles, or 32-bit integers for a grid of counts. */
+export type Cells = Float64Array | Int32Array;
+
 /**
  * Measure vectors per (row, col) cell, e.g. (hour, zone id) or (merchant id, day): a dense
  * row-major Float64Array while rows × cols stays under `maxCells` (hours of a few months times a
@@ -10,7 +13,7 @@ const COL_LIMIT = 1 << 24;
  * in [0, 2^24).
  */
 export class Grid {
-  private cells: Float64Array = new Float64Array(0);
+  private cells: Cells = new Float64Array(0);
   private rowBase = 0;
   private rowCount = 0;
   private colCount = 0;
@@ -19,7 +22,7 @@ export class Grid {
   private maxRow = -1;
   /** Cells outside the dense band that could not join it within maxCells (outlier rows). */
   private overflow: CellTable | null = null;
-  private current: Float64Array = this.cells;
+  private current: Cells = this.cells;
 
   private overflowed = false;
 
@@ -28,6 +31,11 @@ export class Grid {
     private readonly maxCells = 1 << 20,
     /** Cells the sparse table may hold before the grid gives up (bounded memory; see isOverflowed). */
     private readonly maxSparseCells = Infinity,
+    /**
+     * Counts only (every measure an integer below 2^31): the dense band is an Int32Array, half the
+     * bytes (a dense band of merchant days is the largest fold of a realistic file).
+     */
+    private readonly isInt32 = false,
   ) {}
 
   /**
@@ -35,8 +43,9 @@ export class Grid {
    * outlier rows (16 bytes a measure at its 0.7 load factor). A reshape briefly holds the old band
    * beside the new one.
    */
-  static withinBytes(width: number, bytes: number): Grid {
-    return new Grid(width, Math.max(64, Math.floor((bytes * 0.8) / (width * 8))), Math.max(64, Math.floor((bytes * 0.2 * 0.7) / ((width + 1) * 8))));
+  static withinBytes(width: number, bytes: number, isInt32 = false): Grid {
+    const cellBytes = isInt32 ? 4 : 8;
+    return new Grid(width, Math.max(64, Math.floor((bytes * 0.8) / (width * cellBytes))), Math.max(64, Math.floor((bytes * 0.2 * 0.7) / ((width + 1) * 8))), isInt32);
   }
 
   /**
@@ -88,22 +97,22 @@ export class Grid {
     return at;
   }
 
-  get data(): Float64Array {
+  get data(): Cells {
     return this.current;
   }
 
   /** Every cell whose first measure (the count) is not 0 (its measures start at `at` in `data`). */
-  forEach(fn: (row: number, col: number, data: Float64Array, at: number) => void): void {
+  forEach(fn: (row: number, col: number, data: Cells, at: number) => void): void {
     for (const [row, col, measures] of this.entries()) {
       fn(row, col, measures, 0);
     }
   }
 
   /** The non-empty cells as [row, col, measures], one at a time (nothing is materialised). */
-  *entries(): Generator<[number, number, Float64Array]> {
+  *entries(): Generator<[number, number, Cells]> {
     const { width } = this;
     if (this.overflow) {
-      const rows: Array<[number, number, Float64Array]> = [];
+      const rows: Array<[number, number, Cells]> = [];
       this.overflow.forEach((key, data, at) => {
         if (data[at] !== 0) {
           const row = Math.floor(key / COL_LIMIT);
@@ -123,7 +132,7 @@ export class Grid {
   }
 
   /** Adds `sign` × measures (from `source` at `from`) to the cell. */
-  addFrom(row: number, col: number, source: Float64Array, from: number, sign = 1): void {
+  addFrom(row: number, col: number, source: Cells, from: number, sign = 1): void {
     const at = this.slot(row, col);
     if (at < 0) {
       return;
@@ -174,7 +183,7 @@ export class Grid {
     if (rows * cols > this.maxCells) {
       return false;
     }
-    const cells = new Float64Array(rows * cols * this.width);
+    const cells = this.isInt32 ? new Int32Array(rows * cols * this.width) : new Float64Array(rows * cols * this.width);
     const { width, colCount, rowBase } = this;
     for (let at = 0; at < this.cells.length; at += width) {
       if (this.cells[at] !== 0) {

@@ -43,9 +43,9 @@ function asCells(rows: Iterable<SalesDailyRow>): Map<string, bigint[]> {
 /** Folds rows on `threads` aggregators (round robin), merged like the importing thread does. */
 function fold(rows: CleanValues[], threads = 2, maxWeight = 1e6, maxMergedCells = 1e6): SalesImportAccumulator {
   // Budgets in bytes: a weight unit is 320 bytes.
-  const aggregators = Array.from({ length: threads }, () => new SalesRowAggregator({ bytes: maxWeight * 320 }));
+  const aggregators = Array.from({ length: threads }, () => new SalesRowAggregator({ bytes: maxWeight * 320, heapBytes: Infinity }));
   rows.forEach((r, i) => aggregators[i % threads].add(r));
-  const acc = new SalesImportAccumulator({ bytes: maxMergedCells * 320 });
+  const acc = new SalesImportAccumulator({ bytes: maxMergedCells * 320, heapBytes: Infinity });
   for (const a of aggregators) {
     acc.addThread(structuredClone(a.finish().part));
   }

@@ -30,6 +30,17 @@ const SALE_AT = 7;
  * in the publish step instead.
  */
 const BYTES_PER_WEIGHT = 320;
+
+/** Bytes of folds, and the heap they live in (cells are JS objects). */
+export interface SalesFoldBudget {
+  bytes: number;
+  heapBytes: number;
+}
+
+/** The cells are JS objects on a capped heap that also holds the pieces being parsed: at most 60 % of it. */
+function heapShare(budget: SalesFoldBudget): number {
+  return Math.min(budget.bytes, budget.heapBytes * 0.6);
+}
 const CELL_WEIGHT = 1;
 const MAP_WEIGHT = 2;
 
@@ -146,8 +157,8 @@ export class SalesRowAggregator {
   private readonly maxWeight: number;
 
   /** Past its budget (a file of countless distinct names) the thread stops folding, bounding its memory. */
-  constructor(budget: { bytes: number }) {
-    this.maxWeight = Math.floor(budget.bytes / BYTES_PER_WEIGHT);
+  constructor(budget: SalesFoldBudget) {
+    this.maxWeight = Math.floor(heapShare(budget) / BYTES_PER_WEIGHT);
   }
 
   add(values: CleanValues): void {
@@ -242,8 +253,8 @@ export class SalesImportAccumulator {
   /** False when a load thread or this merge gave up (too many cells): the rollup must then come from the rows. */
   isComplete = true;
 
-  constructor(budget: { bytes: number }) {
-    this.maxCells = Math.floor(budget.bytes / BYTES_PER_WEIGHT);
+  constructor(budget: SalesFoldBudget) {
+    this.maxCells = Math.floor(heapShare(budget) / BYTES_PER_WEIGHT);
   }
 
   addPiece(): void {

@@ -36,7 +36,7 @@ function bucketIso(second: number, grain: RollupRow['grain']): string {
 function accumulate(threads: Row[][], removed: Row[], budget: TxAccumulatorBudget = GENEROUS_TX_BUDGET, threadBytes = GENEROUS_TX_BUDGET.bytes): TxImportAccumulator {
   const acc = new TxImportAccumulator(budget);
   const finished = threads.map((rows) => {
-    const agg = new TxRowAggregator({ bytes: threadBytes });
+    const agg = new TxRowAggregator({ bytes: threadBytes, heapBytes: threadBytes });
     rows.forEach((row, i) => {
       agg.add(row as CleanValues);
       if (i % 7 === 6) acc.addPiece(agg.takePiece().part);
@@ -211,6 +211,19 @@ describe('TxImportAccumulator', () => {
     expect(acc.customerSummary().customerCount).toBe(expected.size);
     acc.dispose();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('should write the same customers and merchant days as COPY text chunks as the row generators give', () => {
+    const rows: Row[] = Array.from({ length: 500 }, (_, i) => [
+      `T${i}`, `M${i % 37}`, 'NORTH', 'Food', '1', occurredAt(1767225600 + (i % 9) * 86400, 0, ''), [`+1555${1_000_000 + (i % 120)}`, `0${i % 50}`.padEnd(11, '4'), 'INVALID', '12+3456789012'][i % 4],
+    ]);
+    const build = () => accumulate([rows.slice(0, 250), rows.slice(250)], []);
+    const text = (chunks: Iterable<Buffer>) => Buffer.concat([...chunks]).toString('utf8');
+    const a = build();
+    const b = build();
+    expect(text(a.customerChunks())).toBe([...b.customerRows()].map(([phone, n]) => `${phone}\t${n}\n`).join(''));
+    expect(a.customerSummary()).toEqual(b.customerSummary());
+    expect(text(a.merchantDayChunks())).toBe([...b.merchantDayRows()].map((r) => `${r.join('\t')}\n`).join(''));
   });
 
   it('should give up only the structures over their budget and keep the others exact when the dimensions are many', () => {

@@ -1,10 +1,10 @@
 import * as os from 'os';
 import * as path from 'path';
 import type { CleanValues } from '../cleaners';
-import { encodeCopyRow } from '../csv/copy-encoder';
+import { copyTextChunks, encodeCopyRow } from '../csv/copy-encoder';
 import { canonicalCents, canonicalEpochSeconds, phoneKey, phoneOfKey } from './canonical';
 import { Dictionary } from './cell-table';
-import { Grid } from './grid';
+import { Cells, Grid } from './grid';
 import { SpillingKeyCounter } from './spilling-key-counter';
 
 /**
@@ -52,7 +52,10 @@ const DICTIONARY_ENTRY_BYTES = 128;
 
 /** Memory the folds of one thread (or of the importing thread) may use. */
 export interface TxFoldBudget {
+  /** Typed arrays (the grids). */
   bytes: number;
+  /** The heap the dictionaries live in (their strings and maps). */
+  heapBytes: number;
 }
 
 /** The importing thread's budget: its merged folds and customer counts, and where those spill. */
@@ -63,11 +66,20 @@ export interface TxAccumulatorBudget extends TxFoldBudget {
   customerKeys?: number;
 }
 
-/** Share of the importing thread's budget for customer counts (24 bytes a key while the table grows). */
+/** Share of the importing thread's budget for customer counts. */
 const CUSTOMER_SHARE = 0.4;
 
+/**
+ * Keys a KeyCountMap may count within `bytes`: its table (12 bytes a slot, a power of two of
+ * slots, filled to 0.7) and, while it grows, the half-size table it came from.
+ */
+function customerKeysWithin(bytes: number): number {
+  const slots = 2 ** Math.floor(Math.log2(Math.max(bytes / 18, 1024)));
+  return Math.floor(slots * 0.7) - 1;
+}
+
 /** A budget for unit tests and tools: large enough for any ordinary file. */
-export const GENEROUS_TX_BUDGET: TxAccumulatorBudget = { bytes: 256 << 20, spillPath: path.join(os.tmpdir(), 'tx-customers') };
+export const GENEROUS_TX_BUDGET: TxAccumulatorBudget = { bytes: 256 << 20, heapBytes: 256 << 20, spillPath: path.join(os.tmpdir(), 'tx-customers') };
 
 /** Measures: zone cells [n, cents]; category cells [n, cents, sqHi, sqMid, sqLo]. */
 const ZONE_WIDTH = 2;
@@ -116,15 +128,15 @@ class TxCells {
 
   constructor(budget: TxFoldBudget) {
     const share = (s: TxStructure) => budget.bytes * SHARES[s];
-    const entries = Math.max(1024, Math.floor((budget.bytes * DICTIONARY_SHARE) / 3 / DICTIONARY_ENTRY_BYTES));
+    const entries = Math.max(1024, Math.floor((Math.min(budget.bytes, budget.heapBytes) * DICTIONARY_SHARE) / 3 / DICTIONARY_ENTRY_BYTES));
     this.zones = new Dictionary(entries);
     this.categories = new Dictionary(entries);
     this.merchants = new Dictionary(entries);
     this.zoneHours = Grid.withinBytes(ZONE_WIDTH, share('zoneHours'));
     this.categoryHours = Grid.withinBytes(CATEGORY_WIDTH, share('categoryHours'));
     this.quarters = Grid.withinBytes(ZONE_WIDTH, share('quarters'));
-    this.merchantDays = Grid.withinBytes(1, share('merchantDays'));
-    this.merchantZones = Grid.withinBytes(1, share('merchantZones'));
+    this.merchantDays = Grid.withinBytes(1, share('merchantDays'), true);
+    this.merchantZones = Grid.withinBytes(1, share('merchantZones'), true);
   }
 
   grid(structure: TxStructure): Grid {
@@ -165,7 +177,7 @@ class TxCells {
     const lo = cents - hi * SPLIT;
     // slot() before data: it may grow (replace) the array; -1 when the grid gave up.
     let at = zoneId < 0 ? -1 : this.zoneHours.slot(hour, zoneId);
-    let d: Float64Array;
+    let d: Cells;
     if (at >= 0) {
       d = this.zoneHours.data;
       d[at] += sign;
@@ -295,8 +307,8 @@ export class TxImportAccumulator {
   private invalidPhones = 0;
 
   constructor(budget: TxAccumulatorBudget) {
-    this.cells = new TxCells({ bytes: budget.bytes * (1 - CUSTOMER_SHARE) });
-    const keys = budget.customerKeys ?? Math.floor((budget.bytes * CUSTOMER_SHARE) / 24);
+    this.cells = new TxCells({ bytes: budget.bytes * (1 - CUSTOMER_SHARE), heapBytes: budget.heapBytes });
+    const keys = budget.customerKeys ?? customerKeysWithin(budget.bytes * CUSTOMER_SHARE);
     this.customers = new SpillingKeyCounter(keys, budget.spillPath);
   }
 
@@ -426,6 +438,14 @@ export class TxImportAccumulator {
     }
   }
 
+  /** merchantDayRows() as COPY text (day, merchant_id, tx_count), in chunks: no string per row. */
+  merchantDayChunks(): Generator<Buffer> {
+    return copyTextChunks(this.merchantDayRows(), (w, [day, merchant, n]) => {
+      w.text(day).text(merchant).digits(n);
+      w.endRow();
+    });
+  }
+
   /** [merchantId, zone, transactions]. */
   *merchantZoneRows(): Generator<[string, string, number]> {
     for (const [merchant, zone, m] of this.cells.merchantZones.entries()) {
@@ -435,19 +455,41 @@ export class TxImportAccumulator {
 
   /**
    * [phone, transactions] per customer (INVALID phones are no customer), each once; also tallies
-   * the histogram customerSummary() answers. Call once, and only when hasCustomers.
+   * the histogram customerSummary() answers. Call this or customerChunks() once, and only when
+   * hasCustomers.
    */
   *customerRows(): Generator<[string, number]> {
+    for (const [key, n] of this.customerCounts()) {
+      yield [typeof key === 'number' ? phoneOfKey(key) : key, n];
+    }
+  }
+
+  /** customerRows() as COPY text (phone, tx_count), in chunks: no string per customer. */
+  customerChunks(): Generator<Buffer> {
+    return copyTextChunks(this.customerCounts(), (w, [key, n]) => {
+      if (typeof key === 'number') {
+        const k = (key < 0 ? -key : key) - 1;
+        w.digits((k - (k % 8)) / 8, (k % 8) + 10, key < 0 ? '+' : '');
+      } else {
+        w.text(key);
+      }
+      w.digits(n);
+      w.endRow();
+    });
+  }
+
+  /** Each customer once, by phone key (or phone, for the few without one), counting the histogram. */
+  private *customerCounts(): Generator<[number | string, number]> {
     const histogram = new Map<number, number>();
     const count = (n: number) => histogram.set(n, (histogram.get(n) ?? 0) + 1);
     // Streamed: millions of customers must not become millions of arrays at once.
-    for (const [key, n] of this.customers.entries()) {
-      count(n);
-      yield [phoneOfKey(key), n];
+    for (const entry of this.customers.entries()) {
+      count(entry[1]);
+      yield entry;
     }
-    for (const [phone, n] of this.otherPhones ?? []) {
-      count(n);
-      yield [phone, n];
+    for (const entry of this.otherPhones ?? []) {
+      count(entry[1]);
+      yield entry;
     }
     this.histogram = histogram;
   }
@@ -503,7 +545,7 @@ function isoOfSecond(second: number): string {
   return iso;
 }
 
-function toRollupRow(grain: RollupRow['grain'], dim: RollupRow['dim'], key: string, startSecond: number, m: Float64Array): RollupRow {
+function toRollupRow(grain: RollupRow['grain'], dim: RollupRow['dim'], key: string, startSecond: number, m: Cells): RollupRow {
   const sq = dim === 'category' ? BigInt(m[2]) * BigInt(SPLIT * SPLIT) + BigInt(m[3]) * BigInt(SPLIT) + BigInt(m[4]) : null;
   return { grain, dim, key, bucketStart: isoOfSecond(startSecond), count: m[0], cents: m[1], sqCents: sq === null ? null : sq.toString() };
 }

@@ -150,7 +150,7 @@ export class ImportRunner {
         file: { path: filePath, sizeBytes: imp.sizeBytes, format: imp.format },
         rejects, scratchPath: path.join(scratchDir, importId), threads: this.config.LOAD_THREADS,
         threadHeap: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: this.config.LOAD_THREAD_HEAP_MB },
-        budget: importBudget(this.config.IMPORT_MEMORY_MB * 1048576, this.config.LOAD_THREADS, this.config.LOAD_THREAD_HEAP_MB * 1048576),
+        budget: importBudget(this.config.IMPORT_MEMORY_MB * 1048576, this.config.LOAD_THREADS),
         maxRecordBytes: this.config.MAX_RECORD_BYTES, rejectThreshold: imp.rejectThreshold, startedMs, counters, phasesMs, folds,
         onTick: async () => {
           const isCancelRequested = await this.repo.saveProgress(importId, progress());

@@ -47,7 +47,7 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
   await ctx.step('quarters', () => (folded.has('quarters') ? copy(target, 'tx_rollups', mapIter(acc.quarterRows(), rollupCopyLine)) : sumQuarters(target)));
   await ctx.step<unknown>('merchantDays', () =>
     folded.has('merchantDays')
-      ? copy(target, 'tx_merchant_days', mapIter(acc.merchantDayRows(), ([day, merchant, n]) => encodeCopyRow([day, merchant, String(n)])))
+      ? copy(target, 'tx_merchant_days', acc.merchantDayChunks())
       : ctx.sql(`INSERT INTO ${partitions.tx_merchant_days} (day, merchant_id, tx_count)
                  SELECT (occurred_at AT TIME ZONE 'UTC')::date, merchant_id, count(*) FROM ${target.rows} GROUP BY 1, 2`),
   );
@@ -75,7 +75,7 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
 }
 
 /** COPY … FREEZE: the table was created in this transaction, so its rows are written frozen and all-visible (index-only scans need no VACUUM first). */
-async function copy(t: Target, table: RollupTable, lines: Iterable<string>): Promise<void> {
+async function copy(t: Target, table: RollupTable, lines: Iterable<string | Buffer>): Promise<void> {
   await t.ctx.copyLines(`${t.partitions[table]} (${ROLLUP_TABLES.find((r) => r.table === table)!.columns})`, lines, true);
 }
 
@@ -106,7 +106,7 @@ async function sumQuarters(t: Target): Promise<void> {
 /** Transactions per customer (INVALID phones are no one), from the counts or summed in SQL. */
 async function writeCustomers(t: Target): Promise<CustomerSummary> {
   if (t.acc.hasCustomers) {
-    await copy(t, 'tx_customers', mapIter(t.acc.customerRows(), ([phone, n]) => encodeCopyRow([phone, String(n)])));
+    await copy(t, 'tx_customers', t.acc.customerChunks());
     return t.acc.customerSummary();
   }
   const customers = t.partitions.tx_customers;

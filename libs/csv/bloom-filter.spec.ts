@@ -40,4 +40,9 @@ describe('BloomFilter with separate hashing', () => {
     expect(a.addAll(hashes)).toEqual([2]);
     expect(a.testAndAdd('TXN_2')).toBe(true);
   });
+
+  it('should stay within maxBytes when rounding up to a power of two would pass it', () => {
+    expect(new BloomFilter(1e7, 10, 12 << 20).sizeBytes).toBe(8 << 20);
+    expect(new BloomFilter(1e6, 10, 12 << 20).sizeBytes).toBe(2 << 20);
+  });
 });

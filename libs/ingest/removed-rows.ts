@@ -3,7 +3,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { createInterface } from 'readline';
 import { decodeCopyRow } from '@libs/csv';
 import type { ImportAccumulator } from '@libs/rollups';
-import { DUP_CANDIDATES, REMOVED_ROWS } from './duplicate-guard';
+import { REMOVED_ROWS } from './duplicate-guard';
 import { LoadedFile, RejectedLineWriter } from './rejected-lines';
 import { RejectsWriter } from './rejects-writer';
 
@@ -15,6 +15,8 @@ export interface TakeBackOptions {
   accumulator: ImportAccumulator | null;
   /** Select list of a stored row's cleaned values (the kind's storedValuesSql). */
   storedValuesSql: string | null;
+  /** The flagged rows with their raw text (DuplicateGuard.candidatesTable). */
+  candidatesTable: string;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function takeBackRemovedRows(client: Client, o: TakeBackOptions): P
   const values = o.accumulator && o.storedValuesSql ? `, ${o.storedValuesSql}` : '';
   // A flagged row's raw text came with its key; only the rest is read again from the file.
   const stream = client.query(copyTo(
-    `COPY (SELECT r.line_no, c.raw${values} FROM ${REMOVED_ROWS} r LEFT JOIN ${DUP_CANDIDATES} c ON c.line_no = r.line_no ORDER BY r.line_no) TO STDOUT`,
+    `COPY (SELECT r.line_no, c.raw${values} FROM ${REMOVED_ROWS} r LEFT JOIN ${o.candidatesTable} c ON c.line_no = r.line_no ORDER BY r.line_no) TO STDOUT`,
   ));
   const writer = new RejectedLineWriter(o.file, o.reason, o.rejects);
   let count = 0;

@@ -77,10 +77,13 @@ export class SpillingKeyCounter {
       this.spill(this.negative, -1);
     }
     this.flushAll();
+    // One table for every partition: they hold about the same number of keys.
+    const counts = new CellTable(1, 1 << 12);
     for (let p = 0; p < PARTITIONS; p++) {
       closeSync(this.files[p]);
       this.files[p] = -1; // closed: dispose() must not close it again
-      yield* this.countPartition(p);
+      yield* this.countPartition(p, counts);
+      counts.clear();
     }
     this.files = null;
   }
@@ -96,10 +99,9 @@ export class SpillingKeyCounter {
     }
   }
 
-  private *countPartition(p: number): Generator<[number, number]> {
+  private *countPartition(p: number, counts: CellTable): Generator<[number, number]> {
     const file = this.partitionPath(p);
     // Typed arrays (16 bytes a key), not a Map: a partition holds 1/16 of possibly tens of millions of keys.
-    const counts = new CellTable(1, 1 << 12);
     const fd = openSync(file, 'r');
     try {
       const chunk = new Float64Array(BUFFER_PAIRS * 2);

@@ -36,8 +36,9 @@ export interface RunningApp {
 
 /** Starts the built product (dist/src/main.js) as its own process and waits for /health/ready. */
 export async function startApp(env: Record<string, string>, port: number): Promise<RunningApp> {
+  // As `npm run start:prod` runs it (MALLOC_ARENA_MAX: see the Dockerfile).
   const proc = spawn(process.execPath, [path.resolve(__dirname, '../../src/main.js')], {
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -66,7 +66,7 @@ export class EnvSchema {
    * filter); past each share the import spills to disk or leaves the work to SQL instead of growing.
    */
   @Transform(toNumber) @IsInt() @Min(4) @Max(4096)
-  IMPORT_MEMORY_MB = 128;
+  IMPORT_MEMORY_MB = 96;
 
   /** Old-generation heap cap of each load thread (it holds a few pieces and its dictionaries). */
   @Transform(toNumber) @IsInt() @Min(8) @Max(4096)

@@ -92,7 +92,7 @@ export const REPO_ROOT = path.resolve(__dirname, '../..');
 export function spawnApp(env: Record<string, string>): SpawnedApp {
   const child = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

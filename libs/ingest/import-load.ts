@@ -103,14 +103,25 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
     if (guard && kind.uniqueKey) {
       phaseStart = Date.now();
       const key: KeyColumns = kind.uniqueKey.map((column) => ({ column, sqlType: kind.copyTypes[kind.copyColumns.indexOf(column)] }));
+      const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+        const started = Date.now();
+        const result = await work();
+        phasesMs[`dedupe.${name}`] = Date.now() - started;
+        return result;
+      };
       await createRemovedRows(client, partition);
-      let removed = await guard.removeRepeats(client, partition, key);
-      removed += await removeKnownKeys(client, kind.table, partition, key, await r.earlierImports(sql));
+      let removed = await timed('withinFile', () => guard.removeRepeats(client, partition, key));
+      removed += await timed('known', async () => removeKnownKeys(client, kind.table, partition, key, await r.earlierImports(sql)));
       if (removed > 0) {
-        await takeBackRemovedRows(client, {
-          file: { path: r.file.path, format: r.file.format, spans }, reason, rejects, accumulator: accumulator as ImportAccumulator | null,
+        // Most rows gone (a file sent again): summing what is left in SQL beats taking each back.
+        const isMostlyRemoved = removed * 2 > counters.rowsLoaded;
+        if (isMostlyRemoved) {
+          accumulator?.giveUp();
+        }
+        await timed('rejects', () => takeBackRemovedRows(client, {
+          file: { path: r.file.path, format: r.file.format, spans }, reason, rejects, accumulator: isMostlyRemoved ? null : (accumulator as ImportAccumulator | null),
           storedValuesSql: kind.rollup?.storedValuesSql ?? null, candidatesTable: guard.candidatesTable,
-        });
+        }));
         counters.rowsLoaded -= removed;
       }
       await sql(`DROP TABLE ${guard.candidatesTable}`);

@@ -26,4 +26,9 @@ export interface ImportAccumulator {
   dispose?(): void;
   /** How the folds coped with the data (what was left to SQL, what spilled), for the import's metrics. */
   describe?(): Record<string, unknown>;
+  /**
+   * Drops everything folded: the publish step then sums from the stored rows in SQL. Cheaper than
+   * subtract() when most rows were removed (a file re-sent whole).
+   */
+  giveUp(): void;
 }

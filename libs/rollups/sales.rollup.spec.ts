@@ -118,4 +118,12 @@ describe('sales rollup', () => {
     expect([...merged.dailyRows()]).toEqual([]);
     expect(fold(rows, 2, 1e6, 40).isComplete).toBe(true);
   });
+
+  it('should hold nothing and say so once it gives up', () => {
+    const acc = fold([row('2024-05-01', 'A', '1', '1', '0')]);
+    acc.giveUp();
+    expect(acc.isComplete).toBe(false);
+    expect([...acc.dailyRows()]).toEqual([]);
+    expect(acc.describe()).toEqual({ summedInSql: ['daily'] });
+  });
 });

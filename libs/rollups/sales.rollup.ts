@@ -288,6 +288,11 @@ export class SalesImportAccumulator {
     return { summedInSql: this.isComplete ? [] : ['daily'] };
   }
 
+  giveUp(): void {
+    this.isComplete = false;
+    this.cells.clear();
+  }
+
   /** Takes back a row removed after the COPY (exact: through the BigInt sums). */
   subtract(values: CleanValues): void {
     const cell = this.cells.get(cellKey(values));

@@ -226,6 +226,16 @@ describe('TxImportAccumulator', () => {
     expect(text(a.merchantDayChunks())).toBe([...b.merchantDayRows()].map((r) => `${r.join('\t')}\n`).join(''));
   });
 
+  it('should hold nothing and leave everything to SQL once it gives up', () => {
+    const rows: Row[] = [['T1', 'M1', 'NORTH', 'Food', '1', '2026-01-01 10:00:00+00:00', '+15551234567']];
+    const acc = accumulate([rows, []], []);
+    expect(acc.folded()).toHaveLength(5);
+    acc.giveUp();
+    expect(acc.folded()).toEqual([]);
+    expect(acc.hasCustomers).toBe(false);
+    expect(acc.describe()).toMatchObject({ summedInSql: ['zoneHours', 'categoryHours', 'quarters', 'merchantDays', 'merchantZones', 'customers'] });
+  });
+
   it('should give up only the structures over their budget and keep the others exact when the dimensions are many', () => {
     // 3,000 distinct zones and merchants over a few days: the zone and merchant structures cannot fit
     // a tiny budget; quarters and categories (few) still can.

@@ -381,6 +381,12 @@ export class TxImportAccumulator {
     };
   }
 
+  giveUp(): void {
+    TX_STRUCTURES.forEach((s) => this.cells.grid(s).markOverflowed());
+    this.otherPhones = null;
+    this.customers.dispose();
+  }
+
   /** Removes the customer spill files (always call it, also when the import stops early). */
   dispose(): void {
     this.customers.dispose();

@@ -4,20 +4,26 @@ import { dropDatabase, ensureDatabase } from '../../libs/database/ensure-databas
 import { withDatabase } from './bench-env';
 
 /**
- * The physical limit of loading a CSV: `psql \copy` of the file into an unindexed table of
- * `columns`, all text (so Postgres does the least work), in a scratch database (`dbName`) on the
- * server of `baseUrl` that is dropped afterwards. Returns the seconds the copy took.
+ * The physical limit of loading a file: `psql \copy` of it into an unindexed table, in a scratch
+ * database (`dbName`) on the server of `baseUrl` that is dropped afterwards. Returns the seconds
+ * the copy took. A CSV goes into `columns`, all text (so Postgres does the least work); NDJSON,
+ * which no COPY format parses, goes in as one text value per line (the bytes, moved).
  */
-export async function rawCopySeconds(baseUrl: string, file: string, columns: readonly string[], dbName = 'analytics_bench_raw'): Promise<number> {
+export async function rawCopySeconds(
+  baseUrl: string, file: string, columns: readonly string[], dbName = 'analytics_bench_raw', format: 'csv' | 'ndjson' = 'csv',
+): Promise<number> {
   const url = withDatabase(baseUrl, dbName);
   await dropDatabase(url);
   await ensureDatabase(url);
   const db = new Client({ connectionString: url });
   await db.connect();
-  await db.query(`CREATE TABLE raw_copy (${columns.map((c) => `${c} text`).join(', ')})`);
+  const target = format === 'csv' ? `raw_copy (${columns.join(', ')})` : 'raw_copy (line)';
+  await db.query(format === 'csv' ? `CREATE TABLE raw_copy (${columns.map((c) => `${c} text`).join(', ')})` : 'CREATE TABLE raw_copy (line text)');
   await db.end();
+  // NDJSON: CSV mode with a quote and a delimiter that never occur, so every line is one value, untouched.
+  const options = format === 'csv' ? 'FORMAT csv, HEADER true' : `FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'`;
   const started = Date.now();
-  execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy raw_copy (${columns.join(', ')}) FROM '${file}' WITH (FORMAT csv, HEADER true)`], { stdio: 'inherit' });
+  execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy ${target} FROM '${file}' WITH (${options})`], { stdio: 'inherit' });
   const seconds = (Date.now() - started) / 1000;
   await dropDatabase(url);
   return seconds;

@@ -1,6 +1,9 @@
 /**
- * npm run bench:store-monitoring -- [--stores 14000] [--rows 2000000] [--days 63] [--interval-minutes M]
- *                                   [--seed 1] [--runs 3] [--keep]
+ * npm run bench:store-monitoring -- [--shape adversarial] [--stores 14000] [--rows 2000000] [--days 63]
+ *                                   [--interval-minutes M] [--seed 1] [--runs 3] [--resend] [--keep]
+ *
+ * --shape adversarial: the generator's preset of a million stores polled a few times each over ten
+ * years; --resend: the status feed a second time (every poll a DUPLICATE), timed like the first.
  *
  * The store-monitoring feeds end to end, in one run:
  * - the three feeds (libs/datagen store-monitoring generator) into a fresh temp dir: store_status.csv
@@ -181,9 +184,12 @@ function checkReportCsv(csv: string, stores: number): { rows: number; problems: 
 
 async function main(): Promise<void> {
   const f = flags();
-  const stores = Number(f.stores ?? DEFAULT_STORE_MONITORING_STORES);
-  const rows = Number(f.rows ?? DEFAULT_STORE_MONITORING_ROWS);
-  const days = Number(f.days ?? DEFAULT_STORE_MONITORING_DAYS);
+  // --shape adversarial: a million stores over ten years (the generator's preset; explicit flags win).
+  const shape = f.shape === 'adversarial' ? 'adversarial' : undefined;
+  const option = (value: string | undefined, fallback: number) => (value !== undefined ? Number(value) : shape ? undefined : fallback);
+  const stores = option(f.stores, DEFAULT_STORE_MONITORING_STORES);
+  const rows = option(f.rows, DEFAULT_STORE_MONITORING_ROWS);
+  const days = option(f.days, DEFAULT_STORE_MONITORING_DAYS);
   const intervalMinutes = f['interval-minutes'] !== undefined ? Number(f['interval-minutes']) : undefined;
   const seed = Number(f.seed ?? 1);
   const runs = Number(f.runs ?? 3);
@@ -197,7 +203,7 @@ async function main(): Promise<void> {
 
   console.log(`generating the three feeds into ${feedDir} ...`);
   const genStarted = performance.now();
-  const gen = await generateStoreMonitoringFeeds(feedDir, { stores, rows, days, intervalMinutes, seed });
+  const gen = await generateStoreMonitoringFeeds(feedDir, { shape, stores, rows, days, intervalMinutes, seed });
   const genSeconds = (performance.now() - genStarted) / 1000;
   console.log(
     `generated in ${genSeconds.toFixed(2)} s: ${n(gen.stores)} stores, a poll every ${gen.intervalMinutes.toFixed(1)} min ` +
@@ -243,6 +249,11 @@ async function main(): Promise<void> {
       `store-status ${status.seconds.toFixed(2)} s = ${ratio.toFixed(2)}× the raw COPY (target ≤ ${RATIO_TARGET}×: ${met(ratio <= RATIO_TARGET)}); ` +
         `app peak RSS ${rssAfterImports} MB after the imports`,
     );
+    if (f.resend) {
+      const again = await loadFeed(b, 'store-status', gen.files.status, gen.statusRows);
+      const isAllRepeats = again.loaded === 0 && (again.rejectsByReason.DUPLICATE ?? 0) === gen.statusRows;
+      console.log(`  re-sent status feed: ${again.seconds.toFixed(2)} s, every poll a DUPLICATE: ${isAllRepeats ? 'ok' : '**MISMATCH**'}; app peak RSS ${peakRssMb(pid)} MB`);
+    }
 
     console.log(`\nreport (trigger_report → get_report every ${REPORT_POLL_MS} ms until Complete), ${runs} run(s) ...`);
     const peakReset = resetPeakRss(pid);
@@ -282,9 +293,9 @@ async function main(): Promise<void> {
     }
 
     console.log('\n== bench:store-monitoring summary ==\n');
-    const interval = intervalMinutes !== undefined ? `every ${intervalMinutes} min` : `${n(rows)} rows target`;
+    const interval = intervalMinutes !== undefined ? `every ${intervalMinutes} min` : `${n(rows ?? gen.statusRows)} rows target${shape ? `, shape ${shape}` : ''}`;
     console.log(
-      `stores ${n(gen.stores)}, ${n(gen.statusRows)} polls over ${days} days (${interval}, seed ${seed}), ` +
+      `stores ${n(gen.stores)}, ${n(gen.statusRows)} polls over ${days ?? 'the preset\'s'} days (${interval}, seed ${seed}), ` +
         `${n(gen.hoursRows)} hours rows, ${n(gen.timezoneRows)} zone rows; generated in ${genSeconds.toFixed(1)} s\n`,
     );
     const line = (k: string, v: string) => console.log(`${k.padEnd(30)} ${v}`);

@@ -34,11 +34,14 @@ export async function generate(file: string, write: (out: NodeJS.WritableStream)
   console.log(`generated ${file}: ${res.rows} rows, ${(res.bytes / 1e6).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** Uploads a CSV as the raw body and waits for COMPLETED, then for the job's post-commit indexing and vacuum. */
-export async function importCsv(b: BenchTarget, kind: string, body: Readable, size: number) {
+/**
+ * Uploads a file as the raw body (CSV, or JSON / NDJSON with their media type) and waits for
+ * COMPLETED, then for the job's post-commit indexing and vacuum.
+ */
+export async function importCsv(b: BenchTarget, kind: string, body: Readable, size: number, contentType = 'text/csv') {
   const started = performance.now();
-  const url = `${b.app.baseUrl}/api/v1/imports/${kind}?fileName=bench-${kind}.csv`;
-  const up = await postFile(url, body, { ...b.headers, 'Content-Type': 'text/csv', 'Content-Length': String(size) });
+  const url = `${b.app.baseUrl}/api/v1/imports/${kind}?fileName=bench-${kind}`;
+  const up = await postFile(url, body, { ...b.headers, 'Content-Type': contentType, 'Content-Length': String(size) });
   if (up.status !== 202) {
     throw new Error(`${kind} upload answered ${up.status}: ${JSON.stringify(up.body)}`);
   }

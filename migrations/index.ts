@@ -5,6 +5,7 @@ import { CreateTransactionCustomers1764000000003 } from './1764000000003-CreateT
 import { CreateSales1764000000004 } from './1764000000004-CreateSales';
 import { CreateStoreMonitoring1764000000005 } from './1764000000005-CreateStoreMonitoring';
 import { ImportFormatsAndDurability1764000000006 } from './1764000000006-ImportFormatsAndDurability';
+import { MissingRollups1764000000007 } from './1764000000007-MissingRollups';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   CreateSales1764000000004,
   CreateStoreMonitoring1764000000005,
   ImportFormatsAndDurability1764000000006,
+  MissingRollups1764000000007,
 ];

@@ -41,14 +41,17 @@ export interface ImportLoadRequest {
   counters: LoadCounters;
   /** Filled with each phase's duration. */
   phasesMs: Record<string, number>;
-  /** Filled, before markPublished, with how the kind's folds coped (what was summed in SQL, spills). */
+  /** Filled, before markPublished, with how the kind's folds coped (missing rollups, spills). */
   folds: Record<string, unknown>;
   /** Awaited about once a second while rows load; may throw to stop the import. */
   onTick(): Promise<void>;
   /** The organization's published imports of the kind (read under the publish lock). */
   earlierImports(sql: Sql): Promise<string[]>;
-  /** Last step of the publish transaction: the caller's own records (the import COMPLETED, the data version). */
-  markPublished(sql: Sql): Promise<void>;
+  /**
+   * Last step of the publish transaction: the caller's own records (the import COMPLETED, the
+   * data version, the rollups its kind did not build).
+   */
+  markPublished(sql: Sql, published: { missingRollups: string[] }): Promise<void>;
 }
 
 /**
@@ -144,8 +147,8 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
     const copyLines: CopyLines = (target, lines, isFreeze) => copyTextLines(client, target, lines, isFreeze);
     await kind.publish?.({ sql, copyLines, accumulator, step }, { orgId: r.orgId, importId: r.importId, partition });
     phasesMs.publish = Date.now() - phaseStart;
-    Object.assign(r.folds, accumulator?.describe?.() ?? {});
-    await r.markPublished(sql);
+    Object.assign(r.folds, accumulator?.describe() ?? {});
+    await r.markPublished(sql, { missingRollups: accumulator?.missingRollups() ?? [] });
     await sql('COMMIT');
   } catch (err) {
     await sql('ROLLBACK').catch(() => undefined);

@@ -24,11 +24,14 @@ export interface ImportAccumulator {
   subtract(values: CleanValues): void;
   /** Releases what it holds outside memory (spill files); called however the import ends. */
   dispose?(): void;
-  /** How the folds coped with the data (what was left to SQL, what spilled), for the import's metrics. */
-  describe?(): Record<string, unknown>;
   /**
-   * Drops everything folded: the publish step then sums from the stored rows in SQL. Cheaper than
-   * subtract() when most rows were removed (a file re-sent whole).
+   * The rollups it gave up on (more distinct values than its memory budget holds): the publish
+   * builds none of them, and answers read the import's rows instead (a rollup of such data would
+   * be about as large as the rows).
    */
+  missingRollups(): string[];
+  /** How the folds coped with the data (missing rollups, spills), for the import's metrics. */
+  describe(): Record<string, unknown>;
+  /** Drops everything folded (a file re-sent whole: hardly any row is left to roll up). */
   giveUp(): void;
 }

@@ -124,6 +124,6 @@ describe('sales rollup', () => {
     acc.giveUp();
     expect(acc.isComplete).toBe(false);
     expect([...acc.dailyRows()]).toEqual([]);
-    expect(acc.describe()).toEqual({ summedInSql: ['daily'] });
+    expect(acc.describe()).toEqual({ missingRollups: ['daily'] });
   });
 });

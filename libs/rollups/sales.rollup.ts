@@ -284,8 +284,12 @@ export class SalesImportAccumulator {
     }
   }
 
+  missingRollups(): string[] {
+    return this.isComplete ? [] : ['daily'];
+  }
+
   describe(): Record<string, unknown> {
-    return { summedInSql: this.isComplete ? [] : ['daily'] };
+    return { missingRollups: this.missingRollups() };
   }
 
   giveUp(): void {

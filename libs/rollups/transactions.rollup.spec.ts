@@ -233,7 +233,7 @@ describe('TxImportAccumulator', () => {
     acc.giveUp();
     expect(acc.folded()).toEqual([]);
     expect(acc.hasCustomers).toBe(false);
-    expect(acc.describe()).toMatchObject({ summedInSql: ['zoneHours', 'categoryHours', 'quarters', 'merchantDays', 'merchantZones', 'customers'] });
+    expect(acc.describe()).toMatchObject({ missingRollups: ['zoneHours', 'categoryHours', 'quarters', 'merchantDays', 'merchantZones'], customersInSql: true });
   });
 
   it('should give up only the structures over their budget and keep the others exact when the dimensions are many', () => {

@@ -374,11 +374,12 @@ export class TxImportAccumulator {
     }
   }
 
+  missingRollups(): string[] {
+    return TX_STRUCTURES.filter((s) => this.cells.grid(s).isOverflowed);
+  }
+
   describe(): Record<string, unknown> {
-    return {
-      summedInSql: [...TX_STRUCTURES.filter((s) => this.cells.grid(s).isOverflowed), ...(this.hasCustomers ? [] : ['customers'])],
-      customerSpills: this.customers.spills,
-    };
+    return { missingRollups: this.missingRollups(), customersInSql: !this.hasCustomers, customerSpills: this.customers.spills };
   }
 
   giveUp(): void {

@@ -156,7 +156,7 @@ describe('Crash recovery (e2e)', () => {
     expect(done.attempts).toBeGreaterThanOrEqual(2);
     expect(done.progress).toMatchObject({ rowsRead: ROWS, rowsLoaded: expectedRows(), rowsRejected: generated.faultyRows });
     expect(done.rejectsByReason.DUPLICATE_ID).toBe(generated.faultsByType.duplicate_id);
-    expect(done.metrics.folds.summedInSql).toEqual(expect.arrayContaining(['zoneHours', 'categoryHours', 'merchantDays', 'merchantZones']));
+    expect(done.metrics.folds.missingRollups).toEqual(expect.arrayContaining(['zoneHours', 'categoryHours', 'merchantDays', 'merchantZones']));
     const counts = await t.db.query(
       'SELECT count(*)::int AS n, count(DISTINCT transaction_id)::int AS d FROM transactions WHERE import_id = $1',
       [importId],

@@ -21,6 +21,8 @@ export interface ImportScope {
   isAllImports: boolean;
   /** Every kind's published imports (a domain may read another kind's, e.g. merchants). */
   byKind: Record<string, string[]>;
+  /** The rollups an import lacks (its data had too many distinct values): read its rows instead. */
+  missingRollups: Record<string, string[]>;
   /** The domain's filters, part of every cache key. */
   filter: Record<string, unknown>;
 }
@@ -52,7 +54,7 @@ export class AnalyticsScopeService {
 
   /** The organization's published imports at the caller's data version. */
   async orgImports(auth: AuthContext): Promise<OrgImports> {
-    return (await this.imports.get(auth.orgId, auth.dataVersion)) ?? { dataVersion: '0', byKind: {} };
+    return (await this.imports.get(auth.orgId, auth.dataVersion)) ?? { dataVersion: '0', byKind: {}, missingRollups: {} };
   }
 
   async resolve(auth: AuthContext, kind: string, importId: string | undefined, filter: Record<string, unknown> = {}): Promise<ImportScope> {
@@ -66,7 +68,10 @@ export class AnalyticsScopeService {
       }
       importIds = [wanted];
     }
-    return { orgId: auth.orgId, dataVersion: loaded.dataVersion, kind, importIds, isAllImports: importIds === all, byKind: loaded.byKind, filter };
+    return {
+      orgId: auth.orgId, dataVersion: loaded.dataVersion, kind, importIds, isAllImports: importIds === all,
+      byKind: loaded.byKind, missingRollups: loaded.missingRollups, filter,
+    };
   }
 
   /**
@@ -85,6 +90,18 @@ export class AnalyticsScopeService {
     const key = JSON.stringify({ ...params, ...scope.filter, imports: scope.isAllImports ? '*' : scope.importIds });
     return this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, scope.kind, name, key], () => compute().catch(explainDroppedPartition));
   }
+}
+
+/**
+ * `importIds` split by whether they have the rollup `name`: [with it, without it (read their rows)].
+ */
+export function splitByRollup(scope: Pick<ImportScope, 'missingRollups'>, importIds: string[], name: string): [string[], string[]] {
+  const rolled: string[] = [];
+  const raw: string[] = [];
+  for (const id of importIds) {
+    (scope.missingRollups[id]?.includes(name) ? raw : rolled).push(id);
+  }
+  return [rolled, raw];
 }
 
 /** A partition read by name vanished (its import was deleted mid-query): 409, not 500. */

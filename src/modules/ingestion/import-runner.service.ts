@@ -160,7 +160,7 @@ export class ImportRunner {
           }
         },
         earlierImports: (sql) => this.earlierImports(sql, imp.orgId, kind, importId),
-        markPublished: (sql) => this.markPublished(sql, imp, counters, rejects, metrics()),
+        markPublished: (sql, published) => this.markPublished(sql, imp, counters, rejects, metrics(), published.missingRollups),
       });
       await rejects.close();
       await fs.rm(filePath, { force: true });
@@ -196,13 +196,15 @@ export class ImportRunner {
     return rows.map((r) => r.id);
   }
 
-  private async markPublished(sql: Sql, imp: ImportEntity, counters: LoadCounters, rejects: RejectsWriter, metrics: ImportMetrics): Promise<void> {
+  private async markPublished(
+    sql: Sql, imp: ImportEntity, counters: LoadCounters, rejects: RejectsWriter, metrics: ImportMetrics, missingRollups: string[],
+  ): Promise<void> {
     const marked = await sql(
       // clock_timestamp(): now() would be the start of this long transaction.
       `UPDATE imports SET status = 'COMPLETED', finished_at = clock_timestamp(), updated_at = clock_timestamp(), bytes_read = $2,
-         rows_read = $3, rows_loaded = $4, rows_rejected = $5, rejects_by_reason = $6, metrics = $7
+         rows_read = $3, rows_loaded = $4, rows_rejected = $5, rejects_by_reason = $6, metrics = $7, missing_rollups = $8
        WHERE id = $1 AND status = 'PROCESSING' AND cancel_requested_at IS NULL RETURNING id`,
-      [imp.id, counters.bytesRead, counters.rowsRead, counters.rowsLoaded, rejects.count, JSON.stringify(rejects.byReason), JSON.stringify(metrics)],
+      [imp.id, counters.bytesRead, counters.rowsRead, counters.rowsLoaded, rejects.count, JSON.stringify(rejects.byReason), JSON.stringify(metrics), missingRollups],
     );
     if (marked.length === 0) {
       throw new ImportAbort('CANCELLED', 'The import was cancelled or removed before it could publish');

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { heavyQuery } from '@common/heavy-query';
 import { SqlParams } from '@common/sql-params';
-import type { ImportScope } from '@common/analytics-scope/analytics-scope.service';
+import { ImportScope, splitByRollup } from '@common/analytics-scope/analytics-scope.service';
 import { partitionName } from '@libs/ingest';
 
 /** What a sales query may see: one organization's published sales imports and an optional day window. */
@@ -69,7 +69,7 @@ export class SalesRepository {
     return this.db.query(
       `SELECT to_char(day, 'YYYY-MM') AS month, round(sum(revenue), 2)::text AS revenue, sum(quantity)::text AS quantity,
               round(sum(discount_sum) / sum(row_count), 4)::text AS "avgDiscount", sum(row_count)::text AS records
-       FROM sales_daily WHERE ${dailyScope(scope, p)} GROUP BY 1 ORDER BY 1`,
+       FROM ${dailySource(scope, p)} GROUP BY 1 ORDER BY 1`,
       p.values,
     );
   }
@@ -79,7 +79,7 @@ export class SalesRepository {
     const p = new SqlParams();
     return this.db.query(
       `SELECT ${dim} AS key, round(sum(revenue), 2)::text AS revenue, sum(quantity)::text AS quantity
-       FROM sales_daily WHERE ${dailyScope(scope, p)} GROUP BY 1 ORDER BY sum(revenue) DESC, 1
+       FROM ${dailySource(scope, p)} GROUP BY 1 ORDER BY sum(revenue) DESC, 1
        ${limit === null ? '' : `LIMIT ${p.add(limit)}`}`,
       p.values,
     );
@@ -90,7 +90,7 @@ export class SalesRepository {
     return this.db.query(
       `SELECT category, round(CASE WHEN sum(revenue) = 0 THEN 0 ELSE sum(revenue_discount) / sum(revenue) END, 4) AS weighted,
               round(sum(revenue), 2) AS revenue
-       FROM sales_daily WHERE ${dailyScope(scope, p)} GROUP BY 1 ORDER BY weighted DESC, 1`,
+       FROM ${dailySource(scope, p)} GROUP BY 1 ORDER BY weighted DESC, 1`,
       p.values,
     );
   }
@@ -100,7 +100,7 @@ export class SalesRepository {
     const rows = await this.db.query<ScopeTotals[]>(
       `SELECT coalesce(sum(row_count), 0)::text AS records, coalesce(sum(revenue), 0)::text AS revenue,
               coalesce(sum(quantity), 0)::text AS quantity, coalesce(sum(price_sum), 0)::text AS price
-       FROM sales_daily WHERE ${dailyScope(scope, p)}`,
+       FROM ${dailySource(scope, p)}`,
       p.values,
     );
     return rows[0];
@@ -180,11 +180,30 @@ function importScope(scope: SalesScope, p: SqlParams): string {
   return `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(scope.importIds)}::uuid[])`;
 }
 
-function dailyScope(scope: SalesScope, p: SqlParams): string {
-  let sql = importScope(scope, p);
-  if (scope.fromDay !== null) sql += ` AND day >= ${p.add(scope.fromDay)}::date`;
-  if (scope.toDay !== null) sql += ` AND day < ${p.add(scope.toDay)}::date`;
-  return sql;
+/**
+ * The day rows in scope: the imports' daily rollups, and for an import that has none (its data had
+ * too many distinct names to fold: missing_rollups), its own rows as day rows of one record each.
+ */
+function dailySource(scope: SalesScope, p: SqlParams): string {
+  const [rolled, raw] = splitByRollup(scope, scope.importIds, 'daily');
+  const parts: string[] = [];
+  if (rolled.length > 0) {
+    let where = `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(rolled)}::uuid[])`;
+    if (scope.fromDay !== null) where += ` AND day >= ${p.add(scope.fromDay)}::date`;
+    if (scope.toDay !== null) where += ` AND day < ${p.add(scope.toDay)}::date`;
+    parts.push(`SELECT day, product_name, category, region, row_count, quantity, revenue, discount_sum, revenue_discount, price_sum FROM sales_daily WHERE ${where}`);
+  }
+  if (raw.length > 0) {
+    parts.push(
+      `SELECT (sale_at AT TIME ZONE 'UTC')::date AS day, product_name, category, region, 1::bigint AS row_count, quantity::bigint AS quantity,
+              revenue, discount AS discount_sum, revenue * discount AS revenue_discount, unit_price AS price_sum
+       FROM sales WHERE ${rowScope({ ...scope, importIds: raw }, p)}`,
+    );
+  }
+  return parts.length === 0
+    ? `(SELECT NULL::date AS day, NULL::text AS product_name, NULL::text AS category, NULL::text AS region, 0::bigint AS row_count,
+         0::bigint AS quantity, 0::numeric AS revenue, 0::numeric AS discount_sum, 0::numeric AS revenue_discount, 0::numeric AS price_sum WHERE false) d`
+    : `(${parts.join(' UNION ALL ')}) d`;
 }
 
 /** Days are UTC days of sale_at, as in sales_daily. */

@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { heavyQuery } from '@common/heavy-query';
 import { SqlParams } from '@common/sql-params';
 import { Grain, microsToIso, RangeSegment, splitRange, TimeWindow } from '@libs/stats';
-import type { ImportScope } from '@common/analytics-scope/analytics-scope.service';
+import { ImportScope, splitByRollup } from '@common/analytics-scope/analytics-scope.service';
+import type { TxStructure } from '@libs/rollups';
 import { partitionName } from '@libs/ingest';
 
 /**
@@ -88,16 +89,14 @@ export class AnalyticsRepository {
       return [];
     }
     const p = new SqlParams();
-    const base = lazyScopeCondition(scope, p);
     const sq = dim === 'category' ? 'sum((amount * 100) * (amount * 100))' : '0';
-    const parts = splitRange(scope.window, ['day', 'hour']).map((seg) =>
-      seg.source === 'raw'
-        ? `SELECT ${dim} AS key, count(*) AS n, sum(amount * 100) AS cents, ${sq} AS sq
-           FROM ${rawRows(scope)} r WHERE true ${timeCondition('occurred_at', seg, p)} GROUP BY 1`
-        : `SELECT key, sum(tx_count) AS n, sum(amount_cents) AS cents, coalesce(sum(amount_sq_cents), 0) AS sq
+    const parts = windowParts(scope, dim === 'zone' ? 'zoneHours' : 'categoryHours', ['day', 'hour'], p, {
+      raw: (rows, seg) => `SELECT ${dim} AS key, count(*) AS n, sum(amount * 100) AS cents, ${sq} AS sq
+           FROM ${rows} r WHERE true ${timeCondition('occurred_at', seg, p)} GROUP BY 1`,
+      rollup: (base, seg) => `SELECT key, sum(tx_count) AS n, sum(amount_cents) AS cents, coalesce(sum(amount_sq_cents), 0) AS sq
            FROM tx_rollups WHERE ${base()} AND grain = ${p.add(seg.source)} AND dim = ${p.add(dim)}
            ${timeCondition('bucket_start', seg, p)} GROUP BY 1`,
-    );
+    });
     if (parts.length === 0) {
       return [];
     }
@@ -125,16 +124,14 @@ export class AnalyticsRepository {
 
   private async hourTotalsFrom(scope: AnalyticsScope, tz: string, grains: Grain[]): Promise<Array<HourTotal & { misaligned: number }>> {
     const p = new SqlParams();
-    const base = lazyScopeCondition(scope, p);
     const zone = p.add(tz);
-    const parts = splitRange(scope.window, grains).map((seg) =>
-      seg.source === 'raw'
-        ? `SELECT extract(hour FROM occurred_at AT TIME ZONE ${zone})::int AS h, count(*) AS n, sum(amount * 100) AS cents, 0 AS misaligned
-           FROM ${rawRows(scope)} r WHERE true ${timeCondition('occurred_at', seg, p)} GROUP BY 1`
-        : `SELECT extract(hour FROM bucket_start AT TIME ZONE ${zone})::int AS h, sum(tx_count) AS n, sum(amount_cents) AS cents,
+    const parts = windowParts(scope, 'quarters', grains, p, {
+      raw: (rows, seg) => `SELECT extract(hour FROM occurred_at AT TIME ZONE ${zone})::int AS h, count(*) AS n, sum(amount * 100) AS cents, 0 AS misaligned
+           FROM ${rows} r WHERE true ${timeCondition('occurred_at', seg, p)} GROUP BY 1`,
+      rollup: (base, seg) => `SELECT extract(hour FROM bucket_start AT TIME ZONE ${zone})::int AS h, sum(tx_count) AS n, sum(amount_cents) AS cents,
              count(*) FILTER (WHERE extract(epoch FROM bucket_start AT TIME ZONE ${zone})::bigint % 900 <> 0) AS misaligned
            FROM tx_rollups WHERE ${base()} AND grain = 'quarter' ${timeCondition('bucket_start', seg, p)} GROUP BY 1`,
-    );
+    });
     if (parts.length === 0) {
       return [];
     }
@@ -188,11 +185,11 @@ export class AnalyticsRepository {
       const categories = p.add(thresholds.map((th) => th.category));
       const mins = p.add(thresholds.map((th) => centsToDecimal(th.minCents)));
       return `unnest(${categories}::text[], ${mins}::numeric[]) AS th(category, min_amount) CROSS JOIN LATERAL (
-        SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM ${rawRows(scope)} t
+        SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM ${rawRows(scope.importIds)} t
         WHERE t.category = th.category AND t.amount >= th.min_amount ${window} ${limit}) x`;
     }
     const parts = thresholds.map(
-      (th) => `(SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM ${rawRows(scope)} t
+      (th) => `(SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM ${rawRows(scope.importIds)} t
          WHERE t.category = ${p.add(th.category)} AND t.amount >= ${p.add(centsToDecimal(th.minCents))}::numeric ${window} ${limit})`,
     );
     return `(${parts.join(' UNION ALL ')}) x`;
@@ -207,7 +204,12 @@ export class AnalyticsRepository {
     const p = new SqlParams();
     const org = p.add(scope.orgId);
     const fileImports = p.add(scope.merchantImportIds);
-    const txImports = p.add(scope.allTransactionImportIds);
+    // Transactions per merchant and zone: from the rollup, or the rows of imports that have none.
+    const [rolled, raw] = splitByRollup(scope, scope.allTransactionImportIds, 'merchantZones');
+    const merchantZones = [
+      `SELECT merchant_id, zone, tx_count FROM tx_merchant_zones WHERE org_id = ${org} AND import_id = ANY(${p.add(rolled)}::uuid[])`,
+      ...(raw.length > 0 ? [`SELECT merchant_id, zone, count(*) FROM ${rawRows(raw)} r GROUP BY 1, 2`] : []),
+    ].join(' UNION ALL ');
     const active = this.activeMerchants(scope, p);
     const page = limit === null ? 'LIMIT 0' : `ORDER BY merchant_id OFFSET ${p.add(offset)} LIMIT ${p.add(limit)}`;
     const rows = await this.db.query<Array<{ total: string; merchant_id: string | null; name: string | null; zone: string | null }>>(
@@ -215,8 +217,7 @@ export class AnalyticsRepository {
          SELECT merchant_id, name, zone FROM merchants WHERE org_id = ${org} AND import_id = ANY(${fileImports}::uuid[])
        ), tx_zone AS (
          SELECT DISTINCT ON (merchant_id) merchant_id, zone
-         FROM (SELECT merchant_id, zone, sum(tx_count) AS n FROM tx_merchant_zones
-               WHERE org_id = ${org} AND import_id = ANY(${txImports}::uuid[]) GROUP BY 1, 2) z
+         FROM (SELECT merchant_id, zone, sum(tx_count) AS n FROM (${merchantZones}) mz GROUP BY 1, 2) z
          ORDER BY merchant_id, n DESC, zone COLLATE "C"
        ), known AS (
          SELECT coalesce(f.merchant_id, z.merchant_id) AS merchant_id, f.name, coalesce(nullif(f.zone, ''), z.zone) AS zone
@@ -242,14 +243,13 @@ export class AnalyticsRepository {
     if (scope.importIds.length === 0) {
       return 'SELECT NULL::text AS merchant_id WHERE false';
     }
-    const base = lazyScopeCondition(scope, p);
-    const parts = splitRange(scope.window, ['day']).map((seg) =>
-      seg.source === 'raw'
-        ? `SELECT DISTINCT merchant_id FROM ${rawRows(scope)} r WHERE true ${timeCondition('occurred_at', seg, p)}`
-        : seg.fromUs === null && seg.toUs === null
-          ? `SELECT DISTINCT merchant_id FROM tx_merchant_zones WHERE ${base()}`
-          : `SELECT DISTINCT merchant_id FROM tx_merchant_days WHERE ${base()} ${dayCondition(seg, p)}`,
-    );
+    const isUnbounded = scope.window.fromUs === null && scope.window.toUs === null;
+    const parts = windowParts(scope, isUnbounded ? 'merchantZones' : 'merchantDays', ['day'], p, {
+      raw: (rows, seg) => `SELECT DISTINCT merchant_id FROM ${rows} r WHERE true ${timeCondition('occurred_at', seg, p)}`,
+      rollup: (base, seg) => isUnbounded
+        ? `SELECT DISTINCT merchant_id FROM tx_merchant_zones WHERE ${base()}`
+        : `SELECT DISTINCT merchant_id FROM tx_merchant_days WHERE ${base()} ${dayCondition(seg, p)}`,
+    });
     return parts.length > 0 ? parts.join(' UNION ') : 'SELECT NULL::text AS merchant_id WHERE false';
   }
 
@@ -264,7 +264,7 @@ export class AnalyticsRepository {
     const rows = await heavyQuery<Array<{ customers: string; repeaters: string; txs: string; unidentified: string }>>(
       this.db,
       `WITH c AS (
-         SELECT customer_phone, count(*) AS n FROM ${rawRows(scope)} r WHERE true ${window} GROUP BY 1
+         SELECT customer_phone, count(*) AS n FROM ${rawRows(scope.importIds)} r WHERE true ${window} GROUP BY 1
        )
        SELECT count(*) FILTER (WHERE customer_phone <> 'INVALID')::text AS customers,
               count(*) FILTER (WHERE customer_phone <> 'INVALID' AND n > 1)::text AS repeaters,
@@ -332,7 +332,7 @@ export class AnalyticsRepository {
       this.db,
       `WITH m AS (
          SELECT customer_phone AS phone, date_trunc('month', occurred_at AT TIME ZONE 'UTC') AS month
-         FROM ${rawRows(scope)} r WHERE customer_phone <> 'INVALID' ${window} GROUP BY 1, 2
+         FROM ${rawRows(scope.importIds)} r WHERE customer_phone <> 'INVALID' ${window} GROUP BY 1, 2
        ), f AS (SELECT phone, min(month) AS first FROM m GROUP BY phone)
        SELECT to_char(f.first, 'YYYY-MM') AS cohort,
               ((extract(year FROM m.month) - extract(year FROM f.first)) * 12 + extract(month FROM m.month) - extract(month FROM f.first))::int AS k,
@@ -356,18 +356,41 @@ export class AnalyticsRepository {
  * the partitions' indexes alone (index-only scans): those two columns are in no index. The
  * import ids come from the caller's organization (loadScope), so the scope stays the tenant's.
  */
-function rawRows(scope: AnalyticsScope): string {
-  const tables = scope.importIds.map((id) => partitionName('transactions', id));
+function rawRows(importIds: string[]): string {
+  const tables = importIds.map((id) => partitionName('transactions', id));
   return tables.length === 1 ? tables[0] : `(${tables.map((t) => `SELECT * FROM ${t}`).join(' UNION ALL ')})`;
 }
 
 /**
- * The rollup rows in scope (`org_id` and the scope's imports), added to the statement's
+ * The rollup rows of the given imports (`org_id` and their ids), added to the statement's
  * parameters only once, and only if a part of the statement uses it.
  */
-function lazyScopeCondition(scope: AnalyticsScope, p: SqlParams): () => string {
+function lazyImportCondition(orgId: string, importIds: string[], p: SqlParams): () => string {
   let sql: string | null = null;
-  return () => (sql ??= `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(scope.importIds)}::uuid[])`);
+  return () => (sql ??= `org_id = ${p.add(orgId)} AND import_id = ANY(${p.add(importIds)}::uuid[])`);
+}
+
+/**
+ * The parts (UNION ALL'ed by the caller) answering a question over the scope's window: for the
+ * imports that have the rollup, its buckets inside the window (grains, coarsest first) and their
+ * rows at its edges; for the imports without it (missing_rollups), their rows over the window.
+ */
+function windowParts(
+  scope: AnalyticsScope, rollup: TxStructure, grains: Grain[], p: SqlParams,
+  part: { raw: (rows: string, seg: TimeWindow | RangeSegment) => string; rollup: (base: () => string, seg: RangeSegment) => string },
+): string[] {
+  const [rolled, raw] = splitByRollup(scope, scope.importIds, rollup);
+  const parts: string[] = [];
+  if (rolled.length > 0) {
+    const base = lazyImportCondition(scope.orgId, rolled, p);
+    for (const seg of splitRange(scope.window, grains)) {
+      parts.push(seg.source === 'raw' ? part.raw(rawRows(rolled), seg) : part.rollup(base, seg));
+    }
+  }
+  if (raw.length > 0) {
+    parts.push(part.raw(rawRows(raw), scope.window));
+  }
+  return parts;
 }
 
 function timeCondition(column: string, w: TimeWindow | RangeSegment, p: SqlParams): string {

@@ -29,9 +29,10 @@ interface Target {
 /**
  * In the publish transaction: writes the import's rollups (folded while its rows loaded, less the
  * rows removed as duplicates) into partitions of their own, indexes and attaches them, and records
- * the import's summary. All of it commits with the rows, or not at all. What the folds gave up on
- * (more distinct zones, merchants or days than their memory budget holds) is computed here from
- * the import's rows in SQL: slower, equally exact.
+ * the import's summary. All of it commits with the rows, or not at all. A rollup the folds gave up
+ * on (more distinct zones, merchants or days than their memory budget holds) is not built: it
+ * would be about as large as the rows, so the analytics read that import's rows instead (the
+ * import's missing_rollups say which). Customers are always counted.
  */
 export async function publishTransactions(ctx: PublishContext, ref: PublishRef): Promise<void> {
   const acc = ctx.accumulator as TxImportAccumulator;
@@ -42,20 +43,21 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
   }
   const target: Target = { ctx, acc, rows: ref.partition, partitions };
   for (const [dim, structure] of [['zone', 'zoneHours'], ['category', 'categoryHours']] as const) {
-    await ctx.step(structure, () => (folded.has(structure) ? copy(target, 'tx_rollups', mapIter(acc.dimensionRows(dim), rollupCopyLine)) : sumDimension(target, dim)));
+    if (folded.has(structure)) {
+      await ctx.step(structure, () => copy(target, 'tx_rollups', mapIter(acc.dimensionRows(dim), rollupCopyLine)));
+    }
   }
-  await ctx.step('quarters', () => (folded.has('quarters') ? copy(target, 'tx_rollups', mapIter(acc.quarterRows(), rollupCopyLine)) : sumQuarters(target)));
-  await ctx.step<unknown>('merchantDays', () =>
-    folded.has('merchantDays')
-      ? copy(target, 'tx_merchant_days', acc.merchantDayChunks())
-      : ctx.sql(`INSERT INTO ${partitions.tx_merchant_days} (day, merchant_id, tx_count)
-                 SELECT (occurred_at AT TIME ZONE 'UTC')::date, merchant_id, count(*) FROM ${target.rows} GROUP BY 1, 2`),
-  );
-  await ctx.step<unknown>('merchantZones', () =>
-    folded.has('merchantZones')
-      ? copy(target, 'tx_merchant_zones', mapIter(acc.merchantZoneRows(), ([merchant, zone, n]) => encodeCopyRow([merchant, zone, String(n)])))
-      : ctx.sql(`INSERT INTO ${partitions.tx_merchant_zones} (merchant_id, zone, tx_count) SELECT merchant_id, zone, count(*) FROM ${target.rows} GROUP BY 1, 2`),
-  );
+  if (folded.has('quarters')) {
+    await ctx.step('quarters', () => copy(target, 'tx_rollups', mapIter(acc.quarterRows(), rollupCopyLine)));
+  }
+  if (folded.has('merchantDays')) {
+    await ctx.step('merchantDays', () => copy(target, 'tx_merchant_days', acc.merchantDayChunks()));
+  }
+  if (folded.has('merchantZones')) {
+    await ctx.step('merchantZones', () =>
+      copy(target, 'tx_merchant_zones', mapIter(acc.merchantZoneRows(), ([merchant, zone, n]) => encodeCopyRow([merchant, zone, String(n)]))),
+    );
+  }
   const customers = await ctx.step('customers', () => writeCustomers(target));
   await ctx.step('attach', async () => {
     for (const t of ROLLUP_TABLES) {
@@ -77,30 +79,6 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
 /** COPY … FREEZE: the table was created in this transaction, so its rows are written frozen and all-visible (index-only scans need no VACUUM first). */
 async function copy(t: Target, table: RollupTable, lines: Iterable<string | Buffer>): Promise<void> {
   await t.ctx.copyLines(`${t.partitions[table]} (${ROLLUP_TABLES.find((r) => r.table === table)!.columns})`, lines, true);
-}
-
-/** Hour rows of a dimension summed from the import's rows, then its day rows from those. */
-async function sumDimension(t: Target, dim: 'zone' | 'category'): Promise<void> {
-  const rollups = t.partitions.tx_rollups;
-  const sq = dim === 'category' ? 'sum((amount * 100) * (amount * 100))' : 'NULL';
-  await t.ctx.sql(
-    `INSERT INTO ${rollups} (grain, dim, key, bucket_start, tx_count, amount_cents, amount_sq_cents)
-     SELECT 'hour', '${dim}', ${dim}, date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', count(*), sum(amount * 100), ${sq}
-     FROM ${t.rows} GROUP BY 3, 4`,
-  );
-  await t.ctx.sql(
-    `INSERT INTO ${rollups} (grain, dim, key, bucket_start, tx_count, amount_cents, amount_sq_cents)
-     SELECT 'day', dim, key, date_trunc('day', bucket_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', sum(tx_count), sum(amount_cents), sum(amount_sq_cents)
-     FROM ${rollups} WHERE grain = 'hour' AND dim = '${dim}' GROUP BY 2, 3, 4`,
-  );
-}
-
-async function sumQuarters(t: Target): Promise<void> {
-  await t.ctx.sql(
-    `INSERT INTO ${t.partitions.tx_rollups} (grain, dim, key, bucket_start, tx_count, amount_cents, amount_sq_cents)
-     SELECT 'quarter', 'all', '', to_timestamp(floor(extract(epoch FROM occurred_at) / 900) * 900), count(*), sum(amount * 100), NULL
-     FROM ${t.rows} GROUP BY 4`,
-  );
 }
 
 /** Transactions per customer (INVALID phones are no one), from the counts or summed in SQL. */

@@ -23,7 +23,7 @@ export class ImportMetricsDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { INVALID_AMOUNT: 3, DUPLICATE_ID: 1 } }) rejectsByReason: Record<string, number>;
   @ApiProperty() processingRateRowsPerSec: number;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'Time per phase: copy (parse, clean, fold, COPY), dedupe (repeated keys), publish (attach, rollups)' }) phasesMs: Record<string, number>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { summedInSql: ['merchantDays'], customerSpills: 3 }, description: 'How the rollup folds coped with the data within IMPORT_MEMORY_MB: structures summed in SQL at publish instead, customer-count spills to disk' }) folds?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { missingRollups: ['merchantDays'], customerSpills: 3 }, description: 'How the rollup folds coped with the data within IMPORT_MEMORY_MB: rollups not built (too many distinct values: answers read this import\'s rows instead), customer counts spilled to disk' }) folds?: Record<string, unknown>;
 }
 
 export class ImportLinksDto {

@@ -1,7 +1,7 @@
 import { CleanValues, CleanerContext, Reject, RowCleaner } from './cleaner.types';
 import { fixedAnomalyScore, salesRevenue } from './sales.revenue';
 import { SALES_CATEGORY_MAP, SALES_PRODUCT_MAP, SALES_REGION_MAP } from './sales.vocabulary';
-import { digits2, digits4, isDigit, isWhitespaceCode, trimField } from './text';
+import { digits2, digits4, isDigit, isWhitespaceCode, ownString, trimField } from './text';
 
 /**
  * Row cleaner for the `sales` kind.
@@ -482,7 +482,10 @@ function memoizeNameRule(rule: FieldRule): FieldRule {
     let result = cache.get(value);
     if (result === undefined) {
       result = rule(value);
-      if (cache.size < NAME_CACHE_LIMIT) cache.set(value, result);
+      if (cache.size < NAME_CACHE_LIMIT) {
+        result = typeof result === 'string' ? ownString(result) : result;
+        cache.set(ownString(value), result);
+      }
     }
     return result;
   };

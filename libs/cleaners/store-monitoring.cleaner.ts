@@ -1,5 +1,5 @@
 import { CleanValues, CleanerContext, Reject, RowCleaner } from './cleaner.types';
-import { digits2, digits4, isDigit, trimField } from './text';
+import { digits2, digits4, isDigit, ownString, trimField } from './text';
 
 /**
  * Row cleaners for the three store-monitoring kinds:
@@ -323,7 +323,7 @@ export function createTimezonesCleaner(_ctx: CleanerContext): RowCleaner {
     let isKnown = knownZones.get(name);
     if (isKnown === undefined) {
       isKnown = isKnownTimeZone(name);
-      if (knownZones.size < TIMEZONE_CACHE_LIMIT) knownZones.set(name, isKnown);
+      if (knownZones.size < TIMEZONE_CACHE_LIMIT) knownZones.set(ownString(name), isKnown);
     }
     return [storeId, name, isKnown ? name : DEFAULT_STORE_TIMEZONE];
   };

@@ -1,4 +1,6 @@
-import { emptyToNull, isWhitespaceCode, titleCase, trimField } from './text';
+import { setFlagsFromString } from 'v8';
+import { runInNewContext } from 'vm';
+import { emptyToNull, isWhitespaceCode, ownString, titleCase, trimField } from './text';
 
 describe('text helpers', () => {
   describe('trimField', () => {
@@ -43,5 +45,36 @@ describe('text helpers', () => {
     ])('should turn %p into %p when title-casing', (input, expected) => {
       expect(titleCase(input)).toBe(expected);
     });
+  });
+});
+
+describe('ownString', () => {
+  /** Heap bytes still used after keeping one 30-character slice of each of 100 pieces of 512 KiB. */
+  const retainedBytes = (keep: (slice: string) => string): number => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const piece = `${'x'.repeat(512 * 1024)}${i}`;
+      kept.push(keep(piece.slice(1000 + i, 1030 + i)));
+    }
+    gc();
+    const retained = process.memoryUsage().heapUsed - before;
+    expect(kept).toHaveLength(100);
+    return retained;
+  };
+
+  it('should answer the same text, short or long', () => {
+    expect(ownString('')).toBe('');
+    expect(ownString('abc')).toBe('abc');
+    const long = `${'é'.repeat(40)}-${'z'.repeat(40)}`.slice(3, 70);
+    expect(ownString(long)).toBe(long);
+  });
+
+  it('should not keep the piece a long slice was cut from alive, where the slice itself does', () => {
+    expect(retainedBytes((s) => s)).toBeGreaterThan(40 * 1048576);
+    expect(retainedBytes(ownString)).toBeLessThan(5 * 1048576);
   });
 });

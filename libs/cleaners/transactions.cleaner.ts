@@ -1,5 +1,5 @@
 import { CleanValues, CleanerContext, Reject, RowCleaner } from './cleaner.types';
-import { digits2, digits4, isDigit, titleCase, trimField } from './text';
+import { digits2, digits4, isDigit, ownString, titleCase, trimField } from './text';
 
 /**
  * Row cleaner for the `transactions` kind.
@@ -378,14 +378,14 @@ export function createTransactionsCleaner(ctx: CleanerContext): RowCleaner {
 
     let category = categoryCache.get(rawCategory);
     if (category === undefined) {
-      category = normalizeCategory(rawCategory);
-      if (categoryCache.size < CATEGORY_CACHE_LIMIT) categoryCache.set(rawCategory, category);
+      category = ownString(normalizeCategory(rawCategory));
+      if (categoryCache.size < CATEGORY_CACHE_LIMIT) categoryCache.set(ownString(rawCategory), category);
     }
 
     let upperZone = zoneCache.get(zone);
     if (upperZone === undefined) {
-      upperZone = zone.toUpperCase();
-      if (zoneCache.size < CATEGORY_CACHE_LIMIT) zoneCache.set(zone, upperZone);
+      upperZone = ownString(zone.toUpperCase());
+      if (zoneCache.size < CATEGORY_CACHE_LIMIT) zoneCache.set(ownString(zone), upperZone);
     }
 
     return [

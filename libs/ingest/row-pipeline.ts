@@ -1,4 +1,4 @@
-import { CleanValues, Reject, RowCleaner } from '@libs/cleaners';
+import { CleanValues, ownString, Reject, RowCleaner } from '@libs/cleaners';
 import { BinaryCopyEncoder, BloomFilter, CopyFieldType, CsvParser } from '@libs/csv';
 import type { RowAggregator, TransferablePart } from '@libs/rollups';
 import type { DatasetKind, KindColumn } from './kind.types';
@@ -250,7 +250,7 @@ export class RowPipeline {
       column = this.cfg.columns.findIndex((c) => c.name.toUpperCase() === wanted);
       // Bounded: a file of countless distinct member names must not grow this map forever.
       if (this.memberColumns.size < 10_000) {
-        this.memberColumns.set(name, column);
+        this.memberColumns.set(ownString(name), column);
       }
     }
     return column;

@@ -1,3 +1,5 @@
+import { ownString } from '../cleaners';
+
 /**
  * Sums of fixed-width measure vectors per numeric key, in typed arrays with open addressing (no
  * Map, no object or boxed number per cell: a Map keyed by numbers past 2^31 measured ~3 µs a row
@@ -182,8 +184,9 @@ export class Dictionary {
         this.values = [];
         return -1;
       }
-      this.ids.set(value, id);
-      this.values.push(value);
+      const own = ownString(value);
+      this.ids.set(own, id);
+      this.values.push(own);
     }
     return id;
   }

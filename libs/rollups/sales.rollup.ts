@@ -1,4 +1,4 @@
-import { hundredths, millionths, scaledText, type CleanValues } from '../cleaners';
+import { hundredths, millionths, ownString, scaledText, type CleanValues } from '../cleaners';
 import type { TransferablePart } from './rollup.types';
 
 /**
@@ -191,7 +191,7 @@ export class SalesRowAggregator {
         return undefined;
       }
       found = new Map() as T;
-      map.set(key, found);
+      map.set(ownString(key), found);
     }
     return found;
   }

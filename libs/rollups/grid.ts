@@ -111,15 +111,16 @@ export class Grid {
   /** The non-empty cells as [row, col, measures], one at a time (nothing is materialised). */
   *entries(): Generator<[number, number, Cells]> {
     const { width } = this;
-    if (this.overflow) {
-      const rows: Array<[number, number, Cells]> = [];
-      this.overflow.forEach((key, data, at) => {
-        if (data[at] !== 0) {
+    const { overflow } = this;
+    if (overflow) {
+      for (const keyAt of overflow.offsets()) {
+        const data = overflow.data;
+        if (data[keyAt + 1] !== 0) {
+          const key = data[keyAt];
           const row = Math.floor(key / COL_LIMIT);
-          rows.push([row, key - row * COL_LIMIT, data.slice(at, at + width)]);
+          yield [row, key - row * COL_LIMIT, data.subarray(keyAt + 1, keyAt + 1 + width)];
         }
-      });
-      yield* rows; // outliers only: few
+      }
     }
     const { cells, colCount, rowBase } = this;
     for (let at = 0; at < cells.length; at += width) {

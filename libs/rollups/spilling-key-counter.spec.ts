@@ -89,6 +89,33 @@ describe('SpillingKeyCounter', () => {
 
     expect(entriesOf(counter)).toEqual(ref.expected);
     expect(readdirSync(dir)).toEqual([]);
+    // 3000 keys in 16 partitions are ~190 each: every one is split again to stay within 50.
+    expect(counter.splits).toBeGreaterThanOrEqual(16);
+    expect(counter.peakCountedKeys).toBeLessThanOrEqual(50);
+  });
+
+  it('should split partitions again, level after level, so no more than maxKeys keys are counted at once', () => {
+    const counter = new SpillingKeyCounter(10, spillPath);
+    const ref = new Reference(counter);
+    const pool = keyPool(seededRandom(7), 20_000);
+    pool.forEach((key, i) => ref.add(key, 1 + (i % 3)));
+    pool.slice(0, 5000).forEach((key) => ref.add(key, -1));
+    expect(entriesOf(counter)).toEqual(ref.expected);
+    // 20,000 keys: 1,250 a partition, ~78 after one split, ~5 after two.
+    expect(counter.splits).toBeGreaterThan(16 + 16 * 16 * 0.9);
+    expect(counter.peakCountedKeys).toBeLessThanOrEqual(10);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('should remove the files of split partitions when disposed part way', () => {
+    const counter = new SpillingKeyCounter(10, spillPath);
+    keyPool(seededRandom(8), 2000).forEach((key) => counter.add(key));
+    for (const _entry of counter.entries()) {
+      expect(readdirSync(dir).some((name) => /\.spill\.\d+$/.test(name))).toBe(true);
+      break;
+    }
+    counter.dispose();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('should net negative deltas against counts spilled before when the negatives spill on their own', () => {

@@ -328,12 +328,15 @@ export class TxImportAccumulator {
   }
 
   addPiece(part: TxPiecePart): void {
+    this.invalidPhones += part.invalidPhones;
+    if (!this.hasCustomers) {
+      return;
+    }
     const keys = part.customerKeys;
     for (let i = 0; i < keys.length; i++) {
       this.customers.add(keys[i]);
     }
     this.countOtherPhones(part.otherPhones, 1);
-    this.invalidPhones += part.invalidPhones;
   }
 
   addThread(part: TxThreadPart): void {
@@ -366,7 +369,9 @@ export class TxImportAccumulator {
     const phone = values[PHONE]!;
     const key = phoneKey(phone);
     if (key !== 0) {
-      this.customers.add(key, -1);
+      if (this.hasCustomers) {
+        this.customers.add(key, -1);
+      }
     } else if (phone === INVALID_PHONE) {
       this.invalidPhones--;
     } else {
@@ -407,7 +412,9 @@ export class TxImportAccumulator {
       }
     }
     if (other.size > OTHER_PHONES_LIMIT) {
+      // Customers are counted in SQL now: the counter and its spill files go at once.
       this.otherPhones = null;
+      this.customers.dispose();
     }
   }
 
@@ -503,10 +510,10 @@ export class TxImportAccumulator {
 
   private histogram: Map<number, number> | null = null;
 
-  /** Customers by number of transactions, after customerRows() ran. */
+  /** Customers by number of transactions, after customerRows() or customerChunks() ran. */
   customerSummary(): Pick<TxImportSummary, 'customerCount' | 'customerHistogram'> {
     if (!this.histogram) {
-      throw new Error('customerSummary() needs customerRows() to have run');
+      throw new Error('customerSummary() needs customerRows() or customerChunks() to have run');
     }
     let customerCount = 0;
     this.histogram.forEach((n) => (customerCount += n));

@@ -35,7 +35,17 @@ describe('asDeterministicFailure', () => {
     });
   });
 
+  it.each(['42601', '42703', '54000', '54001'])('should map SQLSTATE %s to DATA_REFUSED naming the statement when Postgres refuses the statement itself', (code) => {
+    expect(asDeterministicFailure(pgError(code, 'bad statement'))).toMatchObject({
+      code: 'DATA_REFUSED',
+      message: `PostgreSQL refused a statement of the load (SQLSTATE ${code}): bad statement`,
+      details: { sqlState: code },
+    });
+  });
+
   it.each([
+    ['a table dropped meanwhile (42P01)', pgError('42P01')],
+    ['an object dropped meanwhile (42704)', pgError('42704')],
     ['a lost connection (08006)', pgError('08006')],
     ['a deadlock (40P01)', pgError('40P01')],
     ['an admin shutdown (57P01)', pgError('57P01')],

@@ -14,7 +14,10 @@ export type ImportFailureCode =
   | 'INVALID_JSON'
   /** The uploaded file is no longer on disk. */
   | 'FILE_MISSING'
-  /** PostgreSQL refused a value the cleaner let through (a bug in a cleaner, reported with its SQLSTATE). */
+  /**
+   * PostgreSQL refused a value the cleaner let through, or a statement of the load (a bug in a
+   * cleaner or a kind, or a program limit), reported with its SQLSTATE.
+   */
   | 'DATA_REFUSED'
   /** A load thread ran out of its memory (a bug in a budget: the same file would fail again). */
   | 'MEMORY_LIMIT'
@@ -34,9 +37,12 @@ export class ImportFailure extends Error {
 }
 
 // SQLSTATE classes that a retry cannot change: data exceptions (22: invalid text representation,
-// out of range, …) and integrity violations (23). Others (42: undefined objects, which a concurrent
-// drop can cause; 08, 40, 53, 57: connections, deadlocks, resources, shutdowns) may pass.
-const DETERMINISTIC_SQLSTATE_CLASSES = ['22', '23'];
+// out of range, …), integrity violations (23), program limits (54: too many columns, a statement
+// too complex) and syntax or access rule violations (42: a bad statement is bad every time), except
+// an undefined table or object (42P01, 42704), which a concurrent drop can cause. Others (08, 40,
+// 53, 57: connections, deadlocks, resources, shutdowns) may pass.
+const DETERMINISTIC_SQLSTATE_CLASSES = ['22', '23', '42', '54'];
+const TRANSIENT_SQLSTATES = ['42P01', '42704'];
 
 /**
  * The deterministic form of `err`, or null when it may be transient (a crash, a lost connection,
@@ -54,8 +60,9 @@ export function asDeterministicFailure(err: unknown): ImportFailure | null {
   if (e?.code === 'ENOENT') {
     return new ImportFailure('FILE_MISSING', `The uploaded file is gone: ${message}`);
   }
-  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && DETERMINISTIC_SQLSTATE_CLASSES.includes(e.code.slice(0, 2))) {
-    return new ImportFailure('DATA_REFUSED', `PostgreSQL refused the data (SQLSTATE ${e.code}): ${message}`, { sqlState: e.code });
+  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && DETERMINISTIC_SQLSTATE_CLASSES.includes(e.code.slice(0, 2)) && !TRANSIENT_SQLSTATES.includes(e.code)) {
+    const what = ['22', '23'].includes(e.code.slice(0, 2)) ? 'the data' : 'a statement of the load';
+    return new ImportFailure('DATA_REFUSED', `PostgreSQL refused ${what} (SQLSTATE ${e.code}): ${message}`, { sqlState: e.code });
   }
   return null;
 }

@@ -36,9 +36,10 @@ export class DuplicateGuard {
     /**
      * Table of the flagged rows (key, line, raw text), created in the caller's transaction. Not a
      * TEMP table: PostgreSQL's parallel workers cannot read those, and the join of every row
-     * against the candidates ran 2.2× faster in parallel (8.6 → 3.8 s at 10M rows).
+     * against the candidates ran 2.2× faster in parallel (8.6 → 3.8 s at 10M rows). So its name
+     * must be the import's own (two imports run at once).
      */
-    readonly candidatesTable = 'dup_candidates',
+    readonly candidatesTable: string,
   ) {
     // 10 bits a row up to the cap (a 3 GB file gets fewer bits a row: more false positives, same RSS).
     this.bloom = new BloomFilter(Math.ceil(fileSizeBytes / ROW_BYTES_ESTIMATE), 10, maxBloomBytes);
@@ -78,11 +79,11 @@ export class DuplicateGuard {
     // Nothing else runs now (the load threads are done): let the scan and the join use every core.
     await client.query(`SET LOCAL parallel_setup_cost = 0`);
     await client.query(`SET LOCAL parallel_tuple_cost = 0`);
-    // The candidates' keys select the rows (one scan, hashed). A composite key is a JSON array of
-    // its columns' COPY texts; each part reads back as its column's type.
+    // The candidates' keys select the rows (one scan, hashed). A key is its column's COPY text, read
+    // back as the column's type; a composite key is a JSON array of them.
     const keys = key.map(({ column }) => `p.${column}`).join(', ');
     const suspects = key.length === 1
-      ? `p.${key[0].column} IN (SELECT k FROM ${candidates})`
+      ? `p.${key[0].column} IN (SELECT ${key[0].sqlType === 'text' ? 'k' : `k::${key[0].sqlType}`} FROM ${candidates})`
       : `(${keys}) IN (SELECT ${key.map(({ sqlType }, i) => `(k::jsonb ->> ${i})::${sqlType}`).join(', ')} FROM ${candidates})`;
     // Found by a plain SELECT (a data-modifying statement never runs in parallel), then deleted
     // by their ctids as one array: a TID scan, not a second pass over the table.

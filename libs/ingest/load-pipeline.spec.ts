@@ -369,7 +369,7 @@ describe('streamIntoCopy', () => {
       const source = build(withRepeats());
       const file = writeSource(`dups.${format}`, source);
       const keysPath = tmp.file(`dups-${format}.keys`);
-      const guard = new DuplicateGuard(keysPath, Buffer.byteLength(source.text), 1 << 20);
+      const guard = new DuplicateGuard(keysPath, Buffer.byteLength(source.text), 1 << 20, 'dup_candidates');
       const result = await loadFile(file, format as InputFormat, { duplicates: guard });
       const later = laterOccurrences(source.records);
       const candidates = await candidatesOf(guard, keysPath);
@@ -392,7 +392,7 @@ describe('streamIntoCopy', () => {
       const source = toCsv(jsonRows.slice(0, 2000));
       const file = writeSource('distinct.csv', source);
       const keysPath = tmp.file('distinct.keys');
-      const guard = new DuplicateGuard(keysPath, 1 << 30, 1 << 20);
+      const guard = new DuplicateGuard(keysPath, 1 << 30, 1 << 20, 'dup_candidates');
       await loadFile(file, 'csv', { duplicates: guard });
       expect(await candidatesOf(guard, keysPath)).toEqual([]);
       expect(guard.candidates).toBe(0);

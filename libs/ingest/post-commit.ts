@@ -12,12 +12,15 @@ export interface PostCommitLog {
  * imports' duplicate checks, and the kind's query indexes), then VACUUM (ANALYZE), which sets the
  * visibility map (index-only scans skip the heap) and the statistics. The rows are visible and
  * exact without it; it only makes lookups fast. Idempotent: an index already there is kept, so a
- * rerun after a crash redoes only what is missing. A failing step is logged and the next tried.
+ * rerun after a crash redoes only what is missing. A failing step is logged and the next tried;
+ * the answer says whether every step is done (a partition gone since, purged by a delete, counts
+ * as done), so the caller records the work finished only then and the sweeper retries the rest.
  */
-export async function finishPublishedPartitions(client: Client, kind: DatasetKind, importId: string, log: PostCommitLog): Promise<void> {
+export async function finishPublishedPartitions(client: Client, kind: DatasetKind, importId: string, log: PostCommitLog): Promise<boolean> {
   const partition = partitionName(kind.table, importId);
   const indexes = [...(kind.uniqueKey ? [{ suffix: 'key', columns: `(${kind.uniqueKey.join(', ')})`, table: kind.table }] : []), ...(kind.indexes ?? [])];
   await client.query(`SET maintenance_work_mem = '512MB'`);
+  let isDone = true;
   for (const { suffix, columns, table } of indexes) {
     const started = Date.now();
     const target = table && table !== kind.table ? partitionName(table, importId) : partition;
@@ -25,7 +28,8 @@ export async function finishPublishedPartitions(client: Client, kind: DatasetKin
       await client.query(`CREATE INDEX IF NOT EXISTS ${target}_${suffix}_idx ON ${target} ${columns}`);
       log.info(`Import ${importId}: indexed ${target} ${columns} in ${Date.now() - started} ms`);
     } catch (err) {
-      log.warn(err, `Import ${importId}: indexing ${target} ${columns} failed; queries will scan it`);
+      isDone = isDone && isUndefinedTable(err);
+      log.warn(err, `Import ${importId}: indexing ${target} ${columns} failed; queries will scan it until a sweep retries`);
     }
   }
   const started = Date.now();
@@ -33,6 +37,12 @@ export async function finishPublishedPartitions(client: Client, kind: DatasetKin
     await client.query(`VACUUM (ANALYZE) ${partition}`);
     log.info(`Import ${importId}: vacuumed in ${Date.now() - started} ms`);
   } catch (err) {
-    log.warn(err, `Import ${importId}: vacuum of ${partition} failed; autovacuum will do it`);
+    isDone = isDone && isUndefinedTable(err);
+    log.warn(err, `Import ${importId}: vacuum of ${partition} failed; a sweep retries it`);
   }
+  return isDone;
+}
+
+function isUndefinedTable(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === '42P01';
 }

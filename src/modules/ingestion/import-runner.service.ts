@@ -95,14 +95,20 @@ export class ImportRunner {
     }
   }
 
-  /** Post-commit work of a published import, then marks it done (see finishPublishedPartitions). */
-  async finishPublished(client: Client, imp: ImportEntity): Promise<void> {
+  /**
+   * Post-commit work of a published import, then marks it done (see finishPublishedPartitions);
+   * when a step failed it stays unmarked and the sweeper tries again. Answers whether it is done.
+   */
+  async finishPublished(client: Client, imp: ImportEntity): Promise<boolean> {
     const log = {
       info: (message: string) => this.logger.log(message),
       warn: (err: unknown, message: string) => this.logger.warn({ err }, message),
     };
-    await finishPublishedPartitions(client, this.registry.get(imp.kind), imp.id, log);
-    await this.repo.markIndexed(imp.id);
+    const isDone = await finishPublishedPartitions(client, this.registry.get(imp.kind), imp.id, log);
+    if (isDone) {
+      await this.repo.markIndexed(imp.id);
+    }
+    return isDone;
   }
 
   /** A connection of its own (a long transaction, an advisory lock); a drop fails the run, not the process. */
@@ -162,10 +168,6 @@ export class ImportRunner {
         earlierImports: (sql) => this.earlierImports(sql, imp.orgId, kind, importId),
         markPublished: (sql, published) => this.markPublished(sql, imp, counters, rejects, metrics(), published.missingRollups),
       });
-      await rejects.close();
-      await fs.rm(filePath, { force: true });
-      this.logger.log({ importId, ...metrics() }, `Import ${importId} COMPLETED`);
-      return { importId, status: 'COMPLETED', rowsLoaded: counters.rowsLoaded, rowsRejected: rejects.count };
     } catch (err) {
       await rejects.close().catch(() => undefined);
       const failure = err instanceof ImportAbort ? null : asDeterministicFailure(err);
@@ -185,6 +187,12 @@ export class ImportRunner {
     } finally {
       sampler.stop();
     }
+    // Published: nothing from here on may turn the import FAILED. A rejects file that cannot be
+    // closed, or an upload that cannot be removed (the sweeper removes it later), is logged.
+    await rejects.close().catch((err) => this.logger.error({ err, importId }, `Import ${importId}: its rejects file could not be completed`));
+    await fs.rm(filePath, { force: true }).catch((err) => this.logger.warn({ err, importId }, `Import ${importId}: its upload could not be removed yet`));
+    this.logger.log({ importId, ...metrics() }, `Import ${importId} COMPLETED`);
+    return { importId, status: 'COMPLETED', rowsLoaded: counters.rowsLoaded, rowsRejected: rejects.count };
   }
 
   /** The organization's published (and not deleted) imports of the kind: those a new key must not repeat. */

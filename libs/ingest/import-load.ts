@@ -12,7 +12,7 @@ import type { InputFormat } from './input-format';
 import type { CopyLines, DatasetKind, Sql } from './kind.types';
 import { LoadCounters, streamIntoCopy } from './load-pipeline';
 import type { LoadWorkerData } from './load-worker';
-import { attachImportTable, createImportTable, partitionName } from './partitions';
+import { attachImportTable, createImportTable, partitionName, publishLockKey } from './partitions';
 import { InlineProcessor, LoadThreadHeap, PieceProcessor, WorkerPoolProcessor } from './piece-processors';
 import type { PieceSpan } from './rejected-lines';
 import { RejectsWriter } from './rejects-writer';
@@ -101,17 +101,12 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
     phasesMs.copy = Date.now() - phaseStart;
 
     // One publisher per organization and kind at a time, so two imports cannot both admit a key.
-    await sql('SELECT pg_advisory_xact_lock(hashtext($1))', [`publish:${kind.table}:${r.orgId}`]);
+    await sql('SELECT pg_advisory_xact_lock(hashtext($1))', [publishLockKey(kind.table, r.orgId)]);
     const reason = kind.duplicateReason ?? 'DUPLICATE_ID';
     if (guard && kind.uniqueKey) {
       phaseStart = Date.now();
       const key: KeyColumns = kind.uniqueKey.map((column) => ({ column, sqlType: kind.copyTypes[kind.copyColumns.indexOf(column)] }));
-      const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-        const started = Date.now();
-        const result = await work();
-        phasesMs[`dedupe.${name}`] = Date.now() - started;
-        return result;
-      };
+      const timed = stepTimer(phasesMs, 'dedupe');
       await createRemovedRows(client, partition);
       let removed = await timed('withinFile', () => guard.removeRepeats(client, partition, key));
       removed += await timed('known', async () => removeKnownKeys(client, kind.table, partition, key, await r.earlierImports(sql)));
@@ -136,14 +131,7 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
     phaseStart = Date.now();
     // The CHECK constraint lets ATTACH skip scanning the rows; the parent has no index to build.
     await attachImportTable(sql, kind.table, r.importId);
-    const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-      const started = Date.now();
-      try {
-        return await work();
-      } finally {
-        phasesMs[`publish.${name}`] = (phasesMs[`publish.${name}`] ?? 0) + Date.now() - started;
-      }
-    };
+    const step = stepTimer(phasesMs, 'publish');
     const copyLines: CopyLines = (target, lines, isFreeze) => copyTextLines(client, target, lines, isFreeze);
     await kind.publish?.({ sql, copyLines, accumulator, step }, { orgId: r.orgId, importId: r.importId, partition });
     phasesMs.publish = Date.now() - phaseStart;
@@ -260,4 +248,16 @@ export async function copyTextLines(client: Client, target: string, lines: Itera
   stream.end(batch);
   await done;
   return count;
+}
+
+/** Runs steps of `phase`, adding each one's time to phasesMs[`<phase>.<name>`]. */
+function stepTimer(phasesMs: Record<string, number>, phase: string) {
+  return async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      phasesMs[`${phase}.${name}`] = (phasesMs[`${phase}.${name}`] ?? 0) + Date.now() - started;
+    }
+  };
 }

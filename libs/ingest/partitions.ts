@@ -7,6 +7,14 @@ export function partitionName(table: string, importId: string): string {
   return `${table}_p_${assertUuid(importId).replace(/-/g, '')}`;
 }
 
+/**
+ * The advisory lock one publish of a kind in an organization holds (one at a time, so two imports
+ * cannot both admit a key), and that hiding one of its imports takes too.
+ */
+export function publishLockKey(table: string, orgId: string): string {
+  return `publish:${table}:${orgId}`;
+}
+
 /** A uuid as an SQL literal, for DDL where bind parameters are not allowed. */
 export function quoteLiteral(uuid: string): string {
   return `'${assertUuid(uuid)}'`;
@@ -33,8 +41,13 @@ export async function attachImportTable(sql: Sql, table: string, importId: strin
   await sql(`ALTER TABLE ${table} ATTACH PARTITION ${partitionName(table, importId)} FOR VALUES IN (${quoteLiteral(importId)})`);
 }
 
+/** Whether `value` is a uuid in its text form (either case). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 function assertUuid(value: string): string {
-  if (!UUID.test(value)) {
+  if (!isUuid(value)) {
     throw new Error(`Not a uuid: ${value}`);
   }
   return value.toLowerCase();
@@ -42,21 +55,36 @@ function assertUuid(value: string): string {
 
 /**
  * Removes an import's partition of each table, outside any transaction (`sql` must run each
- * statement on its own): DETACH … CONCURRENTLY first, so readers of the parent (every
- * organization's queries) are never queued behind the removal; it waits only for transactions
- * already using the parent. Idempotent and resumable: a detach left pending by a crash is
- * finalized, a table already gone is skipped.
+ * statement on its own, all on one session): DETACH … CONCURRENTLY first, so readers of the parent
+ * (every organization's queries) are never queued behind the removal; it waits only for
+ * transactions already using the parent. A parent allows one pending detach at a time, so removals
+ * from one parent take turns (a session advisory lock, gone with a dead session), and a detach a
+ * crash left pending on the parent, this import's or another's, is finalized first (the other
+ * import's own removal then finds its partition detached and drops it). Idempotent and resumable.
  */
 export async function dropImportPartitions(sql: Sql, tables: string[], importId: string): Promise<void> {
   for (const table of tables) {
     const partition = partitionName(table, importId);
-    const [attached] = await sql<{ pending: boolean }>(
-      `SELECT inhdetachpending AS pending FROM pg_inherits WHERE inhrelid = to_regclass($1)`,
-      [partition],
-    );
-    if (attached) {
-      await sql(`ALTER TABLE ${table} DETACH PARTITION ${partition} ${attached.pending ? 'FINALIZE' : 'CONCURRENTLY'}`);
+    await sql('SELECT pg_advisory_lock(hashtext($1))', [`purge:${table}`]);
+    try {
+      const pending = await sql<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1) AND i.inhdetachpending`,
+        [table],
+      );
+      for (const { name } of pending) {
+        await sql(`ALTER TABLE ${table} DETACH PARTITION ${quoteIdent(name)} FINALIZE`);
+      }
+      const [attached] = await sql<{ one: number }>(`SELECT 1 AS one FROM pg_inherits WHERE inhrelid = to_regclass($1)`, [partition]);
+      if (attached) {
+        await sql(`ALTER TABLE ${table} DETACH PARTITION ${partition} CONCURRENTLY`);
+      }
+      await sql(`DROP TABLE IF EXISTS ${partition}`);
+    } finally {
+      await sql('SELECT pg_advisory_unlock(hashtext($1))', [`purge:${table}`]);
     }
-    await sql(`DROP TABLE IF EXISTS ${partition}`);
   }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '@common/errors';
-import { dropImportPartitions, Sql } from '@libs/ingest';
+import { dropImportPartitions, publishLockKey, Sql } from '@libs/ingest';
 import { DeleteImportResponseDto } from './dto/import-response.dto';
 import { ImportEntity, TERMINAL_STATUSES } from './entities/import.entity';
 import { IngestionErrors } from './ingestion.errors';
@@ -73,9 +73,16 @@ export class ImportRemovalService {
    */
   async purge(imp: Pick<ImportEntity, 'id' | 'kind' | 'rejectsPath' | 'filePath'>): Promise<void> {
     const kind = this.registry.get(imp.kind);
-    // Each statement on its own (DETACH … CONCURRENTLY cannot run inside a transaction).
-    const sql: Sql = async <T>(text: string, params?: unknown[]) => (await this.dataSource.query(text, params)) as T[];
-    await dropImportPartitions(sql, [kind.table, ...(kind.rollupTables ?? [])], imp.id);
+    // Each statement on its own (DETACH … CONCURRENTLY cannot run inside a transaction), all on one
+    // connection (the removal holds a session lock).
+    const session = this.dataSource.createQueryRunner();
+    await session.connect();
+    try {
+      const sql: Sql = async <T>(text: string, params?: unknown[]) => (await session.query(text, params)) as T[];
+      await dropImportPartitions(sql, [kind.table, ...(kind.rollupTables ?? [])], imp.id);
+    } finally {
+      await session.release();
+    }
     await this.dataSource.query('DELETE FROM imports WHERE id = $1', [imp.id]);
     await this.receiver.discard(imp.rejectsPath);
     await this.receiver.discard(imp.filePath);
@@ -84,12 +91,20 @@ export class ImportRemovalService {
   /** The first step; answers the rows that left the answers. */
   private async hide(imp: ImportEntity): Promise<number> {
     const isPublished = imp.status === 'COMPLETED';
+    const kind = this.registry.get(imp.kind);
     await this.dataSource.transaction(async (em) => {
+      if (isPublished) {
+        // The publish lock of the kind and organization: an import publishing now has read the
+        // organization's imports to reject keys they hold; hiding one of them under it would let
+        // those rows vanish with it. So a delete waits for such a publish, and the next sees it gone.
+        await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [publishLockKey(kind.table, imp.orgId)]);
+      }
       const locked = await em.query(`SELECT status FROM imports WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL FOR UPDATE`, [imp.id, imp.orgId]);
       if (locked.length === 0) {
         return;
       }
-      await em.query(`UPDATE imports SET deleted_at = now(), updated_at = now() WHERE id = $1`, [imp.id]);
+      // Its Idempotency-Key is free again at once (the row stays until the purge).
+      await em.query(`UPDATE imports SET deleted_at = now(), updated_at = now(), idempotency_key = NULL WHERE id = $1`, [imp.id]);
       if (isPublished) {
         await em.query('UPDATE organizations SET data_version = data_version + 1 WHERE id = $1', [imp.orgId]);
       }

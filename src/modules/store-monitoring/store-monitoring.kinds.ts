@@ -75,7 +75,7 @@ export const timezonesKind: DatasetKind = {
  */
 async function replaceEarlierRows(ctx: PublishContext, ref: PublishRef, table: string, kind: string): Promise<void> {
   const earlier = await ctx.sql<{ id: string }>(
-    `SELECT id FROM imports WHERE org_id = $1 AND kind = $2 AND status = 'COMPLETED' AND id <> $3`,
+    `SELECT id FROM imports WHERE org_id = $1 AND kind = $2 AND status = 'COMPLETED' AND deleted_at IS NULL AND id <> $3`,
     [ref.orgId, kind, ref.importId],
   );
   if (earlier.length > 0) {

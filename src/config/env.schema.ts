@@ -84,6 +84,14 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(1000)
   SWEEP_INTERVAL_MS = 60000;
 
+  /**
+   * A QUEUED or PROCESSING import untouched for this long whose queue job has ended or is gone (and
+   * that no worker holds) is picked up by the sweeper: a QUEUED one is queued again, a PROCESSING
+   * one (its last worker died) ends FAILED with RETRIES_EXHAUSTED.
+   */
+  @Transform(toNumber) @IsInt() @Min(1000)
+  STALE_IMPORT_MS = 120000;
+
   /** An upload file with no import after this long (its request died) is removed by the sweeper. */
   @Transform(toNumber) @IsInt() @Min(0)
   ORPHAN_FILE_AGE_MS = 3600000;

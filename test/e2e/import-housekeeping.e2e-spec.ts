@@ -12,7 +12,7 @@ import { createOrg, startTestApp, TestApp, uploadRaw, waitForImport, waitForPurg
 /**
  * What is left behind when things go wrong, and what other tenants pay: broken uploads leave no
  * file, the sweeper removes files nobody owns, and deleting an import neither waits for nor blocks
- * other organizations' readers.
+ * other organizations' readers; imports a dead worker left behind end or run again.
  */
 const CSV = transactionsCsvString({ rows: 2000, seed: 31, now: new Date('2026-06-30T12:00:00Z'), merchants: 50, days: 20 }).csv;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,7 +23,7 @@ describe('Import housekeeping (e2e)', () => {
   let port: number;
 
   beforeAll(async () => {
-    t = await startTestApp({ SWEEP_INTERVAL_MS: 1000 });
+    t = await startTestApp({ SWEEP_INTERVAL_MS: 1000, STALE_IMPORT_MS: 1000 });
     uploads = path.join(t.config.DATA_DIR, 'uploads');
     await fs.mkdir(uploads, { recursive: true });
     await new Promise<void>((resolve) => t.http.listen(0, '127.0.0.1', resolve));
@@ -157,6 +157,73 @@ describe('Import housekeeping (e2e)', () => {
       await reader.end();
     }
     await waitForPurge(t, mine.importId, ['transactions', 'tx_rollups', 'tx_merchant_days', 'tx_merchant_zones', 'tx_customers']);
+  });
+
+  it('should purge an import when a detach on the same table was left pending by a crash (finalizing that one first)', async () => {
+    const { key } = await createOrg(t, 'after-crash');
+    const res = await uploadRaw(t, key, 'transactions', CSV, 'rejectThreshold=0.9').expect(202);
+    const mine = await waitForImport(t, key, res.body.importId, ['COMPLETED'], 60000, (body) => body.indexedAt !== null);
+    // A partition whose DETACH … CONCURRENTLY was interrupted: a parent allows one such at a time,
+    // and every later detach on it fails until it is finalized.
+    const stray = partitionName('transactions', randomUUID());
+    const strayId = stray.slice('transactions_p_'.length).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    await t.db.query(`CREATE TABLE ${stray} (LIKE transactions INCLUDING DEFAULTS)`);
+    await t.db.query(`ALTER TABLE transactions ATTACH PARTITION ${stray} FOR VALUES IN ('${strayId}')`);
+    const reader = new Client({ connectionString: t.config.DATABASE_URL });
+    const detacher = new Client({ connectionString: t.config.DATABASE_URL });
+    await reader.connect();
+    await detacher.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM transactions WHERE import_id = $1', [mine.importId]);
+      const pid = (await detacher.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      const detach = detacher.query(`ALTER TABLE transactions DETACH PARTITION ${stray} CONCURRENTLY`).catch((err: Error) => err);
+      const isPending = async () => (await t.db.query('SELECT inhdetachpending AS p FROM pg_inherits WHERE inhrelid = to_regclass($1)', [stray])).rows[0]?.p === true;
+      for (let i = 0; i < 100 && !(await isPending()); i++) {
+        await sleep(50);
+      }
+      expect(await isPending()).toBe(true);
+      await t.db.query('SELECT pg_cancel_backend($1)', [pid]);
+      expect(String(await detach)).toContain('canceling statement');
+    } finally {
+      await reader.query('COMMIT');
+      await reader.end();
+      await detacher.end();
+    }
+    try {
+      await request(t.http).delete(`/api/v1/imports/${mine.importId}`).set('X-API-Key', key).expect(200);
+      await waitForPurge(t, mine.importId, ['transactions', 'tx_rollups', 'tx_merchant_days', 'tx_merchant_zones', 'tx_customers']);
+      const left = await t.db.query('SELECT count(*)::int AS n FROM pg_inherits WHERE inhrelid = to_regclass($1)', [stray]);
+      expect(left.rows[0].n).toBe(0);
+    } finally {
+      await t.db.query(`DROP TABLE IF EXISTS ${stray}`);
+    }
+  });
+
+  it('should fail an import a dead worker left PROCESSING once its job is gone, and queue again one left QUEUED without a job', async () => {
+    const { key } = await createOrg(t, 'abandoned');
+    const res = await uploadRaw(t, key, 'transactions', CSV, 'rejectThreshold=0.9').expect(202);
+    await waitForImport(t, key, res.body.importId, ['COMPLETED'], 60000);
+    // Rows as a crash leaves them: claimed or queued long ago, and no job in the queue.
+    const leftBehind = async (status: 'PROCESSING' | 'QUEUED') => {
+      const id = randomUUID();
+      await t.db.query(
+        `INSERT INTO imports SELECT (jsonb_populate_record(NULL::imports, to_jsonb(i) || jsonb_build_object(
+           'id', $2::uuid, 'status', $3::text, 'updated_at', now() - interval '1 hour', 'finished_at', NULL, 'indexed_at', NULL,
+           'idempotency_key', NULL, 'attempts', 1, 'rows_loaded', 0))).* FROM imports i WHERE id = $1`,
+        [res.body.importId, id, status],
+      );
+      return id;
+    };
+    const processing = await leftBehind('PROCESSING');
+    const queued = await leftBehind('QUEUED');
+
+    const failed = await waitForImport(t, key, processing, ['FAILED'], 20000);
+    expect(failed).toMatchObject({ errorCode: 'RETRIES_EXHAUSTED', errorDetails: { attempts: 1, jobState: 'missing' } });
+    expect(failed.error).toContain("worker died");
+    // Queued again and run: its upload is gone (the original import's file was removed when it completed).
+    const rerun = await waitForImport(t, key, queued, ['FAILED', 'COMPLETED'], 20000);
+    expect(rerun).toMatchObject({ status: 'FAILED', errorCode: 'FILE_MISSING', attempts: 2 });
   });
 });
 

@@ -122,6 +122,16 @@ export class IngestionRepository {
     return this.imports.find({ where: { status: 'COMPLETED', indexedAt: IsNull(), deletedAt: IsNull() }, order: { finishedAt: 'ASC' }, take: limit });
   }
 
+  /** QUEUED or PROCESSING imports not updated for `olderThanMs` (their worker may be gone). */
+  async listStale(olderThanMs: number, limit: number): Promise<ImportEntity[]> {
+    return this.imports
+      .createQueryBuilder('i')
+      .where(`i.status IN ('QUEUED', 'PROCESSING') AND i.deleted_at IS NULL AND i.updated_at < now() - make_interval(secs => :secs)`, { secs: olderThanMs / 1000 })
+      .orderBy('i.updated_at', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
   /** Imports hidden by a delete whose partitions and row are still to be removed. */
   async listDeleting(limit: number): Promise<ImportEntity[]> {
     return this.imports.createQueryBuilder('i').where('i.deleted_at IS NOT NULL').orderBy('i.deleted_at', 'ASC').limit(limit).getMany();
@@ -169,10 +179,6 @@ export class IngestionRepository {
       [orgId, id],
     );
     return rows.length > 0;
-  }
-
-  async remove(id: string): Promise<void> {
-    await this.imports.delete({ id });
   }
 
   /** TypeORM answers an UPDATE … RETURNING with [rows, affected], not with the rows. */

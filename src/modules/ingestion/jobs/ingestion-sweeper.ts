@@ -2,17 +2,26 @@ import { Injectable, Logger } from '@nestjs/common';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { AppConfig } from '@config/app-config';
+import { isUuid } from '@libs/ingest';
 import { ImportRemovalService } from '../import-removal.service';
 import { ImportRunner, tryLockImport } from '../import-runner.service';
 import { IngestionRepository } from '../ingestion.repository';
 import { UPLOADS_DIR } from '../upload-receiver';
+import { IngestionProducer } from './ingestion.producer';
 
 /** What one sweep did. */
 export interface SweepReport {
   purged: number;
   indexed: number;
+  /** QUEUED imports whose job was gone, queued again. */
+  requeued: number;
+  /** PROCESSING imports whose job ended without them (their last worker died), failed. */
+  abandoned: number;
   filesRemoved: number;
 }
+
+/** Job states after which no worker will run the import (Bull answers 'stuck' for a job in no list). */
+const ENDED_JOB_STATES = ['completed', 'failed', 'missing', 'stuck'];
 
 /** Imports handled per kind of work in one sweep (the next sweep takes the rest). */
 const BATCH = 20;
@@ -21,7 +30,8 @@ const BATCH = 20;
  * Finishes what crashed workers and broken requests left behind, so nothing depends on a process
  * staying alive: imports hidden by a delete whose tables are still there; published imports
  * whose post-commit work (indexes, statistics) never ran, unless their runner is still alive (it
- * holds the import's advisory lock); upload files of imports that ended or never got a row
+ * holds the import's advisory lock); imports left QUEUED or PROCESSING whose job ended or is gone
+ * (after STALE_IMPORT_MS): queued again, or failed; upload files of imports that ended or never got a row
  * (after ORPHAN_FILE_AGE_MS); scratch files of imports no longer running. Runs at every worker's
  * boot and then every SWEEP_INTERVAL_MS (one sweep per interval across all workers).
  */
@@ -34,10 +44,11 @@ export class IngestionSweeper {
     private readonly repo: IngestionRepository,
     private readonly runner: ImportRunner,
     private readonly removal: ImportRemovalService,
+    private readonly producer: IngestionProducer,
   ) {}
 
   async sweep(): Promise<SweepReport> {
-    const report: SweepReport = { purged: 0, indexed: 0, filesRemoved: 0 };
+    const report: SweepReport = { purged: 0, indexed: 0, requeued: 0, abandoned: 0, filesRemoved: 0 };
     for (const imp of await this.repo.listDeleting(BATCH)) {
       await this.attempt(`purge import ${imp.id}`, async () => {
         await this.removal.purge(imp);
@@ -48,9 +59,32 @@ export class IngestionSweeper {
       await this.attempt(`post-commit work of import ${imp.id}`, async () => {
         const client = await this.runner.connect(`post-commit ${imp.id}`);
         try {
-          if (await tryLockImport(client, imp.id)) {
-            await this.runner.finishPublished(client, imp);
+          if ((await tryLockImport(client, imp.id)) && (await this.runner.finishPublished(client, imp))) {
             report.indexed++;
+          }
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      });
+    }
+    for (const imp of await this.repo.listStale(this.config.STALE_IMPORT_MS, BATCH)) {
+      await this.attempt(`stale import ${imp.id}`, async () => {
+        const state = await this.producer.importJobState(imp.id);
+        if (!ENDED_JOB_STATES.includes(state)) {
+          return; // waiting, delayed or active: a worker will run it
+        }
+        const client = await this.runner.connect(`sweep ${imp.id}`);
+        try {
+          if (!(await tryLockImport(client, imp.id))) {
+            return;
+          }
+          if (imp.status === 'QUEUED') {
+            await this.producer.requeueImport(imp.id);
+            report.requeued++;
+          } else {
+            const message = `The import's worker died and its queue job ${state === 'missing' || state === 'stuck' ? 'is gone' : `ended (${state})`} without finishing it`;
+            await this.repo.finishUnloaded(imp.id, 'FAILED', { message, code: 'RETRIES_EXHAUSTED', details: { attempts: imp.attempts, jobState: state } });
+            report.abandoned++;
           }
         } finally {
           await client.end().catch(() => undefined);
@@ -60,7 +94,7 @@ export class IngestionSweeper {
     report.filesRemoved += await this.removeFiles(UPLOADS_DIR, (ids) => this.repo.activeIds(ids), this.config.ORPHAN_FILE_AGE_MS);
     report.filesRemoved += await this.removeFiles('scratch', (ids) => this.repo.activeIds(ids), 0);
     report.filesRemoved += await this.removeFiles('rejects', (ids) => this.repo.existingIds(ids), this.config.ORPHAN_FILE_AGE_MS);
-    if (report.purged + report.indexed + report.filesRemoved > 0) {
+    if (Object.values(report).some((n) => n > 0)) {
       this.logger.log(report, 'Sweep finished work left behind');
     }
     return report;
@@ -75,7 +109,7 @@ export class IngestionSweeper {
     const names = await fs.readdir(folder).catch(() => [] as string[]);
     let removed = 0;
     for (let i = 0; i < names.length; i += 500) {
-      const batch = names.slice(i, i + 500).map((name) => ({ name, id: name.slice(0, 36) })).filter((f) => UUID.test(f.id));
+      const batch = names.slice(i, i + 500).map((name) => ({ name, id: name.slice(0, 36) })).filter((f) => isUuid(f.id));
       const kept = await keep(batch.map((f) => f.id));
       for (const f of batch.filter((x) => !kept.has(x.id))) {
         const file = path.join(folder, f.name);
@@ -97,5 +131,3 @@ export class IngestionSweeper {
     }
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

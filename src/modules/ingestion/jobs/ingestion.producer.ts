@@ -38,6 +38,21 @@ export class IngestionProducer {
     await this.maintenance.add(IngestionMaintenanceJob.Sweep, {}, { repeat: { every: everyMs }, removeOnComplete: true, removeOnFail: 10 });
   }
 
+  /** The state of an import's job in the queue ('missing' when the queue no longer has it). */
+  async importJobState(importId: string): Promise<string> {
+    const job = await this.queue.getJob(importId);
+    return job ? await job.getState() : 'missing';
+  }
+
+  /** Queues an import again whose job ended or is gone (the same job id would otherwise be a no-op). */
+  async requeueImport(importId: string): Promise<void> {
+    const job = await this.queue.getJob(importId);
+    if (job && ['completed', 'failed'].includes(await job.getState())) {
+      await job.remove();
+    }
+    await this.enqueueImport(importId);
+  }
+
   /** Removes a job that has not started; false when it is running or gone. */
   async removeWaiting(importId: string): Promise<boolean> {
     const job = await this.queue.getJob(importId);

@@ -14,7 +14,8 @@ export const API_PREFIX = 'api/v1';
 
 /**
  * Routes whose request body is a file streamed to disk as it arrives (a JSON or NDJSON body of
- * gigabytes included): the JSON body parser must leave them alone.
+ * gigabytes included): the body parsers must leave them alone (`curl --data-binary @file`, whose
+ * default Content-Type is application/x-www-form-urlencoded, is a CSV upload there).
  */
 const STREAMED_BODY_ROUTES = [/^\/api\/v1\/imports\/[^/]+\/?$/, /^\/api\/v1\/uploads\/?$/];
 
@@ -30,7 +31,7 @@ export const HTTP_APP_OPTIONS = { bodyParser: false } as const;
 export function configureHttpApp(app: INestApplication): void {
   const isStreamed = (req: IncomingMessage) => STREAMED_BODY_ROUTES.some((route) => route.test((req.url ?? '').split('?')[0]));
   app.use(json({ limit: '1mb', type: (req: IncomingMessage) => !isStreamed(req) && isJsonMedia(req.headers['content-type']) }));
-  app.use(urlencoded({ extended: true, limit: '1mb' }));
+  app.use(urlencoded({ extended: true, limit: '1mb', type: (req: IncomingMessage) => !isStreamed(req) && (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded') }));
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },

@@ -194,4 +194,15 @@ describe('Import formats: CSV, JSON array, NDJSON (e2e)', () => {
     expect(res.body.format).toBe('json-array');
     expect((await waitForImport(t, key, res.body.importId, undefined, 60000)).status).toBe('COMPLETED');
   });
+
+  it('should load a CSV body sent as application/x-www-form-urlencoded (what curl --data-binary sends) past the 1 MiB form limit', async () => {
+    const { key } = await createOrg(t);
+    const big = transactionsCsvString({ rows: 20000, seed: 14, now: NOW }).csv;
+    expect(Buffer.byteLength(big)).toBeGreaterThan(1 << 20);
+    const res = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', key).set('Content-Type', 'application/x-www-form-urlencoded').send(big).expect(202);
+    expect(res.body.format).toBe('csv');
+    const done = await waitForImport(t, key, res.body.importId, undefined, 60000);
+    expect(done).toMatchObject({ status: 'COMPLETED' });
+    expect(done.progress.rowsRead).toBe(20000);
+  });
 });

@@ -97,7 +97,7 @@ describe('Imports (e2e)', () => {
     const lines = ['TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE'];
     const expected: string[] = [];
     for (let i = 0; i < 60000; i++) {
-      // Every 997th row repeats an id from 10,000 rows back (another 1 MiB piece); every 499th one nearby.
+      // Every 997th row repeats an id from 10,000 rows back (another piece); every 499th one nearby.
       const repeat = i >= 10000 && i % 997 === 0 ? i - 10000 : i >= 5 && i % 499 === 0 ? i - 5 : -1;
       const id = `TXN_${repeat >= 0 ? repeat : i}`;
       const line = `${id},MERCH_${i % 300},Zone${i % 7},Food,${(i % 1000) + 0.25},2025-02-0${(i % 9) + 1} 10:00:00,+1555${String(i).padStart(7, '0')}`;

@@ -3,12 +3,11 @@ import { randomUUID } from 'crypto';
 import type { Request } from 'express';
 import { createReadStream, promises as fs, ReadStream } from 'fs';
 import type { Readable } from 'stream';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@config/app-config';
 import { AppError } from '@common/errors';
-import { DeleteImportResponseDto, ImportListResponseDto, ImportResponseDto, KindDto, PerformanceStatsDto } from './dto/import-response.dto';
+import { ImportListResponseDto, ImportResponseDto, KindDto, PerformanceStatsDto } from './dto/import-response.dto';
 import { ListImportsQuery } from './dto/list-imports.query';
-import { ImportEntity, TERMINAL_STATUSES } from './entities/import.entity';
+import { ImportEntity } from './entities/import.entity';
 import { DeclaredType, declaredType, SNIFF_BYTES, sniffUpload } from './file-sniffer';
 import { IngestionErrors } from './ingestion.errors';
 import { IngestionRepository } from './ingestion.repository';
@@ -38,7 +37,6 @@ export class IngestionService {
     private readonly registry: KindRegistry,
     private readonly receiver: UploadReceiver,
     private readonly producer: IngestionProducer,
-    private readonly dataSource: DataSource,
   ) {}
 
   listKinds(): KindDto[] {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import * as path from 'path';
 import { KINDS } from '@app/kinds.registry';
-import { DatasetKind, HeaderMapping, mapHeader } from '@libs/ingest';
+import { DatasetKind } from '@libs/ingest';
 import { IngestionErrors } from './ingestion.errors';
 
 /** The importable kinds (each owned by its domain module, listed in src/kinds.registry.ts). */
@@ -19,11 +19,6 @@ export class KindRegistry {
       throw IngestionErrors.unknownKind(name, KINDS.map((k) => k.name));
     }
     return kind;
-  }
-
-  /** Matches a file header to the kind's columns, case-insensitively. */
-  mapHeader(kind: DatasetKind, header: string[]): HeaderMapping {
-    return mapHeader(kind.columns, header);
   }
 
   /** The compiled registry module, which load threads require to find a kind by name. */

@@ -57,6 +57,15 @@ export const STORE_TABLES = {
 } as const;
 export type StoreTableName = keyof typeof STORE_TABLES;
 
+/**
+ * The organization's ($1) published, not deleted, imports of each feed, by table name: reads name
+ * them, so only its partitions are read (a filter on org_id alone would scan every tenant's).
+ */
+export const FEED_IMPORTS_SQL = `SELECT coalesce(array_agg(id) FILTER (WHERE kind = 'store-status'), '{}') AS storestatus,
+    coalesce(array_agg(id) FILTER (WHERE kind = 'business-hours'), '{}') AS businesshour,
+    coalesce(array_agg(id) FILTER (WHERE kind = 'timezones'), '{}') AS timezone
+  FROM imports WHERE org_id = $1 AND status = 'COMPLETED' AND deleted_at IS NULL`;
+
 function hms(col: string): string {
   return `lpad((${col} / 3600)::text, 2, '0') || ':' || lpad((${col} % 3600 / 60)::text, 2, '0') || ':' || lpad((${col} % 60)::text, 2, '0')`;
 }
@@ -92,18 +101,9 @@ export class StoreMonitoringRepository {
     return r;
   }
 
-  /**
-   * The organization's published (and not deleted) imports of each feed: reads name them, so
-   * only its partitions are read (a filter on org_id alone would scan every tenant's).
-   */
+  /** See FEED_IMPORTS_SQL. */
   private async feedImports(orgId: string): Promise<Record<StoreTableName, string[]>> {
-    const [r] = await this.db.query<Array<Record<StoreTableName, string[]>>>(
-      `SELECT coalesce(array_agg(id) FILTER (WHERE kind = 'store-status'), '{}') AS storestatus,
-              coalesce(array_agg(id) FILTER (WHERE kind = 'business-hours'), '{}') AS businesshour,
-              coalesce(array_agg(id) FILTER (WHERE kind = 'timezones'), '{}') AS timezone
-       FROM imports WHERE org_id = $1 AND status = 'COMPLETED' AND deleted_at IS NULL`,
-      [orgId],
-    );
+    const [r] = await this.db.query<Array<Record<StoreTableName, string[]>>>(FEED_IMPORTS_SQL, [orgId]);
     return r;
   }
 

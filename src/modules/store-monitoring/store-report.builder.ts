@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { AppConfig } from '@config/app-config';
 import { BusinessHoursRow, businessIntervals, formatReportRow, Poll, REPORT_CSV_HEADER, UptimeAccumulator, zoneClocks } from '@libs/stats';
 import { DEFAULT_STORE_TIMEZONE } from '@libs/cleaners';
-import { ReportProgress, StoreMonitoringRepository } from './store-monitoring.repository';
+import { FEED_IMPORTS_SQL, ReportProgress, StoreMonitoringRepository, StoreTableName } from './store-monitoring.repository';
 
 export interface ReportOutcome {
   reportId: string;
@@ -73,13 +73,8 @@ export class StoreReportBuilder {
     // The organization's published feeds in this snapshot: every read below names their
     // partitions (pruned at plan time), never the parent by org_id, which would scan every
     // tenant's partitions.
-    const [feeds] = await q<{ polls: string[]; hours: string[]; zones: string[] }>(
-      `SELECT coalesce(array_agg(id) FILTER (WHERE kind = 'store-status'), '{}') AS polls,
-              coalesce(array_agg(id) FILTER (WHERE kind = 'business-hours'), '{}') AS hours,
-              coalesce(array_agg(id) FILTER (WHERE kind = 'timezones'), '{}') AS zones
-       FROM imports WHERE org_id = $1 AND status = 'COMPLETED' AND deleted_at IS NULL`,
-      [orgId],
-    );
+    const [ids] = await q<Record<StoreTableName, string[]>>(FEED_IMPORTS_SQL, [orgId]);
+    const feeds = { polls: ids.storestatus, hours: ids.businesshour, zones: ids.timezone };
     // now: the one asked for, else the organization's latest poll, else (no polls at all, every
     // store is down) the server's clock. As epoch µs: a Date would drop the microseconds.
     const [r] = await q<{ us: string | null }>(

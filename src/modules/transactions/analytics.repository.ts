@@ -354,7 +354,7 @@ export class AnalyticsRepository {
  * The raw rows in scope: the scope's import partitions themselves, UNION ALL'ed. Reading them
  * directly (rather than the parent filtered by org_id and import_id) lets PostgreSQL answer from
  * the partitions' indexes alone (index-only scans): those two columns are in no index. The
- * import ids come from the caller's organization (loadScope), so the scope stays the tenant's.
+ * import ids come from the caller's organization (AnalyticsScopeService.resolve), so the scope stays the tenant's.
  */
 function rawRows(importIds: string[]): string {
   const tables = importIds.map((id) => partitionName('transactions', id));

@@ -55,7 +55,8 @@ describe('Import formats: CSV, JSON array, NDJSON (e2e)', () => {
     for (const format of ['csv', 'json', 'ndjson'] as const) {
       const { key } = await createOrg(t, `tx-${format}`);
       const done = await loadRaw(key, 'transactions', encode(TX, format), format);
-      expect(done).toMatchObject({ status: 'COMPLETED', format: format === 'json' ? 'json-array' : format });
+      // No fileName given: the recorded name takes the extension the Content-Type implies.
+      expect(done).toMatchObject({ status: 'COMPLETED', format: format === 'json' ? 'json-array' : format, fileName: `transactions.${format}` });
       const full = await request(t.http).get('/api/v1/analytics/full-report?tz=Asia/Kolkata').set('X-API-Key', key).expect(200);
       const window = await request(t.http).get('/api/v1/analytics/zone-leaderboard?from=2026-06-01T03:30:00Z&to=2026-06-20T00:00:00Z').set('X-API-Key', key).expect(200);
       answers.push({ full: answer(full.body), window: answer(window.body), loaded: done.progress.rowsLoaded } as Record<string, unknown>);

@@ -6,6 +6,7 @@ import { ApiErrors } from '@common/api-errors.decorator';
 import { MinRole, OrgId } from '@modules/auth/auth.context';
 import { DeleteImportResponseDto, ImportListResponseDto, ImportResponseDto, KindDto } from './dto/import-response.dto';
 import { ListImportsQuery } from './dto/list-imports.query';
+import { declaredType } from './file-sniffer';
 import { ImportEventsService } from './import-events.service';
 import { ImportRemovalService } from './import-removal.service';
 import { CreatedImport, IngestionService } from './ingestion.service';
@@ -17,7 +18,11 @@ export const MULTIPART_BODY = {
     properties: {
       kind: { type: 'string', example: 'transactions', description: 'Dataset kind (GET /api/v1/kinds); put it before file' },
       rejectThreshold: { type: 'number', example: 0.5, description: 'Optional: fail the import when more than this share of rows is rejected (default 0.5)' },
-      file: { type: 'string', format: 'binary', description: 'The CSV file (up to MAX_UPLOAD_BYTES)' },
+      file: {
+        type: 'string',
+        format: 'binary',
+        description: 'The file (up to MAX_UPLOAD_BYTES): CSV with a header line, or JSON when its name ends .json/.ndjson/.jsonl or its part says a JSON content type (one array of objects, or one object per line)',
+      },
     },
   },
 };
@@ -27,6 +32,14 @@ export const IDEMPOTENCY_HEADER = {
   required: false,
   description: 'Repeat a request with the same key to get the first import back instead of loading twice',
 };
+
+/** The name recorded for a raw-body upload that gave none: the kind, with its declared type's extension. */
+export function defaultFileName(kind: string, contentType: string | undefined): string {
+  if (declaredType(contentType) === 'csv') {
+    return `${kind}.csv`;
+  }
+  return /ndjson|jsonl|jsonlines/i.test(contentType ?? '') ? `${kind}.ndjson` : `${kind}.json`;
+}
 
 /** Sends 202 for a new import, 200 for an Idempotency-Key replay. */
 export function answerCreated(res: Response, created: CreatedImport): ImportResponseDto {
@@ -71,12 +84,17 @@ export class IngestionController {
 
   @Post('imports/:kind')
   @MinRole('analyst')
-  @ApiOperation({ summary: 'Import a CSV sent as the raw request body (text/csv)', description: 'e.g. `curl --data-binary @file.csv -H "Content-Type: text/csv" .../imports/transactions`' })
+  @ApiOperation({
+    summary: 'Import a file sent as the raw request body: CSV, a JSON array of objects, or NDJSON',
+    description:
+      'The Content-Type says how to read the body: `text/csv` or `application/octet-stream` (or none) for CSV; `application/json` for a JSON array '
+      + 'of objects, or objects one per line; `application/x-ndjson` for one object per line. e.g. `curl --data-binary @file.csv -H "Content-Type: text/csv" .../imports/transactions`',
+  })
   @ApiParam({ name: 'kind', example: 'transactions' })
-  @ApiConsumes('text/csv', 'application/octet-stream')
+  @ApiConsumes('text/csv', 'application/json', 'application/x-ndjson', 'application/octet-stream')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiQuery({ name: 'fileName', required: false, description: 'Name to record for the upload' })
+  @ApiQuery({ name: 'fileName', required: false, description: 'Name to record for the upload (default: the kind, with .csv, .json or .ndjson after the Content-Type)' })
   @ApiQuery({ name: 'rejectThreshold', required: false, type: Number, description: 'Fail when more than this share of rows is rejected (0..1, default 0.5)' })
   @ApiAcceptedResponse({ type: ImportResponseDto })
   @ApiOkResponse({ type: ImportResponseDto, description: 'Idempotency-Key replay' })
@@ -85,7 +103,7 @@ export class IngestionController {
     @OrgId() orgId: string, @Param('kind') kind: string, @Req() req: Request, @Res({ passthrough: true }) res: Response,
     @Headers('idempotency-key') idempotencyKey?: string, @Query('fileName') fileName?: string, @Query('rejectThreshold') rejectThreshold?: string,
   ): Promise<ImportResponseDto> {
-    const created = await this.ingestion.createFromRawBody(orgId, kind, req, fileName || `${kind}.csv`, { idempotencyKey, rejectThreshold });
+    const created = await this.ingestion.createFromRawBody(orgId, kind, req, fileName || defaultFileName(kind, req.headers['content-type']), { idempotencyKey, rejectThreshold });
     return answerCreated(res, created);
   }
 

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { MinRole, OrgId } from '@modules/auth/auth.context';
 import { ImportResponseDto, PerformanceStatsDto } from './dto/import-response.dto';
-import { answerCreated, IDEMPOTENCY_HEADER } from './ingestion.controller';
+import { answerCreated, defaultFileName, IDEMPOTENCY_HEADER } from './ingestion.controller';
 import { IngestionService } from './ingestion.service';
 
 /** The Django engine's routes, kept so its clients can switch over unchanged. */
@@ -16,8 +16,8 @@ export class UploadsController {
 
   @Post('uploads')
   @MinRole('analyst')
-  @ApiOperation({ summary: 'Upload a transactions CSV (= POST /imports/transactions)', description: 'multipart/form-data with a `file` part, or the raw CSV as text/csv.' })
-  @ApiConsumes('multipart/form-data', 'text/csv')
+  @ApiOperation({ summary: 'Upload a transactions CSV (= POST /imports/transactions)', description: 'multipart/form-data with a `file` part, or the raw file as the body: CSV (text/csv), a JSON array (application/json) or NDJSON (application/x-ndjson).' })
+  @ApiConsumes('multipart/form-data', 'text/csv', 'application/json', 'application/x-ndjson')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: ImportResponseDto })
@@ -27,7 +27,7 @@ export class UploadsController {
     if (isMultipart) {
       return answerCreated(res, await this.ingestion.createFromMultipart(orgId, req, { idempotencyKey }, 'transactions'));
     }
-    return answerCreated(res, await this.ingestion.createFromRawBody(orgId, 'transactions', req, 'transactions.csv', { idempotencyKey }));
+    return answerCreated(res, await this.ingestion.createFromRawBody(orgId, 'transactions', req, defaultFileName('transactions', req.headers['content-type']), { idempotencyKey }));
   }
 
   @Get('performance-stats/:importId')

@@ -1,9 +1,9 @@
-import { once } from 'events';
-import { createReadStream, createWriteStream, promises as fs, WriteStream } from 'fs';
+import { createReadStream, promises as fs } from 'fs';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'stream/promises';
 import { BloomFilter, encodeCopyRow } from '@libs/csv';
+import { BatchedFile } from './batched-file';
 
 /** Bytes per row assumed when sizing the filter from the file size (shorter rows only raise false positives). */
 const ROW_BYTES_ESTIMATE = 80;
@@ -25,8 +25,7 @@ export const REMOVED_ROWS = 'removed_rows';
 export class DuplicateGuard {
   /** Shared with the worker threads that clean the rows. */
   readonly bloom: BloomFilter;
-  private readonly keys: WriteStream;
-  private isBackedUp = false;
+  private readonly keys: BatchedFile;
   candidates = 0;
 
   constructor(
@@ -43,22 +42,13 @@ export class DuplicateGuard {
   ) {
     // 10 bits a row up to the cap (a 3 GB file gets fewer bits a row: more false positives, same RSS).
     this.bloom = new BloomFilter(Math.ceil(fileSizeBytes / ROW_BYTES_ESTIMATE), 10, maxBloomBytes);
-    this.keys = createWriteStream(keysPath, { highWaterMark: 1 << 20 });
+    this.keys = new BatchedFile(keysPath);
   }
 
   /** A row whose key the filter has (maybe) seen before. */
   recordCandidate(key: string, line: number, raw: string): void {
     this.candidates++;
-    if (!this.keys.write(encodeCopyRow([key, String(line), raw]))) {
-      this.isBackedUp = true;
-    }
-  }
-
-  async drainIfNeeded(): Promise<void> {
-    if (this.isBackedUp) {
-      this.isBackedUp = false;
-      await once(this.keys, 'drain');
-    }
+    this.keys.append(encodeCopyRow([key, String(line), raw]));
   }
 
   /**
@@ -108,10 +98,7 @@ export class DuplicateGuard {
   }
 
   private async close(): Promise<void> {
-    if (!this.keys.closed) {
-      this.keys.end();
-      await once(this.keys, 'close');
-    }
+    this.keys.close();
   }
 }
 

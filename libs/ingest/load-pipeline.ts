@@ -119,8 +119,6 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     if (r.copy) {
       await write(r.copy);
     }
-    await rejects.drainIfNeeded();
-    await duplicates?.drainIfNeeded();
   };
 
   const tickMs = o.tickMs ?? 1000;

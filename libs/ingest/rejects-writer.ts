@@ -1,5 +1,4 @@
-import { createWriteStream, WriteStream } from 'fs';
-import { once } from 'events';
+import { BatchedFile } from './batched-file';
 
 const needsQuotes = /[",\r\n]/;
 
@@ -7,35 +6,22 @@ const needsQuotes = /[",\r\n]/;
 export class RejectsWriter {
   readonly byReason: Record<string, number> = {};
   count = 0;
-  private readonly out: WriteStream;
-  private isBackedUp = false;
+  private readonly out: BatchedFile;
 
   constructor(path: string) {
-    this.out = createWriteStream(path, { highWaterMark: 1 << 20 });
-    this.out.write('line,reason,raw\n');
+    this.out = new BatchedFile(path);
+    this.out.append('line,reason,raw\n');
   }
 
   write(line: number, reason: string, raw: string): void {
     this.count++;
     this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
     const field = needsQuotes.test(raw) ? `"${raw.replace(/"/g, '""')}"` : raw;
-    if (!this.out.write(`${line},${reason},${field}\n`)) {
-      this.isBackedUp = true;
-    }
+    this.out.append(`${line},${reason},${field}\n`);
   }
 
-  /** Waits for the file to catch up when it fell behind (a file with many rejects). */
-  async drainIfNeeded(): Promise<void> {
-    if (this.isBackedUp) {
-      this.isBackedUp = false;
-      await once(this.out, 'drain');
-    }
-  }
-
+  /** Completes the file; later calls do nothing. */
   async close(): Promise<void> {
-    if (!this.out.closed) {
-      this.out.end();
-      await once(this.out, 'close');
-    }
+    this.out.close();
   }
 }

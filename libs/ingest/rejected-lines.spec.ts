@@ -7,13 +7,29 @@ import { loadFile, makeRows, readRejects, SourceFile, tempDir, toCsv, toJson } f
 
 describe('RejectedLineWriter', () => {
   const tmp = tempDir();
-  let readStreams: jest.SpyInstance;
+  let opens: jest.SpyInstance;
+  /** Byte offset of the first read after each open of the file: the start of the piece read. */
+  let readStarts: number[];
 
   beforeEach(() => {
-    readStreams = jest.spyOn(fs, 'createReadStream');
+    readStarts = [];
+    const open = fs.promises.open.bind(fs.promises);
+    opens = jest.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof fs.promises.open>) => {
+      const handle = await open(...args);
+      const read = handle.read.bind(handle) as (...a: unknown[]) => ReturnType<typeof handle.read>;
+      let isFirst = true;
+      (handle as unknown as { read: unknown }).read = (...a: unknown[]) => {
+        if (isFirst) {
+          readStarts.push(a[3] as number);
+          isFirst = false;
+        }
+        return read(...a);
+      };
+      return handle;
+    });
   });
 
-  afterEach(() => readStreams.mockRestore());
+  afterEach(() => opens.mockRestore());
 
   afterAll(() => tmp.remove());
 
@@ -41,8 +57,8 @@ describe('RejectedLineWriter', () => {
 
   /** The byte ranges createReadStream was asked for, as span indexes. */
   function reReads(spans: PieceSpan[]): number[] {
-    return readStreams.mock.calls.map(([, options]: [string, { start: number; end: number }]) => {
-      const at = spans.findIndex((s) => s.byteStart === options.start && s.byteStart + s.byteLength - 1 === options.end);
+    return readStarts.map((start) => {
+      const at = spans.findIndex((s) => s.byteStart === start);
       expect(at).toBeGreaterThanOrEqual(0);
       return at;
     });
@@ -57,7 +73,7 @@ describe('RejectedLineWriter', () => {
     const path = tmp.file(`source.${format}`);
     fs.writeFileSync(path, source.text);
     const { spans } = await loadFile(path, format as InputFormat);
-    readStreams.mockClear();
+    readStarts = [];
     expect(spans.length).toBeGreaterThanOrEqual(3);
     // First and last records, multi-line ones (CSV), neighbours, records at both ends of a piece.
     const picks = new Set([0, 1, 10, 21, 22, 5_000, 15_000, 15_001, 25_000, 49_998, 49_999]);

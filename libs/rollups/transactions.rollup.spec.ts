@@ -1,5 +1,5 @@
 import type { CleanValues } from '../cleaners';
-import { mkdtempSync, readdirSync } from 'fs';
+import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GENEROUS_TX_BUDGET, RollupRow, TX_STRUCTURES, TxAccumulatorBudget, TxImportAccumulator, TxImportSummary, TxRowAggregator } from './transactions.rollup';
@@ -211,6 +211,7 @@ describe('TxImportAccumulator', () => {
     expect(acc.customerSummary().customerCount).toBe(expected.size);
     acc.dispose();
     expect(readdirSync(dir)).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('should write the same customers and merchant days as COPY text chunks as the row generators give', () => {

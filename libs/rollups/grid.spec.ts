@@ -37,33 +37,17 @@ describe('Grid', () => {
     expect(contents(grid)).toEqual(new Map([['-3,5', [1, 250]]]));
   });
 
-  it('should take rows into the dense band with less headroom rather than send them to the sparse table', () => {
+  it('should move an overflow cell back into the dense band when a later reshape covers its row', () => {
     const grid = new Grid(1, 96);
     const one = new Float64Array([1]);
-    grid.addFrom(0, 3, one, 0);
-    grid.addFrom(10, 3, one, 0);
-    grid.addFrom(-10, 3, one, 0); // rows -10..10: 21 × 4 columns fit in 96 cells, with 3 rows of headroom
-    expect(overflowSize(grid)).toBe(0);
-    grid.addFrom(-14, 3, one, 0); // rows -14..10: 25 × 4 do not
+    grid.addFrom(0, 0, one, 0);
+    grid.addFrom(10, 0, one, 0);
+    grid.addFrom(-10, 0, one, 0); // rows -10..10 with headroom pass 96 cells: sparse table
     expect(overflowSize(grid)).toBe(1);
-    expect(contents(grid)).toEqual(new Map([['0,3', [1]], ['10,3', [1]], ['-10,3', [1]], ['-14,3', [1]]]));
-  });
-
-  it('should size columns exactly when the next power of two does not fit', () => {
-    // 41 zones over 2,880 hours (120 days): 118,080 cells fit in 150,000, 64 columns would not.
-    const grid = new Grid(2, 150_000);
-    const rand = seededRandom(5);
-    const reference = new Map<string, number[]>();
-    for (let i = 0; i < 20_000; i++) {
-      const row = Math.floor(rand() * 2880);
-      const col = Math.floor(rand() * 41);
-      grid.addFrom(row, col, new Float64Array([1, col]), 0);
-      const ref = reference.get(`${row},${col}`) ?? [0, 0];
-      reference.set(`${row},${col}`, [ref[0] + 1, ref[1] + col]);
-    }
-    expect(grid.isOverflowed).toBe(false);
+    grid.addFrom(-5, 0, one, 0); // rows -5..10 fit, with headroom below reaching -13
     expect(overflowSize(grid)).toBe(0);
-    expect(contents(grid)).toEqual(reference);
+    grid.addFrom(-10, 0, one, 0);
+    expect(contents(grid)).toEqual(new Map([['0,0', [1]], ['10,0', [1]], ['-10,0', [2]], ['-5,0', [1]]]));
   });
 
   it('should match a Map reference when random adds and subtracts spread rows far apart', () => {
@@ -110,8 +94,7 @@ describe('Grid', () => {
       expect(contents(grid)).toEqual(nonEmpty(reference));
     }
     expect(sawOverflow).toBeGreaterThan(0);
-    // The band takes as much headroom as fits, so a row it once refused is never covered later.
-    expect(sawReturn).toBe(0);
+    expect(sawReturn).toBeGreaterThan(0);
   });
 
   it('should rebuild the same cells when packed and added with mapped rows and cols', () => {

@@ -20,8 +20,6 @@ export class Grid {
   /** Rows actually used in the dense band (the band adds headroom around them). */
   private minRow = 0;
   private maxRow = -1;
-  /** The largest column used in the dense band. */
-  private maxCol = -1;
   /** Cells outside the dense band that could not join it within maxCells (outlier rows). */
   private overflow: CellTable | null = null;
   private current: Cells = this.cells;
@@ -83,9 +81,6 @@ export class Grid {
         this.minRow = row;
       } else if (row > this.maxRow) {
         this.maxRow = row;
-      }
-      if (col > this.maxCol) {
-        this.maxCol = col;
       }
       return (r * this.colCount + col) * this.width;
     }
@@ -182,19 +177,13 @@ export class Grid {
     const lo = isEmpty ? row : Math.min(this.minRow, row);
     const hi = isEmpty ? row : Math.max(this.maxRow, row);
     const span = hi - lo + 1;
-    // Columns grow by powers of two, or become exactly those used when that does not fit (41 zones
-    // over 120 days of hours fit in 118K cells, not in the 184K of 64 columns).
-    let cols = col >= this.colCount ? Math.max(4, 2 ** Math.ceil(Math.log2(col + 1))) : this.colCount;
-    if (span * cols > this.maxCells) {
-      cols = Math.max(col, this.maxCol) + 1;
-    }
-    if (span * cols > this.maxCells) {
+    // Headroom on the side that grew: rows usually arrive in a band (hours of one period).
+    const rows = Math.max(span + Math.ceil(span / 2), 16);
+    const newBase = isEmpty || row < this.minRow ? hi - rows + 1 : lo;
+    const cols = col >= this.colCount ? Math.max(4, 2 ** Math.ceil(Math.log2(col + 1))) : this.colCount;
+    if (rows * cols > this.maxCells) {
       return false;
     }
-    // Headroom on the side that grew (rows usually arrive in a band: hours of one period), as much
-    // of half the span as fits.
-    const rows = Math.max(span, Math.min(Math.max(span + Math.ceil(span / 2), 16), Math.floor(this.maxCells / cols)));
-    const newBase = isEmpty || row < this.minRow ? hi - rows + 1 : lo;
     const cells = this.isInt32 ? new Int32Array(rows * cols * this.width) : new Float64Array(rows * cols * this.width);
     const { width, colCount, rowBase } = this;
     for (let at = 0; at < this.cells.length; at += width) {
@@ -213,8 +202,7 @@ export class Grid {
     this.colCount = cols;
     this.minRow = lo;
     this.maxRow = hi;
-    // Overflow cells the band now covers move into it, so no cell lives in both places. (With as
-    // much headroom as fits, a band never grows over a row it once refused: a guard, not a path.)
+    // Overflow cells the band now covers move into it, so no cell lives in both places.
     const overflow = this.overflow;
     if (overflow) {
       this.overflow = null;

@@ -19,10 +19,6 @@ export class BatchedFile {
     this.fd = openSync(path, 'w');
   }
 
-  get closed(): boolean {
-    return this.isClosed;
-  }
-
   append(text: string): void {
     // A UTF-16 unit takes at most 3 bytes of UTF-8.
     if (this.used + text.length * 3 > BATCH_BYTES) {

@@ -70,6 +70,19 @@ describe('BinaryCopyEncoder', () => {
     expect(enc.take()).toBeNull();
   });
 
+  it('should write int8 as 8 bytes and a date as days since 2000-01-01', () => {
+    const enc = new BinaryCopyEncoder(['int8', 'date', 'date'], false);
+    enc.writeRow(1, ['9007199254740991', '2000-01-02', '1999-12-31']);
+    const b = enc.take()!;
+    let p = 10;
+    expect(b.readInt32BE(p)).toBe(8);
+    expect(b.readBigInt64BE(p + 4)).toBe(9007199254740991n);
+    p += 12;
+    expect([b.readInt32BE(p), b.readInt32BE(p + 4)]).toEqual([4, 1]);
+    p += 8;
+    expect([b.readInt32BE(p), b.readInt32BE(p + 4)]).toEqual([4, -1]);
+  });
+
   it('should grow its buffer for long values', () => {
     const enc = new BinaryCopyEncoder(['text']);
     const long = 'x'.repeat(5 << 20);

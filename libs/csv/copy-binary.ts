@@ -1,10 +1,12 @@
 /** Column types the binary COPY encoder can write. */
-export type CopyFieldType = 'text' | 'int4' | 'numeric' | 'timestamptz';
+export type CopyFieldType = 'text' | 'int4' | 'int8' | 'date' | 'numeric' | 'timestamptz';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const TWO_32 = 4294967296;
 /** Microseconds between 1970-01-01 and PostgreSQL's epoch 2000-01-01. */
 const PG_EPOCH_MICROS = 946684800000000;
+/** Days between 1970-01-01 and PostgreSQL's epoch 2000-01-01. */
+const PG_EPOCH_DAYS = 10957;
 const NUMERIC_NEG = 0x4000;
 const C0 = 48;
 
@@ -156,6 +158,22 @@ export class BinaryCopyEncoder {
         case 'int4':
           buf.writeInt32BE(4, this.pos);
           buf.writeInt32BE(Number(v), this.pos + 4);
+          this.pos += 8;
+          break;
+        case 'int8': {
+          // Cleaned integers stay within 2^53 (counts, cents), so a double holds them exactly.
+          const n = Number(v);
+          const hi = Math.floor(n / TWO_32);
+          buf.writeInt32BE(8, this.pos);
+          buf.writeInt32BE(hi, this.pos + 4);
+          buf.writeUInt32BE(n - hi * TWO_32, this.pos + 8);
+          this.pos += 12;
+          break;
+        }
+        case 'date':
+          // YYYY-MM-DD as days since 2000-01-01.
+          buf.writeInt32BE(4, this.pos);
+          buf.writeInt32BE(daysFromCivil(num(v, 0, 4), num(v, 5, 2), num(v, 8, 2)) - PG_EPOCH_DAYS, this.pos + 4);
           this.pos += 8;
           break;
         case 'timestamptz': {

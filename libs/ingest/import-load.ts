@@ -109,7 +109,9 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
       const timed = stepTimer(phasesMs, 'dedupe');
       await createRemovedRows(client, partition);
       let removed = await timed('withinFile', () => guard.removeRepeats(client, partition, key));
-      removed += await timed('known', async () => removeKnownKeys(client, kind.table, partition, key, await r.earlierImports(sql)));
+      if (!kind.isLaterImportWinning) {
+        removed += await timed('known', async () => removeKnownKeys(client, kind.table, partition, key, await r.earlierImports(sql)));
+      }
       if (removed > 0) {
         // Most rows gone (a file sent again): summing what is left in SQL beats taking each back.
         const isMostlyRemoved = removed * 2 > counters.rowsLoaded;

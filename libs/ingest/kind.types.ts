@@ -83,6 +83,12 @@ export interface DatasetKind {
   /** Reject code of a repeated key (default DUPLICATE_ID). */
   duplicateReason?: string;
   /**
+   * A key an earlier import of the organization holds is not a repeat: the import uploaded later
+   * holds the current row (ad platforms restate recent days). Only repeats within one file are
+   * rejected; the publish and hide hooks keep exactly one current row per key.
+   */
+  isLaterImportWinning?: boolean;
+  /**
    * Repeats are expected (an appendable feed re-sends what it sent before): they do not count
    * towards the reject threshold, so re-loading a file completes with every row a repeat.
    */
@@ -96,6 +102,11 @@ export interface DatasetKind {
   rollup?: KindRollup;
   /** Runs inside the publish transaction after the partition is attached (rollups). */
   publish?(ctx: PublishContext, ref: PublishRef): Promise<void>;
+  /**
+   * Runs in the transaction that hides a published import (under the publish lock, before its
+   * rows leave the answers), for kinds whose imports affect each other's rows (restatements).
+   */
+  onHide?(sql: Sql, ref: PublishRef): Promise<void>;
   /**
    * Other tables partitioned by import that the publish hook fills (rollups): an import's
    * partitions of them are removed with it.

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '@common/errors';
-import { dropImportPartitions, publishLockKey, Sql } from '@libs/ingest';
+import { dropImportPartitions, partitionName, publishLockKey, Sql } from '@libs/ingest';
 import { DeleteImportResponseDto } from './dto/import-response.dto';
 import { ImportEntity, TERMINAL_STATUSES } from './entities/import.entity';
 import { IngestionErrors } from './ingestion.errors';
@@ -102,6 +102,10 @@ export class ImportRemovalService {
       const locked = await em.query(`SELECT status FROM imports WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL FOR UPDATE`, [imp.id, imp.orgId]);
       if (locked.length === 0) {
         return;
+      }
+      if (isPublished && kind.onHide) {
+        const sql: Sql = async <T>(text: string, params?: unknown[]) => (await em.query(text, params)) as T[];
+        await kind.onHide(sql, { orgId: imp.orgId, importId: imp.id, partition: partitionName(kind.table, imp.id) });
       }
       // Its Idempotency-Key is free again at once (the row stays until the purge).
       await em.query(`UPDATE imports SET deleted_at = now(), updated_at = now(), idempotency_key = NULL WHERE id = $1`, [imp.id]);

@@ -11,3 +11,4 @@ export * from './post-commit';
 export * from './rejects-writer';
 export * from './piece-processors';
 export { INVALID_JSON_RECORD } from './row-pipeline';
+export * from './record-count';

@@ -19,6 +19,11 @@ import { FileLabel, ReceivedFile, UploadReceiver } from './upload-receiver';
 export interface UploadOptions {
   idempotencyKey?: string;
   rejectThreshold?: string;
+  /**
+   * The caller's look at the whole received file before it is queued (e.g. counting its records);
+   * throwing refuses the upload and the file is discarded.
+   */
+  inspect?(absolutePath: string, format: InputFormat): Promise<void>;
 }
 
 export interface CreatedImport {
@@ -77,6 +82,7 @@ export class IngestionService {
       }
       const format = this.formatOf(form.file, kind);
       const threshold = this.parseThreshold(opts.rejectThreshold ?? form.fields.rejectThreshold);
+      await opts.inspect?.(this.receiver.absolute(form.file.relativePath), format);
       return await this.enqueue(orgId, id, kind.name, format, form.file, threshold, opts.idempotencyKey);
     } catch (err) {
       await this.receiver.discard(form.file?.relativePath ?? null);
@@ -100,7 +106,9 @@ export class IngestionService {
       sniffUpload(head, isComplete, kind, declaredType(label.mimeType, label.fileName)),
     );
     try {
-      return await this.enqueue(orgId, id, kind.name, this.formatOf(file, kind), file, threshold, opts.idempotencyKey);
+      const format = this.formatOf(file, kind);
+      await opts.inspect?.(this.receiver.absolute(file.relativePath), format);
+      return await this.enqueue(orgId, id, kind.name, format, file, threshold, opts.idempotencyKey);
     } catch (err) {
       await this.receiver.discard(file.relativePath);
       throw err;
@@ -240,6 +248,7 @@ export class IngestionService {
       },
       rejectsByReason: imp.rejectsByReason,
       warningsByReason: imp.warningsByReason ?? {},
+      rowsReplaced: imp.rowsReplaced,
       metrics: imp.metrics,
       error: imp.error,
       errorCode: imp.errorCode,

@@ -6,6 +6,7 @@ import { CreateSales1764000000004 } from './1764000000004-CreateSales';
 import { CreateStoreMonitoring1764000000005 } from './1764000000005-CreateStoreMonitoring';
 import { ImportFormatsAndDurability1764000000006 } from './1764000000006-ImportFormatsAndDurability';
 import { MissingRollups1764000000007 } from './1764000000007-MissingRollups';
+import { CreateMarketing1764000000008 } from './1764000000008-CreateMarketing';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   CreateStoreMonitoring1764000000005,
   ImportFormatsAndDurability1764000000006,
   MissingRollups1764000000007,
+  CreateMarketing1764000000008,
 ];

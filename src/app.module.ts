@@ -11,6 +11,7 @@ import { ConfigModule } from '@config/config.module';
 import { AuthModule } from '@modules/auth/auth.module';
 import { HealthModule } from '@modules/health/health.module';
 import { IngestionModule } from '@modules/ingestion/ingestion.module';
+import { MarketingModule } from '@modules/marketing/marketing.module';
 import { SalesModule } from '@modules/sales/sales.module';
 import { StoreMonitoringModule } from '@modules/store-monitoring/store-monitoring.module';
 import { TransactionsModule } from '@modules/transactions/transactions.module';
@@ -53,6 +54,7 @@ export class AppModule {
         ingestion,
         TransactionsModule,
         SalesModule.register(ingestion),
+        MarketingModule.register(ingestion),
         StoreMonitoringModule.register(ingestion, { runsWorkers: config.runsWorkers }),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

@@ -17,7 +17,7 @@ export const API_PREFIX = 'api/v1';
  * gigabytes included): the body parsers must leave them alone (`curl --data-binary @file`, whose
  * default Content-Type is application/x-www-form-urlencoded, is a CSV upload there).
  */
-const STREAMED_BODY_ROUTES = [/^\/api\/v1\/imports\/[^/]+\/?$/, /^\/api\/v1\/uploads\/?$/];
+const STREAMED_BODY_ROUTES = [/^\/api\/v1\/imports\/[^/]+\/?$/, /^\/api\/v1\/uploads\/?$/, /^\/api\/v1\/data\/ingest\/?$/];
 
 function isJsonMedia(contentType: string | undefined): boolean {
   const media = (contentType ?? '').split(';')[0].trim().toLowerCase();

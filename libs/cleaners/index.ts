@@ -6,3 +6,4 @@ export * from './sales.cleaner';
 export * from './sales.vocabulary';
 export * from './sales.revenue';
 export * from './store-monitoring.cleaner';
+export * from './marketing.cleaner';

@@ -2,3 +2,5 @@ export * from './exact-moments';
 export * from './time-range';
 export * from './zone-clock';
 export * from './store-uptime';
+export * from './marketing-metrics';
+export * from './zscore-anomalies';

@@ -44,6 +44,7 @@ export class ImportResponseDto {
   @ApiProperty({ type: ImportProgressDto }) progress: ImportProgressDto;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) rejectsByReason: Record<string, number>;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { UNKNOWN_TIMEZONE: 2 }, description: 'Rows kept with a substituted value, by reason (e.g. an unknown time zone read as America/Chicago)' }) warningsByReason: Record<string, number>;
+  @ApiProperty({ description: "Rows of the organization's earlier imports this import's rows replaced (kinds whose later uploads restate earlier ones, e.g. marketing; 0 otherwise)", example: 0 }) rowsReplaced: number;
   @ApiPropertyOptional({ type: ImportMetricsDto, nullable: true, description: 'Present once the run has ended' }) metrics: ImportMetricsDto | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the import failed or was cancelled, in words' }) error: string | null;
   @ApiPropertyOptional({

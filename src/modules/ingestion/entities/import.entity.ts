@@ -77,6 +77,10 @@ export class ImportEntity {
   @Column({ name: 'warnings_by_reason', type: 'jsonb', default: () => "'{}'::jsonb" })
   warningsByReason: Record<string, number>;
 
+  /** Rows of earlier imports this one's rows replaced when it published (restating kinds). */
+  @Column({ name: 'rows_replaced', type: 'bigint', transformer: bigintAsNumber, default: 0 })
+  rowsReplaced: number;
+
   /** Relative to DATA_DIR. */
   @Column({ name: 'rejects_path', type: 'text', nullable: true })
   rejectsPath: string | null;

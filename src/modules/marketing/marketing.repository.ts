@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { ImportScope } from '@common/analytics-scope/analytics-scope.service';
+import { heavyQuery } from '@common/heavy-query';
+import { SqlParams } from '@common/sql-params';
+import type { Dimension, EntityType } from './dto/marketing-query.dto';
+
+/** Row filters of a marketing request (days inclusive, null = unbounded). */
+export interface RowFilter {
+  campaignId: string | null;
+  adGroupId: string | null;
+  adId: string | null;
+  platform: string | null;
+  currency: string | null;
+  startDay: string | null;
+  endDay: string | null;
+}
+
+export interface MarketingScope extends ImportScope {
+  rows: RowFilter;
+}
+
+/** Exact sums of one group (bigints as decimal strings). */
+export interface SumsRow {
+  key: string;
+  currency: string;
+  rows: string;
+  impressions: string;
+  clicks: string;
+  conversions: string;
+  cost_cents: string;
+  revenue_cents: string;
+}
+
+export interface SeriesRow extends SumsRow {
+  day: string;
+}
+
+export interface DayWindow {
+  start: string | null;
+  end: string | null;
+}
+
+const KEY_EXPR: Record<Dimension, string> = {
+  platform: 'platform',
+  campaign: 'campaign_id',
+  ad_group: 'ad_group_id',
+  ad: 'ad_id',
+  date: `to_char(day, 'YYYY-MM-DD')`,
+  week: `to_char(date_trunc('week', day), 'YYYY-MM-DD')`,
+  month: `to_char(day, 'YYYY-MM')`,
+};
+
+const NAME_COLUMN: Record<'campaign' | 'ad_group' | 'ad', [string, string]> = {
+  campaign: ['campaign_id', 'campaign_name'],
+  ad_group: ['ad_group_id', 'ad_group_name'],
+  ad: ['ad_id', 'ad_name'],
+};
+
+const SUMS = `sum(impressions)::text AS impressions, sum(clicks)::text AS clicks, sum(conversions)::text AS conversions,
+  sum(cost_cents)::text AS cost_cents, sum(revenue_cents)::text AS revenue_cents`;
+
+/**
+ * Marketing SQL. Campaign-level answers (no ad group or ad in the filter or the grouping) read
+ * marketing_daily, each import's sums of its current rows per campaign and day; ad-level ones read
+ * the current rows themselves (NOT is_superseded). Every statement names the organization and the
+ * scope's imports, so only their partitions are read.
+ */
+@Injectable()
+export class MarketingRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Sums per (dimension value, currency); one group per currency when `dim` is null. */
+  sums(scope: MarketingScope, window: DayWindow, dim: Dimension | null): Promise<SumsRow[]> {
+    const p = new SqlParams();
+    const isRowLevel = dim === 'ad' || dim === 'ad_group' || needsRows(scope.rows);
+    const key = dim === null ? `''` : KEY_EXPR[dim];
+    let where = scopeWhere(scope, window, isRowLevel, p);
+    if (dim === 'ad' || dim === 'ad_group') {
+      where += ` AND ${KEY_EXPR[dim]} <> ''`;
+    }
+    const text = `SELECT ${key} AS key, currency, ${isRowLevel ? 'count(*)' : 'sum(row_count)'}::text AS rows, ${SUMS}
+       FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} WHERE ${where} GROUP BY 1, 2`;
+    return isRowLevel ? heavyQuery(this.db, text, p.values) : this.db.query(text, p.values);
+  }
+
+  /** Daily sums per entity (one entity, or all of the type) over the window. */
+  series(scope: MarketingScope, window: DayWindow, entity: EntityType, entityId: string | null): Promise<SeriesRow[]> {
+    const p = new SqlParams();
+    const isRowLevel = entity === 'ad' || entity === 'ad_group' || needsRows(scope.rows);
+    const key = KEY_EXPR[entity];
+    let where = scopeWhere(scope, window, isRowLevel, p);
+    if (entityId !== null) {
+      where += ` AND ${key} = ${p.add(entityId)}`;
+    } else if (entity === 'ad' || entity === 'ad_group') {
+      where += ` AND ${key} <> ''`;
+    }
+    const text = `SELECT ${key} AS key, to_char(day, 'YYYY-MM-DD') AS day, currency, ${isRowLevel ? 'count(*)' : 'sum(row_count)'}::text AS rows, ${SUMS}
+       FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} WHERE ${where} GROUP BY 1, 2, 3`;
+    return isRowLevel ? heavyQuery(this.db, text, p.values) : this.db.query(text, p.values);
+  }
+
+  /** The latest day with data under the row filters, ignoring their day window (null when none). */
+  async latestDay(scope: MarketingScope): Promise<string | null> {
+    const p = new SqlParams();
+    const isRowLevel = needsRows(scope.rows);
+    const where = scopeWhere(scope, { start: null, end: null }, isRowLevel, p);
+    const rows = await this.db.query<Array<{ day: string | null }>>(
+      `SELECT to_char(max(day), 'YYYY-MM-DD') AS day FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} WHERE ${where}`,
+      p.values,
+    );
+    return rows[0]?.day ?? null;
+  }
+
+  /** The name of each entity as on its latest day in scope (entities without one are absent). */
+  async names(scope: MarketingScope, entity: 'campaign' | 'ad_group' | 'ad', keys: string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) {
+      return new Map();
+    }
+    const [idColumn, nameColumn] = NAME_COLUMN[entity];
+    const p = new SqlParams();
+    const table = entity === 'campaign' ? 'marketing_daily' : 'marketing';
+    const rows = await this.db.query<Array<{ id: string; name: string }>>(
+      `SELECT DISTINCT ON (${idColumn}) ${idColumn} AS id, ${nameColumn} AS name FROM ${table}
+       WHERE org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(scope.importIds)}::uuid[]) AND ${idColumn} = ANY(${p.add(keys)}::text[])
+         AND ${nameColumn} IS NOT NULL${table === 'marketing' ? ' AND NOT is_superseded' : ''}
+       ORDER BY ${idColumn}, day DESC`,
+      p.values,
+    );
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+}
+
+/** Ad group and ad filters need the rows (the daily rollup is per campaign). */
+function needsRows(f: RowFilter): boolean {
+  return f.adGroupId !== null || f.adId !== null;
+}
+
+function scopeWhere(scope: MarketingScope, window: DayWindow, isRowLevel: boolean, p: SqlParams): string {
+  const f = scope.rows;
+  let where = `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(scope.importIds)}::uuid[])`;
+  if (isRowLevel) where += ' AND NOT is_superseded';
+  if (f.platform !== null) where += ` AND platform = ${p.add(f.platform)}`;
+  if (f.campaignId !== null) where += ` AND campaign_id = ${p.add(f.campaignId)}`;
+  if (f.adGroupId !== null) where += ` AND ad_group_id = ${p.add(f.adGroupId)}`;
+  if (f.adId !== null) where += ` AND ad_id = ${p.add(f.adId)}`;
+  if (f.currency !== null) where += ` AND currency = ${p.add(f.currency)}`;
+  if (window.start !== null) where += ` AND day >= ${p.add(window.start)}::date`;
+  if (window.end !== null) where += ` AND day <= ${p.add(window.end)}::date`;
+  return where;
+}

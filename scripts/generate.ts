@@ -13,6 +13,9 @@
  *                       --distinct-products] [--categories N] [--regions N]
  *   npm run generate -- --kind store-monitoring --out DIR [--stores 14000] [--rows 2000000] [--days 63]
  *                       [--interval-minutes M] [--seed 1] [--shape default|adversarial]
+ *   npm run generate -- --kind marketing --rows 10000000 --out ads.csv [--seed 1] [--error-rate 0.01]
+ *                       [--shape default|adversarial] [--campaigns 2000] [--days 730] [--end-day 2025-06-30]
+ *                       [--currencies USD,EUR] [--restate-days 7]
  *   every kind: [--format csv|ndjson|json]
  *
  * Use the same --seed (and --merchants = merchants --rows, the same --zones / --categories or
@@ -57,6 +60,10 @@ import {
   DEFAULT_STORE_MONITORING_STORES,
   FAULT_TYPES,
   generateStoreMonitoringFeeds,
+  MARKETING_FAULT_TYPES,
+  MARKETING_SHAPES,
+  MarketingShape,
+  writeMarketingCsv,
   SALES_FAULT_DROP_REASON,
   SALES_FAULT_TYPES,
   SALES_SHAPES,
@@ -86,6 +93,8 @@ const USAGE = `usage:
            [--shape default|adversarial] [--products N | --distinct-products] [--categories N] [--regions N]
   generate --kind store-monitoring --out DIR [--stores N] [--rows N] [--days D] [--interval-minutes M] [--seed S]
            [--shape default|adversarial]
+  generate --kind marketing --rows N --out FILE [--seed S] [--error-rate R] [--shape default|adversarial] [--campaigns N]
+           [--days D] [--end-day YYYY-MM-DD] [--currencies USD,EUR] [--restate-days D]
   any kind: [--format csv|ndjson|json]
 defaults: seed ${DEFAULT_SEED}, error-rate ${DEFAULT_ERROR_RATE} (sales: ${DEFAULT_SALES_ERROR_RATE}), merchants ${DEFAULT_MERCHANTS}, days ${DEFAULT_DAYS}, now = current time, year ${DEFAULT_SALES_YEAR}, format csv
 transactions: customers ≈ rows/4 (skewed), 8 zones, 10 categories, LF, no quoting; --distinct-customers gives every row its own phone
@@ -94,6 +103,9 @@ transactions: customers ≈ rows/4 (skewed), 8 zones, 10 categories, LF, no quot
           100000 zones, 100000 categories, 3650 days, all timestamp formats, 5 % quoted, CRLF, 1 % faulty
   (explicit options override the shape's)
 sales: adversarial = a product name per row, 10000 categories, 10000 regions, dates 2015-2024, usual faults
+marketing: campaigns 2000 × 5 ad groups × 4 ads, 730 days to 2025-06-30, USD, 1 % faulty rows; adversarial = 200000 campaigns × 2 × 2,
+  3650 days, USD/EUR/GBP, names with quotes, commas and non-ASCII, CRLF; --restate-days D writes only the last D days again with late
+  conversions (a restatement: import it after the main file)
 store-monitoring: writes store_status, menu_hours and timezones (.csv, .ndjson or .json) into DIR; stores ${DEFAULT_STORE_MONITORING_STORES}, rows ${DEFAULT_STORE_MONITORING_ROWS} (a target: sets the poll interval), days ${DEFAULT_STORE_MONITORING_DAYS} before 2024-10-14T00:00:00Z; --interval-minutes (≥ 1) overrides --rows; adversarial = 1000000 stores, 4000000 rows, 3650 days`;
 
 /** Options that take no value (`--crlf`, or `--crlf=false`). */
@@ -130,6 +142,7 @@ const OPTIONS_BY_KIND: Readonly<Record<string, readonly string[]>> = {
     'regions',
   ],
   'store-monitoring': [...COMMON, 'rows', 'stores', 'days', 'interval-minutes'],
+  marketing: [...COMMON, 'rows', 'error-rate', 'campaigns', 'days', 'end-day', 'currencies', 'restate-days'],
 };
 const KNOWN = new Set(Object.values(OPTIONS_BY_KIND).flat());
 
@@ -212,7 +225,7 @@ async function main(): Promise<void> {
   const kind = args.get('kind') ?? '';
   const allowed = OPTIONS_BY_KIND[kind];
   if (!allowed)
-    throw new UsageError('--kind must be transactions, merchants, sales or store-monitoring');
+    throw new UsageError('--kind must be transactions, merchants, sales, store-monitoring or marketing');
   for (const key of args.keys())
     if (!allowed.includes(key)) throw new UsageError(`--${key} does not apply to --kind ${kind}`);
   const format = choiceArg(args, 'format', OUTPUT_FORMATS) ?? 'csv';
@@ -284,6 +297,27 @@ async function singleFile(
         `${r.duplicateOrderIdRows} duplicate order ids), seed ${seed}, shape ${shape ?? 'default'}`,
       `  dropped by the cleaner: ${dropped}`,
       `  kept faults: ${kept}`,
+    ];
+  } else if (kind === 'marketing') {
+    const w = await writeInFormat(out, format, (sink) =>
+      writeMarketingCsv(sink, {
+        rows,
+        seed,
+        shape: choiceArg<MarketingShape>(args, 'shape', MARKETING_SHAPES),
+        errorRate: optionalNum(args, 'error-rate'),
+        campaigns: optionalInt(args, 'campaigns'),
+        days: optionalInt(args, 'days'),
+        endDay: args.get('end-day'),
+        currencies: args.get('currencies')?.split(',').map((c) => c.trim().toUpperCase()),
+        restateDays: optionalInt(args, 'restate-days'),
+      }),
+    );
+    const r = w.result;
+    ({ json } = w);
+    csvBytes = r.bytes;
+    summary = [
+      `marketing: ${r.rows} rows (${r.faultyRows} faulty: ${MARKETING_FAULT_TYPES.map((t) => `${t} ${r.faultsByType[t]}`).join(', ')}), ` +
+        `${r.campaigns} campaigns, ${r.ads} ads, days ${r.firstDay}..${r.lastDay}, seed ${seed}`,
     ];
   } else {
     const shape = choiceArg<TransactionsShape>(args, 'shape', TRANSACTIONS_SHAPES);

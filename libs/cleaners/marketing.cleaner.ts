@@ -125,6 +125,9 @@ export function readAmount(raw: string, isMoney: boolean): number {
 
 /** "Google Ads" → "google_ads": trimmed, lower-cased, runs of spaces, '-' and '_' as one '_'. */
 export function normalizePlatform(raw: string): string {
+  if (isStoredPlatform(raw)) {
+    return raw;
+  }
   let out = '';
   let isPendingSeparator = false;
   const lower = raw.toLowerCase();
@@ -141,6 +144,17 @@ export function normalizePlatform(raw: string): string {
     out += lower[i];
   }
   return out;
+}
+
+/** Already in the stored form (the usual case: no allocation): lower-case letters and digits, single inner '_'. */
+function isStoredPlatform(s: string): boolean {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    const isWord = (c >= 97 && c <= 122) || (c >= CH_0 && c <= CH_9);
+    if (!isWord && !(c === 95 && i > 0 && i < n - 1 && s.charCodeAt(i - 1) !== 95)) return false;
+  }
+  return n > 0;
 }
 
 /** A calendar date YYYY-MM-DD (years 1900–9999), else null. */

@@ -21,3 +21,4 @@ export {
 } from './sales.dimensions';
 export type { SalesShape, SalesShapeOptions } from './sales.dimensions';
 export * from './store-monitoring.generator';
+export * from './marketing.generator';

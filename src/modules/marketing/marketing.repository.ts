@@ -5,6 +5,7 @@ import type { ImportScope } from '@common/analytics-scope/analytics-scope.servic
 import { heavyQuery } from '@common/heavy-query';
 import { SqlParams } from '@common/sql-params';
 import type { Dimension, EntityType } from './dto/marketing-query.dto';
+import { isCurrentRow } from './marketing.publish';
 
 /** Row filters of a marketing request (days inclusive, null = unbounded). */
 export interface RowFilter {
@@ -64,7 +65,7 @@ const SUMS = `sum(impressions)::text AS impressions, sum(clicks)::text AS clicks
 /**
  * Marketing SQL. Campaign-level answers (no ad group or ad in the filter or the grouping) read
  * marketing_daily, each import's sums of its current rows per campaign and day; ad-level ones read
- * the current rows themselves (NOT is_superseded). Every statement names the organization and the
+ * the current rows themselves (no later upload's row has their key). Every statement names the organization and the
  * scope's imports, so only their partitions are read.
  */
 @Injectable()
@@ -81,7 +82,7 @@ export class MarketingRepository {
       where += ` AND ${KEY_EXPR[dim]} <> ''`;
     }
     const text = `SELECT ${key} AS key, currency, ${isRowLevel ? 'count(*)' : 'sum(row_count)'}::text AS rows, ${SUMS}
-       FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} WHERE ${where} GROUP BY 1, 2`;
+       FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} m WHERE ${where} GROUP BY 1, 2`;
     return isRowLevel ? heavyQuery(this.db, text, p.values) : this.db.query(text, p.values);
   }
 
@@ -97,7 +98,7 @@ export class MarketingRepository {
       where += ` AND ${key} <> ''`;
     }
     const text = `SELECT ${key} AS key, to_char(day, 'YYYY-MM-DD') AS day, currency, ${isRowLevel ? 'count(*)' : 'sum(row_count)'}::text AS rows, ${SUMS}
-       FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} WHERE ${where} GROUP BY 1, 2, 3`;
+       FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} m WHERE ${where} GROUP BY 1, 2, 3`;
     return isRowLevel ? heavyQuery(this.db, text, p.values) : this.db.query(text, p.values);
   }
 
@@ -107,7 +108,7 @@ export class MarketingRepository {
     const isRowLevel = needsRows(scope.rows);
     const where = scopeWhere(scope, { start: null, end: null }, isRowLevel, p);
     const rows = await this.db.query<Array<{ day: string | null }>>(
-      `SELECT to_char(max(day), 'YYYY-MM-DD') AS day FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} WHERE ${where}`,
+      `SELECT to_char(max(day), 'YYYY-MM-DD') AS day FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} m WHERE ${where}`,
       p.values,
     );
     return rows[0]?.day ?? null;
@@ -121,10 +122,11 @@ export class MarketingRepository {
     const [idColumn, nameColumn] = NAME_COLUMN[entity];
     const p = new SqlParams();
     const table = entity === 'campaign' ? 'marketing_daily' : 'marketing';
+    const imports = `${p.add(scope.importIds)}::uuid[]`;
     const rows = await this.db.query<Array<{ id: string; name: string }>>(
-      `SELECT DISTINCT ON (${idColumn}) ${idColumn} AS id, ${nameColumn} AS name FROM ${table}
-       WHERE org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(scope.importIds)}::uuid[]) AND ${idColumn} = ANY(${p.add(keys)}::text[])
-         AND ${nameColumn} IS NOT NULL${table === 'marketing' ? ' AND NOT is_superseded' : ''}
+      `SELECT DISTINCT ON (${idColumn}) ${idColumn} AS id, ${nameColumn} AS name FROM ${table} m
+       WHERE org_id = ${p.add(scope.orgId)} AND import_id = ANY(${imports}) AND ${idColumn} = ANY(${p.add(keys)}::text[])
+         AND ${nameColumn} IS NOT NULL${table === 'marketing' ? ` AND ${isCurrentRow('m', imports)}` : ''}
        ORDER BY ${idColumn}, day DESC`,
       p.values,
     );
@@ -139,8 +141,9 @@ function needsRows(f: RowFilter): boolean {
 
 function scopeWhere(scope: MarketingScope, window: DayWindow, isRowLevel: boolean, p: SqlParams): string {
   const f = scope.rows;
-  let where = `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${p.add(scope.importIds)}::uuid[])`;
-  if (isRowLevel) where += ' AND NOT is_superseded';
+  const imports = `${p.add(scope.importIds)}::uuid[]`;
+  let where = `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${imports})`;
+  if (isRowLevel) where += ` AND ${isCurrentRow('m', imports)}`;
   if (f.platform !== null) where += ` AND platform = ${p.add(f.platform)}`;
   if (f.campaignId !== null) where += ` AND campaign_id = ${p.add(f.campaignId)}`;
   if (f.adGroupId !== null) where += ` AND ad_group_id = ${p.add(f.adGroupId)}`;

@@ -70,13 +70,17 @@ export function readAmount(raw: string, isMoney: boolean): number {
   if (n === 0) return 0;
   let i = 0;
   let isNegative = false;
-  // Sign and symbol in either order: "-$5", "$-5", "- $ 5".
+  let hasSign = false;
+  let hasSymbol = false;
+  // At most one sign and one symbol, in either order: "-$5", "$-5", "- $ 5" ("--5", "$$5" are not numbers).
   for (let round = 0; round < 2; round++) {
     const c = s.charCodeAt(i);
-    if (c === CH_MINUS || c === CH_PLUS) {
-      isNegative = isNegative || c === CH_MINUS;
+    if ((c === CH_MINUS || c === CH_PLUS) && !hasSign) {
+      hasSign = true;
+      isNegative = c === CH_MINUS;
       i++;
-    } else if (isMoney && CURRENCY_SYMBOLS.has(c)) {
+    } else if (isMoney && !hasSymbol && CURRENCY_SYMBOLS.has(c)) {
+      hasSymbol = true;
       i++;
     } else {
       break;

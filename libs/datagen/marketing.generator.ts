@@ -177,20 +177,25 @@ class MarketingCsvGenerator {
       cid, platform, date, campaignName, gid, `Group ${group}`, aid, adName, `https://cdn.example.com/creatives/${aid}.jpg`,
       String(impressions), String(clicks), String(conversions), cost, plainDollars(revenueCents), r(9) < 0.1 ? currency.toLowerCase() : currency,
     ];
+    let isFaulty = false;
     if (o.errorRate > 0 && r(10) < o.errorRate) {
       const fault = MARKETING_FAULT_TYPES[Math.floor(r(11) * MARKETING_FAULT_TYPES.length)];
       if (fault === 'DUPLICATE_KEY' && this.lastRow === '') {
         // Nothing to repeat yet: a clean row.
       } else {
         this.faults[fault]++;
-        fields = faulty(fault, fields);
         if (fault === 'DUPLICATE_KEY') {
           return this.lastRow;
         }
+        fields = faulty(fault, fields);
+        isFaulty = true;
       }
     }
     const line = fields.join(',') + (o.isAdversarial ? '\r\n' : '\n');
-    this.lastRow = line;
+    // A duplicate repeats the last clean row: a faulty one would be rejected for its own fault, not DUPLICATE_KEY.
+    if (!isFaulty) {
+      this.lastRow = line;
+    }
     return line;
   }
 }

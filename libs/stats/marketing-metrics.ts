@@ -84,7 +84,7 @@ export function figures(s: MetricSums): MetricFigures {
   };
 }
 
-/** (later − earlier) / earlier × 100 to 2 dp; null when either is null or earlier is 0. */
+/** (later − earlier) / |earlier| × 100 to 2 dp (so the sign says which way it moved, also for negative figures); null when either is null or earlier is 0. */
 export function changePct(later: number | null, earlier: number | null): number | null {
   if (later === null || earlier === null || earlier === 0) {
     return null;

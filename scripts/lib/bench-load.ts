@@ -144,7 +144,7 @@ export async function measureEndpoint(b: EndpointBench, name: string, path: stri
   let uncached: Load | undefined;
   if (window) {
     const seconds = Math.max(1, Math.round(b.duration / 2));
-    const requests = [{ method: 'GET' as const, setupRequest: (req: any) => ({ ...req, path: `${path}?${window()}` }) }];
+    const requests = [{ method: 'GET' as const, setupRequest: (req: any) => ({ ...req, path: `${path}${path.includes('?') ? '&' : '?'}${window()}` }) }];
     uncached = await cannon({ url: b.app.baseUrl, connections: 10, duration: seconds, timeout: 60, headers: b.headers, requests });
     console.log(
       `  uncached (${uncached.connections} conn, ${seconds} s, random windows): p50 / p95 / p99 ${pcts(uncached)} ms, ` +

@@ -38,7 +38,7 @@ describe('Marketing (e2e)', () => {
   let thirdId: string;
 
   const get = (p: string, k = key) => request(t.http).get(`/api/v1/${p}`).set('X-API-Key', k);
-  const qs = (o: Record<string, unknown>) =>
+  const qs = (o: object) =>
     new URLSearchParams(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString();
   const load = async (k: string, csv: string | Buffer, query = 'rejectThreshold=0.2') => {
     const res = await uploadRaw(t, k, 'marketing', csv, query).expect(202);
@@ -47,7 +47,7 @@ describe('Marketing (e2e)', () => {
     return done;
   };
   const ref = () => marketingReference(t.db, orgId);
-  const figuresOf = (o: Record<string, unknown>): RefFigures => {
+  const figuresOf = (o: object): RefFigures => {
     const { impressions, clicks, conversions, cost, revenue, roi, roas, cpc, cpa, ctr, cvr } = o as unknown as RefFigures;
     return { impressions, clicks, conversions, cost, revenue, roi, roas, cpc, cpa, ctr, cvr };
   };

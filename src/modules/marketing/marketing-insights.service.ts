@@ -45,17 +45,23 @@ export class MarketingInsightsService {
       }
       const start = scope.rows.startDay ?? addDays(end, -(DEFAULT_WINDOW_DAYS - 1));
       const window = { start, end };
-      const [campaignGroups, adGroups] = await Promise.all([this.repo.sums(scope, window, 'campaign'), this.repo.sums(scope, window, 'ad')]);
-      const currency = singleCurrency([...campaignGroups, ...adGroups]);
+      // Independent queries, each on its own pooled connection: the answer takes the longest one.
+      const [campaignGroups, adGroups, anomalies] = await Promise.all([
+        this.repo.sums(scope, window, 'campaign'),
+        this.repo.underperformingAds(scope, window, BigInt(Math.round(q.cpa_threshold * 100)), q.limit),
+        this.campaignAnomalies(scope, window, q.limit),
+      ]);
+      // Every current row is in some campaign's sums: their currencies are the scope's.
+      const currency = singleCurrency(campaignGroups);
       const campaigns = ranked(byKey(campaignGroups));
-      const ads = ranked(byKey(adGroups));
+      const weak = ranked(byKey(adGroups));
       const createdAt = new Date().toISOString();
       const best = bestCampaigns(campaigns, q.limit);
-      const weak = underperformingAds(ads, q.cpa_threshold, q.limit);
       const wasteful = budgetInefficient(campaigns, q.limit);
-      const anomalies = await this.campaignAnomalies(scope, window, q.limit);
-      const campaignNames = await this.repo.names(scope, 'campaign', [...new Set([...best, ...wasteful].map((c) => c.key).concat(anomalies.map((a) => a.entity_id)))]);
-      const adNames = await this.repo.names(scope, 'ad', weak.map((a) => a.key));
+      const [campaignNames, adNames] = await Promise.all([
+        this.repo.names(scope, 'campaign', [...new Set([...best, ...wasteful].map((c) => c.key).concat(anomalies.map((a) => a.entity_id)))]),
+        this.repo.names(scope, 'ad', weak.map((a) => a.key)),
+      ]);
       const name = (names: Map<string, string>, key: string) => names.get(key) ?? key;
       const data: InsightDto[] = [
         ...best.map((c) => item('best_campaign', `Top Performer: ${name(campaignNames, c.key)}`,
@@ -84,10 +90,9 @@ export class MarketingInsightsService {
 
   /** Cost, revenue and clicks anomalies of campaigns within the window, largest |z| first. */
   private async campaignAnomalies(scope: MarketingScope, window: { start: string; end: string }, limit: number) {
-    const found = [];
-    for (const metric of ANOMALY_METRICS) {
-      found.push(...(await this.anomalies.scan(scope, { metric, entityType: 'campaign', entityId: null, window, threshold: 2.5 })));
-    }
+    const found = (
+      await Promise.all(ANOMALY_METRICS.map((metric) => this.anomalies.scan(scope, { metric, entityType: 'campaign', entityId: null, window, threshold: 2.5 })))
+    ).flat();
     return found.sort((a, b) => Math.abs(b.z_score) - Math.abs(a.z_score) || (a.entity_id < b.entity_id ? -1 : a.entity_id > b.entity_id ? 1 : 0) || (a.date < b.date ? -1 : 1)).slice(0, limit);
   }
 }
@@ -101,15 +106,6 @@ function bestCampaigns(campaigns: Ranked[], limit: number): Ranked[] {
   return campaigns
     .filter((c) => c.sums.costCents > 0n)
     .sort((a, b) => b.f.roi! - a.f.roi! || b.f.revenue - a.f.revenue || (a.key < b.key ? -1 : 1))
-    .slice(0, limit);
-}
-
-/** Ads with spend and ROI < 0 or CPA above the threshold, cheapest (least spend) first. */
-function underperformingAds(ads: Ranked[], cpaThreshold: number, limit: number): Ranked[] {
-  const thresholdCents = BigInt(Math.round(cpaThreshold * 100));
-  return ads
-    .filter((a) => a.sums.costCents > 0n && (a.sums.revenueCents < a.sums.costCents || (a.sums.conversions > 0n && a.sums.costCents > thresholdCents * a.sums.conversions)))
-    .sort((a, b) => (a.sums.costCents < b.sums.costCents ? -1 : a.sums.costCents > b.sums.costCents ? 1 : a.key < b.key ? -1 : 1))
     .slice(0, limit);
 }
 

@@ -48,9 +48,23 @@ const KEY_EXPR: Record<Dimension, string> = {
   campaign: 'campaign_id',
   ad_group: 'ad_group_id',
   ad: 'ad_id',
-  date: `to_char(day, 'YYYY-MM-DD')`,
-  week: `to_char(date_trunc('week', day), 'YYYY-MM-DD')`,
-  month: `to_char(day, 'YYYY-MM')`,
+  date: 'day',
+  week: `date_trunc('week', day)`,
+  month: `date_trunc('month', day)`,
+};
+
+/**
+ * How a grouped key is written in answers: time buckets are grouped by their date value and
+ * formatted once per group (formatting each of 1.46M daily rows first doubled the query).
+ */
+const KEY_TEXT: Record<Dimension, string> = {
+  platform: 'key',
+  campaign: 'key',
+  ad_group: 'key',
+  ad: 'key',
+  date: `to_char(key, 'YYYY-MM-DD')`,
+  week: `to_char(key, 'YYYY-MM-DD')`,
+  month: `to_char(key, 'YYYY-MM')`,
 };
 
 const NAME_COLUMN: Record<'campaign' | 'ad_group' | 'ad', [string, string]> = {
@@ -81,9 +95,29 @@ export class MarketingRepository {
     if (dim === 'ad' || dim === 'ad_group') {
       where += ` AND ${KEY_EXPR[dim]} <> ''`;
     }
-    const text = `SELECT ${key} AS key, currency, ${isRowLevel ? 'count(*)' : 'sum(row_count)'}::text AS rows, ${SUMS}
+    const grouped = `SELECT ${key} AS key, currency, ${isRowLevel ? 'count(*)' : 'sum(row_count)'}::text AS rows, ${SUMS}
        FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} m WHERE ${where} GROUP BY 1, 2`;
+    const text = `SELECT ${dim === null ? 'key' : KEY_TEXT[dim]} AS key, currency, rows, impressions, clicks, conversions, cost_cents, revenue_cents FROM (${grouped}) g`;
     return isRowLevel ? heavyQuery(this.db, text, p.values) : this.db.query(text, p.values);
+  }
+
+  /**
+   * Ads with spend in the window whose ROI is below 0 or whose CPA is above `cpaCents` (exact, on
+   * the sums), least spend first (then id): only those leave the database.
+   */
+  underperformingAds(scope: MarketingScope, window: DayWindow, cpaCents: bigint, limit: number): Promise<SumsRow[]> {
+    const p = new SqlParams();
+    const where = `${scopeWhere(scope, window, true, p)} AND ad_id <> ''`;
+    const cpa = p.add(cpaCents.toString());
+    return heavyQuery(
+      this.db,
+      `SELECT ad_id AS key, min(currency) AS currency, count(*)::text AS rows, ${SUMS}
+       FROM marketing m WHERE ${where}
+       GROUP BY ad_id
+       HAVING sum(cost_cents) > 0 AND (sum(revenue_cents) < sum(cost_cents) OR (sum(conversions) > 0 AND sum(cost_cents) > ${cpa}::bigint * sum(conversions)))
+       ORDER BY sum(cost_cents), ad_id LIMIT ${p.add(limit)}`,
+      p.values,
+    );
   }
 
   /** Daily sums per entity (one entity, or all of the type) over the window. */
@@ -97,8 +131,9 @@ export class MarketingRepository {
     } else if (entity === 'ad' || entity === 'ad_group') {
       where += ` AND ${key} <> ''`;
     }
-    const text = `SELECT ${key} AS key, to_char(day, 'YYYY-MM-DD') AS day, currency, ${isRowLevel ? 'count(*)' : 'sum(row_count)'}::text AS rows, ${SUMS}
+    const grouped = `SELECT ${key} AS key, day, currency, ${isRowLevel ? 'count(*)' : 'sum(row_count)'}::text AS rows, ${SUMS}
        FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} m WHERE ${where} GROUP BY 1, 2, 3`;
+    const text = `SELECT key, to_char(day, 'YYYY-MM-DD') AS day, currency, rows, impressions, clicks, conversions, cost_cents, revenue_cents FROM (${grouped}) g`;
     return isRowLevel ? heavyQuery(this.db, text, p.values) : this.db.query(text, p.values);
   }
 

@@ -106,7 +106,7 @@ export function numericParts(s: string): { digits: number[]; weight: number; sig
  */
 export class BinaryCopyEncoder {
   // A piece's rows take ~1.3 MiB; the buffer doubles for a larger one.
-  private buf = Buffer.allocUnsafeSlow(2 << 20);
+  private buf = Buffer.allocUnsafe(2 << 20);
   private pos = 0;
   private readonly numericScratch = new Int32Array(16);
 
@@ -197,12 +197,9 @@ export class BinaryCopyEncoder {
     if (this.pos === 0) {
       return null;
     }
-    // The written buffer itself is handed over (copying it cost ~10 % of a wide kind's load
-    // thread) and the encoder starts a fresh one, of its own ArrayBuffer (never Node's shared
-    // pool), so the chunk can be transferred between threads. Its unwritten tail is never touched,
-    // so it takes no memory.
-    const chunk = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafeSlow(this.buf.length);
+    // Its own ArrayBuffer (never Node's shared pool), so it can be transferred between threads.
+    const chunk = Buffer.allocUnsafeSlow(this.pos);
+    this.buf.copy(chunk, 0, 0, this.pos);
     this.pos = 0;
     return chunk;
   }

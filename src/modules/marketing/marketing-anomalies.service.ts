@@ -49,24 +49,34 @@ export class MarketingAnomaliesService {
 
   /** Every anomaly of the scan, by |z| descending, then entity and date. */
   async scan(scope: MarketingScope, s: AnomalyScan): Promise<AnomalyItemDto[]> {
+    return this.scanMany(scope, [s.metric], s);
+  }
+
+  /** The anomalies of several metrics over the same entities and window, from one read of their daily sums. */
+  async scanMany(scope: MarketingScope, metrics: MetricType[], s: Omit<AnomalyScan, 'metric'>): Promise<AnomalyItemDto[]> {
     const rows = await this.repo.series(scope, s.window as DayWindow, s.entityType, s.entityId);
     singleCurrency(rows);
-    const days: string[] = [];
-    for (let d = s.window.start; d <= s.window.end; d = addDays(d, 1)) {
-      days.push(d);
-    }
-    const out: AnomalyItemDto[] = [];
-    for (const [entityId, byDay] of byEntityAndDay(rows)) {
-      const series = days.map((date) => ({ date, value: metricValue(s.metric, byDay.get(date) ?? ZERO_SUMS) }));
-      for (const a of zScoreAnomalies(series, s.threshold)) {
-        out.push({
-          metric_type: s.metric, entity_id: entityId, entity_type: s.entityType, date: a.date, value: a.value,
-          expected_value: a.expectedValue, z_score: a.zScore, severity: a.severity, description: anomalyDescription(a, s.metric, s.entityType),
-        });
-      }
-    }
-    return out.sort((a, b) => Math.abs(b.z_score) - Math.abs(a.z_score) || cmp(a.entity_id, b.entity_id) || cmp(a.date, b.date));
+    return metrics.flatMap((metric) => anomaliesOf(rows, { ...s, metric }));
   }
+}
+
+/** The anomalies of one metric in the entities' daily sums, by |z| descending, then entity and date. */
+function anomaliesOf(rows: SeriesRow[], s: AnomalyScan): AnomalyItemDto[] {
+  const days: string[] = [];
+  for (let d = s.window.start; d <= s.window.end; d = addDays(d, 1)) {
+    days.push(d);
+  }
+  const out: AnomalyItemDto[] = [];
+  for (const [entityId, byDay] of byEntityAndDay(rows)) {
+    const series = days.map((date) => ({ date, value: metricValue(s.metric, byDay.get(date) ?? ZERO_SUMS) }));
+    for (const a of zScoreAnomalies(series, s.threshold)) {
+      out.push({
+        metric_type: s.metric, entity_id: entityId, entity_type: s.entityType, date: a.date, value: a.value,
+        expected_value: a.expectedValue, z_score: a.zScore, severity: a.severity, description: anomalyDescription(a, s.metric, s.entityType),
+      });
+    }
+  }
+  return out.sort((a, b) => Math.abs(b.z_score) - Math.abs(a.z_score) || cmp(a.entity_id, b.entity_id) || cmp(a.date, b.date));
 }
 
 function readMetric(raw: string | undefined): MetricType {

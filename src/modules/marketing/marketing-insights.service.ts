@@ -90,9 +90,7 @@ export class MarketingInsightsService {
 
   /** Cost, revenue and clicks anomalies of campaigns within the window, largest |z| first. */
   private async campaignAnomalies(scope: MarketingScope, window: { start: string; end: string }, limit: number) {
-    const found = (
-      await Promise.all(ANOMALY_METRICS.map((metric) => this.anomalies.scan(scope, { metric, entityType: 'campaign', entityId: null, window, threshold: 2.5 })))
-    ).flat();
+    const found = await this.anomalies.scanMany(scope, [...ANOMALY_METRICS], { entityType: 'campaign', entityId: null, window, threshold: 2.5 });
     return found.sort((a, b) => Math.abs(b.z_score) - Math.abs(a.z_score) || (a.entity_id < b.entity_id ? -1 : a.entity_id > b.entity_id ? 1 : 0) || (a.date < b.date ? -1 : 1)).slice(0, limit);
   }
 }

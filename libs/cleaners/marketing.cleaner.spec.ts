@@ -155,6 +155,13 @@ describe('marketing cleaner', () => {
   });
 
   describe('readAmount', () => {
+    it('should refuse a figure above 10^13 (cents or units) when it could only be a corrupt field', () => {
+      expect(readAmount('100000000000', true)).toBe(1e13);
+      expect(readAmount('100000000000.01', true)).toBeLessThan(0);
+      expect(readAmount('10000000000000', false)).toBe(1e13);
+      expect(readAmount('10000000000001', false)).toBeLessThan(0);
+    });
+
     it('should return cents for money and units for counts when the text is a number', () => {
       expect(readAmount('$1,299.50', true)).toBe(129950);
       expect(readAmount('12.5', true)).toBe(1250);

@@ -17,8 +17,11 @@ const CH_DOT = 46;
 const CH_MINUS = 45;
 const CH_PLUS = 43;
 const CURRENCY_SYMBOLS = new Set([36 /* $ */, 0x20ac /* € */, 0xa3 /* £ */, 0xa5 /* ¥ */]);
-/** Above this many cents (10^13 dollars) a figure is a corrupt field, not spend. */
-const MAX_CENTS = 1e15;
+/**
+ * Above this (10^11 dollars in cents, or 10^13 impressions) a figure is a corrupt field, not a
+ * day of one ad; it also keeps a day's sums far inside bigint and exact as doubles.
+ */
+const MAX_CENTS = 1e13;
 
 /** ISO 4217 alphabetic codes in use (plus XAU-style funds codes are not accepted). */
 export const ISO_4217 = new Set(

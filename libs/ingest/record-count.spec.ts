@@ -17,6 +17,11 @@ describe('RecordCounter', () => {
     expect(count('csv', '')).toBe(0);
   });
 
+  it('should read a quote inside an unquoted field as text and a doubled quote inside a quoted one as a quote', () => {
+    expect(count('csv', 'name,size\n27" monitor,1\n"say ""hi""\nthere",2\nx,3\n', 1)).toBe(3);
+    expect(count('csv', 'a\n"x""\n""y"\n', 2)).toBe(1);
+  });
+
   it('should count the objects of a JSON array, not nested ones or braces inside strings', () => {
     expect(count('json-array', '[{"a":{"b":1},"s":"}{\\"{"},{"a":[{"c":2}]} , {}]', 2)).toBe(3);
     expect(count('json-array', '[]')).toBe(0);

@@ -9,6 +9,12 @@ const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const CSV_FIELD_START = 0;
+const CSV_UNQUOTED = 1;
+const CSV_QUOTED = 2;
+/** Inside a quoted field, just after a quote: a second one is an escaped quote, anything else ends the field. */
+const CSV_QUOTE_IN_QUOTED = 3;
 
 /** Counts records chunk by chunk: CSV data rows (the header excluded), JSON array elements that are objects, NDJSON lines with content. */
 export class RecordCounter {
@@ -17,6 +23,7 @@ export class RecordCounter {
   private isEscaped = false;
   private hasContent = false;
   private depth = 0;
+  private csvState = CSV_FIELD_START;
 
   constructor(private readonly format: InputFormat) {}
 
@@ -25,15 +32,48 @@ export class RecordCounter {
       this.pushJson(chunk);
       return;
     }
+    if (this.format === 'csv') {
+      this.pushCsv(chunk);
+      return;
+    }
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i];
-      if (this.format === 'csv' && c === QUOTE) {
-        this.isInString = !this.isInString;
-        this.hasContent = true;
-      } else if (c === LF && !this.isInString) {
+      if (c === LF) {
         this.endLine();
       } else if (c !== CR && c !== 0x20 && c !== 0x09) {
         this.hasContent = true;
+      }
+    }
+  }
+
+  /**
+   * RFC 4180 quoting: a quote opens a quoted field only at the start of a field (`27" monitor` is
+   * plain text), `""` inside one is a quote, and line breaks inside one are not record ends.
+   */
+  private pushCsv(chunk: Buffer): void {
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      const state = this.csvState;
+      if (state === CSV_QUOTED) {
+        if (c === QUOTE) this.csvState = CSV_QUOTE_IN_QUOTED;
+        continue;
+      }
+      if (state === CSV_QUOTE_IN_QUOTED && c === QUOTE) {
+        this.csvState = CSV_QUOTED;
+        continue;
+      }
+      if (c === LF) {
+        this.endLine();
+        this.csvState = CSV_FIELD_START;
+      } else if (c === COMMA) {
+        this.hasContent = true;
+        this.csvState = CSV_FIELD_START;
+      } else if (c === QUOTE && state === CSV_FIELD_START) {
+        this.hasContent = true;
+        this.csvState = CSV_QUOTED;
+      } else if (c !== CR && c !== 0x20 && c !== 0x09) {
+        this.hasContent = true;
+        this.csvState = CSV_UNQUOTED;
       }
     }
   }

@@ -149,6 +149,10 @@ describe('Marketing (e2e)', () => {
     for (const p of weekly.body.data) expect(p.cost).toBe(weeks.get(p.period)?.cost ?? 0);
     const monthly = await get('analytics/trends?granularity=month&days=75').expect(200);
     expect(monthly.body.data.map((p: { period: string }) => p.period)).toEqual(['2025-01-01', '2025-02-01', '2025-03-01']);
+    // A start after the last day with data: a window of that day, not one that ends before it starts.
+    const after = await get('marketing/trends?start_date=2025-04-10&granularity=week').expect(200);
+    expect(after.body).toMatchObject({ start_date: '2025-04-10', end_date: '2025-04-10' });
+    expect(after.body.data.map((p: { period: string; cost: number }) => [p.period, p.cost])).toEqual([['2025-04-07', 0]]);
     // The latest day with data in a campaign's scope ends its window.
     const latest = await ref().latestDay({ campaign_id: 'cmp-0' });
     expect((await get('marketing/trends?campaign_id=cmp-0').expect(200)).body.end_date).toBe(latest);

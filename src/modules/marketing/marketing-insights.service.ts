@@ -39,16 +39,18 @@ export class MarketingInsightsService {
     const started = performance.now();
     const scope = await this.marketingScope.resolve(auth, q);
     return this.scopes.answer(scope, 'insights', { limit: q.limit, cpa: q.cpa_threshold }, started, async () => {
-      const end = scope.rows.endDay ?? (await this.repo.latestDay(scope));
-      if (end === null) {
+      const latest = scope.rows.endDay ?? (await this.repo.latestDay(scope));
+      if (latest === null) {
         return { start_date: null, end_date: null, currency: null, data: [] };
       }
+      // A start_date after the last day with data still gets a window that ends no earlier.
+      const end = scope.rows.startDay !== null && scope.rows.startDay > latest ? scope.rows.startDay : latest;
       const start = scope.rows.startDay ?? addDays(end, -(DEFAULT_WINDOW_DAYS - 1));
       const window = { start, end };
       // Independent queries, each on its own pooled connection: the answer takes the longest one.
       const [campaignGroups, adGroups, anomalies] = await Promise.all([
         this.repo.sums(scope, window, 'campaign'),
-        this.repo.underperformingAds(scope, window, BigInt(Math.round(q.cpa_threshold * 100)), q.limit),
+        this.repo.underperformingAds(scope, window, toCents(q.cpa_threshold), q.limit),
         this.campaignAnomalies(scope, window, q.limit),
       ]);
       // Every current row is in some campaign's sums: their currencies are the scope's.
@@ -59,8 +61,8 @@ export class MarketingInsightsService {
       const best = bestCampaigns(campaigns, q.limit);
       const wasteful = budgetInefficient(campaigns, q.limit);
       const [campaignNames, adNames] = await Promise.all([
-        this.repo.names(scope, 'campaign', [...new Set([...best, ...wasteful].map((c) => c.key).concat(anomalies.map((a) => a.entity_id)))]),
-        this.repo.names(scope, 'ad', weak.map((a) => a.key)),
+        this.repo.names(scope, window, 'campaign', [...new Set([...best, ...wasteful].map((c) => c.key).concat(anomalies.map((a) => a.entity_id)))]),
+        this.repo.names(scope, window, 'ad', weak.map((a) => a.key)),
       ]);
       const name = (names: Map<string, string>, key: string) => names.get(key) ?? key;
       const data: InsightDto[] = [
@@ -135,6 +137,11 @@ function item(
 /** ROI < −20 % exactly: (revenue − cost) × 100 < −20 × cost. */
 function isRoiBelowMinus20(s: MetricSums): boolean {
   return (s.revenueCents - s.costCents) * 5n < -s.costCents;
+}
+
+/** A currency amount given as a number, in cents (1.005 → 101: the decimal the caller wrote, not its binary double). */
+function toCents(amount: number): bigint {
+  return BigInt(Math.round(Number((amount * 100).toFixed(6))));
 }
 
 function fixed2(v: number | null): string {

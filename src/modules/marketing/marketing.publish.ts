@@ -35,8 +35,8 @@ export function isCurrentRow(alias: string, imports: string): string {
  * rows are current where this import's keys meet the current rows of the organization's other
  * live imports. The one uploaded last wins: an earlier import's rows are listed as superseded and
  * counted in rows_replaced (when a later upload published first, this import's own rows are).
- * The daily sums of the campaigns and days that changed hands are recomputed; then this import's
- * daily rollup of its current rows is written and attached.
+ * The daily sums of the imports whose rows changed hands are moved by those rows' figures; then
+ * this import's daily rollup of its current rows is written and attached.
  */
 export async function publishMarketing(ctx: PublishContext, ref: PublishRef): Promise<void> {
   const others = await otherImports(ctx.sql, ref);

@@ -149,24 +149,27 @@ export class MarketingRepository {
     return rows[0]?.day ?? null;
   }
 
-  /** The name of each entity as on its latest day in scope (entities without one are absent). */
-  async names(scope: MarketingScope, entity: 'campaign' | 'ad_group' | 'ad', keys: string[]): Promise<Map<string, string>> {
+  /**
+   * The name of each entity as on its latest day in scope (the request's filters and window);
+   * entities without one are absent. Ties on that day (two platforms, currencies or imports) go to
+   * the greatest name, so the answer does not depend on row order.
+   */
+  async names(scope: MarketingScope, window: DayWindow, entity: 'campaign' | 'ad_group' | 'ad', keys: string[]): Promise<Map<string, string>> {
     if (keys.length === 0) {
       return new Map();
     }
     const [idColumn, nameColumn] = NAME_COLUMN[entity];
     const p = new SqlParams();
-    const table = entity === 'campaign' ? 'marketing_daily' : 'marketing';
-    const imports = `${p.add(scope.importIds)}::uuid[]`;
+    const isRowLevel = entity !== 'campaign' || needsRows(scope.rows);
+    const where = `${scopeWhere(scope, window, isRowLevel, p)} AND ${idColumn} = ANY(${p.add(keys)}::text[]) AND ${nameColumn} IS NOT NULL`;
     const rows = await this.db.query<Array<{ id: string; name: string }>>(
-      `SELECT DISTINCT ON (${idColumn}) ${idColumn} AS id, ${nameColumn} AS name FROM ${table} m
-       WHERE org_id = ${p.add(scope.orgId)} AND import_id = ANY(${imports}) AND ${idColumn} = ANY(${p.add(keys)}::text[])
-         AND ${nameColumn} IS NOT NULL${table === 'marketing' ? ` AND ${isCurrentRow('m', imports)}` : ''}
-       ORDER BY ${idColumn}, day DESC`,
+      `SELECT DISTINCT ON (${idColumn}) ${idColumn} AS id, ${nameColumn} AS name FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} m
+       WHERE ${where} ORDER BY ${idColumn}, day DESC, ${nameColumn} DESC`,
       p.values,
     );
     return new Map(rows.map((r) => [r.id, r.name]));
   }
+
 }
 
 /** Ad group and ad filters need the rows (the daily rollup is per campaign). */

@@ -63,7 +63,7 @@ export class MarketingService {
         }
       }
       if (q.dimension === 'campaign' || q.dimension === 'ad_group' || q.dimension === 'ad') {
-        const names = await this.repo.names(scope, q.dimension, page.map((r) => r.key));
+        const names = await this.repo.names(scope, dayWindow(scope), q.dimension, page.map((r) => r.key));
         for (const row of page) {
           row.name = names.get(row.key) ?? null;
         }
@@ -79,10 +79,12 @@ export class MarketingService {
     const started = performance.now();
     const scope = await this.marketingScope.resolve(auth, q);
     return this.scopes.answer(scope, 'trends', { granularity: q.granularity, days: q.days }, started, async () => {
-      const end = scope.rows.endDay ?? (await this.repo.latestDay(scope));
-      if (end === null) {
+      const latest = scope.rows.endDay ?? (await this.repo.latestDay(scope));
+      if (latest === null) {
         return { granularity: q.granularity, start_date: null, end_date: null, currency: null, data: [] };
       }
+      // A start_date after the last day with data still gets a window that ends no earlier.
+      const end = scope.rows.startDay !== null && scope.rows.startDay > latest ? scope.rows.startDay : latest;
       const start = scope.rows.startDay ?? addDays(end, -(q.days - 1));
       const groups = await this.repo.sums(scope, { start, end }, q.granularity === 'day' ? 'date' : q.granularity);
       const currency = singleCurrency(groups);

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource, IsNull, Repository } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ApiKeyEntity, Role } from './entities/api-key.entity';
 import { OrganizationEntity } from './entities/organization.entity';
 
@@ -9,16 +11,24 @@ export class AuthRepository {
   constructor(
     @InjectRepository(OrganizationEntity) private readonly orgs: Repository<OrganizationEntity>,
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** The live key with this hash and its organization's data version: one indexed read per request. */
+  /**
+   * The live key with this hash and its organization's data version: one indexed read per request.
+   * A named statement on the driver's pool, so each connection plans it once: parsed and planned
+   * per call through TypeORM it cost Postgres 0.45 ms a request, a third of a cached answer's
+   * whole cost on two cores.
+   */
   async findActiveKeyByHash(keyHash: string): Promise<{ id: string; orgId: string; role: Role; dataVersion: string } | null> {
-    const rows = await this.keys.query<Array<{ id: string; org_id: string; role: Role; data_version: string }>>(
-      `SELECT k.id, k.org_id, k.role, o.data_version::text AS data_version
-       FROM api_keys k JOIN organizations o ON o.id = k.org_id
-       WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-      [keyHash],
-    );
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const { rows } = await pool.query<{ id: string; org_id: string; role: Role; data_version: string }>({
+      name: 'auth_active_key_by_hash',
+      text: `SELECT k.id, k.org_id, k.role, o.data_version::text AS data_version
+             FROM api_keys k JOIN organizations o ON o.id = k.org_id
+             WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+      values: [keyHash],
+    });
     return rows.length === 0 ? null : { id: rows[0].id, orgId: rows[0].org_id, role: rows[0].role, dataVersion: rows[0].data_version };
   }
 

@@ -12,6 +12,7 @@
  *   (target ≤ 2×), the job's phases and the app's peak RSS; then the restatement's import (rows
  *   replaced, time);
  * - the physical reference for each question: plain SQL over the raw rows (best of 2);
+ * - the HTTP floor: the no-op GET /health/live under the warm load, what Nest and Express alone cost;
  * - per answer under /api/v1/marketing/: cold (the first request after a publish: a 10-row import
  *   before each of 3 tries; target ≤ 500 ms), warm (autocannon, 50 connections, same URL, from the
  *   cache; target p95 ≤ 50 ms) and uncached (10 connections, a random window per request).
@@ -29,7 +30,7 @@ import { dropDatabase } from '../libs/database/ensure-database';
 import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
 import { flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
-import { EndpointBench, generate, importCsv, measureEndpoint, met, ms, pcts, rawScans } from './lib/bench-load';
+import { EndpointBench, generate, httpFloor, importCsv, measureEndpoint, met, ms, pcts, rawScans } from './lib/bench-load';
 import { rawCopySeconds } from './lib/raw-copy';
 
 const KEY = 'bench-admin-key-0123456789';
@@ -139,6 +140,8 @@ async function main(): Promise<void> {
       { name: 'anomalies all', path: q('/api/v1/marketing/anomalies?metric_type=cost&entity_type=campaign'), window: randomEnd },
       { name: 'insights', path: q('/api/v1/marketing/insights'), window: randomEnd },
     ];
+    console.log('\n== HTTP floor ==');
+    const floor = await httpFloor(b);
     const results = [];
     for (const e of endpoints) {
       results.push(await measureEndpoint(b, e.name, e.path, e.window));
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
       const row = [name, ms(raw.get(name)!), ms(Math.max(...cold)), pcts(w), w.rps.toFixed(0), u ? `${ms(u.p50)} / ${ms(u.p95)}` : '–', checks.join('; ')];
       console.log(`| ${row.join(' | ')} |`);
     }
+    console.log(`| HTTP floor (no-op /health/live) | – | – | ${pcts(floor)} | ${floor.rps.toFixed(0)} | – | the framework alone, same load |`);
     const line = (k: string, v: string) => console.log(`${k.padEnd(28)} ${v}`);
     console.log('');
     line('product import', `${main.seconds.toFixed(1)} s end-to-end (${Math.round(rows / main.seconds).toLocaleString()} rows/s)`);

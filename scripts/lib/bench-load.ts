@@ -80,6 +80,17 @@ export async function cannon(opts: autocannon.Options) {
   return { p50: pct(50), p95: pct(95), p99: pct(99), rps: completed / r.duration, completed, sent, non2xx, errors, connections };
 }
 
+/**
+ * The HTTP floor under the warm load: the same 50 connections on the no-op GET /health/live (no
+ * key, no query, no cache), so a warm answer's latency can be read against what the framework
+ * alone costs on this machine in the same run.
+ */
+export async function httpFloor(b: Pick<EndpointBench, 'app' | 'duration'>): Promise<Load> {
+  const floor = await cannon({ url: `${b.app.baseUrl}/health/live`, connections: 50, duration: b.duration });
+  console.log(`  HTTP floor, /health/live (50 conn, ${b.duration} s): p50 / p95 / p99 ${pcts(floor)} ms, ${floor.rps.toFixed(0)} req/s`);
+  return floor;
+}
+
 /** Waits until no other client backend is busy in the product database (requests autocannon left in flight). */
 export async function quiesce(db: Client): Promise<void> {
   const sql = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()

@@ -7,6 +7,7 @@ import { CreateStoreMonitoring1764000000005 } from './1764000000005-CreateStoreM
 import { ImportFormatsAndDurability1764000000006 } from './1764000000006-ImportFormatsAndDurability';
 import { MissingRollups1764000000007 } from './1764000000007-MissingRollups';
 import { CreateMarketing1764000000008 } from './1764000000008-CreateMarketing';
+import { SupersededFigures1764000000009 } from './1764000000009-SupersededFigures';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ImportFormatsAndDurability1764000000006,
   MissingRollups1764000000007,
   CreateMarketing1764000000008,
+  SupersededFigures1764000000009,
 ];

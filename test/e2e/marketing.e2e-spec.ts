@@ -253,19 +253,25 @@ describe('Marketing (e2e)', () => {
 
   it('should keep the later upload current when it published first', async () => {
     const other = await createOrg(t, 'marketing-order');
-    const head = 'campaign_id,platform,date,cost,revenue\n';
+    const head = 'campaign_id,platform,date,ad_id,cost,revenue\n';
     // Uploaded "later" (its upload time moved an hour ahead) and published first.
-    const later = await load(other.key, `${head}o1,meta,2025-01-01,10,30\no2,meta,2025-01-01,20,10\n`);
+    const later = await load(other.key, `${head}o1,meta,2025-01-01,a1,10,30\no2,meta,2025-01-01,a2,20,10\n`);
     await t.db.query(`UPDATE imports SET created_at = created_at + interval '1 hour' WHERE id = $1`, [later.importId]);
-    const earlier = await load(other.key, `${head}o1,meta,2025-01-01,99,1\no3,meta,2025-01-01,5,5\n`);
+    const earlier = await load(other.key, `${head}o1,meta,2025-01-01,a1,99,1\no3,meta,2025-01-01,a3,5,5\n`);
     expect((await get(`imports/${earlier.importId}`, other.key).expect(200)).body.rowsReplaced).toBe(0);
     const roi = (await get('marketing/roi', other.key).expect(200)).body;
     expect(roi).toMatchObject({ cost: 35, revenue: 45, rows: 3 });
     expect(figuresOf(roi)).toEqual(figuresOf(await marketingReference(t.db, other.orgId).roi({})));
+    // Ad-level answers read the rows: the earlier upload's row of a1 counts as superseded, with its own figures.
+    const byAd = async () =>
+      (await get('marketing/breakdown?dimension=ad&sort=key&order=asc', other.key).expect(200)).body.data.map((r: { key: string; cost: number; revenue: number }) => [r.key, r.cost, r.revenue]);
+    expect(await byAd()).toEqual([['a1', 10, 30], ['a2', 20, 10], ['a3', 5, 5]]);
+    expect((await get('marketing/roi?ad_id=a1', other.key).expect(200)).body).toMatchObject({ cost: 10, revenue: 30, rows: 1 });
     // Deleting the later one brings the earlier upload's row of o1 back.
     await request(t.http).delete(`/api/v1/imports/${later.importId}`).set('X-API-Key', other.key).expect(200);
     expect((await get('marketing/roi', other.key).expect(200)).body).toMatchObject({ cost: 104, revenue: 6 });
     expect((await get('marketing/breakdown?dimension=campaign&sort=key&order=asc', other.key).expect(200)).body.data.map((r: { key: string; cost: number }) => [r.key, r.cost])).toEqual([['o1', 99], ['o3', 5]]);
+    expect(await byAd()).toEqual([['a1', 99, 1], ['a3', 5, 5]]);
   });
 
   it('should refuse to add up several currencies unless one is chosen', async () => {

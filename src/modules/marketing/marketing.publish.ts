@@ -6,7 +6,12 @@ export const MARKETING_ROLLUP_TABLES = ['marketing_daily', 'marketing_superseded
 
 const KEY = ['platform', 'campaign_id', 'ad_group_id', 'ad_id', 'day'];
 /** A row's group and figures, as the scratch tables of restatements carry them. */
-const ROW_FIGURES = 'm.platform, m.campaign_id, m.currency, m.day, m.campaign_name, m.impressions, m.clicks, m.conversions, m.cost_cents, m.revenue_cents';
+const ROW_FIGURES =
+  'm.platform, m.campaign_id, m.ad_group_id, m.ad_id, m.currency, m.day, m.campaign_name, m.impressions, m.clicks, m.conversions, m.cost_cents, m.revenue_cents';
+/** What a superseded row's entry keeps of the row besides its line (migration 9): keys and figures. */
+const KEPT = ['platform', 'campaign_id', 'ad_group_id', 'ad_id', 'currency', 'day', 'impressions', 'clicks', 'conversions', 'cost_cents', 'revenue_cents'];
+/** The row figures that differ between two rows of one key (the key columns are equal by the join). */
+const OWN = ['currency', 'impressions', 'clicks', 'conversions', 'cost_cents', 'revenue_cents'];
 const SUMMED = ['row_count', 'impressions', 'clicks', 'conversions', 'cost_cents', 'revenue_cents'];
 const DAILY_COLUMNS = 'platform, campaign_id, currency, day, campaign_name, row_count, impressions, clicks, conversions, cost_cents, revenue_cents';
 const DAILY_SELECT = `platform, campaign_id, currency, day, max(campaign_name) AS campaign_name, count(*)::bigint AS row_count,
@@ -130,7 +135,7 @@ async function settleClashes(sql: Sql, ref: PublishRef, others: OtherImport[]): 
   const clash = workTable('mk_clash', ref.importId);
   await sql(
     `CREATE UNLOGGED TABLE ${clash} AS
-     SELECT m.import_id AS import_id, m.line_no, b.line_no AS own_line, ${ROW_FIGURES}
+     SELECT m.import_id AS import_id, m.line_no, b.line_no AS own_line, ${OWN.map((c) => `b.${c} AS own_${c}`).join(', ')}, ${ROW_FIGURES}
      FROM ${ref.partition} b
      JOIN marketing m ON ${KEY.map((k) => `m.${k} = b.${k}`).join(' AND ')}
      WHERE m.org_id = $1 AND m.import_id = ANY($2::uuid[]) AND m.day BETWEEN $3::date AND $4::date AND ${isCurrentRow('m', '$2::uuid[]')}`,
@@ -142,10 +147,11 @@ async function settleClashes(sql: Sql, ref: PublishRef, others: OtherImport[]): 
     if (others.find((o) => o.id === id)?.isLater) {
       // Uploaded after this one but published first: its rows stay current, this import's lose
       // (before this import's daily rollup is built, which leaves them out).
-      await addSuperseded(sql, ref.orgId, ref.importId, `SELECT own_line, import_id FROM ${clash} WHERE import_id = ${quoteLiteral(id)}`);
+      const own = KEPT.map((c) => (OWN.includes(c) ? `own_${c}` : c)).join(', ');
+      await addSuperseded(sql, ref.orgId, ref.importId, `SELECT own_line, import_id, ${own} FROM ${clash} WHERE import_id = ${quoteLiteral(id)}`);
       continue;
     }
-    await addSuperseded(sql, ref.orgId, id, `SELECT line_no, ${quoteLiteral(ref.importId)}::uuid FROM ${clash} WHERE import_id = ${quoteLiteral(id)}`);
+    await addSuperseded(sql, ref.orgId, id, `SELECT line_no, ${quoteLiteral(ref.importId)}::uuid, ${KEPT.join(', ')} FROM ${clash} WHERE import_id = ${quoteLiteral(id)}`);
     await adjustDaily(sql, id, clash, 'subtract');
     replaced += Number(n);
   }
@@ -154,7 +160,8 @@ async function settleClashes(sql: Sql, ref: PublishRef, others: OtherImport[]): 
 }
 
 /**
- * Lists rows of `importId` as superseded: `rows` selects (line_no, superseded_by). The first time,
+ * Lists rows of `importId` as superseded: `rows` selects (line_no, superseded_by, then the row's
+ * KEPT columns: ad-level sums subtract the superseded rows' figures). The first time,
  * the import's partition of marketing_superseded is made by CREATE TABLE … AS (parallel; an
  * INSERT of a million rows took 2.8 s), then shaped like the parent and attached; later times
  * insert into it. Indexed by line (so "is this row current" is a probe whatever the plan) and
@@ -164,12 +171,15 @@ async function addSuperseded(sql: Sql, orgId: string, importId: string, rows: st
   const table = partitionName('marketing_superseded', importId);
   const [exists] = await sql<{ one: number }>(`SELECT 1 AS one FROM pg_class WHERE oid = to_regclass($1)`, [table]);
   if (exists) {
-    await sql(`INSERT INTO ${table} (line_no, superseded_by) ${rows}`);
+    await sql(`INSERT INTO ${table} (line_no, superseded_by, ${KEPT.join(', ')}) ${rows}`);
   } else {
-    await sql(`CREATE TABLE ${table} AS SELECT ${quoteLiteral(orgId)}::uuid AS org_id, ${quoteLiteral(importId)}::uuid AS import_id, r.* FROM (${rows}) AS r(line_no, superseded_by)`);
     await sql(
-      `ALTER TABLE ${table} ALTER COLUMN org_id SET NOT NULL, ALTER COLUMN import_id SET NOT NULL, ALTER COLUMN line_no SET NOT NULL,
-         ALTER COLUMN superseded_by SET NOT NULL, ALTER COLUMN org_id SET DEFAULT ${quoteLiteral(orgId)},
+      `CREATE TABLE ${table} AS SELECT ${quoteLiteral(orgId)}::uuid AS org_id, ${quoteLiteral(importId)}::uuid AS import_id, r.*
+       FROM (${rows}) AS r(line_no, superseded_by, ${KEPT.join(', ')})`,
+    );
+    await sql(
+      `ALTER TABLE ${table} ${['org_id', 'import_id', 'line_no', 'superseded_by', ...KEPT].map((c) => `ALTER COLUMN ${c} SET NOT NULL`).join(', ')},
+         ALTER COLUMN org_id SET DEFAULT ${quoteLiteral(orgId)},
          ALTER COLUMN import_id SET DEFAULT ${quoteLiteral(importId)}, ADD CONSTRAINT ${table}_import_ck CHECK (import_id = ${quoteLiteral(importId)})`,
     );
     await attachImportTable(sql, 'marketing_superseded', importId);

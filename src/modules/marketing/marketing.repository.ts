@@ -91,12 +91,13 @@ export class MarketingRepository {
     const p = new SqlParams();
     const isRowLevel = dim === 'ad' || dim === 'ad_group' || needsRows(scope.rows);
     const key = dim === null ? `''` : KEY_EXPR[dim];
-    let where = scopeWhere(scope, window, isRowLevel, p);
+    let where = scopeWhere(scope, window, p);
     if (dim === 'ad' || dim === 'ad_group') {
       where += ` AND ${KEY_EXPR[dim]} <> ''`;
     }
-    const grouped = `SELECT ${key} AS key, currency, ${isRowLevel ? 'count(*)' : 'sum(row_count)'}::text AS rows, ${SUMS}
-       FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} m WHERE ${where} GROUP BY 1, 2`;
+    const grouped = isRowLevel
+      ? currentRowSums([`${key} AS key`, 'currency'], where)
+      : `SELECT ${key} AS key, currency, sum(row_count)::text AS rows, ${SUMS} FROM marketing_daily m WHERE ${where} GROUP BY 1, 2`;
     const text = `SELECT ${dim === null ? 'key' : KEY_TEXT[dim]} AS key, currency, rows, impressions, clicks, conversions, cost_cents, revenue_cents FROM (${grouped}) g`;
     return isRowLevel ? heavyQuery(this.db, text, p.values) : this.db.query(text, p.values);
   }
@@ -107,15 +108,16 @@ export class MarketingRepository {
    */
   underperformingAds(scope: MarketingScope, window: DayWindow, cpaCents: bigint, limit: number): Promise<SumsRow[]> {
     const p = new SqlParams();
-    const where = `${scopeWhere(scope, window, true, p)} AND ad_id <> ''`;
+    const where = `${scopeWhere(scope, window, p)} AND ad_id <> ''`;
     const cpa = p.add(cpaCents.toString());
+    const num = (c: string) => `sum(${c}::numeric)`;
     return heavyQuery(
       this.db,
-      `SELECT ad_id AS key, min(currency) AS currency, count(*)::text AS rows, ${SUMS}
-       FROM marketing m WHERE ${where}
-       GROUP BY ad_id
-       HAVING sum(cost_cents) > 0 AND (sum(revenue_cents) < sum(cost_cents) OR (sum(conversions) > 0 AND sum(cost_cents) > ${cpa}::bigint * sum(conversions)))
-       ORDER BY sum(cost_cents), ad_id LIMIT ${p.add(limit)}`,
+      `SELECT key, min(currency) AS currency, ${num('rows')}::text AS rows, ${['impressions', 'clicks', 'conversions', 'cost_cents', 'revenue_cents'].map((c) => `${num(c)}::text AS ${c}`).join(', ')}
+       FROM (${currentRowSums(['ad_id AS key', 'currency'], where)}) a
+       GROUP BY key
+       HAVING ${num('cost_cents')} > 0 AND (${num('revenue_cents')} < ${num('cost_cents')} OR (${num('conversions')} > 0 AND ${num('cost_cents')} > ${cpa}::bigint * ${num('conversions')}))
+       ORDER BY ${num('cost_cents')}, key LIMIT ${p.add(limit)}`,
       p.values,
     );
   }
@@ -125,14 +127,15 @@ export class MarketingRepository {
     const p = new SqlParams();
     const isRowLevel = entity === 'ad' || entity === 'ad_group' || needsRows(scope.rows);
     const key = KEY_EXPR[entity];
-    let where = scopeWhere(scope, window, isRowLevel, p);
+    let where = scopeWhere(scope, window, p);
     if (entityId !== null) {
       where += ` AND ${key} = ${p.add(entityId)}`;
     } else if (entity === 'ad' || entity === 'ad_group') {
       where += ` AND ${key} <> ''`;
     }
-    const grouped = `SELECT ${key} AS key, day, currency, ${isRowLevel ? 'count(*)' : 'sum(row_count)'}::text AS rows, ${SUMS}
-       FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} m WHERE ${where} GROUP BY 1, 2, 3`;
+    const grouped = isRowLevel
+      ? currentRowSums([`${key} AS key`, 'day', 'currency'], where)
+      : `SELECT ${key} AS key, day, currency, sum(row_count)::text AS rows, ${SUMS} FROM marketing_daily m WHERE ${where} GROUP BY 1, 2, 3`;
     const text = `SELECT key, to_char(day, 'YYYY-MM-DD') AS day, currency, rows, impressions, clicks, conversions, cost_cents, revenue_cents FROM (${grouped}) g`;
     return isRowLevel ? heavyQuery(this.db, text, p.values) : this.db.query(text, p.values);
   }
@@ -141,7 +144,7 @@ export class MarketingRepository {
   async latestDay(scope: MarketingScope): Promise<string | null> {
     const p = new SqlParams();
     const isRowLevel = needsRows(scope.rows);
-    const where = scopeWhere(scope, { start: null, end: null }, isRowLevel, p);
+    const where = `${scopeWhere(scope, { start: null, end: null }, p)}${isRowLevel ? ` AND ${isCurrentRow('m', importsParam(scope, p))}` : ''}`;
     const rows = await this.db.query<Array<{ day: string | null }>>(
       `SELECT to_char(max(day), 'YYYY-MM-DD') AS day FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} m WHERE ${where}`,
       p.values,
@@ -161,7 +164,8 @@ export class MarketingRepository {
     const [idColumn, nameColumn] = NAME_COLUMN[entity];
     const p = new SqlParams();
     const isRowLevel = entity !== 'campaign' || needsRows(scope.rows);
-    const where = `${scopeWhere(scope, window, isRowLevel, p)} AND ${idColumn} = ANY(${p.add(keys)}::text[]) AND ${nameColumn} IS NOT NULL`;
+    const current = isRowLevel ? ` AND ${isCurrentRow('m', importsParam(scope, p))}` : '';
+    const where = `${scopeWhere(scope, window, p)}${current} AND ${idColumn} = ANY(${p.add(keys)}::text[]) AND ${nameColumn} IS NOT NULL`;
     const rows = await this.db.query<Array<{ id: string; name: string }>>(
       `SELECT DISTINCT ON (${idColumn}) ${idColumn} AS id, ${nameColumn} AS name FROM ${isRowLevel ? 'marketing' : 'marketing_daily'} m
        WHERE ${where} ORDER BY ${idColumn}, day DESC, ${nameColumn} DESC`,
@@ -177,11 +181,34 @@ function needsRows(f: RowFilter): boolean {
   return f.adGroupId !== null || f.adId !== null;
 }
 
-function scopeWhere(scope: MarketingScope, window: DayWindow, isRowLevel: boolean, p: SqlParams): string {
+/**
+ * Sums per `groups` (select expressions, the first two or three of the answer) of the current rows
+ * matching `where`: every matching row's sums minus those of the matching rows a later upload
+ * superseded (their entries in marketing_superseded keep the row's keys and figures), groups left
+ * with no row dropped. Exact, and one scan: checking each row against the superseded list sorted
+ * a 30-day window's 400K rows for a merge anti join.
+ */
+function currentRowSums(groups: string[], where: string): string {
+  const by = groups.map((_g, i) => i + 1).join(', ');
+  const figures = (sign: string) =>
+    `${sign}count(*) AS n, ${['impressions', 'clicks', 'conversions', 'cost_cents', 'revenue_cents'].map((c) => `${sign}sum(${c}) AS ${c}`).join(', ')}`;
+  const names = groups.map((g) => g.split(' AS ').pop()!.trim());
+  return `SELECT ${names.join(', ')}, sum(n)::text AS rows, ${['impressions', 'clicks', 'conversions', 'cost_cents', 'revenue_cents'].map((c) => `sum(${c})::text AS ${c}`).join(', ')}
+    FROM (
+      SELECT ${groups.join(', ')}, ${figures('')} FROM marketing m WHERE ${where} GROUP BY ${by}
+      UNION ALL
+      SELECT ${groups.join(', ')}, ${figures('-')} FROM marketing_superseded m WHERE ${where} GROUP BY ${by}
+    ) u GROUP BY ${by} HAVING sum(n) > 0`;
+}
+
+/** The scope's imports as an SQL uuid array parameter. */
+function importsParam(scope: MarketingScope, p: SqlParams): string {
+  return `${p.add(scope.importIds)}::uuid[]`;
+}
+
+function scopeWhere(scope: MarketingScope, window: DayWindow, p: SqlParams): string {
   const f = scope.rows;
-  const imports = `${p.add(scope.importIds)}::uuid[]`;
-  let where = `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${imports})`;
-  if (isRowLevel) where += ` AND ${isCurrentRow('m', imports)}`;
+  let where = `org_id = ${p.add(scope.orgId)} AND import_id = ANY(${importsParam(scope, p)})`;
   if (f.platform !== null) where += ` AND platform = ${p.add(f.platform)}`;
   if (f.campaignId !== null) where += ` AND campaign_id = ${p.add(f.campaignId)}`;
   if (f.adGroupId !== null) where += ` AND ad_group_id = ${p.add(f.adGroupId)}`;

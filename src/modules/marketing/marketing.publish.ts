@@ -191,17 +191,26 @@ async function addSuperseded(sql: Sql, orgId: string, importId: string, rows: st
 /**
  * The import's partition of marketing_daily, made by CREATE TABLE … AS: unlike INSERT … SELECT it
  * may run in parallel, and nothing else runs now (the load threads are done), so the GROUP BY
- * over millions of rows gets both cores. Shaped like the parent afterwards (NOT NULL, defaults,
- * the CHECK that lets ATTACH skip its scan).
+ * over millions of rows gets both cores. Hashed, never sorted: with the partition analyzed (a
+ * restatement), the planner sorted 3.3M rows per worker on disk for a GroupAggregate (18 s at 10M
+ * rows against 6.4 s hashed). The groups are then written in day order, so a window of days reads
+ * a run of pages instead of rows spread over the whole table (a 30-day window of a 10M-row import
+ * touched every one of its 10K pages: 470 ms with cold buffers); the sort costs ~1 s at 10M rows.
+ * Shaped like the parent afterwards (NOT NULL, defaults, the CHECK that lets ATTACH skip its scan).
  */
 async function createDailyTable(sql: Sql, ref: PublishRef): Promise<string> {
   const daily = partitionName('marketing_daily', ref.importId);
   await planForBulkJoins(sql);
+  await sql(`SET LOCAL enable_sort = off`);
   await sql(
     `CREATE TABLE ${daily} AS
-     SELECT ${quoteLiteral(ref.orgId)}::uuid AS org_id, ${quoteLiteral(ref.importId)}::uuid AS import_id, ${DAILY_SELECT}
-     FROM ${ref.partition} m WHERE ${isCurrentRow('m', quoteLiteral(ref.importId))} GROUP BY platform, campaign_id, currency, day`,
+     SELECT * FROM (
+       SELECT ${quoteLiteral(ref.orgId)}::uuid AS org_id, ${quoteLiteral(ref.importId)}::uuid AS import_id, ${DAILY_SELECT}
+       FROM ${ref.partition} m WHERE ${isCurrentRow('m', quoteLiteral(ref.importId))} GROUP BY platform, campaign_id, currency, day
+       OFFSET 0
+     ) g ORDER BY day, campaign_id`,
   );
+  await sql(`SET LOCAL enable_sort = on`);
   const notNull = ['org_id', 'import_id', 'platform', 'campaign_id', 'currency', 'day', 'row_count', 'impressions', 'clicks', 'conversions', 'cost_cents', 'revenue_cents'];
   await sql(
     `ALTER TABLE ${daily} ${notNull.map((c) => `ALTER COLUMN ${c} SET NOT NULL`).join(', ')},

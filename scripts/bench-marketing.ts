@@ -77,14 +77,14 @@ async function main(): Promise<void> {
   let app: RunningApp | undefined;
   const endMs = Date.parse(`${END_DAY}T00:00:00Z`);
   const startMs = endMs - (days - 1) * DAY_MS;
-  /** A random window of the data's span, as start_date/end_date (and the currency). */
+  /** A random window of the data's span, as start_date/end_date (the paths already name the currency). */
   const randomWindow = () => {
     const a = startMs + Math.floor(Math.random() * days) * DAY_MS;
     const c = startMs + Math.floor(Math.random() * days) * DAY_MS;
-    return `start_date=${day(Math.min(a, c))}&end_date=${day(Math.max(a, c))}${currency ? `&${currency}` : ''}`;
+    return `start_date=${day(Math.min(a, c))}&end_date=${day(Math.max(a, c))}`;
   };
   /** A random 30-day window's end (trends, anomalies, insights take a window ending there). */
-  const randomEnd = () => `end_date=${day(startMs + (30 + Math.floor(Math.random() * (days - 30))) * DAY_MS)}${currency ? `&${currency}` : ''}`;
+  const randomEnd = () => `end_date=${day(startMs + (30 + Math.floor(Math.random() * (days - 30))) * DAY_MS)}`;
   try {
     console.log('\nraw COPY (psql \\copy, unindexed all-text table) ...');
     const rawCopy = await rawCopySeconds(config.DATABASE_URL, file, COLUMNS, rawDb, 'csv');

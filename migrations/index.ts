@@ -8,6 +8,7 @@ import { ImportFormatsAndDurability1764000000006 } from './1764000000006-ImportF
 import { MissingRollups1764000000007 } from './1764000000007-MissingRollups';
 import { CreateMarketing1764000000008 } from './1764000000008-CreateMarketing';
 import { SupersededFigures1764000000009 } from './1764000000009-SupersededFigures';
+import { CreateMessaging1764000000010 } from './1764000000010-CreateMessaging';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   MissingRollups1764000000007,
   CreateMarketing1764000000008,
   SupersededFigures1764000000009,
+  CreateMessaging1764000000010,
 ];

@@ -16,6 +16,8 @@
  *   npm run generate -- --kind marketing --rows 10000000 --out ads.csv [--seed 1] [--error-rate 0.01]
  *                       [--shape default|adversarial] [--campaigns 2000] [--days 730] [--end-day 2025-06-30]
  *                       [--currencies USD,EUR] [--restate-days 7]
+ *   npm run generate -- --kind messaging --rows 10000000 --out events.csv [--seed 1] [--error-rate 0.005]
+ *                       [--days 30] [--end 2025-06-30T00:00:00Z]
  *   every kind: [--format csv|ndjson|json]
  *
  * Use the same --seed (and --merchants = merchants --rows, the same --zones / --categories or
@@ -64,6 +66,8 @@ import {
   MARKETING_SHAPES,
   MarketingShape,
   writeMarketingCsv,
+  writeMessagingCsv,
+  MESSAGING_FAULT_TYPES,
   SALES_FAULT_DROP_REASON,
   SALES_FAULT_TYPES,
   SALES_SHAPES,
@@ -95,6 +99,7 @@ const USAGE = `usage:
            [--shape default|adversarial]
   generate --kind marketing --rows N --out FILE [--seed S] [--error-rate R] [--shape default|adversarial] [--campaigns N]
            [--days D] [--end-day YYYY-MM-DD] [--currencies USD,EUR] [--restate-days D]
+  generate --kind messaging --rows N --out FILE [--seed S] [--error-rate R] [--days D] [--end ISO-8601]
   any kind: [--format csv|ndjson|json]
 defaults: seed ${DEFAULT_SEED}, error-rate ${DEFAULT_ERROR_RATE} (sales: ${DEFAULT_SALES_ERROR_RATE}), merchants ${DEFAULT_MERCHANTS}, days ${DEFAULT_DAYS}, now = current time, year ${DEFAULT_SALES_YEAR}, format csv
 transactions: customers ≈ rows/4 (skewed), 8 zones, 10 categories, LF, no quoting; --distinct-customers gives every row its own phone
@@ -106,6 +111,8 @@ sales: adversarial = a product name per row, 10000 categories, 10000 regions, da
 marketing: campaigns 2000 × 5 ad groups × 4 ads, 730 days to 2025-06-30, USD, 1 % faulty rows; adversarial = 200000 campaigns × 2 × 2,
   3650 days, USD/EUR/GBP, names with quotes, commas and non-ASCII, CRLF; --restate-days D writes only the last D days again with late
   conversions (a restatement: import it after the main file)
+messaging: N message status events (rows) over 30 days to 2025-06-30T00:00:00Z: queued/sent/delivered/read/failed lifecycles with
+  lognormal delays, WhatsApp error codes, read without delivered, out-of-order arrival, 1 % re-sent events, 0.5 % faulty rows
 store-monitoring: writes store_status, menu_hours and timezones (.csv, .ndjson or .json) into DIR; stores ${DEFAULT_STORE_MONITORING_STORES}, rows ${DEFAULT_STORE_MONITORING_ROWS} (a target: sets the poll interval), days ${DEFAULT_STORE_MONITORING_DAYS} before 2024-10-14T00:00:00Z; --interval-minutes (≥ 1) overrides --rows; adversarial = 1000000 stores, 4000000 rows, 3650 days`;
 
 /** Options that take no value (`--crlf`, or `--crlf=false`). */
@@ -143,6 +150,7 @@ const OPTIONS_BY_KIND: Readonly<Record<string, readonly string[]>> = {
   ],
   'store-monitoring': [...COMMON, 'rows', 'stores', 'days', 'interval-minutes'],
   marketing: [...COMMON, 'rows', 'error-rate', 'campaigns', 'days', 'end-day', 'currencies', 'restate-days'],
+  messaging: [...COMMON, 'rows', 'error-rate', 'days', 'end'],
 };
 const KNOWN = new Set(Object.values(OPTIONS_BY_KIND).flat());
 
@@ -225,7 +233,7 @@ async function main(): Promise<void> {
   const kind = args.get('kind') ?? '';
   const allowed = OPTIONS_BY_KIND[kind];
   if (!allowed)
-    throw new UsageError('--kind must be transactions, merchants, sales, store-monitoring or marketing');
+    throw new UsageError('--kind must be transactions, merchants, sales, store-monitoring, marketing or messaging');
   for (const key of args.keys())
     if (!allowed.includes(key)) throw new UsageError(`--${key} does not apply to --kind ${kind}`);
   const format = choiceArg(args, 'format', OUTPUT_FORMATS) ?? 'csv';
@@ -318,6 +326,17 @@ async function singleFile(
     summary = [
       `marketing: ${r.rows} rows (${r.faultyRows} faulty: ${MARKETING_FAULT_TYPES.map((t) => `${t} ${r.faultsByType[t]}`).join(', ')}), ` +
         `${r.campaigns} campaigns, ${r.ads} ads, days ${r.firstDay}..${r.lastDay}, seed ${seed}`,
+    ];
+  } else if (kind === 'messaging') {
+    const w = await writeInFormat(out, format, (sink) =>
+      writeMessagingCsv(sink, { events: rows, seed, errorRate: optionalNum(args, 'error-rate'), days: optionalNum(args, 'days'), end: args.get('end') }),
+    );
+    const r = w.result;
+    ({ json } = w);
+    csvBytes = r.bytes;
+    summary = [
+      `messaging: ${r.events} events of ${r.messages} messages (${r.duplicates} re-sent, ${r.faultyRows} faulty: ` +
+        `${MESSAGING_FAULT_TYPES.map((t) => `${t} ${r.faultsByType[t]}`).join(', ')}), ${r.first}..${r.last}, seed ${seed}`,
     ];
   } else {
     const shape = choiceArg<TransactionsShape>(args, 'shape', TRANSACTIONS_SHAPES);

@@ -7,3 +7,4 @@ export * from './sales.vocabulary';
 export * from './sales.revenue';
 export * from './store-monitoring.cleaner';
 export * from './marketing.cleaner';
+export * from './messaging.cleaner';

@@ -22,3 +22,4 @@ export {
 export type { SalesShape, SalesShapeOptions } from './sales.dimensions';
 export * from './store-monitoring.generator';
 export * from './marketing.generator';
+export * from './messaging.generator';

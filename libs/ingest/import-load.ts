@@ -127,8 +127,10 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
       await sql(`DROP TABLE ${guard.candidatesTable}`);
       phasesMs.dedupe = Date.now() - phaseStart;
     }
+    // Expected repeats are not rejects here, but they are rows of the file: a re-sent file with a
+    // few faulty rows is those few out of all its rows, not all of what was new in it.
     const expectedRepeats = kind.isRepeatExpected ? (rejects.byReason[reason] ?? 0) : 0;
-    assertRejectRatio(counters.rowsRead - expectedRepeats, rejects.count - expectedRepeats, r.rejectThreshold);
+    assertRejectRatio(counters.rowsRead, rejects.count - expectedRepeats, r.rejectThreshold);
 
     phaseStart = Date.now();
     // The CHECK constraint lets ATTACH skip scanning the rows; the parent has no index to build.

@@ -90,7 +90,8 @@ export interface DatasetKind {
   isLaterImportWinning?: boolean;
   /**
    * Repeats are expected (an appendable feed re-sends what it sent before): they do not count
-   * towards the reject threshold, so re-loading a file completes with every row a repeat.
+   * towards the reject threshold (as rejects; they are rows of the file), so re-loading a file
+   * completes with every row a repeat, and one with a few faulty rows as it did the first time.
    */
   isRepeatExpected?: boolean;
   /**

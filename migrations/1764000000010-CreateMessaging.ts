@@ -1,0 +1,56 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The messaging kinds, partitioned by import like every dataset table: message status events
+ * (one row per event; a message's outcome comes from all its events, in any order and across
+ * imports), the platform users' engagement events, and the services' metrics.
+ */
+export class CreateMessaging1764000000010 implements MigrationInterface {
+  name = 'CreateMessaging1764000000010';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE message_events (
+        org_id uuid NOT NULL,
+        import_id uuid NOT NULL,
+        line_no integer NOT NULL,
+        message_id text COLLATE "C" NOT NULL,
+        status text COLLATE "C" NOT NULL,
+        ts timestamptz NOT NULL,
+        channel text COLLATE "C" NOT NULL,
+        recipient_id text COLLATE "C",
+        template_id text COLLATE "C",
+        campaign_id text COLLATE "C",
+        conversation_id text COLLATE "C",
+        error_code text COLLATE "C",
+        retry_count bigint NOT NULL,
+        delivery_latency_ms bigint
+      ) PARTITION BY LIST (import_id)`);
+    await q.query(`
+      CREATE TABLE engagement_events (
+        org_id uuid NOT NULL,
+        import_id uuid NOT NULL,
+        line_no integer NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        action_type text COLLATE "C" NOT NULL,
+        ts timestamptz NOT NULL,
+        duration_ms bigint
+      ) PARTITION BY LIST (import_id)`);
+    await q.query(`
+      CREATE TABLE system_metrics (
+        org_id uuid NOT NULL,
+        import_id uuid NOT NULL,
+        line_no integer NOT NULL,
+        service_name text COLLATE "C" NOT NULL,
+        metric_name text COLLATE "C" NOT NULL,
+        metric_value numeric NOT NULL,
+        ts timestamptz NOT NULL
+      ) PARTITION BY LIST (import_id)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE system_metrics`);
+    await q.query(`DROP TABLE engagement_events`);
+    await q.query(`DROP TABLE message_events`);
+  }
+}

@@ -4,6 +4,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The messaging kinds, partitioned by import like every dataset table: message status events
  * (one row per event; a message's outcome comes from all its events, in any order and across
  * imports), the platform users' engagement events, and the services' metrics.
+ * message_outcomes: one row per message of an organization, from all its events in the live
+ * imports, rewritten for the messages an import touches when it publishes or is deleted (in that
+ * transaction, under the organization's publish lock): delivery answers group these by the time
+ * of each message's first event instead of grouping millions of events by message.
  */
 export class CreateMessaging1764000000010 implements MigrationInterface {
   name = 'CreateMessaging1764000000010';
@@ -46,9 +50,28 @@ export class CreateMessaging1764000000010 implements MigrationInterface {
         metric_value numeric NOT NULL,
         ts timestamptz NOT NULL
       ) PARTITION BY LIST (import_id)`);
+    await q.query(`
+      CREATE TABLE message_outcomes (
+        org_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        message_id text COLLATE "C" NOT NULL,
+        first_ts timestamptz NOT NULL,
+        first_sent_ts timestamptz,
+        first_delivered_ts timestamptz,
+        is_read boolean NOT NULL,
+        is_failed boolean NOT NULL,
+        error_code text COLLATE "C",
+        provider_latency_ms bigint,
+        channel text COLLATE "C" NOT NULL,
+        template_id text COLLATE "C",
+        campaign_id text COLLATE "C",
+        events integer NOT NULL,
+        PRIMARY KEY (org_id, message_id)
+      )`);
+    await q.query(`CREATE INDEX message_outcomes_org_first_idx ON message_outcomes (org_id, first_ts)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE message_outcomes`);
     await q.query(`DROP TABLE system_metrics`);
     await q.query(`DROP TABLE engagement_events`);
     await q.query(`DROP TABLE message_events`);

@@ -1,5 +1,6 @@
 import { createEngagementEventsCleaner, createMessageEventsCleaner, createSystemMetricsCleaner, ENGAGEMENT_ACTIONS, SYSTEM_SERVICES } from '@libs/cleaners';
 import type { DatasetKind } from '@libs/ingest';
+import { hideMessageEvents, publishMessageEvents } from './messaging.publish';
 
 const TIMESTAMP = 'ISO 8601 (no offset is UTC; `2025-06-01T10:00:05Z`, `2025-06-01 12:00:05+02:00`) or epoch seconds (`1748772005`, up to 6 decimals)';
 
@@ -43,6 +44,9 @@ export const messageEventsKind: DatasetKind = {
     { suffix: 'message', columns: '(message_id, ts)' },
   ],
   createCleaner: createMessageEventsCleaner,
+  // Each message's outcome, from its events in every live import (message_outcomes).
+  publish: publishMessageEvents,
+  onHide: hideMessageEvents,
 };
 
 export const engagementEventsKind: DatasetKind = {

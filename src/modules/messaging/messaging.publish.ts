@@ -1,0 +1,68 @@
+import type { PublishContext, PublishRef, Sql } from '@libs/ingest';
+
+/**
+ * One row per message from all its events, in message_outcomes' columns. A message's outcome
+ * and latency are read from these at answer time (README "Messaging"): the first event's time (its
+ * bucket), the first sent time, the first delivered-or-read time, whether it was read, whether a
+ * failed event came; the failure code and the provider's latency of the message are the smallest
+ * given (a message's events carry one), and so are its channel, template and campaign.
+ */
+const OUTCOME_SELECT = `org_id, message_id, min(ts) AS first_ts,
+  min(ts) FILTER (WHERE status = 'sent') AS first_sent_ts,
+  min(ts) FILTER (WHERE status IN ('delivered', 'read')) AS first_delivered_ts,
+  bool_or(status = 'read') AS is_read,
+  bool_or(status = 'failed') AS is_failed,
+  min(error_code) FILTER (WHERE status = 'failed') AS error_code,
+  min(delivery_latency_ms) FILTER (WHERE status IN ('delivered', 'read')) AS provider_latency_ms,
+  min(channel) AS channel, min(template_id) AS template_id, min(campaign_id) AS campaign_id,
+  count(*)::int AS events`;
+const OUTCOME_COLUMNS =
+  'org_id, message_id, first_ts, first_sent_ts, first_delivered_ts, is_read, is_failed, error_code, provider_latency_ms, channel, template_id, campaign_id, events';
+
+/**
+ * In the publish transaction (under the organization's publish lock for the kind): the outcomes
+ * of the messages this import has events of, from their events in every live import of the
+ * organization and this one. The first import of an organization is grouped alone.
+ */
+export async function publishMessageEvents(ctx: PublishContext, ref: PublishRef): Promise<void> {
+  const others = await liveImports(ctx.sql, ref);
+  await ctx.step('outcomes', async () => {
+    if (others.length === 0) {
+      await ctx.sql(`INSERT INTO message_outcomes (${OUTCOME_COLUMNS}) SELECT ${OUTCOME_SELECT} FROM ${ref.partition} GROUP BY org_id, message_id`);
+      return;
+    }
+    await rewriteOutcomes(ctx.sql, ref, [...others, ref.importId]);
+  });
+}
+
+/** In the transaction hiding a published import: its messages' outcomes from the other live imports' events (none left: gone). */
+export async function hideMessageEvents(sql: Sql, ref: PublishRef): Promise<void> {
+  await rewriteOutcomes(sql, ref, await liveImports(sql, ref));
+}
+
+/** Rewrites the outcomes of the messages `ref`'s partition has events of, from `importIds`' events. */
+async function rewriteOutcomes(sql: Sql, ref: PublishRef, importIds: string[]): Promise<void> {
+  const touched = `mo_touched_${ref.importId.replace(/-/g, '')}`;
+  await sql(`CREATE TEMP TABLE ${touched} ON COMMIT DROP AS SELECT DISTINCT message_id FROM ${ref.partition}`);
+  await sql(`ANALYZE ${touched}`);
+  await sql(`DELETE FROM message_outcomes o USING ${touched} t WHERE o.org_id = $1 AND o.message_id = t.message_id`, [ref.orgId]);
+  if (importIds.length > 0) {
+    await sql(
+      `INSERT INTO message_outcomes (${OUTCOME_COLUMNS})
+       SELECT ${OUTCOME_SELECT} FROM message_events e
+       WHERE e.org_id = $1 AND e.import_id = ANY($2::uuid[]) AND e.message_id IN (SELECT message_id FROM ${touched})
+       GROUP BY org_id, message_id`,
+      [ref.orgId, importIds],
+    );
+  }
+  await sql(`DROP TABLE ${touched}`);
+}
+
+/** The organization's other live (published, not deleted) message-events imports. */
+async function liveImports(sql: Sql, ref: PublishRef): Promise<string[]> {
+  const rows = await sql<{ id: string }>(
+    `SELECT id FROM imports WHERE org_id = $1 AND kind = 'message-events' AND status = 'COMPLETED' AND deleted_at IS NULL AND id <> $2`,
+    [ref.orgId, ref.importId],
+  );
+  return rows.map((r) => r.id);
+}

@@ -12,6 +12,7 @@ import { AuthModule } from '@modules/auth/auth.module';
 import { HealthModule } from '@modules/health/health.module';
 import { IngestionModule } from '@modules/ingestion/ingestion.module';
 import { MarketingModule } from '@modules/marketing/marketing.module';
+import { MessagingModule } from '@modules/messaging/messaging.module';
 import { SalesModule } from '@modules/sales/sales.module';
 import { StoreMonitoringModule } from '@modules/store-monitoring/store-monitoring.module';
 import { TransactionsModule } from '@modules/transactions/transactions.module';
@@ -55,6 +56,7 @@ export class AppModule {
         TransactionsModule,
         SalesModule.register(ingestion),
         MarketingModule.register(ingestion),
+        MessagingModule,
         StoreMonitoringModule.register(ingestion, { runsWorkers: config.runsWorkers }),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

@@ -4,3 +4,4 @@ export * from './zone-clock';
 export * from './store-uptime';
 export * from './marketing-metrics';
 export * from './zscore-anomalies';
+export * from './delivery-metrics';

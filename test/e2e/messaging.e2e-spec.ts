@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { messagingCsvString } from '../../libs/datagen';
-import { RefEvent, refEvents, refOutcomes } from '../factories/messaging-reference';
+import { RefEvent, refDelivery, refEvents, refOutcomes, RefWindow } from '../factories/messaging-reference';
 import { createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
 
 /**
@@ -89,5 +89,94 @@ describe('Messaging (e2e)', () => {
     // Loaded again, B holds all its events.
     await load(fileB);
     expect(await storedOutcomes()).toEqual(refOutcomes(refEvents([fileB])));
+  });
+
+  describe('delivery and failures', () => {
+    let other: { key: string; orgId: string };
+    const FROM = '2025-06-26T00:00:00Z';
+    const TO = '2025-07-01T00:00:00Z';
+    // A US fall-back night: 05:30Z and 06:30Z are both 01:30 in New York (EDT, then EST).
+    const DST = [
+      'message_id,status,timestamp,channel,template_id,error_code',
+      'dst-1,sent,2024-11-03T05:30:00Z,whatsapp,t1,', 'dst-1,delivered,2024-11-03T05:30:02Z,whatsapp,t1,',
+      'dst-2,sent,2024-11-03T06:30:00Z,whatsapp,t1,', 'dst-2,read,2024-11-03T06:30:05.5Z,whatsapp,t1,',
+      'dst-3,sent,2024-11-03T06:45:00Z,whatsapp,t1,', 'dst-3,failed,2024-11-03T06:45:09Z,whatsapp,t1,131026',
+    ].join('\n') + '\n';
+    const get = (p: string, k = key) => request(t.http).get(`/api/v1/messaging/${p}`).set('X-API-Key', k);
+    const reference = () => refOutcomes(refEvents([GENERATED.csv, DST]));
+    /** The product's buckets in the reference's shape (local wall time instead of start with offset). */
+    const asRef = (buckets: Array<Record<string, unknown>>) => buckets.map(({ start, ...b }) => ({ local: (start as string).slice(0, 19), ...b }));
+
+    beforeAll(async () => {
+      ({ key, orgId } = await createOrg(t, 'messaging-delivery'));
+      other = await createOrg(t, 'messaging-other');
+      await load(GENERATED.csv);
+      await load(DST);
+    });
+
+    it.each<[string, Omit<RefWindow, 'fromMs' | 'toMs'>]>([
+      ['hourly in UTC', { tz: 'UTC', granularity: 'hourly' }],
+      ['daily in New York', { tz: 'America/New_York', granularity: 'daily' }],
+      ['weekly in London', { tz: 'Europe/London', granularity: 'weekly' }],
+      ['hourly in Kolkata (a half-hour offset)', { tz: 'Asia/Kolkata', granularity: 'hourly' }],
+      ['hourly, sms only', { tz: 'UTC', granularity: 'hourly', channel: 'sms' }],
+      ['daily, one template', { tz: 'UTC', granularity: 'daily', templateId: 'tpl_3' }],
+    ])('should count every bucket %s like a plain computation over the raw events', async (_name, w) => {
+      const q = new URLSearchParams({ from: FROM, to: TO, tz: w.tz, granularity: w.granularity });
+      if (w.channel) q.set('channel', w.channel.toUpperCase());
+      if (w.templateId) q.set('template_id', w.templateId);
+      const res = await get(`delivery?${q}`).expect(200);
+      const expected = refDelivery(reference(), { ...w, fromMs: Date.parse(FROM), toMs: Date.parse(TO) });
+      expect(expected.length).toBeGreaterThan(0);
+      expect(asRef(res.body.buckets)).toEqual(expected);
+      const total = expected.reduce((n, b) => n + b.messages, 0);
+      const delivered = expected.reduce((n, b) => n + b.delivered, 0);
+      expect(res.body.summary).toMatchObject({
+        buckets: expected.length, messages: total, delivered,
+        sla_compliance: Math.round((expected.filter((b) => b.delivery_rate >= 99).length / expected.length) * 10_000) / 10_000,
+      });
+      expect(res.body).toMatchObject({ granularity: w.granularity, tz: w.tz, from: '2025-06-26T00:00:00.000000Z', to: '2025-07-01T00:00:00.000000Z', cached: false });
+    });
+
+    it('should keep the two real hours of a DST fall-back apart, each with its own offset', async () => {
+      const res = await get('delivery?from=2024-11-03&to=2024-11-04&tz=America/New_York&granularity=hourly').expect(200);
+      expect(res.body.buckets.map((b: { start: string; messages: number }) => [b.start, b.messages])).toEqual([
+        ['2024-11-03T01:00:00-04:00', 1],
+        ['2024-11-03T01:00:00-05:00', 2],
+      ]);
+      expect(res.body.buckets[1]).toMatchObject({ delivered: 1, read: 1, failed: 1, pending: 0, delivery_rate: 50, read_rate: 100, sla_met: false, latency_ms: { p50: 5500 } });
+      expect(res.body.from).toBe('2024-11-03T04:00:00.000000Z');
+    });
+
+    it('should count failures by code like a plain computation', async () => {
+      const outcomes = [...reference().values()].filter((o) => o.firstMs >= Date.parse(FROM) && o.firstMs < Date.parse(TO) && o.isFailed && o.firstDeliveredMs === null);
+      const byCode = new Map<string | null, number>();
+      for (const o of outcomes) byCode.set(o.errorCode, (byCode.get(o.errorCode) ?? 0) + 1);
+      const res = await get(`failures?from=${FROM}&to=${TO}`).expect(200);
+      expect(res.body.failed).toBe(outcomes.length);
+      expect(res.body.data.map((r: { error_code: string; messages: number }) => [r.error_code, r.messages]).sort()).toEqual([...byCode].sort());
+      expect(res.body.data[0].messages).toBe(Math.max(...byCode.values()));
+      const delivery = await get(`delivery?from=${FROM}&to=${TO}&granularity=daily`).expect(200);
+      expect(delivery.body.summary.top_failures[0]).toEqual(res.body.data[0]);
+    });
+
+    it('should keep each organization to its own messages', async () => {
+      const res = await get(`delivery?from=${FROM}&to=${TO}`, other.key).expect(200);
+      expect(res.body.buckets).toEqual([]);
+      expect(res.body.summary).toMatchObject({ buckets: 0, messages: 0, overall_delivery_rate: 0 });
+    });
+
+    it.each([
+      ['tz=Mars/Olympus', 'INVALID_TIMEZONE', 'tz'],
+      ['from=2025-06-02&to=2025-06-01', 'INVALID_TIME_RANGE', 'before'],
+      ['from=yesterday', 'INVALID_TIME', 'from'],
+      ['from=2025-02-30', 'INVALID_TIME', 'from'],
+      ['from=2020-01-01&to=2025-01-01&granularity=hourly', 'WINDOW_TOO_LONG', 'buckets'],
+      ['granularity=minutely', null, 'granularity must be one of hourly, daily, weekly'],
+    ])('should answer %s with a 400 naming the problem', async (query, code, text) => {
+      const res = await get(`delivery?${query}`).expect(400);
+      if (code) expect(res.body.error).toBe(code);
+      expect(JSON.stringify(res.body)).toContain(text);
+    });
   });
 });

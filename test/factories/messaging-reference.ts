@@ -109,3 +109,105 @@ export function refOutcomes(events: RefEvent[]): Map<string, RefOutcome> {
   }
   return out;
 }
+
+export interface RefBucket {
+  /** Local wall time of the bucket start, YYYY-MM-DDTHH:MM:SS. */
+  local: string;
+  messages: number;
+  sent: number;
+  delivered: number;
+  read: number;
+  failed: number;
+  pending: number;
+  delivery_rate: number;
+  read_rate: number;
+  sla_met: boolean;
+  latency_ms: { p50: number | null; p90: number | null; p95: number | null; p99: number | null };
+}
+
+export interface RefWindow {
+  fromMs: number;
+  toMs: number;
+  tz: string;
+  granularity: 'hourly' | 'daily' | 'weekly';
+  channel?: string;
+  templateId?: string;
+  campaignId?: string;
+}
+
+/** Local wall-clock parts of an instant in `tz`, from Intl. */
+function localParts(ms: number, tz: string): { y: number; mo: number; d: number; h: number; mi: number; s: number; weekday: number } {
+  const f = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', weekday: 'short',
+  });
+  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p.weekday);
+  return { y: +p.year, mo: +p.month, d: +p.day, h: +p.hour, mi: +p.minute, s: +p.second, weekday };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The local start (wall time text) of the bucket an instant falls in, and a key that tells buckets apart. */
+function bucketOf(ms: number, tz: string, granularity: RefWindow['granularity']): { key: string; local: string } {
+  const l = localParts(ms, tz);
+  if (granularity === 'hourly') {
+    // The instant truncated to its local hour: two real hours sharing a wall hour (a DST fall-back) stay apart.
+    const start = Math.floor(ms / 1000) * 1000 - (l.mi * 60 + l.s) * 1000;
+    return { key: String(start), local: `${l.y}-${pad(l.mo)}-${pad(l.d)}T${pad(l.h)}:00:00` };
+  }
+  let date = Date.UTC(l.y, l.mo - 1, l.d);
+  if (granularity === 'weekly') date -= l.weekday * 86_400_000;
+  const local = `${new Date(date).toISOString().slice(0, 10)}T00:00:00`;
+  return { key: local, local };
+}
+
+/** round(num × 100 / den, 2 dp) half up from whole numbers; 0 when den is 0. */
+function pct(num: number, den: number): number {
+  if (den === 0) return 0;
+  const n = num * 10_000;
+  const q = Math.floor(n / den);
+  return (2 * (n - q * den) >= den ? q + 1 : q) / 100;
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const pos = p * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const v = sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  return Math.round(v * 100) / 100;
+}
+
+/** Delivery buckets over outcomes: each message in the bucket of its first event, buckets with messages, in time order. */
+export function refDelivery(outcomes: Map<string, RefOutcome>, w: RefWindow): RefBucket[] {
+  const groups = new Map<string, { local: string; first: number; list: RefOutcome[] }>();
+  for (const o of outcomes.values()) {
+    if (o.firstMs < w.fromMs || o.firstMs >= w.toMs) continue;
+    if (w.channel !== undefined && o.channel !== w.channel) continue;
+    if (w.templateId !== undefined && o.templateId !== w.templateId) continue;
+    if (w.campaignId !== undefined && o.campaignId !== w.campaignId) continue;
+    const b = bucketOf(o.firstMs, w.tz, w.granularity);
+    const g = groups.get(b.key) ?? { local: b.local, first: o.firstMs, list: [] };
+    g.first = Math.min(g.first, o.firstMs);
+    g.list.push(o);
+    groups.set(b.key, g);
+  }
+  return [...groups.values()]
+    .sort((a, b) => a.first - b.first)
+    .map(({ local, list }) => {
+      const delivered = list.filter((o) => o.firstDeliveredMs !== null);
+      const failed = list.filter((o) => o.isFailed && o.firstDeliveredMs === null).length;
+      const read = list.filter((o) => o.isRead).length;
+      const latencies = delivered
+        .map((o) => (o.firstSentMs !== null ? Math.max(0, o.firstDeliveredMs! - o.firstSentMs) : o.providerLatencyMs))
+        .filter((v): v is number => v !== null)
+        .sort((a, b) => a - b);
+      const rate = pct(delivered.length, list.length);
+      return {
+        local, messages: list.length, sent: list.filter((o) => o.firstSentMs !== null || o.firstDeliveredMs !== null).length,
+        delivered: delivered.length, read, failed, pending: list.length - delivered.length - failed,
+        delivery_rate: rate, read_rate: pct(read, delivered.length), sla_met: rate >= 99,
+        latency_ms: { p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p95: percentile(latencies, 0.95), p99: percentile(latencies, 0.99) },
+      };
+    });
+}

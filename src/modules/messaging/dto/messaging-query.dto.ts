@@ -1,0 +1,40 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+
+export const MESSAGING_GRANULARITIES = ['hourly', 'daily', 'weekly'] as const;
+export type MessagingGranularity = (typeof MESSAGING_GRANULARITIES)[number];
+
+const ID = 200;
+
+/** Window and filters every messaging answer accepts (the replaced service's names). */
+export class MessagingWindowQuery {
+  @ApiPropertyOptional({
+    description: 'Start, inclusive: an ISO 8601 instant (2025-06-01T00:00:00Z), or a local date or date-time in `tz` (2025-06-01). Default: 7 days before `to`',
+    example: '2025-06-01T00:00:00Z',
+  })
+  @IsOptional() @IsString() @MaxLength(40)
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'End, exclusive, written like `from`. Default: now, rounded up to the next whole minute (answers are cached per minute)', example: '2025-06-08T00:00:00Z' })
+  @IsOptional() @IsString() @MaxLength(40)
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'IANA time zone of the buckets and of local `from`/`to` (default UTC)', example: 'Europe/London' })
+  @IsOptional() @IsString() @MaxLength(64)
+  tz?: string;
+
+  @ApiPropertyOptional({ description: 'Only messages on this channel (stored lower-cased: whatsapp, sms…)' }) @IsOptional() @IsString() @MaxLength(ID)
+  channel?: string;
+
+  @ApiPropertyOptional({ description: 'Only messages of this template' }) @IsOptional() @IsString() @MaxLength(ID)
+  template_id?: string;
+
+  @ApiPropertyOptional({ description: 'Only messages of this campaign' }) @IsOptional() @IsString() @MaxLength(ID)
+  campaign_id?: string;
+}
+
+export class DeliveryQuery extends MessagingWindowQuery {
+  @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'hourly', description: 'Bucket size, in `tz` (weeks start on Monday; a day across a DST change is 23 or 25 hours)' })
+  @IsOptional() @IsIn(MESSAGING_GRANULARITIES as unknown as string[], { message: `granularity must be one of ${MESSAGING_GRANULARITIES.join(', ')}` })
+  granularity: MessagingGranularity = 'hourly';
+}

@@ -1,0 +1,66 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { AnalyticsMetaDto } from '@common/analytics-meta.dto';
+
+export class LatencyPercentilesDto {
+  @ApiProperty({ nullable: true, type: Number, description: 'ms, 2 dp; null when no message of the bucket has a latency' }) p50: number | null;
+  @ApiProperty({ nullable: true, type: Number }) p90: number | null;
+  @ApiProperty({ nullable: true, type: Number }) p95: number | null;
+  @ApiProperty({ nullable: true, type: Number }) p99: number | null;
+}
+
+export class DeliveryBucketDto {
+  @ApiProperty({ description: 'Bucket start, ISO 8601 with the offset of `tz` at that instant', example: '2025-06-01T10:00:00+01:00' }) start: string;
+  @ApiProperty({ description: 'Messages whose first event falls in the bucket' }) messages: number;
+  @ApiProperty({ description: 'Messages with a sent, delivered or read event' }) sent: number;
+  @ApiProperty({ description: 'Messages delivered (a read message counts as delivered)' }) delivered: number;
+  @ApiProperty() read: number;
+  @ApiProperty({ description: 'Messages with a failed event and no delivered or read one' }) failed: number;
+  @ApiProperty({ description: 'Neither delivered nor failed' }) pending: number;
+  @ApiProperty({ description: 'delivered / messages × 100, 2 dp', example: 99.12 }) delivery_rate: number;
+  @ApiProperty({ description: 'read / delivered × 100, 2 dp (0 when nothing was delivered)', example: 64.3 }) read_rate: number;
+  @ApiProperty({ description: 'delivery_rate ≥ 99.0' }) sla_met: boolean;
+  @ApiProperty({ type: LatencyPercentilesDto, description: 'First delivered-or-read time − first sent time (the provider\'s delivery_latency_ms when the sent event is missing), percentile_cont' })
+  latency_ms: LatencyPercentilesDto;
+}
+
+export class FailureCodeDto {
+  @ApiProperty({ nullable: true, type: String, example: '131026', description: 'The failure code (null: none given)' }) error_code: string | null;
+  @ApiProperty() messages: number;
+  @ApiProperty({ description: 'Share of the failed messages, %, 2 dp' }) share: number;
+}
+
+export class DeliverySummaryDto {
+  @ApiProperty() buckets: number;
+  @ApiProperty() messages: number;
+  @ApiProperty() delivered: number;
+  @ApiProperty() read: number;
+  @ApiProperty() failed: number;
+  @ApiProperty() pending: number;
+  @ApiProperty({ description: 'From the totals, 2 dp' }) overall_delivery_rate: number;
+  @ApiProperty({ description: 'Mean of the bucket rates, 2 dp' }) average_delivery_rate: number;
+  @ApiProperty({ description: 'Population standard deviation of the bucket rates, 2 dp' }) std_deviation: number;
+  @ApiProperty({ example: 99 }) sla_target: number;
+  @ApiProperty({ description: 'Share (0–1) of buckets with delivery_rate ≥ 99.0' }) sla_compliance: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { 99: 0.25, 97: 0.1, 95: 0 }, description: 'Share of buckets below each rate' })
+  threshold_breaches: Record<string, number>;
+  @ApiProperty({ description: 'Share of buckets below 95' }) critical_breaches: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number', nullable: true }, description: 'p25, p50, p75, p90, p95, p99 of the bucket rates (percentile_cont)' })
+  rate_percentiles: Record<string, number | null>;
+  @ApiProperty({ type: [FailureCodeDto], description: 'The 10 most frequent failure codes' }) top_failures: FailureCodeDto[];
+}
+
+export class DeliveryDto extends AnalyticsMetaDto {
+  @ApiProperty({ enum: ['hourly', 'daily', 'weekly'] }) granularity: string;
+  @ApiProperty({ example: 'UTC' }) tz: string;
+  @ApiProperty({ description: 'The window start (inclusive), UTC' }) from: string;
+  @ApiProperty({ description: 'The window end (exclusive), UTC' }) to: string;
+  @ApiProperty({ type: [DeliveryBucketDto], description: 'Buckets holding messages, in time order' }) buckets: DeliveryBucketDto[];
+  @ApiProperty({ type: DeliverySummaryDto }) summary: DeliverySummaryDto;
+}
+
+export class FailuresDto extends AnalyticsMetaDto {
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty({ description: 'Failed messages in the window' }) failed: number;
+  @ApiProperty({ type: [FailureCodeDto], description: 'By count, then code' }) data: FailureCodeDto[];
+}

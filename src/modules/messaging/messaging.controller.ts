@@ -1,0 +1,44 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@common/api-errors.decorator';
+import { Auth, AuthContext } from '@modules/auth/auth.context';
+import { DeliveryQuery, MessagingWindowQuery } from './dto/messaging-query.dto';
+import { DeliveryDto, FailuresDto } from './dto/messaging-response.dto';
+import { MessagingService } from './messaging.service';
+
+export const MESSAGING_SCOPE =
+  "Scoped to the caller's organization. Each message counts once, in the bucket of its first event, with its outcome from all its events in any order and across imports: " +
+  'read implies delivered; delivered or read beats failed; failed beats sent; otherwise pending. Window: `from` (inclusive, default 7 days before `to`), `to` (exclusive, default now ' +
+  'rounded up to the minute), instants or local times in `tz` (default UTC); filters channel, template_id, campaign_id. Cached per data version.';
+
+@ApiTags('Messaging')
+@ApiSecurity('api-key')
+@ApiErrors(400, 401)
+@Controller('messaging')
+export class MessagingController {
+  constructor(private readonly messaging: MessagingService) {}
+
+  @Get('delivery')
+  @ApiOperation({
+    summary: 'Delivery rate against the 99 % SLA, per hour, day or week, with latency percentiles',
+    description:
+      'Per bucket holding messages: messages, sent, delivered (incl. read), read, failed, pending, delivery_rate = delivered / messages × 100 and read_rate = read / delivered × 100 ' +
+      '(2 dp, rounded once; 0 when the denominator is 0), sla_met = delivery_rate ≥ 99.0, latency p50/p90/p95/p99 in ms (first delivered-or-read − first sent, else the provider\'s ' +
+      'delivery_latency_ms; linear interpolation as percentile_cont). Summary: overall rate from the totals, mean and population standard deviation of the bucket rates, SLA compliance ' +
+      `and the shares of buckets below 99, 97 and 95 (critical), percentiles of the bucket rates, the 10 most frequent failure codes. At most 10,000 buckets. ${MESSAGING_SCOPE}`,
+  })
+  @ApiOkResponse({ type: DeliveryDto })
+  delivery(@Auth() auth: AuthContext, @Query() q: DeliveryQuery): Promise<DeliveryDto> {
+    return this.messaging.delivery(auth, q);
+  }
+
+  @Get('failures')
+  @ApiOperation({
+    summary: 'Failed messages by failure code',
+    description: `Messages with a failed event and no delivered or read one, by the provider's error code (WhatsApp 131026, 131047…), most first. ${MESSAGING_SCOPE}`,
+  })
+  @ApiOkResponse({ type: FailuresDto })
+  failures(@Auth() auth: AuthContext, @Query() q: MessagingWindowQuery): Promise<FailuresDto> {
+    return this.messaging.failures(auth, q);
+  }
+}

@@ -5,3 +5,4 @@ export * from './store-uptime';
 export * from './marketing-metrics';
 export * from './zscore-anomalies';
 export * from './delivery-metrics';
+export * from './engagement-metrics';

@@ -148,7 +148,7 @@ function localParts(ms: number, tz: string): { y: number; mo: number; d: number;
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** The local start (wall time text) of the bucket an instant falls in, and a key that tells buckets apart. */
-function bucketOf(ms: number, tz: string, granularity: RefWindow['granularity']): { key: string; local: string } {
+export function bucketOf(ms: number, tz: string, granularity: RefWindow['granularity']): { key: string; local: string } {
   const l = localParts(ms, tz);
   if (granularity === 'hourly') {
     // The instant truncated to its local hour: two real hours sharing a wall hour (a DST fall-back) stay apart.
@@ -169,7 +169,7 @@ function pct(num: number, den: number): number {
   return (2 * (n - q * den) >= den ? q + 1 : q) / 100;
 }
 
-function percentile(sorted: number[], p: number): number | null {
+export function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const pos = p * (sorted.length - 1);
   const lo = Math.floor(pos);

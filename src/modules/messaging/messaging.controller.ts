@@ -2,8 +2,9 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext } from '@modules/auth/auth.context';
-import { DeliveryQuery, MessagingWindowQuery } from './dto/messaging-query.dto';
-import { DeliveryDto, FailuresDto } from './dto/messaging-response.dto';
+import { DeliveryQuery, EngagementQuery, MessagingWindowQuery, SystemQuery } from './dto/messaging-query.dto';
+import { DeliveryDto, EngagementDto, FailuresDto, SystemDto } from './dto/messaging-response.dto';
+import { MessagingActivityService } from './messaging-activity.service';
 import { MessagingService } from './messaging.service';
 
 export const MESSAGING_SCOPE =
@@ -16,7 +17,10 @@ export const MESSAGING_SCOPE =
 @ApiErrors(400, 401)
 @Controller('messaging')
 export class MessagingController {
-  constructor(private readonly messaging: MessagingService) {}
+  constructor(
+    private readonly messaging: MessagingService,
+    private readonly activity: MessagingActivityService,
+  ) {}
 
   @Get('delivery')
   @ApiOperation({
@@ -40,5 +44,31 @@ export class MessagingController {
   @ApiOkResponse({ type: FailuresDto })
   failures(@Auth() auth: AuthContext, @Query() q: MessagingWindowQuery): Promise<FailuresDto> {
     return this.messaging.failures(auth, q);
+  }
+
+  @Get('engagement')
+  @ApiOperation({
+    summary: "The platform users' engagement per hour, day or week",
+    description:
+      'From the engagement-events imports: per bucket holding actions, unique users, actions by type, mean duration, and engagement_rate = round(Σ count × weight / unique_users × ' +
+      'min(mean duration in s / 300, 1) × 100, 2) (weights 1.0 unless `weights` gives them; 0 with no users or no duration); the summary is the same over the whole window, users ' +
+      'counted once. Window as for delivery: from, to, tz, granularity (default daily).',
+  })
+  @ApiOkResponse({ type: EngagementDto })
+  engagement(@Auth() auth: AuthContext, @Query() q: EngagementQuery): Promise<EngagementDto> {
+    return this.activity.engagement(auth, q);
+  }
+
+  @Get('system')
+  @ApiOperation({
+    summary: "The messaging services' health per hour, day or week",
+    description:
+      'From the system-metrics imports: per bucket, service and metric the samples, average, p95 (percentile_cont) and peak; over the window per service the same, sla_compliance ' +
+      '(share of response_time samples < 2.0 s) and health flags: average response_time < 2 s, cpu_usage < 80, memory_usage < 80 (null when the metric has no sample; healthy when ' +
+      'none is false). Window as for delivery: from, to, tz, granularity (default hourly); service_name narrows it.',
+  })
+  @ApiOkResponse({ type: SystemDto })
+  system(@Auth() auth: AuthContext, @Query() q: SystemQuery): Promise<SystemDto> {
+    return this.activity.system(auth, q);
   }
 }

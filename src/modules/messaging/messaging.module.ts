@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsScopeModule } from '@common/analytics-scope/analytics-scope.module';
+import { MessagingActivityRepository } from './messaging-activity.repository';
+import { MessagingActivityService } from './messaging-activity.service';
 import { MessagingController } from './messaging.controller';
 import { MessagingRepository } from './messaging.repository';
 import { MessagingService } from './messaging.service';
+import { MessagingWindows } from './messaging-window';
 
 /** Message delivery against the SLA over the message-events kind (its kinds: messaging.kinds.ts). */
 @Module({
   imports: [AnalyticsScopeModule],
   controllers: [MessagingController],
-  providers: [MessagingRepository, MessagingService],
+  providers: [MessagingRepository, MessagingWindows, MessagingService, MessagingActivityRepository, MessagingActivityService],
   exports: [MessagingService],
 })
 export class MessagingModule {}

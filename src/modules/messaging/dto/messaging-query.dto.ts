@@ -5,9 +5,11 @@ export const MESSAGING_GRANULARITIES = ['hourly', 'daily', 'weekly'] as const;
 export type MessagingGranularity = (typeof MESSAGING_GRANULARITIES)[number];
 
 const ID = 200;
+const GRANULARITY_TEXT = 'Bucket size, in `tz` (weeks start on Monday; a day across a DST change is 23 or 25 hours)';
+const GRANULARITY_CHECK = { message: `granularity must be one of ${MESSAGING_GRANULARITIES.join(', ')}` };
 
-/** Window and filters every messaging answer accepts (the replaced service's names). */
-export class MessagingWindowQuery {
+/** The window every messaging answer accepts (the replaced service's names). */
+export class TimeWindowQuery {
   @ApiPropertyOptional({
     description: 'Start, inclusive: an ISO 8601 instant (2025-06-01T00:00:00Z), or a local date or date-time in `tz` (2025-06-01). Default: 7 days before `to`',
     example: '2025-06-01T00:00:00Z',
@@ -22,7 +24,10 @@ export class MessagingWindowQuery {
   @ApiPropertyOptional({ description: 'IANA time zone of the buckets and of local `from`/`to` (default UTC)', example: 'Europe/London' })
   @IsOptional() @IsString() @MaxLength(64)
   tz?: string;
+}
 
+/** The window and the message filters. */
+export class MessagingWindowQuery extends TimeWindowQuery {
   @ApiPropertyOptional({ description: 'Only messages on this channel (stored lower-cased: whatsapp, sms…)' }) @IsOptional() @IsString() @MaxLength(ID)
   channel?: string;
 
@@ -34,7 +39,27 @@ export class MessagingWindowQuery {
 }
 
 export class DeliveryQuery extends MessagingWindowQuery {
-  @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'hourly', description: 'Bucket size, in `tz` (weeks start on Monday; a day across a DST change is 23 or 25 hours)' })
-  @IsOptional() @IsIn(MESSAGING_GRANULARITIES as unknown as string[], { message: `granularity must be one of ${MESSAGING_GRANULARITIES.join(', ')}` })
+  @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'hourly', description: GRANULARITY_TEXT })
+  @IsOptional() @IsIn(MESSAGING_GRANULARITIES as unknown as string[], GRANULARITY_CHECK)
   granularity: MessagingGranularity = 'hourly';
+}
+
+export class EngagementQuery extends TimeWindowQuery {
+  @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'daily', description: GRANULARITY_TEXT })
+  @IsOptional() @IsIn(MESSAGING_GRANULARITIES as unknown as string[], GRANULARITY_CHECK)
+  granularity: MessagingGranularity = 'daily';
+
+  @ApiPropertyOptional({ description: 'Weight per action type in the engagement rate, `type:weight,…` (others weigh 1.0)', example: 'login:0.5,message_send:2' })
+  @IsOptional() @IsString() @MaxLength(500)
+  weights?: string;
+}
+
+export class SystemQuery extends TimeWindowQuery {
+  @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'hourly', description: GRANULARITY_TEXT })
+  @IsOptional() @IsIn(MESSAGING_GRANULARITIES as unknown as string[], GRANULARITY_CHECK)
+  granularity: MessagingGranularity = 'hourly';
+
+  @ApiPropertyOptional({ description: 'Only this service (api_gateway, message_service, contact_service, template_service, analytics_service)' })
+  @IsOptional() @IsString() @MaxLength(ID)
+  service_name?: string;
 }

@@ -64,3 +64,59 @@ export class FailuresDto extends AnalyticsMetaDto {
   @ApiProperty({ description: 'Failed messages in the window' }) failed: number;
   @ApiProperty({ type: [FailureCodeDto], description: 'By count, then code' }) data: FailureCodeDto[];
 }
+
+export class EngagementFiguresDto {
+  @ApiProperty({ description: 'Distinct users with an action' }) unique_users: number;
+  @ApiProperty() total_actions: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'Actions per type, every type' }) actions: Record<string, number>;
+  @ApiProperty({ nullable: true, type: Number, description: 'Mean duration of the actions that give one, ms, 2 dp' }) average_duration_ms: number | null;
+  @ApiProperty({ description: 'round(Σ count × weight / unique_users × min(mean duration in s / 300, 1) × 100, 2); 0 with no users or no duration' }) engagement_rate: number;
+}
+
+export class EngagementBucketDto extends EngagementFiguresDto {
+  @ApiProperty({ example: '2025-06-01T00:00:00+01:00' }) start: string;
+}
+
+export class EngagementDto extends AnalyticsMetaDto {
+  @ApiProperty() granularity: string;
+  @ApiProperty() tz: string;
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'The weights given (others 1.0)' }) weights: Record<string, number>;
+  @ApiProperty({ type: [EngagementBucketDto], description: 'Buckets holding actions, in time order' }) buckets: EngagementBucketDto[];
+  @ApiProperty({ type: EngagementFiguresDto, description: 'Over the whole window (users counted once)' }) summary: EngagementFiguresDto;
+}
+
+export class MetricStatsDto {
+  @ApiProperty() samples: number;
+  @ApiProperty({ description: '4 dp' }) average: number;
+  @ApiProperty({ description: 'percentile_cont(0.95), 4 dp' }) p95: number;
+  @ApiProperty({ description: 'The largest sample' }) peak: number;
+}
+
+export class SystemHealthDto {
+  @ApiProperty({ nullable: true, type: Boolean, description: 'Average response_time < 2 s (null: no samples)' }) response_time_ok: boolean | null;
+  @ApiProperty({ nullable: true, type: Boolean, description: 'Average cpu_usage < 80' }) cpu_ok: boolean | null;
+  @ApiProperty({ nullable: true, type: Boolean, description: 'Average memory_usage < 80' }) memory_ok: boolean | null;
+  @ApiProperty({ description: 'No flag is false' }) healthy: boolean;
+}
+
+export class SystemServiceDto {
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Per metric name: {samples, average, p95, peak}' }) metrics: Record<string, MetricStatsDto>;
+  @ApiProperty({ nullable: true, type: Number, description: 'Share (0–1) of response_time samples < 2.0 s, 4 dp (null: none)' }) sla_compliance: number | null;
+  @ApiProperty({ type: SystemHealthDto }) health: SystemHealthDto;
+}
+
+export class SystemBucketDto {
+  @ApiProperty() start: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'service → metric → {samples, average, p95, peak}' }) services: Record<string, Record<string, MetricStatsDto>>;
+}
+
+export class SystemDto extends AnalyticsMetaDto {
+  @ApiProperty() granularity: string;
+  @ApiProperty() tz: string;
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty({ type: [SystemBucketDto] }) buckets: SystemBucketDto[];
+  @ApiProperty({ type: 'object', additionalProperties: true, description: '{services: service → {metrics, sla_compliance, health}} over the window' }) summary: { services: Record<string, SystemServiceDto> };
+}

@@ -160,6 +160,35 @@ describe('Messaging (e2e)', () => {
       expect(delivery.body.summary.top_failures[0]).toEqual(res.body.data[0]);
     });
 
+    it('should give the dashboard of the last hour against the hour before, worked out by hand', async () => {
+      const now = Date.now();
+      const at = (minutesAgo: number, seconds = 0) => new Date(now - minutesAgo * 60_000 + seconds * 1000).toISOString();
+      const rows = [
+        'message_id,status,timestamp,error_code',
+        // The last hour: 4 messages, 3 delivered (one read) after 2, 4 and 6 s, 1 failed.
+        `now-1,sent,${at(30)},`, `now-1,delivered,${at(30, 2)},`,
+        `now-2,sent,${at(20)},`, `now-2,read,${at(20, 4)},`,
+        `now-3,sent,${at(10)},`, `now-3,delivered,${at(10, 6)},`,
+        `now-4,sent,${at(5)},`, `now-4,failed,${at(5, 1)},131047`,
+        // The hour before: 2 messages, both delivered after 1 s.
+        `then-1,sent,${at(90)},`, `then-1,delivered,${at(90, 1)},`,
+        `then-2,sent,${at(80)},`, `then-2,delivered,${at(80, 1)},`,
+      ];
+      await load(rows.join('\n') + '\n');
+      const res = await get('dashboard?time_period=hour').expect(200);
+      expect(res.body).toMatchObject({
+        time_period: 'hour', sla_status: 'critical', sla_target: 99,
+        current: { messages: 4, sent: 4, delivered: 3, read: 1, failed: 1, pending: 0, delivery_rate: 75, read_rate: 33.33, sla_met: false, latency_ms: { p50: 4000, p90: 5600 } },
+        previous: { messages: 2, delivered: 2, delivery_rate: 100, sla_met: true, latency_ms: { p50: 1000 } },
+        trend: { messages_change_pct: 100, delivery_rate_change: -25, read_rate_change: 33.33, latency_p50_change_pct: 300, direction: 'declining' },
+        top_failures: [{ error_code: '131047', messages: 1, share: 100 }],
+      });
+      expect(Date.parse(res.body.current.to) - Date.parse(res.body.current.from)).toBe(3_600_000);
+      expect(res.body.previous.to).toBe(res.body.current.from);
+      await get('dashboard?time_period=year').expect(400);
+      expect((await get('dashboard?time_period=day').expect(200)).body.current).toMatchObject({ messages: 6, delivered: 5 });
+    });
+
     it('should keep each organization to its own messages', async () => {
       const res = await get(`delivery?from=${FROM}&to=${TO}`, other.key).expect(200);
       expect(res.body.buckets).toEqual([]);

@@ -61,7 +61,7 @@ export class MessagingWindows {
 }
 
 /** The start of the next whole minute (now itself when on one), ISO UTC. */
-function nextMinute(ms: number): string {
+export function nextMinute(ms: number): string {
   return new Date(Math.ceil(ms / 60_000) * 60_000).toISOString();
 }
 

@@ -2,8 +2,8 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext } from '@modules/auth/auth.context';
-import { DeliveryQuery, EngagementQuery, MessagingWindowQuery, SystemQuery } from './dto/messaging-query.dto';
-import { DeliveryDto, EngagementDto, FailuresDto, SystemDto } from './dto/messaging-response.dto';
+import { DashboardQuery, DeliveryQuery, EngagementQuery, MessagingWindowQuery, SystemQuery } from './dto/messaging-query.dto';
+import { DashboardDto, DeliveryDto, EngagementDto, FailuresDto, SystemDto } from './dto/messaging-response.dto';
 import { MessagingActivityService } from './messaging-activity.service';
 import { MessagingService } from './messaging.service';
 
@@ -34,6 +34,19 @@ export class MessagingController {
   @ApiOkResponse({ type: DeliveryDto })
   delivery(@Auth() auth: AuthContext, @Query() q: DeliveryQuery): Promise<DeliveryDto> {
     return this.messaging.delivery(auth, q);
+  }
+
+  @Get('dashboard')
+  @ApiOperation({
+    summary: 'The last hour, day, week or 30 days at a glance, against the period before',
+    description:
+      'Messages, outcomes, delivery and read rates, latency percentiles and the SLA state (ok ≥ 99, breach below, critical below 95, no_data) of the period ending now (rounded up ' +
+      'to the minute), the same for the period of equal length before it, the trend between them (improving or declining: more than 0.5 points of delivery rate) and the 5 most ' +
+      `frequent failure codes. ${MESSAGING_SCOPE}`,
+  })
+  @ApiOkResponse({ type: DashboardDto })
+  dashboard(@Auth() auth: AuthContext, @Query() q: DashboardQuery): Promise<DashboardDto> {
+    return this.messaging.dashboard(auth, q);
   }
 
   @Get('failures')

@@ -46,6 +46,13 @@ const LATENCY_MS = `CASE WHEN first_delivered_ts IS NULL THEN NULL
   WHEN first_sent_ts IS NOT NULL THEN greatest(0, extract(epoch FROM first_delivered_ts - first_sent_ts) * 1000)::float8
   ELSE provider_latency_ms::float8 END`;
 
+/** A group's message counts by outcome (README "Messaging"). */
+const COUNTS = `count(*)::int AS messages,
+  count(*) FILTER (WHERE first_sent_ts IS NOT NULL OR first_delivered_ts IS NOT NULL)::int AS sent,
+  count(*) FILTER (WHERE first_delivered_ts IS NOT NULL)::int AS delivered,
+  count(*) FILTER (WHERE is_read)::int AS read,
+  count(*) FILTER (WHERE is_failed AND first_delivered_ts IS NULL)::int AS failed`;
+
 /** Messaging SQL over message_outcomes (one row per message of the organization, from all its events). */
 @Injectable()
 export class MessagingRepository {
@@ -73,17 +80,26 @@ export class MessagingRepository {
               messages, sent, delivered, read, failed, p[1] AS p50, p[2] AS p90, p[3] AS p95, p[4] AS p99
        FROM (
          SELECT date_trunc('${TRUNC_UNIT[granularity]}', first_ts, ${zone}) AS b,
-                count(*)::int AS messages,
-                count(*) FILTER (WHERE first_sent_ts IS NOT NULL OR first_delivered_ts IS NOT NULL)::int AS sent,
-                count(*) FILTER (WHERE first_delivered_ts IS NOT NULL)::int AS delivered,
-                count(*) FILTER (WHERE is_read)::int AS read,
-                count(*) FILTER (WHERE is_failed AND first_delivered_ts IS NULL)::int AS failed,
+                ${COUNTS},
                 percentile_cont(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY ${LATENCY_MS}) AS p
          FROM message_outcomes WHERE ${where}
          GROUP BY 1
        ) g ORDER BY b`,
       p.values,
     );
+  }
+
+  /** Counts and latency percentiles over the whole window (one row). */
+  async periodTotals(orgId: string, w: MessagingWindow, f: MessageFilter): Promise<Omit<DeliveryBucketRow, 'local_start' | 'offset_seconds'>> {
+    const p = new SqlParams();
+    const rows = await this.db.query<Array<Omit<DeliveryBucketRow, 'local_start' | 'offset_seconds'>>>(
+      `SELECT messages, sent, delivered, read, failed, p[1] AS p50, p[2] AS p90, p[3] AS p95, p[4] AS p99 FROM (
+         SELECT ${COUNTS}, percentile_cont(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY ${LATENCY_MS}) AS p
+         FROM message_outcomes WHERE ${outcomeWhere(orgId, w, f, p)}
+       ) g`,
+      p.values,
+    );
+    return rows[0];
   }
 
   /** Failed messages (a failed event, no delivered or read one) by failure code, most first, then code. */

@@ -44,6 +44,24 @@ export class DeliveryQuery extends MessagingWindowQuery {
   granularity: MessagingGranularity = 'hourly';
 }
 
+export const TIME_PERIODS = ['hour', 'day', 'week', 'month'] as const;
+export type TimePeriod = (typeof TIME_PERIODS)[number];
+
+export class DashboardQuery {
+  @ApiPropertyOptional({ enum: TIME_PERIODS, default: 'day', description: 'The last hour, day, week or 30 days, ending now (rounded up to the minute)' })
+  @IsOptional() @IsIn(TIME_PERIODS as unknown as string[], { message: `time_period must be one of ${TIME_PERIODS.join(', ')}` })
+  time_period: TimePeriod = 'day';
+
+  @ApiPropertyOptional({ description: 'Only messages on this channel' }) @IsOptional() @IsString() @MaxLength(ID)
+  channel?: string;
+
+  @ApiPropertyOptional({ description: 'Only messages of this template' }) @IsOptional() @IsString() @MaxLength(ID)
+  template_id?: string;
+
+  @ApiPropertyOptional({ description: 'Only messages of this campaign' }) @IsOptional() @IsString() @MaxLength(ID)
+  campaign_id?: string;
+}
+
 export class EngagementQuery extends TimeWindowQuery {
   @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'daily', description: GRANULARITY_TEXT })
   @IsOptional() @IsIn(MESSAGING_GRANULARITIES as unknown as string[], GRANULARITY_CHECK)

@@ -120,3 +120,36 @@ export class SystemDto extends AnalyticsMetaDto {
   @ApiProperty({ type: [SystemBucketDto] }) buckets: SystemBucketDto[];
   @ApiProperty({ type: 'object', additionalProperties: true, description: '{services: service → {metrics, sla_compliance, health}} over the window' }) summary: { services: Record<string, SystemServiceDto> };
 }
+
+export class PeriodFiguresDto {
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty() messages: number;
+  @ApiProperty() sent: number;
+  @ApiProperty() delivered: number;
+  @ApiProperty() read: number;
+  @ApiProperty() failed: number;
+  @ApiProperty() pending: number;
+  @ApiProperty() delivery_rate: number;
+  @ApiProperty() read_rate: number;
+  @ApiProperty() sla_met: boolean;
+  @ApiProperty({ type: LatencyPercentilesDto }) latency_ms: LatencyPercentilesDto;
+}
+
+export class DashboardTrendDto {
+  @ApiProperty({ nullable: true, type: Number, description: 'Change in messages against the previous period, %, 2 dp (null when it had none)' }) messages_change_pct: number | null;
+  @ApiProperty({ description: 'Change in delivery rate, percentage points, 2 dp' }) delivery_rate_change: number;
+  @ApiProperty({ description: 'Change in read rate, percentage points, 2 dp' }) read_rate_change: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Change in median latency, %, 2 dp (null when either period has none)' }) latency_p50_change_pct: number | null;
+  @ApiProperty({ enum: ['improving', 'stable', 'declining'], description: 'By the delivery rate: a change of more than 0.5 points either way' }) direction: string;
+}
+
+export class DashboardDto extends AnalyticsMetaDto {
+  @ApiProperty({ enum: ['hour', 'day', 'week', 'month'] }) time_period: string;
+  @ApiProperty({ enum: ['ok', 'breach', 'critical', 'no_data'], description: 'ok: rate ≥ 99; breach: below; critical: below 95; no_data: no message' }) sla_status: string;
+  @ApiProperty({ example: 99 }) sla_target: number;
+  @ApiProperty({ type: PeriodFiguresDto }) current: PeriodFiguresDto;
+  @ApiProperty({ type: PeriodFiguresDto, description: 'The period of equal length just before' }) previous: PeriodFiguresDto;
+  @ApiProperty({ type: DashboardTrendDto }) trend: DashboardTrendDto;
+  @ApiProperty({ type: [FailureCodeDto], description: 'The 5 most frequent failure codes of the current period' }) top_failures: FailureCodeDto[];
+}

@@ -8,6 +8,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * imports, rewritten for the messages an import touches when it publishes or is deleted (in that
  * transaction, under the organization's publish lock): delivery answers group these by the time
  * of each message's first event instead of grouping millions of events by message.
+ * messaging_reports: the reports the old service's POST reports/* routes make, stored as answered.
  */
 export class CreateMessaging1764000000010 implements MigrationInterface {
   name = 'CreateMessaging1764000000010';
@@ -68,9 +69,20 @@ export class CreateMessaging1764000000010 implements MigrationInterface {
         PRIMARY KEY (org_id, message_id)
       )`);
     await q.query(`CREATE INDEX message_outcomes_org_first_idx ON message_outcomes (org_id, first_ts)`);
+    await q.query(`
+      CREATE TABLE messaging_reports (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        org_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        type text NOT NULL,
+        params jsonb NOT NULL,
+        result jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX messaging_reports_org_created_idx ON messaging_reports (org_id, created_at DESC, id)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE messaging_reports`);
     await q.query(`DROP TABLE message_outcomes`);
     await q.query(`DROP TABLE system_metrics`);
     await q.query(`DROP TABLE engagement_events`);

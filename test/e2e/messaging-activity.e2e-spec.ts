@@ -139,6 +139,20 @@ describe('Messaging engagement and system health (e2e)', () => {
     expect(Object.keys(only.body.summary.services)).toEqual(['message_service']);
   });
 
+  it('should store engagement and system reports as their answers, with the limits given', async () => {
+    const post = (type: string, body: object) => request(t.http).post(`/api/v1/messaging/reports/${type}`).set('X-API-Key', key).send(body);
+    const window = { start_time: '2025-03-24T00:00:00Z', end_time: '2025-03-27T00:00:00Z', time_period: 'daily' };
+    const engagementReport = await post('engagement', { ...window, filters: { weights: 'login:2' } }).expect(201);
+    const { queryTimeMs: _q, cached: _c, ...expected } = (await get('engagement?from=2025-03-24T00:00:00Z&to=2025-03-27T00:00:00Z&granularity=daily&weights=login:2').expect(200)).body;
+    expect(engagementReport.body.result).toEqual(expected);
+    const strict = await post('system', { ...window, performance_thresholds: { response_time: 0.5, cpu_usage: 90 } }).expect(201);
+    const rt = metrics.rows.filter((s) => s.service === 'api_gateway' && s.metric === 'response_time').map((s) => s.value);
+    expect(strict.body.result.summary.services.api_gateway.sla_compliance).toBe(round(rt.filter((v) => v < 0.5).length / rt.length, 4));
+    // analytics_service runs at 70-95 % cpu: not ok under the default 80, ok under 90.
+    expect(strict.body.result.summary.services.analytics_service.health.cpu_ok).toBe(true);
+    expect((await get('system?from=2025-03-24T00:00:00Z&to=2025-03-27T00:00:00Z').expect(200)).body.summary.services.analytics_service.health.cpu_ok).toBe(false);
+  });
+
   it.each([
     ['engagement?weights=login:x', 'INVALID_WEIGHTS'],
     ['engagement?weights=dance:1', 'INVALID_WEIGHTS'],

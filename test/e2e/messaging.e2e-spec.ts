@@ -189,6 +189,42 @@ describe('Messaging (e2e)', () => {
       expect((await get('dashboard?time_period=day').expect(200)).body.current).toMatchObject({ messages: 6, delivered: 5 });
     });
 
+    it('should store a delivery report as the delivery answer over its window, and give it back', async () => {
+      const post = (type: string, body: object, k = key) => request(t.http).post(`/api/v1/messaging/reports/${type}`).set('X-API-Key', k).send(body);
+      const made = await post('delivery', { start_time: FROM, end_time: TO, time_period: 'daily', filters: { channel: 'whatsapp' } }).expect(201);
+      const answer = await get(`delivery?from=${FROM}&to=${TO}&granularity=daily&channel=whatsapp`).expect(200);
+      const { queryTimeMs: _q, cached: _c, ...expected } = answer.body;
+      expect(made.body).toMatchObject({ id: expect.any(String), type: 'delivery', result: expected, params: { time_period: 'daily', filters: { channel: 'whatsapp' }, include_sla_metrics: true } });
+      expect((await request(t.http).get(`/api/v1/messaging/reports/${made.body.id}`).set('X-API-Key', key).expect(200)).body).toEqual(made.body);
+      await request(t.http).get(`/api/v1/messaging/reports/${made.body.id}`).set('X-API-Key', other.key).expect(404);
+
+      // A lower SLA target for the report, or no SLA figures at all.
+      const lenient = await post('delivery', { start_time: FROM, end_time: TO, performance_thresholds: { delivery_rate: 90 } }).expect(201);
+      expect(lenient.body.result.summary.sla_target).toBe(90);
+      for (const b of lenient.body.result.buckets) expect(b.sla_met).toBe(b.delivery_rate >= 90);
+      const plain = await post('delivery', { start_time: FROM, end_time: TO, include_sla_metrics: false }).expect(201);
+      expect(JSON.stringify(plain.body.result)).not.toMatch(/sla_(met|target|compliance)|threshold_breaches/);
+      expect(plain.body.result.summary.overall_delivery_rate).toBe(lenient.body.result.summary.overall_delivery_rate);
+    });
+
+    it.each([
+      [{ start_time: '2025-06-01T00:00:00Z', end_time: '2099-01-01T00:00:00Z' }, 'NOT_IN_FUTURE'],
+      [{ start_time: '2025-06-02T00:00:00Z', end_time: '2025-06-01T00:00:00Z' }, 'END_AFTER_START'],
+      [{ start_time: '2025-01-01T00:00:00Z', end_time: '2025-06-01T00:00:00Z' }, 'MAX_90_DAYS'],
+      [{ start_time: 'last week', end_time: '2025-06-01T00:00:00Z' }, 'ISO_8601'],
+      [{ end_time: '2025-06-01T00:00:00Z' }, 'start_time'],
+      [{ start_time: '2025-06-01T00:00:00Z', end_time: '2025-06-02T00:00:00Z', time_period: 'yearly' }, 'time_period'],
+    ])('should refuse the report request %j with a 400 naming %s', async (body, rule) => {
+      const res = await request(t.http).post('/api/v1/messaging/reports/delivery').set('X-API-Key', key).send(body).expect(400);
+      expect(JSON.stringify(res.body)).toContain(rule);
+    });
+
+    it('should answer 404 for an unknown report type or id', async () => {
+      await request(t.http).post('/api/v1/messaging/reports/weather').set('X-API-Key', key).send({ start_time: FROM, end_time: TO }).expect(404);
+      await request(t.http).get('/api/v1/messaging/reports/00000000-0000-4000-8000-000000000000').set('X-API-Key', key).expect(404);
+      await request(t.http).get('/api/v1/messaging/reports/not-an-id').set('X-API-Key', key).expect(404);
+    });
+
     it('should keep each organization to its own messages', async () => {
       const res = await get(`delivery?from=${FROM}&to=${TO}`, other.key).expect(200);
       expect(res.body.buckets).toEqual([]);

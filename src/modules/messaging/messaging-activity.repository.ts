@@ -31,7 +31,8 @@ export interface SystemRow {
   average: number;
   p95: number;
   peak: number;
-  under_2s: number;
+  /** Samples below the response-time limit (the others too: only response_time's are read). */
+  under_limit: number;
 }
 
 /** Engagement and system-metrics SQL over the scope's imports (their partitions only). */
@@ -57,9 +58,12 @@ export class MessagingActivityRepository {
     );
   }
 
-  system(orgId: string, importIds: string[], w: MessagingWindow, granularity: MessagingGranularity, tz: string, service: string | null): Promise<SystemRow[]> {
+  system(
+    orgId: string, importIds: string[], w: MessagingWindow, granularity: MessagingGranularity, tz: string, service: string | null, responseLimit: number,
+  ): Promise<SystemRow[]> {
     const p = new SqlParams();
     const zone = p.add(tz);
+    const limit = p.add(String(responseLimit));
     let where = windowWhere(orgId, importIds, w, p);
     if (service !== null) where += ` AND service_name = ${p.add(service)}`;
     return heavyQuery(
@@ -68,7 +72,7 @@ export class MessagingActivityRepository {
               extract(epoch FROM (b AT TIME ZONE ${zone}) - (b AT TIME ZONE 'UTC'))::int AS offset_seconds, service_name, metric_name,
               count(*)::int AS samples, avg(metric_value)::float8 AS average,
               percentile_cont(0.95) WITHIN GROUP (ORDER BY metric_value::float8) AS p95, max(metric_value)::float8 AS peak,
-              count(*) FILTER (WHERE metric_value < 2.0)::int AS under_2s
+              count(*) FILTER (WHERE metric_value < ${limit}::numeric)::int AS under_limit
        FROM (
          SELECT date_trunc('${TRUNC_UNIT[granularity]}', ts, ${zone}) AS b, service_name, metric_name, metric_value
          FROM system_metrics WHERE ${where}

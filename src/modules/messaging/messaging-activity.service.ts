@@ -10,7 +10,13 @@ import { EngagementRow, MessagingActivityRepository, SystemRow } from './messagi
 import { MessagingWindows, offsetText } from './messaging-window';
 
 /** System health limits: response times in seconds, cpu and memory in %. */
-export const HEALTH_LIMITS = { response_time: 2.0, cpu_usage: 80, memory_usage: 80 } as const;
+export const HEALTH_LIMITS: Readonly<HealthLimits> = { response_time: 2.0, cpu_usage: 80, memory_usage: 80 };
+
+export interface HealthLimits {
+  response_time: number;
+  cpu_usage: number;
+  memory_usage: number;
+}
 
 const round4 = (v: number) => Math.round(v * 10_000) / 10_000;
 
@@ -51,7 +57,7 @@ export class MessagingActivityService {
     });
   }
 
-  async system(auth: AuthContext, q: SystemQuery): Promise<SystemDto> {
+  async system(auth: AuthContext, q: SystemQuery, limits: Readonly<HealthLimits> = HEALTH_LIMITS): Promise<SystemDto> {
     const started = performance.now();
     const service = q.service_name?.toLowerCase() ?? null;
     if (service !== null && !(SYSTEM_SERVICES as readonly string[]).includes(service)) {
@@ -59,8 +65,8 @@ export class MessagingActivityService {
     }
     const w = await this.windows.resolve(q, q.granularity);
     const scope = await this.scopes.resolve(auth, 'system-metrics', undefined, { from: w.from, to: w.to, tz: w.tz, service });
-    return this.scopes.answer(scope, 'system', { granularity: q.granularity }, started, async () => {
-      const rows = scope.importIds.length === 0 ? [] : await this.repo.system(auth.orgId, scope.importIds, w, q.granularity, w.tz, service);
+    return this.scopes.answer(scope, 'system', { granularity: q.granularity, limits }, started, async () => {
+      const rows = scope.importIds.length === 0 ? [] : await this.repo.system(auth.orgId, scope.importIds, w, q.granularity, w.tz, service, limits.response_time);
       const buckets = new Map<string, SystemRow[]>();
       const totals: SystemRow[] = [];
       for (const r of rows) {
@@ -74,14 +80,14 @@ export class MessagingActivityService {
       const summary: Record<string, SystemServiceDto> = {};
       for (const [name, metrics] of byService(totals)) {
         const responses = totals.find((r) => r.service_name === name && r.metric_name === 'response_time');
-        const below = (metric: keyof typeof HEALTH_LIMITS) => {
+        const below = (metric: keyof HealthLimits) => {
           const m = metrics[metric];
-          return m === undefined ? null : m.average < HEALTH_LIMITS[metric];
+          return m === undefined ? null : m.average < limits[metric];
         };
         const flags = { response_time_ok: below('response_time'), cpu_ok: below('cpu_usage'), memory_ok: below('memory_usage') };
         summary[name] = {
           metrics,
-          sla_compliance: responses ? round4(responses.under_2s / responses.samples) : null,
+          sla_compliance: responses ? round4(responses.under_limit / responses.samples) : null,
           health: { ...flags, healthy: Object.values(flags).every((f) => f !== false) },
         };
       }

@@ -1,10 +1,13 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
-import { Auth, AuthContext } from '@modules/auth/auth.context';
+import { Auth, AuthContext, MinRole, OrgId } from '@modules/auth/auth.context';
+import { AppError } from '@common/errors';
 import { DashboardQuery, DeliveryQuery, EngagementQuery, MessagingWindowQuery, SystemQuery } from './dto/messaging-query.dto';
 import { DashboardDto, DeliveryDto, EngagementDto, FailuresDto, SystemDto } from './dto/messaging-response.dto';
 import { MessagingActivityService } from './messaging-activity.service';
+import { MessagingReportDto, MessagingReportRequest, MessagingReportType, REPORT_TYPES } from './dto/messaging-report.dto';
+import { MessagingReportsService } from './messaging-reports.service';
 import { MessagingService } from './messaging.service';
 
 export const MESSAGING_SCOPE =
@@ -14,12 +17,13 @@ export const MESSAGING_SCOPE =
 
 @ApiTags('Messaging')
 @ApiSecurity('api-key')
-@ApiErrors(400, 401)
+@ApiErrors(400, 401, 403, 404)
 @Controller('messaging')
 export class MessagingController {
   constructor(
     private readonly messaging: MessagingService,
     private readonly activity: MessagingActivityService,
+    private readonly reports: MessagingReportsService,
   ) {}
 
   @Get('delivery')
@@ -83,5 +87,31 @@ export class MessagingController {
   @ApiOkResponse({ type: SystemDto })
   system(@Auth() auth: AuthContext, @Query() q: SystemQuery): Promise<SystemDto> {
     return this.activity.system(auth, q);
+  }
+
+  @Post('reports/:type')
+  @MinRole('analyst')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiParam({ name: 'type', enum: REPORT_TYPES })
+  @ApiOperation({
+    summary: 'Make and store a delivery, engagement or system report (the old service\'s route)',
+    description:
+      'The answer of GET messaging/{type} over start_time..end_time (UTC buckets of time_period), stored with the request; filters narrow it (channel, template_id, campaign_id for ' +
+      'delivery; service_name for system; weights for engagement); performance_thresholds override the SLA rate (delivery) and the health limits (system); include_sla_metrics=false ' +
+      'leaves the SLA figures out. No time in the future, end after start, at most 90 days: else 400 naming the rule.',
+  })
+  @ApiCreatedResponse({ type: MessagingReportDto })
+  createReport(@Auth() auth: AuthContext, @Param('type') type: string, @Body() body: MessagingReportRequest): Promise<MessagingReportDto> {
+    if (!(REPORT_TYPES as readonly string[]).includes(type)) {
+      throw new AppError('NOT_FOUND', HttpStatus.NOT_FOUND, `No report type '${type}': one of ${REPORT_TYPES.join(', ')}`, { allowed: REPORT_TYPES });
+    }
+    return this.reports.create(auth, type as MessagingReportType, body);
+  }
+
+  @Get('reports/:id')
+  @ApiOperation({ summary: 'A stored messaging report' })
+  @ApiOkResponse({ type: MessagingReportDto })
+  report(@OrgId() orgId: string, @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.NOT_FOUND })) id: string): Promise<MessagingReportDto> {
+    return this.reports.get(orgId, id);
   }
 }

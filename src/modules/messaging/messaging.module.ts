@@ -3,6 +3,7 @@ import { AnalyticsScopeModule } from '@common/analytics-scope/analytics-scope.mo
 import { MessagingActivityRepository } from './messaging-activity.repository';
 import { MessagingActivityService } from './messaging-activity.service';
 import { MessagingController } from './messaging.controller';
+import { MessagingReportsService } from './messaging-reports.service';
 import { MessagingRepository } from './messaging.repository';
 import { MessagingService } from './messaging.service';
 import { MessagingWindows } from './messaging-window';
@@ -11,7 +12,7 @@ import { MessagingWindows } from './messaging-window';
 @Module({
   imports: [AnalyticsScopeModule],
   controllers: [MessagingController],
-  providers: [MessagingRepository, MessagingWindows, MessagingService, MessagingActivityRepository, MessagingActivityService],
+  providers: [MessagingRepository, MessagingWindows, MessagingService, MessagingActivityRepository, MessagingActivityService, MessagingReportsService],
   exports: [MessagingService],
 })
 export class MessagingModule {}

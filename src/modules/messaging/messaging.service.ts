@@ -25,21 +25,21 @@ export class MessagingService {
     private readonly scopes: AnalyticsScopeService,
   ) {}
 
-  async delivery(auth: AuthContext, q: DeliveryQuery): Promise<DeliveryDto> {
+  async delivery(auth: AuthContext, q: DeliveryQuery, sla = DELIVERY_SLA): Promise<DeliveryDto> {
     const started = performance.now();
     const w = await this.windows.resolve(q, q.granularity);
     const scope = await this.scopes.resolve(auth, KIND, undefined, { ...w.filter, from: w.from, to: w.to, tz: w.tz });
-    return this.scopes.answer(scope, 'delivery', { granularity: q.granularity }, started, async () => {
+    return this.scopes.answer(scope, 'delivery', { granularity: q.granularity, sla }, started, async () => {
       const [rows, failures] = await Promise.all([
         this.repo.deliveryBuckets(auth.orgId, w, w.filter, q.granularity, w.tz),
         this.repo.failures(auth.orgId, w, w.filter, TOP_FAILURES),
       ]);
       const figures = rows.map((r) => ({
         start: `${r.local_start}${offsetText(r.offset_seconds)}`,
-        ...deliveryFigures({ messages: r.messages, sent: r.sent, delivered: r.delivered, read: r.read, failed: r.failed }),
+        ...deliveryFigures({ messages: r.messages, sent: r.sent, delivered: r.delivered, read: r.read, failed: r.failed }, sla),
         latency_ms: { p50: round2(r.p50), p90: round2(r.p90), p95: round2(r.p95), p99: round2(r.p99) },
       }));
-      const summary = deliverySummary(figures);
+      const summary = deliverySummary(figures, sla);
       return {
         granularity: q.granularity, tz: w.tz, from: w.from, to: w.to, buckets: figures,
         summary: { ...summary, top_failures: failureCodes(failures, summary.failed) },

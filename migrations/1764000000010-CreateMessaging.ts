@@ -79,9 +79,56 @@ export class CreateMessaging1764000000010 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX messaging_reports_org_created_idx ON messaging_reports (org_id, created_at DESC, id)`);
+
+    // Webhooks address an organization by a slug: its name's letters and digits and the start of its id.
+    await q.query(`ALTER TABLE organizations ADD COLUMN slug text`);
+    await q.query(`
+      CREATE FUNCTION organization_slug(name text, id uuid) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+        SELECT coalesce(nullif(trim(both '-' from lower(regexp_replace(name, '[^A-Za-z0-9]+', '-', 'g'))), ''), 'org') || '-' || left(replace(id::text, '-', ''), 8)
+      $$`);
+    await q.query(`UPDATE organizations SET slug = organization_slug(name, id)`);
+    await q.query(`ALTER TABLE organizations ALTER COLUMN slug SET NOT NULL`);
+    await q.query(`CREATE UNIQUE INDEX organizations_slug_key ON organizations (slug)`);
+    await q.query(`
+      CREATE FUNCTION organizations_set_slug() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.slug IS NULL THEN NEW.slug := organization_slug(NEW.name, NEW.id); END IF;
+        RETURN NEW;
+      END $$`);
+    await q.query(`CREATE TRIGGER organizations_slug BEFORE INSERT ON organizations FOR EACH ROW EXECUTE FUNCTION organizations_set_slug()`);
+    // The WhatsApp app secret signs the webhook's bodies; the verify token answers its handshake.
+    await q.query(`
+      CREATE TABLE whatsapp_webhook_config (
+        org_id uuid PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+        app_secret text NOT NULL,
+        verify_token text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    // Write-ahead of acknowledged webhook events: a row is committed before the 200 and removed
+    // in the transaction that loads its events.
+    await q.query(`
+      CREATE TABLE webhook_inbox (
+        id bigserial PRIMARY KEY,
+        org_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        events jsonb NOT NULL
+      )`);
+    // The import each organization's webhook events go into (one live import at a time).
+    await q.query(`
+      CREATE TABLE messaging_live_imports (
+        org_id uuid PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+        import_id uuid NOT NULL
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE messaging_live_imports`);
+    await q.query(`DROP TABLE webhook_inbox`);
+    await q.query(`DROP TABLE whatsapp_webhook_config`);
+    await q.query(`DROP TRIGGER organizations_slug ON organizations`);
+    await q.query(`DROP FUNCTION organizations_set_slug()`);
+    await q.query(`ALTER TABLE organizations DROP COLUMN slug`);
+    await q.query(`DROP FUNCTION organization_slug(text, uuid)`);
     await q.query(`DROP TABLE messaging_reports`);
     await q.query(`DROP TABLE message_outcomes`);
     await q.query(`DROP TABLE system_metrics`);

@@ -30,7 +30,14 @@ export const HTTP_APP_OPTIONS = { bodyParser: false } as const;
 /** Wires prefix, validation, docs and shutdown hooks onto a created app (also used by e2e tests). */
 export function configureHttpApp(app: INestApplication): void {
   const isStreamed = (req: IncomingMessage) => STREAMED_BODY_ROUTES.some((route) => route.test((req.url ?? '').split('?')[0]));
-  app.use(json({ limit: '1mb', type: (req: IncomingMessage) => !isStreamed(req) && isJsonMedia(req.headers['content-type']) }));
+  // The raw bytes stay beside the parsed body: signed webhooks are verified over exactly what was sent.
+  app.use(json({
+    limit: '1mb',
+    type: (req: IncomingMessage) => !isStreamed(req) && isJsonMedia(req.headers['content-type']),
+    verify: (req: IncomingMessage & { rawBody?: Buffer }, _res, buf) => {
+      req.rawBody = buf;
+    },
+  }));
   app.use(urlencoded({ extended: true, limit: '1mb', type: (req: IncomingMessage) => !isStreamed(req) && (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded') }));
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

@@ -9,6 +9,7 @@ import {
   CreatedApiKeyDto,
   CreatedOrganizationDto,
   CreateOrganizationDto,
+  OrganizationDto,
 } from './dto/api-key.dto';
 
 @ApiTags('Organizations & API keys')
@@ -24,6 +25,14 @@ export class AuthController {
   @ApiErrors(400, 401, 403)
   createOrganization(@Body() dto: CreateOrganizationDto): Promise<CreatedOrganizationDto> {
     return this.authService.createOrganization(dto.name);
+  }
+
+  @Get('organizations/current')
+  @ApiOperation({ summary: "The caller's organization: id, name, slug (webhooks address it by slug), data version" })
+  @ApiOkResponse({ type: OrganizationDto })
+  @ApiErrors(401)
+  currentOrganization(@OrgId() orgId: string): Promise<OrganizationDto> {
+    return this.authService.organization(orgId);
   }
 
   @Post('api-keys')

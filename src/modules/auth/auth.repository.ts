@@ -49,6 +49,10 @@ export class AuthRepository {
     return this.orgs.save(this.orgs.create({ name }));
   }
 
+  findOrganization(id: string): Promise<OrganizationEntity | null> {
+    return this.orgs.findOne({ where: { id } });
+  }
+
   findOrganizationByName(name: string): Promise<OrganizationEntity | null> {
     return this.orgs.findOne({ where: { name }, order: { createdAt: 'ASC' } });
   }

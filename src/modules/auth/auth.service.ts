@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'crypto';
 import { AuthContext } from './auth.context';
 import { AuthErrors } from './auth.errors';
 import { AuthRepository } from './auth.repository';
-import { ApiKeyDto, CreatedApiKeyDto, CreatedOrganizationDto } from './dto/api-key.dto';
+import { ApiKeyDto, CreatedApiKeyDto, CreatedOrganizationDto, OrganizationDto } from './dto/api-key.dto';
 import { ApiKeyEntity, Role } from './entities/api-key.entity';
 
 const DEFAULT_ORG_NAME = 'default';
@@ -46,7 +46,16 @@ export class AuthService {
   async createOrganization(name: string): Promise<CreatedOrganizationDto> {
     const org = await this.repo.createOrganization(name);
     const adminKey = await this.issueKey(org.id, 'initial-admin', 'admin');
-    return { id: org.id, name: org.name, createdAt: org.createdAt.toISOString(), adminKey };
+    const stored = await this.repo.findOrganization(org.id);
+    return { id: org.id, name: org.name, slug: stored!.slug, createdAt: org.createdAt.toISOString(), adminKey };
+  }
+
+  async organization(orgId: string): Promise<OrganizationDto> {
+    const org = await this.repo.findOrganization(orgId);
+    if (!org) {
+      throw AuthErrors.invalidKey();
+    }
+    return { id: org.id, name: org.name, slug: org.slug, dataVersion: String(org.dataVersion), createdAt: org.createdAt.toISOString() };
   }
 
   issueKey(orgId: string, name: string, role: Role): Promise<CreatedApiKeyDto> {

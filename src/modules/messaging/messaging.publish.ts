@@ -44,18 +44,26 @@ export async function hideMessageEvents(sql: Sql, ref: PublishRef): Promise<void
 async function rewriteOutcomes(sql: Sql, ref: PublishRef, importIds: string[]): Promise<void> {
   const touched = `mo_touched_${ref.importId.replace(/-/g, '')}`;
   await sql(`CREATE TEMP TABLE ${touched} ON COMMIT DROP AS SELECT DISTINCT message_id FROM ${ref.partition}`);
+  await rewriteOutcomesOf(sql, ref.orgId, touched, importIds);
+  await sql(`DROP TABLE ${touched}`);
+}
+
+/**
+ * Rewrites the outcomes of the messages listed in `touched` (a table with a message_id column)
+ * from their events in `importIds` (none: the outcomes go).
+ */
+export async function rewriteOutcomesOf(sql: Sql, orgId: string, touched: string, importIds: string[]): Promise<void> {
   await sql(`ANALYZE ${touched}`);
-  await sql(`DELETE FROM message_outcomes o USING ${touched} t WHERE o.org_id = $1 AND o.message_id = t.message_id`, [ref.orgId]);
+  await sql(`DELETE FROM message_outcomes o USING ${touched} t WHERE o.org_id = $1 AND o.message_id = t.message_id`, [orgId]);
   if (importIds.length > 0) {
     await sql(
       `INSERT INTO message_outcomes (${OUTCOME_COLUMNS})
        SELECT ${OUTCOME_SELECT} FROM message_events e
        WHERE e.org_id = $1 AND e.import_id = ANY($2::uuid[]) AND e.message_id IN (SELECT message_id FROM ${touched})
        GROUP BY org_id, message_id`,
-      [ref.orgId, importIds],
+      [orgId, importIds],
     );
   }
-  await sql(`DROP TABLE ${touched}`);
 }
 
 /** The organization's other live (published, not deleted) message-events imports. */

@@ -33,9 +33,18 @@ export class CreatedApiKeyDto extends ApiKeyDto {
   key: string;
 }
 
+export class OrganizationDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ example: 'acme-3f2a9c1b', description: 'Addresses the organization in webhook URLs (messaging/webhooks/whatsapp/{slug})' }) slug: string;
+  @ApiProperty({ description: 'Bumped by every publish or delete' }) dataVersion: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
 export class CreatedOrganizationDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
+  @ApiProperty({ example: 'acme-3f2a9c1b', description: 'Addresses the organization in webhook URLs' }) slug: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ type: CreatedApiKeyDto, description: "The organization's first admin key" }) adminKey: CreatedApiKeyDto;
 }

@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { prepareDatabase } from '@libs/database/migrate';
 import { AppConfig } from '@config/app-config';
+import { SerializedAnswerInterceptor } from '@common/interceptors/serialized-answer.interceptor';
 import { AuthService } from '@modules/auth/auth.service';
 import { AppModule } from './app.module';
 
@@ -46,6 +47,7 @@ export function configureHttpApp(app: INestApplication): void {
     ],
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: true }));
+  app.useGlobalInterceptors(new SerializedAnswerInterceptor());
   const doc = new DocumentBuilder()
     .setTitle('Analytics platform API')
     .setDescription(

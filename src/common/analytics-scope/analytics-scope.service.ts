@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AnalyticsMetaDto, elapsedMs } from '@common/analytics-meta.dto';
+import { answerOf } from '@common/cache/serialized-answer';
 import { ResultCache } from '@common/cache/result-cache.service';
 import { VersionMemo } from '@common/cache/version-memo';
 import { AppError } from '@common/errors';
@@ -82,7 +83,7 @@ export class AnalyticsScopeService {
     scope: ImportScope, name: string, params: Record<string, unknown>, startedAt: number, compute: () => Promise<T>,
   ): Promise<T & AnalyticsMetaDto> {
     const { value, isCached } = await this.cached(scope, name, params, compute);
-    return { ...value, queryTimeMs: elapsedMs(startedAt), cached: isCached, dataVersion: scope.dataVersion };
+    return answerOf(value, { queryTimeMs: elapsedMs(startedAt), cached: isCached, dataVersion: scope.dataVersion });
   }
 
   /** Like answer() without the meta fields (parts of a larger answer). */

@@ -7,7 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * message_outcomes: one row per message of an organization, from all its events in the live
  * imports, rewritten for the messages an import touches when it publishes or is deleted (in that
  * transaction, under the organization's publish lock): delivery answers group these by the time
- * of each message's first event instead of grouping millions of events by message.
+ * of each message's first event instead of grouping millions of events by message. One partition
+ * per organization (message_outcomes_o_<id>), made by the first publish that needs it.
  * messaging_reports: the reports the old service's POST reports/* routes make, stored as answered.
  */
 export class CreateMessaging1764000000010 implements MigrationInterface {
@@ -51,9 +52,12 @@ export class CreateMessaging1764000000010 implements MigrationInterface {
         metric_value numeric NOT NULL,
         ts timestamptz NOT NULL
       ) PARTITION BY LIST (import_id)`);
+    // Partitioned by organization: an organization's first import writes its partition by
+    // CREATE TABLE … AS and indexes it afterwards (inserting 3M rows into indexes shared by every
+    // organization took 79 s).
     await q.query(`
       CREATE TABLE message_outcomes (
-        org_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        org_id uuid NOT NULL,
         message_id text COLLATE "C" NOT NULL,
         first_ts timestamptz NOT NULL,
         first_sent_ts timestamptz,
@@ -67,7 +71,7 @@ export class CreateMessaging1764000000010 implements MigrationInterface {
         campaign_id text COLLATE "C",
         events integer NOT NULL,
         PRIMARY KEY (org_id, message_id)
-      )`);
+      ) PARTITION BY LIST (org_id)`);
     await q.query(`CREATE INDEX message_outcomes_org_first_idx ON message_outcomes (org_id, first_ts)`);
     await q.query(`
       CREATE TABLE messaging_reports (

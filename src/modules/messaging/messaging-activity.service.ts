@@ -39,16 +39,7 @@ export class MessagingActivityService {
     const scope = await this.scopes.resolve(auth, 'engagement-events', undefined, { from: w.from, to: w.to, tz: w.tz });
     return this.scopes.answer(scope, 'engagement', { granularity: q.granularity, weights }, started, async () => {
       const rows = scope.importIds.length === 0 ? [] : await this.repo.engagement(auth.orgId, scope.importIds, w, q.granularity, w.tz);
-      const buckets = new Map<string, EngagementRow[]>();
-      const totals: EngagementRow[] = [];
-      for (const r of rows) {
-        if (r.is_total) {
-          totals.push(r);
-        } else {
-          const key = `${r.local_start}${offsetText(r.offset_seconds!)}`;
-          buckets.set(key, [...(buckets.get(key) ?? []), r]);
-        }
-      }
+      const { buckets, totals } = byBucket(rows);
       return {
         granularity: q.granularity, tz: w.tz, from: w.from, to: w.to, weights,
         buckets: [...buckets].map(([start, group]) => ({ start, ...engagementFigures(group, weights) })),
@@ -67,16 +58,7 @@ export class MessagingActivityService {
     const scope = await this.scopes.resolve(auth, 'system-metrics', undefined, { from: w.from, to: w.to, tz: w.tz, service });
     return this.scopes.answer(scope, 'system', { granularity: q.granularity, limits }, started, async () => {
       const rows = scope.importIds.length === 0 ? [] : await this.repo.system(auth.orgId, scope.importIds, w, q.granularity, w.tz, service, limits.response_time);
-      const buckets = new Map<string, SystemRow[]>();
-      const totals: SystemRow[] = [];
-      for (const r of rows) {
-        if (r.is_total) {
-          totals.push(r);
-        } else {
-          const key = `${r.local_start}${offsetText(r.offset_seconds!)}`;
-          buckets.set(key, [...(buckets.get(key) ?? []), r]);
-        }
-      }
+      const { buckets, totals } = byBucket(rows);
       const summary: Record<string, SystemServiceDto> = {};
       for (const [name, metrics] of byService(totals)) {
         const responses = totals.find((r) => r.service_name === name && r.metric_name === 'response_time');
@@ -98,6 +80,23 @@ export class MessagingActivityService {
       };
     });
   }
+}
+
+/** Grouping-set rows split into the buckets' (by start, in query order) and the window's. */
+function byBucket<R extends { is_total: boolean; local_start: string | null; offset_seconds: number | null }>(rows: R[]): { buckets: Map<string, R[]>; totals: R[] } {
+  const buckets = new Map<string, R[]>();
+  const totals: R[] = [];
+  for (const r of rows) {
+    if (r.is_total) {
+      totals.push(r);
+    } else {
+      const start = `${r.local_start}${offsetText(r.offset_seconds!)}`;
+      const group = buckets.get(start);
+      if (group) group.push(r);
+      else buckets.set(start, [r]);
+    }
+  }
+  return { buckets, totals };
 }
 
 /** A bucket's (or the window's) engagement from its rows: the one without an action type has the users. */

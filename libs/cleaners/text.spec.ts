@@ -51,8 +51,9 @@ describe('text helpers', () => {
 describe('ownString', () => {
   /**
    * Heap bytes still used after keeping one 30-character slice of each of 200 pieces of 1 MiB
-   * (200 MB when the slices pin their pieces: far above the few tens of MB the heap's baseline
-   * moves by when the whole suite runs in parallel).
+   * (~200 MB when the slices pin their pieces: far above the few tens of MB the heap's baseline
+   * moves by when the whole suite runs in parallel; one CI run measured only 138 MB for the
+   * pinning control, so it is held to 100 MB, still three times ownString's bound).
    */
   const retainedBytes = (keep: (slice: string) => string): number => {
     setFlagsFromString('--expose-gc');
@@ -78,7 +79,7 @@ describe('ownString', () => {
   });
 
   it('should not keep the piece a long slice was cut from alive, where the slice itself does', () => {
-    expect(retainedBytes((s) => s)).toBeGreaterThan(150 * 1048576);
+    expect(retainedBytes((s) => s)).toBeGreaterThan(100 * 1048576);
     expect(retainedBytes(ownString)).toBeLessThan(30 * 1048576);
   });
 });

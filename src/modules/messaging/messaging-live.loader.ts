@@ -44,8 +44,8 @@ export class MessagingLiveLoader implements OnApplicationBootstrap, OnModuleDest
     await this.running;
   }
 
-  /** Loads everything in the inbox now (tests, shutdown); returns the inbox rows loaded. */
-  async drain(): Promise<number> {
+  /** Loads everything in the inbox; returns the inbox rows loaded. */
+  private async drain(): Promise<number> {
     let total = 0;
     for (let n = await this.loadBatch(); n > 0; n = await this.loadBatch()) total += n;
     return total;

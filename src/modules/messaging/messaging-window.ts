@@ -40,8 +40,7 @@ export class MessagingWindows {
         throw MessagingErrors.tooManyBuckets(buckets, MAX_BUCKETS, granularity);
       }
     }
-    const filter = { channel: q.channel?.toLowerCase() ?? null, templateId: q.template_id ?? null, campaignId: q.campaign_id ?? null };
-    return { from, to, tz, filter };
+    return { from, to, tz, filter: messageFilter(q) };
   }
 
   private async instant(field: string, raw: string, tz: string): Promise<string> {
@@ -58,6 +57,11 @@ export class MessagingWindows {
       throw err;
     }
   }
+}
+
+/** The message filters of a request (channels are stored lower-cased). */
+export function messageFilter(q: { channel?: string; template_id?: string; campaign_id?: string }): MessageFilter {
+  return { channel: q.channel?.toLowerCase() ?? null, templateId: q.template_id ?? null, campaignId: q.campaign_id ?? null };
 }
 
 /** The start of the next whole minute (now itself when on one), ISO UTC. */

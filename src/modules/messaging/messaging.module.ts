@@ -19,6 +19,6 @@ import { MessagingWindows } from './messaging-window';
     MessagingRepository, MessagingWindows, MessagingService, MessagingActivityRepository, MessagingActivityService, MessagingReportsService,
     MessagingWebhookService, MessagingLiveLoader,
   ],
-  exports: [MessagingService, MessagingLiveLoader],
+  exports: [MessagingService],
 })
 export class MessagingModule {}

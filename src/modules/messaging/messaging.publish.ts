@@ -28,8 +28,9 @@ const OUTCOME_COLUMNS =
 export async function publishMessageEvents(ctx: PublishContext, ref: PublishRef): Promise<void> {
   const others = await liveImports(ctx.sql, ref);
   await ctx.step('outcomes', async () => {
-    if ((await outcomeRows(ctx.sql, ref.orgId)) !== 'rows') {
-      await buildOutcomePartition(ctx.sql, ref.orgId, [...others, ref.importId]);
+    const state = await outcomeRows(ctx.sql, ref.orgId);
+    if (state !== 'rows') {
+      await buildOutcomePartition(ctx.sql, ref.orgId, [...others, ref.importId], state === 'empty');
       return;
     }
     await rewriteOutcomes(ctx.sql, ref, [...others, ref.importId]);
@@ -65,9 +66,9 @@ export async function ensureOutcomePartition(sql: Sql, orgId: string): Promise<v
  * the CHECK that lets ATTACH skip its scan. An empty partition (made by the webhook or a delete)
  * is replaced.
  */
-async function buildOutcomePartition(sql: Sql, orgId: string, importIds: string[]): Promise<void> {
+async function buildOutcomePartition(sql: Sql, orgId: string, importIds: string[], isReplacingEmpty: boolean): Promise<void> {
   const name = outcomePartition(orgId);
-  if ((await outcomeRows(sql, orgId)) === 'empty') {
+  if (isReplacingEmpty) {
     await sql(`ALTER TABLE message_outcomes DETACH PARTITION ${name}`);
     await sql(`DROP TABLE ${name}`);
   }

@@ -4,8 +4,8 @@ import { CRITICAL_THRESHOLD, DELIVERY_SLA, deliveryFigures, deliverySummary, per
 import type { AuthContext } from '@modules/auth/auth.context';
 import type { DashboardQuery, DeliveryQuery, MessagingWindowQuery, TimePeriod } from './dto/messaging-query.dto';
 import type { DashboardDto, DeliveryDto, FailureCodeDto, FailuresDto, PeriodFiguresDto } from './dto/messaging-response.dto';
-import { FailureRow, MessageFilter, MessagingRepository, MessagingWindow } from './messaging.repository';
-import { MessagingWindows, nextMinute, offsetText, round2 } from './messaging-window';
+import { DeliveryBucketRow, FailureRow, MessageFilter, MessagingRepository, MessagingWindow } from './messaging.repository';
+import { messageFilter, MessagingWindows, nextMinute, offsetText, round2 } from './messaging-window';
 
 const KIND = 'message-events';
 const TOP_FAILURES = 10;
@@ -36,8 +36,7 @@ export class MessagingService {
       ]);
       const figures = rows.map((r) => ({
         start: `${r.local_start}${offsetText(r.offset_seconds)}`,
-        ...deliveryFigures({ messages: r.messages, sent: r.sent, delivered: r.delivered, read: r.read, failed: r.failed }, sla),
-        latency_ms: { p50: round2(r.p50), p90: round2(r.p90), p95: round2(r.p95), p99: round2(r.p99) },
+        ...rowFigures(r, sla),
       }));
       const summary = deliverySummary(figures, sla);
       return {
@@ -54,7 +53,7 @@ export class MessagingService {
     const span = PERIOD_MS[q.time_period];
     const from = new Date(Date.parse(to) - span).toISOString();
     const before = new Date(Date.parse(to) - 2 * span).toISOString();
-    const filter = { channel: q.channel?.toLowerCase() ?? null, templateId: q.template_id ?? null, campaignId: q.campaign_id ?? null };
+    const filter = messageFilter(q);
     const scope = await this.scopes.resolve(auth, KIND, undefined, { ...filter, to });
     return this.scopes.answer(scope, 'dashboard', { time_period: q.time_period }, started, async () => {
       const [current, previous, failures] = await Promise.all([
@@ -94,7 +93,14 @@ async function periodFigures(repo: MessagingRepository, orgId: string, w: Messag
   const r = await repo.periodTotals(orgId, w, f);
   return {
     from: w.from, to: w.to,
-    ...deliveryFigures({ messages: r.messages, sent: r.sent, delivered: r.delivered, read: r.read, failed: r.failed }),
+    ...rowFigures(r, DELIVERY_SLA),
+  };
+}
+
+/** A group's counts and latency percentiles as delivery figures (rates, SLA state, latency in ms to 2 dp). */
+function rowFigures(r: Omit<DeliveryBucketRow, 'local_start' | 'offset_seconds'>, sla: number) {
+  return {
+    ...deliveryFigures({ messages: r.messages, sent: r.sent, delivered: r.delivered, read: r.read, failed: r.failed }, sla),
     latency_ms: { p50: round2(r.p50), p90: round2(r.p90), p95: round2(r.p95), p99: round2(r.p99) },
   };
 }

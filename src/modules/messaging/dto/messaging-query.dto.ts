@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export const MESSAGING_GRANULARITIES = ['hourly', 'daily', 'weekly'] as const;
@@ -26,8 +26,8 @@ export class TimeWindowQuery {
   tz?: string;
 }
 
-/** The window and the message filters. */
-export class MessagingWindowQuery extends TimeWindowQuery {
+/** The message filters. */
+export class MessageFilterQuery {
   @ApiPropertyOptional({ description: 'Only messages on this channel (stored lower-cased: whatsapp, sms…)' }) @IsOptional() @IsString() @MaxLength(ID)
   channel?: string;
 
@@ -38,6 +38,9 @@ export class MessagingWindowQuery extends TimeWindowQuery {
   campaign_id?: string;
 }
 
+/** The window and the message filters. */
+export class MessagingWindowQuery extends IntersectionType(TimeWindowQuery, MessageFilterQuery) {}
+
 export class DeliveryQuery extends MessagingWindowQuery {
   @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'hourly', description: GRANULARITY_TEXT })
   @IsOptional() @IsIn(MESSAGING_GRANULARITIES as unknown as string[], GRANULARITY_CHECK)
@@ -47,19 +50,10 @@ export class DeliveryQuery extends MessagingWindowQuery {
 export const TIME_PERIODS = ['hour', 'day', 'week', 'month'] as const;
 export type TimePeriod = (typeof TIME_PERIODS)[number];
 
-export class DashboardQuery {
+export class DashboardQuery extends MessageFilterQuery {
   @ApiPropertyOptional({ enum: TIME_PERIODS, default: 'day', description: 'The last hour, day, week or 30 days, ending now (rounded up to the minute)' })
   @IsOptional() @IsIn(TIME_PERIODS as unknown as string[], { message: `time_period must be one of ${TIME_PERIODS.join(', ')}` })
   time_period: TimePeriod = 'day';
-
-  @ApiPropertyOptional({ description: 'Only messages on this channel' }) @IsOptional() @IsString() @MaxLength(ID)
-  channel?: string;
-
-  @ApiPropertyOptional({ description: 'Only messages of this template' }) @IsOptional() @IsString() @MaxLength(ID)
-  template_id?: string;
-
-  @ApiPropertyOptional({ description: 'Only messages of this campaign' }) @IsOptional() @IsString() @MaxLength(ID)
-  campaign_id?: string;
 }
 
 export class EngagementQuery extends TimeWindowQuery {

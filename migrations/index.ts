@@ -9,6 +9,7 @@ import { MissingRollups1764000000007 } from './1764000000007-MissingRollups';
 import { CreateMarketing1764000000008 } from './1764000000008-CreateMarketing';
 import { SupersededFigures1764000000009 } from './1764000000009-SupersededFigures';
 import { CreateMessaging1764000000010 } from './1764000000010-CreateMessaging';
+import { MessageSlots1764000000011 } from './1764000000011-MessageSlots';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   CreateMarketing1764000000008,
   SupersededFigures1764000000009,
   CreateMessaging1764000000010,
+  MessageSlots1764000000011,
 ];

@@ -1,4 +1,5 @@
 import { roundedRatio } from './marketing-metrics';
+import { percentilesOf } from './percentile-select';
 
 /**
  * Message delivery figures against an SLA. Per bucket, from whole counts: delivery_rate =
@@ -67,14 +68,7 @@ export function deliveryFigures(c: DeliveryCounts, sla = DELIVERY_SLA): Delivery
 
 /** The p-th percentile (0–100) of `values`, interpolating linearly between closest ranks; null when empty. */
 export function percentileCont(values: readonly number[], p: number): number | null {
-  if (values.length === 0) {
-    return null;
-  }
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  return percentilesOf(Float64Array.from(values), [p / 100])[0];
 }
 
 const round = (v: number, decimals: number) => {

@@ -6,3 +6,4 @@ export * from './marketing-metrics';
 export * from './zscore-anomalies';
 export * from './delivery-metrics';
 export * from './engagement-metrics';
+export * from './percentile-select';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { messagingCsvString } from '../../libs/datagen';
-import { RefEvent, refDelivery, refEvents, refOutcomes, RefWindow } from '../factories/messaging-reference';
+import { RefEvent, refDelivery, refEvents, RefOutcome, refOutcomes, RefWindow } from '../factories/messaging-reference';
 import { createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
 
 /**
@@ -19,6 +19,14 @@ function splitFile(): [string, string] {
 }
 
 const eventKey = (e: RefEvent) => `${e.messageId}|${e.status}|${e.ms}`;
+/** A window whose two ends fall inside quarter hours (the rollup's unit), on the generated days. */
+const ODD_FROM = '2025-06-27T03:07:13.250Z';
+const ODD_TO = '2025-06-29T20:52:41Z';
+/**
+ * Messages of 1971 in Monrovia, whose offset was then −0:44:30: its hour boundaries split the
+ * UTC quarter hours, so those quarter hours are counted message by message.
+ */
+const MONROVIA = messagingCsvString({ events: 3000, seed: 9, days: 1, end: '1971-06-02T00:00:00Z', errorRate: 0 });
 
 describe('Messaging (e2e)', () => {
   let t: TestApp;
@@ -64,9 +72,20 @@ describe('Messaging (e2e)', () => {
     await t?.close();
   });
 
+  /**
+   * The unfiltered hourly answer (message_slots for whole quarter hours, message_outcomes at the
+   * window's ends) over a window whose ends fall inside quarter hours, against the reference.
+   */
+  const expectDeliveryOf = async (outcomes: Map<string, RefOutcome>) => {
+    const w = { tz: 'UTC', granularity: 'hourly' as const, fromMs: Date.parse(ODD_FROM), toMs: Date.parse(ODD_TO) };
+    const res = await request(t.http).get(`/api/v1/messaging/delivery?granularity=hourly&from=${ODD_FROM}&to=${ODD_TO}`).set('X-API-Key', key).expect(200);
+    expect(res.body.buckets.map(({ start, ...b }: Record<string, unknown>) => ({ local: (start as string).slice(0, 19), ...b }))).toEqual(refDelivery(outcomes, w));
+  };
+
   it('should keep each message outcome from all its events across imports, and after deleting either', async () => {
     const a = await load(fileA);
     expect(await storedOutcomes()).toEqual(refOutcomes(refEvents([fileA])));
+    await expectDeliveryOf(refOutcomes(refEvents([fileA])));
     const b = await load(fileB);
     // The overlap was already loaded: repeats, expected.
     expect(b.rejectsByReason.DUPLICATE_EVENT).toBeGreaterThan(1000);
@@ -76,6 +95,7 @@ describe('Messaging (e2e)', () => {
     const onlyA = refOutcomes(refEvents([fileA]));
     expect([...both.values()].some((o) => onlyA.has(o.messageId) && onlyA.get(o.messageId)!.events < o.events)).toBe(true);
     expect(await storedOutcomes()).toEqual(both);
+    await expectDeliveryOf(both);
 
     // B stored only its events A did not hold (a repeat is not stored twice): deleting A takes the
     // overlap with it, and each message's outcome is recomputed from what is left.
@@ -83,12 +103,15 @@ describe('Messaging (e2e)', () => {
     const inA = new Set(refEvents([fileA]).map(eventKey));
     const storedByB = refEvents([fileB]).filter((e) => !inA.has(eventKey(e)));
     expect(await storedOutcomes()).toEqual(refOutcomes(storedByB));
+    await expectDeliveryOf(refOutcomes(storedByB));
 
     await remove(b.importId);
     expect((await storedOutcomes()).size).toBe(0);
+    await expectDeliveryOf(new Map());
     // Loaded again, B holds all its events.
     await load(fileB);
     expect(await storedOutcomes()).toEqual(refOutcomes(refEvents([fileB])));
+    await expectDeliveryOf(refOutcomes(refEvents([fileB])));
   });
 
   describe('delivery and failures', () => {
@@ -103,7 +126,7 @@ describe('Messaging (e2e)', () => {
       'dst-3,sent,2024-11-03T06:45:00Z,whatsapp,t1,', 'dst-3,failed,2024-11-03T06:45:09Z,whatsapp,t1,131026',
     ].join('\n') + '\n';
     const get = (p: string, k = key) => request(t.http).get(`/api/v1/messaging/${p}`).set('X-API-Key', k);
-    const reference = () => refOutcomes(refEvents([GENERATED.csv, DST]));
+    const reference = () => refOutcomes(refEvents([GENERATED.csv, DST, MONROVIA.csv]));
     /** The product's buckets in the reference's shape (local wall time instead of start with offset). */
     const asRef = (buckets: Array<Record<string, unknown>>) => buckets.map(({ start, ...b }) => ({ local: (start as string).slice(0, 19), ...b }));
 
@@ -112,6 +135,7 @@ describe('Messaging (e2e)', () => {
       other = await createOrg(t, 'messaging-other');
       await load(GENERATED.csv);
       await load(DST);
+      await load(MONROVIA.csv);
     });
 
     it.each<[string, Omit<RefWindow, 'fromMs' | 'toMs'>]>([
@@ -138,6 +162,19 @@ describe('Messaging (e2e)', () => {
       expect(res.body).toMatchObject({ granularity: w.granularity, tz: w.tz, from: '2025-06-26T00:00:00.000000Z', to: '2025-07-01T00:00:00.000000Z', cached: false });
     });
 
+    it.each<[string, Omit<RefWindow, 'fromMs' | 'toMs'>, string, string]>([
+      ['hourly in UTC, both ends inside quarter hours', { tz: 'UTC', granularity: 'hourly' }, ODD_FROM, ODD_TO],
+      ['daily in Kolkata, both ends inside quarter hours', { tz: 'Asia/Kolkata', granularity: 'daily' }, ODD_FROM, ODD_TO],
+      ['hourly in 1971 Monrovia (−0:44:30: hours split quarter hours)', { tz: 'Africa/Monrovia', granularity: 'hourly' }, '1971-05-31T00:00:00Z', '1971-06-02T00:00:00Z'],
+      ['daily in 1971 Monrovia', { tz: 'Africa/Monrovia', granularity: 'daily' }, '1971-05-31T00:00:00Z', '1971-06-02T00:00:00Z'],
+      ['inside one quarter hour', { tz: 'UTC', granularity: 'hourly' }, '2025-06-28T10:01:00Z', '2025-06-28T10:14:00Z'],
+    ])('should count every bucket %s like a plain computation', async (_name, w, from, to) => {
+      const res = await get(`delivery?${new URLSearchParams({ from, to, tz: w.tz, granularity: w.granularity })}`).expect(200);
+      const expected = refDelivery(reference(), { ...w, fromMs: Date.parse(from), toMs: Date.parse(to) });
+      expect(expected.length).toBeGreaterThan(0);
+      expect(asRef(res.body.buckets)).toEqual(expected);
+    });
+
     it('should keep the two real hours of a DST fall-back apart, each with its own offset', async () => {
       const res = await get('delivery?from=2024-11-03&to=2024-11-04&tz=America/New_York&granularity=hourly').expect(200);
       expect(res.body.buckets.map((b: { start: string; messages: number }) => [b.start, b.messages])).toEqual([
@@ -148,15 +185,23 @@ describe('Messaging (e2e)', () => {
       expect(res.body.from).toBe('2024-11-03T04:00:00.000000Z');
     });
 
-    it('should count failures by code like a plain computation', async () => {
-      const outcomes = [...reference().values()].filter((o) => o.firstMs >= Date.parse(FROM) && o.firstMs < Date.parse(TO) && o.isFailed && o.firstDeliveredMs === null);
+    it.each([
+      ['whole days', FROM, TO, ''],
+      ['both ends inside quarter hours', ODD_FROM, ODD_TO, ''],
+      ['one template', FROM, TO, 'tpl_3'],
+    ])('should count failures by code like a plain computation (%s)', async (_name, from, to, templateId) => {
+      const outcomes = [...reference().values()].filter(
+        (o) => o.firstMs >= Date.parse(from) && o.firstMs < Date.parse(to) && o.isFailed && o.firstDeliveredMs === null && (templateId === '' || o.templateId === templateId),
+      );
+      expect(outcomes.length).toBeGreaterThan(0);
       const byCode = new Map<string | null, number>();
       for (const o of outcomes) byCode.set(o.errorCode, (byCode.get(o.errorCode) ?? 0) + 1);
-      const res = await get(`failures?from=${FROM}&to=${TO}`).expect(200);
+      const filter = templateId === '' ? '' : `&template_id=${templateId}`;
+      const res = await get(`failures?from=${from}&to=${to}${filter}`).expect(200);
       expect(res.body.failed).toBe(outcomes.length);
       expect(res.body.data.map((r: { error_code: string; messages: number }) => [r.error_code, r.messages]).sort()).toEqual([...byCode].sort());
       expect(res.body.data[0].messages).toBe(Math.max(...byCode.values()));
-      const delivery = await get(`delivery?from=${FROM}&to=${TO}&granularity=daily`).expect(200);
+      const delivery = await get(`delivery?from=${from}&to=${to}&granularity=daily${filter}`).expect(200);
       expect(delivery.body.summary.top_failures[0]).toEqual(res.body.data[0]);
     });
 

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { endianness } from 'os';
 import { SqlParams } from '@common/sql-params';
+import { percentilesOf } from '@libs/stats';
 import type { MessagingGranularity } from './dto/messaging-query.dto';
 
 /** A resolved window: UTC instants as ISO text, from inclusive, to exclusive. */
@@ -36,24 +38,37 @@ export interface FailureRow {
 }
 
 const TRUNC_UNIT: Record<MessagingGranularity, string> = { hourly: 'hour', daily: 'day', weekly: 'week' };
+const SLOT = `interval '15 minutes'`;
+const LATENCY_FRACTIONS = [0.5, 0.9, 0.95, 0.99];
 
-/**
- * A message's delivery latency in ms: first delivered-or-read time − first sent time (never
- * below 0: clocks of different senders), else the provider's delivery_latency_ms when the sent
- * event is missing; none for an undelivered message.
- */
-const LATENCY_MS = `CASE WHEN first_delivered_ts IS NULL THEN NULL
-  WHEN first_sent_ts IS NOT NULL THEN greatest(0, extract(epoch FROM first_delivered_ts - first_sent_ts) * 1000)::float8
-  ELSE provider_latency_ms::float8 END`;
-
-/** A group's message counts by outcome (README "Messaging"). */
-const COUNTS = `count(*)::int AS messages,
+/** A group's message counts by outcome (README "Messaging"), with its latencies as big-endian float8 (float8send). */
+const OUTCOME_FIGURES = `count(*)::int AS messages,
   count(*) FILTER (WHERE first_sent_ts IS NOT NULL OR first_delivered_ts IS NOT NULL)::int AS sent,
   count(*) FILTER (WHERE first_delivered_ts IS NOT NULL)::int AS delivered,
   count(*) FILTER (WHERE is_read)::int AS read,
-  count(*) FILTER (WHERE is_failed AND first_delivered_ts IS NULL)::int AS failed`;
+  count(*) FILTER (WHERE is_failed AND first_delivered_ts IS NULL)::int AS failed,
+  coalesce(string_agg(float8send(latency), ''::bytea) FILTER (WHERE latency IS NOT NULL), ''::bytea) AS latencies`;
 
-/** Messaging SQL over message_outcomes (one row per message of the organization, from all its events). */
+/** Part of a bucket: whole quarter hours (message_slots) or messages at the window's ends, counted, with their latencies. */
+interface FigureRow {
+  bucket_ms: number;
+  local_start: string;
+  offset_seconds: number;
+  messages: number;
+  sent: number;
+  delivered: number;
+  read: number;
+  failed: number;
+  latencies: Buffer;
+}
+
+/**
+ * Messaging SQL over each message's outcome. Unfiltered answers read message_slots (the messages
+ * of each quarter hour, counted, with their latencies) for the whole quarter hours of the window
+ * and message_outcomes only for the rest (the window's two ends, and any quarter hour a bucket
+ * boundary splits); filtered answers read message_outcomes for the whole window. Either way a
+ * bucket's percentiles are selected from its latencies as percentile_cont computes them.
+ */
 @Injectable()
 export class MessagingRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -70,61 +85,142 @@ export class MessagingRepository {
   }
 
   /** Counts and latency percentiles per bucket of `tz` holding messages (by their first event), in time order. */
-  deliveryBuckets(orgId: string, w: MessagingWindow, f: MessageFilter, granularity: MessagingGranularity, tz: string): Promise<DeliveryBucketRow[]> {
+  async deliveryBuckets(orgId: string, w: MessagingWindow, f: MessageFilter, granularity: MessagingGranularity, tz: string): Promise<DeliveryBucketRow[]> {
     const p = new SqlParams();
-    const where = outcomeWhere(orgId, w, f, p);
     const zone = p.add(tz);
-    return this.db.query(
-      `SELECT to_char(b AT TIME ZONE ${zone}, 'YYYY-MM-DD"T"HH24:MI:SS') AS local_start,
-              extract(epoch FROM (b AT TIME ZONE ${zone}) - (b AT TIME ZONE 'UTC'))::int AS offset_seconds,
-              messages, sent, delivered, read, failed, p[1] AS p50, p[2] AS p90, p[3] AS p95, p[4] AS p99
-       FROM (
-         SELECT date_trunc('${TRUNC_UNIT[granularity]}', first_ts, ${zone}) AS b,
-                ${COUNTS},
-                percentile_cont(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY ${LATENCY_MS}) AS p
-         FROM message_outcomes WHERE ${where}
-         GROUP BY 1
-       ) g ORDER BY b`,
-      p.values,
-    );
+    const rows = await this.figureRows(orgId, w, f, p, (ts) => `date_trunc('${TRUNC_UNIT[granularity]}', ${ts}, ${zone})`, zone);
+    return combineBuckets(rows);
   }
 
   /** Counts and latency percentiles over the whole window (one row). */
   async periodTotals(orgId: string, w: MessagingWindow, f: MessageFilter): Promise<Omit<DeliveryBucketRow, 'local_start' | 'offset_seconds'>> {
     const p = new SqlParams();
-    const rows = await this.db.query<Array<Omit<DeliveryBucketRow, 'local_start' | 'offset_seconds'>>>(
-      `SELECT messages, sent, delivered, read, failed, p[1] AS p50, p[2] AS p90, p[3] AS p95, p[4] AS p99 FROM (
-         SELECT ${COUNTS}, percentile_cont(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY ${LATENCY_MS}) AS p
-         FROM message_outcomes WHERE ${outcomeWhere(orgId, w, f, p)}
-       ) g`,
-      p.values,
-    );
-    return rows[0];
+    const start = p.add(w.from);
+    const [total] = combineBuckets(await this.figureRows(orgId, w, f, p, () => `${start}::timestamptz`, `'UTC'`));
+    return total ?? { messages: 0, sent: 0, delivered: 0, read: 0, failed: 0, p50: null, p90: null, p95: null, p99: null };
   }
 
   /** Failed messages (a failed event, no delivered or read one) by failure code, most first, then code. */
   failures(orgId: string, w: MessagingWindow, f: MessageFilter, limit: number): Promise<FailureRow[]> {
     const p = new SqlParams();
-    const where = `${outcomeWhere(orgId, w, f, p)} AND is_failed AND first_delivered_ts IS NULL`;
+    const failed = this.failedMessages(orgId, w, f, p);
     return this.db.query(
-      `SELECT error_code, count(*)::int AS messages FROM message_outcomes WHERE ${where}
-       GROUP BY error_code ORDER BY count(*) DESC, error_code NULLS LAST LIMIT ${p.add(limit)}`,
+      `${failed.with} SELECT error_code, sum(messages)::int AS messages FROM (${failed.rows}) x
+       GROUP BY error_code ORDER BY sum(messages) DESC, error_code NULLS LAST LIMIT ${p.add(limit)}`,
       p.values,
     );
   }
 
   async failedCount(orgId: string, w: MessagingWindow, f: MessageFilter): Promise<number> {
     const p = new SqlParams();
-    const where = `${outcomeWhere(orgId, w, f, p)} AND is_failed AND first_delivered_ts IS NULL`;
-    const rows = await this.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM message_outcomes WHERE ${where}`, p.values);
+    const failed = this.failedMessages(orgId, w, f, p);
+    const rows = await this.db.query<Array<{ n: number }>>(`${failed.with} SELECT coalesce(sum(messages), 0)::int AS n FROM (${failed.rows}) x`, p.values);
     return rows[0].n;
+  }
+
+  /**
+   * A bucket's figures in parts (ordered by bucket): whole quarter hours inside one bucket from
+   * message_slots, and the window's other messages grouped by bucket. `bucket(ts)` is the bucket
+   * of an instant; `zone` names the zone its local start is written in.
+   */
+  private figureRows(orgId: string, w: MessagingWindow, f: MessageFilter, p: SqlParams, bucket: (ts: string) => string, zone: string): Promise<FigureRow[]> {
+    const parts = windowParts(orgId, w, f, p);
+    const lastInstant = `s.slot + ${SLOT} - interval '1 microsecond'`;
+    return this.db.query(
+      `WITH ${parts.bounds},
+       whole AS (
+         SELECT s.*, ${bucket('s.slot')} AS bucket, ${bucket('s.slot')} = ${bucket(lastInstant)} AS is_whole
+         FROM message_slots s, bounds b WHERE s.org_id = ${parts.org} AND s.slot >= b.lo AND s.slot < b.hi
+       ),
+       ranges AS (${parts.ranges} UNION ALL SELECT slot, slot + ${SLOT} FROM whole WHERE NOT is_whole)
+       SELECT (extract(epoch FROM bucket) * 1000)::float8 AS bucket_ms,
+              to_char(bucket AT TIME ZONE ${zone}, 'YYYY-MM-DD"T"HH24:MI:SS') AS local_start,
+              extract(epoch FROM (bucket AT TIME ZONE ${zone}) - (bucket AT TIME ZONE 'UTC'))::int AS offset_seconds,
+              messages, sent, delivered, read, failed, latencies
+       FROM (
+         SELECT bucket, messages, sent, delivered, read, failed, latencies FROM whole WHERE is_whole
+         UNION ALL
+         SELECT ${bucket('o.first_ts')}, ${OUTCOME_FIGURES} FROM ${parts.messages}
+         GROUP BY 1
+       ) parts ORDER BY bucket`,
+      p.values,
+    );
+  }
+
+  /** The window's failed messages as (error_code, messages) parts: whole quarter hours from message_slot_failures, the rest one by one. */
+  private failedMessages(orgId: string, w: MessagingWindow, f: MessageFilter, p: SqlParams): { with: string; rows: string } {
+    const parts = windowParts(orgId, w, f, p);
+    return {
+      with: `WITH ${parts.bounds}, ranges AS (${parts.ranges})`,
+      rows: `SELECT s.error_code, s.messages FROM message_slot_failures s, bounds b WHERE s.org_id = ${parts.org} AND s.slot >= b.lo AND s.slot < b.hi
+             UNION ALL
+             SELECT o.error_code, 1 FROM ${parts.messages}
+             WHERE o.is_failed AND o.first_delivered_ts IS NULL`,
+    };
   }
 }
 
-function outcomeWhere(orgId: string, w: MessagingWindow, f: MessageFilter, p: SqlParams): string {
-  let where = `org_id = ${p.add(orgId)} AND first_ts >= ${p.add(w.from)}::timestamptz AND first_ts < ${p.add(w.to)}::timestamptz`;
-  if (f.channel !== null) where += ` AND channel = ${p.add(f.channel)}`;
-  if (f.templateId !== null) where += ` AND template_id = ${p.add(f.templateId)}`;
-  if (f.campaignId !== null) where += ` AND campaign_id = ${p.add(f.campaignId)}`;
-  return where;
+/**
+ * The split of a window [from, to): `bounds` (lo, hi) spans its whole quarter hours, read from the
+ * slot tables; `ranges` (r0, r1) are its two ends, and `messages` the outcomes (o, with their
+ * latency) in the ranges. A filtered window has no whole quarter hours (the slots count every
+ * message): its messages are those of the whole window that pass the filter.
+ */
+function windowParts(orgId: string, w: MessagingWindow, f: MessageFilter, p: SqlParams) {
+  const org = p.add(orgId);
+  const from = `${p.add(w.from)}::timestamptz`;
+  const to = `${p.add(w.to)}::timestamptz`;
+  let filter = '';
+  if (f.channel !== null) filter += ` AND o.channel = ${p.add(f.channel)}`;
+  if (f.templateId !== null) filter += ` AND o.template_id = ${p.add(f.templateId)}`;
+  if (f.campaignId !== null) filter += ` AND o.campaign_id = ${p.add(f.campaignId)}`;
+  const outcomes = (r0: string, r1: string) =>
+    `SELECT o.*, message_latency_ms(o.first_sent_ts, o.first_delivered_ts, o.provider_latency_ms) AS latency
+     FROM message_outcomes o WHERE o.org_id = ${org} AND o.first_ts >= ${r0} AND o.first_ts < ${r1}${filter}`;
+  if (filter !== '') {
+    return { org, bounds: `bounds AS (SELECT ${to} AS lo, ${to} AS hi)`, ranges: `SELECT ${to} AS r0, ${to} AS r1`, messages: `(${outcomes(from, to)}) o` };
+  }
+  return {
+    org,
+    bounds: `bounds AS (SELECT message_slot(${from} + ${SLOT} - interval '1 microsecond') AS lo, message_slot(${to}) AS hi)`,
+    // lo > hi only when the window lies inside one quarter hour: then the first range is all of it.
+    ranges: `SELECT ${from} AS r0, least(b.lo, ${to}) AS r1 FROM bounds b UNION ALL SELECT greatest(b.lo, b.hi), ${to} FROM bounds b`,
+    messages: `ranges r JOIN LATERAL (${outcomes('r.r0', 'r.r1')}) o ON true`,
+  };
 }
+
+/** Parts of the same bucket (consecutive rows) summed, their latencies' percentiles selected. */
+function combineBuckets(rows: FigureRow[]): DeliveryBucketRow[] {
+  const out: DeliveryBucketRow[] = [];
+  for (let i = 0; i < rows.length; ) {
+    const first = rows[i];
+    const sum = { messages: 0, sent: 0, delivered: 0, read: 0, failed: 0 };
+    const parts: Buffer[] = [];
+    for (; i < rows.length && rows[i].bucket_ms === first.bucket_ms; i++) {
+      const r = rows[i];
+      sum.messages += r.messages;
+      sum.sent += r.sent;
+      sum.delivered += r.delivered;
+      sum.read += r.read;
+      sum.failed += r.failed;
+      parts.push(r.latencies);
+    }
+    const [p50, p90, p95, p99] = percentilesOf(float8sendValues(parts), LATENCY_FRACTIONS);
+    out.push({ local_start: first.local_start, offset_seconds: first.offset_seconds, ...sum, p50, p90, p95, p99 });
+  }
+  return out;
+}
+
+/** Big-endian float8 values (Postgres float8send, concatenated) of several parts as one array. */
+function float8sendValues(parts: Buffer[]): Float64Array {
+  const values = new Float64Array(parts.reduce((n, b) => n + b.length, 0) / 8);
+  const bytes = Buffer.from(values.buffer);
+  let offset = 0;
+  for (const part of parts) {
+    offset += part.copy(bytes, offset);
+  }
+  if (IS_LITTLE_ENDIAN) bytes.swap64();
+  return values;
+}
+
+const IS_LITTLE_ENDIAN = endianness() === 'LE';

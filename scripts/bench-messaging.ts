@@ -1,11 +1,12 @@
 /**
- * npm run bench:messaging -- --events 10000000 [--days 90] [--seed 1] [--duration 20]
+ * npm run bench:messaging -- --events 10000000 [--shape default|adversarial] [--days 90] [--seed 1] [--duration 20]
  *                            [--webhook-rate 2000] [--webhook-seconds 60] [--import-only] [--keep]
  *
  * The messaging domain end to end, in one run:
  * - the message-events file (libs/datagen/messaging.generator.ts: WhatsApp-style lifecycles over
- *   --days days ending at the current hour, so the dashboard's periods hold data), generated
- *   unless it exists;
+ *   --days days ending at the current hour, so the dashboard's periods hold data; the adversarial
+ *   shape: 50K templates, 200K campaigns, long ids, 10 % re-sent, reads days later, 365 days),
+ *   generated unless it exists;
  * - the physical limit: `psql \copy` of the same file into an unindexed all-text table;
  * - the product path: HTTP upload (raw text/csv) → COMPLETED (events, message outcomes), with the
  *   ratio to the raw COPY (target ≤ 2×), the job's phases and the app's peak RSS;
@@ -26,7 +27,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 import { Readable } from 'stream';
-import { MESSAGING_HEADER, writeMessagingCsv } from '../libs/datagen';
+import { MESSAGING_HEADER, MESSAGING_SHAPES, MessagingShape, writeMessagingCsv } from '../libs/datagen';
 import { dropDatabase } from '../libs/database/ensure-database';
 import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { partitionName } from '../libs/ingest';
@@ -51,23 +52,25 @@ interface Bench extends EndpointBench {
 async function main(): Promise<void> {
   const f = flags();
   const events = Number(f.events ?? 10_000_000);
-  const days = Number(f.days ?? 90);
+  const shape = (f.shape ?? 'default') as MessagingShape;
+  if (!MESSAGING_SHAPES.includes(shape)) throw new Error(`--shape must be ${MESSAGING_SHAPES.join(' or ')}`);
+  const days = Number(f.days ?? (shape === 'adversarial' ? 365 : 90));
   const seed = Number(f.seed ?? 1);
   const duration = Number(f.duration ?? 20);
   const webhookRate = Number(f['webhook-rate'] ?? 2000);
   const webhookSeconds = Number(f['webhook-seconds'] ?? 60);
   // The data ends at the current hour, so the dashboard's last hour, day, week and month hold some.
   const end = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS).toISOString();
-  const file = path.join(os.tmpdir(), `bench-messaging-${events}-d${days}-s${seed}-${end.slice(0, 13)}.csv`);
+  const file = path.join(os.tmpdir(), `bench-messaging-${events}-d${days}-s${seed}${shape === 'default' ? '' : `-${shape}`}-${end.slice(0, 13)}.csv`);
   const config = AppConfig.fromProcessEnv();
   const url = withDatabase(config.DATABASE_URL, 'analytics_bench_messaging');
   const rawDb = 'analytics_bench_messaging_raw';
   const prefix = `bench_messaging_${Date.now()}`;
   const dataDir = path.join(os.tmpdir(), 'analytics-bench-messaging-data');
 
-  await generate(file, (out) => writeMessagingCsv(out, { events, seed, days, end }).then((r) => ({ rows: r.events, bytes: r.bytes })));
+  await generate(file, (out) => writeMessagingCsv(out, { events, seed, days, end, shape }).then((r) => ({ rows: r.events, bytes: r.bytes })));
   const sizeMb = statSync(file).size / 1e6;
-  console.log(`message-events file: ${events.toLocaleString()} events, ${sizeMb.toFixed(0)} MB, ${days} days to ${end}`);
+  console.log(`message-events file: ${events.toLocaleString()} events, ${sizeMb.toFixed(0)} MB, ${days} days to ${end}, shape ${shape}`);
   await dropDatabase(url);
   await fs.rm(dataDir, { recursive: true, force: true });
 
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
     const hook = await webhookLoad(b, db, webhookRate, webhookSeconds);
 
     console.log('\n== bench:messaging summary ==\n');
-    console.log(`events ${events.toLocaleString()} (seed ${seed}, ${sizeMb.toFixed(0)} MB, ${days} days, ${messages.toLocaleString()} messages); warm ${duration} s × 50 connections\n`);
+    console.log(`events ${events.toLocaleString()} (seed ${seed}, shape ${shape}, ${sizeMb.toFixed(0)} MB, ${days} days, ${messages.toLocaleString()} messages); warm ${duration} s × 50 connections\n`);
     console.log('| answer | cold max ms | warm p50 / p95 / p99 ms | warm req/s | uncached p50 / p95 ms | target |');
     console.log('|---|---|---|---|---|---|');
     for (const { name, cold, warm: w, uncached: u } of results) {

@@ -17,7 +17,7 @@
  *                       [--shape default|adversarial] [--campaigns 2000] [--days 730] [--end-day 2025-06-30]
  *                       [--currencies USD,EUR] [--restate-days 7]
  *   npm run generate -- --kind messaging --rows 10000000 --out events.csv [--seed 1] [--error-rate 0.005]
- *                       [--days 30] [--end 2025-06-30T00:00:00Z]
+ *                       [--days 30] [--end 2025-06-30T00:00:00Z] [--shape default|adversarial]
  *   every kind: [--format csv|ndjson|json]
  *
  * Use the same --seed (and --merchants = merchants --rows, the same --zones / --categories or
@@ -64,6 +64,8 @@ import {
   generateStoreMonitoringFeeds,
   MARKETING_FAULT_TYPES,
   MARKETING_SHAPES,
+  MESSAGING_SHAPES,
+  MessagingShape,
   MarketingShape,
   writeMarketingCsv,
   writeMessagingCsv,
@@ -99,7 +101,7 @@ const USAGE = `usage:
            [--shape default|adversarial]
   generate --kind marketing --rows N --out FILE [--seed S] [--error-rate R] [--shape default|adversarial] [--campaigns N]
            [--days D] [--end-day YYYY-MM-DD] [--currencies USD,EUR] [--restate-days D]
-  generate --kind messaging --rows N --out FILE [--seed S] [--error-rate R] [--days D] [--end ISO-8601]
+  generate --kind messaging --rows N --out FILE [--seed S] [--error-rate R] [--days D] [--end ISO-8601] [--shape default|adversarial]
   any kind: [--format csv|ndjson|json]
 defaults: seed ${DEFAULT_SEED}, error-rate ${DEFAULT_ERROR_RATE} (sales: ${DEFAULT_SALES_ERROR_RATE}), merchants ${DEFAULT_MERCHANTS}, days ${DEFAULT_DAYS}, now = current time, year ${DEFAULT_SALES_YEAR}, format csv
 transactions: customers ≈ rows/4 (skewed), 8 zones, 10 categories, LF, no quoting; --distinct-customers gives every row its own phone
@@ -112,7 +114,9 @@ marketing: campaigns 2000 × 5 ad groups × 4 ads, 730 days to 2025-06-30, USD, 
   3650 days, USD/EUR/GBP, names with quotes, commas and non-ASCII, CRLF; --restate-days D writes only the last D days again with late
   conversions (a restatement: import it after the main file)
 messaging: N message status events (rows) over 30 days to 2025-06-30T00:00:00Z: queued/sent/delivered/read/failed lifecycles with
-  lognormal delays, WhatsApp error codes, read without delivered, out-of-order arrival, 1 % re-sent events, 0.5 % faulty rows
+  lognormal delays, WhatsApp error codes, read without delivered, out-of-order arrival, 1 % re-sent events, 0.5 % faulty rows;
+  adversarial = 50000 templates, 200000 campaigns, 60+ character ids, 10 % re-sent (some hours later), minutes of network delay,
+  reads hours to days later, 15 % failures, ISO timestamps with ±hh:mm offsets
 store-monitoring: writes store_status, menu_hours and timezones (.csv, .ndjson or .json) into DIR; stores ${DEFAULT_STORE_MONITORING_STORES}, rows ${DEFAULT_STORE_MONITORING_ROWS} (a target: sets the poll interval), days ${DEFAULT_STORE_MONITORING_DAYS} before 2024-10-14T00:00:00Z; --interval-minutes (≥ 1) overrides --rows; adversarial = 1000000 stores, 4000000 rows, 3650 days`;
 
 /** Options that take no value (`--crlf`, or `--crlf=false`). */
@@ -329,7 +333,10 @@ async function singleFile(
     ];
   } else if (kind === 'messaging') {
     const w = await writeInFormat(out, format, (sink) =>
-      writeMessagingCsv(sink, { events: rows, seed, errorRate: optionalNum(args, 'error-rate'), days: optionalNum(args, 'days'), end: args.get('end') }),
+      writeMessagingCsv(sink, {
+        events: rows, seed, errorRate: optionalNum(args, 'error-rate'), days: optionalNum(args, 'days'), end: args.get('end'),
+        shape: choiceArg<MessagingShape>(args, 'shape', MESSAGING_SHAPES),
+      }),
     );
     const r = w.result;
     ({ json } = w);

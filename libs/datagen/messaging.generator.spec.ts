@@ -76,4 +76,44 @@ describe('messaging generator', () => {
     const days = new Set(good.map((c) => c[2]!.slice(0, 10)));
     expect(days.size).toBeGreaterThanOrEqual(3);
   });
+
+  describe('adversarial shape', () => {
+    const adv = messagingCsvString({ ...opts, shape: 'adversarial' });
+    const advRows = parseRecords(adv.csv).slice(1);
+    const advGood = advRows.map((r) => clean(r)).filter((c): c is (string | null)[] => !(c instanceof Reject));
+    const firstEvent = new Map<string, number>();
+    const lastEvent = new Map<string, number>();
+    for (const c of advGood) {
+      const ms = Date.parse(c[2]!);
+      firstEvent.set(c[0]!, Math.min(firstEvent.get(c[0]!) ?? Infinity, ms));
+      lastEvent.set(c[0]!, Math.max(lastEvent.get(c[0]!) ?? -Infinity, ms));
+    }
+
+    it('should push every limit: ids, cardinalities, re-sends, failures, offsets, spans', () => {
+      expect(advRows).toHaveLength(20_000);
+      // Every row still cleans but the counted faults.
+      expect(advRows.length - advGood.length).toBe(adv.faultyRows);
+      expect(Math.min(...advGood.map((c) => c[0]!.length))).toBeGreaterThan(60);
+      expect(new Set(advGood.map((c) => c[5])).size).toBeGreaterThan(3_000);
+      expect(new Set(advGood.map((c) => c[6])).size).toBeGreaterThan(4_000);
+      expect(adv.duplicates).toBeGreaterThan(advGood.length * 0.08);
+      expect(advGood.filter((c) => c[1] === 'failed').length).toBeGreaterThan(advGood.length * 0.03);
+      expect(advRows.some((r) => /[+-]\d{2}:\d{2}$/.test(r[2]) && !r[2].endsWith('+00:00'))).toBe(true);
+      // Reads hours to days later: some messages' events span more than a day.
+      const spans = [...firstEvent].map(([id, first]) => lastEvent.get(id)! - first);
+      expect(spans.filter((ms) => ms > 86_400_000).length).toBeGreaterThan(10);
+    });
+
+    it('should let events arrive far out of order', () => {
+      let late = 0;
+      let latest = -Infinity;
+      for (const c of advGood) {
+        const ms = Date.parse(c[2]!);
+        if (ms < latest - 600_000) late++;
+        latest = Math.max(latest, ms);
+      }
+      expect(late).toBeGreaterThan(advGood.length * 0.05);
+    });
+  });
 });
+

@@ -12,7 +12,16 @@ import { pump } from './pump';
  * arrive out of order; a share is re-sent (at-least-once delivery: DUPLICATE_EVENT); some delivered
  * events carry the provider's own delivery_latency_ms; a share of timestamps are epoch seconds.
  * Faults (errorRate) are spread over the reject codes. Memory is bounded by the messages in flight.
+ *
+ * Shape 'adversarial' pushes every limit of the default at once: 50,000 templates and 200,000
+ * campaigns, long provider ids (wamid.HBgL… of 60+ characters), 10 % of events re-sent (some days
+ * later), network delays of minutes (events far out of order), reads hours or days after delivery
+ * (a message's events span many quarter hours and days), 15 % failures over every code, and
+ * ISO timestamps with ±hh:mm offsets next to epoch seconds.
  */
+
+export const MESSAGING_SHAPES = ['default', 'adversarial'] as const;
+export type MessagingShape = (typeof MESSAGING_SHAPES)[number];
 
 export const MESSAGING_HEADER =
   'message_id,status,timestamp,channel,recipient_id,template_id,campaign_id,conversation_id,error_code,retry_count,delivery_latency_ms';
@@ -44,7 +53,33 @@ export interface MessagingGenOptions {
   /** Share of messages that fail (default 0.02); delivery otherwise, bar `pendingRate`. */
   failureRate?: number;
   pendingRate?: number;
+  /** 'adversarial': the limits above at once (the rates given here still win). */
+  shape?: MessagingShape;
 }
+
+/** What a shape sets: the cardinalities and delays (medians in ms, lognormal σ). */
+interface ShapeParams {
+  templates: number;
+  campaigns: number;
+  isLongIds: boolean;
+  networkMedianMs: number;
+  networkSigma: number;
+  resendMedianMs: number;
+  readMedianMs: number;
+  readSigma: number;
+  isOffsetIso: boolean;
+}
+
+const SHAPES: Record<MessagingShape, ShapeParams> = {
+  default: {
+    templates: 24, campaigns: 60, isLongIds: false, networkMedianMs: 400, networkSigma: 1.2, resendMedianMs: 30_000,
+    readMedianMs: 240_000, readSigma: 1.5, isOffsetIso: false,
+  },
+  adversarial: {
+    templates: 50_000, campaigns: 200_000, isLongIds: true, networkMedianMs: 60_000, networkSigma: 2,
+    resendMedianMs: 3 * 3_600_000, readMedianMs: 4 * 3_600_000, readSigma: 2, isOffsetIso: true,
+  },
+};
 
 export interface MessagingGenResult {
   events: number;
@@ -60,8 +95,6 @@ export interface MessagingGenResult {
 export const DEFAULT_MESSAGING_SEED = 1;
 const DAY_MS = 86_400_000;
 const CHANNELS: ReadonlyArray<[string, number]> = [['whatsapp', 0.85], ['sms', 0.1], ['WhatsApp', 0.05]];
-const TEMPLATES = 24;
-const CAMPAIGNS = 60;
 const RECIPIENTS = 2_000_000;
 /** Relative traffic per hour of day (UTC): quiet nights, busy afternoons. */
 const HOURLY = [0.2, 0.15, 0.1, 0.1, 0.15, 0.3, 0.6, 1, 1.4, 1.6, 1.7, 1.8, 1.9, 2, 2, 1.9, 1.8, 1.7, 1.5, 1.3, 1.1, 0.8, 0.5, 0.3];
@@ -70,6 +103,10 @@ const HOURLY_TOTAL = HOURLY.reduce((a, b) => a + b, 0);
 interface PendingEvent {
   arriveMs: number;
   line: string;
+  /** The event's own time. */
+  atMs: number;
+  fault: MessagingFaultType | null;
+  isResend: boolean;
 }
 
 /** A min-heap of events by arrival time. */
@@ -135,7 +172,10 @@ class MessagingCsvGenerator {
   private lastMs = -Infinity;
   private readonly faults = Object.fromEntries(MESSAGING_FAULT_TYPES.map((t) => [t, 0])) as Record<MessagingFaultType, number>;
 
+  private readonly shape: ShapeParams;
+
   constructor(private readonly o: Required<MessagingGenOptions>) {
+    this.shape = SHAPES[o.shape];
     this.rng = new Prng(`messaging:${o.seed}`);
     this.endMs = Date.parse(o.end);
     if (Number.isNaN(this.endMs)) throw new RangeError(`end is not a time: ${o.end}`);
@@ -164,6 +204,11 @@ class MessagingCsvGenerator {
       const e = this.queue.pop()!;
       out += e.line;
       this.written++;
+      // Counted as written: events still in flight when the file ends are not in it.
+      if (e.fault) this.faults[e.fault]++;
+      if (e.isResend) this.duplicates++;
+      this.firstMs = Math.min(this.firstMs, e.atMs);
+      this.lastMs = Math.max(this.lastMs, e.atMs);
     }
     return this.count(out);
   }
@@ -193,10 +238,12 @@ class MessagingCsvGenerator {
     const r = this.rng;
     const created = this.advanceClock();
     const m = this.messages++;
-    const id = `wamid.${(m * 2654435761 % 4294967296).toString(36)}${m.toString(36)}`;
+    const short = `${(m * 2654435761 % 4294967296).toString(36)}${m.toString(36)}`;
+    // Cloud API ids: base64 of the recipient and a message key, 60+ characters.
+    const id = this.shape.isLongIds ? `wamid.HBgL${Buffer.from(`MTU1NTA${short}FQIAERgSQjZFM0Y5QTc0QkE1RDk0${short}`).toString('base64').replace(/=+$/, '')}` : `wamid.${short}`;
     const channel = pick(r, CHANNELS);
-    const template = `tpl_${r.below(TEMPLATES)}`;
-    const campaign = `cmp_${r.below(CAMPAIGNS)}`;
+    const template = `tpl_${r.below(this.shape.templates)}`;
+    const campaign = `cmp_${r.below(this.shape.campaigns)}`;
     const recipient = `1555${String(r.below(RECIPIENTS)).padStart(7, '0')}`;
     const conversation = `conv_${m.toString(36)}`;
     const base = { id, channel, template, campaign, recipient, conversation };
@@ -220,31 +267,26 @@ class MessagingCsvGenerator {
       const latency = r.chance(0.2) ? String(Math.round(deliveredMs - sentMs)) : '';
       this.emit(base, 'delivered', deliveredMs, retries, '', latency);
     }
-    if (isRead) this.emit(base, 'read', deliveredMs + r.lognormal(Math.log(240_000), 1.5), retries);
+    if (isRead) this.emit(base, 'read', deliveredMs + r.lognormal(Math.log(this.shape.readMedianMs), this.shape.readSigma), retries);
   }
 
   private emit(m: { id: string; channel: string; template: string; campaign: string; recipient: string; conversation: string }, status: string, atMs: number, retries: number, error = '', latency = ''): void {
     const r = this.rng;
     const at = Math.round(atMs);
     // A quarter as epoch seconds (as WhatsApp sends them), the rest ISO 8601, some without milliseconds.
-    const ts = r.chance(0.25) ? String(Math.floor(at / 1000)) : new Date(r.chance(0.25) ? at - (at % 1000) : at).toISOString();
+    const ts = r.chance(0.25) ? String(Math.floor(at / 1000)) : this.shape.isOffsetIso && r.chance(0.5) ? withOffset(at, r) : new Date(r.chance(0.25) ? at - (at % 1000) : at).toISOString();
     let fields = [m.id, status, ts, m.channel, m.recipient, m.template, m.campaign, m.conversation, error, retries ? String(retries) : '', latency];
-    const isFaulty = this.o.errorRate > 0 && r.chance(this.o.errorRate);
-    if (isFaulty) {
-      const fault = MESSAGING_FAULT_TYPES[r.below(MESSAGING_FAULT_TYPES.length)];
-      this.faults[fault]++;
+    const fault = this.o.errorRate > 0 && r.chance(this.o.errorRate) ? MESSAGING_FAULT_TYPES[r.below(MESSAGING_FAULT_TYPES.length)] : null;
+    if (fault) {
       fields = faulty(fault, fields);
     }
     const line = fields.join(',') + '\n';
-    const arrive = at + r.lognormal(Math.log(400), 1.2);
-    this.queue.push({ arriveMs: arrive, line });
-    this.firstMs = Math.min(this.firstMs, at);
-    this.lastMs = Math.max(this.lastMs, at);
+    const arrive = at + r.lognormal(Math.log(this.shape.networkMedianMs), this.shape.networkSigma);
+    this.queue.push({ arriveMs: arrive, line, atMs: at, fault, isResend: false });
     // A faulty row sent twice would be rejected twice for its fault, not as a repeat.
-    if (!isFaulty && r.chance(this.o.duplicateRate)) {
+    if (!fault && r.chance(this.o.duplicateRate)) {
       // Re-sent later by the provider, identical.
-      this.duplicates++;
-      this.queue.push({ arriveMs: arrive + r.lognormal(Math.log(30_000), 1.5), line });
+      this.queue.push({ arriveMs: arrive + r.lognormal(Math.log(this.shape.resendMedianMs), 1.5), line, atMs: at, fault: null, isResend: true });
     }
   }
 }
@@ -257,6 +299,14 @@ function pick<T>(r: Prng, weighted: ReadonlyArray<[T, number]>): T {
   return weighted[weighted.length - 1][0];
 }
 
+/** The instant as local time at a whole or half-hour offset from −12:00 to +14:00, written with it. */
+function withOffset(atMs: number, r: Prng): string {
+  const offsetMin = (r.below(53) - 24) * 30;
+  const local = new Date(atMs + offsetMin * 60_000).toISOString().slice(0, 23);
+  const abs = Math.abs(offsetMin);
+  return `${local}${offsetMin < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
 function faulty(fault: MessagingFaultType, fields: string[]): string[] {
   const f = [...fields];
   if (fault === 'MISSING_MESSAGE_ID') f[0] = '';
@@ -267,9 +317,11 @@ function faulty(fault: MessagingFaultType, fields: string[]): string[] {
 }
 
 function generator(opts: MessagingGenOptions): MessagingCsvGenerator {
+  const isAdversarial = opts.shape === 'adversarial';
   return new MessagingCsvGenerator({
     events: opts.events, seed: opts.seed ?? DEFAULT_MESSAGING_SEED, days: opts.days ?? 30, end: opts.end ?? '2025-06-30T00:00:00Z',
-    errorRate: opts.errorRate ?? 0.005, duplicateRate: opts.duplicateRate ?? 0.01, failureRate: opts.failureRate ?? 0.02, pendingRate: opts.pendingRate ?? 0.005,
+    errorRate: opts.errorRate ?? 0.005, duplicateRate: opts.duplicateRate ?? (isAdversarial ? 0.1 : 0.01),
+    failureRate: opts.failureRate ?? (isAdversarial ? 0.15 : 0.02), pendingRate: opts.pendingRate ?? 0.005, shape: opts.shape ?? 'default',
   });
 }
 

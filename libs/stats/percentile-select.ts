@@ -16,46 +16,59 @@ export function percentilesOf(values: Float64Array, fractions: readonly number[]
     return fractions.map(() => null);
   }
   const rng = lcg(n);
-  // Ranks ascending, so each selection searches only the part right of the previous one.
-  const ranks = [...new Set(fractions.flatMap((f) => [Math.floor(f * (n - 1)), Math.ceil(f * (n - 1))]))].sort((a, b) => a - b);
-  const at = new Map<number, number>();
-  let left = 0;
-  for (const rank of ranks) {
-    select(values, left, n - 1, rank, rng);
-    at.set(rank, values[rank]);
-    left = rank;
-  }
+  const ranks = [...new Set(fractions.flatMap((f) => [Math.floor(f * (n - 1)), Math.ceil(f * (n - 1))]))].sort((x, y) => x - y);
+  selectRanks(values, 0, n - 1, ranks, 0, ranks.length, rng);
   return fractions.map((f) => {
     const pos = f * (n - 1);
-    const lo = at.get(Math.floor(pos))!;
-    const hi = at.get(Math.ceil(pos))!;
+    const lo = values[Math.floor(pos)];
+    const hi = values[Math.ceil(pos)];
     return lo + (hi - lo) * (pos - Math.floor(pos));
   });
 }
 
-/** Reorders a[left..right] so that a[k] holds the value of rank k, smaller ones before it, larger after. */
-function select(a: Float64Array, left: number, right: number, k: number, rng: () => number): void {
-  while (right > left) {
+/**
+ * Reorders a[left..right] so that a[k] holds the value of rank k for each k of ranks[rFrom..rTo)
+ * (ascending, all inside the range): one partition serves every rank, and only the sides that
+ * hold ranks are partitioned further (about 3n steps for the 8 ranks of 4 percentiles).
+ */
+function selectRanks(a: Float64Array, left: number, right: number, ranks: readonly number[], rFrom: number, rTo: number, rng: () => number): void {
+  while (rFrom < rTo) {
+    if (right - left < 16) {
+      insertionSort(a, left, right);
+      return;
+    }
     const pivot = a[left + Math.floor(rng() * (right - left + 1))];
-    // Three-way partition: [left, lt) < pivot, [lt, gt] = pivot, (gt, right] > pivot.
-    let lt = left;
-    let gt = right;
+    // Hoare: afterwards [left, j] ≤ pivot, [i, right] ≥ pivot, and anything between equals it.
     let i = left;
-    while (i <= gt) {
-      const v = a[i];
-      if (v < pivot) {
-        a[i++] = a[lt];
-        a[lt++] = v;
-      } else if (v > pivot) {
-        a[i] = a[gt];
-        a[gt--] = v;
-      } else {
-        i++;
+    let j = right;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const v = a[i];
+        a[i++] = a[j];
+        a[j--] = v;
       }
     }
-    if (k < lt) right = lt - 1;
-    else if (k > gt) left = gt + 1;
-    else return;
+    let leftEnd = rFrom;
+    while (leftEnd < rTo && ranks[leftEnd] <= j) leftEnd++;
+    let rightStart = leftEnd;
+    while (rightStart < rTo && ranks[rightStart] < i) rightStart++;
+    if (leftEnd > rFrom) selectRanks(a, left, j, ranks, rFrom, leftEnd, rng);
+    left = i;
+    rFrom = rightStart;
+  }
+}
+
+function insertionSort(a: Float64Array, left: number, right: number): void {
+  for (let i = left + 1; i <= right; i++) {
+    const v = a[i];
+    let j = i - 1;
+    while (j >= left && a[j] > v) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = v;
   }
 }
 

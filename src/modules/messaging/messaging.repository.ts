@@ -103,9 +103,8 @@ export class MessagingRepository {
   /** Failed messages (a failed event, no delivered or read one) by failure code, most first, then code. */
   failures(orgId: string, w: MessagingWindow, f: MessageFilter, limit: number): Promise<FailureRow[]> {
     const p = new SqlParams();
-    const failed = this.failedMessages(orgId, w, f, p);
     return this.db.query(
-      `${failed.with} SELECT error_code, sum(messages)::int AS messages FROM (${failed.rows}) x
+      `SELECT error_code, sum(messages)::int AS messages FROM (${failedMessages(windowParts(orgId, w, f, p))}) x
        GROUP BY error_code ORDER BY sum(messages) DESC, error_code NULLS LAST LIMIT ${p.add(limit)}`,
       p.values,
     );
@@ -113,8 +112,7 @@ export class MessagingRepository {
 
   async failedCount(orgId: string, w: MessagingWindow, f: MessageFilter): Promise<number> {
     const p = new SqlParams();
-    const failed = this.failedMessages(orgId, w, f, p);
-    const rows = await this.db.query<Array<{ n: number }>>(`${failed.with} SELECT coalesce(sum(messages), 0)::int AS n FROM (${failed.rows}) x`, p.values);
+    const rows = await this.db.query<Array<{ n: number }>>(`SELECT coalesce(sum(messages), 0)::int AS n FROM (${failedMessages(windowParts(orgId, w, f, p))}) x`, p.values);
     return rows[0].n;
   }
 
@@ -127,12 +125,10 @@ export class MessagingRepository {
     const parts = windowParts(orgId, w, f, p);
     const lastInstant = `s.slot + ${SLOT} - interval '1 microsecond'`;
     return this.db.query(
-      `WITH ${parts.bounds},
-       whole AS (
+      `WITH whole AS (
          SELECT s.*, ${bucket('s.slot')} AS bucket, ${bucket('s.slot')} = ${bucket(lastInstant)} AS is_whole
-         FROM message_slots s, bounds b WHERE s.org_id = ${parts.org} AND s.slot >= b.lo AND s.slot < b.hi
-       ),
-       ranges AS (${parts.ranges} UNION ALL SELECT slot, slot + ${SLOT} FROM whole WHERE NOT is_whole)
+         FROM message_slots s WHERE s.org_id = ${parts.org} AND s.slot >= ${parts.lo} AND s.slot < ${parts.hi}
+       )
        SELECT (extract(epoch FROM bucket) * 1000)::float8 AS bucket_ms,
               to_char(bucket AT TIME ZONE ${zone}, 'YYYY-MM-DD"T"HH24:MI:SS') AS local_start,
               extract(epoch FROM (bucket AT TIME ZONE ${zone}) - (bucket AT TIME ZONE 'UTC'))::int AS offset_seconds,
@@ -140,33 +136,45 @@ export class MessagingRepository {
        FROM (
          SELECT bucket, messages, sent, delivered, read, failed, latencies FROM whole WHERE is_whole
          UNION ALL
-         SELECT ${bucket('o.first_ts')}, ${OUTCOME_FIGURES} FROM ${parts.messages}
+         SELECT ${bucket('o.first_ts')}, ${OUTCOME_FIGURES}
+         FROM (
+           ${parts.ends}
+           UNION ALL
+           SELECT o.* FROM (SELECT slot FROM whole WHERE NOT is_whole) split
+           JOIN LATERAL (${parts.outcomes('o.first_ts >= split.slot AND o.first_ts < split.slot + ' + SLOT)}) o ON true
+         ) o
          GROUP BY 1
        ) parts ORDER BY bucket`,
       p.values,
     );
   }
+}
 
-  /** The window's failed messages as (error_code, messages) parts: whole quarter hours from message_slot_failures, the rest one by one. */
-  private failedMessages(orgId: string, w: MessagingWindow, f: MessageFilter, p: SqlParams): { with: string; rows: string } {
-    const parts = windowParts(orgId, w, f, p);
-    return {
-      with: `WITH ${parts.bounds}, ranges AS (${parts.ranges})`,
-      rows: `SELECT s.error_code, s.messages FROM message_slot_failures s, bounds b WHERE s.org_id = ${parts.org} AND s.slot >= b.lo AND s.slot < b.hi
-             UNION ALL
-             SELECT o.error_code, 1 FROM ${parts.messages}
-             WHERE o.is_failed AND o.first_delivered_ts IS NULL`,
-    };
-  }
+/** The window's failed messages as (error_code, messages) rows: whole quarter hours from message_slot_failures, its ends one by one. */
+function failedMessages(parts: WindowParts): string {
+  return `SELECT s.error_code, s.messages FROM message_slot_failures s WHERE s.org_id = ${parts.org} AND s.slot >= ${parts.lo} AND s.slot < ${parts.hi}
+          UNION ALL
+          SELECT o.error_code, 1 FROM (${parts.ends}) o WHERE o.is_failed AND o.first_delivered_ts IS NULL`;
+}
+
+interface WindowParts {
+  org: string;
+  /** The window's whole quarter hours: slots from lo (inclusive) to hi (exclusive). */
+  lo: string;
+  hi: string;
+  /** The outcomes (with their latency) of the window outside its whole quarter hours. */
+  ends: string;
+  /** The outcomes (with their latency) of the organization that pass the filter and `condition`. */
+  outcomes: (condition: string) => string;
 }
 
 /**
- * The split of a window [from, to): `bounds` (lo, hi) spans its whole quarter hours, read from the
- * slot tables; `ranges` (r0, r1) are its two ends, and `messages` the outcomes (o, with their
- * latency) in the ranges. A filtered window has no whole quarter hours (the slots count every
- * message): its messages are those of the whole window that pass the filter.
+ * The split of a window [from, to) into its whole quarter hours (read from the slot tables) and
+ * its two ends (read message by message), given to Postgres as constants so that it plans the
+ * ends as the short index ranges they are. A filtered window has no whole quarter hours (the
+ * slots count every message): its messages are those of the whole window that pass the filter.
  */
-function windowParts(orgId: string, w: MessagingWindow, f: MessageFilter, p: SqlParams) {
+function windowParts(orgId: string, w: MessagingWindow, f: MessageFilter, p: SqlParams): WindowParts {
   const org = p.add(orgId);
   const from = `${p.add(w.from)}::timestamptz`;
   const to = `${p.add(w.to)}::timestamptz`;
@@ -174,19 +182,48 @@ function windowParts(orgId: string, w: MessagingWindow, f: MessageFilter, p: Sql
   if (f.channel !== null) filter += ` AND o.channel = ${p.add(f.channel)}`;
   if (f.templateId !== null) filter += ` AND o.template_id = ${p.add(f.templateId)}`;
   if (f.campaignId !== null) filter += ` AND o.campaign_id = ${p.add(f.campaignId)}`;
-  const outcomes = (r0: string, r1: string) =>
+  const outcomes = (condition: string) =>
     `SELECT o.*, message_latency_ms(o.first_sent_ts, o.first_delivered_ts, o.provider_latency_ms) AS latency
-     FROM message_outcomes o WHERE o.org_id = ${org} AND o.first_ts >= ${r0} AND o.first_ts < ${r1}${filter}`;
+     FROM message_outcomes o WHERE o.org_id = ${org} AND ${condition}${filter}`;
+  const whole = outcomes(`o.first_ts >= ${from} AND o.first_ts < ${to}`);
   if (filter !== '') {
-    return { org, bounds: `bounds AS (SELECT ${to} AS lo, ${to} AS hi)`, ranges: `SELECT ${to} AS r0, ${to} AS r1`, messages: `(${outcomes(from, to)}) o` };
+    return { org, lo: to, hi: to, ends: whole, outcomes };
   }
+  const slots = wholeSlots(w);
+  if (slots === null) {
+    return { org, lo: to, hi: to, ends: whole, outcomes };
+  }
+  const lo = `${p.add(slots.lo)}::timestamptz`;
+  const hi = `${p.add(slots.hi)}::timestamptz`;
   return {
-    org,
-    bounds: `bounds AS (SELECT message_slot(${from} + ${SLOT} - interval '1 microsecond') AS lo, message_slot(${to}) AS hi)`,
-    // lo > hi only when the window lies inside one quarter hour: then the first range is all of it.
-    ranges: `SELECT ${from} AS r0, least(b.lo, ${to}) AS r1 FROM bounds b UNION ALL SELECT greatest(b.lo, b.hi), ${to} FROM bounds b`,
-    messages: `ranges r JOIN LATERAL (${outcomes('r.r0', 'r.r1')}) o ON true`,
+    org, lo, hi, outcomes,
+    ends: `${outcomes(`o.first_ts >= ${from} AND o.first_ts < ${lo}`)} UNION ALL ${outcomes(`o.first_ts >= ${hi} AND o.first_ts < ${to}`)}`,
   };
+}
+
+const SLOT_MICROS = 900_000_000n;
+
+/** The first and the end of the window's whole quarter hours (UTC ISO), none when it holds no whole one. */
+export function wholeSlots(w: MessagingWindow): { lo: string; hi: string } | null {
+  const from = epochMicros(w.from);
+  const to = epochMicros(w.to);
+  const lo = -floorDiv(-from, SLOT_MICROS) * SLOT_MICROS;
+  const hi = floorDiv(to, SLOT_MICROS) * SLOT_MICROS;
+  if (lo >= hi) return null;
+  return { lo: new Date(Number(lo / 1000n)).toISOString(), hi: new Date(Number(hi / 1000n)).toISOString() };
+}
+
+/** ⌊a / b⌋ for b > 0 (BigInt division truncates towards zero: wrong before 1970). */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b < 0n ? q - 1n : q;
+}
+
+/** Microseconds since 1970 of an ISO UTC instant with up to 6 decimals (…Z), exactly. */
+function epochMicros(iso: string): bigint {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(iso);
+  if (!m) throw new RangeError(`not a UTC instant: ${iso}`);
+  return BigInt(Date.parse(`${m[1]}Z`)) * 1000n + BigInt((m[2] ?? '').padEnd(6, '0'));
 }
 
 /** Parts of the same bucket (consecutive rows) summed, their latencies' percentiles selected. */

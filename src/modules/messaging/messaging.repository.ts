@@ -43,8 +43,8 @@ const SLOT = `interval '15 minutes'`;
 const LATENCY_FRACTIONS = [0.5, 0.9, 0.95, 0.99];
 /**
  * Latency reads in flight at once: each holds its rows (90 days of latencies are 23 MB, 45 MB as
- * they arrive in hex) until reduced to percentiles; 10 uncached 90-day answers at once took the
- * process to 665 MB. Two keep both cores busy and bound what they hold.
+ * hex text on arrival) until they are reduced to percentiles, so without a bound the memory would
+ * grow with the uncached requests in flight. Two keep both cores busy.
  */
 const LATENCY_READS = 2;
 

@@ -10,6 +10,7 @@ import { CreateMarketing1764000000008 } from './1764000000008-CreateMarketing';
 import { SupersededFigures1764000000009 } from './1764000000009-SupersededFigures';
 import { CreateMessaging1764000000010 } from './1764000000010-CreateMessaging';
 import { MessageSlots1764000000011 } from './1764000000011-MessageSlots';
+import { CreateReports1764000000012 } from './1764000000012-CreateReports';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   SupersededFigures1764000000009,
   CreateMessaging1764000000010,
   MessageSlots1764000000011,
+  CreateReports1764000000012,
 ];

@@ -13,6 +13,7 @@ import { HealthModule } from '@modules/health/health.module';
 import { IngestionModule } from '@modules/ingestion/ingestion.module';
 import { MarketingModule } from '@modules/marketing/marketing.module';
 import { MessagingModule } from '@modules/messaging/messaging.module';
+import { ReportsModule } from '@modules/reports/reports.module';
 import { SalesModule } from '@modules/sales/sales.module';
 import { StoreMonitoringModule } from '@modules/store-monitoring/store-monitoring.module';
 import { TransactionsModule } from '@modules/transactions/transactions.module';
@@ -21,6 +22,8 @@ import { TransactionsModule } from '@modules/transactions/transactions.module';
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     const ingestion = IngestionModule.register({ runsWorkers: config.runsWorkers });
+    const sales = SalesModule.register(ingestion);
+    const marketing = MarketingModule.register(ingestion);
     return {
       module: AppModule,
       imports: [
@@ -54,10 +57,11 @@ export class AppModule {
         HealthModule,
         ingestion,
         TransactionsModule,
-        SalesModule.register(ingestion),
-        MarketingModule.register(ingestion),
+        sales,
+        marketing,
         MessagingModule,
         StoreMonitoringModule.register(ingestion, { runsWorkers: config.runsWorkers }),
+        ReportsModule.register([sales, marketing], { runsWorkers: config.runsWorkers }),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

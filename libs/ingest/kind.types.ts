@@ -75,6 +75,8 @@ export interface DatasetKind {
   copyColumns: string[];
   /** Binary COPY type of each copy column (the cleaner's text output is encoded accordingly). */
   copyTypes: CopyFieldType[];
+  /** The copy column (a timestamptz or date) a time window filters the rows on; none: no window. */
+  windowColumn?: string;
   /**
    * Columns whose values together must be unique within the organization (one column, or a
    * composite such as store_id + timestamp_utc); repeats are rejected as `duplicateReason`.

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Repository } from 'typeorm';
+import { modifiedRows } from '@common/modified-rows';
 import type { InputFormat } from '@libs/ingest';
 import { ImportEntity, ImportMetrics, ImportStatus } from './entities/import.entity';
 
@@ -182,8 +183,7 @@ export class IngestionRepository {
   }
 
   /** TypeORM answers an UPDATE … RETURNING with [rows, affected], not with the rows. */
-  private async updateReturning<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const [rows] = (await this.imports.query(sql, params)) as [T[], number];
-    return rows;
+  private updateReturning<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return modifiedRows<T>(this.imports, sql, params);
   }
 }

@@ -29,6 +29,7 @@ export const marketingKind: DatasetKind = {
     { name: 'currency', required: false, description: 'ISO 4217 code, any case (default USD); else INVALID_CURRENCY' },
   ],
   table: 'marketing',
+  windowColumn: 'day',
   copyColumns: [
     'platform', 'campaign_id', 'campaign_name', 'ad_group_id', 'ad_group_name', 'ad_id', 'ad_name', 'creative_url',
     'day', 'impressions', 'clicks', 'conversions', 'cost_cents', 'revenue_cents', 'currency',

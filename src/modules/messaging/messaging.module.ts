@@ -19,6 +19,6 @@ import { MessagingWindows } from './messaging-window';
     MessagingRepository, MessagingWindows, MessagingService, MessagingActivityRepository, MessagingActivityService, MessagingReportsService,
     MessagingWebhookService, MessagingLiveLoader,
   ],
-  exports: [MessagingService],
+  exports: [MessagingService, MessagingActivityService],
 })
 export class MessagingModule {}

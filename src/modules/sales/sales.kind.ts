@@ -18,6 +18,7 @@ export const salesKind: DatasetKind = {
     { name: 'customer_email', required: false, description: "Lower-cased when it looks like an address, else 'anonymous' (never drops the row)" },
   ],
   table: 'sales',
+  windowColumn: 'sale_at',
   copyColumns: ['order_id', 'product_name', 'category', 'quantity', 'unit_price', 'discount', 'region', 'sale_at', 'customer_email', 'revenue', 'fixed_score'],
   copyTypes: ['text', 'text', 'text', 'int4', 'numeric', 'numeric', 'text', 'timestamptz', 'text', 'numeric', 'int4'],
   // Built after the commit: duplicate order ids (data-quality), top transactions and the

@@ -18,6 +18,7 @@ export const storeStatusKind: DatasetKind = {
     },
   ],
   table: 'store_status',
+  windowColumn: 'timestamp_utc',
   copyColumns: ['store_id', 'status', 'timestamp_utc'],
   copyTypes: ['text', 'text', 'timestamptz'],
   uniqueKey: ['store_id', 'timestamp_utc'],

@@ -16,6 +16,7 @@ export const transactionsKind: DatasetKind = {
     { name: 'CUSTOMER_PHONE', required: true, description: "Digits and '+' kept; fewer than 10 or more than 15 digits becomes INVALID (never rejects)" },
   ],
   table: 'transactions',
+  windowColumn: 'occurred_at',
   copyColumns: ['transaction_id', 'merchant_id', 'zone', 'category', 'amount', 'occurred_at', 'customer_phone'],
   copyTypes: ['text', 'text', 'text', 'text', 'numeric', 'timestamptz', 'text'],
   uniqueKey: ['transaction_id'],

@@ -1,0 +1,3 @@
+export * from './formula';
+export * from './table-writer';
+export * from './tabulate';

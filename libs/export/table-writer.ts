@@ -1,0 +1,166 @@
+import { format as csvFormat } from '@fast-csv/format';
+import * as ExcelJS from 'exceljs';
+import { createWriteStream, promises as fs, WriteStream } from 'fs';
+import { once } from 'events';
+import type { Writable } from 'stream';
+import { neutraliseFormula } from './formula';
+
+export const EXPORT_FORMATS = ['csv', 'json', 'xlsx'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export const CONTENT_TYPES: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** A cell: text, a number, an instant, a truth value, or nothing. */
+export type Cell = string | number | boolean | Date | null;
+
+/** Rows of an XLSX sheet, the header included (Excel's limit). */
+export const XLSX_SHEET_ROWS = 1_048_576;
+/** Rows written between yields to the event loop: exceljs' streaming writer buffers until it gets one. */
+const YIELD_EVERY = 1000;
+
+/**
+ * Writes one table to a file, row by row, with bounded memory: CSV through fast-csv's formatter,
+ * XLSX through exceljs' streaming writer (typed cells, a header row, a new sheet past Excel's
+ * 1,048,576 rows), JSON as `{"meta": …, "data": [{column: value}, …]}`. Text cells of CSV and
+ * XLSX are formula-neutralised.
+ */
+export interface TableWriter {
+  write(row: readonly Cell[]): Promise<void>;
+  /** Ends the file; the rows written. */
+  finish(): Promise<number>;
+  /** Gives up: closes and removes the file. */
+  abort(): Promise<void>;
+}
+
+export function openTableWriter(format: ExportFormat, filePath: string, columns: readonly string[], meta: Record<string, unknown>): TableWriter {
+  switch (format) {
+    case 'csv':
+      return new CsvWriter(filePath, columns);
+    case 'xlsx':
+      return new XlsxWriter(filePath, columns);
+    case 'json':
+      return new JsonRowsWriter(filePath, columns, meta);
+  }
+}
+
+/** Waits for `stream` to drain when its last write said so. */
+async function written(stream: Writable, isBelowMark: boolean): Promise<void> {
+  if (!isBelowMark) await once(stream, 'drain');
+}
+
+async function closed(out: WriteStream): Promise<void> {
+  if (!out.closed) await once(out, 'close');
+}
+
+class CsvWriter implements TableWriter {
+  private readonly out: WriteStream;
+  private readonly csv;
+  private rows = 0;
+
+  constructor(private readonly filePath: string, columns: readonly string[]) {
+    this.out = createWriteStream(filePath);
+    this.csv = csvFormat({ headers: [...columns], alwaysWriteHeaders: true });
+    this.csv.pipe(this.out);
+  }
+
+  async write(row: readonly Cell[]): Promise<void> {
+    this.rows++;
+    await written(this.csv, this.csv.write(row.map(csvText)));
+  }
+
+  async finish(): Promise<number> {
+    this.csv.end();
+    await closed(this.out);
+    return this.rows;
+  }
+
+  async abort(): Promise<void> {
+    this.csv.destroy();
+    this.out.destroy();
+    await fs.rm(this.filePath, { force: true });
+  }
+}
+
+function csvText(v: Cell): string {
+  if (v === null) return '';
+  if (typeof v === 'string') return neutraliseFormula(v);
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+class XlsxWriter implements TableWriter {
+  private readonly book: ExcelJS.stream.xlsx.WorkbookWriter;
+  private sheet: ExcelJS.Worksheet | null = null;
+  private sheets = 0;
+  private rowsInSheet = 0;
+  private rows = 0;
+
+  constructor(private readonly filePath: string, private readonly columns: readonly string[]) {
+    this.book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: filePath, useStyles: false, useSharedStrings: false });
+  }
+
+  async write(row: readonly Cell[]): Promise<void> {
+    if (this.sheet === null || this.rowsInSheet >= XLSX_SHEET_ROWS) {
+      this.sheet?.commit();
+      this.sheets++;
+      this.sheet = this.book.addWorksheet(this.sheets === 1 ? 'data' : `data ${this.sheets}`);
+      this.sheet.addRow([...this.columns]).commit();
+      this.rowsInSheet = 1;
+    }
+    this.sheet.addRow(row.map((v) => (typeof v === 'string' ? neutraliseFormula(v) : v))).commit();
+    this.rowsInSheet++;
+    this.rows++;
+    if (this.rows % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  async finish(): Promise<number> {
+    if (this.sheet === null) {
+      this.sheet = this.book.addWorksheet('data');
+      this.sheet.addRow([...this.columns]).commit();
+    }
+    this.sheet.commit();
+    await this.book.commit();
+    return this.rows;
+  }
+
+  async abort(): Promise<void> {
+    await this.book.commit().catch(() => undefined);
+    await fs.rm(this.filePath, { force: true });
+  }
+}
+
+class JsonRowsWriter implements TableWriter {
+  private readonly out: WriteStream;
+  private rows = 0;
+  private readonly keys: string[];
+
+  constructor(private readonly filePath: string, columns: readonly string[], meta: Record<string, unknown>) {
+    this.out = createWriteStream(filePath);
+    this.keys = columns.map((c) => JSON.stringify(c));
+    this.out.write(`{"meta":${JSON.stringify(meta)},"data":[`);
+  }
+
+  async write(row: readonly Cell[]): Promise<void> {
+    let text = this.rows === 0 ? '{' : ',{';
+    for (let i = 0; i < row.length; i++) {
+      text += `${i ? ',' : ''}${this.keys[i]}:${JSON.stringify(row[i])}`;
+    }
+    this.rows++;
+    await written(this.out, this.out.write(`${text}}`));
+  }
+
+  async finish(): Promise<number> {
+    this.out.end(']}\n');
+    await closed(this.out);
+    return this.rows;
+  }
+
+  async abort(): Promise<void> {
+    this.out.destroy();
+    await fs.rm(this.filePath, { force: true });
+  }
+}

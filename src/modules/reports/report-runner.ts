@@ -1,0 +1,225 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createWriteStream, promises as fs } from 'fs';
+import * as path from 'path';
+import { Client } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { pipeline } from 'stream/promises';
+import { Transform } from 'stream';
+import { KINDS } from '@app/kinds.registry';
+import { AppConfig } from '@config/app-config';
+import { AppError } from '@common/errors';
+import { Cell, neutralisedSql, openTableWriter, tabulate } from '@libs/export';
+import { DatasetKind, partitionName } from '@libs/ingest';
+import type { AuthContext } from '@modules/auth/auth.context';
+import type { Role } from '@modules/auth/entities/api-key.entity';
+import { AnswerSource, ReportSources, RowsSource } from './report-sources';
+import { ReportRow, ReportsRepository } from './reports.repository';
+
+/** Rows per FETCH of a rows export in JSON or XLSX: a few MB whatever the table's size. */
+const FETCH_ROWS = 5000;
+const PROGRESS_EVERY_MS = 500;
+/** Answer fields that describe the request, not the answer (the report's meta has them). */
+const ANSWER_META = ['queryTimeMs', 'totalQueryTimeMs', 'cached', 'dataVersion'];
+
+export type RunOutcome = 'COMPLETED' | 'FAILED' | 'SKIPPED';
+
+/** Where report files live: DATA_DIR/reports/<id>.<format>. */
+export function reportFilePath(dataDir: string, report: Pick<ReportRow, 'id' | 'format'>): string {
+  return path.resolve(dataDir, 'reports', `${report.id}.${report.format}`);
+}
+
+/**
+ * Writes one report's file, streamed: a kind's rows by COPY … TO (CSV) or a cursor (JSON, XLSX)
+ * partition by partition, never the whole result in memory; an answer as its route gives it.
+ * The file is written under a `.part` name and renamed when whole, so a download never sees half
+ * a file; a run that dies leaves the report RUNNING for Bull to hand to another worker, which
+ * starts over.
+ */
+@Injectable()
+export class ReportRunner {
+  private readonly logger = new Logger(ReportRunner.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repo: ReportsRepository,
+    private readonly sources: ReportSources,
+  ) {}
+
+  async run(reportId: string, isLastAttempt: boolean): Promise<RunOutcome> {
+    const report = await this.repo.claim(reportId);
+    if (!report) return 'SKIPPED';
+    const file = reportFilePath(this.config.DATA_DIR, report);
+    const part = `${file}.part`;
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const source = this.sources.get(report.source);
+      const dataVersion = await this.repo.dataVersion(report.org_id);
+      const meta = { reportId: report.id, name: report.name, source: report.source, params: report.params, format: report.format, generatedAt: new Date().toISOString(), dataVersion };
+      const rows = source.type === 'answer'
+        ? await this.writeAnswer(report, source, part, meta)
+        : await this.writeRows(report, source, part, meta);
+      await fs.rename(part, file);
+      const { size } = await fs.stat(file);
+      if (!(await this.repo.complete(report.id, { rows, bytes: size, dataVersion }))) {
+        // Deleted while it ran: its file goes too.
+        await fs.rm(file, { force: true });
+        return 'SKIPPED';
+      }
+      this.logger.log({ reportId, rows, bytes: size }, `Report ${reportId} COMPLETED`);
+      return 'COMPLETED';
+    } catch (err) {
+      await fs.rm(part, { force: true });
+      // A deterministic failure (bad parameters, an import gone) fails at once; others retry.
+      if (!isLastAttempt && !(err instanceof AppError)) {
+        this.logger.error({ err, reportId }, `Report ${reportId} attempt failed; it will be retried`);
+        throw err;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      await this.repo.fail(reportId, message);
+      this.logger.warn(`Report ${reportId} FAILED: ${message}`);
+      return 'FAILED';
+    }
+  }
+
+  /** An analytics answer: JSON as the route gives it (under `data`), CSV and XLSX one row per element of its list. */
+  private async writeAnswer(report: ReportRow, source: AnswerSource, part: string, meta: Record<string, unknown>): Promise<number> {
+    const auth: AuthContext = { orgId: report.org_id, keyId: report.requested_by ?? '', role: report.requested_role as Role, dataVersion: String(meta.dataVersion) };
+    const answer = { ...(await source.run(auth, await this.sources.validate(source, report.params))) } as Record<string, unknown>;
+    for (const k of ANSWER_META) delete answer[k];
+    const items = source.list === null ? [answer] : ((answer[source.list] as object[] | undefined) ?? []);
+    if (report.format === 'json') {
+      await fs.writeFile(part, `${JSON.stringify({ meta, data: answer })}\n`);
+      return items.length;
+    }
+    const table = tabulate(items);
+    const writer = openTableWriter(report.format, part, table.columns, meta);
+    try {
+      for (const row of table.rows) await writer.write(row);
+      return await writer.finish();
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+  }
+
+  /** A kind's cleaned rows from the organization's published imports (or the one asked for), oldest import first. */
+  private async writeRows(report: ReportRow, source: RowsSource, part: string, meta: Record<string, unknown>): Promise<number> {
+    const kind = KINDS.find((k) => k.name === source.kind)!;
+    const params = report.params as { from?: string; to?: string; importId?: string };
+    const imports = (await this.repo.publishedImports(report.org_id, kind.name)).filter((i) => !params.importId || i.id === params.importId.toLowerCase());
+    const rowsTotal = imports.reduce((n, i) => n + Number(i.rows_loaded), 0);
+    const progress = new ProgressSaver((p) => this.repo.saveProgress(report.id, p), rowsTotal);
+    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: `report ${report.id}` });
+    client.on('error', (err) => this.logger.error({ err, reportId: report.id }, 'Report export: database connection lost'));
+    await client.connect();
+    try {
+      await client.query(`SET TIME ZONE 'UTC'`);
+      await client.query('SET jit = off');
+      // One snapshot for every partition: an import published meanwhile is not half in it.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      const window = windowSql(kind, params);
+      const selects = (isCsv: boolean) => imports.map((i) => `SELECT ${selectList(kind, isCsv)} FROM ${partitionName(kind.table, i.id)}${window}`);
+      const rows = report.format === 'csv'
+        ? await copyCsv(client, kind, selects(true), part, progress)
+        : await cursorRows(client, kind, selects(false), report, part, meta, progress);
+      await client.query('COMMIT');
+      return rows;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+/** Saves `{rowsDone, rowsTotal, percent}` at most every PROGRESS_EVERY_MS. */
+class ProgressSaver {
+  private lastMs = 0;
+
+  constructor(private readonly save: (p: object) => Promise<void>, private readonly rowsTotal: number) {}
+
+  async update(rowsDone: number): Promise<void> {
+    if (Date.now() - this.lastMs < PROGRESS_EVERY_MS) return;
+    this.lastMs = Date.now();
+    const percent = this.rowsTotal > 0 ? Math.min(99, Math.floor((rowsDone / this.rowsTotal) * 100)) : 0;
+    await this.save({ rowsDone, rowsTotal: this.rowsTotal, percent });
+  }
+}
+
+function windowSql(kind: DatasetKind, params: { from?: string; to?: string }): string {
+  const c = kind.windowColumn;
+  const parts: string[] = [];
+  // The window is checked at creation: a kind without a time column has none.
+  if (c && params.from) parts.push(`${c} >= ${literal(params.from)}::timestamptz`);
+  if (c && params.to) parts.push(`${c} < ${literal(params.to)}::timestamptz`);
+  return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
+}
+
+/** A validated ISO 8601 text as an SQL literal. */
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** The kind's columns: text formula-neutralised for CSV; dates as text for the cursor (node-pg would make them local midnights). */
+function selectList(kind: DatasetKind, isCsv: boolean): string {
+  return kind.copyColumns.map((c, i) => {
+    const type = kind.copyTypes[i];
+    if (type === 'text') return isCsv ? `${neutralisedSql(c)} AS ${c}` : c;
+    if (type === 'date') return isCsv ? c : `${c}::text AS ${c}`;
+    return c;
+  }).join(', ');
+}
+
+/** CSV by COPY … TO STDOUT, one partition after another into one file (the header once). */
+async function copyCsv(client: Client, kind: DatasetKind, selects: string[], part: string, progress: ProgressSaver): Promise<number> {
+  const out = createWriteStream(part);
+  let rows = 0;
+  let lines = 0;
+  // Progress counts line ends as they pass (a quoted line end inside a field counts too: progress only).
+  const counter = () => new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      progress.update(lines).then(() => done(null, chunk), (err: Error) => done(err));
+    },
+  });
+  const header = `SELECT ${kind.copyColumns.join(', ')} FROM ${kind.table} WHERE false`;
+  const statements = [`COPY (${header}) TO STDOUT WITH (FORMAT csv, HEADER)`, ...selects.map((s) => `COPY (${s}) TO STDOUT WITH (FORMAT csv)`)];
+  try {
+    for (const statement of statements) {
+      const copy = client.query(copyTo(statement));
+      await pipeline(copy, counter(), out, { end: false });
+      rows += copy.rowCount ?? 0;
+    }
+  } finally {
+    out.end();
+    await new Promise<void>((resolve) => out.on('close', () => resolve()));
+  }
+  return rows;
+}
+
+/** JSON or XLSX through a cursor over the partitions, FETCH_ROWS at a time, with typed cells. */
+async function cursorRows(client: Client, kind: DatasetKind, selects: string[], report: ReportRow, part: string, meta: Record<string, unknown>, progress: ProgressSaver): Promise<number> {
+  const writer = openTableWriter(report.format, part, kind.copyColumns, meta);
+  const convert = kind.copyTypes.map((t): ((v: unknown) => Cell) => {
+    if (t === 'int8' || t === 'numeric') return (v) => (v === null ? null : Number(v));
+    if (t === 'date') return (v) => (v === null ? null : new Date(`${v as string}T00:00:00Z`));
+    return (v) => v as Cell;
+  });
+  try {
+    let rows = 0;
+    if (selects.length > 0) {
+      await client.query(`DECLARE report_rows NO SCROLL CURSOR FOR ${selects.join(' UNION ALL ')}`);
+      for (;;) {
+        const { rows: batch } = await client.query<unknown[]>({ text: `FETCH ${FETCH_ROWS} FROM report_rows`, rowMode: 'array' });
+        for (const r of batch) {
+          await writer.write(r.map((v, i) => convert[i](v)));
+        }
+        rows += batch.length;
+        await progress.update(rows);
+        if (batch.length < FETCH_ROWS) break;
+      }
+    }
+    return await writer.finish();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}

@@ -1,0 +1,26 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module } from '@nestjs/common';
+import { MessagingModule } from '@modules/messaging/messaging.module';
+import { TransactionsModule } from '@modules/transactions/transactions.module';
+import { ReportsProcessor } from './jobs/reports.processor';
+import { ReportsProducer } from './jobs/reports.producer';
+import { REPORTS_QUEUE } from './jobs/reports.jobs';
+import { ReportRunner } from './report-runner';
+import { ReportSources } from './report-sources';
+import { ReportsController } from './reports.controller';
+import { ReportsRepository } from './reports.repository';
+import { ReportsService } from './reports.service';
+
+/** Exports of any domain's answers and rows as files (the job engine every domain's reports use). */
+@Module({})
+export class ReportsModule {
+  /** `domains`: the registered sales and marketing modules (their services are the sources'); the processor only where workers run. */
+  static register(domains: DynamicModule[], opts: { runsWorkers: boolean }): DynamicModule {
+    return {
+      module: ReportsModule,
+      imports: [...domains, TransactionsModule, MessagingModule, BullModule.registerQueue({ name: REPORTS_QUEUE })],
+      controllers: [ReportsController],
+      providers: [ReportsRepository, ReportSources, ReportsService, ReportsProducer, ReportRunner, ...(opts.runsWorkers ? [ReportsProcessor] : [])],
+    };
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { createReadStream, promises as fs, ReadStream } from 'fs';
+import { KINDS } from '@app/kinds.registry';
+import { AppConfig } from '@config/app-config';
+import { ScopeErrors } from '@common/analytics-scope/analytics-scope.service';
+import { CONTENT_TYPES } from '@libs/export';
+import type { AuthContext } from '@modules/auth/auth.context';
+import { CreateReportDto, ListReportsQuery, ReportCreatedDto, ReportDto, ReportListDto, ReportSourceDto } from './dto/report.dto';
+import { ReportsProducer } from './jobs/reports.producer';
+import { reportFilePath } from './report-runner';
+import { ReportSources } from './report-sources';
+import { ReportErrors } from './reports.errors';
+import { ReportRow, ReportsRepository } from './reports.repository';
+
+@Injectable()
+export class ReportsService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly repo: ReportsRepository,
+    private readonly sources: ReportSources,
+    private readonly producer: ReportsProducer,
+  ) {}
+
+  listSources(): ReportSourceDto[] {
+    return this.sources.list().map((s) => ({ name: s.name, domain: s.domain, type: s.type, description: s.description, params: this.sources.params(s) }));
+  }
+
+  /** Checks the source and its parameters (400 naming each problem), stores the report QUEUED and enqueues it. */
+  async create(auth: AuthContext, body: CreateReportDto): Promise<ReportCreatedDto> {
+    const source = this.sources.get(body.source);
+    const params = body.params ?? {};
+    await this.sources.validate(source, params);
+    if (source.type === 'rows') {
+      const kind = KINDS.find((k) => k.name === source.kind)!;
+      if (!kind.windowColumn && (params.from !== undefined || params.to !== undefined)) throw ReportErrors.noWindow(kind.name);
+      const importId = params.importId as string | undefined;
+      if (importId && !(await this.repo.publishedImports(auth.orgId, kind.name)).some((i) => i.id === importId.toLowerCase())) {
+        throw ScopeErrors.unknownImport(importId, kind.name);
+      }
+    }
+    const row = await this.repo.create({ orgId: auth.orgId, name: body.name ?? null, source: source.name, params, format: body.format, requestedBy: auth.keyId, role: auth.role });
+    await this.producer.enqueue(row.id);
+    return { reportId: row.id, status: row.status };
+  }
+
+  async get(orgId: string, id: string): Promise<ReportDto> {
+    const row = await this.repo.get(orgId, id);
+    if (!row) throw ReportErrors.notFound(id);
+    return toDto(row);
+  }
+
+  async list(orgId: string, q: ListReportsQuery): Promise<ReportListDto> {
+    const { rows, total } = await this.repo.list(orgId, q);
+    return { data: rows.map(toDto), page: q.page, pageSize: q.pageSize, total };
+  }
+
+  /** The file of a COMPLETED report, streamed, with its content type and download name. */
+  async openFile(orgId: string, id: string): Promise<{ stream: ReadStream; contentType: string; fileName: string; bytes: number }> {
+    const row = await this.repo.get(orgId, id);
+    if (!row) throw ReportErrors.notFound(id);
+    if (row.status !== 'COMPLETED') throw ReportErrors.notReady(id, row.status);
+    const file = reportFilePath(this.config.DATA_DIR, row);
+    const stat = await fs.stat(file).catch(() => null);
+    if (!stat) throw ReportErrors.fileGone(id);
+    return { stream: createReadStream(file), contentType: CONTENT_TYPES[row.format], fileName: downloadName(row), bytes: stat.size };
+  }
+
+  /** Removes the report and its file (a running one stops at its end and removes what it wrote). */
+  async remove(orgId: string, id: string): Promise<ReportDto> {
+    const row = await this.repo.remove(orgId, id);
+    if (!row) throw ReportErrors.notFound(id);
+    await fs.rm(reportFilePath(this.config.DATA_DIR, row), { force: true });
+    return toDto(row);
+  }
+}
+
+function toDto(r: ReportRow): ReportDto {
+  return {
+    id: r.id, name: r.name, source: r.source, params: r.params, format: r.format, status: r.status, progress: r.progress,
+    rows: r.rows === null ? null : Number(r.rows), bytes: r.bytes === null ? null : Number(r.bytes), dataVersion: r.data_version, error: r.error,
+    downloadUrl: r.status === 'COMPLETED' ? `/api/v1/reports/${r.id}/download` : null,
+    createdAt: r.created_at.toISOString(), startedAt: r.started_at?.toISOString() ?? null, finishedAt: r.finished_at?.toISOString() ?? null,
+  };
+}
+
+/** `<name or source>-<created date>.<format>`, safe in a Content-Disposition header. */
+function downloadName(r: ReportRow): string {
+  const base = (r.name ?? r.source).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'report';
+  return `${base}-${r.created_at.toISOString().slice(0, 10)}.${r.format}`;
+}

@@ -117,8 +117,7 @@ export class ReportRunner {
       await client.query('SET jit = off');
       // One snapshot for every partition: an import published meanwhile is not half in it.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      const window = windowSql(kind, params);
-      const selects = (isCsv: boolean) => imports.map((i) => `SELECT ${selectList(kind, isCsv)} FROM ${partitionName(kind.table, i.id)}${window}`);
+      const selects = (isCsv: boolean) => imports.map((i) => rowsSelect(kind, i.id, params, isCsv));
       const rows = report.format === 'csv'
         ? await copyCsv(client, kind, selects(true), part, progress)
         : await cursorRows(client, kind, selects(false), report, part, meta, progress);
@@ -142,6 +141,11 @@ class ProgressSaver {
     const percent = this.rowsTotal > 0 ? Math.min(99, Math.floor((rowsDone / this.rowsTotal) * 100)) : 0;
     await this.save({ rowsDone, rowsTotal: this.rowsTotal, percent });
   }
+}
+
+/** The SELECT of one import's rows of a kind in a window, as a rows report reads them (CSV: text formula-neutralised). */
+export function rowsSelect(kind: DatasetKind, importId: string, params: { from?: string; to?: string }, isCsv: boolean): string {
+  return `SELECT ${selectList(kind, isCsv)} FROM ${partitionName(kind.table, importId)}${windowSql(kind, params)}`;
 }
 
 function windowSql(kind: DatasetKind, params: { from?: string; to?: string }): string {

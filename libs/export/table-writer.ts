@@ -3,6 +3,7 @@ import * as ExcelJS from 'exceljs';
 import { createWriteStream, promises as fs, WriteStream } from 'fs';
 import { once } from 'events';
 import type { Writable } from 'stream';
+import { csvValue } from './csv-text';
 import { neutraliseFormula } from './formula';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'xlsx'] as const;
@@ -21,6 +22,8 @@ export type Cell = string | number | boolean | Date | null;
 export const XLSX_SHEET_ROWS = 1_048_576;
 /** Rows written between yields to the event loop: exceljs' streaming writer buffers until it gets one. */
 const YIELD_EVERY = 1000;
+/** Sheet XML allowed to queue for compression before rows wait. */
+const XLSX_QUEUED_BYTES = 8 << 20;
 
 /**
  * Writes one table to a file, row by row, with bounded memory: CSV through fast-csv's formatter,
@@ -36,12 +39,13 @@ export interface TableWriter {
   abort(): Promise<void>;
 }
 
-export function openTableWriter(format: ExportFormat, filePath: string, columns: readonly string[], meta: Record<string, unknown>): TableWriter {
+/** `sheetRows`: rows an XLSX sheet holds, the header included (Excel's limit unless a test says less). */
+export function openTableWriter(format: ExportFormat, filePath: string, columns: readonly string[], meta: Record<string, unknown>, opts: { sheetRows?: number } = {}): TableWriter {
   switch (format) {
     case 'csv':
       return new CsvWriter(filePath, columns);
     case 'xlsx':
-      return new XlsxWriter(filePath, columns);
+      return new XlsxWriter(filePath, columns, opts.sheetRows ?? XLSX_SHEET_ROWS);
     case 'json':
       return new JsonRowsWriter(filePath, columns, meta);
   }
@@ -69,7 +73,7 @@ class CsvWriter implements TableWriter {
 
   async write(row: readonly Cell[]): Promise<void> {
     this.rows++;
-    await written(this.csv, this.csv.write(row.map(csvText)));
+    await written(this.csv, this.csv.write(row.map(csvValue)));
   }
 
   async finish(): Promise<number> {
@@ -85,13 +89,6 @@ class CsvWriter implements TableWriter {
   }
 }
 
-function csvText(v: Cell): string {
-  if (v === null) return '';
-  if (typeof v === 'string') return neutraliseFormula(v);
-  if (v instanceof Date) return v.toISOString();
-  return String(v);
-}
-
 class XlsxWriter implements TableWriter {
   private readonly book: ExcelJS.stream.xlsx.WorkbookWriter;
   private sheet: ExcelJS.Worksheet | null = null;
@@ -99,12 +96,12 @@ class XlsxWriter implements TableWriter {
   private rowsInSheet = 0;
   private rows = 0;
 
-  constructor(private readonly filePath: string, private readonly columns: readonly string[]) {
+  constructor(private readonly filePath: string, private readonly columns: readonly string[], private readonly sheetRows: number) {
     this.book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: filePath, useStyles: false, useSharedStrings: false });
   }
 
   async write(row: readonly Cell[]): Promise<void> {
-    if (this.sheet === null || this.rowsInSheet >= XLSX_SHEET_ROWS) {
+    if (this.sheet === null || this.rowsInSheet >= this.sheetRows) {
       this.sheet?.commit();
       this.sheets++;
       this.sheet = this.book.addWorksheet(this.sheets === 1 ? 'data' : `data ${this.sheets}`);
@@ -114,7 +111,22 @@ class XlsxWriter implements TableWriter {
     this.sheet.addRow(row.map((v) => (typeof v === 'string' ? neutraliseFormula(v) : v))).commit();
     this.rowsInSheet++;
     this.rows++;
-    if (this.rows % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (this.rows % YIELD_EVERY === 0) await this.drained();
+  }
+
+  /**
+   * Waits while the sheet's XML queues for the zip's deflate: exceljs' streaming writer hands its
+   * buffers to the archiver's stream without backpressure, so rows made faster than they compress
+   * pile up there (1.1M rows took the process to 514 MB). That stream is readable-stream's
+   * PassThrough, without `writableLength`: its queued bytes are `_writableState.length`.
+   */
+  private async drained(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const sheet = this.sheet as unknown as { stream?: { pipes?: Array<{ _writableState?: { length: number } }> } };
+    const queued = () => (sheet.stream?.pipes ?? []).reduce((n, p) => n + (p._writableState?.length ?? 0), 0);
+    while (queued() > XLSX_QUEUED_BYTES) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   async finish(): Promise<number> {

@@ -1,7 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { map, Observable } from 'rxjs';
+import { mergeMap, Observable } from 'rxjs';
+import { csvDocument } from '@libs/export';
 
 const CSV_COLUMNS = 'csv:columns';
 
@@ -25,36 +26,24 @@ export class CsvFormatInterceptor implements NestInterceptor {
     const res = ctx.switchToHttp().getResponse<Response>();
     const name = req.path.split('/').filter(Boolean).pop() ?? 'answer';
     return next.handle().pipe(
-      map((body: Record<string, unknown>) => {
+      mergeMap(async (body: Record<string, unknown>) => {
         res.setHeader('Content-Type', 'text/csv; charset=utf-8');
         res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
-        return columns ? rowsCsv(columns, body.data as Array<Record<string, unknown>>) : metricsCsv(body);
+        return columns ? csvDocument(columns, (body.data as Array<Record<string, unknown>>).map((r) => columns.map((c) => r[c]))) : metricsCsv(body);
       }),
     );
   }
 }
 
-function rowsCsv(columns: string[], rows: Array<Record<string, unknown>>): string {
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
-}
-
 /** Top-level fields as metric,value; an object field (counts by reason) becomes one line per key. */
-function metricsCsv(body: Record<string, unknown>): string {
-  const lines = ['metric,value'];
+function metricsCsv(body: Record<string, unknown>): Promise<string> {
+  const rows: unknown[][] = [];
   for (const [field, value] of Object.entries(body)) {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [k, v] of Object.entries(value)) {
-        lines.push(`${csvCell(`${field}.${k}`)},${csvCell(v)}`);
-      }
+      for (const [k, v] of Object.entries(value)) rows.push([`${field}.${k}`, v]);
     } else {
-      lines.push(`${csvCell(field)},${csvCell(value)}`);
+      rows.push([field, value]);
     }
   }
-  return lines.join('\n') + '\n';
-}
-
-/** RFC 4180: quoted when it holds a comma, quote or line break; arrays joined with '; '. */
-export function csvCell(value: unknown): string {
-  const text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join('; ') : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return csvDocument(['metric', 'value'], rows);
 }

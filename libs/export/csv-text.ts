@@ -1,0 +1,19 @@
+import { writeToString } from '@fast-csv/format';
+import { neutraliseFormula } from './formula';
+
+/**
+ * A value as the text of a CSV cell: nothing for null, an instant in ISO 8601, a list joined with
+ * "; ", text formula-neutralised (quoting is fast-csv's, never hand-written).
+ */
+export function csvValue(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return neutraliseFormula(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return neutraliseFormula(value.join('; '));
+  return String(value);
+}
+
+/** A whole small CSV document (a header, then rows; every line ends with \n), through fast-csv. */
+export function csvDocument(header: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<string> {
+  return writeToString([header.map(csvValue), ...rows.map((r) => r.map(csvValue))], { includeEndRowDelimiter: true });
+}

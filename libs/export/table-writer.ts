@@ -122,11 +122,15 @@ class XlsxWriter implements TableWriter {
    */
   private async drained(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
-    const sheet = this.sheet as unknown as { stream?: { pipes?: Array<{ _writableState?: { length: number } }> } };
-    const queued = () => (sheet.stream?.pipes ?? []).reduce((n, p) => n + (p._writableState?.length ?? 0), 0);
-    while (queued() > XLSX_QUEUED_BYTES) {
+    while (this.queuedBytes() > XLSX_QUEUED_BYTES) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+  }
+
+  /** Sheet XML handed to the archiver and not yet compressed. */
+  queuedBytes(): number {
+    const sheet = this.sheet as unknown as { stream?: { pipes?: Array<{ _writableState?: { length: number } }> } } | null;
+    return (sheet?.stream?.pipes ?? []).reduce((n, p) => n + (p._writableState?.length ?? 0), 0);
   }
 
   async finish(): Promise<number> {

@@ -41,6 +41,14 @@ export class EnvSchema {
   @IsOptional() @IsString()
   STORE_DATA_DIR?: string;
 
+  /** Days a COMPLETED report keeps its file; a daily job removes older ones and marks them EXPIRED. */
+  @Transform(toNumber) @IsInt() @Min(1)
+  REPORT_RETENTION_DAYS = 30;
+
+  /** How often the report retention job runs. */
+  @Transform(toNumber) @IsInt() @Min(1000)
+  REPORT_EXPIRY_INTERVAL_MS = 86_400_000;
+
   @Transform(toNumber) @IsInt() @Min(1)
   MAX_UPLOAD_BYTES = 3 * 1024 * 1024 * 1024;
 

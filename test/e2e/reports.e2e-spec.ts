@@ -1,8 +1,11 @@
+import { getQueueToken } from '@nestjs/bull';
+import type { Queue } from 'bull';
 import * as ExcelJS from 'exceljs';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import request from 'supertest';
 import { marketingCsvString, messagingCsvString } from '../../libs/datagen';
+import { ReportJob, REPORTS_QUEUE } from '../../src/modules/reports/jobs/reports.jobs';
 import { createKey, createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
 
 /**
@@ -243,6 +246,27 @@ describe('Reports (e2e)', () => {
     const list = await api().get('reports?source=messaging.failures&status=COMPLETED&pageSize=1').expect(200);
     expect(list.body).toMatchObject({ page: 1, pageSize: 1, total: expect.any(Number) });
     expect(list.body.data).toHaveLength(1);
+  });
+
+  it('should expire reports past REPORT_RETENTION_DAYS through the retention job: file removed, 410 on download', async () => {
+    const old = await report({ source: 'messaging.failures', params: WINDOW, format: 'csv' });
+    const recent = await report({ source: 'messaging.failures', params: WINDOW, format: 'csv' });
+    const days = t.config.REPORT_RETENTION_DAYS;
+    await t.db.query(`UPDATE reports SET finished_at = now() - make_interval(days => $2 + 1) WHERE id = $1`, [old.id, days]);
+    await t.db.query(`UPDATE reports SET finished_at = now() - make_interval(days => $2 - 1) WHERE id = $1`, [recent.id, days]);
+    const file = path.resolve(t.config.DATA_DIR, 'reports', `${old.id}.csv`);
+    await fs.access(file);
+    await t.app.get<Queue>(getQueueToken(REPORTS_QUEUE)).add(ReportJob.Expire, {}, { removeOnComplete: true });
+    const deadline = Date.now() + 15_000;
+    while ((await api().get(`reports/${old.id}`).expect(200)).body.status !== 'EXPIRED') {
+      if (Date.now() > deadline) throw new Error('the retention job did not expire the old report');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await api().get(`reports/${old.id}`).expect(200)).body).toMatchObject({ status: 'EXPIRED', expiredAt: expect.any(String), downloadUrl: null });
+    expect((await download(old.id).expect(410)).body.toString('utf8')).toContain('REPORT_EXPIRED');
+    await expect(fs.access(file)).rejects.toThrow();
+    expect((await api().get(`reports/${recent.id}`).expect(200)).body.status).toBe('COMPLETED');
+    await download(recent.id).expect(200);
   });
 
   it('should remove the report and its file on DELETE', async () => {

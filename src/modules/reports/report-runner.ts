@@ -81,6 +81,16 @@ export class ReportRunner {
     }
   }
 
+  /** Removes the files of COMPLETED reports finished more than `days` ago and marks them EXPIRED; how many. */
+  async expire(days: number): Promise<number> {
+    const expired = await this.repo.expireOlderThan(days);
+    for (const r of expired) {
+      await fs.rm(reportFilePath(this.config.DATA_DIR, r), { force: true });
+    }
+    if (expired.length > 0) this.logger.log(`Report retention: ${expired.length} report(s) older than ${days} days expired`);
+    return expired.length;
+  }
+
   /** An analytics answer: JSON as the route gives it (under `data`), CSV and XLSX one row per element of its list. */
   private async writeAnswer(report: ReportRow, source: AnswerSource, part: string, meta: Record<string, unknown>): Promise<number> {
     const auth: AuthContext = { orgId: report.org_id, keyId: report.requested_by ?? '', role: report.requested_role as Role, dataVersion: String(meta.dataVersion) };

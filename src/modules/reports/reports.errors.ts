@@ -11,5 +11,7 @@ export const ReportErrors = {
   notFound: (id: string) => new AppError('REPORT_NOT_FOUND', HttpStatus.NOT_FOUND, `Report ${id} not found`, { reportId: id }),
   notReady: (id: string, status: string) =>
     new AppError('REPORT_NOT_READY', HttpStatus.CONFLICT, `Report ${id} is ${status}: only a COMPLETED report has a file`, { reportId: id, status }),
+  expired: (id: string, days: number) =>
+    new AppError('REPORT_EXPIRED', HttpStatus.GONE, `Report ${id} expired: files are kept ${days} days (REPORT_RETENTION_DAYS); create it again`, { reportId: id }),
   fileGone: (id: string) => new AppError('REPORT_FILE_GONE', HttpStatus.GONE, `The file of report ${id} is gone`, { reportId: id }),
 };

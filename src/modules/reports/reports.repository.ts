@@ -23,6 +23,7 @@ export interface ReportRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  expired_at: Date | null;
 }
 
 @Injectable()
@@ -86,6 +87,16 @@ export class ReportsRepository {
 
   async fail(id: string, error: string): Promise<void> {
     await this.db.query(`UPDATE reports SET status = 'FAILED', error = $2, finished_at = now() WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`, [id, error]);
+  }
+
+  /** Marks COMPLETED reports finished more than `days` ago EXPIRED; the ones marked. */
+  expireOlderThan(days: number): Promise<Array<Pick<ReportRow, 'id' | 'format'>>> {
+    return modifiedRows(
+      this.db,
+      `UPDATE reports SET status = 'EXPIRED', expired_at = now()
+       WHERE status = 'COMPLETED' AND finished_at < now() - make_interval(days => $1) RETURNING id, format`,
+      [days],
+    );
   }
 
   async dataVersion(orgId: string): Promise<string> {

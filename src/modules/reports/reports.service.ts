@@ -58,6 +58,7 @@ export class ReportsService {
   async openFile(orgId: string, id: string): Promise<{ stream: ReadStream; contentType: string; fileName: string; bytes: number }> {
     const row = await this.repo.get(orgId, id);
     if (!row) throw ReportErrors.notFound(id);
+    if (row.status === 'EXPIRED') throw ReportErrors.expired(id, this.config.REPORT_RETENTION_DAYS);
     if (row.status !== 'COMPLETED') throw ReportErrors.notReady(id, row.status);
     const file = reportFilePath(this.config.DATA_DIR, row);
     const stat = await fs.stat(file).catch(() => null);
@@ -80,6 +81,7 @@ function toDto(r: ReportRow): ReportDto {
     rows: r.rows === null ? null : Number(r.rows), bytes: r.bytes === null ? null : Number(r.bytes), dataVersion: r.data_version, error: r.error,
     downloadUrl: r.status === 'COMPLETED' ? `/api/v1/reports/${r.id}/download` : null,
     createdAt: r.created_at.toISOString(), startedAt: r.started_at?.toISOString() ?? null, finishedAt: r.finished_at?.toISOString() ?? null,
+    expiredAt: r.expired_at?.toISOString() ?? null,
   };
 }
 

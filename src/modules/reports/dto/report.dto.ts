@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { EXPORT_FORMATS, ExportFormat } from '@libs/export';
 
-export const REPORT_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED'] as const;
+export const REPORT_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'EXPIRED'] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
 export class CreateReportDto {
@@ -60,6 +60,7 @@ export class ReportDto {
   @ApiProperty() createdAt!: string;
   @ApiPropertyOptional({ nullable: true }) startedAt!: string | null;
   @ApiPropertyOptional({ nullable: true }) finishedAt!: string | null;
+  @ApiPropertyOptional({ nullable: true, description: 'When the retention job removed its file (REPORT_RETENTION_DAYS after it finished)' }) expiredAt!: string | null;
 }
 
 export class ReportListDto {

@@ -1,4 +1,6 @@
-import { writeToString } from '@fast-csv/format';
+import { FormatterOptions, writeToString } from '@fast-csv/format';
+// fast-csv's own field quoting, used synchronously by the writers on a hot path (not in its index).
+import { FieldFormatter } from '@fast-csv/format/build/src/formatter/FieldFormatter';
 import { neutraliseFormula } from './formula';
 
 /**
@@ -16,4 +18,15 @@ export function csvValue(value: unknown): string {
 /** A whole small CSV document (a header, then rows; every line ends with \n), through fast-csv. */
 export function csvDocument(header: readonly string[], rows: ReadonlyArray<readonly unknown[]>): Promise<string> {
   return writeToString([header.map(csvValue), ...rows.map((r) => r.map(csvValue))], { includeEndRowDelimiter: true });
+}
+
+const fields = new FieldFormatter(new FormatterOptions({}));
+
+/** One CSV line (without its line end), each value as {@link csvValue}, quoted by fast-csv; synchronous. */
+export function csvLine(values: readonly unknown[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) {
+    line += (i ? ',' : '') + fields.format(csvValue(values[i]), i, false);
+  }
+  return line;
 }

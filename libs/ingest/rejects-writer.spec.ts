@@ -7,7 +7,7 @@ describe('RejectsWriter', () => {
 
   afterAll(() => tmp.remove());
 
-  it('should write line,reason,raw rows, quoting raw text only when it holds a quote, comma, CR or LF', async () => {
+  it('should write line,reason,raw rows, quoting raw text only when it holds a quote, comma, CR or LF, formulas neutralised, NUL shown', async () => {
     const path = tmp.file('rejects.csv');
     const writer = new RejectsWriter(path);
     writer.write(2, 'MISSING_ID', ' ,Nobody,2');
@@ -15,17 +15,19 @@ describe('RejectsWriter', () => {
     writer.write(4, 'WRONG_FIELD_COUNT', 'say "hi"');
     writer.write(7, 'INVALID_JSON_RECORD', '{\r\n  "id": "x"\n}');
     writer.write(9, 'NUL_CHARACTER', 'a\0b');
+    writer.write(11, 'INVALID_AMOUNT', '=HYPERLINK("http://x"),-5');
     await writer.close();
 
     expect(readFileSync(path, 'utf8')).toBe(
-      'line,reason,raw\n2,MISSING_ID," ,Nobody,2"\n3,INVALID_AMOUNT,plain\n4,WRONG_FIELD_COUNT,"say ""hi"""\n7,INVALID_JSON_RECORD,"{\r\n  ""id"": ""x""\n}"\n9,NUL_CHARACTER,a\0b\n',
+      'line,reason,raw\n2,MISSING_ID," ,Nobody,2"\n3,INVALID_AMOUNT,plain\n4,WRONG_FIELD_COUNT,"say ""hi"""\n7,INVALID_JSON_RECORD,"{\r\n  ""id"": ""x""\n}"\n9,NUL_CHARACTER,a\u2400b\n11,INVALID_AMOUNT,"\'=HYPERLINK(""http://x""),-5"\n',
     );
     expect(readRejects(path)).toEqual([
       [2, 'MISSING_ID', ' ,Nobody,2'],
       [3, 'INVALID_AMOUNT', 'plain'],
       [4, 'WRONG_FIELD_COUNT', 'say "hi"'],
       [7, 'INVALID_JSON_RECORD', '{\r\n  "id": "x"\n}'],
-      [9, 'NUL_CHARACTER', 'a\0b'],
+      [9, 'NUL_CHARACTER', 'a\u2400b'],
+      [11, 'INVALID_AMOUNT', `'=HYPERLINK("http://x"),-5`],
     ]);
   });
 

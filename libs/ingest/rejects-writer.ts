@@ -1,8 +1,7 @@
+import { csvLine } from '@libs/export/csv-text';
 import { BatchedFile } from './batched-file';
 
-const needsQuotes = /[",\r\n]/;
-
-/** Appends rejected rows as CSV `line,reason,raw` and counts them by reason. */
+/** Appends rejected rows as CSV `line,reason,raw` (fast-csv quoting, formulas neutralised) and counts them by reason. */
 export class RejectsWriter {
   readonly byReason: Record<string, number> = {};
   count = 0;
@@ -16,8 +15,9 @@ export class RejectsWriter {
   write(line: number, reason: string, raw: string): void {
     this.count++;
     this.byReason[reason] = (this.byReason[reason] ?? 0) + 1;
-    const field = needsQuotes.test(raw) ? `"${raw.replace(/"/g, '""')}"` : raw;
-    this.out.append(`${line},${reason},${field}\n`);
+    // A line starting with = + - @ gets a leading ' (no spreadsheet runs it); a NUL, which fast-csv
+    // drops and spreadsheets cut cells at, is shown as ␀ (U+2400) where it was.
+    this.out.append(`${csvLine([line, reason, raw.replace(/\0/g, '\u2400')])}\n`);
   }
 
   /** Completes the file; later calls do nothing. */

@@ -7,6 +7,7 @@
  * Interval lists are flat sorted arrays [s0, e0, s1, e1, …] of disjoint, non-touching pieces.
  */
 import { ZoneClock, civilToEpochDay } from './zone-clock';
+import { csvLine } from '@libs/export/csv-text';
 
 /** One business-hours row of a store, in its local wall time. */
 export interface BusinessHoursRow {
@@ -270,10 +271,6 @@ function hundredths(c: number): string {
   return `${whole}.${cents < 10 ? '0' : ''}${cents}`;
 }
 
-function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /**
  * One report CSV line (no newline) under {@link REPORT_CSV_HEADER}: uptime for hour, day, week,
  * then downtime for hour, day, week; the hour in minutes, day and week in hours, two decimals.
@@ -290,5 +287,5 @@ export function formatReportRow(storeId: string, u: StoreUptime): string {
     up.push(hundredths(upC));
     down.push(hundredths(bizC - upC));
   }
-  return [csvField(storeId), ...up, ...down].join(',');
+  return csvLine([storeId, ...up, ...down]);
 }

@@ -57,15 +57,8 @@ const OUTCOME_FIGURES = `count(*)::int AS messages,
   coalesce(string_agg(float8send(latency), ''::bytea) FILTER (WHERE latency IS NOT NULL), ''::bytea) AS latencies`;
 
 /** Part of a bucket: whole quarter hours (message_slots) or messages at the window's ends, counted, with their latencies. */
-interface FigureRow {
+interface FigureRow extends Omit<DeliveryBucketRow, 'p50' | 'p90' | 'p95' | 'p99'> {
   bucket_ms: number;
-  local_start: string;
-  offset_seconds: number;
-  messages: number;
-  sent: number;
-  delivered: number;
-  read: number;
-  failed: number;
   latencies: Buffer;
 }
 

@@ -77,4 +77,14 @@ describe('table writers', () => {
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThan(12 << 20);
   }, 60_000);
+
+  it.each(['csv', 'json', 'xlsx'] as const)('rejects, never hangs, when its file cannot be written (%s)', async (format) => {
+    const w = openTableWriter(format, path.join(dir, 'no-such-dir', `x.${format}`), ['a'], {});
+    const run = async () => {
+      for (let i = 0; i < 5000; i++) await w.write([`r${i}`]);
+      return w.finish();
+    };
+    await expect(run()).rejects.toThrow(/ENOENT/);
+    await w.abort();
+  });
 });

@@ -2,6 +2,7 @@ import { format as csvFormat } from '@fast-csv/format';
 import * as ExcelJS from 'exceljs';
 import { createWriteStream, promises as fs, WriteStream } from 'fs';
 import { once } from 'events';
+import { finished } from 'stream/promises';
 import type { Writable } from 'stream';
 import { csvValue } from './csv-text';
 import { neutraliseFormula } from './formula';
@@ -51,34 +52,52 @@ export function openTableWriter(format: ExportFormat, filePath: string, columns:
   }
 }
 
-/** Waits for `stream` to drain when its last write said so. */
+/** Waits for `stream` to drain when its last write said so (rejects on an error meanwhile). */
 async function written(stream: Writable, isBelowMark: boolean): Promise<void> {
   if (!isBelowMark) await once(stream, 'drain');
 }
 
-async function closed(out: WriteStream): Promise<void> {
-  if (!out.closed) await once(out, 'close');
+/** The first error of a file stream, kept (a full disk), so the next write or finish throws it. */
+class StreamErrors {
+  error: Error | null = null;
+
+  watch(...streams: Array<{ on(event: 'error', f: (e: Error) => void): unknown } | undefined>): void {
+    for (const s of streams) s?.on('error', (e: Error) => (this.error ??= e));
+  }
+
+  check(): void {
+    if (this.error) throw this.error;
+  }
 }
 
 class CsvWriter implements TableWriter {
   private readonly out: WriteStream;
   private readonly csv;
+  private readonly errors = new StreamErrors();
   private rows = 0;
 
   constructor(private readonly filePath: string, columns: readonly string[]) {
     this.out = createWriteStream(filePath);
     this.csv = csvFormat({ headers: [...columns], alwaysWriteHeaders: true });
+    this.errors.watch(this.out, this.csv);
     this.csv.pipe(this.out);
   }
 
   async write(row: readonly Cell[]): Promise<void> {
+    this.errors.check();
     this.rows++;
-    await written(this.csv, this.csv.write(row.map(csvValue)));
+    if (!this.csv.write(row.map(csvValue))) {
+      // The formatter drains only while the file takes its output: wait for either, or its error.
+      await Promise.race([once(this.csv, 'drain'), once(this.out, 'close')]);
+      this.errors.check();
+    }
   }
 
   async finish(): Promise<number> {
+    this.errors.check();
     this.csv.end();
-    await closed(this.out);
+    await finished(this.out);
+    this.errors.check();
     return this.rows;
   }
 
@@ -95,12 +114,17 @@ class XlsxWriter implements TableWriter {
   private sheets = 0;
   private rowsInSheet = 0;
   private rows = 0;
+  private readonly errors = new StreamErrors();
 
   constructor(private readonly filePath: string, private readonly columns: readonly string[], private readonly sheetRows: number) {
     this.book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: filePath, useStyles: false, useSharedStrings: false });
+    // exceljs listens to neither until it commits: a write error would stop the zip for good.
+    const inner = this.book as unknown as { stream?: Writable; zip?: Writable };
+    this.errors.watch(inner.stream, inner.zip);
   }
 
   async write(row: readonly Cell[]): Promise<void> {
+    this.errors.check();
     if (this.sheet === null || this.rowsInSheet >= this.sheetRows) {
       this.sheet?.commit();
       this.sheets++;
@@ -123,6 +147,7 @@ class XlsxWriter implements TableWriter {
   private async drained(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     while (this.queuedBytes() > XLSX_QUEUED_BYTES) {
+      this.errors.check();
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
@@ -134,6 +159,7 @@ class XlsxWriter implements TableWriter {
   }
 
   async finish(): Promise<number> {
+    this.errors.check();
     if (this.sheet === null) {
       this.sheet = this.book.addWorksheet('data');
       this.sheet.addRow([...this.columns]).commit();
@@ -144,7 +170,9 @@ class XlsxWriter implements TableWriter {
   }
 
   async abort(): Promise<void> {
-    await this.book.commit().catch(() => undefined);
+    const inner = this.book as unknown as { stream?: Writable; zip?: { abort?: () => void } };
+    inner.zip?.abort?.();
+    inner.stream?.destroy();
     await fs.rm(this.filePath, { force: true });
   }
 }
@@ -153,9 +181,11 @@ class JsonRowsWriter implements TableWriter {
   private readonly out: WriteStream;
   private rows = 0;
   private readonly keys: string[];
+  private readonly errors = new StreamErrors();
 
   constructor(private readonly filePath: string, columns: readonly string[], meta: Record<string, unknown>) {
     this.out = createWriteStream(filePath);
+    this.errors.watch(this.out);
     this.keys = columns.map((c) => JSON.stringify(c));
     this.out.write(`{"meta":${JSON.stringify(meta)},"data":[`);
   }
@@ -165,13 +195,15 @@ class JsonRowsWriter implements TableWriter {
     for (let i = 0; i < row.length; i++) {
       text += `${i ? ',' : ''}${this.keys[i]}:${JSON.stringify(row[i])}`;
     }
+    this.errors.check();
     this.rows++;
     await written(this.out, this.out.write(`${text}}`));
   }
 
   async finish(): Promise<number> {
+    this.errors.check();
     this.out.end(']}\n');
-    await closed(this.out);
+    await finished(this.out);
     return this.rows;
   }
 

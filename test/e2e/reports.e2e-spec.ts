@@ -224,6 +224,7 @@ describe('Reports (e2e)', () => {
     [{ source: 'sales.monthly-summary', format: 'csv', params: { format: 'csv' } }, 400, 'INVALID_REPORT_PARAMS'],
     [{ source: 'timezones.rows', format: 'csv', params: { from: '2025-01-01T00:00:00Z' } }, 400, 'INVALID_REPORT_PARAMS'],
     [{ source: 'transactions.rows', format: 'csv', params: { from: 'yesterday' } }, 400, 'INVALID_REPORT_PARAMS'],
+    [{ source: 'message-events.rows', format: 'csv', params: { from: 20250601 } }, 400, 'INVALID_REPORT_PARAMS'],
     [{ source: 'sales.rows', format: 'csv', params: { importId: '00000000-0000-4000-8000-000000000000' } }, 404, 'IMPORT_NOT_FOUND'],
   ])('should refuse %j with %d naming the problem, storing nothing', async (body, status, code) => {
     const before = (await api().get('reports?pageSize=200').expect(200)).body.total;

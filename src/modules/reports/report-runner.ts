@@ -3,10 +3,11 @@ import { createWriteStream, promises as fs } from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { pipeline } from 'stream/promises';
+import { finished, pipeline } from 'stream/promises';
 import { Transform } from 'stream';
 import { KINDS } from '@app/kinds.registry';
 import { AppConfig } from '@config/app-config';
+import { ScopeErrors } from '@common/analytics-scope/analytics-scope.service';
 import { AppError } from '@common/errors';
 import { Cell, neutralisedSql, openTableWriter, tabulate } from '@libs/export';
 import { DatasetKind, partitionName } from '@libs/ingest';
@@ -46,10 +47,29 @@ export class ReportRunner {
   ) {}
 
   async run(reportId: string, isLastAttempt: boolean): Promise<RunOutcome> {
+    // The report's advisory lock for the whole run, on the run's own connection: a worker that
+    // Bull took for dead (a missed lock renewal) may still be writing; the second one skips.
+    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: `report ${reportId}` });
+    client.on('error', (err) => this.logger.error({ err, reportId }, 'Report: database connection lost'));
+    await client.connect();
+    try {
+      const [{ ok }] = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`report:${reportId}`])).rows;
+      if (!ok) {
+        this.logger.log(`Report ${reportId} is being written by another worker; skipped`);
+        return 'SKIPPED';
+      }
+      return await this.runLocked(client, reportId, isLastAttempt);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async runLocked(client: Client, reportId: string, isLastAttempt: boolean): Promise<RunOutcome> {
     const report = await this.repo.claim(reportId);
     if (!report) return 'SKIPPED';
     const file = reportFilePath(this.config.DATA_DIR, report);
-    const part = `${file}.part`;
+    // Each attempt its own part file: nothing of an earlier attempt's can end up in this one.
+    const part = `${file}.${process.pid}-${Date.now()}.part`;
     try {
       await fs.mkdir(path.dirname(file), { recursive: true });
       const source = this.sources.get(report.source);
@@ -57,7 +77,7 @@ export class ReportRunner {
       const meta = { reportId: report.id, name: report.name, source: report.source, params: report.params, format: report.format, generatedAt: new Date().toISOString(), dataVersion };
       const rows = source.type === 'answer'
         ? await this.writeAnswer(report, source, part, meta)
-        : await this.writeRows(report, source, part, meta);
+        : await this.writeRows(client, report, source, part, meta);
       await fs.rename(part, file);
       const { size } = await fs.stat(file);
       if (!(await this.repo.complete(report.id, { rows, bytes: size, dataVersion }))) {
@@ -69,8 +89,10 @@ export class ReportRunner {
       return 'COMPLETED';
     } catch (err) {
       await fs.rm(part, { force: true });
-      // A deterministic failure (bad parameters, an import gone) fails at once; others retry.
-      if (!isLastAttempt && !(err instanceof AppError)) {
+      // A deterministic failure (bad parameters, an import gone) fails at once; others retry, as
+      // does an import deleted under a running answer (DATA_CHANGED: ask again).
+      const isDeterministic = err instanceof AppError && err.code !== 'DATA_CHANGED';
+      if (!isLastAttempt && !isDeterministic) {
         this.logger.error({ err, reportId }, `Report ${reportId} attempt failed; it will be retried`);
         throw err;
       }
@@ -79,6 +101,11 @@ export class ReportRunner {
       this.logger.warn(`Report ${reportId} FAILED: ${message}`);
       return 'FAILED';
     }
+  }
+
+  /** A report whose job Bull gave up on: FAILED with Bull's reason (a no-op once it ended). */
+  async failAbandoned(reportId: string, reason: string): Promise<void> {
+    await this.repo.fail(reportId, `The report's job was abandoned: ${reason}`);
   }
 
   /** Removes the files of COMPLETED reports finished more than `days` ago and marks them EXPIRED; how many. */
@@ -113,28 +140,27 @@ export class ReportRunner {
   }
 
   /** A kind's cleaned rows from the organization's published imports (or the one asked for), oldest import first. */
-  private async writeRows(report: ReportRow, source: RowsSource, part: string, meta: Record<string, unknown>): Promise<number> {
+  private async writeRows(client: Client, report: ReportRow, source: RowsSource, part: string, meta: Record<string, unknown>): Promise<number> {
     const kind = KINDS.find((k) => k.name === source.kind)!;
     const params = report.params as { from?: string; to?: string; importId?: string };
     const imports = (await this.repo.publishedImports(report.org_id, kind.name)).filter((i) => !params.importId || i.id === params.importId.toLowerCase());
+    if (params.importId && imports.length === 0) throw ScopeErrors.unknownImport(params.importId, kind.name);
     const rowsTotal = imports.reduce((n, i) => n + Number(i.rows_loaded), 0);
     const progress = new ProgressSaver((p) => this.repo.saveProgress(report.id, p), rowsTotal);
-    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: `report ${report.id}` });
-    client.on('error', (err) => this.logger.error({ err, reportId: report.id }, 'Report export: database connection lost'));
-    await client.connect();
+    await client.query(`SET TIME ZONE 'UTC'`);
+    await client.query('SET jit = off');
+    // One snapshot for every partition: an import published meanwhile is not half in it.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
-      await client.query(`SET TIME ZONE 'UTC'`);
-      await client.query('SET jit = off');
-      // One snapshot for every partition: an import published meanwhile is not half in it.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       const selects = (isCsv: boolean) => imports.map((i) => rowsSelect(kind, i.id, params, isCsv));
       const rows = report.format === 'csv'
         ? await copyCsv(client, kind, selects(true), part, progress)
         : await cursorRows(client, kind, selects(false), report, part, meta, progress);
       await client.query('COMMIT');
       return rows;
-    } finally {
-      await client.end().catch(() => undefined);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
     }
   }
 }
@@ -167,9 +193,9 @@ function windowSql(kind: DatasetKind, params: { from?: string; to?: string }): s
   return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
 }
 
-/** A validated ISO 8601 text as an SQL literal. */
+/** A validated ISO 8601 instant (normalised at creation) as an SQL literal. */
 function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
+  return `'${String(text).replace(/'/g, "''")}'`;
 }
 
 /** The kind's columns: text formula-neutralised for CSV; dates as text for the cursor (node-pg would make them local midnights). */
@@ -185,7 +211,6 @@ function selectList(kind: DatasetKind, isCsv: boolean): string {
 /** CSV by COPY … TO STDOUT, one partition after another into one file (the header once). */
 async function copyCsv(client: Client, kind: DatasetKind, selects: string[], part: string, progress: ProgressSaver): Promise<number> {
   const out = createWriteStream(part);
-  let rows = 0;
   let lines = 0;
   // Progress counts line ends as they pass (a quoted line end inside a field counts too: progress only).
   const counter = () => new Transform({
@@ -196,16 +221,23 @@ async function copyCsv(client: Client, kind: DatasetKind, selects: string[], par
   });
   const header = `SELECT ${kind.copyColumns.join(', ')} FROM ${kind.table} WHERE false`;
   const statements = [`COPY (${header}) TO STDOUT WITH (FORMAT csv, HEADER)`, ...selects.map((s) => `COPY (${s}) TO STDOUT WITH (FORMAT csv)`)];
+  const copies: Array<{ rowCount?: number }> = [];
   try {
     for (const statement of statements) {
       const copy = client.query(copyTo(statement));
+      copies.push(copy);
       await pipeline(copy, counter(), out, { end: false });
-      rows += copy.rowCount ?? 0;
     }
-  } finally {
-    out.end();
-    await new Promise<void>((resolve) => out.on('close', () => resolve()));
+  } catch (err) {
+    out.destroy();
+    throw err;
   }
+  out.end();
+  // Rejects on a write error (a full disk): a short file is never taken for a whole one.
+  await finished(out);
+  // A COPY's row count is set by its CommandComplete, which may follow the end of its data.
+  await client.query('SELECT 1');
+  const rows = copies.reduce((n, c) => n + (c.rowCount ?? 0), 0);
   return rows;
 }
 

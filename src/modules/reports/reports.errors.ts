@@ -13,5 +13,7 @@ export const ReportErrors = {
     new AppError('REPORT_NOT_READY', HttpStatus.CONFLICT, `Report ${id} is ${status}: only a COMPLETED report has a file`, { reportId: id, status }),
   expired: (id: string, days: number) =>
     new AppError('REPORT_EXPIRED', HttpStatus.GONE, `Report ${id} expired: files are kept ${days} days (REPORT_RETENTION_DAYS); create it again`, { reportId: id }),
+  queueUnavailable: (id: string) =>
+    new AppError('QUEUE_UNAVAILABLE', HttpStatus.SERVICE_UNAVAILABLE, `Report ${id} could not be queued: the job queue is unavailable; create it again`, { reportId: id }),
   fileGone: (id: string) => new AppError('REPORT_FILE_GONE', HttpStatus.GONE, `The file of report ${id} is gone`, { reportId: id }),
 };

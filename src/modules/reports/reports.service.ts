@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { createReadStream, promises as fs, ReadStream } from 'fs';
 import { KINDS } from '@app/kinds.registry';
 import { AppConfig } from '@config/app-config';
@@ -14,6 +14,8 @@ import { ReportRow, ReportsRepository } from './reports.repository';
 
 @Injectable()
 export class ReportsService {
+  private readonly logger = new Logger(ReportsService.name);
+
   constructor(
     private readonly config: AppConfig,
     private readonly repo: ReportsRepository,
@@ -28,9 +30,16 @@ export class ReportsService {
   /** Checks the source and its parameters (400 naming each problem), stores the report QUEUED and enqueues it. */
   async create(auth: AuthContext, body: CreateReportDto): Promise<ReportCreatedDto> {
     const source = this.sources.get(body.source);
-    const params = body.params ?? {};
+    const params = { ...(body.params ?? {}) };
     await this.sources.validate(source, params);
     if (source.type === 'rows') {
+      // Stored as the instants Postgres will read (a number or a week date passes ISO 8601 checks).
+      for (const field of ['from', 'to'] as const) {
+        if (params[field] === undefined) continue;
+        const ms = typeof params[field] === 'string' ? Date.parse(params[field] as string) : NaN;
+        if (Number.isNaN(ms)) throw ReportErrors.invalidParams(source.name, [`${field} must be an ISO 8601 date-time text`]);
+        params[field] = new Date(ms).toISOString();
+      }
       const kind = KINDS.find((k) => k.name === source.kind)!;
       if (!kind.windowColumn && (params.from !== undefined || params.to !== undefined)) throw ReportErrors.noWindow(kind.name);
       const importId = params.importId as string | undefined;
@@ -39,7 +48,13 @@ export class ReportsService {
       }
     }
     const row = await this.repo.create({ orgId: auth.orgId, name: body.name ?? null, source: source.name, params, format: body.format, requestedBy: auth.keyId, role: auth.role });
-    await this.producer.enqueue(row.id);
+    try {
+      await this.producer.enqueue(row.id);
+    } catch (err) {
+      this.logger.error({ err, reportId: row.id }, `Report ${row.id} could not be queued`);
+      await this.repo.fail(row.id, 'The job queue (Redis) was unavailable; create the report again');
+      throw ReportErrors.queueUnavailable(row.id);
+    }
     return { reportId: row.id, status: row.status };
   }
 

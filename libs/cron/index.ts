@@ -1,0 +1,2 @@
+export { assertTimeZone, countTicks, CronError, nextTick, parseCron, previousTick } from './cron';
+export type { CronSpec } from './cron';

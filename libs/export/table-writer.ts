@@ -177,9 +177,13 @@ class XlsxWriter implements TableWriter {
   }
 }
 
+/** JSON text gathered before a write: one file write per ~64 KB, not one per row (each write is a libuv request and a queued buffer). */
+const JSON_CHUNK_CHARS = 64 * 1024;
+
 class JsonRowsWriter implements TableWriter {
   private readonly out: WriteStream;
   private rows = 0;
+  private pending = '';
   private readonly keys: string[];
   private readonly errors = new StreamErrors();
 
@@ -187,7 +191,7 @@ class JsonRowsWriter implements TableWriter {
     this.out = createWriteStream(filePath);
     this.errors.watch(this.out);
     this.keys = columns.map((c) => JSON.stringify(c));
-    this.out.write(`{"meta":${JSON.stringify(meta)},"data":[`);
+    this.pending = `{"meta":${JSON.stringify(meta)},"data":[`;
   }
 
   async write(row: readonly Cell[]): Promise<void> {
@@ -197,12 +201,18 @@ class JsonRowsWriter implements TableWriter {
     }
     this.errors.check();
     this.rows++;
-    await written(this.out, this.out.write(`${text}}`));
+    this.pending += `${text}}`;
+    if (this.pending.length >= JSON_CHUNK_CHARS) {
+      const chunk = this.pending;
+      this.pending = '';
+      await written(this.out, this.out.write(chunk));
+    }
   }
 
   async finish(): Promise<number> {
     this.errors.check();
-    this.out.end(']}\n');
+    this.out.end(`${this.pending}]}\n`);
+    this.pending = '';
     await finished(this.out);
     return this.rows;
   }

@@ -11,6 +11,7 @@ import { SupersededFigures1764000000009 } from './1764000000009-SupersededFigure
 import { CreateMessaging1764000000010 } from './1764000000010-CreateMessaging';
 import { MessageSlots1764000000011 } from './1764000000011-MessageSlots';
 import { CreateReports1764000000012 } from './1764000000012-CreateReports';
+import { ReportSchedules1764000000013 } from './1764000000013-ReportSchedules';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   CreateMessaging1764000000010,
   MessageSlots1764000000011,
   CreateReports1764000000012,
+  ReportSchedules1764000000013,
 ];

@@ -16,7 +16,8 @@
  *   status feed the ratio to the raw COPY (target ≤ 2×);
  * - the report: POST trigger_report → GET get_report every 100 ms until Complete, --runs times
  *   (target: median ≤ 10 s), the app's peak RSS during those runs, the CSV's header and one row per
- *   store, and the download URL answering the same CSV.
+ *   store, the download URL answering the same CSV, and the report as the reports engine has it
+ *   (GET /reports/{id}: source store-monitoring.uptime, rows and bytes of that CSV file).
  * The machine is shared and noisy: compare with what Postgres alone does in the same run.
  */
 import { createReadStream, promises as fs, readFileSync, statSync, writeFileSync } from 'fs';
@@ -182,6 +183,17 @@ function checkReportCsv(csv: string, stores: number): { rows: number; problems: 
   return { rows: data.length, problems, firstRows: data.slice(0, 3) };
 }
 
+/** The report as GET /reports/{id} has it: a COMPLETED store-monitoring.uptime whose rows and bytes are the CSV's. */
+async function engineReport(app: RunningApp, reportId: string, rows: number, bytes: number): Promise<{ isSame: boolean; text: string }> {
+  const res = await fetch(`${app.baseUrl}/api/v1/reports/${reportId}`, { headers: HEADERS });
+  const r: any = await res.json().catch(() => null);
+  const isSame = res.ok && r?.source === 'store-monitoring.uptime' && r.status === 'COMPLETED' && r.rows === rows && r.bytes === bytes;
+  const text = res.ok
+    ? `${r.source} ${r.status}, rows ${n(r.rows ?? NaN)} (CSV ${n(rows)}), bytes ${n(r.bytes ?? NaN)} (CSV ${n(bytes)})${isSame ? '' : ' **mismatch**'}`
+    : `HTTP ${res.status} ${JSON.stringify(r)}`;
+  return { isSame, text };
+}
+
 async function main(): Promise<void> {
   const f = flags();
   // --shape adversarial: a million stores over ten years (the generator's preset; explicit flags win).
@@ -292,6 +304,9 @@ async function main(): Promise<void> {
       console.log('  **no downloadUrl in the Complete answer**');
     }
 
+    const engine = await engineReport(app, last.reportId, check.rows, Buffer.byteLength(csv));
+    console.log(`  GET /reports/{id}: ${engine.text}`);
+
     console.log('\n== bench:store-monitoring summary ==\n');
     const interval = intervalMinutes !== undefined ? `every ${intervalMinutes} min` : `${n(rows ?? gen.statusRows)} rows target${shape ? `, shape ${shape}` : ''}`;
     console.log(
@@ -308,6 +323,7 @@ async function main(): Promise<void> {
     line('report trigger → Complete', `${reportSeconds.map((s) => s.toFixed(2)).join(' / ')} s; median ${reportMedian.toFixed(2)} s (target ≤ ${REPORT_TARGET_SECONDS} s: ${met(reportMedian <= REPORT_TARGET_SECONDS)})`);
     line('report CSV', check.problems.length === 0 ? `header ok, one row per store (${n(check.rows)})` : `**${check.problems.join('; ')}**`);
     line('downloadUrl', downloadSame ? 'same CSV' : '**not the same CSV**');
+    line('reports engine', engine.isSame ? 'store-monitoring.uptime, COMPLETED, rows and bytes of the CSV' : `**${engine.text}**`);
     line('app peak RSS', `${rssAfterImports} MB after the imports; ${reportPeak} MB during the reports`);
   } finally {
     await app?.stop();

@@ -16,6 +16,7 @@ import { MessagingModule } from '@modules/messaging/messaging.module';
 import { ReportsModule } from '@modules/reports/reports.module';
 import { SalesModule } from '@modules/sales/sales.module';
 import { StoreMonitoringModule } from '@modules/store-monitoring/store-monitoring.module';
+import { StoreReportsModule } from '@modules/store-monitoring/store-reports.module';
 import { TransactionsModule } from '@modules/transactions/transactions.module';
 
 @Module({})
@@ -24,6 +25,8 @@ export class AppModule {
     const ingestion = IngestionModule.register({ runsWorkers: config.runsWorkers });
     const sales = SalesModule.register(ingestion);
     const marketing = MarketingModule.register(ingestion);
+    const storeMonitoring = StoreMonitoringModule.register(ingestion);
+    const reports = ReportsModule.register([sales, marketing, storeMonitoring], { runsWorkers: config.runsWorkers });
     return {
       module: AppModule,
       imports: [
@@ -60,8 +63,9 @@ export class AppModule {
         sales,
         marketing,
         MessagingModule,
-        StoreMonitoringModule.register(ingestion, { runsWorkers: config.runsWorkers }),
-        ReportsModule.register([sales, marketing], { runsWorkers: config.runsWorkers }),
+        storeMonitoring,
+        reports,
+        StoreReportsModule.register(reports, storeMonitoring),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

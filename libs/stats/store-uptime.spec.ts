@@ -6,6 +6,7 @@ import {
   StoreUptime,
   businessIntervals,
   formatReportRow,
+  reportRowValues,
   storeUptime,
 } from './store-uptime';
 import { ZoneClock } from './zone-clock';
@@ -226,6 +227,11 @@ describe('formatReportRow', () => {
     expect(formatReportRow('x', u([290_000, 0, 0], [590_000, 0, 0]))).toBe('x,0.00,0.00,0.00,0.01,0.00,0.00');
     // Just under a whole week minus one microsecond of downtime.
     expect(formatReportRow('x', u([0, 0, WEEK_US - 1], [0, 0, WEEK_US]))).toBe('x,0.00,0.00,168.00,0.00,0.00,0.00');
+  });
+
+  it('should give the printed figures, uptime then downtime, when asked for the values of a row', () => {
+    expect(reportRowValues(u([HOUR_US / 2, DAY_US, 18e6], [HOUR_US, DAY_US, WEEK_US]))).toEqual(['30.00', '24.00', '0.01', '30.00', '0.00', '167.99']);
+    expect(reportRowValues(u([HOUR_US / 2, DAY_US, 18e6], [HOUR_US, DAY_US, WEEK_US])).map(Number)).toEqual([30, 24, 0.01, 30, 0, 167.99]);
   });
 
   it('should quote the store id per RFC 4180 when it holds a comma, quote or newline', () => {

@@ -278,6 +278,14 @@ function hundredths(c: number): string {
  * downtime is their difference, so printed uptime + downtime is exactly printed business time.
  */
 export function formatReportRow(storeId: string, u: StoreUptime): string {
+  return csvLine([storeId, ...reportRowValues(u)]);
+}
+
+/**
+ * The six figures of a report row as {@link formatReportRow} prints them ("23.50"): uptime for
+ * hour, day, week, then downtime; `Number()` of each is the figure a JSON or XLSX report holds.
+ */
+export function reportRowValues(u: StoreUptime): string[] {
   const up: string[] = [];
   const down: string[] = [];
   for (let w = 0; w < 3; w++) {
@@ -287,5 +295,5 @@ export function formatReportRow(storeId: string, u: StoreUptime): string {
     up.push(hundredths(upC));
     down.push(hundredths(bizC - upC));
   }
-  return csvLine([storeId, ...up, ...down]);
+  return [...up, ...down];
 }

@@ -97,6 +97,9 @@ describe('Reports (e2e)', () => {
     expect(delivery).toMatchObject({ domain: 'messaging', type: 'answer' });
     expect(delivery.params).toContainEqual(expect.objectContaining({ name: 'granularity', enum: ['hourly', 'daily', 'weekly'], default: 'hourly', required: false }));
     expect(res.body.find((s: { name: string }) => s.name === 'sales.monthly-summary').params.map((p: { name: string }) => p.name)).not.toContain('format');
+    const uptime = res.body.find((s: { name: string }) => s.name === 'store-monitoring.uptime');
+    expect(uptime).toMatchObject({ domain: 'store-monitoring', type: 'job' });
+    expect(uptime.params).toEqual([expect.objectContaining({ name: 'now', type: 'string', required: false })]);
   });
 
   describe('an answer in each format', () => {

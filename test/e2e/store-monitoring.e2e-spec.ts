@@ -1,12 +1,18 @@
+import { getQueueToken } from '@nestjs/bull';
+import type { Queue } from 'bull';
+import { randomUUID } from 'crypto';
+import * as ExcelJS from 'exceljs';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import request from 'supertest';
+import { ReportJob, REPORTS_QUEUE } from '../../src/modules/reports/jobs/reports.jobs';
 import { createKey, createOrg, startTestApp, TestApp, waitForImport } from '../factories/test-app';
 
 /**
  * Store monitoring through HTTP: the three feeds load as imports (multipart or STORE_DATA_DIR),
- * the report runs as a Bull job and its numbers are the issue's cases, worked out by hand below.
+ * the report runs as a report of the reports engine (source store-monitoring.uptime, its CSV a
+ * file under DATA_DIR/reports) and its numbers are the issue's cases, worked out by hand below.
  */
 const HEADER = 'store_id,uptime_last_hour,uptime_last_day,uptime_last_week,downtime_last_hour,downtime_last_day,downtime_last_week';
 const NOW = '2023-01-25T18:00:00Z'; // a Wednesday
@@ -66,6 +72,7 @@ const EXPECTED: Record<string, string> = {
 describe('Store monitoring (e2e)', () => {
   let t: TestApp;
   let key: string;
+  let orgId: string;
   let storeDir: string;
 
   const api = (p: string) => `/api/v1/store-monitoring/${p}`;
@@ -108,7 +115,7 @@ describe('Store monitoring (e2e)', () => {
   beforeAll(async () => {
     storeDir = await fs.mkdtemp(path.join(os.tmpdir(), 'store-data-'));
     t = await startTestApp({ STORE_DATA_DIR: storeDir });
-    ({ key } = await createOrg(t, 'stores'));
+    ({ key, orgId } = await createOrg(t, 'stores'));
   });
 
   afterAll(async () => {
@@ -139,6 +146,57 @@ describe('Store monitoring (e2e)', () => {
     expect(file.headers['content-type']).toMatch(/^text\/csv/);
     expect(file.headers['content-disposition']).toBe(`attachment; filename="store-report-${id}.csv"`);
     expect(file.text).toBe(body.csv);
+
+    // The CSV is the report's file under DATA_DIR/reports; nothing of it is in store_reports.
+    expect(await fs.readFile(path.join(t.config.DATA_DIR, 'reports', `${id}.csv`), 'utf8')).toBe(body.csv);
+    expect((await t.db.query('SELECT count(*)::int AS n FROM store_reports WHERE org_id = $1', [orgId])).rows[0].n).toBe(0);
+    // The same report in the reports engine, with what it knows beyond rows and bytes.
+    const engine = await request(t.http).get(`/api/v1/reports/${id}`).set('X-API-Key', key).expect(200);
+    const metrics = Object.fromEntries(['elapsedMs', 'snapshotMs', 'storesMs', 'pollsMs', 'rowsRead', 'peakRssMb'].map((m) => [m, expect.any(Number)]));
+    expect(engine.body).toMatchObject({
+      source: 'store-monitoring.uptime', params: { now: NOW }, format: 'csv', status: 'COMPLETED', rows: 12, bytes: Buffer.byteLength(body.csv),
+      details: { now: '2023-01-25T18:00:00.000Z', stores: 12, polls: 11, metrics: { ...metrics, stores: 12, polls: 11 } },
+    });
+    expect(body.metrics).toEqual(engine.body.details.metrics);
+    const generic = await request(t.http).get(`/api/v1/reports/${id}/download`).set('X-API-Key', key).expect(200);
+    expect(generic.text).toBe(body.csv);
+  });
+
+  it('should export store-monitoring.uptime as JSON and XLSX through the reports engine with the numbers of the CSV', async () => {
+    const csv = rowsOf((await report(key, NOW)).body.csv);
+    const expected = Object.fromEntries(Object.entries(csv).map(([store, values]) => [store, values.split(',').map(Number)]));
+    const columns = HEADER.split(',');
+    const exported = async (format: string) => {
+      const made = await request(t.http).post('/api/v1/reports').set('X-API-Key', key)
+        .send({ source: 'store-monitoring.uptime', params: { now: NOW }, format }).expect(202);
+      const id: string = made.body.reportId;
+      for (const deadline = Date.now() + 30000; ;) {
+        const res = await request(t.http).get(`/api/v1/reports/${id}`).set('X-API-Key', key).expect(200);
+        if (res.body.status === 'COMPLETED') break;
+        expect(res.body.status).not.toBe('FAILED');
+        if (Date.now() > deadline) throw new Error(`report ${id} did not finish`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Only its CSV reports are store reports of get_report.
+      await request(t.http).get(api(`get_report/${id}`)).set('X-API-Key', key).expect(404);
+      const file = await request(t.http).get(`/api/v1/reports/${id}/download`).set('X-API-Key', key).buffer(true).parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      }).expect(200);
+      return file.body as Buffer;
+    };
+    const doc = JSON.parse((await exported('json')).toString('utf8'));
+    expect(doc.meta).toMatchObject({ source: 'store-monitoring.uptime', params: { now: NOW }, format: 'json' });
+    expect(Object.keys(doc.data[0])).toEqual(columns);
+    expect(Object.fromEntries(doc.data.map((d: Record<string, unknown>) => [d.store_id, columns.slice(1).map((c) => d[c])]))).toEqual(expected);
+
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await exported('xlsx')) as unknown as ArrayBuffer);
+    const rows: ExcelJS.CellValue[][] = [];
+    book.worksheets[0].eachRow((row) => rows.push((row.values as ExcelJS.CellValue[]).slice(1)));
+    expect(rows[0]).toEqual(columns);
+    expect(Object.fromEntries(rows.slice(1).map(([store, ...values]) => [store, values]))).toEqual(expected);
   });
 
   it('should take now from the latest poll when none is given, and count uptime + downtime = business time', async () => {
@@ -281,11 +339,68 @@ describe('Store monitoring (e2e)', () => {
     await request(t.http).get(api('reports/00000000-0000-4000-8000-000000000000/download')).set('X-API-Key', key).expect(404);
     const bad = await request(t.http).post(api('trigger_report')).set('X-API-Key', key).send({ now: 'yesterday' }).expect(400);
     expect(bad.body.error).toBe('VALIDATION_FAILED');
+    const badSource = await request(t.http).post('/api/v1/reports').set('X-API-Key', key)
+      .send({ source: 'store-monitoring.uptime', params: { now: 'yesterday' }, format: 'csv' }).expect(400);
+    expect(badSource.body.error).toBe('INVALID_REPORT_PARAMS');
     const viewer = await createKey(t, key, 'viewer');
     await request(t.http).post(api('trigger_report')).set('X-API-Key', viewer).send({}).expect(403);
     // Reports belong to their organization.
     const { id } = await report(key, NOW);
     const other = await createOrg(t, 'other');
     await request(t.http).get(api(`get_report/${id}`)).set('X-API-Key', other.key).expect(404);
+    await request(t.http).get(api(`reports/${id}/download`)).set('X-API-Key', other.key).expect(404);
+    // A report of the engine that is not a store report is not one of get_report's.
+    const rows = await request(t.http).post('/api/v1/reports').set('X-API-Key', key).send({ source: 'timezones.rows', format: 'csv' }).expect(202);
+    await request(t.http).get(api(`get_report/${rows.body.reportId}`)).set('X-API-Key', key).expect(404);
+  });
+
+  it('should still serve the reports made before the reports engine from store_reports', async () => {
+    const csv = `${HEADER}\nold-1,60.00,24.00,168.00,0.00,0.00,0.00\n"a,b",0.00,1.00,2.00,60.00,23.00,166.00\n`;
+    const [complete, failed, running] = [randomUUID(), randomUUID(), randomUUID()];
+    await t.db.query(
+      `INSERT INTO store_reports (id, org_id, status, requested_now, report_now, csv, error, metrics, created_at, finished_at) VALUES
+         ($1, $4, 'COMPLETE', NULL, '2023-01-25T18:00:00Z', $5, NULL, '{"elapsedMs": 12, "stores": 2}', now() - interval '2 days', now() - interval '2 days'),
+         ($2, $4, 'FAILED', '2023-01-20T00:00:00Z', NULL, NULL, 'boom', NULL, now(), now()),
+         ($3, $4, 'RUNNING', NULL, '2023-01-21T00:00:00Z', NULL, NULL, NULL, now(), NULL)`,
+      [complete, failed, running, orgId, csv],
+    );
+    const res = await request(t.http).get(api(`get_report/${complete}`)).set('X-API-Key', key).expect(200);
+    expect(res.body).toEqual({
+      reportId: complete, status: 'Complete', csv, now: '2023-01-25T18:00:00.000Z', downloadUrl: `/api/v1/store-monitoring/reports/${complete}/download`,
+      metrics: { elapsedMs: 12, stores: 2 }, createdAt: expect.any(String),
+    });
+    const file = await request(t.http).get(res.body.downloadUrl).set('X-API-Key', key).expect(200);
+    expect(file.headers['content-type']).toMatch(/^text\/csv/);
+    expect(file.headers['content-disposition']).toBe(`attachment; filename="store-report-${complete}.csv"`);
+    expect(file.text).toBe(csv);
+    expect((await request(t.http).get(api(`get_report/${failed}`)).set('X-API-Key', key).expect(200)).body)
+      .toMatchObject({ status: 'Failed', error: 'boom', now: '2023-01-20T00:00:00.000Z' });
+    // Its job was in the store-reports queue, which nothing reads any more.
+    const stuck = await request(t.http).get(api(`get_report/${running}`)).set('X-API-Key', key).expect(200);
+    expect(stuck.body).toMatchObject({ status: 'Failed', error: expect.stringContaining('trigger it again') });
+    expect((await request(t.http).get(api(`reports/${failed}/download`)).set('X-API-Key', key).expect(409)).body.error).toBe('REPORT_NOT_READY');
+    const other = await createOrg(t, 'legacy-other');
+    await request(t.http).get(api(`get_report/${complete}`)).set('X-API-Key', other.key).expect(404);
+    await request(t.http).get(api(`reports/${complete}/download`)).set('X-API-Key', other.key).expect(404);
+  });
+
+  it('should answer Failed with the retention in get_report and 410 on download once the report expired', async () => {
+    const { id } = await report(key, NOW);
+    const days = t.config.REPORT_RETENTION_DAYS;
+    await t.db.query(`UPDATE reports SET finished_at = now() - make_interval(days => $2 + 1) WHERE id = $1`, [id, days]);
+    await t.app.get<Queue>(getQueueToken(REPORTS_QUEUE)).add(ReportJob.Expire, {}, { removeOnComplete: true });
+    for (const deadline = Date.now() + 15000; ;) {
+      const res = await request(t.http).get(`/api/v1/reports/${id}`).set('X-API-Key', key).expect(200);
+      if (res.body.status === 'EXPIRED') break;
+      if (Date.now() > deadline) throw new Error('the retention job did not expire the report');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const res = await request(t.http).get(api(`get_report/${id}`)).set('X-API-Key', key).expect(200);
+    expect(res.body).toMatchObject({ reportId: id, status: 'Failed', now: '2023-01-25T18:00:00.000Z' });
+    expect(res.body.error).toContain(`${days} days`);
+    expect(res.body.error).toContain('REPORT_RETENTION_DAYS');
+    const gone = await request(t.http).get(api(`reports/${id}/download`)).set('X-API-Key', key).expect(410);
+    expect(gone.body.error).toBe('REPORT_EXPIRED');
+    await expect(fs.access(path.join(t.config.DATA_DIR, 'reports', `${id}.csv`))).rejects.toThrow();
   });
 });

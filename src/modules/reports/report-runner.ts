@@ -13,7 +13,7 @@ import { Cell, neutralisedSql, openTableWriter, tabulate } from '@libs/export';
 import { DatasetKind, partitionName } from '@libs/ingest';
 import type { AuthContext } from '@modules/auth/auth.context';
 import type { Role } from '@modules/auth/entities/api-key.entity';
-import { AnswerSource, ReportSources, RowsSource } from './report-sources';
+import { AnswerSource, JobSource, ReportSource, ReportSources, RowsSource } from './report-sources';
 import { ReportRow, ReportsRepository } from './reports.repository';
 
 /** Rows per FETCH of a rows export in JSON or XLSX: a few MB whatever the table's size. */
@@ -31,7 +31,8 @@ export function reportFilePath(dataDir: string, report: Pick<ReportRow, 'id' | '
 
 /**
  * Writes one report's file, streamed: a kind's rows by COPY … TO (CSV) or a cursor (JSON, XLSX)
- * partition by partition, never the whole result in memory; an answer as its route gives it.
+ * partition by partition, never the whole result in memory; an answer as its route gives it; a
+ * domain job's rows as the job writes them (the store report).
  * The file is written under a `.part` name and renamed when whole, so a download never sees half
  * a file; a run that dies leaves the report RUNNING for Bull to hand to another worker, which
  * starts over.
@@ -75,9 +76,7 @@ export class ReportRunner {
       const source = this.sources.get(report.source);
       const dataVersion = await this.repo.dataVersion(report.org_id);
       const meta = { reportId: report.id, name: report.name, source: report.source, params: report.params, format: report.format, generatedAt: new Date().toISOString(), dataVersion };
-      const rows = source.type === 'answer'
-        ? await this.writeAnswer(report, source, part, meta)
-        : await this.writeRows(client, report, source, part, meta);
+      const rows = await this.write(client, report, source, part, meta);
       await fs.rename(part, file);
       const { size } = await fs.stat(file);
       if (!(await this.repo.complete(report.id, { rows, bytes: size, dataVersion }))) {
@@ -116,6 +115,27 @@ export class ReportRunner {
     }
     if (expired.length > 0) this.logger.log(`Report retention: ${expired.length} report(s) older than ${days} days expired`);
     return expired.length;
+  }
+
+  private write(client: Client, report: ReportRow, source: ReportSource, part: string, meta: Record<string, unknown>): Promise<number> {
+    switch (source.type) {
+      case 'answer':
+        return this.writeAnswer(report, source, part, meta);
+      case 'rows':
+        return this.writeRows(client, report, source, part, meta);
+      case 'job':
+        return this.writeJob(client, report, source, part, meta);
+    }
+  }
+
+  /** A domain job's own rows: the source writes the part file in the report's format, its progress and details. */
+  private async writeJob(client: Client, report: ReportRow, source: JobSource, part: string, meta: Record<string, unknown>): Promise<number> {
+    const params = await this.sources.validate(source, report.params);
+    return source.run({
+      reportId: report.id, orgId: report.org_id, params, format: report.format, file: part, meta, db: client,
+      saveProgress: (p) => this.repo.saveProgress(report.id, p),
+      saveDetails: (d) => this.repo.saveDetails(report.id, d),
+    });
   }
 
   /** An analytics answer: JSON as the route gives it (under `data`), CSV and XLSX one row per element of its list. */

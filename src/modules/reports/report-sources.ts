@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import type { Client } from 'pg';
 import { KINDS } from '@app/kinds.registry';
+import type { ExportFormat } from '@libs/export';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { AnalyticsService } from '@modules/transactions/analytics.service';
 import * as tx from '@modules/transactions/dto/analytics-query.dto';
@@ -14,6 +16,9 @@ import * as mkt from '@modules/marketing/dto/marketing-query.dto';
 import { MessagingService } from '@modules/messaging/messaging.service';
 import { MessagingActivityService } from '@modules/messaging/messaging-activity.service';
 import * as msg from '@modules/messaging/dto/messaging-query.dto';
+import { TriggerReportDto } from '@modules/store-monitoring/dto/store-monitoring.dto';
+import { StoreReportBuilder } from '@modules/store-monitoring/store-report.builder';
+import { STORE_REPORT_COLUMNS } from '@modules/store-monitoring/store-report.writer';
 import { RowsQuery } from './dto/rows-query.dto';
 import { ReportErrors } from './reports.errors';
 
@@ -50,15 +55,42 @@ export interface RowsSource extends SourceBase {
   kind: string;
 }
 
-export type ReportSource = AnswerSource | RowsSource;
+/** What a job source is handed to write one report. */
+export interface JobRun {
+  reportId: string;
+  orgId: string;
+  /** Validated by the source's DTO. */
+  params: object;
+  format: ExportFormat;
+  /** The runner's part file: the source writes the whole file there (the runner renames it when whole). */
+  file: string;
+  /** The file's meta (a JSON file's `meta`). */
+  meta: Record<string, unknown>;
+  /** The run's own connection, holding the report's advisory lock: the source may run its transaction on it. */
+  db: Client;
+  /** Saves `reports.progress` (the source's own fields, with rowsDone and percent for the generic routes). */
+  saveProgress(progress: object): Promise<void>;
+  /** Saves `reports.details`: what the report knows beyond its rows and bytes. */
+  saveDetails(details: object): Promise<void>;
+}
+
+/** A domain computation that builds its own rows (one row per store, …) and writes them in the report's format. */
+export interface JobSource extends SourceBase {
+  type: 'job';
+  /** The file's rows (not the header). */
+  run(job: JobRun): Promise<number>;
+}
+
+export type ReportSource = AnswerSource | RowsSource | JobSource;
 
 /** Query fields of the answer routes that are not parameters of a report (the report has its own format). */
 const NOT_PARAMS = new Set(['format']);
 
 /**
  * Every report source: each analytics answer of every domain (named `domain.answer`, with its GET
- * route's query parameters, validated by the same DTO) and each kind's cleaned rows
- * (`kind.rows`, filtered by window and import).
+ * route's query parameters, validated by the same DTO), each kind's cleaned rows (`kind.rows`,
+ * filtered by window and import) and the domain jobs that build their own rows
+ * (`store-monitoring.uptime`).
  */
 @Injectable()
 export class ReportSources {
@@ -72,6 +104,7 @@ export class ReportSources {
     insights: MarketingInsightsService,
     messaging: MessagingService,
     activity: MessagingActivityService,
+    storeReports: StoreReportBuilder,
   ) {
     const answer = (domain: string, name: string, description: string, dto: DtoClass, list: string | null, run: (auth: AuthContext, q: never) => Promise<object>): AnswerSource =>
       ({ type: 'answer', name: `${domain}.${name}`, domain, description, dto, list, run: run as AnswerSource['run'] });
@@ -105,7 +138,14 @@ export class ReportSources {
       type: 'rows', name: `${k.name}.rows`, domain: domainOf(k.name), kind: k.name, dto: RowsQuery,
       description: `The cleaned ${k.name} rows as stored (${k.copyColumns.join(', ')}), import by import, oldest first`,
     }));
-    this.byName = new Map([...answers, ...rows].map((s) => [s.name, s]));
+    const jobs: JobSource[] = [
+      {
+        type: 'job', name: 'store-monitoring.uptime', domain: 'store-monitoring', dto: TriggerReportDto,
+        description: `Uptime and downtime of every store over the last hour (minutes), day and week (hours), one row per store (${STORE_REPORT_COLUMNS.join(', ')}); as POST /store-monitoring/trigger_report`,
+        run: (job) => storeReports.build(job),
+      },
+    ];
+    this.byName = new Map([...answers, ...rows, ...jobs].map((s) => [s.name, s]));
   }
 
   list(): ReportSource[] {

@@ -24,6 +24,8 @@ export interface ReportRow {
   started_at: Date | null;
   finished_at: Date | null;
   expired_at: Date | null;
+  /** What a job source told beyond rows and bytes (the store report's now, polls and metrics). */
+  details: Record<string, unknown> | null;
 }
 
 @Injectable()
@@ -71,6 +73,11 @@ export class ReportsRepository {
 
   async saveProgress(id: string, progress: object): Promise<void> {
     await this.db.query(`UPDATE reports SET progress = $2 WHERE id = $1 AND status = 'RUNNING'`, [id, JSON.stringify(progress)]);
+  }
+
+  /** What a running report knows beyond its rows and bytes (a job source's). */
+  async saveDetails(id: string, details: object): Promise<void> {
+    await this.db.query(`UPDATE reports SET details = $2 WHERE id = $1 AND status = 'RUNNING'`, [id, JSON.stringify(details)]);
   }
 
   /** Ends a running report; false when it was deleted meanwhile. */

@@ -3,12 +3,12 @@ import { createReadStream, promises as fs, ReadStream } from 'fs';
 import { KINDS } from '@app/kinds.registry';
 import { AppConfig } from '@config/app-config';
 import { ScopeErrors } from '@common/analytics-scope/analytics-scope.service';
-import { CONTENT_TYPES } from '@libs/export';
+import { CONTENT_TYPES, ExportFormat } from '@libs/export';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { CreateReportDto, ListReportsQuery, ReportCreatedDto, ReportDto, ReportListDto, ReportSourceDto } from './dto/report.dto';
 import { ReportsProducer } from './jobs/reports.producer';
 import { reportFilePath } from './report-runner';
-import { ReportSources } from './report-sources';
+import { ReportSource, ReportSources } from './report-sources';
 import { ReportErrors } from './reports.errors';
 import { ReportRow, ReportsRepository } from './reports.repository';
 
@@ -29,8 +29,25 @@ export class ReportsService {
 
   /** Checks the source and its parameters (400 naming each problem), stores the report QUEUED and enqueues it. */
   async create(auth: AuthContext, body: CreateReportDto): Promise<ReportCreatedDto> {
-    const source = this.sources.get(body.source);
-    const params = { ...(body.params ?? {}) };
+    const { source, params } = await this.checked(auth, body.source, body.params ?? {});
+    const row = await this.repo.create({ orgId: auth.orgId, name: body.name ?? null, source: source.name, params, format: body.format, requestedBy: auth.keyId, role: auth.role });
+    try {
+      await this.producer.enqueue(row.id);
+    } catch (err) {
+      this.logger.error({ err, reportId: row.id }, `Report ${row.id} could not be queued`);
+      await this.repo.fail(row.id, 'The job queue (Redis) was unavailable; create the report again');
+      throw ReportErrors.queueUnavailable(row.id);
+    }
+    return { reportId: row.id, status: row.status };
+  }
+
+  /**
+   * A source and parameters as a report will run them: 400 naming each problem; windows of rows
+   * sources stored as the instants Postgres will read. Templates are checked the same way.
+   */
+  async checked(auth: Pick<AuthContext, 'orgId'>, sourceName: string, given: Record<string, unknown>): Promise<{ source: ReportSource; params: Record<string, unknown> }> {
+    const source = this.sources.get(sourceName);
+    const params = { ...given };
     await this.sources.validate(source, params);
     if (source.type === 'rows') {
       // Stored as the instants Postgres will read (a number or a week date passes ISO 8601 checks).
@@ -47,15 +64,13 @@ export class ReportsService {
         throw ScopeErrors.unknownImport(importId, kind.name);
       }
     }
-    const row = await this.repo.create({ orgId: auth.orgId, name: body.name ?? null, source: source.name, params, format: body.format, requestedBy: auth.keyId, role: auth.role });
-    try {
-      await this.producer.enqueue(row.id);
-    } catch (err) {
-      this.logger.error({ err, reportId: row.id }, `Report ${row.id} could not be queued`);
-      await this.repo.fail(row.id, 'The job queue (Redis) was unavailable; create the report again');
-      throw ReportErrors.queueUnavailable(row.id);
-    }
-    return { reportId: row.id, status: row.status };
+    return { source, params };
+  }
+
+  /** A report that a schedule's run makes and runs itself (not queued on its own): its parameters are checked again, as the data may have changed. */
+  async createForRun(auth: Pick<AuthContext, 'orgId' | 'keyId' | 'role'>, t: { name: string; source: string; params: Record<string, unknown>; format: ExportFormat }): Promise<ReportRow> {
+    const { source, params } = await this.checked(auth, t.source, t.params);
+    return this.repo.create({ orgId: auth.orgId, name: t.name, source: source.name, params, format: t.format, requestedBy: auth.keyId, role: auth.role });
   }
 
   async get(orgId: string, id: string): Promise<ReportDto> {
@@ -96,12 +111,12 @@ function toDto(r: ReportRow): ReportDto {
     rows: r.rows === null ? null : Number(r.rows), bytes: r.bytes === null ? null : Number(r.bytes), dataVersion: r.data_version, error: r.error,
     downloadUrl: r.status === 'COMPLETED' ? `/api/v1/reports/${r.id}/download` : null,
     createdAt: r.created_at.toISOString(), startedAt: r.started_at?.toISOString() ?? null, finishedAt: r.finished_at?.toISOString() ?? null,
-    expiredAt: r.expired_at?.toISOString() ?? null,
+    expiredAt: r.expired_at?.toISOString() ?? null, details: r.details ?? null,
   };
 }
 
 /** `<name or source>-<created date>.<format>`, safe in a Content-Disposition header. */
-function downloadName(r: ReportRow): string {
+export function downloadName(r: ReportRow): string {
   const base = (r.name ?? r.source).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'report';
   return `${base}-${r.created_at.toISOString().slice(0, 10)}.${r.format}`;
 }

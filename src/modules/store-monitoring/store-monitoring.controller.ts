@@ -1,12 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { MinRole, OrgId } from '@modules/auth/auth.context';
-import {
-  ClearDataResponseDto, LoadDataResponseDto, LoadDirectoryDto, ReportResponseDto, TablePageDto, TablePageQuery, TriggerReportDto,
-  TriggerReportResponseDto,
-} from './dto/store-monitoring.dto';
+import { ClearDataResponseDto, LoadDataResponseDto, LoadDirectoryDto, TablePageDto, TablePageQuery } from './dto/store-monitoring.dto';
 import { StoreMonitoringService } from './store-monitoring.service';
 
 const FILE = { type: 'string', format: 'binary' };
@@ -61,44 +58,5 @@ export class StoreMonitoringController {
   @ApiErrors(400, 401)
   page(@OrgId() orgId: string, @Param('table') table: string, @Query() q: TablePageQuery): Promise<TablePageDto> {
     return this.storeMonitoring.page(orgId, table, q);
-  }
-
-  @Post('trigger_report')
-  @MinRole('analyst')
-  @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({
-    summary: 'Start an uptime/downtime report (a background job)',
-    description: "Answers at once with the report id; poll GET get_report/{reportId}. `now` defaults to the organization's latest poll.",
-  })
-  @ApiBody({ type: TriggerReportDto, required: false })
-  @ApiAcceptedResponse({ type: TriggerReportResponseDto })
-  @ApiErrors(400, 401, 403, 503)
-  trigger(@OrgId() orgId: string, @Body() dto: TriggerReportDto): Promise<TriggerReportResponseDto> {
-    return this.storeMonitoring.trigger(orgId, dto?.now);
-  }
-
-  @Get('get_report/:reportId')
-  @ApiOperation({
-    summary: 'Status of a report, and its CSV once Complete',
-    description:
-      'Running: progress {storesDone, storesTotal}; Complete: csv (store_id,uptime_last_hour,uptime_last_day,uptime_last_week,' +
-      'downtime_last_hour,downtime_last_day,downtime_last_week; hour in minutes, day and week in hours) and downloadUrl; Failed: error.',
-  })
-  @ApiOkResponse({ type: ReportResponseDto })
-  @ApiErrors(401, 404)
-  get(@OrgId() orgId: string, @Param('reportId') reportId: string): Promise<ReportResponseDto> {
-    return this.storeMonitoring.get(orgId, reportId);
-  }
-
-  @Get('reports/:reportId/download')
-  @ApiOperation({ summary: "Download a Complete report's CSV" })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ description: 'The report as CSV (attachment)' })
-  @ApiErrors(401, 404, 409)
-  async download(@OrgId() orgId: string, @Param('reportId') reportId: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
-    const csv = await this.storeMonitoring.csv(orgId, reportId);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="store-report-${reportId}.csv"`);
-    return new StreamableFile(Buffer.from(csv, 'utf8'));
   }
 }

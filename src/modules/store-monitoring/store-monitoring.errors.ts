@@ -16,6 +16,8 @@ export const StoreMonitoringErrors = {
   reportNotFound: (id: string) => new AppError('REPORT_NOT_FOUND', HttpStatus.NOT_FOUND, `Report ${id} not found`),
   reportNotReady: (id: string, status: string) =>
     new AppError('REPORT_NOT_READY', HttpStatus.CONFLICT, `Report ${id} is ${status}; its CSV exists once it is Complete`, { status }),
-  queueUnavailable: (id: string) =>
-    new AppError('QUEUE_UNAVAILABLE', HttpStatus.SERVICE_UNAVAILABLE, `Report ${id} could not be queued: the job queue is unavailable; trigger it again`),
+  reportExpired: (id: string, days: number) =>
+    new AppError('REPORT_EXPIRED', HttpStatus.GONE, `Report ${id} expired: its CSV is kept ${days} days after it completes (REPORT_RETENTION_DAYS); trigger it again`, { reportId: id }),
+  invalidNow: (now: string) =>
+    new AppError('INVALID_REPORT_PARAMS', HttpStatus.BAD_REQUEST, `now (${now}) is not an instant: give an ISO 8601 date-time such as 2023-01-25T18:00:00Z`, { problems: ['now must be an ISO 8601 date-time'] }),
 };

@@ -1,30 +1,24 @@
-import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
-import { STORE_REPORTS_QUEUE } from './jobs/store-monitoring.jobs';
-import { StoreMonitoringProcessor } from './jobs/store-monitoring.processor';
-import { StoreMonitoringProducer } from './jobs/store-monitoring.producer';
 import { StoreReportBuilder } from './store-report.builder';
 import { StoreMonitoringController } from './store-monitoring.controller';
 import { StoreMonitoringRepository } from './store-monitoring.repository';
 import { StoreMonitoringService } from './store-monitoring.service';
 
-/** The three store feeds (import kinds of the ingestion module) and the uptime/downtime report job. */
+/**
+ * The three store feeds (import kinds of the ingestion module) and the uptime/downtime report
+ * builder, which the reports engine runs as its source store-monitoring.uptime (the report
+ * routes are StoreReportsModule's).
+ */
 @Module({})
 export class StoreMonitoringModule {
-  /** Needs the registered ingestion module (feeds load through it); the processor only where workers run. */
-  static register(ingestion: DynamicModule, opts: { runsWorkers: boolean }): DynamicModule {
+  /** Needs the registered ingestion module (feeds load through it). */
+  static register(ingestion: DynamicModule): DynamicModule {
     return {
       module: StoreMonitoringModule,
-      imports: [ingestion, BullModule.registerQueue({ name: STORE_REPORTS_QUEUE })],
+      imports: [ingestion],
       controllers: [StoreMonitoringController],
-      providers: [
-        StoreMonitoringRepository,
-        StoreMonitoringService,
-        StoreMonitoringProducer,
-        StoreReportBuilder,
-        ...(opts.runsWorkers ? [StoreMonitoringProcessor] : []),
-      ],
-      exports: [StoreMonitoringService],
+      providers: [StoreMonitoringRepository, StoreMonitoringService, StoreReportBuilder],
+      exports: [StoreMonitoringService, StoreReportBuilder],
     };
   }
 }

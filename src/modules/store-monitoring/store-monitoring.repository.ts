@@ -2,37 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-export type ReportStatus = 'QUEUED' | 'RUNNING' | 'COMPLETE' | 'FAILED';
-/** snapshot: finding the stores; stores: their hours, zones and starting status; polls: the week's polls in time order. */
-export type ReportPhase = 'snapshot' | 'stores' | 'polls';
+export type LegacyReportStatus = 'QUEUED' | 'RUNNING' | 'COMPLETE' | 'FAILED';
 
-export interface ReportProgress {
-  phase: ReportPhase;
-  storesDone: number;
-  storesTotal: number;
-  pollsDone: number;
-  pollsTotal: number;
-}
-
-export interface ReportRow {
+/** A report of the table store_reports: made before store reports moved to the reports engine (read only). */
+export interface LegacyReportRow {
   id: string;
   orgId: string;
-  status: ReportStatus;
+  status: LegacyReportStatus;
   requestedNow: Date | null;
   reportNow: Date | null;
-  phase: ReportPhase | null;
-  storesDone: number;
-  storesTotal: number | null;
-  pollsDone: number;
-  pollsTotal: number | null;
   error: string | null;
   /** Present once COMPLETE. */
   csv: string | null;
   metrics: Record<string, number> | null;
-  attempts: number;
   createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
 }
 
 /** The tables behind GET data/{table}: the public name, the table and its select list. */
@@ -70,9 +53,8 @@ function hms(col: string): string {
   return `lpad((${col} / 3600)::text, 2, '0') || ':' || lpad((${col} % 3600 / 60)::text, 2, '0') || ':' || lpad((${col} % 60)::text, 2, '0')`;
 }
 
-const REPORT_COLUMNS = `id, org_id AS "orgId", status, requested_now AS "requestedNow", report_now AS "reportNow",
-  phase, stores_done AS "storesDone", stores_total AS "storesTotal", polls_done::float8 AS "pollsDone", polls_total::float8 AS "pollsTotal", error, csv, metrics, attempts,
-  created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+const LEGACY_REPORT_COLUMNS = `id, org_id AS "orgId", status, requested_now AS "requestedNow", report_now AS "reportNow",
+  error, csv, metrics, created_at AS "createdAt"`;
 
 @Injectable()
 export class StoreMonitoringRepository {
@@ -107,47 +89,8 @@ export class StoreMonitoringRepository {
     return r;
   }
 
-  async insertReport(id: string, orgId: string, requestedNow: Date | null): Promise<void> {
-    await this.db.query(`INSERT INTO store_reports (id, org_id, status, requested_now) VALUES ($1, $2, 'QUEUED', $3)`, [id, orgId, requestedNow]);
-  }
-
-  async findReport(orgId: string, id: string): Promise<ReportRow | null> {
-    const rows = await this.db.query<ReportRow[]>(`SELECT ${REPORT_COLUMNS} FROM store_reports WHERE id = $1 AND org_id = $2`, [id, orgId]);
+  async findLegacyReport(orgId: string, id: string): Promise<LegacyReportRow | null> {
+    const rows = await this.db.query<LegacyReportRow[]>(`SELECT ${LEGACY_REPORT_COLUMNS} FROM store_reports WHERE id = $1 AND org_id = $2`, [id, orgId]);
     return rows[0] ?? null;
-  }
-
-  /** Takes a report for a (re)run: only a QUEUED one, or a RUNNING one whose worker died. */
-  async claimReport(id: string): Promise<ReportRow | null> {
-    const rows = await this.db.query<[ReportRow[], number]>(
-      `UPDATE store_reports SET status = 'RUNNING', started_at = clock_timestamp(), attempts = attempts + 1, phase = 'snapshot',
-         stores_done = 0, stores_total = NULL, polls_done = 0, polls_total = NULL, error = NULL
-       WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') RETURNING ${REPORT_COLUMNS}`,
-      [id],
-    );
-    return rows[0][0] ?? null;
-  }
-
-  async saveProgress(id: string, p: ReportProgress, reportNow: Date): Promise<void> {
-    await this.db.query(
-      `UPDATE store_reports SET phase = $2, stores_done = $3, stores_total = $4, polls_done = $5, polls_total = $6, report_now = $7
-       WHERE id = $1 AND status = 'RUNNING'`,
-      [id, p.phase, p.storesDone, p.storesTotal, p.pollsDone, p.pollsTotal, reportNow],
-    );
-  }
-
-  async complete(id: string, csv: string, storesTotal: number, pollsTotal: number, reportNow: Date, metrics: Record<string, number>): Promise<void> {
-    await this.db.query(
-      `UPDATE store_reports SET status = 'COMPLETE', csv = $2, stores_done = $3, stores_total = $3, polls_done = $6, polls_total = $6,
-         report_now = $4, metrics = $5,
-         finished_at = clock_timestamp() WHERE id = $1 AND status = 'RUNNING'`,
-      [id, csv, storesTotal, reportNow, JSON.stringify(metrics), pollsTotal],
-    );
-  }
-
-  async fail(id: string, error: string): Promise<void> {
-    await this.db.query(
-      `UPDATE store_reports SET status = 'FAILED', error = $2, finished_at = clock_timestamp() WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`,
-      [id, error],
-    );
   }
 }

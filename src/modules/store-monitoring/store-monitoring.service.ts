@@ -1,6 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import { randomUUID } from 'crypto';
 import type { Request } from 'express';
 import { createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
@@ -8,26 +7,24 @@ import { AppConfig } from '@config/app-config';
 import { ImportRemovalService } from '@modules/ingestion/import-removal.service';
 import { IngestionService } from '@modules/ingestion/ingestion.service';
 import {
-  ClearDataResponseDto, LoadDataResponseDto, ReportResponseDto, TablePageDto, TablePageQuery, TriggerReportResponseDto,
+  ClearDataResponseDto, LoadDataResponseDto, ReportResponseDto, storeReportDownloadUrl, TablePageDto, TablePageQuery,
 } from './dto/store-monitoring.dto';
-import { StoreMonitoringProducer } from './jobs/store-monitoring.producer';
 import { StoreMonitoringErrors } from './store-monitoring.errors';
-import { ReportRow, STORE_TABLES, StoreMonitoringRepository, StoreTableName } from './store-monitoring.repository';
+import { LegacyReportRow, STORE_TABLES, StoreMonitoringRepository, StoreTableName } from './store-monitoring.repository';
 
 /** The three feeds: multipart part name (and file name in STORE_DATA_DIR) → import kind. */
 export const FEEDS: Record<string, string> = { store_status: 'store-status', menu_hours: 'business-hours', timezones: 'timezones' };
 const FEED_KINDS = Object.values(FEEDS);
+const LEGACY_UNFINISHED =
+  'This report was started before store reports moved to the reports engine and its job will not run any more; trigger it again';
 
 @Injectable()
 export class StoreMonitoringService {
-  private readonly logger = new Logger(StoreMonitoringService.name);
-
   constructor(
     private readonly config: AppConfig,
     private readonly ingestion: IngestionService,
     private readonly removal: ImportRemovalService,
     private readonly repo: StoreMonitoringRepository,
-    private readonly producer: StoreMonitoringProducer,
   ) {}
 
   /** multipart with any of the parts store_status, menu_hours, timezones, or JSON {"source":"directory"}. */
@@ -96,54 +93,30 @@ export class StoreMonitoringService {
     return { table, page, pageSize, total, rows };
   }
 
-  async trigger(orgId: string, now?: string): Promise<TriggerReportResponseDto> {
-    const reportId = randomUUID();
-    await this.repo.insertReport(reportId, orgId, now ? new Date(now) : null);
-    try {
-      await this.producer.enqueueReport(reportId);
-    } catch (err) {
-      this.logger.error({ err, reportId }, `Report ${reportId} could not be queued`);
-      await this.repo.fail(reportId, 'The job queue (Redis) was unavailable; trigger the report again');
-      throw StoreMonitoringErrors.queueUnavailable(reportId);
-    }
-    return { reportId };
+  /**
+   * A report made before store reports moved to the reports engine (table store_reports), as
+   * get_report shows it; null when there is none.
+   */
+  async findLegacyReport(orgId: string, id: string): Promise<ReportResponseDto | null> {
+    const report = isUUID(id) ? await this.repo.findLegacyReport(orgId, id) : null;
+    return report && toLegacyResponse(report);
   }
 
-  async get(orgId: string, id: string): Promise<ReportResponseDto> {
-    return this.toResponse(await this.findReport(orgId, id));
+  /** The CSV of such a report: 404 when there is none, 409 unless it is Complete. */
+  async legacyCsv(orgId: string, id: string): Promise<string> {
+    const report = await this.findLegacyReport(orgId, id);
+    if (!report) throw StoreMonitoringErrors.reportNotFound(id);
+    if (report.status !== 'Complete') throw StoreMonitoringErrors.reportNotReady(id, report.status);
+    return report.csv ?? '';
   }
+}
 
-  async csv(orgId: string, id: string): Promise<string> {
-    const report = await this.findReport(orgId, id);
-    if (report.status !== 'COMPLETE' || report.csv === null) {
-      throw StoreMonitoringErrors.reportNotReady(id, report.status === 'FAILED' ? 'Failed' : 'Running');
-    }
-    return report.csv;
+function toLegacyResponse(r: LegacyReportRow): ReportResponseDto {
+  const common = { reportId: r.id, now: r.reportNow?.toISOString() ?? r.requestedNow?.toISOString() ?? null, createdAt: r.createdAt.toISOString() };
+  if (r.status === 'COMPLETE') {
+    return { ...common, status: 'Complete', csv: r.csv ?? '', downloadUrl: storeReportDownloadUrl(r.id), metrics: r.metrics };
   }
-
-  /** A report id that is not a uuid cannot exist: 404 like any unknown id. */
-  private async findReport(orgId: string, id: string): Promise<ReportRow> {
-    const report = isUUID(id) ? await this.repo.findReport(orgId, id) : null;
-    if (!report) {
-      throw StoreMonitoringErrors.reportNotFound(id);
-    }
-    return report;
-  }
-
-  private toResponse(r: ReportRow): ReportResponseDto {
-    const common = { reportId: r.id, now: r.reportNow?.toISOString() ?? r.requestedNow?.toISOString() ?? null, createdAt: r.createdAt.toISOString() };
-    if (r.status === 'COMPLETE') {
-      return { ...common, status: 'Complete', csv: r.csv ?? '', downloadUrl: `/api/v1/store-monitoring/reports/${r.id}/download`, metrics: r.metrics };
-    }
-    if (r.status === 'FAILED') {
-      return { ...common, status: 'Failed', error: r.error ?? 'unknown error' };
-    }
-    return {
-      ...common,
-      status: 'Running',
-      progress: {
-        phase: r.phase ?? 'queued', storesDone: r.storesDone, storesTotal: r.storesTotal ?? 0, pollsDone: r.pollsDone, pollsTotal: r.pollsTotal ?? 0,
-      },
-    };
-  }
+  // Its job was in the store-reports queue, which no worker reads any more.
+  const error = r.status === 'FAILED' ? (r.error ?? 'unknown error') : LEGACY_UNFINISHED;
+  return { ...common, status: 'Failed', error };
 }

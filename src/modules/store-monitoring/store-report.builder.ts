@@ -1,14 +1,59 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Client } from 'pg';
-import { AppConfig } from '@config/app-config';
-import { BusinessHoursRow, businessIntervals, formatReportRow, Poll, REPORT_CSV_HEADER, UptimeAccumulator, zoneClocks } from '@libs/stats';
+import type { Client } from 'pg';
+import type { ExportFormat } from '@libs/export';
+import { BusinessHoursRow, businessIntervals, Poll, UptimeAccumulator, zoneClocks } from '@libs/stats';
 import { DEFAULT_STORE_TIMEZONE } from '@libs/cleaners';
-import { FEED_IMPORTS_SQL, ReportProgress, StoreMonitoringRepository, StoreTableName } from './store-monitoring.repository';
+import { StoreMonitoringErrors } from './store-monitoring.errors';
+import { FEED_IMPORTS_SQL, StoreTableName } from './store-monitoring.repository';
+import { openStoreReportWriter } from './store-report.writer';
 
-export interface ReportOutcome {
+/** snapshot: finding the stores; stores: their hours, zones and starting status; polls: the week's polls in time order; rows: writing the file. */
+export type ReportPhase = 'snapshot' | 'stores' | 'polls' | 'rows';
+
+/** `reports.progress` of a store report: its own counts, with rowsDone and percent as every report has them. */
+export interface StoreReportProgress {
+  phase: ReportPhase;
+  storesDone: number;
+  storesTotal: number;
+  pollsDone: number;
+  pollsTotal: number;
+  /** Rows written to the file (one per store, once the polls are read). */
+  rowsDone: number;
+  percent: number;
+}
+
+export interface StoreReportMetrics {
+  elapsedMs: number;
+  snapshotMs: number;
+  storesMs: number;
+  pollsMs: number;
+  rowsRead: number;
+  stores: number;
+  polls: number;
+  peakRssMb: number;
+}
+
+/** `reports.details` of a store report: its now (once known), stores and polls, and its metrics once written. */
+export interface StoreReportDetails {
+  now: string;
+  stores: number;
+  polls: number;
+  metrics?: StoreReportMetrics;
+}
+
+/** One run of the report, as the reports engine hands it (its JobRun). */
+export interface StoreReportRun {
   reportId: string;
-  status: 'COMPLETE' | 'FAILED' | 'SKIPPED';
-  stores?: number;
+  orgId: string;
+  params: { now?: string };
+  format: ExportFormat;
+  /** Where to write the whole file. */
+  file: string;
+  meta: Record<string, unknown>;
+  /** The run's connection: the report's snapshot is read on it. */
+  db: Client;
+  saveProgress(progress: StoreReportProgress): Promise<void>;
+  saveDetails(details: StoreReportDetails): Promise<void>;
 }
 
 const WEEK_US = 7 * 86_400e6;
@@ -24,47 +69,28 @@ const enum Tag { Store = 0, Zone = 1, Hours = 2, Prior = 3 }
  * that keep loading meanwhile neither tear nor skew it). First every store, ordered by id, with
  * its zone, hours and latest poll before the week becomes an UptimeAccumulator holding its
  * business intervals for the week; then the week's polls stream past in time order, each
- * feeding its store's accumulator (libs/stats/store-uptime.ts). Memory holds one fetch of rows
- * and a few numbers per store, never the polls; it grows with stores, not with polls.
+ * feeding its store's accumulator (libs/stats/store-uptime.ts); then one row per store, by store
+ * id, streams into the file. Memory holds one fetch of rows and a few numbers per store, never
+ * the polls nor the file; it grows with stores, not with polls.
  */
 @Injectable()
 export class StoreReportBuilder {
   private readonly logger = new Logger(StoreReportBuilder.name);
 
-  constructor(
-    private readonly config: AppConfig,
-    private readonly repo: StoreMonitoringRepository,
-  ) {}
-
-  async build(reportId: string, isLastAttempt: boolean): Promise<ReportOutcome> {
-    const report = await this.repo.claimReport(reportId);
-    if (!report) {
-      this.logger.log(`Report ${reportId} is not QUEUED or RUNNING any more; nothing to do`);
-      return { reportId, status: 'SKIPPED' };
-    }
-    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: `store report ${reportId}` });
-    client.on('error', (err) => this.logger.error({ err, reportId }, `Report ${reportId}: database connection lost`));
+  /** Writes the report's file in its format; the rows written (one per store). */
+  async build(run: StoreReportRun): Promise<number> {
+    const requestedNow = parseNow(run.params.now);
     try {
-      await client.connect();
-      const { csv, stores, polls, nowUs, metrics } = await this.compute(client, reportId, report.orgId);
-      await this.repo.complete(reportId, csv, stores, polls, new Date(nowUs / 1000), metrics);
-      this.logger.log({ reportId, ...metrics }, `Report ${reportId} COMPLETE: ${stores} stores`);
-      return { reportId, status: 'COMPLETE', stores };
+      return await this.compute(run, requestedNow);
     } catch (err) {
-      if (!isLastAttempt) {
-        this.logger.error({ err, reportId }, `Report ${reportId} attempt failed; it will be retried`);
-        throw err;
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      await this.repo.fail(reportId, message);
-      this.logger.warn(`Report ${reportId} FAILED: ${message}`);
-      return { reportId, status: 'FAILED' };
-    } finally {
-      await client.end().catch(() => undefined);
+      // A failure inside the snapshot leaves its transaction open on the run's connection.
+      await run.db.query('ROLLBACK').catch(() => undefined);
+      throw err;
     }
   }
 
-  private async compute(client: Client, reportId: string, orgId: string) {
+  private async compute(run: StoreReportRun, requestedNow: Date | null): Promise<number> {
+    const { db: client, reportId } = run;
     const startedMs = Date.now();
     const q = async <T>(text: string, params: unknown[] = []) => (await client.query<T & Record<string, unknown>>(text, params)).rows as T[];
     await q('BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -73,16 +99,16 @@ export class StoreReportBuilder {
     // The organization's published feeds in this snapshot: every read below names their
     // partitions (pruned at plan time), never the parent by org_id, which would scan every
     // tenant's partitions.
-    const [ids] = await q<Record<StoreTableName, string[]>>(FEED_IMPORTS_SQL, [orgId]);
+    const [ids] = await q<Record<StoreTableName, string[]>>(FEED_IMPORTS_SQL, [run.orgId]);
     const feeds = { polls: ids.storestatus, hours: ids.businesshour, zones: ids.timezone };
     // now: the one asked for, else the organization's latest poll, else (no polls at all, every
     // store is down) the server's clock. As epoch µs: a Date would drop the microseconds.
     const [r] = await q<{ us: string | null }>(
       `SELECT (extract(epoch FROM coalesce(
-                 (SELECT requested_now FROM store_reports WHERE id = $2),
+                 $2::timestamptz,
                  (SELECT max(timestamp_utc) FROM store_status WHERE import_id = ANY($1::uuid[])),
                  date_trunc('milliseconds', clock_timestamp()))) * 1000000)::int8 AS us`,
-      [feeds.polls, reportId],
+      [feeds.polls, requestedNow?.toISOString() ?? null],
     );
     const nowUs = Number(r.us);
     const weekStartUs = nowUs - WEEK_US;
@@ -113,16 +139,19 @@ export class StoreReportBuilder {
     const storesTotal = stores.rowCount ?? 0;
     const [{ n: pollsTotal }] = await q<{ n: number }>(`SELECT coalesce(sum(week_polls), 0)::int AS n FROM rpt_prior`);
     const snapshotMs = Date.now() - startedMs;
-    const progress: ReportProgress = { phase: 'stores', storesDone: 0, storesTotal, pollsDone: 0, pollsTotal };
-    const reportNow = new Date(nowUs / 1000);
-    await this.repo.saveProgress(reportId, progress, reportNow);
+    const progress: StoreReportProgress = { phase: 'stores', storesDone: 0, storesTotal, pollsDone: 0, pollsTotal, rowsDone: 0, percent: 0 };
+    // As a Date keeps it (milliseconds), as the report has always shown it.
+    const details: StoreReportDetails = { now: new Date(Math.floor(nowUs / 1000)).toISOString(), stores: storesTotal, polls: pollsTotal };
+    await run.saveDetails(details);
+    await run.saveProgress(progress);
     let lastProgressMs = Date.now();
     let peakRss = process.memoryUsage.rss();
     const tick = async () => {
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
       if (Date.now() - lastProgressMs >= PROGRESS_EVERY_MS) {
         lastProgressMs = Date.now();
-        await this.repo.saveProgress(reportId, progress, reportNow);
+        progress.percent = percentOf(progress);
+        await run.saveProgress(progress);
       }
     };
 
@@ -208,16 +237,14 @@ export class StoreReportBuilder {
     await q('COMMIT');
     const pollsMs = Date.now() - startedMs - snapshotMs - storesMs;
 
-    // 3. One CSV line per store, by store id.
-    const lines: string[] = [REPORT_CSV_HEADER];
-    for (const [id, acc] of accumulators) {
-      lines.push(formatReportRow(id, acc.finish()));
-    }
-    const csv = lines.join('\n') + '\n';
     if (accumulators.size !== storesTotal || progress.pollsDone !== pollsTotal) {
       throw new Error(`Report ${reportId}: read ${accumulators.size} stores and ${progress.pollsDone} polls, expected ${storesTotal} and ${pollsTotal}`);
     }
-    const metrics = {
+
+    // 3. One row per store, by store id, streamed into the file.
+    progress.phase = 'rows';
+    const rows = await this.writeRows(run, accumulators, progress, tick);
+    details.metrics = {
       elapsedMs: Date.now() - startedMs,
       snapshotMs,
       storesMs,
@@ -227,8 +254,39 @@ export class StoreReportBuilder {
       polls: pollsTotal,
       peakRssMb: Math.round(Math.max(peakRss, process.memoryUsage.rss()) / 1048576),
     };
-    return { csv, stores: storesTotal, polls: pollsTotal, nowUs, metrics };
+    await run.saveDetails(details);
+    this.logger.log({ reportId, ...details.metrics }, `Store report ${reportId}: ${rows} stores, ${pollsTotal} polls`);
+    return rows;
   }
+
+  private async writeRows(run: StoreReportRun, accumulators: Map<string, UptimeAccumulator>, progress: StoreReportProgress, tick: () => Promise<void>): Promise<number> {
+    const writer = openStoreReportWriter(run.format, run.file, run.meta);
+    try {
+      for (const [id, acc] of accumulators) {
+        await writer.write(id, acc.finish());
+        progress.rowsDone++;
+        if (progress.rowsDone % FETCH_ROWS === 0) await tick();
+      }
+      return await writer.finish();
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+  }
+}
+
+/** The `now` asked for (ISO 8601, checked by the source's DTO) as a Date, as trigger_report has always read it. */
+function parseNow(now: string | undefined): Date | null {
+  if (now === undefined) return null;
+  const ms = Date.parse(now);
+  if (Number.isNaN(ms)) throw StoreMonitoringErrors.invalidNow(now);
+  return new Date(ms);
+}
+
+/** Stores, polls and rows each count once towards the whole (99 until the file is whole). */
+function percentOf(p: StoreReportProgress): number {
+  const total = p.storesTotal * 2 + p.pollsTotal;
+  return total > 0 ? Math.min(99, Math.floor(((p.storesDone + p.pollsDone + p.rowsDone) / total) * 100)) : 0;
 }
 
 /** Epoch microseconds → ISO text with microseconds (a Date would drop them). */

@@ -61,6 +61,11 @@ export class ReportDto {
   @ApiPropertyOptional({ nullable: true }) startedAt!: string | null;
   @ApiPropertyOptional({ nullable: true }) finishedAt!: string | null;
   @ApiPropertyOptional({ nullable: true, description: 'When the retention job removed its file (REPORT_RETENTION_DAYS after it finished)' }) expiredAt!: string | null;
+  @ApiPropertyOptional({
+    type: 'object', additionalProperties: true, nullable: true,
+    description: "What a job source tells beyond rows and bytes (store-monitoring.uptime: now, polls, metrics); null for the others",
+  })
+  details!: Record<string, unknown> | null;
 }
 
 export class ReportListDto {
@@ -88,7 +93,8 @@ export class SourceParamDto {
 export class ReportSourceDto {
   @ApiProperty({ example: 'messaging.delivery' }) name!: string;
   @ApiProperty({ example: 'messaging' }) domain!: string;
-  @ApiProperty({ enum: ['answer', 'rows'], description: 'answer: an analytics answer; rows: a kind\'s cleaned rows' }) type!: 'answer' | 'rows';
+  @ApiProperty({ enum: ['answer', 'rows', 'job'], description: 'answer: an analytics answer; rows: a kind\'s cleaned rows; job: a domain computation that builds its own rows (the store uptime report)' })
+  type!: 'answer' | 'rows' | 'job';
   @ApiProperty() description!: string;
   @ApiProperty({ type: [SourceParamDto] }) params!: SourceParamDto[];
 }

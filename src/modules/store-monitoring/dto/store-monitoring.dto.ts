@@ -48,8 +48,9 @@ export class TablePageDto {
   rows: Record<string, unknown>[];
 }
 
+/** The body of trigger_report, and the parameters of the report source store-monitoring.uptime. */
 export class TriggerReportDto {
-  @ApiPropertyOptional({ example: '2023-01-25T18:00:00Z', description: "The report's now (ISO 8601); default: the organization's latest poll" })
+  @ApiPropertyOptional({ example: '2023-01-25T18:00:00Z', description: "The report's now (ISO 8601 date-time); default: the organization's latest poll" })
   @IsOptional() @IsISO8601({ strict: true })
   now?: string;
 }
@@ -60,8 +61,10 @@ export class TriggerReportResponseDto {
 
 export class ReportProgressDto {
   @ApiProperty({
-    enum: ['queued', 'snapshot', 'stores', 'polls'],
-    description: "queued; snapshot: finding the stores; stores: each store's business intervals and starting status; polls: the week's polls in time order",
+    enum: ['queued', 'snapshot', 'stores', 'polls', 'rows'],
+    description:
+      "queued; snapshot: finding the stores; stores: each store's business intervals and starting status; polls: the week's polls in time order; " +
+      'rows: writing one row per store into the file',
   })
   phase: string;
   @ApiProperty({ description: 'Stores whose business intervals and starting status are set' }) storesDone: number;
@@ -82,4 +85,9 @@ export class ReportResponseDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, description: 'When Complete: elapsedMs, snapshotMs, storesMs, pollsMs, rowsRead, stores, polls, peakRssMb' })
   metrics?: Record<string, number> | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+/** Where a Complete store report's CSV is downloaded. */
+export function storeReportDownloadUrl(reportId: string): string {
+  return `/api/v1/store-monitoring/reports/${reportId}/download`;
 }

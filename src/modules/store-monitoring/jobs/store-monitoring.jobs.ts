@@ -1,9 +1,0 @@
-export const STORE_REPORTS_QUEUE = 'store-reports';
-
-export enum StoreReportJob {
-  Generate = 'store-reports.generate',
-}
-
-export interface GenerateReportPayload {
-  reportId: string;
-}

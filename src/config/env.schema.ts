@@ -49,6 +49,42 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(1000)
   REPORT_EXPIRY_INTERVAL_MS = 86_400_000;
 
+  /** How often a worker looks for due report schedules (and reports or runs whose job was lost). */
+  @Transform(toNumber) @IsInt() @Min(100) @Max(60000)
+  SCHEDULER_POLL_MS = 5000;
+
+  /** A report or schedule run still QUEUED/PENDING after this long with no queue job is queued again. */
+  @Transform(toNumber) @IsInt() @Min(1000)
+  STALE_REPORT_MS = 300000;
+
+  /** SMTP server for email deliveries, e.g. smtp://user:pass@mail.example.com:587 (unset: email deliveries are refused). */
+  @IsOptional() @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  /** The From of report emails. */
+  @IsString() @MinLength(3)
+  SMTP_FROM = 'Analytics platform <reports@localhost>';
+
+  /** A report file up to this size is attached to its email (and sent with a webhook that asks for it); a larger one goes as a link. */
+  @Transform(toNumber) @IsInt() @Min(0)
+  EMAIL_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+
+  /** The address users reach this API at: download links in emails and webhooks start with it. */
+  @Matches(/^https?:\/\/[^/]+(\/.*)?$/, { message: 'PUBLIC_BASE_URL must be an http(s):// URL' })
+  @IsOptional()
+  PUBLIC_BASE_URL?: string;
+
+  /** Tries of one delivery (webhook or email) before it is FAILED; the waits between tries are (2^n − 1) × DELIVERY_BACKOFF_MS (25 s, 75 s, 175 s, 375 s: ~11 minutes for 5 tries). */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(20)
+  DELIVERY_ATTEMPTS = 5;
+
+  @Transform(toNumber) @IsInt() @Min(10)
+  DELIVERY_BACKOFF_MS = 25000;
+
+  /** A webhook that has not answered in this long counts as a failed try. */
+  @Transform(toNumber) @IsInt() @Min(100)
+  DELIVERY_TIMEOUT_MS = 15000;
+
   @Transform(toNumber) @IsInt() @Min(1)
   MAX_UPLOAD_BYTES = 3 * 1024 * 1024 * 1024;
 

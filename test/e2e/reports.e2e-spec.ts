@@ -216,6 +216,12 @@ describe('Reports (e2e)', () => {
       expect((await report({ source: 'message-events.rows', format: 'csv', params: WINDOW })).rows).toBe(expected);
       expect((await report({ source: 'message-events.rows', format: 'csv', params: { importId: eventsImport } })).rows).toBe(eventRows - FORMULAS.length);
       expect((await report({ source: 'sales.rows', format: 'csv' })).rows).toBeGreaterThan(1900);
+      // JSON rows are Postgres' own JSON text, one COPY per import: an empty window is still one document.
+      const none = await report({ source: 'message-events.rows', format: 'json', params: { from: '1990-01-01T00:00:00Z', to: '1990-01-02T00:00:00Z' } });
+      expect(none.rows).toBe(0);
+      expect(JSON.parse((await download(none.id).expect(200)).body.toString('utf8'))).toMatchObject({ meta: { source: 'message-events.rows' }, data: [] });
+      const windowed = await report({ source: 'message-events.rows', format: 'json', params: WINDOW });
+      expect(JSON.parse((await download(windowed.id).expect(200)).body.toString('utf8')).data).toHaveLength(expected);
     });
   });
 

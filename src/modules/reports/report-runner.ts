@@ -175,7 +175,9 @@ export class ReportRunner {
       const selects = (isCsv: boolean) => imports.map((i) => rowsSelect(kind, i.id, params, isCsv));
       const rows = report.format === 'csv'
         ? await copyCsv(client, kind, selects(true), part, progress)
-        : await cursorRows(client, kind, selects(false), report, part, meta, progress);
+        : report.format === 'json'
+          ? await copyJson(client, imports.map((i) => jsonRowsSelect(kind, i.id, params)), part, meta, progress)
+          : await cursorRows(client, kind, selects(false), report, part, meta, progress);
       await client.query('COMMIT');
       return rows;
     } catch (err) {
@@ -226,6 +228,64 @@ function selectList(kind: DatasetKind, isCsv: boolean): string {
     if (type === 'date') return isCsv ? c : `${c}::text AS ${c}`;
     return c;
   }).join(', ');
+}
+
+/**
+ * One JSON object per row, made by Postgres: numbers as JSON numbers, instants as
+ * 2025-06-28T10:00:00.000Z (UTC, milliseconds, as a JS Date prints them), dates as 2025-06-28.
+ */
+export function jsonRowsSelect(kind: DatasetKind, importId: string, params: { from?: string; to?: string }): string {
+  const fields = kind.copyColumns.map((c, i) => {
+    const type = kind.copyTypes[i];
+    const value = type === 'timestamptz' ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : type === 'date' ? `${c}::text` : c;
+    return `'${c}', ${value}`;
+  });
+  return `SELECT json_build_object(${fields.join(', ')})::text FROM ${partitionName(kind.table, importId)}${windowSql(kind, params)}`;
+}
+
+/**
+ * A rows report as JSON at COPY speed: Postgres writes each row's JSON text, one per line, and
+ * the line ends become the array's commas. COPY's CSV format with a quote and a delimiter that
+ * JSON text never holds raw (control characters are escaped in it) passes the text unchanged;
+ * its text format would double every backslash.
+ */
+async function copyJson(client: Client, selects: string[], part: string, meta: Record<string, unknown>, progress: ProgressSaver): Promise<number> {
+  const out = createWriteStream(part);
+  out.write(`{"meta":${JSON.stringify(meta)},"data":[`);
+  let lines = 0;
+  let held: number | null = null;
+  // Every line end becomes a comma; each chunk's last byte is held back until the next, so that
+  // the final comma can be dropped.
+  const commas = () => new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (chunk.length === 0) return done();
+      const bytes = Buffer.from(chunk);
+      for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) {
+        bytes[i] = 44;
+        lines++;
+      }
+      const body = held === null ? bytes.subarray(0, bytes.length - 1) : Buffer.concat([Buffer.of(held), bytes.subarray(0, bytes.length - 1)]);
+      held = bytes[bytes.length - 1];
+      progress.update(lines).then(() => done(null, body), (err: Error) => done(err));
+    },
+  });
+  const copies: Array<{ rowCount?: number }> = [];
+  try {
+    for (const select of selects) {
+      const copy = client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')`));
+      copies.push(copy);
+      await pipeline(copy, commas(), out, { end: false });
+    }
+  } catch (err) {
+    out.destroy();
+    throw err;
+  }
+  // The held byte is the last row's comma (none without rows).
+  if (held !== null && held !== 44) out.write(Buffer.of(held));
+  out.end(']}\n');
+  await finished(out);
+  await client.query('SELECT 1');
+  return copies.reduce((n, c) => n + (c.rowCount ?? 0), 0);
 }
 
 /** CSV by COPY … TO STDOUT, one partition after another into one file (the header once). */

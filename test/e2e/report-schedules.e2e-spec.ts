@@ -1,7 +1,10 @@
+import { getQueueToken } from '@nestjs/bull';
+import type { Queue } from 'bull';
 import { createHmac } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import request from 'supertest';
+import { REPORT_DELIVERIES_QUEUE } from '../../src/modules/reports/jobs/reports.jobs';
 import { ReportScheduler } from '../../src/modules/reports/schedules/report-scheduler';
 import { writeTransactionsCsv } from '../factories/big-csv';
 import { createKey, createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
@@ -10,8 +13,9 @@ import { ReceivedRequest, SmtpReceiver, startSmtpReceiver, startWebhookReceiver,
 /**
  * Report templates and schedules through HTTP, real Bull workers, a real local HTTP receiver for
  * webhooks and a real SMTP server for email. Ticks are made due by moving a schedule's next tick
- * into the past in the database (what a minute of waiting would do); the multi-process spec
- * (report-schedules-cluster) waits for real ticks.
+ * into the past in the database (what a minute of waiting would do) and the scheduler's passes
+ * are called here (its own loop polls once a minute in this suite, so only these passes fire);
+ * the multi-process spec (report-schedules-cluster) waits for real ticks.
  */
 const SAMPLES = path.resolve(__dirname, '../../../shared/samples');
 const SECRET = 'webhook-secret-123';
@@ -68,7 +72,7 @@ describe('Report schedules (e2e)', () => {
     hooks = await startWebhookReceiver();
     smtp = await startSmtpReceiver();
     t = await startTestApp({
-      SMTP_URL: smtp.url, SCHEDULER_POLL_MS: 200, STALE_REPORT_MS: 1000, DELIVERY_ATTEMPTS: 3, DELIVERY_BACKOFF_MS: 100, DELIVERY_TIMEOUT_MS: 2000,
+      SMTP_URL: smtp.url, SCHEDULER_POLL_MS: 60_000, STALE_REPORT_MS: 1000, DELIVERY_ATTEMPTS: 3, DELIVERY_BACKOFF_MS: 200, DELIVERY_TIMEOUT_MS: 2000,
       EMAIL_ATTACHMENT_MAX_BYTES: 20_000, PUBLIC_BASE_URL: 'http://reports.example.test',
     });
     ({ key, orgId } = await createOrg(t, 'schedules'));
@@ -129,6 +133,7 @@ describe('Report schedules (e2e)', () => {
       await bad({ timezone: 'Mars/Olympus' }, 'INVALID_TIMEZONE', /Mars\/Olympus/);
       await bad({ timezone: '+01:00' }, 'INVALID_TIMEZONE', /\+01:00/);
       await bad({ deliveries: [{ type: 'webhook', url: 'ftp://x' }] }, 'INVALID_DELIVERIES', /deliveries\[0\]\.url/);
+      await bad({ deliveries: [{ type: 'webhook', url: 'https://user:pw@hooks.example.test/x' }] }, 'INVALID_DELIVERIES', /credentials/);
       await bad({ deliveries: [{ type: 'email', to: ['not-an-address'] }] }, 'INVALID_DELIVERIES', /not-an-address/);
       await bad({ deliveries: [{ type: 'sms', to: '1' }] }, 'INVALID_DELIVERIES', /deliveries\[0\]\.type/);
       const noZone = await api().post('report-schedules', { templateId: rowsTemplate, cron: '0 9 * * *' }).expect(400);
@@ -155,6 +160,13 @@ describe('Report schedules (e2e)', () => {
       expect(resumed.body.nextRunAt).toBe(moved.body.nextRunAt);
       // The secret is kept when the same URL comes back without it (the API never shows it).
       expect(resumed.body.deliveries[0]).toMatchObject({ hasSecret: true });
+      // …also when the URL comes back as the API shows it (normalised: a bare host gains its /).
+      const bare = hooks.url('').replace(/\/$/, '');
+      await api().patch(`report-schedules/${s.id}`, { deliveries: [{ type: 'webhook', url: bare, secret: SECRET }] }).expect(200);
+      const shown = (await api().get(`report-schedules/${s.id}`).expect(200)).body.deliveries[0];
+      expect(shown.url).toBe(`${bare}/`);
+      const sentBack = await api().patch(`report-schedules/${s.id}`, { deliveries: [{ type: 'webhook', url: shown.url }] }).expect(200);
+      expect(sentBack.body.deliveries[0]).toMatchObject({ hasSecret: true });
       expect((await api().get(`report-schedules/${s.id}`).expect(200)).body).toMatchObject({ id: s.id, enabled: true, lastRun: null });
       expect((await api(viewer).get('report-schedules').expect(200)).body.total).toBeGreaterThanOrEqual(1);
       await api().del(`report-templates/${rowsTemplate}`).expect(409);
@@ -246,7 +258,7 @@ describe('Report schedules (e2e)', () => {
       expect(hooks.received('/flaky')).toHaveLength(3);
       expect(hooks.received('/gone')).toHaveLength(1);
       expect(hooks.received('/down')).toHaveLength(3);
-      // The waits grow: (2^n - 1) x 100 ms.
+      // The waits grow: (2^n - 1) x 200 ms.
       const at = hooks.received('/down').map((r) => r.at);
       expect(at[2] - at[1]).toBeGreaterThan(at[1] - at[0]);
       expect(new Set(hooks.received('/flaky').map((r) => r.headers['x-delivery-attempt']))).toEqual(new Set(['1', '2', '3']));
@@ -326,6 +338,27 @@ describe('Report schedules (e2e)', () => {
       await t.app.get(ReportScheduler).sweep();
       await new Promise((r) => setTimeout(r, 300));
       expect(hooks.received('/lost')).toHaveLength(1);
+    });
+
+    it('should end a delivery whose workers kept dying, and settle a run left open after its last delivery', async () => {
+      const s = await schedule({ templateId: answerTemplate, deliveries: [{ type: 'webhook', url: hooks.url('/dying') }] });
+      const runId = await runNow(s.id);
+      await runUntil(s.id, runId, ['SUCCESS']);
+      // As a worker that died after its third try left it: RETRYING, tries used up, no job.
+      await t.db.query(`UPDATE report_runs SET state = 'RETRYING', ended_at = NULL WHERE id = $1`, [runId]);
+      await t.db.query(`UPDATE report_run_deliveries SET state = 'RETRYING', attempts = 3, last_error = 'POST answered 503', next_attempt_at = now() - interval '1 minute', updated_at = now() - interval '1 minute' WHERE run_id = $1`, [runId]);
+      const q = t.app.get(getQueueToken(REPORT_DELIVERIES_QUEUE)) as Queue;
+      await (await q.getJob(`delivery:${runId}:0`))?.remove();
+      await t.app.get(ReportScheduler).sweep();
+      const ended = await runUntil(s.id, runId, ['FAILED']);
+      expect(ended.deliveries[0]).toMatchObject({ state: 'FAILED', attempts: 4, lastError: expect.stringMatching(/^Gave up after 3 tries/) });
+      expect(hooks.received('/dying')).toHaveLength(1);
+
+      // Its delivery recorded, its run not settled (the worker died in between): the sweep settles it.
+      await t.db.query(`UPDATE report_run_deliveries SET state = 'SUCCESS', last_error = NULL WHERE run_id = $1`, [runId]);
+      await t.db.query(`UPDATE report_runs SET state = 'RUNNING', error = NULL, ended_at = NULL WHERE id = $1`, [runId]);
+      await t.app.get(ReportScheduler).sweep();
+      expect(await runUntil(s.id, runId, ['SUCCESS'])).toMatchObject({ error: null, endedAt: expect.any(String) });
     });
   });
 });

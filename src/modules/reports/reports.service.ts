@@ -67,12 +67,6 @@ export class ReportsService {
     return { source, params };
   }
 
-  /** A report that a schedule's run makes and runs itself (not queued on its own): its parameters are checked again, as the data may have changed. */
-  async createForRun(auth: Pick<AuthContext, 'orgId' | 'keyId' | 'role'>, t: { name: string; source: string; params: Record<string, unknown>; format: ExportFormat }): Promise<ReportRow> {
-    const { source, params } = await this.checked(auth, t.source, t.params);
-    return this.repo.create({ orgId: auth.orgId, name: t.name, source: source.name, params, format: t.format, requestedBy: auth.keyId, role: auth.role });
-  }
-
   async get(orgId: string, id: string): Promise<ReportDto> {
     const row = await this.repo.get(orgId, id);
     if (!row) throw ReportErrors.notFound(id);

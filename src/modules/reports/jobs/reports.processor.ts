@@ -29,12 +29,12 @@ export class ReportsProcessor implements OnApplicationBootstrap {
     // each takes any job, so two would run one report more than WORKER_CONCURRENCY at a time.
     this.queue.process('*', this.config.WORKER_CONCURRENCY, (job: Job) => this.handle(job)).catch(failed(REPORTS_QUEUE));
     this.deliveries
-      .process('*', DELIVERY_CONCURRENCY, (job: Job<DeliverPayload>) => this.schedules.executeDelivery(job.data.runId, job.data.idx, job.attemptsMade + 1))
+      .process('*', DELIVERY_CONCURRENCY, (job: Job<DeliverPayload>) => this.schedules.executeDelivery(job.data.runId, job.data.idx))
       .catch(failed(REPORT_DELIVERIES_QUEUE));
     // A job Bull gives up on without running it to an end (stalled too often: workers that kept
     // dying) would leave its report or run open: mark it FAILED.
     this.queue.on('failed', (job: Job, err: Error) => {
-      if (job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      if (!isFinal(job, err)) return;
       const done = job.name === ReportJob.Generate
         ? this.runner.failAbandoned((job.data as GenerateReportPayload).reportId, err.message)
         : job.name === ReportJob.ScheduleRun ? this.schedules.failAbandonedRun((job.data as ScheduleRunPayload).runId, err.message) : Promise.resolve();
@@ -42,7 +42,7 @@ export class ReportsProcessor implements OnApplicationBootstrap {
     });
     this.deliveries.on('failed', (job: Job<DeliverPayload>, err: Error) => {
       // Tries are counted in the database; only a job that Bull itself abandoned (stalled) ends here.
-      if (job.attemptsMade < (job.opts.attempts ?? 1) || !/stalled/i.test(err.message)) return;
+      if (!isStalledTooOften(err)) return;
       this.schedules.failAbandonedDelivery(job.data.runId, job.data.idx, err.message).catch((e: unknown) => this.logger.error({ err: e }, 'Marking an abandoned delivery FAILED failed'));
     });
     await this.producer.scheduleExpiry(this.config.REPORT_EXPIRY_INTERVAL_MS);
@@ -66,4 +66,14 @@ export class ReportsProcessor implements OnApplicationBootstrap {
   generate(job: Job<GenerateReportPayload>): Promise<RunOutcome> {
     return this.runner.run(job.data.reportId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
   }
+}
+
+/** Bull fails a job that stalled more than maxStalledCount times without counting an attempt. */
+function isStalledTooOften(err: Error): boolean {
+  return /stalled more than allowable limit/.test(err.message);
+}
+
+/** A failure after which Bull will not run the job again. */
+function isFinal(job: Job, err: Error): boolean {
+  return isStalledTooOften(err) || job.attemptsMade >= (job.opts.attempts ?? 1);
 }

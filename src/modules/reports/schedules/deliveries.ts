@@ -46,6 +46,7 @@ export function parseDeliveries(raw: unknown, emailConfigured: boolean): Deliver
     if (o.type === 'webhook') {
       const url = typeof o.url === 'string' ? parseUrl(o.url) : null;
       if (!url) problems.push(`${at}.url must be an http:// or https:// URL`);
+      else if (url.username || url.password) problems.push(`${at}.url must not hold credentials (user:password@); use secret to let the receiver check the sender`);
       if (o.secret !== undefined && (typeof o.secret !== 'string' || o.secret.length < 8 || o.secret.length > 256)) problems.push(`${at}.secret must be text of 8 to 256 characters`);
       if (o.attachFile !== undefined && typeof o.attachFile !== 'boolean') problems.push(`${at}.attachFile must be true or false`);
       out.push({ type: 'webhook', url: o.url as string, ...(o.secret !== undefined ? { secret: o.secret as string } : {}), attachFile: o.attachFile === true });
@@ -98,7 +99,8 @@ export function publicDelivery(d: Delivery): Record<string, unknown> {
 export function keepSecrets(next: Delivery[], previous: Delivery[]): Delivery[] {
   return next.map((d) => {
     if (d.type !== 'webhook' || d.secret !== undefined) return d;
-    const same = previous.find((p): p is WebhookDelivery => p.type === 'webhook' && p.url === d.url && p.secret !== undefined);
+    // Compared as the API shows them (normalised), since that is what a client sends back.
+    const same = previous.find((p): p is WebhookDelivery => p.type === 'webhook' && p.secret !== undefined && deliveryTarget(p) === deliveryTarget(d));
     return same ? { ...d, secret: same.secret } : d;
   });
 }

@@ -3,7 +3,7 @@ import { createHmac, randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import { createTransport, Transporter } from 'nodemailer';
 import { AppConfig } from '@config/app-config';
-import type { EmailDelivery, WebhookDelivery } from './deliveries';
+import { deliveryTarget, EmailDelivery, WebhookDelivery } from './deliveries';
 
 /** A try that did not deliver: `permanent` ones are not tried again (a webhook's 4xx, a refused mailbox). */
 export class DeliveryFailure extends Error {
@@ -86,12 +86,12 @@ export class DeliverySender implements OnModuleDestroy {
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
       const reason = e.name === 'TimeoutError' ? `no answer within ${this.config.DELIVERY_TIMEOUT_MS} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
-      throw new DeliveryFailure(`POST ${d.url} failed: ${reason}`, false, null);
+      throw new DeliveryFailure(`POST ${deliveryTarget(d)} failed: ${reason}`, false, null);
     }
     const text = (await res.text().catch(() => '')).slice(0, 300);
     if (res.status >= 200 && res.status < 300) return { status: res.status, detail: { fileAttached: withFile, bytesSent: body.length } };
     const permanent = (res.status >= 300 && res.status < 500 && !RETRYABLE_4XX.has(res.status));
-    throw new DeliveryFailure(`POST ${d.url} answered ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}${text ? `: ${text}` : ''}`, permanent, res.status);
+    throw new DeliveryFailure(`POST ${deliveryTarget(d)} answered ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}${text ? `: ${text}` : ''}`, permanent, res.status);
   }
 
   /** Sends the email through SMTP_URL: the file attached when asked and small enough, else the link. */

@@ -55,7 +55,16 @@ export class ReportScheduler implements OnApplicationBootstrap, OnApplicationShu
     for (;;) {
       const runIds: string[] = [];
       const claimed = await this.repo.claimDue(CLAIM_BATCH, async (m, s, now) => {
-        const runId = await this.fire(m, s, now);
+        let runId: string | null;
+        try {
+          runId = await this.fire(m, s, now);
+        } catch (err) {
+          // One schedule that cannot be evaluated (a zone this ICU no longer knows) must not hold
+          // back every other: it is paused, loudly. Only cron errors land here (SQL errors abort the pass).
+          this.logger.error({ err, scheduleId: s.id }, `Schedule ${s.id} could not be evaluated; it is paused`);
+          await this.repo.setNextRun(m, s.id, null);
+          return;
+        }
         if (runId) runIds.push(runId);
       });
       for (const id of runIds) {
@@ -98,6 +107,7 @@ export class ReportScheduler implements OnApplicationBootstrap, OnApplicationShu
     for (const id of await this.repo.staleReports(staleMs)) if (await this.producer.requeueIfLost('report', id)) requeued++;
     for (const id of await this.repo.staleRuns(staleMs)) if (await this.producer.requeueIfLost('run', id)) requeued++;
     for (const d of await this.repo.staleDeliveries(staleMs)) if (await this.producer.requeueIfLost('delivery', d.run_id, d.idx)) requeued++;
+    for (const id of await this.repo.unsettledRuns()) await this.repo.settleRun(id);
     if (requeued > 0) this.logger.warn(`Report sweep: ${requeued} job(s) that were lost queued again`);
   }
 }

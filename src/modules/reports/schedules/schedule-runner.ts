@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import { AppConfig } from '@config/app-config';
+import { withSessionLock } from '@common/concurrency/session-lock';
 import { AppError } from '@common/errors';
 import { CONTENT_TYPES } from '@libs/export';
 import type { Role } from '@modules/auth/entities/api-key.entity';
@@ -16,6 +17,8 @@ import { DeliveryRow, RunRow, ScheduleRow, SchedulesRepository } from './schedul
 
 /** This process, as the run log names the worker that ran a run. */
 export const WORKER_NAME = `${os.hostname()}:${process.pid}`;
+/** Attempts at a run's report (workers that died count) before it is FAILED. */
+const MAX_RUN_ATTEMPTS = 5;
 
 /**
  * Executes a schedule's runs: the run's report (made by the report engine, in this job), then one
@@ -38,12 +41,26 @@ export class ScheduleRunner {
     private readonly links: ReportLinks,
   ) {}
 
-  /** One attempt at a run's report; throws when the attempt should be retried. */
+  /**
+   * One attempt at a run's report; throws when the attempt should be retried. Under the run's
+   * session lock: a job Bull hands over while its first worker still runs finds it held and leaves.
+   */
   async executeRun(runId: string, isLastAttempt: boolean): Promise<string> {
+    const done = await withSessionLock(this.config.DATABASE_URL, `run:${runId}`, () => this.executeRunLocked(runId, isLastAttempt));
+    if (!done.locked) this.logger.log(`Run ${runId} is being run by another worker; skipped`);
+    return done.locked ? done.value : 'SKIPPED';
+  }
+
+  private async executeRunLocked(runId: string, isLastAttempt: boolean): Promise<string> {
     const run = await this.repo.claimRun(runId, WORKER_NAME);
     if (!run) {
       this.logger.log(`Run ${runId} has ended, moved on to its deliveries, or is gone; nothing to do`);
       return 'SKIPPED';
+    }
+    if (run.attempts > MAX_RUN_ATTEMPTS) {
+      // Workers kept dying on it (Bull counts no attempt for a stalled job): stop here.
+      await this.failRun(run, `Gave up after ${MAX_RUN_ATTEMPTS} attempts whose workers died or failed`);
+      return 'FAILED';
     }
     const schedule = await this.repo.scheduleById(run.schedule_id);
     const template = schedule && (await this.repo.templateById(schedule.template_id));
@@ -53,9 +70,10 @@ export class ScheduleRunner {
       // The template's parameters are checked again: an import it names may be gone by now.
       const auth = { orgId: schedule.org_id, keyId: schedule.created_by as string, role: schedule.created_role as Role };
       try {
-        const report = await this.reports.createForRun(auth, { name: schedule.name ?? template.name, source: template.source, params: template.params, format: template.format });
-        await this.repo.attachReport(run.id, report.id);
-        reportId = (await this.repo.run(run.id))?.report_id ?? report.id;
+        const { source, params } = await this.reports.checked(auth, template.source, template.params);
+        reportId = await this.repo.createRunReport(run.id, {
+          orgId: schedule.org_id, name: schedule.name ?? template.name, source: source.name, params, format: template.format, requestedBy: schedule.created_by, role: schedule.created_role,
+        });
       } catch (err) {
         if (!(err instanceof AppError) && !isLastAttempt) throw err;
         await this.repo.endRun(run.id, 'FAILED', err instanceof Error ? err.message : String(err));
@@ -103,13 +121,31 @@ export class ScheduleRunner {
     return 'DELIVERING';
   }
 
-  /** One try of one delivery; throws when it should be tried again (Bull waits the backoff). */
-  async executeDelivery(runId: string, idx: number, attempt: number): Promise<string> {
+  /**
+   * One try of one delivery; throws when it should be tried again (Bull waits the backoff). Under
+   * the delivery's session lock, so a job handed over while its first worker still sends does not
+   * send a second time.
+   */
+  async executeDelivery(runId: string, idx: number): Promise<string> {
+    const done = await withSessionLock(this.config.DATABASE_URL, `delivery:${runId}:${idx}`, () => this.executeDeliveryLocked(runId, idx));
+    return done.locked ? done.value : 'SKIPPED';
+  }
+
+  private async executeDeliveryLocked(runId: string, idx: number): Promise<string> {
     const row = await this.repo.startDeliveryAttempt(runId, idx);
-    if (!row) return 'SKIPPED';
+    if (!row) {
+      // Ended already; its run may not have been settled if a worker died in between.
+      await this.repo.settleRun(runId);
+      return 'SKIPPED';
+    }
+    if (row.attempts > this.config.DELIVERY_ATTEMPTS) {
+      await this.repo.endDeliveryAttempt(runId, idx, { state: 'FAILED', status: row.last_status, error: `Gave up after ${this.config.DELIVERY_ATTEMPTS} tries (the last ones' workers died): ${row.last_error ?? ''}`.trim(), detail: null, nextAttemptAt: null });
+      await this.repo.settleRun(runId);
+      return 'FAILED';
+    }
     const isLast = row.attempts >= this.config.DELIVERY_ATTEMPTS;
     try {
-      const content = await this.content(row, attempt);
+      const content = await this.content(row, row.attempts);
       const spec = (row.detail as { spec: Delivery }).spec;
       const result = spec.type === 'webhook' ? await this.sender.webhook(spec, content) : await this.sender.email(spec, content);
       await this.repo.endDeliveryAttempt(runId, idx, { state: 'SUCCESS', status: result.status, error: null, detail: result.detail, nextAttemptAt: null });
@@ -136,9 +172,15 @@ export class ScheduleRunner {
     await this.repo.settleRun(runId);
   }
 
-  /** A run whose job Bull gave up on: FAILED (a no-op once it moved on or ended). */
+  /** A run whose job Bull gave up on: FAILED with its report (a no-op once it moved on or ended). */
   async failAbandonedRun(runId: string, reason: string): Promise<void> {
-    await this.repo.endRun(runId, 'FAILED', `The run's job was abandoned: ${reason}`);
+    const run = await this.repo.run(runId);
+    if (run) await this.failRun(run, `The run's job was abandoned: ${reason}`);
+  }
+
+  private async failRun(run: RunRow, error: string): Promise<void> {
+    await this.repo.endRun(run.id, 'FAILED', error);
+    if (run.report_id) await this.reportsRepo.fail(run.report_id, error);
   }
 
   private async content(d: DeliveryRow, attempt: number): Promise<DeliveryContent> {

@@ -294,9 +294,25 @@ export class SchedulesRepository {
     return row ?? null;
   }
 
-  /** Records the run's report (once: a retried attempt reuses it). */
-  async attachReport(runId: string, reportId: string): Promise<void> {
-    await this.db.query(`UPDATE report_runs SET report_id = $2 WHERE id = $1 AND report_id IS NULL`, [runId, reportId]);
+  /**
+   * The run's report, made once: the report row and the run's link to it in one statement, so a
+   * worker dying between the two cannot leave a report that no run owns (the sweep would then
+   * make it as a standalone one). The id of the run's report, made now or before.
+   */
+  async createRunReport(runId: string, r: { orgId: string; name: string; source: string; params: object; format: string; requestedBy: string | null; role: string }): Promise<string> {
+    const [made] = await modifiedRows<{ report_id: string }>(
+      this.db,
+      `WITH made AS (
+         INSERT INTO reports (org_id, name, source, params, format, requested_by, requested_role)
+         SELECT $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM report_runs WHERE id = $1 AND report_id IS NULL)
+         RETURNING id)
+       UPDATE report_runs SET report_id = made.id FROM made WHERE report_runs.id = $1 AND report_runs.report_id IS NULL RETURNING report_runs.report_id`,
+      [runId, r.orgId, r.name, r.source, JSON.stringify(r.params), r.format, r.requestedBy, r.role],
+    );
+    if (made) return made.report_id;
+    const run = await this.run(runId);
+    if (!run?.report_id) throw new Error(`Run ${runId} is gone`);
+    return run.report_id;
   }
 
   async retrying(runId: string, error: string): Promise<void> {
@@ -389,6 +405,16 @@ export class SchedulesRepository {
          AND coalesce(next_attempt_at, updated_at) < clock_timestamp() - make_interval(secs => $1 / 1000.0) LIMIT 500`,
       [staleMs],
     );
+  }
+
+  /** Runs left open although every delivery has ended (a worker died between recording a delivery and settling its run). */
+  async unsettledRuns(): Promise<string[]> {
+    const rows = await this.db.query<Array<{ id: string }>>(
+      `SELECT r.id FROM report_runs r WHERE r.state IN ('RUNNING', 'RETRYING')
+         AND EXISTS (SELECT 1 FROM report_run_deliveries d WHERE d.run_id = r.id)
+         AND NOT EXISTS (SELECT 1 FROM report_run_deliveries d WHERE d.run_id = r.id AND d.state IN ('PENDING', 'RETRYING')) LIMIT 500`,
+    );
+    return rows.map((r) => r.id);
   }
 
   /** Standalone reports still QUEUED after `staleMs` (a run's report is made by its run). */

@@ -36,8 +36,8 @@ export interface RunningApp {
 
 /** Starts the built product (dist/src/main.js) as its own process and waits for /health/ready. */
 export async function startApp(env: Record<string, string>, port: number): Promise<RunningApp> {
-  // As `npm run start:prod` runs it (MALLOC_ARENA_MAX: see the Dockerfile).
-  const proc = spawn(process.execPath, [path.resolve(__dirname, '../../src/main.js')], {
+  // As `npm run start:prod` runs it (MALLOC_ARENA_MAX and the heap cap: see the Dockerfile).
+  const proc = spawn(process.execPath, ['--max-old-space-size=1024', path.resolve(__dirname, '../../src/main.js')], {
     env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

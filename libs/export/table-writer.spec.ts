@@ -30,6 +30,21 @@ describe('table writers', () => {
     );
   });
 
+  it('leaves no listeners behind on the file while waiting for drains (one pair per wait used to stay)', async () => {
+    const file = path.join(dir, 'many.csv');
+    const w = openTableWriter('csv', file, ['a', 'b'], {});
+    const out = (w as unknown as { out: NodeJS.EventEmitter }).out;
+    const before = out.listenerCount('close');
+    const warnings: string[] = [];
+    const onWarning = (e: Error) => warnings.push(e.message);
+    process.on('warning', onWarning);
+    for (let i = 0; i < 50_000; i++) await w.write([`row ${i} `.repeat(20), i]);
+    expect(out.listenerCount('close')).toBeLessThanOrEqual(before + 1);
+    expect(await w.finish()).toBe(50_000);
+    process.off('warning', onWarning);
+    expect(warnings.filter((m) => m.includes('MaxListeners'))).toEqual([]);
+  });
+
   it('writes JSON as meta and one object per row, values typed', async () => {
     const file = path.join(dir, 'a.json');
     const w = openTableWriter('json', file, ['text', 'n', 'at', 'ok', 'maybe'], { source: 's' });

@@ -57,6 +57,22 @@ async function written(stream: Writable, isBelowMark: boolean): Promise<void> {
   if (!isBelowMark) await once(stream, 'drain');
 }
 
+/**
+ * Waits until `writable` drains or `file` closes (after an error it never drains), then removes
+ * both listeners: `Promise.race` over two `once()` calls left the loser's listeners on the stream,
+ * one pair per wait (Node warned past ten in the store report). Errors are the caller's to check:
+ * the writers keep them (StreamErrors).
+ */
+export async function drainedOrClosed(writable: NodeJS.EventEmitter, file: NodeJS.EventEmitter): Promise<void> {
+  const ac = new AbortController();
+  const quiet = (p: Promise<unknown>) => p.catch(() => undefined);
+  try {
+    await Promise.race([quiet(once(writable, 'drain', { signal: ac.signal })), quiet(once(file, 'close', { signal: ac.signal }))]);
+  } finally {
+    ac.abort();
+  }
+}
+
 /** The first error of a file stream, kept (a full disk), so the next write or finish throws it. */
 class StreamErrors {
   error: Error | null = null;
@@ -88,7 +104,7 @@ class CsvWriter implements TableWriter {
     this.rows++;
     if (!this.csv.write(row.map(csvValue))) {
       // The formatter drains only while the file takes its output: wait for either, or its error.
-      await Promise.race([once(this.csv, 'drain'), once(this.out, 'close')]);
+      await drainedOrClosed(this.csv, this.out);
       this.errors.check();
     }
   }

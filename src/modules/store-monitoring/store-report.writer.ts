@@ -1,7 +1,6 @@
-import { once } from 'events';
 import { createWriteStream, promises as fs, WriteStream } from 'fs';
 import { finished } from 'stream/promises';
-import { ExportFormat, openTableWriter, TableWriter } from '@libs/export';
+import { drainedOrClosed, ExportFormat, openTableWriter, TableWriter } from '@libs/export';
 import { formatReportRow, REPORT_CSV_HEADER, reportRowValues, StoreUptime } from '@libs/stats';
 
 /** The report's columns: store_id, then uptime and downtime for the last hour, day and week. */
@@ -80,7 +79,7 @@ class CsvLinesWriter implements StoreReportWriter {
     const isBelowMark = this.out.write(this.chunk);
     this.chunk = '';
     if (!isBelowMark) {
-      await Promise.race([once(this.out, 'drain'), once(this.out, 'close')]);
+      await drainedOrClosed(this.out, this.out);
       this.check();
     }
   }

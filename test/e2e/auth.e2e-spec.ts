@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { AuthService } from '../../src/modules/auth/auth.service';
 import { createKey, createOrg, startTestApp, TestApp, uploadCsv, waitForImport } from '../factories/test-app';
 
 const CSV = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nTXN_1,M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567\n';
@@ -45,6 +46,23 @@ describe('Auth, organizations and API keys (e2e)', () => {
     await request(t.http).post('/api/v1/organizations').set('X-API-Key', analyst).send({ name: 'x' }).expect(403);
     const badRole = await request(t.http).post('/api/v1/api-keys').set('X-API-Key', admin).send({ name: 'x', role: 'owner' }).expect(400);
     expect(badRole.body.message).toMatch(/role/);
+  });
+
+  it('should keep a revoked bootstrap key revoked when the app starts again', async () => {
+    // Its own value: the run's bootstrap key stays usable for the other suites.
+    const bootstrap = `bootstrap-${Math.random().toString(36).slice(2)}-key`;
+    const auth = t.app.get(AuthService);
+    await auth.ensureBootstrapKey(bootstrap);
+    const keys = await request(t.http).get('/api/v1/api-keys').set('X-API-Key', bootstrap).expect(200);
+    const mine = keys.body.find((k: { keyPrefix: string; revokedAt: string | null }) => k.keyPrefix === bootstrap.slice(0, 7) && k.revokedAt === null);
+    // Revoked by another admin of the organization (a key cannot revoke itself).
+    await request(t.http).delete(`/api/v1/api-keys/${mine.id}`).set('X-API-Key', t.adminKey).expect(200);
+    await request(t.http).get('/api/v1/api-keys').set('X-API-Key', bootstrap).expect(401);
+    // What every boot does with BOOTSTRAP_ADMIN_API_KEY set.
+    await auth.ensureBootstrapKey(bootstrap);
+    await auth.ensureBootstrapKey(bootstrap);
+    await request(t.http).get('/api/v1/api-keys').set('X-API-Key', bootstrap).expect(401);
+    expect((await request(t.http).get('/api/v1/api-keys').set('X-API-Key', t.adminKey).expect(200)).body.filter((k: { keyPrefix: string }) => k.keyPrefix === bootstrap.slice(0, 7))).toHaveLength(1);
   });
 
   it('should list keys without their secrets and revoke one at once', async () => {

@@ -61,10 +61,6 @@ export class AuthRepository {
     return this.keys.save(this.keys.create({ orgId, name, role, keyHash, keyPrefix }));
   }
 
-  async restoreKey(id: string, role: Role): Promise<void> {
-    await this.keys.update({ id }, { revokedAt: null, role });
-  }
-
   listKeys(orgId: string): Promise<ApiKeyEntity[]> {
     return this.keys.find({ where: { orgId }, order: { createdAt: 'ASC' } });
   }

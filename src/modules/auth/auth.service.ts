@@ -78,12 +78,14 @@ export class AuthService {
     return this.toResponse((await this.repo.findKey(auth.orgId, id)) ?? key);
   }
 
-  /** Makes sure an admin key with exactly this value exists (in the default organization). */
+  /** Creates an admin key with exactly this value (in the default organization) unless one with this value exists, revoked or not. */
   async ensureBootstrapKey(key: string): Promise<void> {
     const existing = await this.repo.findKeyByHash(hashApiKey(key));
     if (existing) {
-      if (existing.revokedAt || existing.role !== 'admin') {
-        await this.repo.restoreKey(existing.id, 'admin');
+      // Created only when absent: a key revoked through the API stays revoked across restarts
+      // (restoring it made revocation of a leaked bootstrap key last until the next boot).
+      if (existing.revokedAt) {
+        this.logger.warn('BOOTSTRAP_ADMIN_API_KEY names a revoked key: it stays revoked; set a new value to get a working bootstrap key');
       }
       return;
     }

@@ -12,6 +12,7 @@ import { CreateMessaging1764000000010 } from './1764000000010-CreateMessaging';
 import { MessageSlots1764000000011 } from './1764000000011-MessageSlots';
 import { CreateReports1764000000012 } from './1764000000012-CreateReports';
 import { ReportSchedules1764000000013 } from './1764000000013-ReportSchedules';
+import { UsersSessionsAudit1764000000014 } from './1764000000014-UsersSessionsAudit';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   MessageSlots1764000000011,
   CreateReports1764000000012,
   ReportSchedules1764000000013,
+  UsersSessionsAudit1764000000014,
 ];

@@ -2,12 +2,14 @@ import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { randomUUID } from 'crypto';
 import { LoggerModule } from 'nestjs-pino';
 import { dataSourceOptions } from '@libs/database/data-source.options';
 import { AllExceptionsFilter } from '@common/filters/all-exceptions.filter';
 import { AppConfig } from '@config/app-config';
 import { ConfigModule } from '@config/config.module';
+import { RedisModule } from '@common/redis/redis.module';
+import { requestIdOf } from '@common/request-context';
+import { AuditModule } from '@modules/audit/audit.module';
 import { AuthModule } from '@modules/auth/auth.module';
 import { HealthModule } from '@modules/health/health.module';
 import { IngestionModule } from '@modules/ingestion/ingestion.module';
@@ -35,10 +37,9 @@ export class AppModule {
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.LOG_LEVEL,
-            // Honour a caller's X-Request-Id, else mint one; it is echoed back and on every log line.
+            // The request context middleware fixed the id (a caller's X-Request-Id when it looks like an id); it is on every log line.
             genReqId: (req, res) => {
-              const given = req.headers['x-request-id'];
-              const id = (Array.isArray(given) ? given[0] : given) || randomUUID();
+              const id = (req as { id?: string }).id ?? requestIdOf(req.headers['x-request-id']);
               res.setHeader('X-Request-Id', id);
               return id;
             },
@@ -56,6 +57,8 @@ export class AppModule {
             maxStalledCount: 3,
           },
         }),
+        RedisModule,
+        AuditModule,
         AuthModule,
         HealthModule,
         ingestion,

@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { prepareDatabase } from '@libs/database/migrate';
 import { AppConfig } from '@config/app-config';
 import { SerializedAnswerInterceptor } from '@common/interceptors/serialized-answer.interceptor';
+import { requestContextMiddleware } from '@common/request-context';
 import { AuthService } from '@modules/auth/auth.service';
 import { AppModule } from './app.module';
 
@@ -31,6 +32,7 @@ export const HTTP_APP_OPTIONS = { bodyParser: false } as const;
 /** Wires prefix, validation, docs and shutdown hooks onto a created app (also used by e2e tests). */
 export function configureHttpApp(app: INestApplication): void {
   const isStreamed = (req: IncomingMessage) => STREAMED_BODY_ROUTES.some((route) => route.test((req.url ?? '').split('?')[0]));
+  app.use(requestContextMiddleware);
   // The raw bytes stay beside the parsed body: signed webhooks are verified over exactly what was sent.
   app.use(json({
     limit: '1mb',
@@ -52,10 +54,12 @@ export function configureHttpApp(app: INestApplication): void {
     .setTitle('Analytics platform API')
     .setDescription(
       'Streaming CSV ingestion into PostgreSQL with exact analytics. Authenticate with an API key in the ' +
-        '`X-API-Key` header (roles: admin > analyst > viewer). Errors are JSON `{statusCode, error, message, details?}`.',
+        '`X-API-Key` header, or log in (`POST /api/v1/auth/login`) and send the access token as `Authorization: Bearer` ' +
+        '(an API key works as a bearer token too). Roles: admin > analyst > viewer. Errors are JSON `{statusCode, error, message, details?}`.',
     )
     .setVersion('1')
     .addApiKey({ type: 'apiKey', name: 'X-API-Key', in: 'header' }, 'api-key')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key', description: 'A login access token (JWT) or an API key' }, 'bearer')
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc), {
     jsonDocumentUrl: 'api/docs-json',

@@ -5,6 +5,9 @@ import { HttpStatus } from '@nestjs/common';
  * which id. Modules subclass or instantiate it; one global filter turns it into JSON.
  */
 export class AppError extends Error {
+  /** Response headers that go with the error (Retry-After on a 429). */
+  headers?: Record<string, string>;
+
   constructor(
     readonly code: string,
     readonly status: HttpStatus,
@@ -13,6 +16,11 @@ export class AppError extends Error {
   ) {
     super(message);
     this.name = 'AppError';
+  }
+
+  withHeaders(headers: Record<string, string>): this {
+    this.headers = { ...this.headers, ...headers };
+    return this;
   }
 }
 

@@ -94,6 +94,40 @@ export class EnvSchema {
   @IsOptional() @IsString() @MinLength(16, { message: 'BOOTSTRAP_ADMIN_API_KEY must be at least 16 characters' })
   BOOTSTRAP_ADMIN_API_KEY?: string;
 
+  /**
+   * Signs login access tokens (HS256), at least 32 characters. Unset: a random secret is made once
+   * and kept in the database, shared by every process (rotating it ends every login).
+   */
+  @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  /** Lifetime of a login's access token (a JWT), in seconds. */
+  @Transform(toNumber) @IsInt() @Min(30) @Max(86400)
+  ACCESS_TOKEN_TTL_S = 900;
+
+  /** A login (its refresh-token family) ends this many days after it began. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(365)
+  REFRESH_TOKEN_TTL_DAYS = 30;
+
+  /** A password-set token handed out by an admin works for this long, once. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(720)
+  PASSWORD_TOKEN_TTL_HOURS = 72;
+
+  /** Failed logins of one account within LOGIN_WINDOW_S before its logins are refused (429) for the rest of the window. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(1000)
+  LOGIN_MAX_FAILURES_PER_ACCOUNT = 5;
+
+  /** Failed logins from one address within LOGIN_WINDOW_S before its logins are refused. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(100000)
+  LOGIN_MAX_FAILURES_PER_IP = 50;
+
+  @Transform(toNumber) @IsInt() @Min(1) @Max(86400)
+  LOGIN_WINDOW_S = 900;
+
+  /** Days audit events are kept. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(3650)
+  AUDIT_RETENTION_DAYS = 365;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
@@ -152,7 +186,7 @@ export class EnvSchema {
 export function validateEnv(raw: Record<string, unknown>): EnvSchema {
   const known = Object.keys(new EnvSchema());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'BOOTSTRAP_ADMIN_API_KEY']) {
+  for (const key of [...known, 'BOOTSTRAP_ADMIN_API_KEY', 'JWT_SECRET']) {
     if (raw[key] !== undefined && raw[key] !== '') {
       picked[key] = raw[key];
     }

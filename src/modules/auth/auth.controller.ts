@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
-import { Auth, AuthContext, MinRole, OrgId } from './auth.context';
+import { Auth, AuthContext, MinRole, OrgId, PlatformOnly } from './auth.context';
 import { AuthService } from './auth.service';
 import {
   ApiKeyDto,
@@ -11,20 +11,21 @@ import {
   CreateOrganizationDto,
   OrganizationDto,
 } from './dto/api-key.dto';
+import { ApiAuth } from './api-auth.decorator';
 
 @ApiTags('Organizations & API keys')
-@ApiSecurity('api-key')
+@ApiAuth()
 @Controller()
 export class AuthController {
   constructor(private readonly authService: AuthService) {}
 
   @Post('organizations')
-  @MinRole('admin')
-  @ApiOperation({ summary: 'Create an organization (admin); returns its first admin key, shown once' })
+  @PlatformOnly()
+  @ApiOperation({ summary: "Create an organization (platform role: the bootstrap key's, not an organization admin's); returns its first admin key, shown once" })
   @ApiCreatedResponse({ type: CreatedOrganizationDto })
   @ApiErrors(400, 401, 403)
-  createOrganization(@Body() dto: CreateOrganizationDto): Promise<CreatedOrganizationDto> {
-    return this.authService.createOrganization(dto.name);
+  createOrganization(@Auth() auth: AuthContext, @Body() dto: CreateOrganizationDto): Promise<CreatedOrganizationDto> {
+    return this.authService.createOrganization(auth, dto.name);
   }
 
   @Get('organizations/current')
@@ -40,8 +41,8 @@ export class AuthController {
   @ApiOperation({ summary: "Create an API key in the caller's organization; the key is shown once" })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiErrors(400, 401, 403)
-  createKey(@OrgId() orgId: string, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    return this.authService.issueKey(orgId, dto.name, dto.role);
+  createKey(@Auth() auth: AuthContext, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.authService.issueKey(auth, dto.name, dto.role);
   }
 
   @Get('api-keys')

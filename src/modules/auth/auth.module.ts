@@ -1,17 +1,33 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApiKeyGuard } from './api-key.guard';
+import { AccessTokens } from './access-tokens';
 import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
 import { AuthRepository } from './auth.repository';
 import { AuthService } from './auth.service';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { OrganizationEntity } from './entities/organization.entity';
+import { LoginLimiter } from './login-limiter';
+import { SessionsController } from './sessions.controller';
+import { SessionsService } from './sessions.service';
+import { UsersController } from './users.controller';
+import { UsersRepository } from './users.repository';
+import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([OrganizationEntity, ApiKeyEntity])],
-  controllers: [AuthController],
-  providers: [AuthRepository, AuthService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  controllers: [AuthController, SessionsController, UsersController],
+  providers: [
+    AuthRepository,
+    AuthService,
+    AccessTokens,
+    LoginLimiter,
+    SessionsService,
+    UsersRepository,
+    UsersService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [AuthService],
 })
 export class AuthModule {}

@@ -1,10 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'crypto';
+import { AuditService } from '@modules/audit/audit.service';
+import { looksLikeJwt } from './access-tokens';
 import { AuthContext } from './auth.context';
 import { AuthErrors } from './auth.errors';
 import { AuthRepository } from './auth.repository';
 import { ApiKeyDto, CreatedApiKeyDto, CreatedOrganizationDto, OrganizationDto } from './dto/api-key.dto';
 import { ApiKeyEntity, Role } from './entities/api-key.entity';
+import { SessionsService } from './sessions.service';
 
 const DEFAULT_ORG_NAME = 'default';
 
@@ -16,7 +19,29 @@ export class AuthService {
   /** When this process last recorded each key's use: last_used_at is kept to the minute. */
   private readonly touchedAt = new Map<string, number>();
 
-  constructor(private readonly repo: AuthRepository) {}
+  constructor(
+    private readonly repo: AuthRepository,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * The caller behind a request's credentials: `X-API-Key`, or `Authorization: Bearer` carrying a
+   * login's access token (a JWT) or an API key.
+   */
+  authenticateRequest(apiKey: string | undefined, authorization: string | undefined): Promise<AuthContext> {
+    if (apiKey) {
+      return this.authenticate(apiKey);
+    }
+    if (!authorization) {
+      throw AuthErrors.missingKey();
+    }
+    const bearer = /^Bearer +(\S+)\s*$/i.exec(authorization);
+    if (!bearer) {
+      throw AuthErrors.badScheme();
+    }
+    return looksLikeJwt(bearer[1]) ? this.sessions.authenticateAccessToken(bearer[1]) : this.authenticate(bearer[1]);
+  }
 
   async authenticate(key: string | undefined): Promise<AuthContext> {
     if (!key) {
@@ -27,7 +52,7 @@ export class AuthService {
       throw AuthErrors.invalidKey();
     }
     this.touch(found.id);
-    return { orgId: found.orgId, keyId: found.id, role: found.role, dataVersion: found.dataVersion };
+    return { orgId: found.orgId, actorType: 'api-key', actorId: found.id, role: found.role, platform: found.platform, dataVersion: found.dataVersion };
   }
 
   /** Records a key's use at most once a minute per process: hot read paths make no write. */
@@ -43,10 +68,12 @@ export class AuthService {
     this.repo.touchKey(keyId).catch((err: unknown) => this.logger.warn({ err }, 'last_used_at update failed'));
   }
 
-  async createOrganization(name: string): Promise<CreatedOrganizationDto> {
+  async createOrganization(auth: AuthContext, name: string): Promise<CreatedOrganizationDto> {
     const org = await this.repo.createOrganization(name);
-    const adminKey = await this.issueKey(org.id, 'initial-admin', 'admin');
+    const adminKey = await this.insertKey(org.id, 'initial-admin', 'admin', `ak_${randomBytes(24).toString('base64url')}`);
     const stored = await this.repo.findOrganization(org.id);
+    await this.audit.record(auth, { action: 'organization.create', target: { type: 'organization', id: org.id }, details: { name } });
+    await this.audit.record({ orgId: org.id, actorType: auth.actorType, actorId: auth.actorId }, { action: 'api-key.create', target: { type: 'api-key', id: adminKey.id }, details: { name: adminKey.name, role: 'admin' } });
     return { id: org.id, name: org.name, slug: stored!.slug, createdAt: org.createdAt.toISOString(), adminKey };
   }
 
@@ -58,8 +85,10 @@ export class AuthService {
     return { id: org.id, name: org.name, slug: org.slug, dataVersion: String(org.dataVersion), createdAt: org.createdAt.toISOString() };
   }
 
-  issueKey(orgId: string, name: string, role: Role): Promise<CreatedApiKeyDto> {
-    return this.insertKey(orgId, name, role, `ak_${randomBytes(24).toString('base64url')}`);
+  async issueKey(auth: AuthContext, name: string, role: Role): Promise<CreatedApiKeyDto> {
+    const created = await this.insertKey(auth.orgId, name, role, `ak_${randomBytes(24).toString('base64url')}`);
+    await this.audit.record(auth, { action: 'api-key.create', target: { type: 'api-key', id: created.id }, details: { name, role } });
+    return created;
   }
 
   async listKeys(orgId: string): Promise<ApiKeyDto[]> {
@@ -67,7 +96,7 @@ export class AuthService {
   }
 
   async revokeKey(auth: AuthContext, id: string): Promise<ApiKeyDto> {
-    if (id === auth.keyId) {
+    if (id === auth.actorId) {
       throw AuthErrors.cannotRevokeSelf(id);
     }
     const key = await this.repo.findKey(auth.orgId, id);
@@ -75,6 +104,9 @@ export class AuthService {
       throw AuthErrors.keyNotFound(id);
     }
     await this.repo.revokeKey(auth.orgId, id);
+    if (!key.revokedAt) {
+      await this.audit.record(auth, { action: 'api-key.revoke', target: { type: 'api-key', id }, details: { name: key.name } });
+    }
     return this.toResponse((await this.repo.findKey(auth.orgId, id)) ?? key);
   }
 
@@ -93,7 +125,7 @@ export class AuthService {
       (await this.repo.findOrganizationByName(DEFAULT_ORG_NAME)) ??
       (await this.repo.createOrganization(DEFAULT_ORG_NAME));
     try {
-      await this.insertKey(org.id, 'bootstrap-admin', 'admin', key);
+      await this.insertKey(org.id, 'bootstrap-admin', 'admin', key, true);
       this.logger.log(`Bootstrap admin key ensured in organization ${org.id}`);
     } catch (err) {
       // Another process booting at the same time inserted it first (unique key_hash).
@@ -103,8 +135,8 @@ export class AuthService {
     }
   }
 
-  private async insertKey(orgId: string, name: string, role: Role, key: string): Promise<CreatedApiKeyDto> {
-    const saved = await this.repo.insertKey(orgId, name, role, hashApiKey(key), key.slice(0, 7));
+  private async insertKey(orgId: string, name: string, role: Role, key: string, platformAdmin = false): Promise<CreatedApiKeyDto> {
+    const saved = await this.repo.insertKey(orgId, name, role, hashApiKey(key), key.slice(0, 7), platformAdmin);
     return { ...this.toResponse(saved), key };
   }
 
@@ -114,6 +146,7 @@ export class AuthService {
       name: k.name,
       role: k.role,
       keyPrefix: k.keyPrefix,
+      platform: k.platformAdmin,
       createdAt: k.createdAt.toISOString(),
       lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
       revokedAt: k.revokedAt?.toISOString() ?? null,

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, Headers, HttpStatus, MessageEvent, Param, ParseUUIDPipe, Post, Query, Req, Res, Sse, StreamableFile } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Observable } from 'rxjs';
 import { ApiErrors } from '@common/api-errors.decorator';
@@ -10,6 +10,7 @@ import { declaredType } from './file-sniffer';
 import { ImportEventsService } from './import-events.service';
 import { ImportRemovalService } from './import-removal.service';
 import { CreatedImport, IngestionService } from './ingestion.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 export const MULTIPART_BODY = {
   schema: {
@@ -52,7 +53,7 @@ export function answerCreated(res: Response, created: CreatedImport): ImportResp
 }
 
 @ApiTags('Imports')
-@ApiSecurity('api-key')
+@ApiAuth()
 @Controller()
 export class IngestionController {
   constructor(

@@ -1,15 +1,16 @@
 import { Controller, Get, Headers, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { MinRole, OrgId } from '@modules/auth/auth.context';
 import { ImportResponseDto, PerformanceStatsDto } from './dto/import-response.dto';
 import { answerCreated, defaultFileName, IDEMPOTENCY_HEADER } from './ingestion.controller';
 import { IngestionService } from './ingestion.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 /** The Django engine's routes, kept so its clients can switch over unchanged. */
 @ApiTags('Imports (seed-compatible aliases)')
-@ApiSecurity('api-key')
+@ApiAuth()
 @Controller()
 export class UploadsController {
   constructor(private readonly ingestion: IngestionService) {}

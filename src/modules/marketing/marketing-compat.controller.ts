@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, HttpCode, HttpStatus, Post, Query, Req } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext, MinRole, OrgId } from '@modules/auth/auth.context';
@@ -9,12 +9,13 @@ import { INSIGHTS_SUMMARY, ROI_SUMMARY, TRENDS_SUMMARY } from './marketing.contr
 import { MarketingIngestService, MAX_JSON_INGEST_BYTES } from './marketing-ingest.service';
 import { MarketingInsightsService } from './marketing-insights.service';
 import { MarketingService } from './marketing.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 const SAME_AS = (path: string) => ` Same answer as GET /api/v1/marketing/${path} (the replaced marketing service's path).`;
 
 /** The replaced marketing service's routes, kept for its clients. */
 @ApiTags('Marketing')
-@ApiSecurity('api-key')
+@ApiAuth()
 @Controller()
 export class MarketingCompatController {
   constructor(

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext, OrgId } from '@modules/auth/auth.context';
 import { AnomaliesQuery, BreakdownQuery, InsightHistoryQuery, InsightsQuery, MarketingFilterQuery, TrendsQuery } from './dto/marketing-query.dto';
@@ -7,6 +7,7 @@ import { AnomaliesDto, BreakdownDto, InsightHistoryDto, InsightsDto, RoiDto, Tre
 import { MarketingAnomaliesService } from './marketing-anomalies.service';
 import { MarketingInsightsService } from './marketing-insights.service';
 import { MarketingService } from './marketing.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 export const MARKETING_FILTERS =
   "Scoped to the caller's organization. Filters: campaign_id, ad_group_id, ad_id, platform, start_date and end_date (inclusive days), importId, currency. " +
@@ -28,7 +29,7 @@ export const INSIGHTS_SUMMARY = {
 };
 
 @ApiTags('Marketing')
-@ApiSecurity('api-key')
+@ApiAuth()
 @ApiErrors(400, 401, 404, 409)
 @Controller('marketing')
 export class MarketingController {

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Header, Headers, HttpCode, HttpStatus, Param, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { MinRole, OrgId, Public } from '@modules/auth/auth.context';
 import { WebhookReceiptDto, WhatsAppConfigDto, WhatsAppConfigRequest } from './dto/messaging-webhook.dto';
 import { MessagingWebhookService } from './messaging-webhook.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 /** The WhatsApp Cloud API status webhook (signed by Meta, so no API key) and its configuration. */
 @ApiTags('Messaging webhooks')
@@ -14,7 +15,7 @@ export class MessagingWebhookController {
 
   @Put('config')
   @MinRole('admin')
-  @ApiSecurity('api-key')
+  @ApiAuth()
   @ApiOperation({ summary: "Set the organization's WhatsApp app secret and verify token (admin)", description: 'The webhook URL is /api/v1/messaging/webhooks/whatsapp/{slug}, slug from GET /api/v1/organizations/current.' })
   @ApiOkResponse({ type: WhatsAppConfigDto })
   @ApiErrors(400, 401, 403)

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext, MinRole, OrgId } from '@modules/auth/auth.context';
 import { AppError } from '@common/errors';
@@ -9,6 +9,7 @@ import { MessagingActivityService } from './messaging-activity.service';
 import { MessagingReportDto, MessagingReportRequest, MessagingReportType, REPORT_TYPES } from './dto/messaging-report.dto';
 import { MessagingReportsService } from './messaging-reports.service';
 import { MessagingService } from './messaging.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 export const MESSAGING_SCOPE =
   "Scoped to the caller's organization. Each message counts once, in the bucket of its first event, with its outcome from all its events in any order and across imports: " +
@@ -16,7 +17,7 @@ export const MESSAGING_SCOPE =
   'rounded up to the minute), instants or local times in `tz` (default UTC); filters channel, template_id, campaign_id. Cached per data version.';
 
 @ApiTags('Messaging')
-@ApiSecurity('api-key')
+@ApiAuth()
 @ApiErrors(400, 401, 403, 404)
 @Controller('messaging')
 export class MessagingController {

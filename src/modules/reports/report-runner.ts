@@ -140,7 +140,7 @@ export class ReportRunner {
 
   /** An analytics answer: JSON as the route gives it (under `data`), CSV and XLSX one row per element of its list. */
   private async writeAnswer(report: ReportRow, source: AnswerSource, part: string, meta: Record<string, unknown>): Promise<number> {
-    const auth: AuthContext = { orgId: report.org_id, keyId: report.requested_by ?? '', role: report.requested_role as Role, dataVersion: String(meta.dataVersion) };
+    const auth: AuthContext = { orgId: report.org_id, actorType: 'api-key', actorId: report.requested_by ?? '', role: report.requested_role as Role, platform: false, dataVersion: String(meta.dataVersion) };
     const answer = { ...(await source.run(auth, await this.sources.validate(source, report.params))) } as Record<string, unknown>;
     for (const k of ANSWER_META) delete answer[k];
     const items = source.list === null ? [answer] : ((answer[source.list] as object[] | undefined) ?? []);

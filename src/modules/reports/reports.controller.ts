@@ -1,13 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext, MinRole, OrgId } from '@modules/auth/auth.context';
 import { CreateReportDto, ListReportsQuery, ReportCreatedDto, ReportDto, ReportListDto, ReportSourceDto } from './dto/report.dto';
 import { ReportsService } from './reports.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 @ApiTags('Reports')
-@ApiSecurity('api-key')
+@ApiAuth()
 @Controller()
 export class ReportsController {
   constructor(private readonly reports: ReportsService) {}

@@ -30,7 +30,7 @@ export class ReportsService {
   /** Checks the source and its parameters (400 naming each problem), stores the report QUEUED and enqueues it. */
   async create(auth: AuthContext, body: CreateReportDto): Promise<ReportCreatedDto> {
     const { source, params } = await this.checked(auth, body.source, body.params ?? {});
-    const row = await this.repo.create({ orgId: auth.orgId, name: body.name ?? null, source: source.name, params, format: body.format, requestedBy: auth.keyId, role: auth.role });
+    const row = await this.repo.create({ orgId: auth.orgId, name: body.name ?? null, source: source.name, params, format: body.format, requestedBy: auth.actorId, role: auth.role });
     try {
       await this.producer.enqueue(row.id);
     } catch (err) {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { CsvColumns, CsvFormatInterceptor } from '@common/interceptors/csv-format.interceptor';
 import { Auth, AuthContext, MinRole, OrgId } from '@modules/auth/auth.context';
@@ -11,6 +11,7 @@ import {
 } from './dto/sales-response.dto';
 import { SalesDemoService } from './sales-demo.service';
 import { SalesService } from './sales.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 const FILTERS =
   "Scoped to the caller's organization. Optional `from` (inclusive) and `to` (exclusive) days YYYY-MM-DD and `importId`; " +
@@ -18,7 +19,7 @@ const FILTERS =
 const RECORD_COLUMNS = ['orderId', 'product', 'category', 'region', 'quantity', 'unitPrice', 'discount', 'revenue', 'saleDate', 'importId', 'line'];
 
 @ApiTags('Sales')
-@ApiSecurity('api-key')
+@ApiAuth()
 @ApiErrors(400, 401, 404)
 @UseInterceptors(CsvFormatInterceptor)
 @Controller('sales')

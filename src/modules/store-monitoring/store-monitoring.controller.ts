@@ -1,15 +1,16 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { MinRole, OrgId } from '@modules/auth/auth.context';
 import { ClearDataResponseDto, LoadDataResponseDto, LoadDirectoryDto, TablePageDto, TablePageQuery } from './dto/store-monitoring.dto';
 import { StoreMonitoringService } from './store-monitoring.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 const FILE = { type: 'string', format: 'binary' };
 
 @ApiTags('Store monitoring')
-@ApiSecurity('api-key')
+@ApiAuth()
 @ApiExtraModels(LoadDirectoryDto)
 @Controller('store-monitoring')
 export class StoreMonitoringController {

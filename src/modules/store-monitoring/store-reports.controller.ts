@@ -1,14 +1,15 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Res, StreamableFile } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext, MinRole, OrgId } from '@modules/auth/auth.context';
 import { ReportResponseDto, TriggerReportDto, TriggerReportResponseDto } from './dto/store-monitoring.dto';
 import { StoreReportsService } from './store-reports.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 /** The uptime/downtime report routes, run by the reports engine (source store-monitoring.uptime). */
 @ApiTags('Store monitoring')
-@ApiSecurity('api-key')
+@ApiAuth()
 @Controller('store-monitoring')
 export class StoreReportsController {
   constructor(private readonly storeReports: StoreReportsService) {}

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext } from '@modules/auth/auth.context';
 import { AnalyticsService } from './analytics.service';
@@ -9,13 +9,14 @@ import {
 import {
   AnomaliesDto, CategoryDistributionDto, CustomerRetentionDto, DormantMerchantsDto, FullReportDto, HourlyPatternDto, ZoneLeaderboardDto,
 } from './dto/analytics-response.dto';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 const FILTERS =
   'Scoped to the caller\'s organization. Optional `from` (inclusive) and `to` (exclusive) ISO timestamps and `importId`. ' +
   'Answers are exact and reflect every import the moment it is published; they are cached per data version.';
 
 @ApiTags('Transaction analytics')
-@ApiSecurity('api-key')
+@ApiAuth()
 @ApiErrors(400, 401, 404)
 @Controller('analytics')
 export class AnalyticsController {

@@ -23,6 +23,7 @@ export class ApiKeyDto {
   @ApiProperty() name: string;
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ description: 'First characters of the key, to recognise it', example: 'ak_Xy3' }) keyPrefix: string;
+  @ApiProperty({ description: 'May create organizations (the bootstrap key)' }) platform: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String }) lastUsedAt: string | null;
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String }) revokedAt: string | null;

@@ -24,6 +24,10 @@ export class ApiKeyEntity {
   @Column({ name: 'key_prefix', type: 'text' })
   keyPrefix: string;
 
+  /** May create organizations: the bootstrap key's platform-level role. */
+  @Column({ name: 'platform_admin', type: 'boolean', default: false })
+  platformAdmin: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -68,7 +68,7 @@ export class ScheduleRunner {
     let reportId = run.report_id;
     if (!reportId) {
       // The template's parameters are checked again: an import it names may be gone by now.
-      const auth = { orgId: schedule.org_id, keyId: schedule.created_by as string, role: schedule.created_role as Role };
+      const auth = { orgId: schedule.org_id };
       try {
         const { source, params } = await this.reports.checked(auth, template.source, template.params);
         reportId = await this.repo.createRunReport(run.id, {

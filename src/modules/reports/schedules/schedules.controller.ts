@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext, MinRole, OrgId, Public } from '@modules/auth/auth.context';
@@ -8,11 +8,12 @@ import {
   ScheduleListDto, TemplateDto, TemplateListDto, UpdateScheduleDto, UpdateTemplateDto,
 } from './dto/schedules.dto';
 import { SchedulesService } from './schedules.service';
+import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 const UUID = new ParseUUIDPipe();
 
 @ApiTags('Report templates')
-@ApiSecurity('api-key')
+@ApiAuth()
 @Controller('report-templates')
 export class ReportTemplatesController {
   constructor(private readonly schedules: SchedulesService) {}
@@ -62,7 +63,7 @@ export class ReportTemplatesController {
 }
 
 @ApiTags('Report schedules')
-@ApiSecurity('api-key')
+@ApiAuth()
 @Controller('report-schedules')
 export class ReportSchedulesController {
   constructor(private readonly schedules: SchedulesService) {}

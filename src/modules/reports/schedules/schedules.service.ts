@@ -32,7 +32,7 @@ export class SchedulesService {
 
   async createTemplate(auth: AuthContext, body: CreateTemplateDto): Promise<TemplateDto> {
     const { source, params } = await this.reports.checked(auth, body.source, body.params ?? {});
-    const row = await this.repo.insertTemplate({ orgId: auth.orgId, name: body.name, source: source.name, params, format: body.format, createdBy: auth.keyId });
+    const row = await this.repo.insertTemplate({ orgId: auth.orgId, name: body.name, source: source.name, params, format: body.format, createdBy: auth.actorId });
     if (!row) throw ScheduleErrors.templateNameTaken(body.name);
     return toTemplateDto(row);
   }
@@ -81,7 +81,7 @@ export class SchedulesService {
     const next = await this.firstTick(body.cron, body.timezone);
     const row = await this.repo.insertSchedule({
       org_id: auth.orgId, template_id: body.templateId, name: body.name ?? null, cron: body.cron.trim(), timezone: body.timezone, deliveries,
-      enabled, skip_if_empty: body.skipIfEmpty ?? false, next_run_at: enabled ? next : null, created_by: auth.keyId, created_role: auth.role,
+      enabled, skip_if_empty: body.skipIfEmpty ?? false, next_run_at: enabled ? next : null, created_by: auth.actorId, created_role: auth.role,
     });
     return this.toScheduleDto(row, null);
   }

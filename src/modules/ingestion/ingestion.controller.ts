@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, Headers, HttpStatus, MessageEvent, Param, ParseUUIDPipe, Post, Query, Req, Res, Sse, StreamableFile } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpStatus, MessageEvent, Param, ParseUUIDPipe, Post, Query, Req, Res, Sse, StreamableFile, UseGuards } from '@nestjs/common';
+import { ImportVisibleGuard } from './import-visible.guard';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Observable } from 'rxjs';
@@ -11,6 +12,7 @@ import { ImportEventsService } from './import-events.service';
 import { ImportRemovalService } from './import-removal.service';
 import { CreatedImport, IngestionService } from './ingestion.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
+import { Audited } from '@modules/audit/audited';
 
 export const MULTIPART_BODY = {
   schema: {
@@ -71,6 +73,7 @@ export class IngestionController {
   }
 
   @Post('imports')
+  @Audited('import.create', 'import')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Upload a file (multipart) and import it in the background', description: 'Answers 202 as soon as the file is on disk; follow progress with GET /imports/{id} or /imports/{id}/events.' })
   @ApiConsumes('multipart/form-data')
@@ -84,6 +87,7 @@ export class IngestionController {
   }
 
   @Post('imports/:kind')
+  @Audited('import.create', 'import')
   @MinRole('analyst')
   @ApiOperation({
     summary: 'Import a file sent as the raw request body: CSV, a JSON array of objects, or NDJSON',
@@ -125,6 +129,7 @@ export class IngestionController {
   }
 
   @Sse('imports/:id/events')
+  @UseGuards(ImportVisibleGuard)
   @ApiOperation({ summary: 'Progress as Server-Sent Events', description: "Events: `progress` (the import, whenever it changes), then one of `completed`, `failed`, `cancelled` (or `removed`), then the stream ends." })
   @ApiProduces('text/event-stream')
   @ApiErrors(400, 401, 404)
@@ -133,10 +138,11 @@ export class IngestionController {
   }
 
   @Get('imports/:id/rejects')
-  @ApiOperation({ summary: 'Download the rejected rows as CSV: line, reason, raw' })
+  @MinRole('analyst')
+  @ApiOperation({ summary: 'Download the rejected rows as CSV: line, reason, raw (analyst or admin: the raw rows hold phones and e-mail addresses)' })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'CSV with header line,reason,raw' })
-  @ApiErrors(400, 401, 404)
+  @ApiErrors(400, 401, 403, 404)
   async rejects(@OrgId() orgId: string, @Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const { stream, fileName } = await this.ingestion.openRejects(orgId, id);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
@@ -145,6 +151,7 @@ export class IngestionController {
   }
 
   @Delete('imports/:id')
+  @Audited('import.delete', 'import')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Cancel a queued or running import, or remove an ended one together with exactly its rows' })
   @ApiOkResponse({ type: DeleteImportResponseDto })

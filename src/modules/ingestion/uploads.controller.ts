@@ -7,6 +7,7 @@ import { ImportResponseDto, PerformanceStatsDto } from './dto/import-response.dt
 import { answerCreated, defaultFileName, IDEMPOTENCY_HEADER } from './ingestion.controller';
 import { IngestionService } from './ingestion.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
+import { Audited } from '@modules/audit/audited';
 
 /** The Django engine's routes, kept so its clients can switch over unchanged. */
 @ApiTags('Imports (seed-compatible aliases)')
@@ -16,6 +17,7 @@ export class UploadsController {
   constructor(private readonly ingestion: IngestionService) {}
 
   @Post('uploads')
+  @Audited('import.create', 'import')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Upload a transactions CSV (= POST /imports/transactions)', description: 'multipart/form-data with a `file` part, or the raw file as the body: CSV (text/csv), a JSON array (application/json) or NDJSON (application/x-ndjson).' })
   @ApiConsumes('multipart/form-data', 'text/csv', 'application/json', 'application/x-ndjson')

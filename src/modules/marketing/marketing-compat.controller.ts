@@ -10,6 +10,7 @@ import { MarketingIngestService, MAX_JSON_INGEST_BYTES } from './marketing-inges
 import { MarketingInsightsService } from './marketing-insights.service';
 import { MarketingService } from './marketing.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
+import { Audited } from '@modules/audit/audited';
 
 const SAME_AS = (path: string) => ` Same answer as GET /api/v1/marketing/${path} (the replaced marketing service's path).`;
 
@@ -49,6 +50,7 @@ export class MarketingCompatController {
   }
 
   @Post('data/ingest')
+  @Audited('import.create', 'import')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({

@@ -6,6 +6,7 @@ import { MinRole, OrgId, Public } from '@modules/auth/auth.context';
 import { WebhookReceiptDto, WhatsAppConfigDto, WhatsAppConfigRequest } from './dto/messaging-webhook.dto';
 import { MessagingWebhookService } from './messaging-webhook.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
+import { Audited } from '@modules/audit/audited';
 
 /** The WhatsApp Cloud API status webhook (signed by Meta, so no API key) and its configuration. */
 @ApiTags('Messaging webhooks')
@@ -14,6 +15,7 @@ export class MessagingWebhookController {
   constructor(private readonly webhooks: MessagingWebhookService) {}
 
   @Put('config')
+  @Audited('messaging-webhook.configure', 'messaging-webhook')
   @MinRole('admin')
   @ApiAuth()
   @ApiOperation({ summary: "Set the organization's WhatsApp app secret and verify token (admin)", description: 'The webhook URL is /api/v1/messaging/webhooks/whatsapp/{slug}, slug from GET /api/v1/organizations/current.' })

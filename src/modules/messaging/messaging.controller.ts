@@ -10,6 +10,7 @@ import { MessagingReportDto, MessagingReportRequest, MessagingReportType, REPORT
 import { MessagingReportsService } from './messaging-reports.service';
 import { MessagingService } from './messaging.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
+import { Audited } from '@modules/audit/audited';
 
 export const MESSAGING_SCOPE =
   "Scoped to the caller's organization. Each message counts once, in the bucket of its first event, with its outcome from all its events in any order and across imports: " +
@@ -91,6 +92,7 @@ export class MessagingController {
   }
 
   @Post('reports/:type')
+  @Audited('report.create', 'report')
   @MinRole('analyst')
   @HttpCode(HttpStatus.CREATED)
   @ApiParam({ name: 'type', enum: REPORT_TYPES })

@@ -6,6 +6,7 @@ import { Auth, AuthContext, MinRole, OrgId } from '@modules/auth/auth.context';
 import { CreateReportDto, ListReportsQuery, ReportCreatedDto, ReportDto, ReportListDto, ReportSourceDto } from './dto/report.dto';
 import { ReportsService } from './reports.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
+import { Audited } from '@modules/audit/audited';
 
 @ApiTags('Reports')
 @ApiAuth()
@@ -22,6 +23,7 @@ export class ReportsController {
   }
 
   @Post('reports')
+  @Audited('report.create', 'report')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
@@ -64,6 +66,7 @@ export class ReportsController {
   }
 
   @Delete('reports/:id')
+  @Audited('report.delete', 'report')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Remove a report and its file' })
   @ApiOkResponse({ type: ReportDto })

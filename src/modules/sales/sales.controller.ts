@@ -12,6 +12,7 @@ import {
 import { SalesDemoService } from './sales-demo.service';
 import { SalesService } from './sales.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
+import { Audited } from '@modules/audit/audited';
 
 const FILTERS =
   "Scoped to the caller's organization. Optional `from` (inclusive) and `to` (exclusive) days YYYY-MM-DD and `importId`; " +
@@ -94,6 +95,7 @@ export class SalesController {
   }
 
   @Post('demo-runs')
+  @Audited('import.create', 'import')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({

@@ -6,6 +6,7 @@ import { MinRole, OrgId } from '@modules/auth/auth.context';
 import { ClearDataResponseDto, LoadDataResponseDto, LoadDirectoryDto, TablePageDto, TablePageQuery } from './dto/store-monitoring.dto';
 import { StoreMonitoringService } from './store-monitoring.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
+import { Audited } from '@modules/audit/audited';
 
 const FILE = { type: 'string', format: 'binary' };
 
@@ -17,6 +18,7 @@ export class StoreMonitoringController {
   constructor(private readonly storeMonitoring: StoreMonitoringService) {}
 
   @Post('data')
+  @Audited('store-data.load', 'store-data')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
@@ -44,6 +46,7 @@ export class StoreMonitoringController {
   }
 
   @Delete('data')
+  @Audited('store-data.delete', 'store-data')
   @MinRole('analyst')
   @ApiOperation({ summary: "Clear the organization's store data", description: 'Removes every store-monitoring import with its rows (loading ones are cancelled). Reports already made are kept.' })
   @ApiOkResponse({ type: ClearDataResponseDto })

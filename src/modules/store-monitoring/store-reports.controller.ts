@@ -6,6 +6,7 @@ import { Auth, AuthContext, MinRole, OrgId } from '@modules/auth/auth.context';
 import { ReportResponseDto, TriggerReportDto, TriggerReportResponseDto } from './dto/store-monitoring.dto';
 import { StoreReportsService } from './store-reports.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
+import { Audited } from '@modules/audit/audited';
 
 /** The uptime/downtime report routes, run by the reports engine (source store-monitoring.uptime). */
 @ApiTags('Store monitoring')
@@ -15,6 +16,7 @@ export class StoreReportsController {
   constructor(private readonly storeReports: StoreReportsService) {}
 
   @Post('trigger_report')
+  @Audited('report.create', 'report')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({

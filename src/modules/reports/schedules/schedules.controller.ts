@@ -9,6 +9,7 @@ import {
 } from './dto/schedules.dto';
 import { SchedulesService } from './schedules.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
+import { Audited } from '@modules/audit/audited';
 
 const UUID = new ParseUUIDPipe();
 
@@ -19,6 +20,7 @@ export class ReportTemplatesController {
   constructor(private readonly schedules: SchedulesService) {}
 
   @Post()
+  @Audited('report-template.create', 'report-template')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Keep a report (source, parameters, format) under a name, for schedules', description: 'The source and parameters are checked as POST /reports checks them (400 naming each problem); 409 when the name is taken.' })
   @ApiCreatedResponse({ type: TemplateDto })
@@ -44,6 +46,7 @@ export class ReportTemplatesController {
   }
 
   @Patch(':id')
+  @Audited('report-template.update', 'report-template')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Change a report template (its schedules use the change from their next run)' })
   @ApiOkResponse({ type: TemplateDto })
@@ -53,6 +56,7 @@ export class ReportTemplatesController {
   }
 
   @Delete(':id')
+  @Audited('report-template.delete', 'report-template')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Delete a report template (409 while schedules use it)' })
   @ApiOkResponse({ type: TemplateDto })
@@ -69,6 +73,7 @@ export class ReportSchedulesController {
   constructor(private readonly schedules: SchedulesService) {}
 
   @Post()
+  @Audited('report-schedule.create', 'report-schedule')
   @MinRole('analyst')
   @ApiOperation({
     summary: 'Run a template on a cron in a time zone, with deliveries',
@@ -99,6 +104,7 @@ export class ReportSchedulesController {
   }
 
   @Patch(':id')
+  @Audited('report-schedule.update', 'report-schedule')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Change a schedule: {"enabled": false} pauses it; a new cron or zone replaces its next tick at once' })
   @ApiOkResponse({ type: ScheduleDto })
@@ -108,6 +114,7 @@ export class ReportSchedulesController {
   }
 
   @Delete(':id')
+  @Audited('report-schedule.delete', 'report-schedule')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Delete a schedule and its run log (reports it made are kept)' })
   @ApiOkResponse({ type: ScheduleDto })
@@ -117,6 +124,7 @@ export class ReportSchedulesController {
   }
 
   @Post(':id/run-now')
+  @Audited('report-schedule.run-now', 'report-schedule')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({

@@ -14,6 +14,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * api_keys.platform_admin: the platform-level role that may create organizations; the bootstrap
  * key has it (existing bootstrap keys are recognised by their name).
  *
+ * organizations.rate_limits: an organization's own rate limits by class, over the platform's.
+ *
  * audit_events: who changed what, from where, under which request id; kept AUDIT_RETENTION_DAYS.
  */
 export class UsersSessionsAudit1764000000014 implements MigrationInterface {
@@ -21,6 +23,7 @@ export class UsersSessionsAudit1764000000014 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE api_keys ADD COLUMN platform_admin boolean NOT NULL DEFAULT false`);
+    await q.query(`ALTER TABLE organizations ADD COLUMN rate_limits jsonb`);
     await q.query(`UPDATE api_keys SET platform_admin = true WHERE name = 'bootstrap-admin' AND role = 'admin'`);
     await q.query(`
       CREATE TABLE users (
@@ -85,6 +88,7 @@ export class UsersSessionsAudit1764000000014 implements MigrationInterface {
     await q.query(`DROP TABLE refresh_tokens`);
     await q.query(`DROP TABLE auth_sessions`);
     await q.query(`DROP TABLE users`);
+    await q.query(`ALTER TABLE organizations DROP COLUMN rate_limits`);
     await q.query(`ALTER TABLE api_keys DROP COLUMN platform_admin`);
   }
 }

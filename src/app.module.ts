@@ -7,6 +7,7 @@ import { dataSourceOptions } from '@libs/database/data-source.options';
 import { AllExceptionsFilter } from '@common/filters/all-exceptions.filter';
 import { AppConfig } from '@config/app-config';
 import { ConfigModule } from '@config/config.module';
+import { RateLimitModule } from '@common/rate-limit/rate-limit.module';
 import { RedisModule } from '@common/redis/redis.module';
 import { requestIdOf } from '@common/request-context';
 import { AuditModule } from '@modules/audit/audit.module';
@@ -60,6 +61,8 @@ export class AppModule {
         RedisModule,
         AuditModule,
         AuthModule,
+        // After AuthModule: its guard runs after authentication, so limits are per key or user.
+        RateLimitModule,
         HealthModule,
         ingestion,
         TransactionsModule,

@@ -32,6 +32,10 @@ export const HTTP_APP_OPTIONS = { bodyParser: false } as const;
 /** Wires prefix, validation, docs and shutdown hooks onto a created app (also used by e2e tests). */
 export function configureHttpApp(app: INestApplication): void {
   const isStreamed = (req: IncomingMessage) => STREAMED_BODY_ROUTES.some((route) => route.test((req.url ?? '').split('?')[0]));
+  const hops = app.get(AppConfig).TRUST_PROXY_HOPS;
+  if (hops > 0) {
+    (app as NestExpressApplication).set('trust proxy', hops);
+  }
   app.use(requestContextMiddleware);
   // The raw bytes stay beside the parsed body: signed webhooks are verified over exactly what was sent.
   app.use(json({

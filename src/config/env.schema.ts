@@ -124,6 +124,22 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(1) @Max(86400)
   LOGIN_WINDOW_S = 900;
 
+  /**
+   * Rate limits by class as JSON, over the defaults, e.g. {"reads":{"perMinute":600,"burst":1000}}
+   * (classes: reads, reports, exports, imports, health, webhooks). An organization's own limits
+   * (PUT /organizations/{id}/rate-limits) override these.
+   */
+  @IsOptional() @IsString()
+  RATE_LIMITS?: string;
+
+  /** Server-Sent Event streams one API key or user may hold open at once. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(1000)
+  MAX_SSE_STREAMS_PER_KEY = 5;
+
+  /** Proxies in front of the app whose X-Forwarded-For is trusted for the client address (0: none). */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(10)
+  TRUST_PROXY_HOPS = 0;
+
   /** Days audit events are kept. */
   @Transform(toNumber) @IsInt() @Min(1) @Max(3650)
   AUDIT_RETENTION_DAYS = 365;

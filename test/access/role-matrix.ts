@@ -18,6 +18,7 @@ export const ROLE_MATRIX: Record<string, Access> = {
   'GET /api/v1/auth/me': 'viewer',
   'POST /api/v1/organizations': 'platform',
   'GET /api/v1/organizations/current': 'viewer',
+  'PUT /api/v1/organizations/{id}/rate-limits': 'platform',
   'POST /api/v1/api-keys': 'admin',
   'GET /api/v1/api-keys': 'admin',
   'DELETE /api/v1/api-keys/{id}': 'admin',

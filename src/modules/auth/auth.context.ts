@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { RateLimits } from '@common/rate-limit/rate-limits';
 import type { Role } from './entities/api-key.entity';
 
 /** Who is calling: set by the auth guard, the single source of the caller's organization. */
@@ -17,6 +18,8 @@ export interface AuthContext {
   expiresAt?: number;
   /** The organization's data version when the request was authenticated (read with the key). */
   dataVersion: string;
+  /** The organization's own rate limits, read with the key (null: the platform's). */
+  rateLimits?: RateLimits | null;
 }
 
 export const IS_PUBLIC = 'auth:isPublic';

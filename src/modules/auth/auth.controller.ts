@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext, MinRole, OrgId, PlatformOnly } from './auth.context';
@@ -10,6 +10,7 @@ import {
   CreatedOrganizationDto,
   CreateOrganizationDto,
   OrganizationDto,
+  OrganizationRateLimitsDto,
 } from './dto/api-key.dto';
 import { ApiAuth } from './api-auth.decorator';
 
@@ -26,6 +27,15 @@ export class AuthController {
   @ApiErrors(400, 401, 403)
   createOrganization(@Auth() auth: AuthContext, @Body() dto: CreateOrganizationDto): Promise<CreatedOrganizationDto> {
     return this.authService.createOrganization(auth, dto.name);
+  }
+
+  @Put('organizations/:id/rate-limits')
+  @PlatformOnly()
+  @ApiOperation({ summary: "Set an organization's own rate limits by class (platform role); null returns it to the platform's (RATE_LIMITS)" })
+  @ApiOkResponse({ type: OrganizationDto })
+  @ApiErrors(400, 401, 403, 404)
+  setRateLimits(@Auth() auth: AuthContext, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: OrganizationRateLimitsDto): Promise<OrganizationDto> {
+    return this.authService.setRateLimits(auth, id, dto.limits);
   }
 
   @Get('organizations/current')

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { RateLimiter } from '@common/rate-limit/rate-limiter';
 import { AuthContext, IS_PUBLIC, MIN_ROLE, PLATFORM_ONLY } from './auth.context';
 import { AuthErrors } from './auth.errors';
 import { AuthService } from './auth.service';
@@ -17,6 +18,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authService: AuthService,
+    private readonly limiter: RateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -25,7 +27,14 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     const req = context.switchToHttp().getRequest<Request & { auth?: AuthContext }>();
-    const auth = await this.authService.authenticateRequest(first(req.headers['x-api-key']), first(req.headers.authorization));
+    let auth: AuthContext;
+    try {
+      auth = await this.authService.authenticateRequest(first(req.headers['x-api-key']), first(req.headers.authorization));
+    } catch (err) {
+      // Refused credentials count against the address's budget: guessing keys ends in 429s.
+      await this.limiter.take(req, context.switchToHttp().getResponse<Response>(), 'reads');
+      throw err;
+    }
     if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ONLY, targets)) {
       if (!auth.platform) {
         throw AuthErrors.platformOnly();

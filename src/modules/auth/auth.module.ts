@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessTokens } from './access-tokens';
@@ -11,10 +11,13 @@ import { OrganizationEntity } from './entities/organization.entity';
 import { LoginLimiter } from './login-limiter';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
+import { SseSlotGuard, SseStreams } from './sse-streams';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
+/** Global: the auth context, stream slots and revocation notices are used by every module. */
+@Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OrganizationEntity, ApiKeyEntity])],
   controllers: [AuthController, SessionsController, UsersController],
@@ -26,8 +29,10 @@ import { UsersService } from './users.service';
     SessionsService,
     UsersRepository,
     UsersService,
+    SseStreams,
+    SseSlotGuard,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService],
+  exports: [AuthService, SseStreams, SseSlotGuard],
 })
 export class AuthModule {}

@@ -1,4 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@config/app-config';
+import { AppError } from '@common/errors';
+import { effectiveLimit, RATE_CLASSES, RateLimits, rateLimitsProblem } from '@common/rate-limit/rate-limits';
 import { createHash, randomBytes } from 'crypto';
 import { AuditService } from '@modules/audit/audit.service';
 import { looksLikeJwt } from './access-tokens';
@@ -8,6 +11,7 @@ import { AuthRepository } from './auth.repository';
 import { ApiKeyDto, CreatedApiKeyDto, CreatedOrganizationDto, OrganizationDto } from './dto/api-key.dto';
 import { ApiKeyEntity, Role } from './entities/api-key.entity';
 import { SessionsService } from './sessions.service';
+import { SseStreams } from './sse-streams';
 
 const DEFAULT_ORG_NAME = 'default';
 
@@ -23,6 +27,8 @@ export class AuthService {
     private readonly repo: AuthRepository,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly streams: SseStreams,
   ) {}
 
   /**
@@ -52,7 +58,7 @@ export class AuthService {
       throw AuthErrors.invalidKey();
     }
     this.touch(found.id);
-    return { orgId: found.orgId, actorType: 'api-key', actorId: found.id, role: found.role, platform: found.platform, dataVersion: found.dataVersion };
+    return { orgId: found.orgId, actorType: 'api-key', actorId: found.id, role: found.role, platform: found.platform, dataVersion: found.dataVersion, rateLimits: found.rateLimits };
   }
 
   /** Records a key's use at most once a minute per process: hot read paths make no write. */
@@ -82,7 +88,22 @@ export class AuthService {
     if (!org) {
       throw AuthErrors.invalidKey();
     }
-    return { id: org.id, name: org.name, slug: org.slug, dataVersion: String(org.dataVersion), createdAt: org.createdAt.toISOString() };
+    const own = await this.repo.rateLimitsOf(orgId);
+    const rateLimits = Object.fromEntries(RATE_CLASSES.map((c) => [c, effectiveLimit(c, this.config.rateLimits, own)]));
+    return { id: org.id, name: org.name, slug: org.slug, dataVersion: String(org.dataVersion), createdAt: org.createdAt.toISOString(), rateLimits };
+  }
+
+  /** Sets (or with null, clears) an organization's own rate limits; they apply from its next request. */
+  async setRateLimits(auth: AuthContext, orgId: string, limits: RateLimits | null): Promise<OrganizationDto> {
+    const problem = limits === null ? null : rateLimitsProblem(limits);
+    if (problem) {
+      throw new AppError('VALIDATION_FAILED', HttpStatus.BAD_REQUEST, `limits ${problem}`);
+    }
+    if (!(await this.repo.setRateLimits(orgId, limits))) {
+      throw new AppError('ORGANIZATION_NOT_FOUND', HttpStatus.NOT_FOUND, `Organization ${orgId} not found`);
+    }
+    await this.audit.record({ orgId, actorType: auth.actorType, actorId: auth.actorId }, { action: 'organization.rate-limits', target: { type: 'organization', id: orgId }, details: { limits } });
+    return this.organization(orgId);
   }
 
   async issueKey(auth: AuthContext, name: string, role: Role): Promise<CreatedApiKeyDto> {
@@ -105,6 +126,7 @@ export class AuthService {
     }
     await this.repo.revokeKey(auth.orgId, id);
     if (!key.revokedAt) {
+      await this.streams.publishRevocation({ type: 'api-key', id });
       await this.audit.record(auth, { action: 'api-key.revoke', target: { type: 'api-key', id }, details: { name: key.name } });
     }
     return this.toResponse((await this.repo.findKey(auth.orgId, id)) ?? key);

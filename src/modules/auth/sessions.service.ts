@@ -9,6 +9,7 @@ import { AuthErrors } from './auth.errors';
 import { TokenPairDto } from './dto/user.dto';
 import { LoginLimiter } from './login-limiter';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords';
+import { SseStreams } from './sse-streams';
 import { UserRow, UsersRepository } from './users.repository';
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -23,6 +24,7 @@ export class SessionsService {
     private readonly tokens: AccessTokens,
     private readonly limiter: LoginLimiter,
     private readonly audit: AuditService,
+    private readonly streams: SseStreams,
   ) {}
 
   async login(email: string, password: string, userAgent: string | null): Promise<TokenPairDto> {
@@ -49,6 +51,7 @@ export class SessionsService {
     const next = newSecret('rt');
     const { outcome, row } = await this.users.rotateRefresh(hashToken(refreshToken), hashToken(next));
     if (outcome === 'REUSED') {
+      await this.streams.publishRevocation({ type: 'session', id: row!.session_id });
       await this.audit.record(
         { orgId: row!.org_id, actorType: 'anonymous', actorId: null },
         { action: 'auth.refresh-reused', target: { type: 'session', id: row!.session_id }, details: { userId: row!.user_id } },
@@ -73,6 +76,7 @@ export class SessionsService {
     }
     if (!session) throw AuthErrors.notALogin();
     if (await this.users.revokeSession(session.id, 'logout')) {
+      await this.streams.publishRevocation({ type: 'session', id: session.id });
       await this.audit.record({ orgId: session.orgId, actorType: 'user', actorId: session.userId }, { action: 'auth.logout', target: { type: 'session', id: session.id } });
     }
   }
@@ -87,6 +91,7 @@ export class SessionsService {
     });
     if (result === null) throw AuthErrors.passwordTokenInvalid();
     if (result === 'EXPIRED') throw AuthErrors.passwordTokenExpired();
+    await this.streams.publishRevocation({ type: 'user', id: result.id });
     await this.audit.record({ orgId: result.org_id, actorType: 'user', actorId: result.id }, { action: 'user.password-set', target: { type: 'user', id: result.id } });
   }
 
@@ -106,6 +111,7 @@ export class SessionsService {
       sessionId: claims.sid,
       expiresAt: claims.exp * 1000,
       dataVersion: session.dataVersion,
+      rateLimits: session.rateLimits,
     };
   }
 

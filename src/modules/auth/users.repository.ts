@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { modifiedRows } from '@common/modified-rows';
+import type { RateLimits } from '@common/rate-limit/rate-limits';
 import type { Role } from './entities/api-key.entity';
 
 export interface UserRow {
@@ -41,16 +42,16 @@ export class UsersRepository {
    * A live session, its user's current role and the organization's data version: one indexed read
    * per request made with an access token, a named statement like the API key lookup.
    */
-  async activeSession(sessionId: string): Promise<{ userId: string; orgId: string; role: Role; dataVersion: string } | null> {
+  async activeSession(sessionId: string): Promise<{ userId: string; orgId: string; role: Role; dataVersion: string; rateLimits: RateLimits | null } | null> {
     const pool = (this.db.driver as PostgresDriver).master as Pool;
-    const { rows } = await pool.query<{ user_id: string; org_id: string; role: Role; data_version: string }>({
+    const { rows } = await pool.query<{ user_id: string; org_id: string; role: Role; data_version: string; rate_limits: RateLimits | null }>({
       name: 'auth_active_session',
-      text: `SELECT s.user_id, s.org_id, u.role, o.data_version::text AS data_version
+      text: `SELECT s.user_id, s.org_id, u.role, o.data_version::text AS data_version, o.rate_limits
              FROM auth_sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = s.org_id
              WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`,
       values: [sessionId],
     });
-    return rows.length === 0 ? null : { userId: rows[0].user_id, orgId: rows[0].org_id, role: rows[0].role, dataVersion: rows[0].data_version };
+    return rows.length === 0 ? null : { userId: rows[0].user_id, orgId: rows[0].org_id, role: rows[0].role, dataVersion: rows[0].data_version, rateLimits: rows[0].rate_limits };
   }
 
   async insertUser(orgId: string, email: string, role: Role, tokenHash: string, tokenExpiresAt: Date, createdBy: string): Promise<UserRow> {

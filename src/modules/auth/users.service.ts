@@ -6,6 +6,7 @@ import { AuthErrors } from './auth.errors';
 import { CreatedUserDto, PasswordTokenDto, UserDto } from './dto/user.dto';
 import { Role } from './entities/api-key.entity';
 import { hashToken, newSecret } from './sessions.service';
+import { SseStreams } from './sse-streams';
 import { UserRow, UsersRepository } from './users.repository';
 
 /** Admins manage their organization's users; a new user sets a password with a one-time token. */
@@ -15,6 +16,7 @@ export class UsersService {
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
+    private readonly streams: SseStreams,
   ) {}
 
   async create(auth: AuthContext, email: string, role: Role): Promise<CreatedUserDto> {
@@ -55,6 +57,7 @@ export class UsersService {
     if (auth.actorType === 'user' && auth.actorId === id) throw AuthErrors.cannotRemoveSelf(id);
     const row = await this.users.user(auth.orgId, id);
     if (!row || !(await this.users.deleteUser(auth.orgId, id))) throw AuthErrors.userNotFound(id);
+    await this.streams.publishRevocation({ type: 'user', id });
     await this.audit.record(auth, { action: 'user.delete', target: { type: 'user', id }, details: { email: row.email } });
   }
 

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 import { Public } from '@modules/auth/auth.context';
 import { HealthService, ReadinessReport } from './health.service';
 
@@ -11,7 +12,6 @@ class LiveDto {
 
 class CheckDto {
   @ApiProperty({ enum: ['up', 'down'] }) status: 'up' | 'down';
-  @ApiProperty({ required: false }) error?: string;
 }
 
 class ReadyDto {
@@ -22,6 +22,7 @@ class ReadyDto {
 
 @ApiTags('Health')
 @Public()
+@RateLimitClass('health')
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}
@@ -36,7 +37,7 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Postgres and Redis reachable and migrations applied' })
   @ApiOkResponse({ type: ReadyDto })
-  @ApiServiceUnavailableResponse({ type: ReadyDto, description: 'checks names the dependency that failed' })
+  @ApiServiceUnavailableResponse({ type: ReadyDto, description: 'checks names the dependency that is down (its error text goes to the log, not to the caller)' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessReport> {
     const report = await this.health.readiness();
     res.status(report.status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);

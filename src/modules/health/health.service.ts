@@ -1,10 +1,11 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@config/app-config';
 import { MIGRATIONS } from '../../../migrations';
 
-type Check = { status: 'up' | 'down'; error?: string };
+/** Public: which dependency is down, never its error text (addresses, users, versions); that goes to the log. */
+type Check = { status: 'up' | 'down' };
 export interface ReadinessReport {
   status: 'ok' | 'unavailable';
   checks: { postgres: Check; redis: Check; migrations: Check };
@@ -19,12 +20,15 @@ function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   ]);
 }
 
+const logger = new Logger('Health');
+
 async function check(p: () => Promise<unknown>, what: string): Promise<Check> {
   try {
     await withTimeout(p(), what);
     return { status: 'up' };
   } catch (err) {
-    return { status: 'down', error: err instanceof Error ? err.message : String(err) };
+    logger.warn(`readiness: ${what} down: ${err instanceof Error ? err.message : String(err)}`);
+    return { status: 'down' };
   }
 }
 
@@ -49,7 +53,7 @@ export class HealthService implements OnModuleDestroy {
     const [postgres, redis, migrations] = await Promise.all([
       check(() => this.dataSource.query('SELECT 1'), 'Postgres'),
       check(() => this.pingRedis(), 'Redis'),
-      check(() => this.assertMigrated(), 'Postgres'),
+      check(() => this.assertMigrated(), 'migrations'),
     ]);
     const isOk = [postgres, redis, migrations].every((c) => c.status === 'up');
     return { status: isOk ? 'ok' : 'unavailable', checks: { postgres, redis, migrations } };

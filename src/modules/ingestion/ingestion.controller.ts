@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Headers, HttpStatus, MessageEvent, Param, ParseUUIDPipe, Post, Query, Req, Res, Sse, StreamableFile, UseGuards } from '@nestjs/common';
 import { ImportVisibleGuard } from './import-visible.guard';
+import { SseSlotGuard } from '@modules/auth/sse-streams';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Observable } from 'rxjs';
@@ -13,6 +14,7 @@ import { ImportRemovalService } from './import-removal.service';
 import { CreatedImport, IngestionService } from './ingestion.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 import { Audited } from '@modules/audit/audited';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 
 export const MULTIPART_BODY = {
   schema: {
@@ -73,6 +75,7 @@ export class IngestionController {
   }
 
   @Post('imports')
+  @RateLimitClass('imports')
   @Audited('import.create', 'import')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Upload a file (multipart) and import it in the background', description: 'Answers 202 as soon as the file is on disk; follow progress with GET /imports/{id} or /imports/{id}/events.' })
@@ -87,6 +90,7 @@ export class IngestionController {
   }
 
   @Post('imports/:kind')
+  @RateLimitClass('imports')
   @Audited('import.create', 'import')
   @MinRole('analyst')
   @ApiOperation({
@@ -129,8 +133,8 @@ export class IngestionController {
   }
 
   @Sse('imports/:id/events')
-  @UseGuards(ImportVisibleGuard)
-  @ApiOperation({ summary: 'Progress as Server-Sent Events', description: "Events: `progress` (the import, whenever it changes), then one of `completed`, `failed`, `cancelled` (or `removed`), then the stream ends." })
+  @UseGuards(ImportVisibleGuard, SseSlotGuard)
+  @ApiOperation({ summary: 'Progress as Server-Sent Events', description: "Events: `progress` (the import, whenever it changes), then one of `completed`, `failed`, `cancelled` (or `removed`), then the stream ends. At most MAX_SSE_STREAMS_PER_KEY streams per key or user (429 SSE_STREAMS_LIMIT); a stream ends with an `ended` event when its key is revoked, its login ends or its token expires." })
   @ApiProduces('text/event-stream')
   @ApiErrors(400, 401, 404)
   events(@OrgId() orgId: string, @Param('id', new ParseUUIDPipe()) id: string): Promise<Observable<MessageEvent>> {
@@ -138,6 +142,7 @@ export class IngestionController {
   }
 
   @Get('imports/:id/rejects')
+  @RateLimitClass('exports')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Download the rejected rows as CSV: line, reason, raw (analyst or admin: the raw rows hold phones and e-mail addresses)' })
   @ApiProduces('text/csv')

@@ -8,6 +8,7 @@ import { answerCreated, defaultFileName, IDEMPOTENCY_HEADER } from './ingestion.
 import { IngestionService } from './ingestion.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 import { Audited } from '@modules/audit/audited';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 
 /** The Django engine's routes, kept so its clients can switch over unchanged. */
 @ApiTags('Imports (seed-compatible aliases)')
@@ -17,6 +18,7 @@ export class UploadsController {
   constructor(private readonly ingestion: IngestionService) {}
 
   @Post('uploads')
+  @RateLimitClass('imports')
   @Audited('import.create', 'import')
   @MinRole('analyst')
   @ApiOperation({ summary: 'Upload a transactions CSV (= POST /imports/transactions)', description: 'multipart/form-data with a `file` part, or the raw file as the body: CSV (text/csv), a JSON array (application/json) or NDJSON (application/x-ndjson).' })

@@ -11,6 +11,7 @@ import { MarketingInsightsService } from './marketing-insights.service';
 import { MarketingService } from './marketing.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 import { Audited } from '@modules/audit/audited';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 
 const SAME_AS = (path: string) => ` Same answer as GET /api/v1/marketing/${path} (the replaced marketing service's path).`;
 
@@ -50,6 +51,7 @@ export class MarketingCompatController {
   }
 
   @Post('data/ingest')
+  @RateLimitClass('imports')
   @Audited('import.create', 'import')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)

@@ -7,6 +7,7 @@ import { WebhookReceiptDto, WhatsAppConfigDto, WhatsAppConfigRequest } from './d
 import { MessagingWebhookService } from './messaging-webhook.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 import { Audited } from '@modules/audit/audited';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 
 /** The WhatsApp Cloud API status webhook (signed by Meta, so no API key) and its configuration. */
 @ApiTags('Messaging webhooks')
@@ -26,6 +27,7 @@ export class MessagingWebhookController {
   }
 
   @Get(':orgSlug')
+  @RateLimitClass('webhooks')
   @Public()
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiOperation({ summary: "Meta's subscription handshake: echoes hub.challenge when hub.verify_token is the organization's" })
@@ -39,6 +41,7 @@ export class MessagingWebhookController {
   }
 
   @Post(':orgSlug')
+  @RateLimitClass('webhooks')
   @Public()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({

@@ -11,6 +11,7 @@ import { MessagingReportsService } from './messaging-reports.service';
 import { MessagingService } from './messaging.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 import { Audited } from '@modules/audit/audited';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 
 export const MESSAGING_SCOPE =
   "Scoped to the caller's organization. Each message counts once, in the bucket of its first event, with its outcome from all its events in any order and across imports: " +
@@ -92,6 +93,7 @@ export class MessagingController {
   }
 
   @Post('reports/:type')
+  @RateLimitClass('reports')
   @Audited('report.create', 'report')
   @MinRole('analyst')
   @HttpCode(HttpStatus.CREATED)

@@ -7,6 +7,7 @@ import { CreateReportDto, ListReportsQuery, ReportCreatedDto, ReportDto, ReportL
 import { ReportsService } from './reports.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 import { Audited } from '@modules/audit/audited';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 
 @ApiTags('Reports')
 @ApiAuth()
@@ -23,6 +24,7 @@ export class ReportsController {
   }
 
   @Post('reports')
+  @RateLimitClass('reports')
   @Audited('report.create', 'report')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)
@@ -53,6 +55,7 @@ export class ReportsController {
   }
 
   @Get('reports/:id/download')
+  @RateLimitClass('exports')
   @ApiOperation({ summary: "The report's file, streamed (409 until it is COMPLETED)" })
   @ApiProduces('text/csv', 'application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
   @ApiOkResponse({ description: 'The file, as an attachment' })

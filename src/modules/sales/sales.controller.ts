@@ -13,6 +13,7 @@ import { SalesDemoService } from './sales-demo.service';
 import { SalesService } from './sales.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 import { Audited } from '@modules/audit/audited';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 
 const FILTERS =
   "Scoped to the caller's organization. Optional `from` (inclusive) and `to` (exclusive) days YYYY-MM-DD and `importId`; " +
@@ -95,6 +96,7 @@ export class SalesController {
   }
 
   @Post('demo-runs')
+  @RateLimitClass('imports')
   @Audited('import.create', 'import')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)

@@ -7,6 +7,7 @@ import { ClearDataResponseDto, LoadDataResponseDto, LoadDirectoryDto, TablePageD
 import { StoreMonitoringService } from './store-monitoring.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 import { Audited } from '@modules/audit/audited';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 
 const FILE = { type: 'string', format: 'binary' };
 
@@ -18,6 +19,7 @@ export class StoreMonitoringController {
   constructor(private readonly storeMonitoring: StoreMonitoringService) {}
 
   @Post('data')
+  @RateLimitClass('imports')
   @Audited('store-data.load', 'store-data')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)

@@ -7,6 +7,7 @@ import { ReportResponseDto, TriggerReportDto, TriggerReportResponseDto } from '.
 import { StoreReportsService } from './store-reports.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 import { Audited } from '@modules/audit/audited';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 
 /** The uptime/downtime report routes, run by the reports engine (source store-monitoring.uptime). */
 @ApiTags('Store monitoring')
@@ -16,6 +17,7 @@ export class StoreReportsController {
   constructor(private readonly storeReports: StoreReportsService) {}
 
   @Post('trigger_report')
+  @RateLimitClass('reports')
   @Audited('report.create', 'report')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)
@@ -47,6 +49,7 @@ export class StoreReportsController {
   }
 
   @Get('reports/:reportId/download')
+  @RateLimitClass('exports')
   @ApiOperation({ summary: "Download a Complete report's CSV", description: '409 while it is not Complete; 410 once it expired (REPORT_RETENTION_DAYS).' })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'The report as CSV (attachment)' })

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { Allow, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { ROLES, Role } from '../entities/api-key.entity';
 
 export class CreateApiKeyDto {
@@ -34,12 +34,29 @@ export class CreatedApiKeyDto extends ApiKeyDto {
   key: string;
 }
 
+export class RateLimitDto {
+  @ApiProperty({ description: 'Requests a minute, sustained' }) perMinute: number;
+  @ApiProperty({ description: 'Requests at once after a quiet spell (the bucket size)' }) burst: number;
+}
+
+export class OrganizationRateLimitsDto {
+  @ApiProperty({
+    nullable: true,
+    description: 'Limits by class (reads, reports, exports, imports, health, webhooks), each {perMinute, burst?}; null returns the organization to the platform limits',
+    example: { reads: { perMinute: 600, burst: 1200 }, exports: { perMinute: 30 } },
+  })
+  @Allow()
+  limits: Record<string, { perMinute: number; burst?: number }> | null;
+}
+
 export class OrganizationDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ example: 'acme-3f2a9c1b', description: 'Addresses the organization in webhook URLs (messaging/webhooks/whatsapp/{slug})' }) slug: string;
   @ApiProperty({ description: 'Bumped by every publish or delete' }) dataVersion: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ description: "The rate limits in force for the organization's keys and users, by class", type: 'object', additionalProperties: { $ref: '#/components/schemas/RateLimitDto' } })
+  rateLimits: Record<string, RateLimitDto>;
 }
 
 export class CreatedOrganizationDto {

@@ -10,6 +10,7 @@ import {
 import { SchedulesService } from './schedules.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 import { Audited } from '@modules/audit/audited';
+import { RateLimitClass } from '@common/rate-limit/rate-limits';
 
 const UUID = new ParseUUIDPipe();
 
@@ -124,6 +125,7 @@ export class ReportSchedulesController {
   }
 
   @Post(':id/run-now')
+  @RateLimitClass('reports')
   @Audited('report-schedule.run-now', 'report-schedule')
   @MinRole('analyst')
   @HttpCode(HttpStatus.ACCEPTED)
@@ -153,6 +155,7 @@ export class ReportLinksController {
 
   @Get(':id')
   @Public()
+  @RateLimitClass('exports')
   @ApiOperation({ summary: 'Download a report through a signed link (from an email or webhook; no API key)', description: '403 for a link that was altered, 410 once it expired (with the file, after REPORT_RETENTION_DAYS).' })
   @ApiProduces('text/csv', 'application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
   @ApiOkResponse({ description: 'The file, as an attachment' })

@@ -1,0 +1,44 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectThrottlerStorage } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { AppConfig } from '@config/app-config';
+import { AppError } from '@common/errors';
+import type { AuthContext } from '@modules/auth/auth.context';
+import { effectiveLimit, RateClass, RateLimits } from './rate-limits';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
+
+/**
+ * Takes one request from the caller's bucket of a class: keyed by API key or user, by client
+ * address when anonymous (or when the credentials were refused). Sets X-RateLimit-Limit (the
+ * bucket's size), -Remaining and -Reset (seconds until full); a refused request gets 429
+ * RATE_LIMITED with Retry-After.
+ */
+@Injectable()
+export class RateLimiter {
+  private readonly platform: RateLimits;
+
+  constructor(
+    @Inject(AppConfig) config: AppConfig,
+    @InjectThrottlerStorage() private readonly storage: RedisThrottlerStorage,
+  ) {
+    this.platform = config.rateLimits;
+  }
+
+  async take(req: Request & { auth?: AuthContext }, res: Response, cls: RateClass): Promise<void> {
+    const auth = req.auth;
+    const limit = effectiveLimit(cls, this.platform, auth?.rateLimits);
+    const tracker = auth ? `${auth.actorType}:${auth.actorId}` : `ip:${req.ip ?? 'unknown'}`;
+    const taken = await this.storage.take(`${cls}:${tracker}`, limit.burst, limit.perMinute);
+    res.setHeader('X-RateLimit-Limit', String(limit.burst));
+    res.setHeader('X-RateLimit-Remaining', String(taken.remaining));
+    res.setHeader('X-RateLimit-Reset', String(taken.resetSeconds));
+    if (!taken.allowed) {
+      throw new AppError(
+        'RATE_LIMITED',
+        429,
+        `Too many ${cls} requests: ${limit.perMinute} a minute (bursts of ${limit.burst}) for this ${auth ? (auth.actorType === 'user' ? 'user' : 'API key') : 'address'}; retry in ${taken.retryAfterSeconds} s`,
+        { class: cls, limitPerMinute: limit.perMinute, burst: limit.burst, retryAfterSeconds: taken.retryAfterSeconds },
+      ).withHeaders({ 'Retry-After': String(taken.retryAfterSeconds) });
+    }
+  }
+}

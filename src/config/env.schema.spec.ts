@@ -31,4 +31,12 @@ describe('validateEnv', () => {
   it('should refuse a bootstrap key shorter than 16 characters', () => {
     expect(() => validateEnv({ BOOTSTRAP_ADMIN_API_KEY: 'short' })).toThrow(/BOOTSTRAP_ADMIN_API_KEY must be at least 16 characters/);
   });
+
+  it('should refuse placeholder secrets by name without printing them', () => {
+    expect(() => validateEnv({ BOOTSTRAP_ADMIN_API_KEY: 'dev-admin-key-change-me' })).toThrow(/BOOTSTRAP_ADMIN_API_KEY: looks like a placeholder/);
+    expect(() => validateEnv({ JWT_SECRET: 'replace-me-with-something-at-least-32-chars' })).toThrow(/JWT_SECRET: looks like a placeholder/);
+    expect(() => validateEnv({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET=\(hidden\): JWT_SECRET must be at least 32 characters/);
+    expect(() => validateEnv({ JWT_SECRET: 'short' })).not.toThrow(/"short"/);
+    expect(validateEnv({ BOOTSTRAP_ADMIN_API_KEY: 'k8Jd93-ab1-zz0-long', JWT_SECRET: 'Vb3sL0q9x2Wm7Rt5Yh1Nc8Pd4Kf6Gj0A' }).JWT_SECRET).toHaveLength(32);
+  });
 });

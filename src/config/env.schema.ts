@@ -198,6 +198,9 @@ export class EnvSchema {
   QUEUE_STALLED_INTERVAL_MS = 30000;
 }
 
+const SECRETS = ['BOOTSTRAP_ADMIN_API_KEY', 'JWT_SECRET'];
+const PLACEHOLDER = /change-?me|replace-?me|placeholder|your[-_]?secret|^(secret|password|example)/i;
+
 /** Validates a raw environment; throws one message naming every bad variable. */
 export function validateEnv(raw: Record<string, unknown>): EnvSchema {
   const known = Object.keys(new EnvSchema());
@@ -209,10 +212,17 @@ export function validateEnv(raw: Record<string, unknown>): EnvSchema {
   }
   const env = plainToInstance(EnvSchema, picked);
   const errors = validateSync(env, { whitelist: true });
-  if (errors.length > 0) {
-    const lines = errors.map(
-      (e) => `${e.property}=${JSON.stringify(picked[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
-    );
+  const lines = errors.map(
+    (e) => `${e.property}=${SECRETS.includes(e.property) ? '(hidden)' : JSON.stringify(picked[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+  );
+  // A secret copied from an example would be a working default secret: refused by name, value not shown.
+  for (const name of ['BOOTSTRAP_ADMIN_API_KEY', 'JWT_SECRET'] as const) {
+    const value = env[name];
+    if (value && PLACEHOLDER.test(value)) {
+      lines.push(`${name}: looks like a placeholder (${PLACEHOLDER.source}); set a secret of your own, e.g. openssl rand -base64 32`);
+    }
+  }
+  if (lines.length > 0) {
     throw new Error(`Invalid environment:\n  ${lines.join('\n  ')}`);
   }
   return env;

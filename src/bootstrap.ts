@@ -1,5 +1,6 @@
 import { INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
 import { json, urlencoded } from 'express';
+import helmet from 'helmet';
 import type { IncomingMessage } from 'http';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -7,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { prepareDatabase } from '@libs/database/migrate';
 import { AppConfig } from '@config/app-config';
+import { IdempotencyKeyInterceptor } from '@common/interceptors/idempotency-key.interceptor';
 import { SerializedAnswerInterceptor } from '@common/interceptors/serialized-answer.interceptor';
 import { requestContextMiddleware } from '@common/request-context';
 import { AuthService } from '@modules/auth/auth.service';
@@ -26,6 +28,29 @@ function isJsonMedia(contentType: string | undefined): boolean {
   return media === 'application/json' || media.endsWith('+json');
 }
 
+/**
+ * helmet's headers (nosniff, frame and referrer policies, HSTS; no X-Powered-By) with a CSP that
+ * allows only this origin's scripts: Swagger UI's page loads its scripts and styles from here,
+ * styles may be inline (Swagger UI sets them), images may be data: URLs.
+ */
+export function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+        'connect-src': ["'self'"],
+        'object-src': ["'none'"],
+        'frame-ancestors': ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+}
+
 /** Options every HTTP app is created with (the body parsers are registered by configureHttpApp). */
 export const HTTP_APP_OPTIONS = { bodyParser: false } as const;
 
@@ -36,7 +61,9 @@ export function configureHttpApp(app: INestApplication): void {
   if (hops > 0) {
     (app as NestExpressApplication).set('trust proxy', hops);
   }
+  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.use(requestContextMiddleware);
+  app.use(securityHeaders());
   // The raw bytes stay beside the parsed body: signed webhooks are verified over exactly what was sent.
   app.use(json({
     limit: '1mb',
@@ -53,7 +80,7 @@ export function configureHttpApp(app: INestApplication): void {
     ],
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: true }));
-  app.useGlobalInterceptors(new SerializedAnswerInterceptor());
+  app.useGlobalInterceptors(new IdempotencyKeyInterceptor(), new SerializedAnswerInterceptor());
   const doc = new DocumentBuilder()
     .setTitle('Analytics platform API')
     .setDescription(

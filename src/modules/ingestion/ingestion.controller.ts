@@ -35,7 +35,7 @@ export const MULTIPART_BODY = {
 export const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
   required: false,
-  description: 'Repeat a request with the same key to get the first import back instead of loading twice',
+  description: 'Repeat a request with the same key to get the first import back instead of loading twice (1 to 200 printable ASCII characters, else 400)',
 };
 
 /** The name recorded for a raw-body upload that gave none: the kind, with its declared type's extension. */

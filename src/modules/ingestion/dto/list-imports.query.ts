@@ -10,9 +10,9 @@ export class ListImportsQuery {
   @ApiPropertyOptional({ example: 'transactions' }) @IsOptional() @IsString()
   kind?: string;
 
-  @ApiPropertyOptional({ minimum: 1, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1)
-  page = 1;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  page: number = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
-  pageSize = 20;
+  pageSize: number = 20;
 }

@@ -62,10 +62,10 @@ export class BreakdownQuery extends MarketingFilterQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 50, description: 'Rows per page' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
-  limit = 50;
+  limit: number = 50;
 
-  @ApiPropertyOptional({ minimum: 1, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
-  page = 1;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  page: number = 1;
 
   @ApiPropertyOptional({ enum: ['previous_period'], description: 'Add the same figures for the window of equal length just before start_date..end_date, and the change in % (null when the earlier value is 0 or null). Needs both dates; entity dimensions only' })
   @IsOptional() @IsIn(['previous_period'], { message: 'compare must be previous_period' })
@@ -78,7 +78,7 @@ export class TrendsQuery extends MarketingFilterQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 3660, default: 30, description: 'Window length in days, ending at end_date (default: the latest day with data in scope); ignored when start_date is given' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(3660)
-  days = 30;
+  days: number = 30;
 }
 
 export class AnomaliesQuery extends MarketingFilterQuery {
@@ -95,28 +95,28 @@ export class AnomaliesQuery extends MarketingFilterQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 3660, default: 30, description: 'Days in the series: end_date − lookback_days + 1 … end_date' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(3660)
-  lookback_days = 30;
+  lookback_days: number = 30;
 
   @ApiPropertyOptional({ minimum: 0.1, maximum: 100, default: 2.5, description: '|z| at or above which a day is anomalous' })
   @IsOptional() @Type(() => Number) @IsNumber({}, { message: 'z_threshold must be a number' }) @Min(0.1) @Max(100)
-  z_threshold = 2.5;
+  z_threshold: number = 2.5;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'Anomalies per page (scans of every entity)' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
-  limit = 100;
+  limit: number = 100;
 
-  @ApiPropertyOptional({ minimum: 1, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
-  page = 1;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  page: number = 1;
 }
 
 export class InsightsQuery extends MarketingFilterQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10, description: 'Items per insight type' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
-  limit = 10;
+  limit: number = 10;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1_000_000, default: 50, description: 'An ad whose CPA is above this (in the scope currency) is underperforming' })
   @IsOptional() @Type(() => Number) @IsNumber({}, { message: 'cpa_threshold must be a number' }) @Min(0) @Max(1_000_000)
-  cpa_threshold = 50;
+  cpa_threshold: number = 50;
 }
 
 export class InsightHistoryQuery {
@@ -124,9 +124,9 @@ export class InsightHistoryQuery {
   @IsOptional() @IsIn(['best_campaign', 'underperforming_ad', 'anomaly_detected', 'budget_inefficiency'])
   type?: string;
 
-  @ApiPropertyOptional({ minimum: 1, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
-  page = 1;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  page: number = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
-  pageSize = 50;
+  pageSize: number = 50;
 }

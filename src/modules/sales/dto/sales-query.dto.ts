@@ -24,19 +24,19 @@ export class SalesFilterQuery {
 export class TopProductsQuery extends SalesFilterQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 10, description: 'How many products' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
-  limit = 10;
+  limit: number = 10;
 }
 
 export class SalesAnomaliesQuery extends SalesFilterQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 5, description: 'How many records' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
-  limit = 5;
+  limit: number = 5;
 }
 
 export class TopTransactionsQuery extends SalesFilterQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 10, description: 'How many records' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
-  limit = 10;
+  limit: number = 10;
 }
 
 export class DataQualityQuery {

@@ -23,25 +23,25 @@ export class AnalyticsFilterQuery {
 export class LeaderboardQuery extends AnalyticsFilterQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, description: 'How many zones' })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
-  limit = 20;
+  limit: number = 20;
 }
 
 export class PageQuery extends AnalyticsFilterQuery {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
-  page = 1;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  page: number = 1;
 }
 
 export class DormantQuery extends PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
-  pageSize = 100;
+  pageSize: number = 100;
 }
 
 export class AnomaliesQuery extends PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 50 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
-  pageSize = 50;
+  pageSize: number = 50;
 }
 
 export class HourlyQuery extends AnalyticsFilterQuery {

@@ -6,11 +6,11 @@ import { EXPORT_FORMATS, ExportFormat } from '@libs/export';
 export const RUN_STATES = ['PENDING', 'RUNNING', 'RETRYING', 'SUCCESS', 'FAILED', 'SKIPPED'] as const;
 
 class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1)
-  page = 1;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  page: number = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
-  pageSize = 20;
+  pageSize: number = 20;
 }
 
 // ── templates ────────────────────────────────────────────────────────────────────────────────

@@ -1,0 +1,86 @@
+import request from 'supertest';
+import { createOrg, startTestApp, TestApp, uploadCsv, waitForImport } from '../factories/test-app';
+
+const CSV = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nTXN_1,M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567\n';
+
+interface Param { name: string; in: string; schema?: { type?: string; minimum?: number; maximum?: number; enum?: unknown[] } }
+
+describe('Hardening (e2e)', () => {
+  let t: TestApp;
+  let admin: string;
+  let importId: string;
+  let doc: { paths: Record<string, Record<string, { parameters?: Param[] }>> };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ({ key: admin } = await createOrg(t, 'hard'));
+    importId = (await uploadCsv(t, admin, 'transactions', CSV).expect(202)).body.importId;
+    await waitForImport(t, admin, importId, ['COMPLETED']);
+    doc = (await request(t.http).get('/api/docs-json').expect(200)).body;
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('should send security headers: no X-Powered-By, nosniff, a CSP, on answers and errors alike', async () => {
+    for (const res of [await request(t.http).get('/health/live'), await request(t.http).get('/api/v1/imports'), await request(t.http).get('/api/docs/')]) {
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+      expect(res.headers['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    }
+  });
+
+  it('should keep Swagger public and free of secrets', async () => {
+    const ui = await request(t.http).get('/api/docs/').expect(200);
+    // Every script of the page comes from this origin (the CSP allows nothing else).
+    expect(ui.text).not.toMatch(/<script>(?!\s*<\/script>)/);
+    const json = JSON.stringify(doc);
+    expect(json).not.toContain(t.adminKey);
+    expect(json).not.toMatch(/ak_[A-Za-z0-9_-]{20,}|rt_[A-Za-z0-9_-]{20,}|pst_[A-Za-z0-9_-]{20,}|eyJhbGci/);
+    expect(Object.keys((doc as unknown as { components: { securitySchemes: object } }).components.securitySchemes).sort()).toEqual(['api-key', 'bearer']);
+  });
+
+  it('should say which dependency is down in /health/ready, without its error text', async () => {
+    const ready = await request(t.http).get('/health/ready').expect(200);
+    expect(ready.body).toEqual({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' }, migrations: { status: 'up' } } });
+  });
+
+  it('should answer every numeric query parameter of every route out of range or malformed with 400, never 500', async () => {
+    const failures: string[] = [];
+    for (const [route, ops] of Object.entries(doc.paths)) {
+      const get = ops.get;
+      if (!get || /\{/.test(route) && !route.includes('{id}') && !route.includes('{importId}')) continue;
+      const path = route.replace('{id}', importId).replace('{importId}', importId);
+      for (const p of (get.parameters ?? []).filter((x) => x.in === 'query' && (x.schema?.type === 'number' || x.schema?.type === 'integer'))) {
+        const values = ['-1', '1e300', '99999999999999999999999', 'abc', '1.5', '', '0x10', 'NaN', 'Infinity'];
+        for (const v of values) {
+          const res = await request(t.http).get(path).query({ [p.name]: v }).set('X-API-Key', admin);
+          if (res.status >= 500) failures.push(`${route}?${p.name}=${v}: ${res.status} ${res.text.slice(0, 120)}`);
+          const max = p.schema?.maximum;
+          const isOut = v === '99999999999999999999999' || v === '1e300' || v === 'Infinity';
+          if (isOut && max !== undefined && res.status !== 400) failures.push(`${route}?${p.name}=${v}: ${res.status}, expected 400 (maximum ${max})`);
+        }
+        if (p.schema?.maximum === undefined && !/^(from|to)$/.test(p.name)) failures.push(`${route}?${p.name}: no maximum documented`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120000);
+
+  it('should answer oversized and odd path and query values with 4xx, never 500', async () => {
+    const long = 'x'.repeat(5000);
+    for (const path of [`/api/v1/imports/${long}`, `/api/v1/reports/${long}`, `/api/v1/imports?page=${long}`, `/api/v1/imports?status=${long}`, `/api/v1/analytics/hourly-pattern?tz=${long}`, `/api/v1/analytics/zone-leaderboard?from=${long}`, '/api/v1/imports/%00', '/api/v1/analytics/zone-leaderboard?importId=%FF']) {
+      const res = await request(t.http).get(path).set('X-API-Key', admin);
+      expect([400, 404, 414, 431]).toContain(res.status);
+    }
+  });
+
+  it('should refuse an Idempotency-Key over 200 characters', async () => {
+    const res = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', admin).set('Idempotency-Key', 'k'.repeat(201)).set('Content-Type', 'text/csv').send(CSV).expect(400);
+    expect(res.body).toMatchObject({ error: 'IDEMPOTENCY_KEY_INVALID' });
+    expect(res.body.message).toMatch(/200/);
+    await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', admin).set('Idempotency-Key', 'k'.repeat(200)).set('Content-Type', 'text/csv').send(CSV).expect(202);
+  });
+});

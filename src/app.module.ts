@@ -7,6 +7,7 @@ import { dataSourceOptions } from '@libs/database/data-source.options';
 import { AllExceptionsFilter } from '@common/filters/all-exceptions.filter';
 import { AppConfig } from '@config/app-config';
 import { ConfigModule } from '@config/config.module';
+import { RequestPoolsModule } from '@common/database/request-pools';
 import { RateLimitModule } from '@common/rate-limit/rate-limit.module';
 import { RedisModule } from '@common/redis/redis.module';
 import { requestIdOf } from '@common/request-context';
@@ -58,6 +59,7 @@ export class AppModule {
             maxStalledCount: 3,
           },
         }),
+        RequestPoolsModule,
         RedisModule,
         AuditModule,
         AuthModule,

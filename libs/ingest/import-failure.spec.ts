@@ -14,8 +14,9 @@ describe('asDeterministicFailure', () => {
     expect(failure).toBeInstanceOf(ImportFailure);
     expect(failure).toMatchObject({
       code: 'MEMORY_LIMIT',
-      message: 'A load thread ran out of memory: Worker terminated due to reaching memory limit: JS heap out of memory',
+      message: 'A load thread ran out of memory (LOAD_THREAD_HEAP_MB)',
       details: {},
+      internal: 'Worker terminated due to reaching memory limit: JS heap out of memory',
     });
   });
 
@@ -23,14 +24,16 @@ describe('asDeterministicFailure', () => {
     const err = Object.assign(new Error("ENOENT: no such file or directory, open '/data/x.csv'"), { code: 'ENOENT', errno: -2 });
     expect(asDeterministicFailure(err)).toMatchObject({
       code: 'FILE_MISSING',
-      message: "The uploaded file is gone: ENOENT: no such file or directory, open '/data/x.csv'",
+      message: 'The uploaded file is gone from DATA_DIR',
+      internal: "ENOENT: no such file or directory, open '/data/x.csv'",
     });
   });
 
   it.each(['22P02', '22003', '22001', '22021', '23505', '23502', '23514'])('should map SQLSTATE %s to DATA_REFUSED with its sqlState when Postgres refuses a value', (code) => {
     expect(asDeterministicFailure(pgError(code, 'bad value'))).toMatchObject({
       code: 'DATA_REFUSED',
-      message: `PostgreSQL refused the data (SQLSTATE ${code}): bad value`,
+      message: `PostgreSQL refused the data (SQLSTATE ${code})`,
+      internal: 'bad value',
       details: { sqlState: code },
     });
   });
@@ -38,7 +41,8 @@ describe('asDeterministicFailure', () => {
   it.each(['42601', '42703', '54000', '54001'])('should map SQLSTATE %s to DATA_REFUSED naming the statement when Postgres refuses the statement itself', (code) => {
     expect(asDeterministicFailure(pgError(code, 'bad statement'))).toMatchObject({
       code: 'DATA_REFUSED',
-      message: `PostgreSQL refused a statement of the load (SQLSTATE ${code}): bad statement`,
+      message: `PostgreSQL refused a statement of the load (SQLSTATE ${code})`,
+      internal: 'bad statement',
       details: { sqlState: code },
     });
   });

@@ -30,6 +30,8 @@ export class ImportFailure extends Error {
     message: string,
     /** Where it happened, when known: `line` (CSV line or JSON record number), `byteOffset`. */
     readonly details: Record<string, unknown> = {},
+    /** The underlying error's text, for the log only: tenants see `message` and `details`. */
+    readonly internal?: string,
   ) {
     super(message);
     this.name = 'ImportFailure';
@@ -55,14 +57,14 @@ export function asDeterministicFailure(err: unknown): ImportFailure | null {
   const e = err as { code?: unknown; message?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(err);
   if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-    return new ImportFailure('MEMORY_LIMIT', `A load thread ran out of memory: ${message}`);
+    return new ImportFailure('MEMORY_LIMIT', 'A load thread ran out of memory (LOAD_THREAD_HEAP_MB)', {}, message);
   }
   if (e?.code === 'ENOENT') {
-    return new ImportFailure('FILE_MISSING', `The uploaded file is gone: ${message}`);
+    return new ImportFailure('FILE_MISSING', 'The uploaded file is gone from DATA_DIR', {}, message);
   }
   if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && DETERMINISTIC_SQLSTATE_CLASSES.includes(e.code.slice(0, 2)) && !TRANSIENT_SQLSTATES.includes(e.code)) {
     const what = ['22', '23'].includes(e.code.slice(0, 2)) ? 'the data' : 'a statement of the load';
-    return new ImportFailure('DATA_REFUSED', `PostgreSQL refused ${what} (SQLSTATE ${e.code}): ${message}`, { sqlState: e.code });
+    return new ImportFailure('DATA_REFUSED', `PostgreSQL refused ${what} (SQLSTATE ${e.code})`, { sqlState: e.code }, message);
   }
   return null;
 }

@@ -140,6 +140,18 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(0) @Max(10)
   TRUST_PROXY_HOPS = 0;
 
+  /** A query run while serving a request is cancelled after this long (503 QUERY_TIMEOUT); 0: never. Jobs have no limit. */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(3_600_000)
+  QUERY_TIMEOUT_MS = 10000;
+
+  /** Connections for queries made while serving requests (each process). */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(500)
+  DB_POOL_API = 10;
+
+  /** Connections for queries made by jobs, sweeps and the scheduler (each process; loads and exports open their own besides). */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(500)
+  DB_POOL_WORKER = 6;
+
   /** Days audit events are kept. */
   @Transform(toNumber) @IsInt() @Min(1) @Max(3650)
   AUDIT_RETENTION_DAYS = 365;

@@ -83,4 +83,30 @@ describe('Hardening (e2e)', () => {
     expect(res.body.message).toMatch(/200/);
     await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', admin).set('Idempotency-Key', 'k'.repeat(200)).set('Content-Type', 'text/csv').send(CSV).expect(202);
   });
+
+  it('should cancel a request-time query at QUERY_TIMEOUT_MS with 503 QUERY_TIMEOUT, and not a job', async () => {
+    const timed = await startTestApp({ QUERY_TIMEOUT_MS: 400 });
+    const { Client } = await import('pg');
+    const locker = new Client({ connectionString: timed.config.DATABASE_URL });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE imports IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      const res = await request(timed.http).get('/api/v1/imports').set('X-API-Key', admin).expect(503);
+      expect(res.body).toMatchObject({ error: 'QUERY_TIMEOUT' });
+      expect(res.body.message).not.toMatch(/canceling statement/);
+      expect(Date.now() - started).toBeLessThan(5000);
+      // A query outside any request (what jobs run) waits for the lock instead of being cancelled.
+      const db = timed.app.get((await import('typeorm')).DataSource);
+      const waiting = db.query('SELECT count(*) FROM imports');
+      await new Promise((r) => setTimeout(r, 800));
+      await locker.query('COMMIT');
+      await expect(waiting).resolves.toBeDefined();
+      await request(timed.http).get('/api/v1/imports').set('X-API-Key', admin).expect(200);
+    } finally {
+      await locker.end();
+      await timed.close();
+    }
+  });
 });

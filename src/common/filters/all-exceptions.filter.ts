@@ -60,6 +60,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (status === 413 || (exception as { type?: string })?.type === 'entity.too.large') {
       return { statusCode: 413, error: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' };
     }
+    // Postgres cancelled a request-time query at statement_timeout (QUERY_TIMEOUT_MS).
+    const pg = exception as { code?: string; driverError?: { code?: string } };
+    if (pg?.code === '57014' || pg?.driverError?.code === '57014') {
+      return { statusCode: 503, error: 'QUERY_TIMEOUT', message: 'The query took longer than QUERY_TIMEOUT_MS and was cancelled; narrow the window or filter, or try again later' };
+    }
     if ((exception as { type?: string })?.type === 'entity.parse.failed') {
       return { statusCode: 400, error: 'INVALID_JSON', message: 'Request body is not valid JSON' };
     }

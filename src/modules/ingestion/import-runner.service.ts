@@ -173,8 +173,14 @@ export class ImportRunner {
       const failure = err instanceof ImportAbort ? null : asDeterministicFailure(err);
       if (err instanceof ImportAbort || failure || isLastAttempt) {
         const outcome = err instanceof ImportAbort ? err.outcome : 'FAILED';
-        const message = err instanceof Error ? err.message : String(err);
         const code = err instanceof ImportAbort ? null : (failure?.code ?? 'RETRIES_EXHAUSTED');
+        // Tenants see our own words: an internal error's text (SQL, paths, stack) stays in the log.
+        const message = err instanceof ImportAbort || failure
+          ? (err as Error).message
+          : `The import failed on an internal error after ${imp.attempts} attempt(s); the server log has the cause under import ${importId}`;
+        if (!(err instanceof ImportAbort)) {
+          this.logger.error({ err, importId, internal: failure?.internal }, `Import ${importId} failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
         const details = failure?.details ?? (code === 'RETRIES_EXHAUSTED' ? { attempts: imp.attempts } : null);
         counters.rowsLoaded = 0;
         await this.repo.finishUnloaded(importId, outcome, { message, code, details }, progress(), metrics());

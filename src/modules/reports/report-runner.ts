@@ -95,9 +95,10 @@ export class ReportRunner {
         this.logger.error({ err, reportId }, `Report ${reportId} attempt failed; it will be retried`);
         throw err;
       }
-      const message = err instanceof Error ? err.message : String(err);
+      // Our own errors say what to fix; an internal one's text (SQL, paths) stays in the log.
+      const message = err instanceof AppError ? err.message : `The report failed on an internal error; the server log has the cause under report ${reportId}`;
       await this.repo.fail(reportId, message);
-      this.logger.warn(`Report ${reportId} FAILED: ${message}`);
+      this.logger.warn({ err, reportId }, `Report ${reportId} FAILED: ${err instanceof Error ? err.message : String(err)}`);
       return 'FAILED';
     }
   }

@@ -76,7 +76,7 @@ export class ScheduleRunner {
         });
       } catch (err) {
         if (!(err instanceof AppError) && !isLastAttempt) throw err;
-        await this.repo.endRun(run.id, 'FAILED', err instanceof Error ? err.message : String(err));
+        await this.repo.endRun(run.id, 'FAILED', err instanceof AppError ? err.message : `The run failed on an internal error; the server log has the cause under run ${run.id}`);
         return 'FAILED';
       }
     }
@@ -84,7 +84,7 @@ export class ScheduleRunner {
       // Ends the report COMPLETED or FAILED, or throws when the attempt is worth retrying.
       await this.runner.run(reportId, isLastAttempt);
     } catch (err) {
-      await this.repo.retrying(run.id, err instanceof Error ? err.message : String(err));
+      await this.repo.retrying(run.id, err instanceof AppError ? err.message : 'an internal error; retrying');
       throw err;
     }
     const report = await this.reportsRepo.get(schedule.org_id, reportId);

@@ -14,7 +14,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * api_keys.platform_admin: the platform-level role that may create organizations; the bootstrap
  * key has it (existing bootstrap keys are recognised by their name).
  *
- * organizations.rate_limits: an organization's own rate limits by class, over the platform's.
+ * organizations.rate_limits / quotas: an organization's own rate limits by class and its quotas
+ * (stored bytes, imports queued or running), over the platform's. imports_org_active: the count
+ * of an organization's queued and running imports, read at every upload (quota, queue rank).
  *
  * audit_events: who changed what, from where, under which request id; kept AUDIT_RETENTION_DAYS.
  */
@@ -24,6 +26,8 @@ export class UsersSessionsAudit1764000000014 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE api_keys ADD COLUMN platform_admin boolean NOT NULL DEFAULT false`);
     await q.query(`ALTER TABLE organizations ADD COLUMN rate_limits jsonb`);
+    await q.query(`ALTER TABLE organizations ADD COLUMN quotas jsonb`);
+    await q.query(`CREATE INDEX imports_org_active ON imports (org_id) WHERE status IN ('QUEUED', 'PROCESSING') AND deleted_at IS NULL`);
     await q.query(`UPDATE api_keys SET platform_admin = true WHERE name = 'bootstrap-admin' AND role = 'admin'`);
     await q.query(`
       CREATE TABLE users (
@@ -88,6 +92,8 @@ export class UsersSessionsAudit1764000000014 implements MigrationInterface {
     await q.query(`DROP TABLE refresh_tokens`);
     await q.query(`DROP TABLE auth_sessions`);
     await q.query(`DROP TABLE users`);
+    await q.query(`DROP INDEX imports_org_active`);
+    await q.query(`ALTER TABLE organizations DROP COLUMN quotas`);
     await q.query(`ALTER TABLE organizations DROP COLUMN rate_limits`);
     await q.query(`ALTER TABLE api_keys DROP COLUMN platform_admin`);
   }

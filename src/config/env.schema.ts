@@ -152,6 +152,14 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(1) @Max(500)
   DB_POOL_WORKER = 6;
 
+  /** Imports an organization may have queued or running at once (429 QUOTA_ACTIVE_IMPORTS past it); an organization's own quota overrides it. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(100000)
+  ORG_MAX_ACTIVE_IMPORTS = 50;
+
+  /** Bytes of uploaded files an organization may keep as imports (413 QUOTA_STORED_BYTES past it). */
+  @Transform(toNumber) @IsInt() @Min(1)
+  ORG_MAX_STORED_BYTES = 200 * 1024 * 1024 * 1024;
+
   /** Days audit events are kept. */
   @Transform(toNumber) @IsInt() @Min(1) @Max(3650)
   AUDIT_RETENTION_DAYS = 365;

@@ -19,6 +19,7 @@ export const ROLE_MATRIX: Record<string, Access> = {
   'POST /api/v1/organizations': 'platform',
   'GET /api/v1/organizations/current': 'viewer',
   'PUT /api/v1/organizations/{id}/rate-limits': 'platform',
+  'PUT /api/v1/organizations/{id}/quotas': 'platform',
   'POST /api/v1/api-keys': 'admin',
   'GET /api/v1/api-keys': 'admin',
   'DELETE /api/v1/api-keys/{id}': 'admin',

@@ -10,6 +10,7 @@ import {
   CreatedOrganizationDto,
   CreateOrganizationDto,
   OrganizationDto,
+  OrganizationQuotasDto,
   OrganizationRateLimitsDto,
 } from './dto/api-key.dto';
 import { ApiAuth } from './api-auth.decorator';
@@ -38,8 +39,17 @@ export class AuthController {
     return this.authService.setRateLimits(auth, id, dto.limits);
   }
 
+  @Put('organizations/:id/quotas')
+  @PlatformOnly()
+  @ApiOperation({ summary: "Set an organization's own quotas (platform role): maxStoredBytes, maxActiveImports; null returns it to the platform's" })
+  @ApiOkResponse({ type: OrganizationDto })
+  @ApiErrors(400, 401, 403, 404)
+  setQuotas(@Auth() auth: AuthContext, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: OrganizationQuotasDto): Promise<OrganizationDto> {
+    return this.authService.setQuotas(auth, id, dto.quotas);
+  }
+
   @Get('organizations/current')
-  @ApiOperation({ summary: "The caller's organization: id, name, slug (webhooks address it by slug), data version" })
+  @ApiOperation({ summary: "The caller's organization: id, name, slug (webhooks address it by slug), data version, rate limits, quotas and usage" })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiErrors(401)
   currentOrganization(@OrgId() orgId: string): Promise<OrganizationDto> {

@@ -80,6 +80,23 @@ export class AuthRepository {
     return row?.rate_limits ?? null;
   }
 
+  async setQuotas(orgId: string, quotas: object | null): Promise<boolean> {
+    const [, count] = (await this.dataSource.query(`UPDATE organizations SET quotas = $2 WHERE id = $1`, [orgId, quotas === null ? null : JSON.stringify(quotas)])) as [unknown, number];
+    return count > 0;
+  }
+
+  /** The organization's own quotas and what it holds against them. */
+  async quotasAndUsage(orgId: string): Promise<{ quotas: { maxStoredBytes?: number; maxActiveImports?: number } | null; storedBytes: number; activeImports: number }> {
+    const [row] = await this.dataSource.query(
+      `SELECT o.quotas,
+         (SELECT coalesce(sum(size_bytes), 0)::bigint FROM imports WHERE org_id = $1 AND status IN ('QUEUED', 'PROCESSING', 'COMPLETED') AND deleted_at IS NULL) AS stored,
+         (SELECT count(*)::int FROM imports WHERE org_id = $1 AND status IN ('QUEUED', 'PROCESSING') AND deleted_at IS NULL) AS active
+       FROM organizations o WHERE o.id = $1`,
+      [orgId],
+    );
+    return { quotas: row?.quotas ?? null, storedBytes: Number(row?.stored ?? 0), activeImports: row?.active ?? 0 };
+  }
+
   async revokeKey(orgId: string, id: string): Promise<void> {
     await this.keys.update({ orgId, id, revokedAt: IsNull() }, { revokedAt: new Date() });
   }

@@ -90,7 +90,33 @@ export class AuthService {
     }
     const own = await this.repo.rateLimitsOf(orgId);
     const rateLimits = Object.fromEntries(RATE_CLASSES.map((c) => [c, effectiveLimit(c, this.config.rateLimits, own)]));
-    return { id: org.id, name: org.name, slug: org.slug, dataVersion: String(org.dataVersion), createdAt: org.createdAt.toISOString(), rateLimits };
+    const q = await this.repo.quotasAndUsage(orgId);
+    return {
+      id: org.id, name: org.name, slug: org.slug, dataVersion: String(org.dataVersion), createdAt: org.createdAt.toISOString(), rateLimits,
+      quotas: {
+        maxStoredBytes: q.quotas?.maxStoredBytes ?? this.config.ORG_MAX_STORED_BYTES,
+        maxActiveImports: q.quotas?.maxActiveImports ?? this.config.ORG_MAX_ACTIVE_IMPORTS,
+      },
+      usage: { storedBytes: q.storedBytes, activeImports: q.activeImports },
+    };
+  }
+
+  /** Sets (or with null, clears) an organization's own quotas; they apply from its next upload. */
+  async setQuotas(auth: AuthContext, orgId: string, quotas: { maxStoredBytes?: number; maxActiveImports?: number } | null): Promise<OrganizationDto> {
+    if (quotas !== null) {
+      const bad = typeof quotas !== 'object' || Array.isArray(quotas)
+        ? 'quotas must be an object or null'
+        : Object.entries(quotas).map(([k, v]) =>
+            !['maxStoredBytes', 'maxActiveImports'].includes(k) ? `unknown quota ${k} (quotas: maxStoredBytes, maxActiveImports)`
+            : !Number.isSafeInteger(v) || (v as number) < 1 ? `${k} must be a positive integer` : null,
+          ).find((p) => p !== null);
+      if (bad) throw new AppError('VALIDATION_FAILED', HttpStatus.BAD_REQUEST, bad);
+    }
+    if (!(await this.repo.setQuotas(orgId, quotas))) {
+      throw new AppError('ORGANIZATION_NOT_FOUND', HttpStatus.NOT_FOUND, `Organization ${orgId} not found`);
+    }
+    await this.audit.record({ orgId, actorType: auth.actorType, actorId: auth.actorId }, { action: 'organization.quotas', target: { type: 'organization', id: orgId }, details: { quotas } });
+    return this.organization(orgId);
   }
 
   /** Sets (or with null, clears) an organization's own rate limits; they apply from its next request. */

@@ -2,6 +2,20 @@ import { HttpStatus } from '@nestjs/common';
 import { AppError } from '@common/errors';
 
 export const IngestionErrors = {
+  storedBytesQuota: (stored: number, incoming: number, max: number) =>
+    new AppError(
+      'QUOTA_STORED_BYTES',
+      HttpStatus.PAYLOAD_TOO_LARGE,
+      `The organization keeps ${stored} bytes of imports; ${incoming > 0 ? `this upload's ${incoming} bytes would pass` : 'that reaches'} its quota of ${max} bytes (ORG_MAX_STORED_BYTES); delete imports or ask for a larger quota`,
+      { quota: 'maxStoredBytes', storedBytes: stored, incomingBytes: incoming, maxStoredBytes: max },
+    ),
+  activeImportsQuota: (active: number, max: number) =>
+    new AppError(
+      'QUOTA_ACTIVE_IMPORTS',
+      HttpStatus.TOO_MANY_REQUESTS,
+      `The organization has ${active} imports queued or running, its quota is ${max} (ORG_MAX_ACTIVE_IMPORTS); upload again when one ends`,
+      { quota: 'maxActiveImports', activeImports: active, maxActiveImports: max },
+    ).withHeaders({ 'Retry-After': '30' }),
   unknownKind: (kind: string, valid: string[]) =>
     new AppError('UNKNOWN_KIND', HttpStatus.BAD_REQUEST, `Unknown kind '${kind}'; valid kinds: ${valid.join(', ')}`, { valid }),
   missingKind: (valid: string[]) =>

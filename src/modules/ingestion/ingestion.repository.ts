@@ -44,6 +44,28 @@ export interface ImportListFilter {
 export class IngestionRepository {
   constructor(@InjectRepository(ImportEntity) private readonly imports: Repository<ImportEntity>) {}
 
+  /** An import's place among its organization's queued and running imports (1: none ahead). */
+  async queueRank(importId: string): Promise<number> {
+    const [row] = await this.imports.query(
+      `SELECT count(*)::int AS n FROM imports
+       WHERE org_id = (SELECT org_id FROM imports WHERE id = $1) AND status IN ('QUEUED', 'PROCESSING') AND deleted_at IS NULL AND id <> $1`,
+      [importId],
+    );
+    return (row?.n ?? 0) + 1;
+  }
+
+  /** What an organization holds against its quotas: imports queued or running, bytes of imports kept; and its own quotas. */
+  async usage(orgId: string): Promise<{ active: number; storedBytes: number; quotas: { maxStoredBytes?: number; maxActiveImports?: number } | null }> {
+    const [row] = await this.imports.query(
+      `SELECT
+         (SELECT count(*)::int FROM imports WHERE org_id = $1 AND status IN ('QUEUED', 'PROCESSING') AND deleted_at IS NULL) AS active,
+         (SELECT coalesce(sum(size_bytes), 0)::bigint FROM imports WHERE org_id = $1 AND status IN ('QUEUED', 'PROCESSING', 'COMPLETED') AND deleted_at IS NULL) AS stored,
+         (SELECT quotas FROM organizations WHERE id = $1) AS quotas`,
+      [orgId],
+    );
+    return { active: row.active, storedBytes: Number(row.stored), quotas: row.quotas };
+  }
+
   async insert(row: NewImport): Promise<ImportEntity> {
     await this.imports.insert({ ...row, status: 'QUEUED' });
     return (await this.findById(row.id))!;

@@ -63,6 +63,8 @@ export class IngestionService {
     if (replay) {
       return replay;
     }
+    // A multipart body's length counts its framing too: its file's size is checked once received.
+    await this.checkQuotas(orgId, 0);
     const id = randomUUID();
     const form = await this.receiver.receiveMultipart(req, id, (head, isComplete, fields, label) => {
       // `kind` normally precedes `file`: refuse a wrong file from its first bytes, before the rest arrives.
@@ -101,6 +103,7 @@ export class IngestionService {
     if (replay) {
       return replay;
     }
+    await this.checkQuotas(orgId, declaredLength(req));
     const id = randomUUID();
     const file = await this.receiver.receiveRaw(req, id, fileName, (head, isComplete, _fields, label) =>
       sniffUpload(head, isComplete, kind, declaredType(label.mimeType, label.fileName)),
@@ -122,6 +125,7 @@ export class IngestionService {
    */
   async createFromParts(orgId: string, req: Request, kindsByPart: Record<string, string>): Promise<Array<{ part: string; body: ImportResponseDto }>> {
     const parts = Object.keys(kindsByPart);
+    await this.checkQuotas(orgId, 0, parts.length);
     const check = (part: string, head: Buffer, isComplete: boolean, label: FileLabel) =>
       this.sniffPart(part, kindsByPart[part], head, isComplete, declaredType(label.mimeType, label.fileName));
     const received = await this.receiver.receiveFiles(req, parts, check);
@@ -280,7 +284,25 @@ export class IngestionService {
     return earlier ? { isReplay: true, body: this.toResponse(earlier) } : null;
   }
 
+  /**
+   * The organization's quotas: imports queued or running (429 QUOTA_ACTIVE_IMPORTS) and bytes of
+   * imports kept (413 QUOTA_STORED_BYTES), checked before a byte is received (with the declared
+   * length, when there is one) and again with the received file's size before it is queued.
+   */
+  private async checkQuotas(orgId: string, incomingBytes: number, newImports = 1): Promise<void> {
+    const { active, storedBytes, quotas } = await this.repo.usage(orgId);
+    const maxActive = quotas?.maxActiveImports ?? this.config.ORG_MAX_ACTIVE_IMPORTS;
+    const maxStored = quotas?.maxStoredBytes ?? this.config.ORG_MAX_STORED_BYTES;
+    if (active + newImports > maxActive) {
+      throw IngestionErrors.activeImportsQuota(active, maxActive);
+    }
+    if (storedBytes + incomingBytes > maxStored || (incomingBytes === 0 && storedBytes >= maxStored)) {
+      throw IngestionErrors.storedBytesQuota(storedBytes, incomingBytes, maxStored);
+    }
+  }
+
   private async enqueue(orgId: string, id: string, kind: string, format: InputFormat, file: ReceivedFile, rejectThreshold: number, idempotencyKey?: string): Promise<CreatedImport> {
+    await this.checkQuotas(orgId, file.sizeBytes);
     let imp: ImportEntity;
     try {
       imp = await this.repo.insert({
@@ -297,7 +319,7 @@ export class IngestionService {
       throw err;
     }
     try {
-      await this.producer.enqueueImport(id);
+      await this.producer.enqueueImport(id, await this.repo.queueRank(id));
     } catch (err) {
       // No job means no worker will ever take it: fail it now rather than leave it QUEUED.
       this.logger.error({ err, importId: id }, `Import ${id} could not be queued`);
@@ -319,4 +341,10 @@ export class IngestionService {
     }
     return value;
   }
+}
+
+/** The body's declared length (0 when chunked or unknown): a quota can refuse a large upload before it arrives. */
+function declaredLength(req: Partial<Pick<Request, 'headers'>>): number {
+  const n = Number(req.headers?.['content-length']);
+  return Number.isFinite(n) && n > 0 ? n : 0;
 }

@@ -49,6 +49,26 @@ export class OrganizationRateLimitsDto {
   limits: Record<string, { perMinute: number; burst?: number }> | null;
 }
 
+export class QuotasDto {
+  @ApiProperty({ description: 'Bytes of uploaded files the organization may keep as imports' }) maxStoredBytes: number;
+  @ApiProperty({ description: 'Imports it may have queued or running at once' }) maxActiveImports: number;
+}
+
+export class UsageDto {
+  @ApiProperty() storedBytes: number;
+  @ApiProperty() activeImports: number;
+}
+
+export class OrganizationQuotasDto {
+  @ApiProperty({
+    nullable: true,
+    description: 'maxStoredBytes and/or maxActiveImports (positive integers); null returns the organization to the platform quotas (ORG_MAX_STORED_BYTES, ORG_MAX_ACTIVE_IMPORTS)',
+    example: { maxStoredBytes: 10737418240, maxActiveImports: 10 },
+  })
+  @Allow()
+  quotas: { maxStoredBytes?: number; maxActiveImports?: number } | null;
+}
+
 export class OrganizationDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
@@ -57,6 +77,8 @@ export class OrganizationDto {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ description: "The rate limits in force for the organization's keys and users, by class", type: 'object', additionalProperties: { $ref: '#/components/schemas/RateLimitDto' } })
   rateLimits: Record<string, RateLimitDto>;
+  @ApiProperty({ type: QuotasDto, description: 'The quotas in force' }) quotas: QuotasDto;
+  @ApiProperty({ type: UsageDto, description: 'What the organization holds against them now' }) usage: UsageDto;
 }
 
 export class CreatedOrganizationDto {

@@ -79,7 +79,7 @@ export class IngestionSweeper {
             return;
           }
           if (imp.status === 'QUEUED') {
-            await this.producer.requeueImport(imp.id);
+            await this.producer.requeueImport(imp.id, await this.repo.queueRank(imp.id));
             report.requeued++;
           } else {
             const message = `The import's worker died and its queue job ${state === 'missing' || state === 'stuck' ? 'is gone' : `ended (${state})`} without finishing it`;

@@ -3,6 +3,9 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { INGESTION_MAINTENANCE_QUEUE, INGESTION_QUEUE, IngestionJob, IngestionMaintenanceJob, PurgeImportPayload, RunImportPayload } from './ingestion.jobs';
 
+/** Bull's highest priority number (its lowest priority). */
+const MAX_PRIORITY = 2_097_152;
+
 /** The only place that enqueues ingestion work. */
 @Injectable()
 export class IngestionProducer {
@@ -11,10 +14,17 @@ export class IngestionProducer {
     @InjectQueue(INGESTION_MAINTENANCE_QUEUE) private readonly maintenance: Queue<PurgeImportPayload | Record<string, never>>,
   ) {}
 
-  async enqueueImport(importId: string): Promise<void> {
+  /**
+   * Queues an import. `rank` is its place among its organization's queued and running imports
+   * (1 = none ahead of it): it is the job's priority, so the queue takes every organization's
+   * first import before anyone's second, and an organization with ten big files queued delays
+   * another's one file by at most the jobs already running.
+   */
+  async enqueueImport(importId: string, rank = 1): Promise<void> {
     // jobId = import id: enqueueing the same import twice is a no-op.
     await this.queue.add(IngestionJob.RunImport, { importId }, {
       jobId: importId,
+      priority: Math.min(Math.max(1, Math.floor(rank)), MAX_PRIORITY),
       attempts: 3,
       backoff: { type: 'exponential', delay: 5000 },
       removeOnComplete: 1000,
@@ -45,12 +55,12 @@ export class IngestionProducer {
   }
 
   /** Queues an import again whose job ended or is gone (the same job id would otherwise be a no-op). */
-  async requeueImport(importId: string): Promise<void> {
+  async requeueImport(importId: string, rank = 1): Promise<void> {
     const job = await this.queue.getJob(importId);
     if (job && ['completed', 'failed'].includes(await job.getState())) {
       await job.remove();
     }
-    await this.enqueueImport(importId);
+    await this.enqueueImport(importId, rank);
   }
 
   /** Removes a job that has not started; false when it is running or gone. */

@@ -77,6 +77,12 @@ describe('Hardening (e2e)', () => {
     }
   });
 
+  it('should name a header too long to read instead of calling the file empty', async () => {
+    const header = Array.from({ length: 20000 }, (_, i) => `column_${i}`).join(',');
+    const res = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', admin).set('Content-Type', 'text/csv').send(`${header}\n1\n`).expect(400);
+    expect(res.body).toMatchObject({ error: 'CSV_HEADER_TOO_LONG' });
+  });
+
   it('should refuse an Idempotency-Key over 200 characters', async () => {
     const res = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', admin).set('Idempotency-Key', 'k'.repeat(201)).set('Content-Type', 'text/csv').send(CSV).expect(400);
     expect(res.body).toMatchObject({ error: 'IDEMPOTENCY_KEY_INVALID' });

@@ -55,6 +55,10 @@ function sniffCsv(head: Buffer, isComplete: boolean, kind: DatasetKind): void {
     parser.end(collect);
   }
   const header = records[0];
+  if (!header && !isComplete) {
+    // The first record runs past the bytes looked at: not an empty file, a header too long (or an unclosed quote).
+    throw IngestionErrors.headerTooLong(head.length);
+  }
   if (!header || header.every((h) => h.trim() === '')) {
     throw IngestionErrors.emptyFile();
   }

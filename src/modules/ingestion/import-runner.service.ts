@@ -178,8 +178,10 @@ export class ImportRunner {
         const message = err instanceof ImportAbort || failure
           ? (err as Error).message
           : `The import failed on an internal error after ${imp.attempts} attempt(s); the server log has the cause under import ${importId}`;
-        if (!(err instanceof ImportAbort)) {
-          this.logger.error({ err, importId, internal: failure?.internal }, `Import ${importId} failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (!(err instanceof ImportAbort) && !failure) {
+          this.logger.error({ err, importId }, `Import ${importId} failed on an internal error`);
+        } else if (failure?.internal) {
+          this.logger.warn({ importId, internal: failure.internal }, `Import ${importId} ${failure.code}: ${failure.internal}`);
         }
         const details = failure?.details ?? (code === 'RETRIES_EXHAUSTED' ? { attempts: imp.attempts } : null);
         counters.rowsLoaded = 0;

@@ -27,6 +27,8 @@ export const IngestionErrors = {
   tooLarge: (max: number) =>
     new AppError('FILE_TOO_LARGE', HttpStatus.PAYLOAD_TOO_LARGE, `The file exceeds the limit of ${max} bytes`, { maxBytes: max }),
   emptyFile: () => new AppError('EMPTY_FILE', HttpStatus.BAD_REQUEST, 'The file is empty'),
+  headerTooLong: (bytes: number) =>
+    new AppError('CSV_HEADER_TOO_LONG', HttpStatus.BAD_REQUEST, `The first line (the header) runs past ${bytes} bytes without ending: too many columns, or an unclosed quote`, { maxHeaderBytes: bytes }),
   notCsv: (why: string) => new AppError('NOT_CSV', HttpStatus.BAD_REQUEST, `The file is not a CSV text file: ${why}`),
   notJson: (why: string) => new AppError('NOT_JSON', HttpStatus.BAD_REQUEST, `The file is not JSON records: ${why}`),
   invalidJson: (reason: string, byteOffset: number) =>

@@ -11,6 +11,11 @@
  *   is keyed by: a 10-row import before each of 3 tries), warm (autocannon, 50 connections, same
  *   URL, served from the cache) and uncached (10 connections = the app's pool size, a different
  *   random time window per request, so every answer is computed).
+ * - request cost: what authentication, rate limiting and the cache lookup cost every request. At
+ *   50 connections, a cached zone-leaderboard with an API key and with a login's access token
+ *   against /health/live in the same run (target ≥ 0.8× its rate, p97.5 ≤ 50 ms); at 1,000
+ *   connections, every cached answer (target p99 < 2 s, no errors). `--cost-only` skips the
+ *   per-endpoint part.
  * Targets: cold ≤ 500 ms; warm p95 ≤ 50 ms (full-report ≤ 100 ms).
  */
 import { createReadStream, promises as fs, statSync } from 'fs';
@@ -24,7 +29,7 @@ import { dropDatabase } from '../libs/database/ensure-database';
 import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
 import { flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
-import { EndpointBench, generate, importCsv, measureEndpoint, met, ms, pcts, rawScans } from './lib/bench-load';
+import { cannon, EndpointBench, generate, importCsv, Load, measureEndpoint, met, ms, pcts, rawScans, sleep } from './lib/bench-load';
 
 const KEY = 'bench-admin-key-0123456789';
 const HEADERS = { 'X-API-Key': KEY };
@@ -79,6 +84,60 @@ function randomWindow(b: Bench): string {
   return `from=${encodeURIComponent(new Date(from).toISOString())}&to=${encodeURIComponent(new Date(to).toISOString())}`;
 }
 
+interface Cost {
+  floor: Load;
+  key: Load;
+  token: Load;
+  crowd: Array<{ name: string; load: Load }>;
+}
+
+/** Authentication, rate limiting and the cache lookup, measured on cached answers (see the header). */
+async function requestCost(b: Bench): Promise<Cost> {
+  const base = b.app.baseUrl;
+  const api = (p: string, init: RequestInit = {}) =>
+    fetch(`${base}/api/v1/${p}`, { ...init, headers: { ...HEADERS, 'Content-Type': 'application/json', ...(init.headers ?? {}) } });
+  const email = `bench-${Date.now()}@example.com`;
+  const user = (await (await api('users', { method: 'POST', body: JSON.stringify({ email, role: 'viewer' }) })).json()) as { passwordSetToken: string };
+  await api('auth/password', { method: 'POST', body: JSON.stringify({ token: user.passwordSetToken, password: 'bench password long enough' }) });
+  const login = (await (await api('auth/login', { method: 'POST', body: JSON.stringify({ email, password: 'bench password long enough' }) })).json()) as { accessToken: string };
+  const bearer = { Authorization: `Bearer ${login.accessToken}` };
+  const leaderboard = `${base}/api/v1/analytics/zone-leaderboard`;
+  // Cached before measuring: the first answer computes.
+  await fetch(leaderboard, { headers: HEADERS });
+  console.log(`\nrequest cost (50 connections, ${b.duration} s each) ...`);
+  const floor = await cannon({ url: `${base}/health/live`, connections: 50, duration: b.duration });
+  const key = await cannon({ url: leaderboard, headers: HEADERS, connections: 50, duration: b.duration });
+  const token = await cannon({ url: leaderboard, headers: bearer, connections: 50, duration: b.duration });
+  const crowd: Cost['crowd'] = [];
+  const crowdSeconds = Math.max(10, b.duration);
+  console.log(`1,000 connections on each cached answer (${crowdSeconds} s each) ...`);
+  for (const e of ENDPOINTS) {
+    const url = `${base}/api/v1/analytics/${e.name}`;
+    await fetch(url, { headers: HEADERS });
+    crowd.push({ name: e.name, load: await cannon({ url, headers: HEADERS, connections: 1000, duration: crowdSeconds, timeout: 30 }) });
+    await sleep(2000);
+  }
+  return { floor, key, token, crowd };
+}
+
+function printCost(c: Cost, duration: number): void {
+  const p = (l: Load) => `${ms(l.p50)} / ${ms(l.p975)} / ${ms(l.p99)}`;
+  console.log(`\n== request cost: cached answers (50 connections, ${duration} s each) ==\n`);
+  console.log('| request | req/s | × /health/live | p50 / p97.5 / p99 ms | errors, non-2xx | targets |');
+  console.log('|---|---|---|---|---|---|');
+  console.log(`| /health/live (no key, no query) | ${c.floor.rps.toFixed(0)} | 1.00 | ${p(c.floor)} | ${c.floor.errors}, ${c.floor.non2xx} | |`);
+  for (const [label, l] of [['zone-leaderboard, X-API-Key', c.key], ['zone-leaderboard, Bearer access token', c.token]] as const) {
+    const ratio = l.rps / c.floor.rps;
+    console.log(`| ${label} | ${l.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${p(l)} | ${l.errors}, ${l.non2xx} | ≥ 0.8×: ${met(ratio >= 0.8)}; p97.5 ≤ 50: ${met(l.p975 <= 50)} |`);
+  }
+  console.log('\n== 1,000 connections, each cached answer ==\n');
+  console.log('| answer | req/s | p50 / p97.5 / p99 ms | errors, non-2xx | p99 < 2 s, no errors |');
+  console.log('|---|---|---|---|---|');
+  for (const { name, load: l } of c.crowd) {
+    console.log(`| ${name} | ${l.rps.toFixed(0)} | ${p(l)} | ${l.errors}, ${l.non2xx} | ${met(l.p99 < 2000 && l.errors + l.non2xx === 0)} |`);
+  }
+}
+
 async function main(): Promise<void> {
   const f = flags();
   const rows = Number(f.rows ?? 10_000_000);
@@ -130,9 +189,10 @@ async function main(): Promise<void> {
     console.log(`data from ${range.lo.toISOString()} to ${range.hi.toISOString()}`);
 
     const results = [];
-    for (const e of ENDPOINTS) {
+    for (const e of f['cost-only'] ? [] : ENDPOINTS) {
       results.push(await measureEndpoint(b, e.name, `/api/v1/analytics/${e.name}`, () => randomWindow(b)));
     }
+    const cost = await requestCost(b);
 
     console.log('\n== bench:analytics summary ==\n');
     const uncachedSeconds = Math.max(1, Math.round(duration / 2));
@@ -141,7 +201,7 @@ async function main(): Promise<void> {
       '| endpoint | raw SQL scan ms | cold max ms | warm p50 / p95 / p99 ms | warm req/s | uncached p50 / p95 / p99 ms | uncached req/s | targets |',
     );
     console.log('|---|---|---|---|---|---|---|---|');
-    for (const { name, cold, warm: w, uncached } of results) {
+    for (const { name, cold, warm: w, uncached } of results as Array<{ name: string; cold: number[]; warm: Load; uncached?: Load }>) {
       const u = uncached!;
       const coldMax = Math.max(...cold);
       const p95Target = name === 'full-report' ? 100 : 50;
@@ -153,6 +213,7 @@ async function main(): Promise<void> {
       const row = [name, rawMs, ms(coldMax), pcts(w), w.rps.toFixed(0), pcts(u), u.rps.toFixed(1), checks.join('; ')];
       console.log(`| ${row.join(' | ')} |`);
     }
+    printCost(cost, duration);
     console.log(
       `\ntransactions import: ${tx.seconds.toFixed(1)} s end-to-end, job ${(m.executionTimeMs / 1000).toFixed(1)} s; ` +
         `publish ${(m.phasesMs.publish / 1000).toFixed(2)} s = ${(publishShare * 100).toFixed(1)} % of the job ` +

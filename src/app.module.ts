@@ -7,6 +7,7 @@ import { dataSourceOptions } from '@libs/database/data-source.options';
 import { AllExceptionsFilter } from '@common/filters/all-exceptions.filter';
 import { AppConfig } from '@config/app-config';
 import { ConfigModule } from '@config/config.module';
+import { DataVersionsModule } from '@common/cache/data-versions';
 import { RequestPoolsModule } from '@common/database/request-pools';
 import { RateLimitModule } from '@common/rate-limit/rate-limit.module';
 import { RedisModule } from '@common/redis/redis.module';
@@ -61,6 +62,7 @@ export class AppModule {
         }),
         RequestPoolsModule,
         RedisModule,
+        DataVersionsModule,
         AuditModule,
         AuthModule,
         // After AuthModule: its guard runs after authentication, so limits are per key or user.

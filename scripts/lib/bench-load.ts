@@ -77,7 +77,7 @@ export async function cannon(opts: autocannon.Options) {
   const pct = (p: number) => (latencies.length ? latencies[Math.max(0, Math.ceil((p / 100) * latencies.length) - 1)] : NaN);
   const { non2xx, errors, connections } = r;
   const [completed, sent] = [latencies.length, r.requests.sent];
-  return { p50: pct(50), p95: pct(95), p99: pct(99), rps: completed / r.duration, completed, sent, non2xx, errors, connections };
+  return { p50: pct(50), p95: pct(95), p975: pct(97.5), p99: pct(99), rps: completed / r.duration, completed, sent, non2xx, errors, connections };
 }
 
 /**

@@ -160,6 +160,10 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(1)
   ORG_MAX_STORED_BYTES = 200 * 1024 * 1024 * 1024;
 
+  /** How long a process keeps a verified API key or login without reading the database again (0: never); revocations reach every process at once through Redis. */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(60000)
+  AUTH_CACHE_MS = 5000;
+
   /** Days audit events are kept. */
   @Transform(toNumber) @IsInt() @Min(1) @Max(3650)
   AUDIT_RETENTION_DAYS = 365;

@@ -215,6 +215,47 @@ describe('Rate limits and event streams (e2e)', () => {
     });
   });
 
+  describe('credentials cached in each process', () => {
+    const onOther = (p: string, headers: Record<string, string>) => fetch(`${otherUrl}${p}`, { headers });
+
+    it('should stop a revoked key and apply a role change in the other process at once', async () => {
+      const { key: admin } = await createOrg(t, 'cache');
+      const made = (await request(t.http).post('/api/v1/api-keys').set('X-API-Key', admin).send({ name: 'c', role: 'viewer' }).expect(201)).body;
+      expect((await onOther('/api/v1/imports', { 'X-API-Key': made.key })).status).toBe(200); // now cached there
+      await request(t.http).delete(`/api/v1/api-keys/${made.id}`).set('X-API-Key', admin).expect(200);
+      let status = 200;
+      for (let i = 0; i < 20 && status === 200; i++) {
+        status = (await onOther('/api/v1/imports', { 'X-API-Key': made.key })).status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(status).toBe(401);
+
+      const email = `cache-${Math.random().toString(36).slice(2, 8)}@example.com`;
+      const u = (await request(t.http).post('/api/v1/users').set('X-API-Key', admin).send({ email, role: 'viewer' }).expect(201)).body;
+      await request(t.http).post('/api/v1/auth/password').send({ token: u.passwordSetToken, password: 'a long enough password' }).expect(204);
+      const token = (await request(t.http).post('/api/v1/auth/login').send({ email, password: 'a long enough password' }).expect(200)).body.accessToken;
+      expect((await onOther('/api/v1/api-keys', { Authorization: `Bearer ${token}` })).status).toBe(403);
+      await request(t.http).patch(`/api/v1/users/${u.id}`).set('X-API-Key', admin).send({ role: 'admin' }).expect(200);
+      let role = 403;
+      for (let i = 0; i < 20 && role === 403; i++) {
+        role = (await onOther('/api/v1/api-keys', { Authorization: `Bearer ${token}` })).status;
+        if (role === 403) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(role).toBe(200);
+    });
+
+    it("should answer with the new data version in the other process as soon as an import is published", async () => {
+      const { key } = await createOrg(t, 'cache-dv');
+      const first = await onOther('/api/v1/analytics/zone-leaderboard', { 'X-API-Key': key });
+      const before = ((await first.json()) as { dataVersion: string }).dataVersion;
+      const id = (await uploadCsv(t, key, 'transactions', CSV).expect(202)).body.importId;
+      await waitForImport(t, key, id, ['COMPLETED']);
+      const after = (await (await onOther('/api/v1/analytics/zone-leaderboard', { 'X-API-Key': key })).json()) as { dataVersion: string; data: Array<{ zone: string }> };
+      expect(BigInt(after.dataVersion)).toBeGreaterThan(BigInt(before));
+      expect(after.data.map((z) => z.zone)).toEqual(['NORTH']);
+    });
+  });
+
   it('should count refused credentials against the address, ending in 429', async () => {
     let last = 0;
     for (let i = 0; i < 210 && last !== 429; i++) {

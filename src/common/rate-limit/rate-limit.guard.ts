@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { RATE_CLASS, RateClass } from './rate-limits';
 import { RateLimiter } from './rate-limiter';
+import { DataVersions } from '@common/cache/data-versions';
 
 /**
  * The throttler guard with classes and token buckets: runs after the auth guard (registered
@@ -18,6 +19,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly limiter: RateLimiter,
+    private readonly dataVersions: DataVersions,
   ) {
     super(options, storage, reflector);
   }
@@ -26,7 +28,15 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (context.getType() !== 'http') return true;
     const cls = this.reflector.getAllAndOverride<RateClass | undefined>(RATE_CLASS, [context.getHandler(), context.getClass()]) ?? 'reads';
     const http = context.switchToHttp();
-    await this.limiter.take(http.getRequest<Request & { auth?: AuthContext }>(), http.getResponse<Response>(), cls);
+    const req = http.getRequest<Request & { auth?: AuthContext }>();
+    // The organization's data version rides in the same Redis round trip (auto-pipelined) as the token.
+    const [, version] = await Promise.all([
+      this.limiter.take(req, http.getResponse<Response>(), cls),
+      req.auth ? this.dataVersions.current(req.auth.orgId) : Promise.resolve(null),
+    ]);
+    if (req.auth && version !== null && BigInt(version) > BigInt(req.auth.dataVersion)) {
+      req.auth.dataVersion = version;
+    }
     return true;
   }
 }

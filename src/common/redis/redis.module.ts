@@ -12,6 +12,7 @@ export class RedisService implements OnModuleDestroy {
   readonly prefix: string;
   private subscriber?: Redis;
   private readonly handlers = new Map<string, Array<(message: string) => void>>();
+  private readonly resubscribed: Array<() => void> = [];
 
   constructor(config: AppConfig) {
     this.prefix = config.REDIS_PREFIX;
@@ -34,6 +35,12 @@ export class RedisService implements OnModuleDestroy {
     if (!this.subscriber) {
       this.subscriber = this.client.duplicate();
       this.subscriber.on('error', () => undefined);
+      // After a reconnect, notices sent meanwhile are lost: whoever caches on them starts afresh.
+      let hasBeenReady = false;
+      this.subscriber.on('ready', () => {
+        if (hasBeenReady) this.resubscribed.forEach((f) => f());
+        hasBeenReady = true;
+      });
       this.subscriber.on('message', (ch: string, message: string) => {
         for (const h of this.handlers.get(ch) ?? []) {
           h(message);
@@ -42,6 +49,11 @@ export class RedisService implements OnModuleDestroy {
     }
     this.handlers.set(name, [...(this.handlers.get(name) ?? []), handler]);
     await this.subscriber.subscribe(name);
+  }
+
+  /** Called after the notice connection reconnects (notices may have been missed). */
+  onResubscribe(f: () => void): void {
+    this.resubscribed.push(f);
   }
 
   async onModuleDestroy(): Promise<void> {

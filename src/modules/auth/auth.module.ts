@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessTokens } from './access-tokens';
+import { AuthCache } from './auth-cache';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthRepository } from './auth.repository';
@@ -29,6 +30,7 @@ import { UsersService } from './users.service';
     SessionsService,
     UsersRepository,
     UsersService,
+    AuthCache,
     SseStreams,
     SseSlotGuard,
     { provide: APP_GUARD, useClass: AuthGuard },

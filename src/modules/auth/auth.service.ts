@@ -12,6 +12,8 @@ import { ApiKeyDto, CreatedApiKeyDto, CreatedOrganizationDto, OrganizationDto } 
 import { ApiKeyEntity, Role } from './entities/api-key.entity';
 import { SessionsService } from './sessions.service';
 import { SseStreams } from './sse-streams';
+import { AuthCache } from './auth-cache';
+import { DataVersions } from '@common/cache/data-versions';
 
 const DEFAULT_ORG_NAME = 'default';
 
@@ -29,6 +31,8 @@ export class AuthService {
     private readonly audit: AuditService,
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly streams: SseStreams,
+    private readonly cache: AuthCache,
+    private readonly dataVersions: DataVersions,
   ) {}
 
   /**
@@ -53,12 +57,21 @@ export class AuthService {
     if (!key) {
       throw AuthErrors.missingKey();
     }
-    const found = await this.repo.findActiveKeyByHash(hashApiKey(key));
+    const hash = hashApiKey(key);
+    const cached = this.cache.key(hash);
+    if (cached) {
+      this.touch(cached.actorId);
+      return cached;
+    }
+    const found = await this.repo.findActiveKeyByHash(hash);
     if (!found) {
       throw AuthErrors.invalidKey();
     }
     this.touch(found.id);
-    return { orgId: found.orgId, actorType: 'api-key', actorId: found.id, role: found.role, platform: found.platform, dataVersion: found.dataVersion, rateLimits: found.rateLimits };
+    const ctx: AuthContext = { orgId: found.orgId, actorType: 'api-key', actorId: found.id, role: found.role, platform: found.platform, dataVersion: found.dataVersion, rateLimits: found.rateLimits };
+    this.cache.putKey(hash, ctx);
+    void this.dataVersions.seed(found.orgId, found.dataVersion);
+    return ctx;
   }
 
   /** Records a key's use at most once a minute per process: hot read paths make no write. */
@@ -128,6 +141,7 @@ export class AuthService {
     if (!(await this.repo.setRateLimits(orgId, limits))) {
       throw new AppError('ORGANIZATION_NOT_FOUND', HttpStatus.NOT_FOUND, `Organization ${orgId} not found`);
     }
+    await this.cache.changed({ type: 'org-updated', id: orgId });
     await this.audit.record({ orgId, actorType: auth.actorType, actorId: auth.actorId }, { action: 'organization.rate-limits', target: { type: 'organization', id: orgId }, details: { limits } });
     return this.organization(orgId);
   }

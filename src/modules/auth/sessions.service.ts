@@ -10,6 +10,8 @@ import { TokenPairDto } from './dto/user.dto';
 import { LoginLimiter } from './login-limiter';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords';
 import { SseStreams } from './sse-streams';
+import { AuthCache } from './auth-cache';
+import { DataVersions } from '@common/cache/data-versions';
 import { UserRow, UsersRepository } from './users.repository';
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -25,6 +27,8 @@ export class SessionsService {
     private readonly limiter: LoginLimiter,
     private readonly audit: AuditService,
     private readonly streams: SseStreams,
+    private readonly cache: AuthCache,
+    private readonly dataVersions: DataVersions,
   ) {}
 
   async login(email: string, password: string, userAgent: string | null): Promise<TokenPairDto> {
@@ -97,12 +101,23 @@ export class SessionsService {
 
   /** The caller behind an access token: verified signature, then its session still live (one indexed read). */
   async authenticateAccessToken(token: string): Promise<AuthContext> {
-    const claims = this.tokens.verify(token);
+    let claims = this.cache.token(token);
+    if (!claims) {
+      claims = this.tokens.verify(token);
+      this.cache.putToken(token, claims);
+    } else if (claims.exp * 1000 <= Date.now()) {
+      throw AuthErrors.expiredToken();
+    }
+    const cached = this.cache.session(claims.sid);
+    if (cached && cached.actorId === claims.sub) {
+      return { ...cached, expiresAt: claims.exp * 1000 };
+    }
     const session = await this.users.activeSession(claims.sid);
     if (!session || session.userId !== claims.sub) {
       throw AuthErrors.sessionEnded();
     }
-    return {
+    void this.dataVersions.seed(session.orgId, session.dataVersion);
+    const ctx: AuthContext = {
       orgId: session.orgId,
       actorType: 'user',
       actorId: session.userId,
@@ -113,6 +128,8 @@ export class SessionsService {
       dataVersion: session.dataVersion,
       rateLimits: session.rateLimits,
     };
+    this.cache.putSession(claims.sid, ctx);
+    return ctx;
   }
 
   private pair(userId: string, sessionId: string, orgId: string, refreshToken: string, refreshExpiresAt: Date): TokenPairDto {

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { AppConfig } from '@config/app-config';
 import { AppError } from '@common/errors';
 import { RedisService } from '@common/redis/redis.module';
+import { AuthCache, REVOKED_CHANNEL } from './auth-cache';
 import type { AuthContext } from './auth.context';
 
 /** A credential that stopped working: every open stream opened with it ends at once. */
@@ -12,7 +13,7 @@ export interface Revocation {
   id: string;
 }
 
-const CHANNEL = 'auth-revoked';
+const CHANNEL = REVOKED_CHANNEL;
 const SLOT_TTL_MS = 60_000;
 
 /**
@@ -49,6 +50,7 @@ export class SseStreams implements OnModuleInit {
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly redis: RedisService,
+    private readonly cache: AuthCache,
   ) {
     redis.client.defineCommand('sseOpen', { numberOfKeys: 1, lua: OPEN });
   }
@@ -63,8 +65,10 @@ export class SseStreams implements OnModuleInit {
     });
   }
 
-  /** Tells every process that a credential stopped working. */
+  /** Tells every process that a credential stopped working (this one at once). */
   async publishRevocation(r: Revocation): Promise<void> {
+    this.cache.drop(r);
+    this.revoked(r);
     await this.redis.publish(CHANNEL, JSON.stringify(r)).catch((err: unknown) => this.logger.warn({ err }, 'revocation notice not sent'));
   }
 

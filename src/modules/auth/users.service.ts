@@ -7,6 +7,7 @@ import { CreatedUserDto, PasswordTokenDto, UserDto } from './dto/user.dto';
 import { Role } from './entities/api-key.entity';
 import { hashToken, newSecret } from './sessions.service';
 import { SseStreams } from './sse-streams';
+import { AuthCache } from './auth-cache';
 import { UserRow, UsersRepository } from './users.repository';
 
 /** Admins manage their organization's users; a new user sets a password with a one-time token. */
@@ -17,6 +18,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly streams: SseStreams,
+    private readonly cache: AuthCache,
   ) {}
 
   async create(auth: AuthContext, email: string, role: Role): Promise<CreatedUserDto> {
@@ -48,6 +50,7 @@ export class UsersService {
     const before = await this.users.user(auth.orgId, id);
     const row = before && (await this.users.updateRole(auth.orgId, id, role));
     if (!row) throw AuthErrors.userNotFound(id);
+    await this.cache.changed({ type: 'user-updated', id });
     await this.audit.record(auth, { action: 'user.update', target: { type: 'user', id }, details: { role: { from: before!.role, to: role } } });
     return this.toDto(row);
   }

@@ -9,6 +9,7 @@ import { IngestionRepository } from './ingestion.repository';
 import { IngestionProducer } from './jobs/ingestion.producer';
 import { KindRegistry } from './kind.registry';
 import { UploadReceiver } from './upload-receiver';
+import { DataVersions } from '@common/cache/data-versions';
 
 /**
  * Deleting imports. A queued import is cancelled, a running one asked to stop. An ended one is
@@ -28,6 +29,7 @@ export class ImportRemovalService {
     private readonly receiver: UploadReceiver,
     private readonly producer: IngestionProducer,
     private readonly dataSource: DataSource,
+    private readonly dataVersions: DataVersions,
   ) {}
 
   /** Cancels a queued or running import; for an ended one removes it and exactly its rows. */
@@ -92,6 +94,7 @@ export class ImportRemovalService {
   private async hide(imp: ImportEntity): Promise<number> {
     const isPublished = imp.status === 'COMPLETED';
     const kind = this.registry.get(imp.kind);
+    let version: string | undefined;
     await this.dataSource.transaction(async (em) => {
       if (isPublished) {
         // The publish lock of the kind and organization: an import publishing now has read the
@@ -110,9 +113,14 @@ export class ImportRemovalService {
       // Its Idempotency-Key is free again at once (the row stays until the purge).
       await em.query(`UPDATE imports SET deleted_at = now(), updated_at = now(), idempotency_key = NULL WHERE id = $1`, [imp.id]);
       if (isPublished) {
-        await em.query('UPDATE organizations SET data_version = data_version + 1 WHERE id = $1', [imp.orgId]);
+        const [bumped] = await em.query(`UPDATE organizations SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version::text`, [imp.orgId]);
+        const rows = (Array.isArray(bumped) ? bumped : [bumped]) as Array<{ data_version: string }>;
+        version = rows[0]?.data_version;
+        // Before the commit (see DataVersions), and again once it is committed.
+        if (version) await this.dataVersions.announce(imp.orgId, version);
       }
     });
+    if (version) await this.dataVersions.announce(imp.orgId, version);
     if (!isPublished) {
       // Nothing was loaded: no partition to detach.
       await this.purge(imp);

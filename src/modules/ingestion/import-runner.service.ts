@@ -9,6 +9,7 @@ import { ImportEntity, ImportMetrics } from './entities/import.entity';
 import { ImportAbort } from './ingestion.errors';
 import { IngestionRepository, ImportProgress } from './ingestion.repository';
 import { KindRegistry } from './kind.registry';
+import { DataVersions } from '@common/cache/data-versions';
 
 export interface RunOutcome {
   importId: string;
@@ -58,10 +59,14 @@ class RunSampler {
 export class ImportRunner {
   private readonly logger = new Logger(ImportRunner.name);
 
+  /** The data version each import's publish set, announced again once committed. */
+  private readonly published = new Map<string, string>();
+
   constructor(
     private readonly config: AppConfig,
     private readonly repo: IngestionRepository,
     private readonly registry: KindRegistry,
+    private readonly dataVersions: DataVersions,
   ) {}
 
   async run(importId: string, reportPercent: (pct: number) => Promise<void>, isLastAttempt: boolean): Promise<RunOutcome> {
@@ -169,6 +174,8 @@ export class ImportRunner {
         markPublished: (sql, published) => this.markPublished(sql, imp, counters, rejects, metrics(), published.missingRollups),
       });
     } catch (err) {
+      // Rolled back: what markPublished announced was never committed (readers only miss a memo).
+      this.published.delete(importId);
       await rejects.close().catch(() => undefined);
       const failure = err instanceof ImportAbort ? null : asDeterministicFailure(err);
       if (err instanceof ImportAbort || failure || isLastAttempt) {
@@ -197,6 +204,9 @@ export class ImportRunner {
     }
     // Published: nothing from here on may turn the import FAILED. A rejects file that cannot be
     // closed, or an upload that cannot be removed (the sweeper removes it later), is logged.
+    const version = this.published.get(importId);
+    this.published.delete(importId);
+    if (version) await this.dataVersions.announce(imp.orgId, version);
     await rejects.close().catch((err) => this.logger.error({ err, importId }, `Import ${importId}: its rejects file could not be completed`));
     await fs.rm(filePath, { force: true }).catch((err) => this.logger.warn({ err, importId }, `Import ${importId}: its upload could not be removed yet`));
     this.logger.log({ importId, ...metrics() }, `Import ${importId} COMPLETED`);
@@ -225,7 +235,10 @@ export class ImportRunner {
     if (marked.length === 0) {
       throw new ImportAbort('CANCELLED', 'The import was cancelled or removed before it could publish');
     }
-    await sql('UPDATE organizations SET data_version = data_version + 1 WHERE id = $1', [imp.orgId]);
+    const [bumped] = await sql<{ data_version: string }>('UPDATE organizations SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version::text', [imp.orgId]);
+    // Before the commit (see DataVersions), and again by the caller once it is committed.
+    await this.dataVersions.announce(imp.orgId, bumped.data_version);
+    this.published.set(imp.id, bumped.data_version);
   }
 }
 

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@config/app-config';
 import { attachImportTable, createImportTable, partitionName, publishLockKey, Sql } from '@libs/ingest';
 import { rewriteOutcomesOf } from './messaging.publish';
+import { DataVersions } from '@common/cache/data-versions';
+import { modifiedRows } from '@common/modified-rows';
 
 /** How often the inbox is looked at: events are visible well within the 2 s the webhook promises. */
 const TICK_MS = 250;
@@ -30,6 +32,7 @@ export class MessagingLiveLoader implements OnApplicationBootstrap, OnModuleDest
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
+    private readonly dataVersions: DataVersions,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -61,8 +64,9 @@ export class MessagingLiveLoader implements OnApplicationBootstrap, OnModuleDest
   }
 
   /** One organization's next inbox rows, loaded in one transaction; 0 when the inbox is empty. */
-  private loadBatch(): Promise<number> {
-    return this.db.transaction(async (em) => {
+  private async loadBatch(): Promise<number> {
+    let bumped: { orgId: string; version: string } | undefined;
+    const loaded = await this.db.transaction(async (em) => {
       const sql: Sql = async <T>(text: string, params?: unknown[]) => (await em.query(text, params)) as T[];
       const head = await sql<{ org_id: string }>(`SELECT org_id FROM webhook_inbox ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`);
       if (head.length === 0) return 0;
@@ -102,7 +106,10 @@ export class MessagingLiveLoader implements OnApplicationBootstrap, OnModuleDest
       if (inserted.length > 0) {
         await sql(`CREATE TEMP TABLE wh_touched ON COMMIT DROP AS SELECT DISTINCT message_id FROM unnest($1::text[]) AS t(message_id)`, [inserted.map((r) => r.message_id)]);
         await rewriteOutcomesOf(sql, orgId, 'wh_touched', [...others, importId]);
-        await sql('UPDATE organizations SET data_version = data_version + 1 WHERE id = $1', [orgId]);
+        const [row] = await modifiedRows<{ data_version: string }>(em, 'UPDATE organizations SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version::text', [orgId]);
+        // Before the commit (see DataVersions), and again once it is committed.
+        bumped = { orgId, version: row.data_version };
+        await this.dataVersions.announce(orgId, row.data_version);
       }
       await sql(
         `UPDATE imports SET rows_read = rows_read + $2, rows_loaded = rows_loaded + $3, rows_rejected = rows_rejected + $4,
@@ -114,6 +121,8 @@ export class MessagingLiveLoader implements OnApplicationBootstrap, OnModuleDest
       await sql(`DELETE FROM webhook_inbox WHERE id = ANY($1::bigint[])`, [ids]);
       return ids.length;
     });
+    if (bumped) await this.dataVersions.announce(bumped.orgId, bumped.version);
+    return loaded;
   }
 
   /**

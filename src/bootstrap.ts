@@ -15,6 +15,7 @@ import { AuthService } from '@modules/auth/auth.service';
 import { AppModule } from './app.module';
 
 export const API_PREFIX = 'api/v1';
+const LISTEN_BACKLOG = 4096;
 
 /**
  * Routes whose request body is a file streamed to disk as it arrives (a JSON or NDJSON body of
@@ -111,7 +112,9 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   }
   if (config.runsHttp) {
     configureHttpApp(app);
-    await app.listen(config.PORT);
+    // A backlog of 4096 (Node's default is 511): 1,000 clients connecting at once otherwise lose
+    // SYNs, retried by the kernel after 1 s and 3 s, which made the p99 of a cached answer 3.6 s.
+    await (app.listen as (port: number, ...args: unknown[]) => Promise<unknown>).call(app, config.PORT, undefined, LISTEN_BACKLOG);
   } else {
     await app.init();
   }

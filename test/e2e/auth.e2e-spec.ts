@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { AuthService } from '../../src/modules/auth/auth.service';
+import { spawnApp, SpawnedApp } from '../factories/big-csv';
 import { createKey, createOrg, startTestApp, TestApp, uploadCsv, waitForImport } from '../factories/test-app';
 
 const CSV = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nTXN_1,M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567\n';
@@ -97,6 +98,43 @@ describe('Auth, organizations and API keys (e2e)', () => {
     await request(t.http).delete(`/api/v1/api-keys/${keysOfA.body[0].id}`).set('X-API-Key', b.key).expect(404);
     await request(t.http).get(`/api/v1/imports/${res.body.importId}`).set('X-API-Key', a.key).expect(200);
   });
+});
+
+describe('Bootstrap key across real restarts (e2e)', () => {
+  it('should keep a bootstrap key revoked through the API revoked when the process starts again', async () => {
+    const bootstrap = `restart-bootstrap-${Math.random().toString(36).slice(2)}`;
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const env = { PORT: String(port), APP_ROLE: 'api', BOOTSTRAP_ADMIN_API_KEY: bootstrap, LOG_LEVEL: 'warn' };
+    const url = `http://127.0.0.1:${port}`;
+    const up = async (app: SpawnedApp) => {
+      for (let i = 0; ; i++) {
+        if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) return;
+        if (i > 300 || app.child.exitCode !== null) throw new Error(`app did not start: ${app.output()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const first = spawnApp(env);
+    try {
+      await up(first);
+      const keys = (await (await fetch(`${url}/api/v1/api-keys`, { headers: { 'X-API-Key': bootstrap } })).json()) as Array<{ id: string; keyPrefix: string; platform: boolean }>;
+      const mine = keys.find((k) => k.keyPrefix === bootstrap.slice(0, 7))!;
+      expect(mine.platform).toBe(true);
+      // Another admin of its organization revokes it (a key cannot revoke itself).
+      const other = (await (await fetch(`${url}/api/v1/api-keys`, { method: 'POST', headers: { 'X-API-Key': bootstrap, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'second', role: 'admin' }) })).json()) as { key: string };
+      expect((await fetch(`${url}/api/v1/api-keys/${mine.id}`, { method: 'DELETE', headers: { 'X-API-Key': other.key } })).status).toBe(200);
+      expect((await fetch(`${url}/api/v1/api-keys`, { headers: { 'X-API-Key': bootstrap } })).status).toBe(401);
+    } finally {
+      await first.stop();
+    }
+    const second = spawnApp(env);
+    try {
+      await up(second);
+      expect((await fetch(`${url}/api/v1/api-keys`, { headers: { 'X-API-Key': bootstrap } })).status).toBe(401);
+      expect(second.output()).toMatch(/BOOTSTRAP_ADMIN_API_KEY names a revoked key/);
+    } finally {
+      await second.stop();
+    }
+  }, 90000);
 });
 
 describe('Health, docs and errors (e2e)', () => {

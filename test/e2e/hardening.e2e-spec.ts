@@ -115,4 +115,34 @@ describe('Hardening (e2e)', () => {
       await timed.close();
     }
   });
+
+  it("should keep internal error text from tenants: a request's 500 and a report's failure say only what to quote", async () => {
+    // Its own database, so a table can be taken away without touching the other suites.
+    const url = `${t.config.DATABASE_URL}_internal`;
+    await (await import('../../libs/database/migrate')).prepareDatabase(url);
+    const broken = await startTestApp({ DATABASE_URL: url, REDIS_PREFIX: `${t.config.REDIS_PREFIX}_internal` });
+    try {
+      const { key } = await createOrg(broken, 'internal');
+      await broken.db.query('ALTER TABLE report_templates RENAME TO report_templates_away');
+      const res = await request(broken.http).get('/api/v1/report-templates').set('X-API-Key', key).expect(500);
+      expect(res.body).toEqual({ statusCode: 500, error: 'INTERNAL_ERROR', message: 'Internal server error', requestId: res.headers['x-request-id'] });
+      expect(res.text).not.toMatch(/relation|report_templates|SELECT/);
+
+      const ok = await uploadCsv(broken, key, 'transactions', CSV).expect(202);
+      await waitForImport(broken, key, ok.body.importId, ['COMPLETED']);
+      await broken.db.query('ALTER TABLE transactions RENAME TO transactions_away');
+      const report = (await request(broken.http).post('/api/v1/reports').set('X-API-Key', key).send({ source: 'transactions.rows', format: 'csv' }).expect(202)).body.reportId;
+      let body: { status: string; error: string | null } = { status: 'QUEUED', error: null };
+      for (let i = 0; i < 300 && !['FAILED', 'COMPLETED'].includes(body.status); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        body = (await request(broken.http).get(`/api/v1/reports/${report}`).set('X-API-Key', key).expect(200)).body;
+      }
+      expect(body.status).toBe('FAILED');
+      expect(body.error).toBe(`The report failed on an internal error; the server log has the cause under report ${report}`);
+    } finally {
+      await broken.close();
+      const { dropDatabase } = await import('../../libs/database/ensure-database');
+      await dropDatabase(url).catch(() => undefined);
+    }
+  }, 60000);
 });

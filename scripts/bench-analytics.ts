@@ -116,6 +116,9 @@ async function requestCost(b: Bench): Promise<Cost> {
   const crowd: Cost['crowd'] = [];
   const crowdSeconds = Math.max(10, b.duration);
   console.log(`1,000 connections on each cached answer (${crowdSeconds} s each) ...`);
+  // The floor at this crowd: the framework and the machine alone (no key, no query).
+  crowd.push({ name: '/health/live (floor)', load: await cannon({ url: `${base}/health/live`, connections: 1000, duration: crowdSeconds, timeout: 30 }) });
+  await sleep(2000);
   for (const e of ENDPOINTS) {
     const url = `${base}/api/v1/analytics/${e.name}`;
     await fetch(url, { headers: HEADERS });

@@ -57,20 +57,16 @@ export class AuthService {
     if (!key) {
       throw AuthErrors.missingKey();
     }
-    const hash = hashApiKey(key);
-    const cached = this.cache.key(hash);
-    if (cached) {
-      this.touch(cached.actorId);
-      return cached;
-    }
-    const found = await this.repo.findActiveKeyByHash(hash);
-    if (!found) {
+    const ctx = await this.cache.key(hashApiKey(key), async () => {
+      const found = await this.repo.findActiveKeyByHash(hashApiKey(key));
+      if (!found) return null;
+      void this.dataVersions.seed(found.orgId, found.dataVersion);
+      return { orgId: found.orgId, actorType: 'api-key', actorId: found.id, role: found.role, platform: found.platform, dataVersion: found.dataVersion, rateLimits: found.rateLimits };
+    });
+    if (!ctx) {
       throw AuthErrors.invalidKey();
     }
-    this.touch(found.id);
-    const ctx: AuthContext = { orgId: found.orgId, actorType: 'api-key', actorId: found.id, role: found.role, platform: found.platform, dataVersion: found.dataVersion, rateLimits: found.rateLimits };
-    this.cache.putKey(hash, ctx);
-    void this.dataVersions.seed(found.orgId, found.dataVersion);
+    this.touch(ctx.actorId);
     return ctx;
   }
 

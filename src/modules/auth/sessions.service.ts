@@ -108,28 +108,26 @@ export class SessionsService {
     } else if (claims.exp * 1000 <= Date.now()) {
       throw AuthErrors.expiredToken();
     }
-    const cached = this.cache.session(claims.sid);
-    if (cached && cached.actorId === claims.sub) {
-      return { ...cached, expiresAt: claims.exp * 1000 };
-    }
-    const session = await this.users.activeSession(claims.sid);
-    if (!session || session.userId !== claims.sub) {
+    const sid = claims.sid;
+    const ctx = await this.cache.session(sid, async () => {
+      const session = await this.users.activeSession(sid);
+      if (!session) return null;
+      void this.dataVersions.seed(session.orgId, session.dataVersion);
+      return {
+        orgId: session.orgId,
+        actorType: 'user',
+        actorId: session.userId,
+        role: session.role,
+        platform: false,
+        sessionId: sid,
+        dataVersion: session.dataVersion,
+        rateLimits: session.rateLimits,
+      };
+    });
+    if (!ctx || ctx.actorId !== claims.sub) {
       throw AuthErrors.sessionEnded();
     }
-    void this.dataVersions.seed(session.orgId, session.dataVersion);
-    const ctx: AuthContext = {
-      orgId: session.orgId,
-      actorType: 'user',
-      actorId: session.userId,
-      role: session.role,
-      platform: false,
-      sessionId: claims.sid,
-      expiresAt: claims.exp * 1000,
-      dataVersion: session.dataVersion,
-      rateLimits: session.rateLimits,
-    };
-    this.cache.putSession(claims.sid, ctx);
-    return ctx;
+    return { ...ctx, expiresAt: claims.exp * 1000 };
   }
 
   private pair(userId: string, sessionId: string, orgId: string, refreshToken: string, refreshExpiresAt: Date): TokenPairDto {

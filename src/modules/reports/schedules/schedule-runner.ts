@@ -5,7 +5,6 @@ import { AppConfig } from '@config/app-config';
 import { withSessionLock } from '@common/concurrency/session-lock';
 import { AppError } from '@common/errors';
 import { CONTENT_TYPES } from '@libs/export';
-import type { Role } from '@modules/auth/entities/api-key.entity';
 import { ReportsProducer } from '../jobs/reports.producer';
 import { reportFilePath, ReportRunner } from '../report-runner';
 import { ReportRow, ReportsRepository } from '../reports.repository';

@@ -48,6 +48,9 @@ export class AppModule {
             },
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
             redact: ['req.headers["x-api-key"]', 'req.headers.authorization'],
+            // Each request's logger binds its id only (the request is logged once, when it ends):
+            // binding the whole request redacted and serialized it on every request, ~3 % of a cached answer's CPU.
+            quietReqLogger: true,
           },
         }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), autoLoadEntities: true }),

@@ -8,7 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { prepareDatabase } from '@libs/database/migrate';
 import { AppConfig } from '@config/app-config';
-import { IdempotencyKeyInterceptor } from '@common/interceptors/idempotency-key.interceptor';
+import { IdempotencyKeyGuard } from '@common/interceptors/idempotency-key.guard';
 import { SerializedAnswerInterceptor } from '@common/interceptors/serialized-answer.interceptor';
 import { requestContextMiddleware } from '@common/request-context';
 import { AuthService } from '@modules/auth/auth.service';
@@ -81,7 +81,8 @@ export function configureHttpApp(app: INestApplication): void {
     ],
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: true }));
-  app.useGlobalInterceptors(new IdempotencyKeyInterceptor(), new SerializedAnswerInterceptor());
+  app.useGlobalGuards(new IdempotencyKeyGuard());
+  app.useGlobalInterceptors(new SerializedAnswerInterceptor());
   const doc = new DocumentBuilder()
     .setTitle('Analytics platform API')
     .setDescription(

@@ -1,5 +1,4 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AppConfig } from '@config/app-config';
 import { AuditInterceptor } from './audited';
 import { AuditController } from './audit.controller';
@@ -32,5 +31,5 @@ class AuditRetention implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 @Global()
-@Module({ controllers: [AuditController], providers: [AuditService, AuditRetention, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }], exports: [AuditService] })
+@Module({ controllers: [AuditController], providers: [AuditService, AuditRetention, AuditInterceptor], exports: [AuditService, AuditInterceptor] })
 export class AuditModule {}

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { from, Observable, switchMap } from 'rxjs';
@@ -17,7 +17,9 @@ interface AuditedSpec {
  * caller, the target (the `:id` of the path, else the answer's id) and the names of the fields
  * sent (never their values: webhook secrets and passwords travel in bodies).
  */
-export const Audited = (action: string, targetType: string) => SetMetadata(AUDITED, { action, targetType } satisfies AuditedSpec);
+export const Audited = (action: string, targetType: string) =>
+  // On the audited routes only: every interceptor costs each request it wraps an async resource.
+  applyDecorators(SetMetadata(AUDITED, { action, targetType } satisfies AuditedSpec), UseInterceptors(AuditInterceptor));
 
 const idOf = (answer: unknown): string | null => {
   if (!answer || typeof answer !== 'object') return null;

@@ -24,19 +24,15 @@ export class DataVersions {
     redis.client.defineCommand('dataVersionMax', { numberOfKeys: 1, lua: SET_MAX });
   }
 
-  private key(orgId: string): string {
+  /** The Redis key of the organization's version (the rate-limit script reads it in the same round trip). */
+  keyOf(orgId: string): string {
     return this.redis.key('dv', orgId);
-  }
-
-  /** The organization's version as last announced; null when Redis does not have it (then the database's is used). */
-  current(orgId: string): Promise<string | null> {
-    return this.redis.client.get(this.key(orgId)).catch(() => null);
   }
 
   /** Announces a bump (never moves the version back); a Redis failure is logged, the bump stands. */
   async announce(orgId: string, version: string | number): Promise<void> {
     try {
-      await (this.redis.client as unknown as { dataVersionMax(k: string, v: string): Promise<number> }).dataVersionMax(this.key(orgId), String(version));
+      await (this.redis.client as unknown as { dataVersionMax(k: string, v: string): Promise<number> }).dataVersionMax(this.keyOf(orgId), String(version));
     } catch (err) {
       this.logger.warn({ err, orgId }, 'data version not announced; requests read it from the database until it is');
     }
@@ -44,7 +40,7 @@ export class DataVersions {
 
   /** Records a version just read from the database when Redis has none (after a Redis restart). */
   async seed(orgId: string, version: string): Promise<void> {
-    await this.redis.client.set(this.key(orgId), version, 'NX').catch(() => undefined);
+    await this.redis.client.set(this.keyOf(orgId), version, 'NX').catch(() => undefined);
   }
 }
 

@@ -29,11 +29,8 @@ export class RateLimitGuard extends ThrottlerGuard {
     const cls = this.reflector.getAllAndOverride<RateClass | undefined>(RATE_CLASS, [context.getHandler(), context.getClass()]) ?? 'reads';
     const http = context.switchToHttp();
     const req = http.getRequest<Request & { auth?: AuthContext }>();
-    // The organization's data version rides in the same Redis round trip (auto-pipelined) as the token.
-    const [, version] = await Promise.all([
-      this.limiter.take(req, http.getResponse<Response>(), cls),
-      req.auth ? this.dataVersions.current(req.auth.orgId) : Promise.resolve(null),
-    ]);
+    // The organization's data version is read by the same script that takes the token.
+    const version = await this.limiter.take(req, http.getResponse<Response>(), cls, req.auth ? this.dataVersions.keyOf(req.auth.orgId) : undefined);
     if (req.auth && version !== null && BigInt(version) > BigInt(req.auth.dataVersion)) {
       req.auth.dataVersion = version;
     }

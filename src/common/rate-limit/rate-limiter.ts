@@ -24,11 +24,12 @@ export class RateLimiter {
     this.platform = config.rateLimits;
   }
 
-  async take(req: Request & { auth?: AuthContext }, res: Response, cls: RateClass): Promise<void> {
+  /** Takes the request's token; answers the value of `alsoGet` read in the same round trip. */
+  async take(req: Request & { auth?: AuthContext }, res: Response, cls: RateClass, alsoGet?: string): Promise<string | null> {
     const auth = req.auth;
     const limit = effectiveLimit(cls, this.platform, auth?.rateLimits);
     const tracker = auth ? `${auth.actorType}:${auth.actorId}` : `ip:${req.ip ?? 'unknown'}`;
-    const taken = await this.storage.take(`${cls}:${tracker}`, limit.burst, limit.perMinute);
+    const taken = await this.storage.take(`${cls}:${tracker}`, limit.burst, limit.perMinute, alsoGet);
     res.setHeader('X-RateLimit-Limit', String(limit.burst));
     res.setHeader('X-RateLimit-Remaining', String(taken.remaining));
     res.setHeader('X-RateLimit-Reset', String(taken.resetSeconds));
@@ -40,5 +41,6 @@ export class RateLimiter {
         { class: cls, limitPerMinute: limit.perMinute, burst: limit.burst, retryAfterSeconds: taken.retryAfterSeconds },
       ).withHeaders({ 'Retry-After': String(taken.retryAfterSeconds) });
     }
+    return taken.also;
   }
 }

@@ -21,7 +21,9 @@ local allowed = 0
 if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate) + 1000)
-return {allowed, tostring(tokens)}
+local extra = false
+if KEYS[2] then extra = redis.call('GET', KEYS[2]) end
+return {allowed, tostring(tokens), extra}
 `;
 
 export interface Taken {
@@ -32,17 +34,21 @@ export interface Taken {
   resetSeconds: number;
   /** Seconds until one request is allowed (0 when this one was). */
   retryAfterSeconds: number;
+  /** The value of `alsoGet`'s key, read in the same script (null when absent or not asked). */
+  also: string | null;
 }
 
 export class RedisThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly redis: RedisService) {
-    redis.client.defineCommand('rateTake', { numberOfKeys: 1, lua: TAKE });
+    redis.client.defineCommand('rateTake', { lua: TAKE });
   }
 
-  async take(key: string, burst: number, perMinute: number): Promise<Taken> {
+  /** Takes a token; `alsoGet` (a full key) is read in the same round trip (the caller's data version). */
+  async take(key: string, burst: number, perMinute: number, alsoGet?: string): Promise<Taken> {
     const rate = perMinute / 60_000;
-    const [allowed, left] = (await (this.redis.client as unknown as { rateTake(k: string, c: number, r: number): Promise<[number, string]> }).rateTake(
-      this.redis.key('rl', key), burst, rate,
+    const keys = alsoGet ? [this.redis.key('rl', key), alsoGet] : [this.redis.key('rl', key)];
+    const [allowed, left, also] = (await (this.redis.client as unknown as { rateTake(n: number, ...args: Array<string | number>): Promise<[number, string, string | null]> }).rateTake(
+      keys.length, ...keys, burst, rate,
     ));
     const tokens = Number(left);
     return {
@@ -50,6 +56,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       remaining: Math.floor(tokens),
       resetSeconds: Math.ceil((burst - tokens) / rate / 1000),
       retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / rate / 1000)),
+      also: also ?? null,
     };
   }
 

@@ -57,8 +57,9 @@ export class AuthService {
     if (!key) {
       throw AuthErrors.missingKey();
     }
-    const ctx = await this.cache.key(hashApiKey(key), async () => {
-      const found = await this.repo.findActiveKeyByHash(hashApiKey(key));
+    const hash = hashApiKey(key);
+    const ctx = await this.cache.key(hash, async () => {
+      const found = await this.repo.findActiveKeyByHash(hash);
       if (!found) return null;
       void this.dataVersions.seed(found.orgId, found.dataVersion);
       return { orgId: found.orgId, actorType: 'api-key', actorId: found.id, role: found.role, platform: found.platform, dataVersion: found.dataVersion, rateLimits: found.rateLimits };

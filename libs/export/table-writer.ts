@@ -73,6 +73,17 @@ export async function drainedOrClosed(writable: NodeJS.EventEmitter, file: NodeJ
   }
 }
 
+/**
+ * Destroys a file stream and waits until its file is closed: a stream still opening when destroyed
+ * finishes creating the file afterwards, so removing the file before then left it behind.
+ */
+export async function destroyed(stream: WriteStream): Promise<void> {
+  if (stream.closed) return;
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  stream.destroy();
+  await closed;
+}
+
 /** The first error of a file stream, kept (a full disk), so the next write or finish throws it. */
 class StreamErrors {
   error: Error | null = null;
@@ -119,7 +130,7 @@ class CsvWriter implements TableWriter {
 
   async abort(): Promise<void> {
     this.csv.destroy();
-    this.out.destroy();
+    await destroyed(this.out);
     await fs.rm(this.filePath, { force: true });
   }
 }
@@ -188,7 +199,8 @@ class XlsxWriter implements TableWriter {
   async abort(): Promise<void> {
     const inner = this.book as unknown as { stream?: Writable; zip?: { abort?: () => void } };
     inner.zip?.abort?.();
-    inner.stream?.destroy();
+    if (inner.stream instanceof WriteStream) await destroyed(inner.stream);
+    else inner.stream?.destroy();
     await fs.rm(this.filePath, { force: true });
   }
 }
@@ -234,7 +246,7 @@ class JsonRowsWriter implements TableWriter {
   }
 
   async abort(): Promise<void> {
-    this.out.destroy();
+    await destroyed(this.out);
     await fs.rm(this.filePath, { force: true });
   }
 }

@@ -1,6 +1,6 @@
 import { createWriteStream, promises as fs, WriteStream } from 'fs';
 import { finished } from 'stream/promises';
-import { drainedOrClosed, ExportFormat, openTableWriter, TableWriter } from '@libs/export';
+import { destroyed, drainedOrClosed, ExportFormat, openTableWriter, TableWriter } from '@libs/export';
 import { formatReportRow, REPORT_CSV_HEADER, reportRowValues, StoreUptime } from '@libs/stats';
 
 /** The report's columns: store_id, then uptime and downtime for the last hour, day and week. */
@@ -70,7 +70,7 @@ class CsvLinesWriter implements StoreReportWriter {
   }
 
   async abort(): Promise<void> {
-    this.out.destroy();
+    await destroyed(this.out);
     await fs.rm(this.file, { force: true });
   }
 

@@ -2,7 +2,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@config/app-config';
 import { AppError } from '@common/errors';
 import { effectiveLimit, RATE_CLASSES, RateLimits, rateLimitsProblem } from '@common/rate-limit/rate-limits';
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import { AuditService } from '@modules/audit/audit.service';
 import { looksLikeJwt } from './access-tokens';
 import { AuthContext } from './auth.context';
@@ -14,10 +14,11 @@ import { SessionsService } from './sessions.service';
 import { SseStreams } from './sse-streams';
 import { AuthCache } from './auth-cache';
 import { DataVersions } from '@common/cache/data-versions';
+import { hashSecret } from './secret-hash';
 
 const DEFAULT_ORG_NAME = 'default';
 
-export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+export const hashApiKey = hashSecret;
 
 @Injectable()
 export class AuthService {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'crypto';
 import { AppConfig } from '@config/app-config';
 import { RedisService } from '@common/redis/redis.module';
 import { AuthErrors } from './auth.errors';
+import { hashSecret } from './secret-hash';
 
 /**
  * Failed logins counted per account and per client address in Redis (shared by every process),
@@ -17,7 +17,7 @@ export class LoginLimiter {
   ) {}
 
   private keys(email: string, ip: string | null): [string, string] {
-    const account = createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 32);
+    const account = hashSecret(email.trim().toLowerCase()).slice(0, 32);
     return [this.redis.key('login-fail', 'acct', account), this.redis.key('login-fail', 'ip', ip ?? 'unknown')];
   }
 

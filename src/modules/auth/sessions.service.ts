@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import { AppConfig } from '@config/app-config';
 import { currentRequest } from '@common/request-context';
 import { AuditService } from '@modules/audit/audit.service';
@@ -13,8 +13,9 @@ import { SseStreams } from './sse-streams';
 import { AuthCache } from './auth-cache';
 import { DataVersions } from '@common/cache/data-versions';
 import { UserRow, UsersRepository } from './users.repository';
+import { hashSecret } from './secret-hash';
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const hashToken = hashSecret;
 export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(32).toString('base64url')}`;
 
 /** Logins: password check, token pairs, refresh rotation with reuse detection, logout, password set. */

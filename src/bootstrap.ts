@@ -9,7 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { prepareDatabase } from '@libs/database/migrate';
 import { AppConfig } from '@config/app-config';
 import { IdempotencyKeyGuard } from '@common/interceptors/idempotency-key.guard';
-import { SerializedAnswerInterceptor } from '@common/interceptors/serialized-answer.interceptor';
+import { AnswerExpressAdapter } from '@common/http/answer-express-adapter';
 import { requestContextMiddleware } from '@common/request-context';
 import { AuthService } from '@modules/auth/auth.service';
 import { AppModule } from './app.module';
@@ -82,7 +82,6 @@ export function configureHttpApp(app: INestApplication): void {
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: true }));
   app.useGlobalGuards(new IdempotencyKeyGuard());
-  app.useGlobalInterceptors(new SerializedAnswerInterceptor());
   const doc = new DocumentBuilder()
     .setTitle('Analytics platform API')
     .setDescription(
@@ -104,7 +103,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   await prepareDatabase(config.DATABASE_URL);
   const module = AppModule.forRoot(config);
   const app = config.runsHttp
-    ? await NestFactory.create<NestExpressApplication>(module, { ...HTTP_APP_OPTIONS, bufferLogs: true })
+    ? await NestFactory.create<NestExpressApplication>(module, new AnswerExpressAdapter(), { ...HTTP_APP_OPTIONS, bufferLogs: true })
     : ((await NestFactory.createApplicationContext(module, { bufferLogs: true })) as unknown as INestApplication);
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

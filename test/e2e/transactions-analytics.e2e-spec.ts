@@ -66,6 +66,16 @@ describe('Transaction analytics (e2e)', () => {
     }
   });
 
+  it('should send a cached answer as the same JSON, with a JSON content type', async () => {
+    const first = await get('zone-leaderboard?limit=100').expect(200);
+    const again = await get('zone-leaderboard?limit=100').expect(200);
+    for (const res of [first, again]) {
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    }
+    expect(again.body.cached).toBe(true);
+    expect(again.body.data).toEqual(first.body.data);
+  });
+
   it('should count categories with their percentages exactly, for every filter', async () => {
     for (const f of filters()) {
       const res = await get(`category-distribution?${query(f)}`).expect(200);

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureHttpApp, HTTP_APP_OPTIONS } from '../../src/bootstrap';
+import { AnswerExpressAdapter } from '../../src/common/http/answer-express-adapter';
 import { AppConfig } from '../../src/config/app-config';
 import { EnvSchema } from '../../src/config/env.schema';
 import { partitionName } from '../../libs/ingest';
@@ -22,7 +23,7 @@ export interface TestApp {
 export async function startTestApp(overrides: Partial<EnvSchema> = {}): Promise<TestApp> {
   const config = AppConfig.fromProcessEnv(overrides);
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  const app = moduleRef.createNestApplication({ ...HTTP_APP_OPTIONS, logger: ['error'] });
+  const app = moduleRef.createNestApplication(new AnswerExpressAdapter(), { ...HTTP_APP_OPTIONS, logger: ['error'] });
   configureHttpApp(app);
   app.enableShutdownHooks();
   await app.init();

@@ -67,6 +67,23 @@ describe('Fair import queue and organization quotas (e2e)', () => {
     await request(t.http).put(`/api/v1/organizations/${orgId}/quotas`).set('X-API-Key', key).send({ quotas: null }).expect(403);
   });
 
+  it('should let no more simultaneous uploads through than the quota of imports queued or running', async () => {
+    // An API process only: nothing here runs the imports, so every one accepted stays queued.
+    const api = await startTestApp({ APP_ROLE: 'api' } as never);
+    try {
+      const { key, orgId } = await createOrg(api, 'burst-quota');
+      await request(api.http).put(`/api/v1/organizations/${orgId}/quotas`).set('X-API-Key', api.adminKey).send({ quotas: { maxActiveImports: 2 } }).expect(200);
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => uploadCsv(api, key, 'transactions', SMALL.replace('TXN_1', `TXN_${i}`))));
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.filter((s) => s === 202)).toHaveLength(2);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+      const held = await api.db.query(`SELECT count(*)::int AS n FROM imports WHERE org_id = $1`, [orgId]);
+      expect(held.rows[0].n).toBe(2);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('should refuse an upload past the stored-bytes quota with 413, before or after receiving it, keeping nothing', async () => {
     const { key, orgId } = await createOrg(t, 'bytes-quota');
     const first = (await uploadCsv(t, key, 'transactions', SMALL).expect(202)).body.importId;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, Repository } from 'typeorm';
 import { modifiedRows } from '@common/modified-rows';
 import type { InputFormat } from '@libs/ingest';
 import { ImportEntity, ImportMetrics, ImportStatus } from './entities/import.entity';
@@ -24,6 +24,13 @@ export interface ImportProgress {
   rowsLoaded: number;
   rowsRejected: number;
   rejectsByReason: Record<string, number>;
+}
+
+/** What an organization holds against its quotas, and its own quotas. */
+export interface Usage {
+  active: number;
+  storedBytes: number;
+  quotas: { maxStoredBytes?: number; maxActiveImports?: number } | null;
 }
 
 /** Why an import ended without loading: a message, and for a failure its code and where. */
@@ -55,8 +62,8 @@ export class IngestionRepository {
   }
 
   /** What an organization holds against its quotas: imports queued or running, bytes of imports kept; and its own quotas. */
-  async usage(orgId: string): Promise<{ active: number; storedBytes: number; quotas: { maxStoredBytes?: number; maxActiveImports?: number } | null }> {
-    const [row] = await this.imports.query(
+  async usage(orgId: string, manager: EntityManager = this.imports.manager): Promise<Usage> {
+    const [row] = await manager.query(
       `SELECT
          (SELECT count(*)::int FROM imports WHERE org_id = $1 AND status IN ('QUEUED', 'PROCESSING') AND deleted_at IS NULL) AS active,
          (SELECT coalesce(sum(size_bytes), 0)::bigint FROM imports WHERE org_id = $1 AND status IN ('QUEUED', 'PROCESSING', 'COMPLETED') AND deleted_at IS NULL) AS stored,
@@ -66,8 +73,17 @@ export class IngestionRepository {
     return { active: row.active, storedBytes: Number(row.stored), quotas: row.quotas };
   }
 
-  async insert(row: NewImport): Promise<ImportEntity> {
-    await this.imports.insert({ ...row, status: 'QUEUED' });
+  /**
+   * Inserts the import if `check` passes on the organization's usage, one upload of an
+   * organization at a time (a transaction-scoped advisory lock): simultaneous uploads each read
+   * the usage before any had inserted, and all got past the quota.
+   */
+  async insertWithinQuotas(row: NewImport, check: (usage: Usage) => void): Promise<ImportEntity> {
+    await this.imports.manager.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('import-quota:' || $1, 0))`, [row.orgId]);
+      check(await this.usage(row.orgId, m));
+      await m.insert(ImportEntity, { ...row, status: 'QUEUED' });
+    });
     return (await this.findById(row.id))!;
   }
 

@@ -10,7 +10,7 @@ import { ListImportsQuery } from './dto/list-imports.query';
 import { ImportEntity } from './entities/import.entity';
 import { DeclaredType, declaredType, SNIFF_BYTES, sniffUpload } from './file-sniffer';
 import { IngestionErrors } from './ingestion.errors';
-import { IngestionRepository } from './ingestion.repository';
+import { IngestionRepository, Usage } from './ingestion.repository';
 import { IngestionProducer } from './jobs/ingestion.producer';
 import { KindRegistry } from './kind.registry';
 import { DatasetKind, INPUT_FORMATS, InputFormat } from '@libs/ingest';
@@ -290,7 +290,10 @@ export class IngestionService {
    * length, when there is one) and again with the received file's size before it is queued.
    */
   private async checkQuotas(orgId: string, incomingBytes: number, newImports = 1): Promise<void> {
-    const { active, storedBytes, quotas } = await this.repo.usage(orgId);
+    this.withinQuotas(await this.repo.usage(orgId), incomingBytes, newImports);
+  }
+
+  private withinQuotas({ active, storedBytes, quotas }: Usage, incomingBytes: number, newImports = 1): void {
     const maxActive = quotas?.maxActiveImports ?? this.config.ORG_MAX_ACTIVE_IMPORTS;
     const maxStored = quotas?.maxStoredBytes ?? this.config.ORG_MAX_STORED_BYTES;
     if (active + newImports > maxActive) {
@@ -302,13 +305,16 @@ export class IngestionService {
   }
 
   private async enqueue(orgId: string, id: string, kind: string, format: InputFormat, file: ReceivedFile, rejectThreshold: number, idempotencyKey?: string): Promise<CreatedImport> {
-    await this.checkQuotas(orgId, file.sizeBytes);
     let imp: ImportEntity;
     try {
-      imp = await this.repo.insert({
-        id, orgId, kind, format, fileName: file.fileName, filePath: file.relativePath, sizeBytes: file.sizeBytes,
-        sha256: file.sha256, idempotencyKey: idempotencyKey ?? null, rejectThreshold,
-      });
+      // The quotas again, now with the file's size, checked and taken in one step.
+      imp = await this.repo.insertWithinQuotas(
+        {
+          id, orgId, kind, format, fileName: file.fileName, filePath: file.relativePath, sizeBytes: file.sizeBytes,
+          sha256: file.sha256, idempotencyKey: idempotencyKey ?? null, rejectThreshold,
+        },
+        (usage) => this.withinQuotas(usage, file.sizeBytes),
+      );
     } catch (err) {
       // A concurrent request with the same Idempotency-Key won the race: answer with its import.
       const replay = (err as { code?: string }).code === '23505' ? await this.findReplay(orgId, idempotencyKey) : null;

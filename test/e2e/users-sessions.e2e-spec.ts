@@ -229,6 +229,15 @@ describe('Users, logins and tokens (e2e)', () => {
     await login(other.email).expect(200);
   });
 
+  it('should let no more password guesses through than the limit when they arrive all at once', async () => {
+    const u = await user('viewer');
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => login(u.email, `wrong password ${i}`)));
+    const statuses = burst.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    await login(u.email).expect(429);
+  });
+
   it('should refuse logins from an address after too many failures across accounts', async () => {
     const limited = await startTestApp({ LOGIN_MAX_FAILURES_PER_IP: 3, LOGIN_MAX_FAILURES_PER_ACCOUNT: 100, REDIS_PREFIX: `${t.config.REDIS_PREFIX}_ip` });
     try {

@@ -24,6 +24,8 @@ export const AuthErrors = {
   loginFailed: () => new AppError('LOGIN_FAILED', HttpStatus.UNAUTHORIZED, 'The e-mail address or the password is wrong'),
   loginRateLimited: (seconds: number) =>
     new AppError('LOGIN_RATE_LIMITED', HttpStatus.TOO_MANY_REQUESTS, `Too many failed logins for this account or from this address; try again in ${seconds} s`, { retryAfterSeconds: seconds }),
+  loginUnavailable: () =>
+    new AppError('LOGIN_UNAVAILABLE', HttpStatus.SERVICE_UNAVAILABLE, 'Logins are unavailable for now: the store that counts failed logins (Redis) cannot be reached; API keys keep working').withHeaders({ 'Retry-After': '5' }),
   refreshInvalid: () =>
     new AppError('REFRESH_TOKEN_INVALID', HttpStatus.UNAUTHORIZED, 'The refresh token is unknown, or its login has ended; log in again'),
   refreshReused: () =>

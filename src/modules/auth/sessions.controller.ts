@@ -23,10 +23,10 @@ export class SessionsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Log in with e-mail and password: an access token (JWT, 15 min) and a refresh token',
-    description: 'Failed logins are limited per account and per client address (LOGIN_MAX_FAILURES_PER_ACCOUNT / _PER_IP within LOGIN_WINDOW_S): past the limit, 429 LOGIN_RATE_LIMITED with Retry-After.',
+    description: 'Failed logins are limited per account and per client address (LOGIN_MAX_FAILURES_PER_ACCOUNT / _PER_IP within LOGIN_WINDOW_S): past the limit, 429 LOGIN_RATE_LIMITED with Retry-After. Every attempt counts until its password is found right, so simultaneous guesses get no further. While Redis (which keeps the counts) cannot be reached, 503 LOGIN_UNAVAILABLE.',
   })
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiErrors(400, 401, 429)
+  @ApiErrors(400, 401, 429, 503)
   login(@Body() dto: LoginDto, @Headers('user-agent') userAgent?: string): Promise<TokenPairDto> {
     return this.sessions.login(dto.email, dto.password, userAgent ?? null);
   }

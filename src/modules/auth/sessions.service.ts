@@ -34,10 +34,9 @@ export class SessionsService {
 
   async login(email: string, password: string, userAgent: string | null): Promise<TokenPairDto> {
     const ip = currentRequest()?.ip ?? null;
-    await this.limiter.check(email, ip);
+    await this.limiter.reserve(email, ip);
     const user = await this.users.userByEmail(email);
     if (!(await verifyPassword(user?.password_hash ?? null, password)) || !user) {
-      await this.limiter.failed(email, ip);
       await this.audit.record(
         { orgId: user?.org_id ?? null, actorType: 'anonymous', actorId: null },
         { action: 'auth.login-failed', target: { type: 'user', id: user?.id ?? null }, details: { email: email.slice(0, 254) } },
@@ -101,6 +100,12 @@ export class SessionsService {
   }
 
   /** The caller behind an access token: verified signature, then its session still live (one indexed read). */
+  /** Whether a login's session is still open and its user's (read from the database, not the cache). */
+  async isActive(auth: AuthContext): Promise<boolean> {
+    const session = auth.sessionId ? await this.users.activeSession(auth.sessionId) : null;
+    return session !== null && session.userId === auth.actorId;
+  }
+
   async authenticateAccessToken(token: string): Promise<AuthContext> {
     let claims = this.cache.token(token);
     if (!claims) {

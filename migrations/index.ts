@@ -13,6 +13,7 @@ import { MessageSlots1764000000011 } from './1764000000011-MessageSlots';
 import { CreateReports1764000000012 } from './1764000000012-CreateReports';
 import { ReportSchedules1764000000013 } from './1764000000013-ReportSchedules';
 import { UsersSessionsAudit1764000000014 } from './1764000000014-UsersSessionsAudit';
+import { PlatformRoleByKey1764000000015 } from './1764000000015-PlatformRoleByKey';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   CreateReports1764000000012,
   ReportSchedules1764000000013,
   UsersSessionsAudit1764000000014,
+  PlatformRoleByKey1764000000015,
 ];

@@ -136,6 +136,10 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(1) @Max(1000)
   MAX_SSE_STREAMS_PER_KEY = 5;
 
+  /** How long an open stream's slot outlives its process if the process dies without closing it (live processes renew theirs every third of it). */
+  @Transform(toNumber) @IsInt() @Min(1000) @Max(600_000)
+  SSE_SLOT_TTL_MS = 60_000;
+
   /** Proxies in front of the app whose X-Forwarded-For is trusted for the client address (0: none). */
   @Transform(toNumber) @IsInt() @Min(0) @Max(10)
   TRUST_PROXY_HOPS = 0;
@@ -160,7 +164,7 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(1)
   ORG_MAX_STORED_BYTES = 200 * 1024 * 1024 * 1024;
 
-  /** How long a process keeps a verified API key or login without reading the database again (0: never); revocations reach every process at once through Redis. */
+  /** How long a process keeps a verified API key or login without reading the database again (0: never); revocations reach every process at once through Redis (at most twice this when a notice is lost). */
   @Transform(toNumber) @IsInt() @Min(0) @Max(60000)
   AUTH_CACHE_MS = 5000;
 

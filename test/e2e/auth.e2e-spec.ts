@@ -66,6 +66,29 @@ describe('Auth, organizations and API keys (e2e)', () => {
     expect((await request(t.http).get('/api/v1/api-keys').set('X-API-Key', t.adminKey).expect(200)).body.filter((k: { keyPrefix: string }) => k.keyPrefix === bootstrap.slice(0, 7))).toHaveLength(1);
   });
 
+  it('should give the platform role to the key BOOTSTRAP_ADMIN_API_KEY names, never for a key name', async () => {
+    // Its own database: migration 15 takes the role from every key.
+    const url = `${t.config.DATABASE_URL}_platform`;
+    await (await import('../../libs/database/migrate')).prepareDatabase(url);
+    const own = await startTestApp({ DATABASE_URL: url, REDIS_PREFIX: `${t.config.REDIS_PREFIX}_platform` } as never);
+    try {
+      const { key: tenantAdmin } = await createOrg(own, 'tenant');
+      const named = (await request(own.http).post('/api/v1/api-keys').set('X-API-Key', tenantAdmin).send({ name: 'bootstrap-admin', role: 'admin' }).expect(201)).body;
+      // What migration 14 did to any admin key of that name, then what the next deploy does.
+      await own.db.query(`UPDATE api_keys SET platform_admin = true WHERE name = 'bootstrap-admin' AND role = 'admin'`);
+      const { PlatformRoleByKey1764000000015 } = await import('../../migrations/1764000000015-PlatformRoleByKey');
+      await new PlatformRoleByKey1764000000015().up({ query: (sql: string) => own.db.query(sql) } as never);
+      await own.app.get(AuthService).ensureBootstrapKey(own.adminKey);
+      own.app.get((await import('../../src/modules/auth/auth-cache')).AuthCache).clear();
+      expect((await request(own.http).post('/api/v1/organizations').set('X-API-Key', named.key).send({ name: 'not allowed' }).expect(403)).body.error).toBe('PLATFORM_ROLE_REQUIRED');
+      await request(own.http).post('/api/v1/organizations').set('X-API-Key', own.adminKey).send({ name: 'allowed' }).expect(201);
+    } finally {
+      await own.close();
+      const { dropDatabase } = await import('../../libs/database/ensure-database');
+      await dropDatabase(url).catch(() => undefined);
+    }
+  }, 60000);
+
   it('should list keys without their secrets and revoke one at once', async () => {
     const { key: admin } = await createOrg(t);
     const created = await request(t.http).post('/api/v1/api-keys').set('X-API-Key', admin).send({ name: 'bot', role: 'analyst' }).expect(201);

@@ -14,7 +14,7 @@ describe('Rate limits and event streams (e2e)', () => {
   let t: TestApp;
   let other: SpawnedApp;
   let otherUrl: string;
-  const env = () => ({ RATE_LIMITS: '{}', MAX_SSE_STREAMS_PER_KEY: '2', REDIS_PREFIX: `${process.env.REDIS_PREFIX}_rl` });
+  const env = () => ({ RATE_LIMITS: '{}', MAX_SSE_STREAMS_PER_KEY: '2', SSE_SLOT_TTL_MS: '3000', REDIS_PREFIX: `${process.env.REDIS_PREFIX}_rl` });
 
   beforeAll(async () => {
     t = await startTestApp({ ...env(), MAX_SSE_STREAMS_PER_KEY: 2 } as never);
@@ -177,6 +177,22 @@ describe('Rate limits and event streams (e2e)', () => {
       await b.body?.cancel();
     });
 
+    it('should keep the cap for as long as the streams stay open, past the slot lifetime', async () => {
+      const key = await createKey(t, admin, 'viewer');
+      const a = open({ 'X-API-Key': key });
+      const b = open({ 'X-API-Key': key }, otherUrl);
+      expect((await a.response).status).toBe(200);
+      expect((await b.response).status).toBe(200);
+      // SSE_SLOT_TTL_MS is 3 s here: the slots (and the set holding them) live on while renewed.
+      await new Promise((r) => setTimeout(r, 7000));
+      const third = await fetch(`${base}/api/v1/imports/${importId}/events`, { headers: { 'X-API-Key': key } });
+      expect(third.status).toBe(429);
+      await third.body?.cancel();
+      a.close();
+      b.close();
+      await Promise.all([a.done, b.done]);
+    }, 20000);
+
     it('should end a stream with an `ended` event when its key is revoked, on any process', async () => {
       const key = (await request(t.http).post('/api/v1/api-keys').set('X-API-Key', admin).send({ name: 's', role: 'viewer' }).expect(201)).body;
       const here = open({ 'X-API-Key': key.key });
@@ -189,6 +205,17 @@ describe('Rate limits and event streams (e2e)', () => {
       expect(here.text()).toMatch(/event: ended\ndata: \{"reason":"key-revoked"\}/);
       expect(there.text()).toMatch(/event: ended\ndata: \{"reason":"key-revoked"\}/);
     });
+
+    it('should end a stream whose key was revoked without a notice reaching its process (Redis away then)', async () => {
+      const key = (await request(t.http).post('/api/v1/api-keys').set('X-API-Key', admin).send({ name: 'quiet', role: 'viewer' }).expect(201)).body;
+      const there = open({ 'X-API-Key': key.key }, otherUrl);
+      expect((await there.response).status).toBe(200);
+      // Revoked behind the app's back: no notice is published, as when Redis was away at that moment.
+      await t.db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [key.id]);
+      // Each renewal (a third of SSE_SLOT_TTL_MS = 3 s here) reads the credential again.
+      await there.done;
+      expect(there.text()).toMatch(/event: ended\ndata: \{"reason":"key-revoked"\}/);
+    }, 20000);
 
     it('should end a stream when its login ends or its access token expires', async () => {
       const email = `sse-${Math.random().toString(36).slice(2, 8)}@example.com`;

@@ -33,8 +33,22 @@ export class AuthRepository {
     return rows.length === 0 ? null : { id: rows[0].id, orgId: rows[0].org_id, role: rows[0].role, platform: rows[0].platform_admin, dataVersion: rows[0].data_version, rateLimits: rows[0].rate_limits };
   }
 
+  async isKeyActive(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.keys.query(`SELECT 1 FROM api_keys WHERE id = $1 AND revoked_at IS NULL`, [id]);
+    return rows.length > 0;
+  }
+
   findKeyByHash(keyHash: string): Promise<ApiKeyEntity | null> {
     return this.keys.findOne({ where: { keyHash } });
+  }
+
+  /**
+   * The platform role to the key with this hash (if any). Only added, never moved: processes
+   * booting with different BOOTSTRAP_ADMIN_API_KEY values (a rotation) would otherwise take it
+   * from each other; the old key is revoked through the API.
+   */
+  async givePlatformRole(keyHash: string): Promise<void> {
+    await this.keys.query(`UPDATE api_keys SET platform_admin = true WHERE key_hash = $1 AND NOT platform_admin`, [keyHash]);
   }
 
   async touchKey(id: string): Promise<void> {

@@ -34,7 +34,9 @@ export class AuthService {
     private readonly streams: SseStreams,
     private readonly cache: AuthCache,
     private readonly dataVersions: DataVersions,
-  ) {}
+  ) {
+    streams.validateWith((auth) => (auth.actorType === 'api-key' ? this.repo.isKeyActive(auth.actorId) : this.sessions.isActive(auth)));
+  }
 
   /**
    * The caller behind a request's credentials: `X-API-Key`, or `Authorization: Bearer` carrying a
@@ -170,9 +172,15 @@ export class AuthService {
     return this.toResponse((await this.repo.findKey(auth.orgId, id)) ?? key);
   }
 
-  /** Creates an admin key with exactly this value (in the default organization) unless one with this value exists, revoked or not. */
+  /**
+   * Creates an admin key with exactly this value (in the default organization) unless one with this
+   * value exists, revoked or not. The key holds the platform role (given here at every boot; a
+   * key's name confers nothing, and the API cannot give it).
+   */
   async ensureBootstrapKey(key: string): Promise<void> {
-    const existing = await this.repo.findKeyByHash(hashApiKey(key));
+    const hash = hashApiKey(key);
+    await this.repo.givePlatformRole(hash);
+    const existing = await this.repo.findKeyByHash(hash);
     if (existing) {
       // Created only when absent: a key revoked through the API stays revoked across restarts
       // (restoring it made revocation of a leaked bootstrap key last until the next boot).

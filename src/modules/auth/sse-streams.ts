@@ -14,11 +14,10 @@ export interface Revocation {
 }
 
 const CHANNEL = REVOKED_CHANNEL;
-const SLOT_TTL_MS = 60_000;
 
 /**
  * Open a slot when there are fewer than `max` live ones (slots whose process stopped refreshing
- * them lapse after a minute), in one round trip, by Redis's clock.
+ * them lapse after SSE_SLOT_TTL_MS), in one round trip, by Redis's clock.
  */
 const OPEN = `
 local t = redis.call('TIME')
@@ -29,6 +28,20 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1
 `;
+
+/** Keep a live slot (and the set holding it) for another SSE_SLOT_TTL_MS, by Redis's clock. */
+const REFRESH = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+`;
+
+type SlotClient = {
+  sseOpen(k: string, max: number, slot: string, ttl: number): Promise<number>;
+  sseRefresh(k: string, slot: string, ttl: number): Promise<number>;
+};
 
 interface OpenStream {
   auth: AuthContext;
@@ -46,6 +59,7 @@ interface OpenStream {
 export class SseStreams implements OnModuleInit {
   private readonly logger = new Logger(SseStreams.name);
   private readonly open = new Set<OpenStream>();
+  private validate?: (auth: AuthContext) => Promise<boolean>;
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -53,6 +67,7 @@ export class SseStreams implements OnModuleInit {
     private readonly cache: AuthCache,
   ) {
     redis.client.defineCommand('sseOpen', { numberOfKeys: 1, lua: OPEN });
+    redis.client.defineCommand('sseRefresh', { numberOfKeys: 1, lua: REFRESH });
   }
 
   async onModuleInit(): Promise<void> {
@@ -63,6 +78,27 @@ export class SseStreams implements OnModuleInit {
         this.logger.warn({ err }, 'bad revocation notice');
       }
     });
+    // Notices sent while the connection was down are lost: every open stream's credential is read again.
+    this.redis.onResubscribe(() => {
+      for (const s of this.open) void this.recheck(s);
+    });
+  }
+
+  /** How a stream's credential is read again (the auth service's): still valid or not. */
+  validateWith(validate: (auth: AuthContext) => Promise<boolean>): void {
+    this.validate = validate;
+  }
+
+  /** Ends the stream if its credential stopped working without a notice reaching this process. */
+  private async recheck(s: OpenStream): Promise<void> {
+    try {
+      if (this.validate && !(await this.validate(s.auth))) {
+        s.end(s.auth.actorType === 'api-key' ? 'key-revoked' : 'login-ended');
+      }
+    } catch (err) {
+      // The database is away: read again at the next renewal.
+      this.logger.warn({ err }, 'stream credential not checked');
+    }
   }
 
   /** Tells every process that a credential stopped working (this one at once). */
@@ -77,15 +113,20 @@ export class SseStreams implements OnModuleInit {
     const max = this.config.MAX_SSE_STREAMS_PER_KEY;
     const key = this.redis.key('sse', auth.actorType, auth.actorId);
     const slot = randomUUID();
-    const took = await (this.redis.client as unknown as { sseOpen(k: string, max: number, slot: string, ttl: number): Promise<number> }).sseOpen(key, max, slot, SLOT_TTL_MS);
+    const ttl = this.config.SSE_SLOT_TTL_MS;
+    const client = this.redis.client as unknown as SlotClient;
+    // Listening before the round trip: a client gone while the slot is being taken gives it back.
+    let closed = false;
+    let release: () => void = () => undefined;
+    res.once('close', () => {
+      closed = true;
+      release();
+    });
+    const took = await client.sseOpen(key, max, slot, ttl);
     if (took !== 1) {
       throw new AppError('SSE_STREAMS_LIMIT', 429, `This ${auth.actorType === 'user' ? 'user' : 'API key'} already has ${max} event streams open (MAX_SSE_STREAMS_PER_KEY); close one first`, { max })
         .withHeaders({ 'Retry-After': '5' });
     }
-    const refresh = setInterval(() => {
-      void this.redis.client.zadd(key, 'XX', Date.now() + SLOT_TTL_MS, slot).catch(() => undefined);
-    }, SLOT_TTL_MS / 3);
-    refresh.unref();
     let expiry: NodeJS.Timeout | undefined;
     const stream: OpenStream = {
       auth,
@@ -102,12 +143,23 @@ export class SseStreams implements OnModuleInit {
       expiry.unref();
     }
     this.open.add(stream);
-    res.once('close', () => {
+    // Each renewal also extends the set's own expiry (extending the slot alone let the whole set
+    // lapse SSE_SLOT_TTL_MS after the last stream opened, and the cap with it), and reads the
+    // stream's credential again: a revocation whose notice was lost ends the stream within a third of it.
+    const refresh = setInterval(() => {
+      void client.sseRefresh(key, slot, ttl).catch(() => undefined);
+      void this.recheck(stream);
+    }, ttl / 3);
+    refresh.unref();
+    release = () => {
       clearInterval(refresh);
       clearTimeout(expiry);
       this.open.delete(stream);
       void this.redis.client.zrem(key, slot).catch(() => undefined);
-    });
+    };
+    if (closed || res.destroyed) {
+      release();
+    }
   }
 
   private revoked(r: Revocation): void {

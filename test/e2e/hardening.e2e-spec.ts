@@ -145,4 +145,27 @@ describe('Hardening (e2e)', () => {
       await dropDatabase(url).catch(() => undefined);
     }
   }, 60000);
+
+  it('should keep answering without rate limits while Redis is away, and refuse logins with 503 rather than count nothing', async () => {
+    const own = await startTestApp({ APP_ROLE: 'api' } as never);
+    const { RedisService } = await import('../../src/common/redis/redis.module');
+    const redis = own.app.get(RedisService);
+    try {
+      const { key } = await createOrg(own, 'redis-away');
+      expect((await request(own.http).get('/api/v1/imports').set('X-API-Key', key).expect(200)).headers['x-ratelimit-limit']).toBeDefined();
+      redis.client.disconnect();
+      const live = await request(own.http).get('/health/live').expect(200);
+      expect(live.headers['x-ratelimit-limit']).toBeUndefined();
+      await request(own.http).get('/api/v1/imports').set('X-API-Key', key).expect(200);
+      const login = await request(own.http).post('/api/v1/auth/login').send({ email: 'anyone@example.com', password: 'whatever it is' }).expect(503);
+      expect(login.body).toMatchObject({ error: 'LOGIN_UNAVAILABLE' });
+      expect(login.headers['retry-after']).toBe('5');
+      await redis.client.connect();
+      expect((await request(own.http).get('/health/live').expect(200)).headers['x-ratelimit-limit']).toBeDefined();
+      await request(own.http).post('/api/v1/auth/login').send({ email: 'anyone@example.com', password: 'whatever it is' }).expect(401);
+    } finally {
+      if (redis.client.status !== 'ready') await redis.client.connect().catch(() => undefined);
+      await own.close();
+    }
+  }, 60000);
 });

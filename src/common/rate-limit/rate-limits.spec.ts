@@ -1,5 +1,8 @@
 import { AppConfig } from '@config/app-config';
+import type { Request, Response } from 'express';
 import { effectiveLimit, rateLimitsProblem } from './rate-limits';
+import { RateLimiter } from './rate-limiter';
+import type { RedisThrottlerStorage } from './redis-throttler.storage';
 
 describe('rate limits', () => {
   it('should take the organization over RATE_LIMITS over the defaults, burst defaulting to the rate', () => {
@@ -23,5 +26,27 @@ describe('rate limits', () => {
     expect(() => AppConfig.fromProcessEnv({ RATE_LIMITS: '{nope' })).toThrow(/RATE_LIMITS=.*not JSON/);
     expect(() => AppConfig.fromProcessEnv({ RATE_LIMITS: '{"reads":{"perMinute":-1}}' })).toThrow(/RATE_LIMITS=.*reads.perMinute/);
     expect(AppConfig.fromProcessEnv({ RATE_LIMITS: '{"reads":{"perMinute":7}}' }).rateLimits).toEqual({ reads: { perMinute: 7 } });
+  });
+  describe('RateLimiter', () => {
+    const taken: string[] = [];
+    const storage = { take: async (key: string) => (taken.push(key), { allowed: true, remaining: 1, resetSeconds: 1, retryAfterSeconds: 0, also: null }) };
+    const down = { take: async () => Promise.reject(new Error('Redis connection is reconnecting')) };
+    const res = () => ({ headers: {} as Record<string, string>, setHeader(n: string, v: string) { this.headers[n] = v; } });
+    const req = (params: Record<string, string> = {}) => ({ ip: '10.0.0.1', params }) as unknown as Request;
+
+    it('should keep anonymous webhook budgets per organization, and other anonymous budgets per address', async () => {
+      const limiter = new RateLimiter(AppConfig.fromProcessEnv({}), storage as unknown as RedisThrottlerStorage);
+      await limiter.take(req({ orgSlug: 'acme' }), res() as unknown as Response, 'webhooks');
+      await limiter.take(req({ orgSlug: 'globex' }), res() as unknown as Response, 'webhooks');
+      await limiter.take(req({ orgSlug: 'acme' }), res() as unknown as Response, 'reads');
+      expect(taken).toEqual(['webhooks:ip:10.0.0.1:acme', 'webhooks:ip:10.0.0.1:globex', 'reads:ip:10.0.0.1']);
+    });
+
+    it('should let a request through without headers when Redis cannot be reached', async () => {
+      const limiter = new RateLimiter(AppConfig.fromProcessEnv({}), down as unknown as RedisThrottlerStorage);
+      const r = res();
+      await expect(limiter.take(req(), r as unknown as Response, 'reads')).resolves.toBeNull();
+      expect(r.headers).toEqual({});
+    });
   });
 });

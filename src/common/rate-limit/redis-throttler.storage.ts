@@ -45,6 +45,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   /** Takes a token; `alsoGet` (a full key) is read in the same round trip (the caller's data version). */
   async take(key: string, burst: number, perMinute: number, alsoGet?: string): Promise<Taken> {
+    // Not queued while Redis is away (ioredis would hold the command through its reconnects).
+    if (this.redis.client.status !== 'ready') {
+      throw new Error(`Redis connection is ${this.redis.client.status}`);
+    }
     const rate = perMinute / 60_000;
     const keys = alsoGet ? [this.redis.key('rl', key), alsoGet] : [this.redis.key('rl', key)];
     const [allowed, left, also] = (await (this.redis.client as unknown as { rateTake(n: number, ...args: Array<string | number>): Promise<[number, string, string | null]> }).rateTake(

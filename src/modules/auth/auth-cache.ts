@@ -73,8 +73,9 @@ export class AuthCache implements OnModuleInit {
    * A fresh entry is answered as is. An expired one is answered too while one load refreshes it in
    * the background (it was not revoked: revocations delete entries), so the thousand requests that
    * arrive as it expires do not all go to the database at once, which made p99 seconds at 1,000
-   * connections. Past 10 × AUTH_CACHE_MS without use an entry is gone, and a miss loads once for
-   * every request waiting on it.
+   * connections. Past 2 × AUTH_CACHE_MS, or once a refresh has failed (the database away), an
+   * entry is gone: a credential whose revocation notice was lost (Redis away) works at most
+   * 2 × AUTH_CACHE_MS after. A miss loads once for every request waiting on it.
    */
   private async through(map: Map<string, Entry<AuthContext>>, flight: string, k: string, load: () => Promise<AuthContext | null>): Promise<AuthContext | null> {
     const now = Date.now();
@@ -84,17 +85,23 @@ export class AuthCache implements OnModuleInit {
       let p = this.loading.get(flight);
       if (!p) {
         const began = this.epoch;
-        p = load().then((ctx) => {
-          if (ctx && began === this.epoch) this.put(map, k, ctx);
-          else map.delete(k);
-          return ctx;
-        });
+        p = load().then(
+          (ctx) => {
+            if (ctx && began === this.epoch) this.put(map, k, ctx);
+            else map.delete(k);
+            return ctx;
+          },
+          (err: unknown) => {
+            map.delete(k);
+            throw err;
+          },
+        );
         this.loading.set(flight, p);
         void p.finally(() => this.loading.delete(flight)).catch(() => undefined);
       }
       return p;
     };
-    if (e && e.until + 9 * this.ttl > now) {
+    if (e && e.until + this.ttl > now) {
       void refresh().catch((err: unknown) => this.logger.warn({ err }, 'credential refresh failed'));
       return { ...e.value };
     }

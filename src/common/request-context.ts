@@ -6,6 +6,8 @@ import type { NextFunction, Request, Response } from 'express';
 export interface RequestContext {
   requestId: string;
   ip: string | null;
+  /** The statement timeout of the queries made in this context, when not QUERY_TIMEOUT_MS (see RequestPools). */
+  statementTimeoutMs?: number;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -30,4 +32,10 @@ export function requestContextMiddleware(req: Request & { id?: string }, res: Re
   req.id = requestId;
   res.setHeader('X-Request-Id', requestId);
   storage.run({ requestId, ip: req.ip ?? req.socket?.remoteAddress ?? null }, next);
+}
+
+/** Runs `fn` with its request's queries given `ms` of statement timeout instead of QUERY_TIMEOUT_MS (outside a request: as is). */
+export function withStatementTimeout<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  const ctx = storage.getStore();
+  return ctx ? storage.run({ ...ctx, statementTimeoutMs: ms }, fn) : fn();
 }

@@ -148,6 +148,14 @@ export class EnvSchema {
   @Transform(toNumber) @IsInt() @Min(0) @Max(3_600_000)
   QUERY_TIMEOUT_MS = 10000;
 
+  /**
+   * The same for the queries that compute an analytics answer: computed once per data version and
+   * cached, an answer over tens of millions of rows may need longer, and never came back once it
+   * was cut off at QUERY_TIMEOUT_MS; 0: never.
+   */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(3_600_000)
+  ANALYTICS_QUERY_TIMEOUT_MS = 120_000;
+
   /** Connections for queries made while serving requests (each process). */
   @Transform(toNumber) @IsInt() @Min(1) @Max(500)
   DB_POOL_API = 10;

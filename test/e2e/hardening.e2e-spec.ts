@@ -116,6 +116,38 @@ describe('Hardening (e2e)', () => {
     }
   });
 
+  it('should give the computation of an analytics answer ANALYTICS_QUERY_TIMEOUT_MS instead of QUERY_TIMEOUT_MS', async () => {
+    const patient = await startTestApp({ QUERY_TIMEOUT_MS: 400, DB_POOL_API: 1 });
+    const strict = await startTestApp({ QUERY_TIMEOUT_MS: 400, ANALYTICS_QUERY_TIMEOUT_MS: 400 });
+    const { Client } = await import('pg');
+    const locker = new Client({ connectionString: patient.config.DATABASE_URL });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE tx_rollups IN ACCESS EXCLUSIVE MODE');
+      setTimeout(() => void locker.query('COMMIT'), 1500);
+      // Distinct time zones: each asks an answer no cache holds.
+      const started = Date.now();
+      const [waited, cut] = await Promise.all([
+        request(patient.http).get('/api/v1/analytics/hourly-pattern?tz=Asia/Kolkata').set('X-API-Key', admin),
+        request(strict.http).get('/api/v1/analytics/hourly-pattern?tz=Asia/Kathmandu').set('X-API-Key', admin),
+      ]);
+      expect(cut.status).toBe(503);
+      expect(cut.body.error).toBe('QUERY_TIMEOUT');
+      expect(waited.status).toBe(200);
+      expect(waited.body.cached).toBe(false);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+      // The connection that waited goes back to QUERY_TIMEOUT_MS for other requests.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE imports IN ACCESS EXCLUSIVE MODE');
+      expect((await request(patient.http).get('/api/v1/imports').set('X-API-Key', admin)).status).toBe(503);
+      await locker.query('COMMIT');
+    } finally {
+      await locker.end();
+      await Promise.all([patient.close(), strict.close()]);
+    }
+  });
+
   it("should keep internal error text from tenants: a request's 500 and a report's failure say only what to quote", async () => {
     // Its own database, so a table can be taken away without touching the other suites.
     const url = `${t.config.DATABASE_URL}_internal`;

@@ -1,4 +1,6 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '@config/app-config';
+import { withStatementTimeout } from '@common/request-context';
 import { AnalyticsMetaDto, elapsedMs } from '@common/analytics-meta.dto';
 import { answerOf } from '@common/cache/serialized-answer';
 import { ResultCache } from '@common/cache/result-cache.service';
@@ -51,6 +53,7 @@ export class AnalyticsScopeService {
   constructor(
     private readonly repo: OrgImportsRepository,
     private readonly cache: ResultCache,
+    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   /** The organization's published imports at the caller's data version. */
@@ -89,7 +92,9 @@ export class AnalyticsScopeService {
   /** Like answer() without the meta fields (parts of a larger answer). */
   cached<T>(scope: ImportScope, name: string, params: Record<string, unknown>, compute: () => Promise<T>): Promise<{ value: T; isCached: boolean }> {
     const key = JSON.stringify({ ...params, ...scope.filter, imports: scope.isAllImports ? '*' : scope.importIds });
-    return this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, scope.kind, name, key], () => compute().catch(explainDroppedPartition));
+    // Computed once per data version and cached: its queries get ANALYTICS_QUERY_TIMEOUT_MS, not QUERY_TIMEOUT_MS.
+    const computeOnce = () => withStatementTimeout(this.config.ANALYTICS_QUERY_TIMEOUT_MS, compute).catch(explainDroppedPartition);
+    return this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, scope.kind, name, key], computeOnce);
   }
 }
 

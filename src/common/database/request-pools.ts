@@ -12,7 +12,8 @@ type ConnectCallback = (err: Error | undefined, client?: PoolClient, done?: (rel
  * Two connection pools behind the one TypeORM data source, chosen per checkout: a connection taken
  * while an HTTP request is being served comes from the API pool (DB_POOL_API connections, each
  * with statement_timeout = QUERY_TIMEOUT_MS, so a request-time query that runs away is cancelled
- * by Postgres and answered 503 QUERY_TIMEOUT), any other (queue jobs, sweeps, the scheduler) from
+ * by Postgres and answered 503 QUERY_TIMEOUT; the computation of an analytics answer, cached once
+ * made, gets ANALYTICS_QUERY_TIMEOUT_MS instead), any other (queue jobs, sweeps, the scheduler) from
  * the worker pool (DB_POOL_WORKER, no timeout). Heavy jobs (COPY loads and report exports) open
  * their own connections besides. Requests cannot starve jobs of connections, nor jobs requests.
  */
@@ -34,17 +35,20 @@ export class RequestPools implements OnModuleInit, OnApplicationShutdown {
     this.workerPool.on('error', (err) => this.logger.warn({ err }, 'idle worker-pool connection failed'));
     const workers = this.workerPool;
     const apiConnect = api.connect.bind(api) as () => Promise<PoolClient>;
-    // The statement_timeout each API connection carries, set once per connection.
-    const timed = new WeakSet<PoolClient>();
+    // The statement_timeout each API connection carries: set when it is first used, and again only
+    // when a checkout wants another (an analytics answer's computation: ANALYTICS_QUERY_TIMEOUT_MS).
+    const timeouts = new WeakMap<PoolClient, number>();
     const checkout = async (): Promise<PoolClient> => {
-      if (!currentRequest()) {
+      const request = currentRequest();
+      if (!request) {
         return workers.connect();
       }
       const client = await apiConnect();
-      if (!timed.has(client)) {
+      const wanted = Math.floor(request.statementTimeoutMs ?? timeoutMs);
+      if (timeouts.get(client) !== wanted) {
         try {
-          await client.query(`SET statement_timeout = ${Math.floor(timeoutMs)}`);
-          timed.add(client);
+          await client.query(`SET statement_timeout = ${wanted}`);
+          timeouts.set(client, wanted);
         } catch (err) {
           client.release(err as Error);
           throw err;

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { AuthService } from '../../src/modules/auth/auth.service';
 import { spawnApp, SpawnedApp } from '../factories/big-csv';
-import { createKey, createOrg, startTestApp, TestApp, uploadCsv, waitForImport } from '../factories/test-app';
+import { createKey, createOrg, startTestApp, TestApp, uploadCsv, waitForImport, withOwnDatabase } from '../factories/test-app';
 
 const CSV = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nTXN_1,M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567\n';
 
@@ -68,10 +68,7 @@ describe('Auth, organizations and API keys (e2e)', () => {
 
   it('should give the platform role to the key BOOTSTRAP_ADMIN_API_KEY names, never for a key name', async () => {
     // Its own database: migration 15 takes the role from every key.
-    const url = `${t.config.DATABASE_URL}_platform`;
-    await (await import('../../libs/database/migrate')).prepareDatabase(url);
-    const own = await startTestApp({ DATABASE_URL: url, REDIS_PREFIX: `${t.config.REDIS_PREFIX}_platform` } as never);
-    try {
+    await withOwnDatabase(t, 'platform', async (own) => {
       const { key: tenantAdmin } = await createOrg(own, 'tenant');
       const named = (await request(own.http).post('/api/v1/api-keys').set('X-API-Key', tenantAdmin).send({ name: 'bootstrap-admin', role: 'admin' }).expect(201)).body;
       // What migration 14 did to any admin key of that name, then what the next deploy does.
@@ -82,11 +79,7 @@ describe('Auth, organizations and API keys (e2e)', () => {
       own.app.get((await import('../../src/modules/auth/auth-cache')).AuthCache).clear();
       expect((await request(own.http).post('/api/v1/organizations').set('X-API-Key', named.key).send({ name: 'not allowed' }).expect(403)).body.error).toBe('PLATFORM_ROLE_REQUIRED');
       await request(own.http).post('/api/v1/organizations').set('X-API-Key', own.adminKey).send({ name: 'allowed' }).expect(201);
-    } finally {
-      await own.close();
-      const { dropDatabase } = await import('../../libs/database/ensure-database');
-      await dropDatabase(url).catch(() => undefined);
-    }
+    });
   }, 60000);
 
   it('should list keys without their secrets and revoke one at once', async () => {

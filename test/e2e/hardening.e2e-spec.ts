@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createOrg, startTestApp, TestApp, uploadCsv, waitForImport } from '../factories/test-app';
+import { createOrg, startTestApp, TestApp, uploadCsv, waitForImport, withOwnDatabase } from '../factories/test-app';
 
 const CSV = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nTXN_1,M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567\n';
 
@@ -150,10 +150,7 @@ describe('Hardening (e2e)', () => {
 
   it("should keep internal error text from tenants: a request's 500 and a report's failure say only what to quote", async () => {
     // Its own database, so a table can be taken away without touching the other suites.
-    const url = `${t.config.DATABASE_URL}_internal`;
-    await (await import('../../libs/database/migrate')).prepareDatabase(url);
-    const broken = await startTestApp({ DATABASE_URL: url, REDIS_PREFIX: `${t.config.REDIS_PREFIX}_internal` });
-    try {
+    await withOwnDatabase(t, 'internal', async (broken) => {
       const { key } = await createOrg(broken, 'internal');
       await broken.db.query('ALTER TABLE report_templates RENAME TO report_templates_away');
       const res = await request(broken.http).get('/api/v1/report-templates').set('X-API-Key', key).expect(500);
@@ -171,11 +168,7 @@ describe('Hardening (e2e)', () => {
       }
       expect(body.status).toBe('FAILED');
       expect(body.error).toBe(`The report failed on an internal error; the server log has the cause under report ${report}`);
-    } finally {
-      await broken.close();
-      const { dropDatabase } = await import('../../libs/database/ensure-database');
-      await dropDatabase(url).catch(() => undefined);
-    }
+    });
   }, 60000);
 
   it('should keep answering without rate limits while Redis is away, and refuse logins with 503 rather than count nothing', async () => {

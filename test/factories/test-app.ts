@@ -44,6 +44,24 @@ export async function startTestApp(overrides: Partial<EnvSchema> = {}): Promise<
 }
 
 /** A fresh organization with its own admin key, so tests never see each other's data. */
+/**
+ * `fn` with an app of its own on a fresh database of its own (beside the run's, all migrations
+ * applied), for a test that changes what every other suite shares (drops a table, takes a role
+ * from every key); the app is closed and the database dropped afterwards.
+ */
+export async function withOwnDatabase<T>(t: TestApp, name: string, fn: (own: TestApp) => Promise<T>): Promise<T> {
+  const url = `${t.config.DATABASE_URL}_${name}`;
+  await (await import('../../libs/database/migrate')).prepareDatabase(url);
+  const own = await startTestApp({ DATABASE_URL: url, REDIS_PREFIX: `${t.config.REDIS_PREFIX}_${name}` } as never);
+  try {
+    return await fn(own);
+  } finally {
+    await own.close();
+    const { dropDatabase } = await import('../../libs/database/ensure-database');
+    await dropDatabase(url).catch(() => undefined);
+  }
+}
+
 export async function createOrg(t: TestApp, name = 'org'): Promise<{ orgId: string; key: string }> {
   const res = await request(t.http)
     .post('/api/v1/organizations')

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { AppConfig } from '@config/app-config';
+import { postgresProblem, redisProblem } from '@config/preflight';
 import { bootstrap } from './bootstrap';
 
 async function main(): Promise<void> {
@@ -9,6 +10,12 @@ async function main(): Promise<void> {
   } catch (err) {
     // Fail fast, naming the bad variable(s).
     console.error((err as Error).message);
+    process.exit(1);
+  }
+  // Configuration problems end the process at once with one line each, never a stack trace.
+  const problem = (await postgresProblem(config.DATABASE_URL)) ?? (await redisProblem(config.REDIS_URL));
+  if (problem) {
+    console.error(problem);
     process.exit(1);
   }
   await bootstrap(config);

@@ -164,6 +164,26 @@ describe('Health, docs and errors (e2e)', () => {
     await t.close();
   });
 
+  it('should stop at once with one line naming REDIS_URL and how to get Redis when it does not answer, without its password', async () => {
+    const started = Date.now();
+    const app = spawnApp({ REDIS_URL: 'redis://:s3cret-pass@127.0.0.1:1', PORT: '0' });
+    expect(await app.exited).toBe(1);
+    expect(Date.now() - started).toBeLessThan(15000);
+    const lines = app.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Redis is not reachable at REDIS_URL=redis:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)\. Start one with `docker compose up -d redis`/);
+    expect(app.output()).not.toContain('s3cret-pass');
+  }, 30000);
+
+  it('should stop at once with one line naming DATABASE_URL when PostgreSQL does not answer', async () => {
+    const app = spawnApp({ DATABASE_URL: 'postgres://postgres:s3cret-pass@127.0.0.1:1/analytics', PORT: '0' });
+    expect(await app.exited).toBe(1);
+    const lines = app.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^PostgreSQL is not reachable at DATABASE_URL=postgres:\/\/127\.0\.0\.1:1\/analytics \(ECONNREFUSED\)\. Start it with `docker compose up -d postgres`/);
+    expect(app.output()).not.toContain('s3cret-pass');
+  }, 30000);
+
   it('should report live and ready without a key', async () => {
     await request(t.http).get('/health/live').expect(200).expect((r) => expect(r.body.status).toBe('ok'));
     const ready = await request(t.http).get('/health/ready').expect(200);

@@ -12,6 +12,7 @@ import { IdempotencyKeyGuard } from '@common/interceptors/idempotency-key.guard'
 import { AnswerExpressAdapter } from '@common/http/answer-express-adapter';
 import { requestContextMiddleware } from '@common/request-context';
 import { AuthService } from '@modules/auth/auth.service';
+import { installGracefulShutdown } from '@common/lifecycle/graceful-shutdown';
 import { AppModule } from './app.module';
 
 export const API_PREFIX = 'api/v1';
@@ -98,15 +99,18 @@ export function configureHttpApp(app: INestApplication): void {
   });
 }
 
-/** Boots the process for its APP_ROLE: HTTP API, queue workers, or both. */
-export async function bootstrap(config: AppConfig): Promise<INestApplication> {
+/**
+ * Boots the process for its APP_ROLE: HTTP API, queue workers, or both. `afterClose` runs once
+ * the app has shut down on SIGTERM/SIGINT (an embedded PostgreSQL is stopped there).
+ */
+export async function bootstrap(config: AppConfig, afterClose: () => Promise<void> = () => Promise.resolve()): Promise<INestApplication> {
   await prepareDatabase(config.DATABASE_URL);
   const module = AppModule.forRoot(config);
   const app = config.runsHttp
     ? await NestFactory.create<NestExpressApplication>(module, new AnswerExpressAdapter(), { ...HTTP_APP_OPTIONS, bufferLogs: true })
     : ((await NestFactory.createApplicationContext(module, { bufferLogs: true })) as unknown as INestApplication);
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  installGracefulShutdown(app, config, afterClose);
   if (config.BOOTSTRAP_ADMIN_API_KEY) {
     await app.get(AuthService).ensureBootstrapKey(config.BOOTSTRAP_ADMIN_API_KEY);
   }

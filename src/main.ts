@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { AppConfig } from '@config/app-config';
-import { postgresProblem, redisProblem } from '@config/preflight';
+import { chooseDatabase, redisProblem } from '@config/preflight';
 import { bootstrap } from './bootstrap';
 
 async function main(): Promise<void> {
@@ -13,12 +13,35 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Configuration problems end the process at once with one line each, never a stack trace.
-  const problem = (await postgresProblem(config.DATABASE_URL)) ?? (await redisProblem(config.REDIS_URL));
-  if (problem) {
-    console.error(problem);
+  const redis = await redisProblem(config.REDIS_URL);
+  if (redis) {
+    console.error(redis);
     process.exit(1);
   }
-  await bootstrap(config);
+  let database;
+  try {
+    database = await chooseDatabase({
+      givenUrl: process.env.DATABASE_URL,
+      url: config.DATABASE_URL,
+      mode: config.EMBEDDED_POSTGRES,
+      dataDir: config.DATA_DIR,
+      port: config.EMBEDDED_POSTGRES_PORT,
+    });
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  if (database.notice) {
+    console.log(database.notice);
+    process.env.DATABASE_URL = database.url;
+    config = AppConfig.fromProcessEnv();
+  }
+  try {
+    await bootstrap(config, () => database.stop());
+  } catch (err) {
+    await database.stop();
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => {

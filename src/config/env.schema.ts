@@ -232,6 +232,26 @@ export class EnvSchema {
 
   @Transform(toNumber) @IsInt() @Min(1000)
   QUEUE_STALLED_INTERVAL_MS = 30000;
+
+  /**
+   * On SIGTERM/SIGINT: how long in-flight requests and running jobs get to finish. The API stops
+   * accepting at once; a job still running at the end is handed back to the queue (another worker
+   * takes it at once) instead of waiting for QUEUE_LOCK_DURATION_MS to lapse.
+   */
+  @Transform(toNumber) @IsInt() @Min(0) @Max(600_000)
+  SHUTDOWN_GRACE_MS = 25000;
+
+  /**
+   * `auto`: when DATABASE_URL is not set and nothing answers on the default address, start an
+   * embedded PostgreSQL with its data under DATA_DIR/postgres. `always`: use the embedded one even
+   * then; `never`: only DATABASE_URL (or its default).
+   */
+  @IsIn(['auto', 'always', 'never'])
+  EMBEDDED_POSTGRES: 'auto' | 'always' | 'never' = 'auto';
+
+  /** Port of the embedded PostgreSQL (127.0.0.1 only). */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(65535)
+  EMBEDDED_POSTGRES_PORT = 54329;
 }
 
 const SECRETS = ['BOOTSTRAP_ADMIN_API_KEY', 'JWT_SECRET'];

@@ -8,10 +8,10 @@ import * as path from 'path';
 export const TRANSACTIONS_HEADER = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE';
 
 /**
- * Writes a valid transactions CSV of exactly `rows` data rows with unique ids (`TXN_<n>`), so that
+ * Writes a valid transactions CSV of exactly `rows` data rows with unique ids (`TXN_<firstId + n>`), so that
  * every row is loaded and the expected count is known. Built in 10K-row string batches: ~1 s per 1M rows.
  */
-export async function writeTransactionsCsv(filePath: string, rows: number): Promise<number> {
+export async function writeTransactionsCsv(filePath: string, rows: number, firstId = 0): Promise<number> {
   const out = createWriteStream(filePath, { highWaterMark: 4 << 20 });
   const write = async (text: string): Promise<void> => {
     if (!out.write(text)) {
@@ -23,7 +23,7 @@ export async function writeTransactionsCsv(filePath: string, rows: number): Prom
     const end = Math.min(rows, start + 10_000);
     let batch = '';
     for (let n = start; n < end; n++) {
-      batch += `TXN_${n},MERCH_${n % 500},North,Food,12.34,2025-01-05 10:00:00,+15551234567\n`;
+      batch += `TXN_${firstId + n},MERCH_${n % 500},North,Food,12.34,2025-01-05 10:00:00,+15551234567\n`;
     }
     await write(batch);
   }

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { AppConfig } from '@config/app-config';
 import { AppError } from '@common/errors';
 import { RedisService } from '@common/redis/redis.module';
+import { Lifecycle } from '@common/lifecycle/lifecycle';
 import { AuthCache, REVOKED_CHANNEL } from './auth-cache';
 import type { AuthContext } from './auth.context';
 
@@ -53,7 +54,7 @@ interface OpenStream {
  * Server-Sent Event streams: at most MAX_SSE_STREAMS_PER_KEY open per API key or user across
  * every process (a Redis sorted set of slots), and each ends with a final `ended` event when its
  * credential is revoked (an API key revoked, a login ended, a user removed: pushed to every
- * process through Redis) or its access token expires.
+ * process through Redis), its access token expires, or the process shuts down (`server-shutdown`).
  */
 @Injectable()
 export class SseStreams implements OnModuleInit {
@@ -65,12 +66,19 @@ export class SseStreams implements OnModuleInit {
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly redis: RedisService,
     private readonly cache: AuthCache,
+    private readonly lifecycle: Lifecycle,
   ) {
     redis.client.defineCommand('sseOpen', { numberOfKeys: 1, lua: OPEN });
     redis.client.defineCommand('sseRefresh', { numberOfKeys: 1, lua: REFRESH });
   }
 
   async onModuleInit(): Promise<void> {
+    // The process is stopping: every stream gets its final event now, so clients reconnect
+    // elsewhere instead of holding the HTTP server open until SHUTDOWN_GRACE_MS.
+    this.lifecycle.onDrain('event streams', () => {
+      for (const s of this.open) s.end('server-shutdown');
+      return Promise.resolve();
+    });
     await this.redis.subscribe(CHANNEL, (message) => {
       try {
         this.revoked(JSON.parse(message) as Revocation);

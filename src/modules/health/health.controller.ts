@@ -18,6 +18,8 @@ class ReadyDto {
   @ApiProperty({ enum: ['ok', 'unavailable'] }) status: 'ok' | 'unavailable';
   @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/CheckDto' } })
   checks: Record<string, CheckDto>;
+  @ApiProperty({ required: false, enum: [true], description: 'Present while the process drains after SIGTERM (503): it finishes what it has and takes no new work' })
+  shuttingDown?: true;
 }
 
 @ApiTags('Health')
@@ -35,7 +37,7 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Postgres and Redis reachable and migrations applied' })
+  @ApiOperation({ summary: 'Postgres and Redis reachable, migrations applied, and not shutting down' })
   @ApiOkResponse({ type: ReadyDto })
   @ApiServiceUnavailableResponse({ type: ReadyDto, description: 'checks names the dependency that is down (its error text goes to the log, not to the caller)' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessReport> {

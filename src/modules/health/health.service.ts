@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@config/app-config';
+import { Lifecycle } from '@common/lifecycle/lifecycle';
 import { MIGRATIONS } from '../../../migrations';
 
 /** Public: which dependency is down, never its error text (addresses, users, versions); that goes to the log. */
@@ -9,6 +10,8 @@ type Check = { status: 'up' | 'down' };
 export interface ReadinessReport {
   status: 'ok' | 'unavailable';
   checks: { postgres: Check; redis: Check; migrations: Check };
+  /** Present while the process drains on SIGTERM: it takes no new work. */
+  shuttingDown?: true;
 }
 
 const TIMEOUT_MS = 2000;
@@ -40,6 +43,7 @@ export class HealthService implements OnModuleDestroy {
   constructor(
     private readonly dataSource: DataSource,
     config: AppConfig,
+    private readonly lifecycle: Lifecycle,
   ) {
     this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.redis.on('error', () => undefined);
@@ -56,6 +60,9 @@ export class HealthService implements OnModuleDestroy {
       check(() => this.assertMigrated(), 'migrations'),
     ]);
     const isOk = [postgres, redis, migrations].every((c) => c.status === 'up');
+    if (this.lifecycle.draining) {
+      return { status: 'unavailable', checks: { postgres, redis, migrations }, shuttingDown: true };
+    }
     return { status: isOk ? 'ok' : 'unavailable', checks: { postgres, redis, migrations } };
   }
 

@@ -10,6 +10,7 @@ import { ImportAbort } from './ingestion.errors';
 import { IngestionRepository, ImportProgress } from './ingestion.repository';
 import { KindRegistry } from './kind.registry';
 import { DataVersions } from '@common/cache/data-versions';
+import { WorkerDrain } from '@common/lifecycle/worker-drain';
 
 export interface RunOutcome {
   importId: string;
@@ -67,6 +68,7 @@ export class ImportRunner {
     private readonly repo: IngestionRepository,
     private readonly registry: KindRegistry,
     private readonly dataVersions: DataVersions,
+    private readonly drain: WorkerDrain,
   ) {}
 
   async run(importId: string, reportPercent: (pct: number) => Promise<void>, isLastAttempt: boolean): Promise<RunOutcome> {
@@ -121,6 +123,7 @@ export class ImportRunner {
     const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: applicationName });
     client.on('error', (err) => this.logger.error({ err }, `${applicationName}: database connection lost`));
     await client.connect();
+    this.drain.track(client);
     return client;
   }
 
@@ -177,6 +180,10 @@ export class ImportRunner {
       // Rolled back: what markPublished announced was never committed (readers only miss a memo).
       this.published.delete(importId);
       await rejects.close().catch(() => undefined);
+      if (this.drain.isHandingBack) {
+        // This process is stopping and handed the job back: the next worker runs it; nothing is recorded.
+        throw err;
+      }
       const failure = err instanceof ImportAbort ? null : asDeterministicFailure(err);
       if (err instanceof ImportAbort || failure || isLastAttempt) {
         const outcome = err instanceof ImportAbort ? err.outcome : 'FAILED';

@@ -13,6 +13,7 @@ import { Cell, neutralisedSql, openTableWriter, tabulate } from '@libs/export';
 import { DatasetKind, partitionName } from '@libs/ingest';
 import type { AuthContext } from '@modules/auth/auth.context';
 import type { Role } from '@modules/auth/entities/api-key.entity';
+import { WorkerDrain } from '@common/lifecycle/worker-drain';
 import { AnswerSource, JobSource, ReportSource, ReportSources, RowsSource } from './report-sources';
 import { ReportRow, ReportsRepository } from './reports.repository';
 
@@ -45,6 +46,7 @@ export class ReportRunner {
     private readonly config: AppConfig,
     private readonly repo: ReportsRepository,
     private readonly sources: ReportSources,
+    private readonly drain: WorkerDrain,
   ) {}
 
   async run(reportId: string, isLastAttempt: boolean): Promise<RunOutcome> {
@@ -53,6 +55,7 @@ export class ReportRunner {
     const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: `report ${reportId}` });
     client.on('error', (err) => this.logger.error({ err, reportId }, 'Report: database connection lost'));
     await client.connect();
+    this.drain.track(client);
     try {
       const [{ ok }] = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`report:${reportId}`])).rows;
       if (!ok) {
@@ -90,6 +93,10 @@ export class ReportRunner {
       await fs.rm(part, { force: true });
       // A deterministic failure (bad parameters, an import gone) fails at once; others retry, as
       // does an import deleted under a running answer (DATA_CHANGED: ask again).
+      if (this.drain.isHandingBack) {
+        // This process is stopping and handed the job back: the next worker writes the report.
+        throw err;
+      }
       const isDeterministic = err instanceof AppError && err.code !== 'DATA_CHANGED';
       if (!isLastAttempt && !isDeterministic) {
         this.logger.error({ err, reportId }, `Report ${reportId} attempt failed; it will be retried`);

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { AppConfig } from '@config/app-config';
+import { WorkerDrain } from '@common/lifecycle/worker-drain';
 import { ImportRemovalService } from '../import-removal.service';
 import { IngestionRepository } from '../ingestion.repository';
 import { IngestionSweeper } from './ingestion-sweeper';
@@ -20,12 +21,13 @@ export class IngestionMaintenanceProcessor implements OnApplicationBootstrap {
     private readonly removal: ImportRemovalService,
     private readonly repo: IngestionRepository,
     private readonly config: AppConfig,
+    private readonly drain: WorkerDrain,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const failed = (err: unknown) => this.logger.error({ err }, `Queue ${INGESTION_MAINTENANCE_QUEUE} processing stopped`);
-    this.queue.process(IngestionMaintenanceJob.PurgeImport, 1, (job: Job<PurgeImportPayload>) => this.purge(job.data.importId)).catch(failed);
-    this.queue.process(IngestionMaintenanceJob.Sweep, 1, () => this.sweeper.sweep()).catch(failed);
+    this.queue.process(IngestionMaintenanceJob.PurgeImport, 1, this.drain.wrap(this.queue, (job: Job<PurgeImportPayload>) => this.purge(job.data.importId))).catch(failed);
+    this.queue.process(IngestionMaintenanceJob.Sweep, 1, this.drain.wrap(this.queue, () => this.sweeper.sweep())).catch(failed);
     await this.producer.scheduleSweeps(this.config.SWEEP_INTERVAL_MS);
   }
 

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { AppConfig } from '@config/app-config';
+import { WorkerDrain } from '@common/lifecycle/worker-drain';
 import { ReportRunner, RunOutcome } from '../report-runner';
 import { ScheduleRunner } from '../schedules/schedule-runner';
 import { SchedulesRepository } from '../schedules/schedules.repository';
@@ -21,15 +22,16 @@ export class ReportsProcessor implements OnApplicationBootstrap {
     private readonly schedulesRepo: SchedulesRepository,
     private readonly producer: ReportsProducer,
     private readonly config: AppConfig,
+    private readonly drain: WorkerDrain,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const failed = (queue: string) => (err: unknown) => this.logger.error({ err }, `Queue ${queue} processing stopped`);
     // One handler for every job of the queue: Bull adds up the concurrency of named handlers, and
     // each takes any job, so two would run one report more than WORKER_CONCURRENCY at a time.
-    this.queue.process('*', this.config.WORKER_CONCURRENCY, (job: Job) => this.handle(job)).catch(failed(REPORTS_QUEUE));
+    this.queue.process('*', this.config.WORKER_CONCURRENCY, this.drain.wrap(this.queue, (job: Job) => this.handle(job))).catch(failed(REPORTS_QUEUE));
     this.deliveries
-      .process('*', DELIVERY_CONCURRENCY, (job: Job<DeliverPayload>) => this.schedules.executeDelivery(job.data.runId, job.data.idx))
+      .process('*', DELIVERY_CONCURRENCY, this.drain.wrap(this.deliveries, (job: Job<DeliverPayload>) => this.schedules.executeDelivery(job.data.runId, job.data.idx)))
       .catch(failed(REPORT_DELIVERIES_QUEUE));
     // A job Bull gives up on without running it to an end (stalled too often: workers that kept
     // dying) would leave its report or run open: mark it FAILED.

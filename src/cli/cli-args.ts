@@ -23,7 +23,10 @@ export function parseCommandArgs<O extends Options>(command: string, args: strin
 }
 
 /** Splits the connection flags placed before the command name (`analytics --url U imports`). */
-export function splitLeadingFlags(argv: string[]): { flags: ConnectionFlags & { help?: boolean }; rest: string[] } {
+export function splitLeadingFlags(argv: string[]): {
+  flags: ConnectionFlags & { help?: boolean };
+  rest: string[];
+} {
   const flags: ConnectionFlags & { help?: boolean } = {};
   let i = 0;
   for (; i < argv.length && argv[i].startsWith('-'); i++) {
@@ -45,13 +48,21 @@ export function splitLeadingFlags(argv: string[]): { flags: ConnectionFlags & { 
 }
 
 /** A whole number within bounds, from an option's text. */
-export function intOption(command: string, name: string, raw: string | undefined, min: number, max: number): number | undefined {
+export function intOption(
+  command: string,
+  name: string,
+  raw: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (raw === undefined) {
     return undefined;
   }
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw usageError(`${command}: --${name} must be a whole number from ${min} to ${max}, not '${raw}'`);
+    throw usageError(
+      `${command}: --${name} must be a whole number from ${min} to ${max}, not '${raw}'`,
+    );
   }
   return n;
 }

@@ -22,6 +22,15 @@ describe('cli format', () => {
   });
 
   it('should pad columns to their widest cell and align numbers right', () => {
-    expect(formatTable(['ID', 'ROWS'], [['a', '5'], ['bbb', '1,000']], new Set([1]))).toBe(['ID    ROWS', 'a        5', 'bbb  1,000'].join('\n'));
+    expect(
+      formatTable(
+        ['ID', 'ROWS'],
+        [
+          ['a', '5'],
+          ['bbb', '1,000'],
+        ],
+        new Set([1]),
+      ),
+    ).toBe(['ID    ROWS', 'a        5', 'bbb  1,000'].join('\n'));
   });
 });

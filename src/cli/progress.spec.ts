@@ -9,13 +9,22 @@ describe('Progress', () => {
   it('should print plain lines only at the start, once per interval and at the end when not a terminal', () => {
     let clock = 0;
     const { writes, stream } = sink(false);
-    const progress = new Progress(stream, { isTty: false, plainIntervalMs: 10_000, now: () => clock });
+    const progress = new Progress(stream, {
+      isTty: false,
+      plainIntervalMs: 10_000,
+      now: () => clock,
+    });
     progress.phase('upload', '1.00 MiB');
     for (clock = 100; clock < 25_000; clock += 100) {
       progress.update(clock / 25_000, 'sending');
     }
     progress.done(1, 'sent');
-    expect(writes).toEqual(['upload: 1.00 MiB\n', 'upload: 40% sending\n', 'upload: 80% sending\n', 'upload: 100% sent\n']);
+    expect(writes).toEqual([
+      'upload: 1.00 MiB\n',
+      'upload: 40% sending\n',
+      'upload: 80% sending\n',
+      'upload: 100% sent\n',
+    ]);
   });
 
   it('should redraw one bar line in place in a terminal and close it with a newline', () => {

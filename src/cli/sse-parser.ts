@@ -61,7 +61,11 @@ export class SseParser {
 
   private dispatch(): SseEvent | null {
     const hasData = this.dataLines.length > 0;
-    const event: SseEvent = { event: this.event || 'message', data: this.dataLines.join('\n'), ...(this.id !== undefined ? { id: this.id } : {}) };
+    const event: SseEvent = {
+      event: this.event || 'message',
+      data: this.dataLines.join('\n'),
+      ...(this.id !== undefined ? { id: this.id } : {}),
+    };
     this.event = '';
     this.dataLines = [];
     return hasData ? event : null;

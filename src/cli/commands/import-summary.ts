@@ -10,7 +10,10 @@ export function formatImportSummary(imp: ImportResponseDto): string {
   const fields: Array<[string, string]> = [
     ['file', `${imp.fileName} (${imp.kind}, ${imp.format}, ${formatBytes(imp.sizeBytes)})`],
     ['rows loaded', formatCount(imp.metrics?.rowsLoaded ?? p.rowsLoaded)],
-    ['rows rejected', `${formatCount(imp.metrics?.rowsRejected ?? p.rowsRejected)} of ${formatCount(imp.metrics?.rowsProcessed ?? p.rowsRead)} read (threshold ${formatPercent(imp.rejectThreshold)})`],
+    [
+      'rows rejected',
+      `${formatCount(imp.metrics?.rowsRejected ?? p.rowsRejected)} of ${formatCount(imp.metrics?.rowsProcessed ?? p.rowsRead)} read (threshold ${formatPercent(imp.rejectThreshold)})`,
+    ],
   ];
   if (imp.rowsReplaced > 0) {
     fields.push(['rows replaced', `${formatCount(imp.rowsReplaced)} of earlier imports`]);
@@ -30,16 +33,23 @@ function durationOf(imp: ImportResponseDto): string {
   const rate = imp.metrics?.processingRateRowsPerSec ?? imp.progress.rowsPerSec;
   const parts = [`${formatDuration(runMs)} processing (${formatCount(rate)} rows/s)`];
   if (imp.finishedAt) {
-    parts.push(`${formatDuration(Date.parse(imp.finishedAt) - Date.parse(imp.createdAt))} from upload to end`);
+    parts.push(
+      `${formatDuration(Date.parse(imp.finishedAt) - Date.parse(imp.createdAt))} from upload to end`,
+    );
   }
   return parts.join(', ');
 }
 
 function byReason(title: string, counts: Record<string, number> | undefined): string[] {
-  const entries = Object.entries(counts ?? {}).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  const entries = Object.entries(counts ?? {}).sort(
+    ([a, x], [b, y]) => y - x || a.localeCompare(b),
+  );
   if (entries.length === 0) {
     return [];
   }
   const width = Math.max(...entries.map(([, n]) => formatCount(n).length));
-  return [`${title}:`, formatFields(entries.map(([reason, n]) => [reason, formatCount(n).padStart(width)]))];
+  return [
+    `${title}:`,
+    formatFields(entries.map(([reason, n]) => [reason, formatCount(n).padStart(width)])),
+  ];
 }

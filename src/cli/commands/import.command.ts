@@ -20,7 +20,11 @@ const OPTIONS = {
 } as const;
 
 /** Each file type and the Content-Type that POST /imports/{kind} reads it by. */
-const MEDIA_TYPES = { csv: 'text/csv', json: 'application/json', ndjson: 'application/x-ndjson' } as const;
+const MEDIA_TYPES = {
+  csv: 'text/csv',
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+} as const;
 type FileType = keyof typeof MEDIA_TYPES;
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
@@ -70,10 +74,21 @@ export const importCommand: Command = {
     const progress = ctx.progress(values.quiet);
 
     ctx.interruptNote = 'upload stopped: the API keeps nothing of an interrupted upload';
-    const created = await upload(client, progress, { filePath, sizeBytes, fileType, kind: values.kind, threshold, idempotencyKey: values['idempotency-key'] });
+    const created = await upload(client, progress, {
+      filePath,
+      sizeBytes,
+      fileType,
+      kind: values.kind,
+      threshold,
+      idempotencyKey: values['idempotency-key'],
+    });
     const id = created.importId;
     if (values['no-wait']) {
-      ctx.out(values.json ? JSON.stringify(created, null, 2) : `import ${id} ${created.status} (follow it with: analytics imports, or GET /api/v1/imports/${id})`);
+      ctx.out(
+        values.json
+          ? JSON.stringify(created, null, 2)
+          : `import ${id} ${created.status} (follow it with: analytics imports, or GET /api/v1/imports/${id})`,
+      );
       return ExitCode.Ok;
     }
     ctx.interruptNote = `stopped waiting: import ${id} goes on on the server (analytics imports shows it)`;
@@ -96,15 +111,23 @@ interface UploadRequest {
   idempotencyKey: string | undefined;
 }
 
-async function upload(client: ApiClient, progress: Progress, req: UploadRequest): Promise<ImportResponseDto> {
+async function upload(
+  client: ApiClient,
+  progress: Progress,
+  req: UploadRequest,
+): Promise<ImportResponseDto> {
   const startedAt = Date.now();
   let sentBytes = 0;
   const body = createReadStream(req.filePath, { highWaterMark: 1 << 20 });
-  const rate = () => `${formatBytes(sentBytes / Math.max(0.001, (Date.now() - startedAt) / 1000))}/s`;
+  const rate = () =>
+    `${formatBytes(sentBytes / Math.max(0.001, (Date.now() - startedAt) / 1000))}/s`;
   progress.phase('upload', `${formatBytes(req.sizeBytes)} to ${req.kind}`);
   body.on('data', (chunk) => {
     sentBytes += chunk.length;
-    progress.update(sentBytes / Math.max(1, req.sizeBytes), `${formatBytes(sentBytes)} of ${formatBytes(req.sizeBytes)}, ${rate()}`);
+    progress.update(
+      sentBytes / Math.max(1, req.sizeBytes),
+      `${formatBytes(sentBytes)} of ${formatBytes(req.sizeBytes)}, ${rate()}`,
+    );
   });
   const created = await client.upload<ImportResponseDto>(
     `/imports/${encodeURIComponent(req.kind)}`,
@@ -112,7 +135,10 @@ async function upload(client: ApiClient, progress: Progress, req: UploadRequest)
     { body, sizeBytes: req.sizeBytes, contentType: MEDIA_TYPES[req.fileType] },
     req.idempotencyKey ? { 'Idempotency-Key': req.idempotencyKey } : {},
   );
-  progress.done(1, `${formatBytes(req.sizeBytes)} in ${formatDuration(Date.now() - startedAt)}, import ${created.importId}`);
+  progress.done(
+    1,
+    `${formatBytes(req.sizeBytes)} in ${formatDuration(Date.now() - startedAt)}, import ${created.importId}`,
+  );
   return created;
 }
 
@@ -121,7 +147,11 @@ async function upload(client: ApiClient, progress: Progress, req: UploadRequest)
  * import once more. Without a stream (429: this key holds too many) or when it breaks off,
  * polling GET /imports/{id} gives the same figures.
  */
-async function followImport(client: ApiClient, id: string, progress: Progress): Promise<ImportResponseDto> {
+async function followImport(
+  client: ApiClient,
+  id: string,
+  progress: Progress,
+): Promise<ImportResponseDto> {
   progress.phase('processing', 'queued');
   const show = (imp: ImportResponseDto) => showProcessing(progress, imp);
   try {
@@ -146,7 +176,10 @@ async function followImport(client: ApiClient, id: string, progress: Progress): 
     const imp = await client.getJson<ImportResponseDto>(`/imports/${id}`);
     if (TERMINAL.has(imp.status)) {
       const p = imp.progress;
-      progress.done(imp.status === 'COMPLETED' ? 1 : null, `${imp.status}, ${formatCount(p.rowsRead)} rows read`);
+      progress.done(
+        imp.status === 'COMPLETED' ? 1 : null,
+        `${imp.status}, ${formatCount(p.rowsRead)} rows read`,
+      );
       return imp;
     }
     show(imp);
@@ -161,13 +194,18 @@ function showProcessing(progress: Progress, imp: ImportResponseDto): void {
   }
   const p = imp.progress;
   const eta = p.etaMs !== null && p.etaMs > 0 ? `, ${formatDuration(p.etaMs)} left` : '';
-  progress.update(p.percent / 100, `${formatCount(p.rowsRead)} rows read, ${formatCount(p.rowsLoaded)} loaded, ${formatCount(p.rowsRejected)} rejected, ${formatCount(p.rowsPerSec)} rows/s${eta}`);
+  progress.update(
+    p.percent / 100,
+    `${formatCount(p.rowsRead)} rows read, ${formatCount(p.rowsLoaded)} loaded, ${formatCount(p.rowsRejected)} rejected, ${formatCount(p.rowsPerSec)} rows/s${eta}`,
+  );
 }
 
 function parseImport(data: string): ImportResponseDto | null {
   try {
     const value = JSON.parse(data) as Partial<ImportResponseDto>;
-    return value && typeof value.status === 'string' && value.progress ? (value as ImportResponseDto) : null;
+    return value && typeof value.status === 'string' && value.progress
+      ? (value as ImportResponseDto)
+      : null;
   } catch {
     return null;
   }
@@ -200,7 +238,9 @@ async function fileSize(filePath: string): Promise<number> {
   try {
     stat = await fs.stat(filePath);
   } catch (err) {
-    throw usageError(`import: cannot read ${filePath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw usageError(
+      `import: cannot read ${filePath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   if (!stat.isFile()) {
     throw usageError(`import: ${filePath} is not a file`);

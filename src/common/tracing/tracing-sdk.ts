@@ -8,6 +8,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { instrumentBull, type BullQueueClass } from './bull-tracing';
+import { instrumentCopyStreams, type CopyStreamsModule } from './copy-tracing';
 
 /** What the app needs of a started SDK. */
 export interface Tracing {
@@ -73,6 +74,8 @@ export function startTracing(env: NodeJS.ProcessEnv): Tracing {
   // After start: bull requires ioredis, which must be patched as it loads.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   instrumentBull(require('bull') as BullQueueClass, trace.getTracer('analytics-platform.bull'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  instrumentCopyStreams(require('pg-copy-streams') as CopyStreamsModule, trace.getTracer('analytics-platform.pg-copy'));
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   return {
     description: `Tracing on: spans to ${endpoint} as ${env.OTEL_SERVICE_NAME?.trim() || serviceName}`,

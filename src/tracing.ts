@@ -10,7 +10,9 @@ import type * as TracingSdk from './common/tracing/tracing-sdk';
  * which reads them directly (see the README, "Tracing").
  */
 export function isTracingRequested(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
+  const hasEndpoint = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
+  // The SDK's own off switch: then not even loaded.
+  return hasEndpoint && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true';
 }
 
 export const tracing: TracingSdk.Tracing | undefined = isTracingRequested(process.env)

@@ -1,11 +1,10 @@
-import { context, trace } from '@opentelemetry/api';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { context, trace, type Span } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { instrumentBull, type BullQueueClass } from './bull-tracing';
 import { instrumentCopyStreams, type CopyStreamsModule } from './copy-tracing';
@@ -47,18 +46,12 @@ export function startTracing(env: NodeJS.ProcessEnv): Tracing {
         // Outgoing calls (webhook deliveries) are traced inside a request or a job, never alone.
         requireParentforOutgoingSpans: true,
         redactedQueryParamsServer: ['sig', 'signature', 'Signature', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'X-Goog-Signature', 'AWSAccessKeyId'],
-        applyCustomAttributesOnSpan: (span, _req, res) => {
-          // Read at the end: the id is the caller's X-Request-Id or the one the app made up.
-          const id = isServerResponse(res) ? res.getHeader('x-request-id') : undefined;
-          if (typeof id === 'string') {
-            span.setAttribute(ATTR_REQUEST_ID, id);
+        // At the end of a request (outgoing ones too, whose response is an IncomingMessage).
+        applyCustomAttributesOnSpan: (span, req, res) => {
+          if (isServerResponse(res)) {
+            nameByRoute(span, req as RoutedRequest, res);
           }
         },
-      }),
-      // For the route pattern only (the HTTP span becomes `GET /api/v1/imports/:id`, http.route):
-      // a span per middleware would be a dozen per request, each telling nothing.
-      new ExpressInstrumentation({
-        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER],
       }),
       // The query text with its $1 placeholders, never the values (enhancedDatabaseReporting off).
       // Only inside a request or a job: the scheduler's and pool's own queries would be root traces.
@@ -95,6 +88,28 @@ function logFields(): Record<string, string> {
   }
   const { traceId, spanId, traceFlags } = span.spanContext();
   return { trace_id: traceId, span_id: spanId, trace_flags: traceFlags.toString(16).padStart(2, '0') };
+}
+
+/** What Express adds to a request it routed: the matched route, under the mount path of its router. */
+type RoutedRequest = IncomingMessage & { baseUrl?: string; route?: { path?: unknown } };
+
+/**
+ * The server span named by route pattern (`GET /api/v1/imports/:id`, http.route) and given the
+ * request id: the caller's X-Request-Id or the one the app made up, both in the response header.
+ * Read from Express's req.route rather than through instrumentation-express, which wraps every
+ * middleware of every request for this one name (~1.5 % of a cached answer's CPU by profile).
+ */
+function nameByRoute(span: Span, req: RoutedRequest, res: ServerResponse): void {
+  const id = res.getHeader('x-request-id');
+  if (typeof id === 'string') {
+    span.setAttribute(ATTR_REQUEST_ID, id);
+  }
+  const path = req.route?.path;
+  if (typeof path === 'string') {
+    const route = `${req.baseUrl ?? ''}${path}`;
+    span.setAttribute(ATTR_HTTP_ROUTE, route);
+    span.updateName(`${req.method ?? 'GET'} ${route}`);
+  }
 }
 
 function isServerResponse(res: IncomingMessage | ServerResponse): res is ServerResponse {

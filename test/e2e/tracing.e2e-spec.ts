@@ -39,6 +39,16 @@ function logLines(app: SpawnedApp): LogLine[] {
   });
 }
 
+/** The first JSON log line of a process that `matches`, waiting for it (a line may follow what it reports). */
+async function waitForLine(app: SpawnedApp, matches: (line: LogLine) => boolean, timeoutMs = 10000): Promise<LogLine> {
+  for (const deadline = Date.now() + timeoutMs; ; ) {
+    const line = logLines(app).find(matches);
+    if (line) return line;
+    if (Date.now() > deadline) throw new Error(`no such log line in ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
 describe('Tracing (e2e, real processes)', () => {
   let receiver: OtlpReceiver;
   let probePath: string;
@@ -197,7 +207,7 @@ describe('Tracing (e2e, real processes)', () => {
     expect(jobSpans.filter((s) => s.name.startsWith('pg.query')).length).toBeGreaterThan(0);
     expect(jobSpans.find((s) => s.name === 'pg.copy')).toMatchObject({ attributes: { 'db.query.text': expect.stringMatching(/^COPY transactions_p_/), 'db.postgresql.copy.rows': 3 } });
     // The worker's line for the import carries the upload's trace and the consumer span.
-    expect(logLines(worker).find((l) => l.msg === `Import ${importId} COMPLETED`)).toMatchObject({ trace_id: upload.traceId, span_id: consumer.spanId });
+    expect(await waitForLine(worker, (l) => l.msg === `Import ${importId} COMPLETED`)).toMatchObject({ trace_id: upload.traceId, span_id: consumer.spanId });
     expect(logLines(api).find((l) => l.reqId === uploadId && l.msg === 'request completed')).toMatchObject({ trace_id: upload.traceId });
 
     // Bull's own polling of Redis (BRPOPLPUSH, lock renewals, delayed checks) is never exported:
@@ -239,9 +249,10 @@ describe('Tracing (e2e, real processes)', () => {
     const requestId = `trace-off-${unique()}`;
     const importId = await importCsv(url, key, requestId);
 
+    // The import's line is written after its status is: wait for it before reading every line.
+    await waitForLine(app, (l) => l.msg === `Import ${importId} COMPLETED`);
     const lines = logLines(app);
     expect(lines.filter((l) => l.reqId === requestId).length).toBeGreaterThan(0);
-    expect(lines.find((l) => l.msg === `Import ${importId} COMPLETED`)).toBeDefined();
     expect(lines.filter((l) => 'trace_id' in l || 'span_id' in l)).toEqual([]);
     expect(app.output()).not.toContain('Tracing on');
     const modules = await loadedModules(probe.out);

@@ -88,7 +88,7 @@ describe('instrumentBull', () => {
     const carrier = opts![TRACE_CONTEXT_OPTION] as Record<string, string>;
     expect(carrier.traceparent).toMatch(new RegExp(`^00-${request.spanContext().traceId}-[0-9a-f]{16}-01$`));
 
-    await expect(q.run('thing.do', { id: 'a', opts: opts as Job['opts'], attemptsMade: 1 })).resolves.toBe('done');
+    await expect(q.run('thing.do', { id: 'a', opts, attemptsMade: 1 })).resolves.toBe('done');
     const publish = exporter.getFinishedSpans().find((s) => s.name === 'things publish')!;
     const consumer = exporter.getFinishedSpans().find((s) => s.name === 'things process')!;
     expect(publish.kind).toBe(SpanKind.PRODUCER);
@@ -97,7 +97,12 @@ describe('instrumentBull', () => {
     expect(consumer.kind).toBe(SpanKind.CONSUMER);
     expect(consumer.spanContext().traceId).toBe(request.spanContext().traceId);
     expect(consumer.parentSpanContext?.spanId).toBe(publish.spanContext().spanId);
-    expect(consumer.attributes).toMatchObject({ 'messaging.destination.name': 'things', 'messaging.message.id': 'a', 'messaging.bull.job.name': 'thing.do', 'messaging.bull.job.attempt': 2 });
+    expect(consumer.attributes).toMatchObject({
+      'messaging.destination.name': 'things',
+      'messaging.message.id': 'a',
+      'messaging.bull.job.name': 'thing.do',
+      'messaging.bull.job.attempt': 2,
+    });
     expect(seenInHandler).toBe(consumer.spanContext().spanId);
   });
 

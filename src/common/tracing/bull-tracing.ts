@@ -14,12 +14,19 @@ type AnyAdd = (this: Queue, ...args: unknown[]) => Promise<Job>;
 type SetHandler = (this: Queue, name: string, handler: unknown) => void;
 type JobHandler = (this: Queue, job: Job) => unknown;
 
-/** The module `bull` exports: the Queue class, with its (untyped) setHandler. */
+const PATCHED = Symbol.for('analytics-platform.bull-tracing');
+
+/** The module `bull` exports: the Queue class. */
 export interface BullQueueClass {
-  prototype: Queue & { setHandler: SetHandler };
+  prototype: Queue;
 }
 
-const PATCHED = Symbol.for('analytics-platform.bull-tracing');
+/** The two methods patched, untyped (setHandler is not in Bull's types). */
+interface PatchableQueue {
+  add: unknown;
+  setHandler: unknown;
+  [PATCHED]?: true;
+}
 
 /**
  * Bull 4 has no OpenTelemetry instrumentation; this is one, for every queue of the app at once.
@@ -31,14 +38,14 @@ const PATCHED = Symbol.for('analytics-platform.bull-tracing');
  *   name and attempt; a failure is recorded on it before Bull sees it.
  */
 export function instrumentBull(Queue: BullQueueClass, tracer: Tracer): void {
-  const proto = Queue.prototype as BullQueueClass['prototype'] & { [PATCHED]?: true };
+  const proto = Queue.prototype as unknown as PatchableQueue;
   if (proto[PATCHED]) {
     return;
   }
   proto[PATCHED] = true;
-  const add = proto.add as unknown as AnyAdd;
-  const setHandler = proto.setHandler;
-  (proto as unknown as { add: AnyAdd }).add = function tracedAdd(this: Queue, ...args: unknown[]): Promise<Job> {
+  const add = proto.add as AnyAdd;
+  const setHandler = proto.setHandler as SetHandler;
+  proto.add = function tracedAdd(this: Queue, ...args: unknown[]): Promise<Job> {
     return publish(tracer, this, args, (finalArgs) => add.apply(this, finalArgs));
   };
   proto.setHandler = function tracedSetHandler(this: Queue, name: string, handler: unknown): void {
@@ -46,10 +53,10 @@ export function instrumentBull(Queue: BullQueueClass, tracer: Tracer): void {
     if (typeof handler !== 'function' || handler.length > 1) {
       return setHandler.call(this, name, handler);
     }
-    const queue = this;
+    const queueName = this.name;
     const run = handler as JobHandler;
     return setHandler.call(this, name, function tracedHandler(this: Queue, job: Job) {
-      return consume(tracer, queue.name, job, () => run.call(this, job));
+      return consume(tracer, queueName, job, () => run.call(this, job));
     });
   };
 }
@@ -72,17 +79,19 @@ function publish(tracer: Tracer, queue: Queue, args: unknown[], add: (args: unkn
   propagation.inject(ctx, carrier);
   const traced = [...args];
   traced[optsAt] = { ...opts, [TRACE_CONTEXT_OPTION]: carrier };
-  return context.with(ctx, () => add(traced)).then(
-    (job) => {
-      span.setAttribute('messaging.message.id', String(job.id));
-      span.end();
-      return job;
-    },
-    (err: unknown) => {
-      fail(span, err);
-      throw err;
-    },
-  );
+  return context
+    .with(ctx, () => add(traced))
+    .then(
+      (job) => {
+        span.setAttribute('messaging.message.id', String(job.id));
+        span.end();
+        return job;
+      },
+      (err: unknown) => {
+        fail(span, err);
+        throw err;
+      },
+    );
 }
 
 async function consume(tracer: Tracer, queueName: string, job: Job, run: () => unknown): Promise<unknown> {

@@ -51,6 +51,9 @@ function traced(tracer: Tracer, stream: Stream, text: string): Stream {
   // 'finish' (COPY FROM, once the rows are visible), 'end' (COPY TO) or 'close' (also after an
   // error: Node destroys a stream that fails). No 'error' listener: one would keep an error no
   // one else listens to from being thrown, which is not this code's call to make.
-  stream.once('finish', () => end()).once('end', () => end()).once('close', () => end((stream as { errored?: unknown }).errored));
+  stream
+    .once('finish', () => end())
+    .once('end', () => end())
+    .once('close', () => end((stream as { errored?: unknown }).errored));
   return stream;
 }

@@ -14,9 +14,9 @@ export interface Tracing {
   /** One line for the boot log: where spans go and under which service name. */
   description: string;
   /** pino `mixin`: the active span's ids on every log line written while it is active. */
-  logFields(): Record<string, string>;
+  logFields: () => Record<string, string>;
   /** Exports the spans still buffered, then stops (at most SHUTDOWN_FLUSH_MS). */
-  shutdown(): Promise<void>;
+  shutdown: () => Promise<void>;
 }
 
 /** The attribute carrying the request id (X-Request-Id) on HTTP server spans. */
@@ -120,9 +120,11 @@ function withinMs(work: Promise<void>, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
     timer.unref();
-    work.catch(() => undefined).finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
+    work
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
   });
 }

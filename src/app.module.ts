@@ -15,6 +15,7 @@ import { RequestPoolsModule } from '@common/database/request-pools';
 import { RateLimitModule } from '@common/rate-limit/rate-limit.module';
 import { RedisModule } from '@common/redis/redis.module';
 import { requestIdOf } from '@common/request-context';
+import { TracingModule } from '@common/tracing/tracing.module';
 import { AuditModule } from '@modules/audit/audit.module';
 import { AuthModule } from '@modules/auth/auth.module';
 import { HealthModule } from '@modules/health/health.module';
@@ -26,6 +27,7 @@ import { SalesModule } from '@modules/sales/sales.module';
 import { StoreMonitoringModule } from '@modules/store-monitoring/store-monitoring.module';
 import { StoreReportsModule } from '@modules/store-monitoring/store-reports.module';
 import { TransactionsModule } from '@modules/transactions/transactions.module';
+import { tracing } from './tracing';
 
 @Module({})
 export class AppModule {
@@ -62,8 +64,11 @@ export class AppModule {
               res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
               err: stdSerializers.err,
             },
+            // trace_id and span_id on every line written inside a span; no mixin at all when tracing is off.
+            ...(tracing && { mixin: tracing.logFields }),
           },
         }),
+        ...(tracing ? [TracingModule] : []),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), autoLoadEntities: true }),
         BullModule.forRoot({
           url: config.REDIS_URL,

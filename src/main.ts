@@ -1,3 +1,5 @@
+// First: when tracing is on, its SDK patches http, express, pg, ioredis and bull as they load.
+import './tracing';
 import 'reflect-metadata';
 import { AppConfig } from '@config/app-config';
 import { chooseDatabase, redisProblem } from '@config/preflight';

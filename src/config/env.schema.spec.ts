@@ -28,6 +28,12 @@ describe('validateEnv', () => {
     );
   });
 
+  it('should refuse an OTLP endpoint that is not an http(s) URL, and take none when it is empty', () => {
+    expect(() => validateEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\):\/\/ URL/);
+    expect(validateEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4318');
+    expect(validateEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+  });
+
   it('should refuse a bootstrap key shorter than 16 characters', () => {
     expect(() => validateEnv({ BOOTSTRAP_ADMIN_API_KEY: 'short' })).toThrow(/BOOTSTRAP_ADMIN_API_KEY must be at least 16 characters/);
   });

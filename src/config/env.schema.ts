@@ -183,6 +183,14 @@ export class EnvSchema {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
+  /**
+   * The OTLP collector traces go to (e.g. http://localhost:4318); set, tracing is on (README
+   * "Tracing"). Read before this validation by src/tracing.ts and the OpenTelemetry SDK, as are the
+   * other OTEL_* variables; declared here so that a malformed value stops the boot.
+   */
+  @IsOptional() @Matches(/^https?:\/\/[^/]+(\/.*)?$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s):// URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
   /** Imports processed at once by one worker process. */
   @Transform(toNumber) @IsInt() @Min(1) @Max(16)
   WORKER_CONCURRENCY = 1;

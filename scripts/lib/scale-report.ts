@@ -38,9 +38,10 @@ export const coresText = (c: Cores) =>
   `node ${f2(c.node)}, postgres ${f2(c.postgres)}, redis ${f2(c.redis)}, bench ${f2(c.bench)}, other ${f2(c.other)} = ` +
   `${f2(c.busy)} of ${f1(c.of)} busy${c.steal >= 0.05 ? ` (+${f2(c.steal)} stolen by the host)` : ''}`;
 
+/** The job's top-level phases (copy, dedupe, publish); their sub-phases are in the import's metrics. */
 const phases = (p: Record<string, number>) =>
   Object.entries(p)
-    .filter(([, v]) => v >= 0.05)
+    .filter(([k]) => !k.includes('.'))
     .map(([k, v]) => `${k} ${f1(v)}`)
     .join(', ');
 
@@ -87,13 +88,16 @@ export interface ImportFigures {
 export function printImportTable(x: ImportFigures): void {
   const [seq, par] = x.raw;
   const [one] = x.runs;
-  console.log('| run | wall s | rows/s | MB/s | × 1 worker | × raw COPY one at a time | × raw COPY two at a time | CPU in cores: node / postgres / machine busy | peak RSS MB |');
+  console.log(
+    '| run | wall s | rows/s | MB/s | speed-up vs 1 worker | time × raw COPY one at a time | time × raw COPY two at a time | ' +
+      'cores: node / postgres / other work / machine busy | peak RSS MB |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of x.raw) {
     const c = cores(r.cpu, r.pg);
     console.log(
       `| raw COPY, ${r.lanes === 1 ? 'one at a time' : `${r.lanes} at a time`} | ${f1(r.wallS)} | ${int(x.rows / r.wallS)} | ${f1(x.bytes / 1e6 / r.wallS)} | | ` +
-        `${f2(r.wallS / seq.wallS)} | ${f2(r.wallS / par.wallS)} | – / ${f2(c.postgres)} / ${f2(c.busy)} | – |`,
+        `${f2(r.wallS / seq.wallS)} | ${f2(r.wallS / par.wallS)} | – / ${f2(c.postgres)} / ${f2(c.other)} / ${f2(c.busy)} | – |`,
     );
   }
   for (const r of x.runs) {
@@ -101,21 +105,24 @@ export function printImportTable(x: ImportFigures): void {
     const rss = Object.entries(r.rssMb).map(([l, v]) => `${l} ${v}`).join(', ');
     console.log(
       `| ${r.workers} worker${r.workers > 1 ? 's' : ''} + 1 api | ${f1(r.wallS)} | ${int(x.rows / r.wallS)} | ${f1(x.bytes / 1e6 / r.wallS)} | ` +
-        `${f2(one.wallS / r.wallS)} speed-up | ${f2(r.wallS / seq.wallS)} | ${f2(r.wallS / par.wallS)} | ${f2(c.node)} / ${f2(c.postgres)} / ${f2(c.busy)} | ${rss} |`,
+        `${f2(one.wallS / r.wallS)} | ${f2(r.wallS / seq.wallS)} | ${f2(r.wallS / par.wallS)} | ${f2(c.node)} / ${f2(c.postgres)} / ${f2(c.other)} / ${f2(c.busy)} | ${rss} |`,
     );
   }
 }
 
 /** The README table of the analytics loads: one against two API processes. */
 export function printAnalyticsTable(a: AnalyticsRun): void {
-  console.log('| load | connections | 1 api: req/s, p50 / p99 ms | 2 api: req/s, p50 / p99 ms | 2 vs 1 | CPU in cores, 1 api → 2 api: node / postgres / bench / machine busy |');
+  console.log(
+    '| load | connections | 1 api: req/s, p50 / p99 ms | 2 api: req/s, p50 / p99 ms | req/s 2 vs 1 | ' +
+      'cores, 1 api → 2 api: node / postgres / autocannon / other work / machine busy |',
+  );
   console.log('|---|---|---|---|---|---|');
   for (const sc of a.scenarios) {
     const [one, two] = sc.runs;
     const cell = (l: (typeof one)['load']) => `${int(l.rps)}, ${f1(l.p50)} / ${f1(l.p99)}${l.errors + l.non2xx ? ` (errors ${l.errors}, non-2xx ${l.non2xx})` : ''}`;
     const cpu = (r: typeof one) => {
       const c = cores(r.cpu, r.pg);
-      return `${f2(c.node)} / ${f2(c.postgres)} / ${f2(c.bench)} / ${f2(c.busy)}`;
+      return `${f2(c.node)} / ${f2(c.postgres)} / ${f2(c.bench)} / ${f2(c.other)} / ${f2(c.busy)}`;
     };
     console.log(`| ${sc.name} | ${sc.connections} | ${cell(one.load)} | ${cell(two.load)} | ${f2(two.load.rps / one.load.rps)} | ${cpu(one)} → ${cpu(two)} |`);
   }

@@ -110,7 +110,7 @@ export async function runImports(s: ScaleSetup, workers: number): Promise<Import
     meter.start();
     const t0 = Date.now();
     const uploaded = await Promise.all(s.files.map((f) => upload(api, s.kind, f, keys[f.org], t0)));
-    const bodies = await waitForAll(api, uploaded.map((u) => ({ id: u.importId, key: keys[u.file.org] })), (b) => b.status !== 'PROCESSING' && b.status !== 'QUEUED');
+    const bodies = await waitForAll(procs, uploaded.map((u) => ({ id: u.importId, key: keys[u.file.org] })), (b) => b.status !== 'PROCESSING' && b.status !== 'QUEUED');
     const cpu = meter.stop();
     const pg = await sampler.stop();
     const failed = bodies.filter((b) => b.status !== 'COMPLETED');
@@ -119,7 +119,7 @@ export async function runImports(s: ScaleSetup, workers: number): Promise<Import
     }
     const rssMb = Object.fromEntries(Object.entries(labels).filter(([l]) => l === 'api' || l.startsWith('worker')).map(([l, pid]) => [l, peakRssMb(pid)]));
     // The workers hold each job through its post-commit indexing: wait for it, so the next run starts clean.
-    const settled = await waitForAll(api, uploaded.map((u) => ({ id: u.importId, key: keys[u.file.org] })), (b) => Boolean(b.indexedAt));
+    const settled = await waitForAll(procs, uploaded.map((u) => ({ id: u.importId, key: keys[u.file.org] })), (b) => Boolean(b.indexedAt));
     const imports = uploaded.map((u, i): ImportRecord => {
       const b = settled[i];
       return {
@@ -178,10 +178,18 @@ async function upload(api: RunningApp, kind: string, file: BenchFile, key: strin
   return { importId: res.body.importId as string, file, uploadedS: (Date.now() - t0) / 1000 };
 }
 
-/** Polls every import (4 a second) until `isDone` holds for all; answers their last bodies, in order. */
-async function waitForAll(api: RunningApp, imports: Array<{ id: string; key: string }>, isDone: (body: any) => boolean): Promise<any[]> {
+/**
+ * Polls every import (4 a second) until `isDone` holds for all; answers their last bodies, in
+ * order. Stops at once when one of `procs` has exited.
+ */
+async function waitForAll(procs: RunningApp[], imports: Array<{ id: string; key: string }>, isDone: (body: any) => boolean): Promise<any[]> {
+  const api = procs[0];
   const deadline = Date.now() + 3_600_000;
   for (;;) {
+    const dead = procs.findIndex((p) => p.proc.exitCode !== null || p.proc.signalCode !== null);
+    if (dead >= 0) {
+      throw new Error(`${dead === 0 ? 'the api process' : `worker ${dead}`} exited (${procs[dead].proc.exitCode ?? procs[dead].proc.signalCode}) during the run`);
+    }
     const bodies = await Promise.all(
       imports.map(async ({ id, key }) => (await fetch(`${api.baseUrl}/api/v1/imports/${id}`, { headers: { 'X-API-Key': key } })).json() as Promise<any>),
     );

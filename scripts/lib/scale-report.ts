@@ -70,7 +70,7 @@ export function printSplit(r: ImportRun): void {
     const mine = r.imports.filter((i) => i.worker === w);
     const pgS = mine.reduce((s, i) => s + (r.pg.byApplication.get(`import ${i.importId}`) ?? 0), 0);
     const busyS = mine.reduce((s, i) => s + (i.indexedS - i.startedS), 0);
-    const what = label === 'api' ? 'receives the uploads, answers the polls' : `${mine.length} imports, ${int(mine.reduce((s, i) => s + i.rowsLoaded, 0))} rows, busy ${f1(busyS)} s`;
+    const what = label === 'api' ? 'receives the uploads, answers the polls' : `${mine.length} import${mine.length === 1 ? '' : 's'}, ${int(mine.reduce((s, i) => s + i.rowsLoaded, 0))} rows, busy ${f1(busyS)} s`;
     console.log(
       `| ${r.workers} | ${label} | ${what} | ${f1(cpuS)} s (${f2(cpuS / r.cpu.seconds)} cores) | ${label === 'api' ? '–' : `${f1(pgS)} s`} | ${r.rssMb[label]} |`,
     );
@@ -130,12 +130,31 @@ export function printAnalyticsTable(a: AnalyticsRun): void {
 
 /** CPU of this bench's own processes (the app, its Postgres backends, Redis, the bench), in cores. */
 const ours = (c: Cores) => c.node + c.postgres + c.redis + c.bench;
+const isFull = (cpu: number, c: Cores) => cpu >= 0.85 * c.of;
 
 /** One run's CPU in words: whether the machine was full, and with whose work. */
 function reading(c: Cores): string {
-  const full = c.busy >= 0.85 * c.of;
   const others = c.other >= 0.25 ? `; other work on the machine took ${f2(c.other)} cores of it` : '';
-  return `${full ? 'the machine was full' : `${f2(c.of - c.busy)} cores idle`} (${coresText(c)}: this run's processes ${f2(ours(c))}${others})`;
+  return `${isFull(c.busy, c) ? 'the machine was full' : `${f2(c.of - c.busy)} cores idle`} (${coresText(c)}: this run's processes ${f2(ours(c))}${others})`;
+}
+
+/** Which bound a pair of runs (one process, two) met, from who used the cores. */
+function verdict(one: Cores, two: Cores, what: string): string {
+  const split = `node ${f2(two.node)} and Postgres ${f2(two.postgres)} cores with two`;
+  let text: string;
+  if (isFull(ours(one), one)) {
+    text = `One ${what} alone keeps every core busy, so a second can only share the same cores: the speed-up is bounded by CPU (${split}).`;
+  } else if (isFull(ours(two), two)) {
+    text = `One ${what} used ${f2(ours(one))} of ${f1(one.of)} cores; two fill the machine (${split}): the speed-up is bounded by the cores the first left.`;
+  } else if (isFull(one.busy, one) || isFull(two.busy, two)) {
+    text = `The machine was full, but with other work: these figures say what a second ${what} gains on a shared machine, not on an idle one.`;
+  } else {
+    text = `Neither run filled the cores (${f2(ours(one))} and ${f2(ours(two))} of ${f1(one.of)}): the bound is not CPU but waiting (locks, I/O, the queue, the load generator).`;
+  }
+  if (Math.max(one.other, two.other) >= 0.25) {
+    text += ` Other work took ${f2(one.other)} and ${f2(two.other)} cores during the two runs: rerun on a quiet machine for this machine's own figures.`;
+  }
+  return text;
 }
 
 /** What bounded the speed-up, read from the CPU figures of the same run. */
@@ -146,13 +165,7 @@ export function printLimits(x: ImportFigures | undefined, a: AnalyticsRun | unde
     const [seq, par] = x.raw;
     console.log(`- imports, 1 worker: ${reading(one)}.`);
     console.log(`- imports, 2 workers: ${reading(two)}.`);
-    const verdict =
-      ours(one) >= 0.85 * one.of
-        ? 'One worker\'s import alone keeps every core busy (its load threads parse and encode while a Postgres backend takes the COPY), so a second worker can only share the same cores: the speed-up is bounded by CPU.'
-        : one.busy >= 0.85 * one.of
-          ? 'One worker did not fill the machine by itself, but other work did: these figures say what a second worker gains on a shared machine, not on an idle one.'
-          : 'One worker left cores idle: a second worker had room to run.';
-    console.log(`  ${verdict}`);
+    console.log(`  ${verdict(one, two, 'worker')} An import is parsed and encoded by its worker's load threads while a Postgres backend takes its COPY.`);
     console.log(
       `- Postgres alone: two raw COPYs at a time took ${f2(par.wallS / seq.wallS)}× the wall time of one at a time ` +
         `(its backends ${f2(cores(seq.cpu, seq.pg).postgres)} → ${f2(cores(par.cpu, par.pg).postgres)} cores; the psql clients are in "other").`,
@@ -162,6 +175,7 @@ export function printLimits(x: ImportFigures | undefined, a: AnalyticsRun | unde
     for (const sc of a.scenarios) {
       const [one, two] = sc.runs.map((r) => cores(r.cpu, r.pg));
       console.log(`- ${sc.name}, 1 api: ${reading(one)}; 2 api: ${reading(two)}.`);
+      console.log(`  ${verdict(one, two, 'API process')}`);
     }
     console.log(
       '  The load generator (autocannon, in the bench process: "bench") runs on the same cores as the API processes, ' +

@@ -58,6 +58,12 @@ export function printImportRun(r: ImportRun): void {
         `${f1(i.uploadedS)} | ${f1(i.startedS)} | ${f1(i.completedS)} | ${f1(i.indexedS)} | ${f1(i.jobS)} | ${phases(i.phasesS)} | ${pgCpu === undefined ? '–' : f1(pgCpu)} |`,
     );
   }
+  const holdS = r.imports.reduce((s, i) => s + (i.indexedS - i.completedS), 0);
+  const busyS = r.imports.reduce((s, i) => s + (i.indexedS - i.startedS), 0);
+  console.log(
+    `post-commit indexing (COMPLETED → indexed, the worker still holding the job) took ${f1(holdS)} s of the workers' ` +
+      `${f1(busyS)} s busy with imports (${f1((holdS / busyS) * 100)} %)`,
+  );
   for (const note of r.notes) {
     console.log(`  note: ${note}`);
   }
@@ -140,16 +146,20 @@ function reading(c: Cores): string {
 
 /** Which bound a pair of runs (one process, two) met, from who used the cores. */
 function verdict(one: Cores, two: Cores, what: string): string {
-  const split = `node ${f2(two.node)} and Postgres ${f2(two.postgres)} cores with two`;
+  const split = (c: Cores) => `node ${f2(c.node)}, Postgres ${f2(c.postgres)} cores`;
   let text: string;
-  if (isFull(ours(one), one)) {
-    text = `One ${what} alone keeps every core busy, so a second can only share the same cores: the speed-up is bounded by CPU (${split}).`;
+  if (!isFull(one.busy, one) && !isFull(two.busy, two)) {
+    text = `Neither run filled the cores (this run's processes ${f2(ours(one))} and ${f2(ours(two))} of ${f1(one.of)}): the bound is not CPU but waiting (locks, I/O, the queue, the load generator).`;
+  } else if (isFull(ours(one), one)) {
+    text = `One ${what} alone keeps every core busy (${split(one)}), so a second can only share the same cores: the speed-up is bounded by CPU.`;
   } else if (isFull(ours(two), two)) {
-    text = `One ${what} used ${f2(ours(one))} of ${f1(one.of)} cores; two fill the machine (${split}): the speed-up is bounded by the cores the first left.`;
-  } else if (isFull(one.busy, one) || isFull(two.busy, two)) {
-    text = `The machine was full, but with other work: these figures say what a second ${what} gains on a shared machine, not on an idle one.`;
+    text = `One ${what} used ${f2(ours(one))} of ${f1(one.of)} cores; two fill the machine (${split(two)}): the speed-up is bounded by the cores the first left.`;
+  } else if (ours(one) >= one.other) {
+    text =
+      `The machine was full, mostly with this run's own work (${split(one)} with one, ${split(two)} with two): ` +
+      `bounded by CPU, of which other work took a share.`;
   } else {
-    text = `Neither run filled the cores (${f2(ours(one))} and ${f2(ours(two))} of ${f1(one.of)}): the bound is not CPU but waiting (locks, I/O, the queue, the load generator).`;
+    text = `The machine was full, mostly with other work: these figures say what a second ${what} gains on a shared machine, not on an idle one.`;
   }
   if (Math.max(one.other, two.other) >= 0.25) {
     text += ` Other work took ${f2(one.other)} and ${f2(two.other)} cores during the two runs: rerun on a quiet machine for this machine's own figures.`;

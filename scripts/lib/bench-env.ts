@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'child_process';
 import { readFileSync } from 'fs';
 import * as http from 'http';
 import * as path from 'path';
+import { createInterface } from 'readline';
 
 /** Command-line flags as `--name value`. */
 export function flags(argv = process.argv.slice(2)): Record<string, string> {
@@ -75,6 +76,55 @@ export async function startApp(env: Record<string, string>, port: number): Promi
   }
   proc.kill('SIGKILL');
   throw new Error('app did not become ready in 60 s');
+}
+
+/** A log line of the app (pino JSON): `msg` and whatever the logger bound. */
+export type LogEntry = Record<string, unknown> & { msg?: string; time?: number };
+
+/**
+ * Starts the built product as an `APP_ROLE=worker` process (no HTTP, so no /health/ready to poll)
+ * and waits for its "up" log line. Every JSON log line it writes to stdout goes to `onLog`, which
+ * is how a bench learns what the worker did (e.g. which imports it completed).
+ */
+export async function startWorker(env: Record<string, string>, onLog: (entry: LogEntry) => void = () => undefined): Promise<RunningApp> {
+  const proc = spawn(process.execPath, ['--max-old-space-size=1024', path.resolve(__dirname, '../../src/main.js')], {
+    // At info whatever the caller asks: the "up" line is an info line.
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env, LOG_LEVEL: 'info', APP_ROLE: 'worker' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        resolve();
+        return;
+      }
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    });
+  const up = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('worker did not log "up" in 60 s')), 60000);
+    proc.once('exit', (code, signal) => reject(new Error(`worker exited with ${code ?? signal}`)));
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      let entry: LogEntry;
+      try {
+        entry = JSON.parse(line) as LogEntry;
+      } catch {
+        return; // not a log line
+      }
+      if (entry.msg?.startsWith('Analytics platform up')) {
+        clearTimeout(timer);
+        resolve();
+      }
+      onLog(entry);
+    });
+  });
+  try {
+    await up;
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw err;
+  }
+  return { proc, baseUrl: '', stop };
 }
 
 /** Streams a file as the raw body of a POST (no buffering), resolving with the JSON answer. */

@@ -77,7 +77,24 @@ export async function cannon(opts: autocannon.Options) {
   const pct = (p: number) => (latencies.length ? latencies[Math.max(0, Math.ceil((p / 100) * latencies.length) - 1)] : NaN);
   const { non2xx, errors, connections } = r;
   const [completed, sent] = [latencies.length, r.requests.sent];
-  return { p50: pct(50), p95: pct(95), p975: pct(97.5), p99: pct(99), rps: completed / r.duration, completed, sent, non2xx, errors, connections };
+  return {
+    p50: pct(50), p95: pct(95), p975: pct(97.5), p99: pct(99), rps: completed / r.duration, completed, sent, non2xx, errors, connections,
+    duration: r.duration, latencies,
+  };
+}
+
+/**
+ * Runs that went on at the same time (e.g. one autocannon per API process) as one load: rates and
+ * counts summed, percentiles over every response of all of them.
+ */
+export function mergeLoads(loads: Load[]): Load {
+  const latencies = loads.flatMap((l) => l.latencies).sort((a, b) => a - b);
+  const pct = (p: number) => (latencies.length ? latencies[Math.max(0, Math.ceil((p / 100) * latencies.length) - 1)] : NaN);
+  const sum = (k: 'rps' | 'completed' | 'sent' | 'non2xx' | 'errors' | 'connections') => loads.reduce((s, l) => s + l[k], 0);
+  return {
+    p50: pct(50), p95: pct(95), p975: pct(97.5), p99: pct(99), rps: sum('rps'), completed: sum('completed'), sent: sum('sent'),
+    non2xx: sum('non2xx'), errors: sum('errors'), connections: sum('connections'), duration: Math.max(...loads.map((l) => l.duration)), latencies,
+  };
 }
 
 /**

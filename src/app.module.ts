@@ -10,6 +10,7 @@ import { AllExceptionsFilter } from '@common/filters/all-exceptions.filter';
 import { AppConfig } from '@config/app-config';
 import { ConfigModule } from '@config/config.module';
 import { DataVersionsModule } from '@common/cache/data-versions';
+import { MetricsModule } from '@common/metrics/metrics.module';
 import { RequestPoolsModule } from '@common/database/request-pools';
 import { RateLimitModule } from '@common/rate-limit/rate-limit.module';
 import { RedisModule } from '@common/redis/redis.module';
@@ -74,6 +75,7 @@ export class AppModule {
           },
         }),
         RequestPoolsModule,
+        MetricsModule,
         RedisModule,
         DataVersionsModule,
         AuditModule,

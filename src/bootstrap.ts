@@ -10,6 +10,7 @@ import { prepareDatabase } from '@libs/database/migrate';
 import { AppConfig } from '@config/app-config';
 import { IdempotencyKeyGuard } from '@common/interceptors/idempotency-key.guard';
 import { AnswerExpressAdapter } from '@common/http/answer-express-adapter';
+import { Metrics } from '@common/metrics/metrics.service';
 import { requestContextMiddleware } from '@common/request-context';
 import { AuthService } from '@modules/auth/auth.service';
 import { AppModule } from './app.module';
@@ -63,6 +64,8 @@ export function configureHttpApp(app: INestApplication): void {
     (app as NestExpressApplication).set('trust proxy', hops);
   }
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
+  // First: request durations by route pattern and status, from a request's arrival (GET /metrics).
+  app.use(app.get(Metrics).http.middleware);
   app.use(requestContextMiddleware);
   app.use(securityHeaders());
   // The raw bytes stay beside the parsed body: signed webhooks are verified over exactly what was sent.

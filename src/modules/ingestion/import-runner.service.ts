@@ -10,6 +10,7 @@ import { ImportAbort } from './ingestion.errors';
 import { IngestionRepository, ImportProgress } from './ingestion.repository';
 import { KindRegistry } from './kind.registry';
 import { DataVersions } from '@common/cache/data-versions';
+import { ImportOutcome, Metrics } from '@common/metrics/metrics.service';
 
 export interface RunOutcome {
   importId: string;
@@ -67,6 +68,7 @@ export class ImportRunner {
     private readonly repo: IngestionRepository,
     private readonly registry: KindRegistry,
     private readonly dataVersions: DataVersions,
+    private readonly metrics: Metrics,
   ) {}
 
   async run(importId: string, reportPercent: (pct: number) => Promise<void>, isLastAttempt: boolean): Promise<RunOutcome> {
@@ -90,7 +92,12 @@ export class ImportRunner {
         this.logger.log(`Import ${importId} is not QUEUED or PROCESSING any more; nothing to do`);
         return { importId, status: 'SKIPPED' };
       }
+      const startedMs = Date.now();
       const outcome = await this.runClaimed(client, imp, reportPercent, isLastAttempt);
+      if (outcome.status !== 'SKIPPED') {
+        const run = { durationMs: Date.now() - startedMs, rowsLoaded: outcome.rowsLoaded ?? 0, rowsRejected: outcome.rowsRejected ?? 0 };
+        this.metrics.importEnded(imp.kind, outcome.status.toLowerCase() as ImportOutcome, run);
+      }
       if (outcome.status === 'COMPLETED') {
         await this.finishPublished(client, imp);
       }

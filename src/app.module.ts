@@ -21,6 +21,7 @@ import { HealthModule } from '@modules/health/health.module';
 import { IngestionModule } from '@modules/ingestion/ingestion.module';
 import { MarketingModule } from '@modules/marketing/marketing.module';
 import { MessagingModule } from '@modules/messaging/messaging.module';
+import { OperationsModule } from '@modules/operations/operations.module';
 import { ReportsModule } from '@modules/reports/reports.module';
 import { SalesModule } from '@modules/sales/sales.module';
 import { StoreMonitoringModule } from '@modules/store-monitoring/store-monitoring.module';
@@ -83,6 +84,7 @@ export class AppModule {
         // After AuthModule: its guard runs after authentication, so limits are per key or user.
         RateLimitModule,
         HealthModule,
+        OperationsModule.register({ runsHttp: config.runsHttp }),
         ingestion,
         TransactionsModule,
         sales,

@@ -81,6 +81,8 @@ export function configureHttpApp(app: INestApplication): void {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      // Operations, outside the API's versioned prefix (see OperationsModule).
+      { path: 'metrics', method: RequestMethod.GET },
     ],
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: true }));

@@ -68,7 +68,7 @@ export class HttpMetrics {
     const route = req.baseUrl ? undefined : (req.route as { path: unknown } | undefined);
     let routeSeries = route && this.byRoute.get(route);
     if (!routeSeries) {
-      routeSeries = this.routeSeries(route ? String(route.path) : this.mountLabel(req.originalUrl ?? req.url));
+      routeSeries = this.routeSeries(route ? routeLabel(String(route.path)) : this.mountLabel(req.originalUrl ?? req.url));
       if (route) this.byRoute.set(route, routeSeries);
     }
     const method = METHODS[req.method] ?? 7;
@@ -97,4 +97,12 @@ export class HttpMetrics {
     }
     return UNMATCHED_ROUTE;
   }
+}
+
+/**
+ * A wildcard route is middleware registered for every path (Nest registers `forRoutes('{*path}')`
+ * as one): it stays the request's route when nothing after it matched, so it means unmatched.
+ */
+function routeLabel(path: string): string {
+  return path.includes('*') ? UNMATCHED_ROUTE : path;
 }

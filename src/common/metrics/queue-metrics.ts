@@ -49,9 +49,11 @@ export class QueueMetrics implements OnModuleInit {
       buckets: JOB_BUCKETS,
       registers: [this.metrics.registry],
     });
+    // The events fire as the job ends; a failed attempt that Bull will retry gets no finishedOn.
     const observe = (queue: string, outcome: string, job: Job) => {
-      if (job.processedOn && job.finishedOn && job.finishedOn >= job.processedOn) {
-        durations.observe({ queue, outcome }, (job.finishedOn - job.processedOn) / 1000);
+      const endMs = job.finishedOn ?? Date.now();
+      if (job.processedOn && endMs >= job.processedOn) {
+        durations.observe({ queue, outcome }, (endMs - job.processedOn) / 1000);
       }
     };
     for (const queue of queues) {

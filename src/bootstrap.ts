@@ -83,6 +83,8 @@ export function configureHttpApp(app: INestApplication): void {
       { path: 'health/ready', method: RequestMethod.GET },
       // Operations, outside the API's versioned prefix (see OperationsModule).
       { path: 'metrics', method: RequestMethod.GET },
+      { path: 'admin/queues', method: RequestMethod.ALL },
+      { path: 'admin/queues/{*path}', method: RequestMethod.ALL },
     ],
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: true }));

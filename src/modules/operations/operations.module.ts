@@ -3,6 +3,7 @@ import { MetricsController } from './metrics.controller';
 import { MetricsGuard } from './metrics.guard';
 import { MetricsServer } from './metrics-server';
 import { OperationsAccessModule } from './operations-access';
+import { QueueDashboardModule } from './queue-dashboard.module';
 
 /**
  * What operators read: GET /metrics (and the METRICS_PORT server), and where HTTP is served, the
@@ -10,10 +11,10 @@ import { OperationsAccessModule } from './operations-access';
  */
 @Module({})
 export class OperationsModule {
-  static register(_opts: { runsHttp: boolean }): DynamicModule {
+  static register(opts: { runsHttp: boolean }): DynamicModule {
     return {
       module: OperationsModule,
-      imports: [OperationsAccessModule],
+      imports: [OperationsAccessModule, ...(opts.runsHttp ? [QueueDashboardModule] : [])],
       controllers: [MetricsController],
       providers: [MetricsGuard, MetricsServer],
     };

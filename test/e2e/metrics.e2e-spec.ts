@@ -3,6 +3,7 @@ import { createServer } from 'net';
 import * as path from 'path';
 import request from 'supertest';
 import { spawnApp, SpawnedApp } from '../factories/big-csv';
+import { startWebhookReceiver, WebhookReceiver } from '../factories/receivers';
 import { sampleValue } from '../factories/prometheus';
 import { createKey, createOrg, startTestApp, TestApp, uploadCsv, uploadRaw, waitForImport } from '../factories/test-app';
 
@@ -28,10 +29,12 @@ describe('GET /metrics (e2e)', () => {
   let admin: string;
   let analyst: string;
   let adminJwt: string;
+  let hooks: WebhookReceiver;
   const scrape = async () => (await request(t.http).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200)).text;
 
   beforeAll(async () => {
-    t = await startTestApp({ ...own('metrics'), METRICS_TOKEN: TOKEN });
+    hooks = await startWebhookReceiver();
+    t = await startTestApp({ ...own('metrics'), METRICS_TOKEN: TOKEN, SCHEDULER_POLL_MS: 60_000, DELIVERY_ATTEMPTS: 3, DELIVERY_BACKOFF_MS: 200 });
     ({ key: admin } = await createOrg(t, 'metrics'));
     analyst = await createKey(t, admin, 'analyst');
     const email = `ops-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -42,6 +45,7 @@ describe('GET /metrics (e2e)', () => {
 
   afterAll(async () => {
     await t.close();
+    await hooks?.close();
   });
 
   it('should answer 401 without a credential and 403 to an analyst, in the API error shape', async () => {
@@ -139,6 +143,47 @@ describe('GET /metrics (e2e)', () => {
     expect(sampleValue(text, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
     expect(sampleValue(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
   });
+
+  it('should count report files by source, schedule runs by outcome and delivery tries by type and outcome', async () => {
+    const api = (method: 'get' | 'post', p: string, body?: object) => request(t.http)[method](`/api/v1/${p}`).set('X-API-Key', analyst).send(body);
+    const until = async <T>(probe: () => Promise<T | undefined>): Promise<T> => {
+      for (const deadline = Date.now() + 30000; ; await new Promise((r) => setTimeout(r, 100))) {
+        const found = await probe();
+        if (found !== undefined) return found;
+        if (Date.now() > deadline) throw new Error('timed out');
+      }
+    };
+    const reportEnded = (id: string) => until(async () => {
+      const r = (await api('get', `reports/${id}`).expect(200)).body;
+      return ['COMPLETED', 'FAILED'].includes(r.status) ? r : undefined;
+    });
+    const adHoc = (await api('post', 'reports', { source: 'transactions.zone-leaderboard', format: 'csv' }).expect(202)).body.reportId;
+    expect(await reportEnded(adHoc)).toMatchObject({ status: 'COMPLETED' });
+    const store = (await api('post', 'store-monitoring/trigger_report', {}).expect(202)).body.reportId;
+    expect(await reportEnded(store)).toMatchObject({ status: 'COMPLETED', source: 'store-monitoring.uptime' });
+
+    // One delivery answers at once, the other after a failed try.
+    hooks.respond('/flaky', (_r, nth) => ({ status: nth === 1 ? 503 : 200 }));
+    const template = (await api('post', 'report-templates', { name: 'zones', source: 'transactions.zone-leaderboard', format: 'json' }).expect(201)).body.id;
+    const schedule = (await api('post', 'report-schedules', {
+      templateId: template, cron: '0 9 * * 1', timezone: 'UTC', deliveries: [{ type: 'webhook', url: hooks.url('/ok') }, { type: 'webhook', url: hooks.url('/flaky') }],
+    }).expect(201)).body.id;
+    const runId = (await api('post', `report-schedules/${schedule}/run-now`).expect(202)).body.runId;
+    expect(await until(async () => {
+      const run = (await api('get', `report-schedules/${schedule}/runs?pageSize=200`).expect(200)).body.data.find((r: { id: string }) => r.id === runId);
+      return ['SUCCESS', 'FAILED'].includes(run?.state) ? run : undefined;
+    })).toMatchObject({ state: 'SUCCESS' });
+
+    const text = await scrape();
+    expect(sampleValue(text, 'analytics_reports_total', { source: 'transactions.zone-leaderboard', outcome: 'completed' })).toBe(2);
+    expect(sampleValue(text, 'analytics_reports_total', { source: 'store-monitoring.uptime', outcome: 'completed' })).toBe(1);
+    expect(sampleValue(text, 'analytics_reports_total', { outcome: 'failed' })).toBeUndefined();
+    expect(sampleValue(text, 'analytics_schedule_runs_total', { outcome: 'success' })).toBe(1);
+    expect(sampleValue(text, 'analytics_report_deliveries_total', { type: 'webhook', outcome: 'success' })).toBe(2);
+    expect(sampleValue(text, 'analytics_report_deliveries_total', { type: 'webhook', outcome: 'retrying' })).toBe(1);
+    expect(sampleValue(text, 'analytics_queue_job_duration_seconds_count', { queue: 'report-deliveries', outcome: 'completed' })).toBe(2);
+    expect(sampleValue(text, 'analytics_queue_job_duration_seconds_count', { queue: 'report-deliveries', outcome: 'failed' })).toBe(1);
+  }, 60000);
 
   it('should document GET /metrics in Swagger: its tag, credentials, text answer and errors', async () => {
     const doc = (await request(t.http).get('/api/docs-json').expect(200)).body;

@@ -84,7 +84,7 @@ describe('Queue dashboard at /admin/queues (e2e)', () => {
       expect(res.text).toContain('<title>Analytics queues</title>');
     }
     const page = await dashboard('/').expect(200);
-    const csp = page.headers['content-security-policy'] as string;
+    const csp = String(page.headers['content-security-policy']);
     const directive = (name: string) => csp.split(';').map((d) => d.trim()).find((d) => d.startsWith(`${name} `));
     // Scripts from this origin only: no inline script runs (the one inline block is JSON data).
     expect(directive('script-src')).toBe("script-src 'self'");

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { Gauge } from 'prom-client';
 import { RequestPools } from '@common/database/request-pools';
 import { Metrics } from './metrics.service';
@@ -12,11 +13,11 @@ export class PoolMetrics implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const gauge = (name: string, help: string, read: (p: { totalCount: number; idleCount: number; waitingCount: number; options: { max?: number } }) => number) => {
+    const gauge = (name: string, help: string, read: (p: Pool) => number) => {
       const g: Gauge<'pool'> = new Gauge({
         name, help, labelNames: ['pool'], registers: [this.metrics.registry],
         collect: () => {
-          for (const { name: pool, pool: p } of this.pools.pools()) g.set({ pool }, read(p as never));
+          for (const { name: pool, pool: p } of this.pools.pools()) g.set({ pool }, read(p));
         },
       });
     };

@@ -27,7 +27,7 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', schema: { type: 'string', example: 'analytics_imports_total{kind="transactions",outcome="completed"} 3' } })
   @ApiErrors(401, 403)
-  async scrape(@Res({ passthrough: true }) res: Response): Promise<string> {
+  scrape(@Res({ passthrough: true }) res: Response): Promise<string> {
     res.setHeader('Content-Type', this.metrics.contentType);
     res.setHeader('Cache-Control', 'no-store');
     return this.metrics.text();

@@ -45,7 +45,7 @@ export class QueueDashboardGate implements NestMiddleware {
   ) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
-    this.admit(req, res).then((isAdmitted) => isAdmitted && next(), next);
+    void this.admit(req, res).then((isAdmitted) => isAdmitted && next(), next);
   }
 
   private async admit(req: Request, res: Response): Promise<boolean> {

@@ -11,6 +11,7 @@ import { AppConfig } from '@config/app-config';
 import { ConfigModule } from '@config/config.module';
 import { DataVersionsModule } from '@common/cache/data-versions';
 import { LifecycleModule } from '@common/lifecycle/lifecycle.module';
+import { MetricsModule } from '@common/metrics/metrics.module';
 import { RequestPoolsModule } from '@common/database/request-pools';
 import { RateLimitModule } from '@common/rate-limit/rate-limit.module';
 import { RedisModule } from '@common/redis/redis.module';
@@ -22,6 +23,7 @@ import { HealthModule } from '@modules/health/health.module';
 import { IngestionModule } from '@modules/ingestion/ingestion.module';
 import { MarketingModule } from '@modules/marketing/marketing.module';
 import { MessagingModule } from '@modules/messaging/messaging.module';
+import { OperationsModule } from '@modules/operations/operations.module';
 import { ReportsModule } from '@modules/reports/reports.module';
 import { SalesModule } from '@modules/sales/sales.module';
 import { StoreMonitoringModule } from '@modules/store-monitoring/store-monitoring.module';
@@ -81,6 +83,7 @@ export class AppModule {
         }),
         LifecycleModule,
         RequestPoolsModule,
+        MetricsModule,
         RedisModule,
         DataVersionsModule,
         AuditModule,
@@ -88,6 +91,7 @@ export class AppModule {
         // After AuthModule: its guard runs after authentication, so limits are per key or user.
         RateLimitModule,
         HealthModule,
+        OperationsModule.register({ runsHttp: config.runsHttp }),
         ingestion,
         TransactionsModule,
         sales,

@@ -10,6 +10,7 @@ import { prepareDatabase } from '@libs/database/migrate';
 import { AppConfig } from '@config/app-config';
 import { IdempotencyKeyGuard } from '@common/interceptors/idempotency-key.guard';
 import { AnswerExpressAdapter } from '@common/http/answer-express-adapter';
+import { Metrics } from '@common/metrics/metrics.service';
 import { requestContextMiddleware } from '@common/request-context';
 import { AuthService } from '@modules/auth/auth.service';
 import { installGracefulShutdown } from '@common/lifecycle/graceful-shutdown';
@@ -64,6 +65,8 @@ export function configureHttpApp(app: INestApplication): void {
     (app as NestExpressApplication).set('trust proxy', hops);
   }
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
+  // First: request durations by route pattern and status, from a request's arrival (GET /metrics).
+  app.use(app.get(Metrics).http.middleware);
   app.use(requestContextMiddleware);
   app.use(securityHeaders());
   // The raw bytes stay beside the parsed body: signed webhooks are verified over exactly what was sent.
@@ -79,6 +82,10 @@ export function configureHttpApp(app: INestApplication): void {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      // Operations, outside the API's versioned prefix (see OperationsModule).
+      { path: 'metrics', method: RequestMethod.GET },
+      { path: 'admin/queues', method: RequestMethod.ALL },
+      { path: 'admin/queues/{*path}', method: RequestMethod.ALL },
     ],
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: true }));

@@ -45,4 +45,12 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ JWT_SECRET: 'short' })).not.toThrow(/"short"/);
     expect(validateEnv({ BOOTSTRAP_ADMIN_API_KEY: 'k8Jd93-ab1-zz0-long', JWT_SECRET: 'Vb3sL0q9x2Wm7Rt5Yh1Nc8Pd4Kf6Gj0A' }).JWT_SECRET).toHaveLength(32);
   });
+
+  it('should treat METRICS_TOKEN as a secret: placeholders refused by name, a short one hidden', () => {
+    expect(() => validateEnv({ METRICS_TOKEN: 'placeholder-metrics-token-0123456789abcdef' })).toThrow(/METRICS_TOKEN: looks like a placeholder/);
+    expect(() => validateEnv({ METRICS_TOKEN: 'short-token' })).toThrow(/METRICS_TOKEN=\(hidden\): METRICS_TOKEN must be at least 32 characters/);
+    expect(() => validateEnv({ METRICS_TOKEN: 'short-token' })).not.toThrow(/short-token/);
+    expect(validateEnv({ METRICS_TOKEN: 'Vb3sL0q9x2Wm7Rt5Yh1Nc8Pd4Kf6Gj0A', METRICS_PORT: '9464' })).toMatchObject({ METRICS_PORT: 9464 });
+    expect(() => validateEnv({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT="70000"/);
+  });
 });

@@ -101,6 +101,17 @@ export class EnvSchema {
   @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET?: string;
 
+  /**
+   * Lets a scraper read GET /metrics as `Authorization: Bearer <token>` without an admin's key (at
+   * least 32 characters; a secret: never logged, placeholders refused). Unset: admins only.
+   */
+  @IsOptional() @IsString() @MinLength(32, { message: 'METRICS_TOKEN must be at least 32 characters' })
+  METRICS_TOKEN?: string;
+
+  /** A port of its own where this process serves GET /metrics (how workers, which have no HTTP server, are scraped); unset: none. */
+  @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(65535)
+  METRICS_PORT?: number;
+
   /** Lifetime of a login's access token (a JWT), in seconds. */
   @Transform(toNumber) @IsInt() @Min(30) @Max(86400)
   ACCESS_TOKEN_TTL_S = 900;
@@ -262,7 +273,7 @@ export class EnvSchema {
   EMBEDDED_POSTGRES_PORT = 54329;
 }
 
-const SECRETS = ['BOOTSTRAP_ADMIN_API_KEY', 'JWT_SECRET'];
+const SECRETS = ['BOOTSTRAP_ADMIN_API_KEY', 'JWT_SECRET', 'METRICS_TOKEN'];
 const PLACEHOLDER = /change-?me|replace-?me|placeholder|your[-_]?secret|^(secret|password|example)/i;
 
 /** Validates a raw environment; throws one message naming every bad variable. */
@@ -280,7 +291,7 @@ export function validateEnv(raw: Record<string, unknown>): EnvSchema {
     (e) => `${e.property}=${SECRETS.includes(e.property) ? '(hidden)' : JSON.stringify(picked[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
   );
   // A secret copied from an example would be a working default secret: refused by name, value not shown.
-  for (const name of ['BOOTSTRAP_ADMIN_API_KEY', 'JWT_SECRET'] as const) {
+  for (const name of ['BOOTSTRAP_ADMIN_API_KEY', 'JWT_SECRET', 'METRICS_TOKEN'] as const) {
     const value = env[name];
     if (value && PLACEHOLDER.test(value)) {
       lines.push(`${name}: looks like a placeholder (${PLACEHOLDER.source}); set a secret of your own, e.g. openssl rand -base64 32`);

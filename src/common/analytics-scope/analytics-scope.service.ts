@@ -4,6 +4,7 @@ import { withStatementTimeout } from '@common/request-context';
 import { AnalyticsMetaDto, elapsedMs } from '@common/analytics-meta.dto';
 import { answerOf } from '@common/cache/serialized-answer';
 import { ResultCache } from '@common/cache/result-cache.service';
+import { Metrics } from '@common/metrics/metrics.service';
 import { VersionMemo } from '@common/cache/version-memo';
 import { AppError } from '@common/errors';
 import type { AuthContext } from '@modules/auth/auth.context';
@@ -54,6 +55,7 @@ export class AnalyticsScopeService {
     private readonly repo: OrgImportsRepository,
     private readonly cache: ResultCache,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** The organization's published imports at the caller's data version. */
@@ -94,7 +96,10 @@ export class AnalyticsScopeService {
     const key = JSON.stringify({ ...params, ...scope.filter, imports: scope.isAllImports ? '*' : scope.importIds });
     // Computed once per data version and cached: its queries get ANALYTICS_QUERY_TIMEOUT_MS, not QUERY_TIMEOUT_MS.
     const computeOnce = () => withStatementTimeout(this.config.ANALYTICS_QUERY_TIMEOUT_MS, compute).catch(explainDroppedPartition);
-    return this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, scope.kind, name, key], computeOnce);
+    return this.cache.getOrCompute([scope.orgId, `v${scope.dataVersion}`, scope.kind, name, key], computeOnce).then((found) => {
+      this.metrics.cacheLookup(scope.kind, found.hitFrom ?? 'miss');
+      return found;
+    });
   }
 }
 

@@ -28,18 +28,18 @@ export class ResultCache implements OnModuleDestroy {
     this.redis.connect().catch((err: unknown) => this.logger.warn({ err }, 'Result cache: Redis unavailable; answers will not be cached'));
   }
 
-  /** The cached value under `parts`, else `compute()`'s, stored for the next caller. */
-  async getOrCompute<T>(parts: string[], compute: () => Promise<T>): Promise<{ value: T; isCached: boolean }> {
+  /** The cached value under `parts` (and where it was found), else `compute()`'s, stored for the next caller. */
+  async getOrCompute<T>(parts: string[], compute: () => Promise<T>): Promise<{ value: T; isCached: boolean; hitFrom?: 'memory' | 'redis' }> {
     const key = `${this.config.REDIS_PREFIX}:analytics:${parts.join(':')}`;
     if (this.local.has(key)) {
       const value = this.local.get(key) as T;
       this.remember(key, value);
-      return { value, isCached: true };
+      return { value, isCached: true, hitFrom: 'memory' };
     }
     const hit = await this.read<T>(key);
     if (hit !== undefined) {
       this.remember(key, hit);
-      return { value: hit, isCached: true };
+      return { value: hit, isCached: true, hitFrom: 'redis' };
     }
     let running = this.inFlight.get(key) as Promise<T> | undefined;
     if (!running) {

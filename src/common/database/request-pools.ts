@@ -65,11 +65,17 @@ export class RequestPools implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
+  /** Both pools by name, for their gauges (api: TypeORM's own pool, serving requests; worker: jobs). */
+  pools(): Array<{ name: 'api' | 'worker'; pool: Pool }> {
+    const api = (this.db.driver as PostgresDriver).master as Pool;
+    return this.workerPool ? [{ name: 'api', pool: api }, { name: 'worker', pool: this.workerPool }] : [{ name: 'api', pool: api }];
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.workerPool?.end().catch(() => undefined);
   }
 }
 
 @Global()
-@Module({ providers: [RequestPools] })
+@Module({ providers: [RequestPools], exports: [RequestPools] })
 export class RequestPoolsModule {}

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessTokens } from './access-tokens';
 import { AuthCache } from './auth-cache';
+import { BasicCredentials } from './basic-credentials';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthRepository } from './auth.repository';
@@ -33,8 +34,9 @@ import { UsersService } from './users.service';
     AuthCache,
     SseStreams,
     SseSlotGuard,
+    BasicCredentials,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, SseStreams, SseSlotGuard],
+  exports: [AuthService, SseStreams, SseSlotGuard, BasicCredentials],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '@common/errors';
+import { Metrics } from '@common/metrics/metrics.service';
 import { dropImportPartitions, partitionName, publishLockKey, Sql } from '@libs/ingest';
 import { DeleteImportResponseDto } from './dto/import-response.dto';
 import { ImportEntity, TERMINAL_STATUSES } from './entities/import.entity';
@@ -30,6 +31,7 @@ export class ImportRemovalService {
     private readonly producer: IngestionProducer,
     private readonly dataSource: DataSource,
     private readonly dataVersions: DataVersions,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Cancels a queued or running import; for an ended one removes it and exactly its rows. */
@@ -38,6 +40,7 @@ export class ImportRemovalService {
     if (imp.status === 'QUEUED') {
       await this.producer.removeWaiting(id);
       if (await this.repo.cancelIfQueued(orgId, id)) {
+        this.metrics.importEnded(imp.kind, 'cancelled');
         await this.receiver.discard(imp.filePath);
         return { importId: id, outcome: 'CANCELLED', rowsRemoved: 0 };
       }

@@ -11,6 +11,7 @@ import { IngestionRepository, ImportProgress } from './ingestion.repository';
 import { KindRegistry } from './kind.registry';
 import { DataVersions } from '@common/cache/data-versions';
 import { WorkerDrain } from '@common/lifecycle/worker-drain';
+import { ImportOutcome, Metrics } from '@common/metrics/metrics.service';
 
 export interface RunOutcome {
   importId: string;
@@ -69,6 +70,7 @@ export class ImportRunner {
     private readonly registry: KindRegistry,
     private readonly dataVersions: DataVersions,
     private readonly drain: WorkerDrain,
+    private readonly metrics: Metrics,
   ) {}
 
   async run(importId: string, reportPercent: (pct: number) => Promise<void>, isLastAttempt: boolean): Promise<RunOutcome> {
@@ -92,7 +94,12 @@ export class ImportRunner {
         this.logger.log(`Import ${importId} is not QUEUED or PROCESSING any more; nothing to do`);
         return { importId, status: 'SKIPPED' };
       }
+      const startedMs = Date.now();
       const outcome = await this.runClaimed(client, imp, reportPercent, isLastAttempt);
+      if (outcome.status !== 'SKIPPED') {
+        const run = { durationMs: Date.now() - startedMs, rowsLoaded: outcome.rowsLoaded ?? 0, rowsRejected: outcome.rowsRejected ?? 0 };
+        this.metrics.importEnded(imp.kind, outcome.status.toLowerCase() as ImportOutcome, run);
+      }
       if (outcome.status === 'COMPLETED') {
         await this.finishPublished(client, imp);
       }

@@ -5,6 +5,7 @@ import { createReadStream, promises as fs, ReadStream } from 'fs';
 import type { Readable } from 'stream';
 import { AppConfig } from '@config/app-config';
 import { AppError } from '@common/errors';
+import { Metrics } from '@common/metrics/metrics.service';
 import { ImportListResponseDto, ImportResponseDto, KindDto, PerformanceStatsDto } from './dto/import-response.dto';
 import { ListImportsQuery } from './dto/list-imports.query';
 import { ImportEntity } from './entities/import.entity';
@@ -42,6 +43,7 @@ export class IngestionService {
     private readonly registry: KindRegistry,
     private readonly receiver: UploadReceiver,
     private readonly producer: IngestionProducer,
+    private readonly metrics: Metrics,
   ) {}
 
   listKinds(): KindDto[] {
@@ -330,6 +332,7 @@ export class IngestionService {
       // No job means no worker will ever take it: fail it now rather than leave it QUEUED.
       this.logger.error({ err, importId: id }, `Import ${id} could not be queued`);
       await this.repo.finishUnloaded(id, 'FAILED', { message: 'The job queue (Redis) was unavailable; upload again' });
+      this.metrics.importEnded(kind, 'failed');
       await this.receiver.discard(file.relativePath);
       throw IngestionErrors.queueUnavailable(id);
     }

@@ -9,6 +9,7 @@ import { KINDS } from '@app/kinds.registry';
 import { AppConfig } from '@config/app-config';
 import { ScopeErrors } from '@common/analytics-scope/analytics-scope.service';
 import { AppError } from '@common/errors';
+import { Metrics } from '@common/metrics/metrics.service';
 import { Cell, neutralisedSql, openTableWriter, tabulate } from '@libs/export';
 import { DatasetKind, partitionName } from '@libs/ingest';
 import type { AuthContext } from '@modules/auth/auth.context';
@@ -47,6 +48,7 @@ export class ReportRunner {
     private readonly repo: ReportsRepository,
     private readonly sources: ReportSources,
     private readonly drain: WorkerDrain,
+    private readonly metrics: Metrics,
   ) {}
 
   async run(reportId: string, isLastAttempt: boolean): Promise<RunOutcome> {
@@ -88,6 +90,7 @@ export class ReportRunner {
         return 'SKIPPED';
       }
       this.logger.log({ reportId, rows, bytes: size }, `Report ${reportId} COMPLETED`);
+      this.metrics.reportEnded(report.source, 'completed');
       return 'COMPLETED';
     } catch (err) {
       await fs.rm(part, { force: true });
@@ -105,6 +108,7 @@ export class ReportRunner {
       // Our own errors say what to fix; an internal one's text (SQL, paths) stays in the log.
       const message = err instanceof AppError ? err.message : `The report failed on an internal error; the server log has the cause under report ${reportId}`;
       await this.repo.fail(reportId, message);
+      this.metrics.reportEnded(report.source, 'failed');
       this.logger.warn({ err, reportId }, `Report ${reportId} FAILED: ${err instanceof Error ? err.message : String(err)}`);
       return 'FAILED';
     }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { AppConfig } from '@config/app-config';
+import { Metrics } from '@common/metrics/metrics.service';
 import { isUuid } from '@libs/ingest';
 import { ImportRemovalService } from '../import-removal.service';
 import { ImportRunner, tryLockImport } from '../import-runner.service';
@@ -45,6 +46,7 @@ export class IngestionSweeper {
     private readonly runner: ImportRunner,
     private readonly removal: ImportRemovalService,
     private readonly producer: IngestionProducer,
+    private readonly metrics: Metrics,
   ) {}
 
   async sweep(): Promise<SweepReport> {
@@ -84,6 +86,7 @@ export class IngestionSweeper {
           } else {
             const message = `The import's worker died and its queue job ${state === 'missing' || state === 'stuck' ? 'is gone' : `ended (${state})`} without finishing it`;
             await this.repo.finishUnloaded(imp.id, 'FAILED', { message, code: 'RETRIES_EXHAUSTED', details: { attempts: imp.attempts, jobState: state } });
+            this.metrics.importEnded(imp.kind, 'failed');
             report.abandoned++;
           }
         } finally {

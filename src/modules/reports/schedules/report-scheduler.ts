@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@config/app-config';
+import { Metrics } from '@common/metrics/metrics.service';
 import { countTicks, nextTick, parseCron, previousTick } from '@libs/cron';
 import { ReportsProducer } from '../jobs/reports.producer';
+import { runEndOutcome } from './schedule-runner';
 import { DueSchedule, SchedulesRepository } from './schedules.repository';
 
 /** Schedules claimed per pass (a pass repeats at once while it finds this many). */
@@ -29,6 +31,7 @@ export class ReportScheduler implements OnApplicationBootstrap, OnApplicationShu
     private readonly config: AppConfig,
     private readonly repo: SchedulesRepository,
     private readonly producer: ReportsProducer,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -107,7 +110,10 @@ export class ReportScheduler implements OnApplicationBootstrap, OnApplicationShu
     for (const id of await this.repo.staleReports(staleMs)) if (await this.producer.requeueIfLost('report', id)) requeued++;
     for (const id of await this.repo.staleRuns(staleMs)) if (await this.producer.requeueIfLost('run', id)) requeued++;
     for (const d of await this.repo.staleDeliveries(staleMs)) if (await this.producer.requeueIfLost('delivery', d.run_id, d.idx)) requeued++;
-    for (const id of await this.repo.unsettledRuns()) await this.repo.settleRun(id);
+    for (const id of await this.repo.unsettledRuns()) {
+      const ended = await this.repo.settleRun(id);
+      if (ended) this.metrics.scheduleRunEnded(runEndOutcome(ended));
+    }
     if (requeued > 0) this.logger.warn(`Report sweep: ${requeued} job(s) that were lost queued again`);
   }
 }

@@ -4,6 +4,7 @@ import * as os from 'os';
 import { AppConfig } from '@config/app-config';
 import { withSessionLock } from '@common/concurrency/session-lock';
 import { AppError } from '@common/errors';
+import { Metrics } from '@common/metrics/metrics.service';
 import { CONTENT_TYPES } from '@libs/export';
 import { ReportsProducer } from '../jobs/reports.producer';
 import { reportFilePath, ReportRunner } from '../report-runner';
@@ -38,6 +39,7 @@ export class ScheduleRunner {
     private readonly producer: ReportsProducer,
     private readonly sender: DeliverySender,
     private readonly links: ReportLinks,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -75,7 +77,7 @@ export class ScheduleRunner {
         });
       } catch (err) {
         if (!(err instanceof AppError) && !isLastAttempt) throw err;
-        await this.repo.endRun(run.id, 'FAILED', err instanceof AppError ? err.message : `The run failed on an internal error; the server log has the cause under run ${run.id}`);
+        await this.endRun(run.id, 'FAILED', err instanceof AppError ? err.message : `The run failed on an internal error; the server log has the cause under run ${run.id}`);
         return 'FAILED';
       }
     }
@@ -88,11 +90,11 @@ export class ScheduleRunner {
     }
     const report = await this.reportsRepo.get(schedule.org_id, reportId);
     if (!report) {
-      await this.repo.endRun(run.id, 'FAILED', `The run's report ${reportId} was deleted`);
+      await this.endRun(run.id, 'FAILED', `The run's report ${reportId} was deleted`);
       return 'FAILED';
     }
     if (report.status === 'FAILED') {
-      await this.repo.endRun(run.id, 'FAILED', `The report failed: ${report.error ?? 'unknown error'}`);
+      await this.endRun(run.id, 'FAILED', `The report failed: ${report.error ?? 'unknown error'}`);
       return 'FAILED';
     }
     if (report.status !== 'COMPLETED') {
@@ -101,7 +103,7 @@ export class ScheduleRunner {
       return 'SKIPPED';
     }
     if (schedule.skip_if_empty && Number(report.rows) === 0) {
-      await this.repo.endRun(run.id, 'SKIPPED', null);
+      await this.endRun(run.id, 'SKIPPED', null);
       return 'SKIPPED';
     }
     return this.startDeliveries(run, schedule.deliveries);
@@ -109,7 +111,7 @@ export class ScheduleRunner {
 
   private async startDeliveries(run: RunRow, deliveries: Delivery[]): Promise<string> {
     if (deliveries.length === 0) {
-      await this.repo.endRun(run.id, 'SUCCESS', null);
+      await this.endRun(run.id, 'SUCCESS', null);
       return 'SUCCESS';
     }
     await this.repo.insertDeliveries(run.id, deliveries.map((d) => ({ type: d.type, target: deliveryTarget(d), spec: d })));
@@ -134,12 +136,13 @@ export class ScheduleRunner {
     const row = await this.repo.startDeliveryAttempt(runId, idx);
     if (!row) {
       // Ended already; its run may not have been settled if a worker died in between.
-      await this.repo.settleRun(runId);
+      await this.settleRun(runId);
       return 'SKIPPED';
     }
     if (row.attempts > this.config.DELIVERY_ATTEMPTS) {
       await this.repo.endDeliveryAttempt(runId, idx, { state: 'FAILED', status: row.last_status, error: `Gave up after ${this.config.DELIVERY_ATTEMPTS} tries (the last ones' workers died): ${row.last_error ?? ''}`.trim(), detail: null, nextAttemptAt: null });
-      await this.repo.settleRun(runId);
+      this.metrics.deliveryTried(row.type, 'failed');
+      await this.settleRun(runId);
       return 'FAILED';
     }
     const isLast = row.attempts >= this.config.DELIVERY_ATTEMPTS;
@@ -148,19 +151,22 @@ export class ScheduleRunner {
       const spec = (row.detail as { spec: Delivery }).spec;
       const result = spec.type === 'webhook' ? await this.sender.webhook(spec, content) : await this.sender.email(spec, content);
       await this.repo.endDeliveryAttempt(runId, idx, { state: 'SUCCESS', status: result.status, error: null, detail: result.detail, nextAttemptAt: null });
-      await this.repo.settleRun(runId);
+      this.metrics.deliveryTried(row.type, 'success');
+      await this.settleRun(runId);
       return 'SUCCESS';
     } catch (err) {
       const failure = err instanceof DeliveryFailure ? err : new DeliveryFailure(err instanceof Error ? err.message : String(err), false, null);
       if (failure.permanent || isLast) {
         await this.repo.endDeliveryAttempt(runId, idx, { state: 'FAILED', status: failure.status, error: failure.message, detail: null, nextAttemptAt: null });
-        await this.repo.settleRun(runId);
+        this.metrics.deliveryTried(row.type, 'failed');
+        await this.settleRun(runId);
         this.logger.warn(`Delivery ${runId}:${idx} FAILED after ${row.attempts} tries: ${failure.message}`);
         return 'FAILED';
       }
       const waitMs = (2 ** row.attempts - 1) * this.config.DELIVERY_BACKOFF_MS;
       await this.repo.endDeliveryAttempt(runId, idx, { state: 'RETRYING', status: failure.status, error: failure.message, detail: null, nextAttemptAt: new Date(Date.now() + waitMs) });
-      await this.repo.settleRun(runId);
+      this.metrics.deliveryTried(row.type, 'retrying');
+      await this.settleRun(runId);
       throw failure;
     }
   }
@@ -168,7 +174,7 @@ export class ScheduleRunner {
   /** A delivery whose job Bull gave up on (its worker kept dying): FAILED. */
   async failAbandonedDelivery(runId: string, idx: number, reason: string): Promise<void> {
     await this.repo.endDeliveryAttempt(runId, idx, { state: 'FAILED', status: null, error: `abandoned: ${reason}`, detail: null, nextAttemptAt: null });
-    await this.repo.settleRun(runId);
+    await this.settleRun(runId);
   }
 
   /** A run whose job Bull gave up on: FAILED with its report (a no-op once it moved on or ended). */
@@ -177,8 +183,21 @@ export class ScheduleRunner {
     if (run) await this.failRun(run, `The run's job was abandoned: ${reason}`);
   }
 
+  /** Ends a run without deliveries, counting it when this call ended it. */
+  private async endRun(runId: string, state: 'SUCCESS' | 'FAILED' | 'SKIPPED', error: string | null): Promise<void> {
+    if (await this.repo.endRun(runId, state, error)) {
+      this.metrics.scheduleRunEnded(runEndOutcome(state));
+    }
+  }
+
+  /** Settles a run from its deliveries, counting it when this call ended it. */
+  private async settleRun(runId: string): Promise<void> {
+    const ended = await this.repo.settleRun(runId);
+    if (ended) this.metrics.scheduleRunEnded(runEndOutcome(ended));
+  }
+
   private async failRun(run: RunRow, error: string): Promise<void> {
-    await this.repo.endRun(run.id, 'FAILED', error);
+    await this.endRun(run.id, 'FAILED', error);
     if (run.report_id) await this.reportsRepo.fail(run.report_id, error);
   }
 
@@ -205,4 +224,8 @@ export class ScheduleRunner {
       file: { path, bytes: Number(report.bytes), fileName: downloadName(report as ReportRow), contentType: CONTENT_TYPES[report.format] },
     };
   }
+}
+
+export function runEndOutcome(state: 'SUCCESS' | 'FAILED' | 'SKIPPED'): 'success' | 'failed' | 'skipped' {
+  return state === 'SUCCESS' ? 'success' : state === 'FAILED' ? 'failed' : 'skipped';
 }

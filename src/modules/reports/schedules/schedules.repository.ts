@@ -319,12 +319,14 @@ export class SchedulesRepository {
     await this.db.query(`UPDATE report_runs SET state = 'RETRYING', error = $2 WHERE id = $1 AND state IN ('PENDING', 'RUNNING')`, [runId, error]);
   }
 
-  /** Ends a run that has no deliveries (or none left to make). */
-  async endRun(runId: string, state: 'SUCCESS' | 'FAILED' | 'SKIPPED', error: string | null): Promise<void> {
-    await this.db.query(
-      `UPDATE report_runs SET state = $2, error = $3, ended_at = clock_timestamp() WHERE id = $1 AND state IN ('PENDING', 'RUNNING', 'RETRYING')`,
+  /** Ends a run that has no deliveries (or none left to make); false when it had ended already. */
+  async endRun(runId: string, state: 'SUCCESS' | 'FAILED' | 'SKIPPED', error: string | null): Promise<boolean> {
+    const ended = await modifiedRows(
+      this.db,
+      `UPDATE report_runs SET state = $2, error = $3, ended_at = clock_timestamp() WHERE id = $1 AND state IN ('PENDING', 'RUNNING', 'RETRYING') RETURNING id`,
       [runId, state, error],
     );
+    return ended.length > 0;
   }
 
   /** The run's deliveries, once (a retried run finds them made), each with its settings as they were (`detail.spec`, never shown). */
@@ -366,10 +368,12 @@ export class SchedulesRepository {
 
   /**
    * The run's state from its deliveries: open while any is (RETRYING once one has failed a try),
-   * then SUCCESS, or FAILED naming the deliveries that failed.
+   * then SUCCESS, or FAILED naming the deliveries that failed. Answers the end state when this
+   * call ended the run, else null.
    */
-  async settleRun(runId: string): Promise<void> {
-    await this.db.query(
+  async settleRun(runId: string): Promise<'SUCCESS' | 'FAILED' | null> {
+    const [settled] = await modifiedRows<{ state: RunState; ended: boolean }>(
+      this.db,
       `WITH d AS (
          SELECT count(*) FILTER (WHERE state IN ('PENDING', 'RETRYING')) AS open,
                 count(*) FILTER (WHERE state = 'RETRYING') AS retrying,
@@ -381,9 +385,11 @@ export class SchedulesRepository {
                       WHEN d.failed > 0 THEN 'FAILED' ELSE 'SUCCESS' END,
          error = CASE WHEN d.open = 0 AND d.failed > 0 THEN d.failed || ' of ' || d.total || ' deliveries failed: ' || d.errors ELSE NULL END,
          ended_at = CASE WHEN d.open = 0 THEN clock_timestamp() ELSE NULL END
-       FROM d WHERE r.id = $1 AND r.state IN ('RUNNING', 'RETRYING')`,
+       FROM d WHERE r.id = $1 AND r.state IN ('RUNNING', 'RETRYING')
+       RETURNING r.state, r.ended_at IS NOT NULL AS ended`,
       [runId],
     );
+    return settled?.ended ? (settled.state as 'SUCCESS' | 'FAILED') : null;
   }
 
   // ── housekeeping ──────────────────────────────────────────────────────────────────────────

@@ -11,7 +11,7 @@ export type Access = 'public' | 'viewer' | 'analyst' | 'admin' | 'platform';
 export const ROLE_MATRIX: Record<string, Access> = {
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
-  'GET /metrics': 'admin',
+  'GET /metrics': 'platform',
   'POST /api/v1/auth/login': 'public',
   'POST /api/v1/auth/refresh': 'public',
   'POST /api/v1/auth/logout': 'public',

@@ -58,10 +58,15 @@ describe('GET /metrics (e2e)', () => {
     const forbidden = await request(t.http).get('/metrics').set('X-API-Key', analyst).expect(403);
     expect(forbidden.body).toMatchObject({ statusCode: 403, error: 'FORBIDDEN', message: expect.stringMatching(/analyst.*admin/) });
     expect(forbidden.text).not.toContain('analytics_');
+    // An organization's admin (key or login) is not the platform's: the metrics are every tenant's.
+    for (const headers of [{ 'X-API-Key': admin }, { Authorization: `Bearer ${admin}` }, { Authorization: `Bearer ${adminJwt}` }]) {
+      const res = await request(t.http).get('/metrics').set(headers).expect(403);
+      expect(res.body).toMatchObject({ statusCode: 403, error: 'PLATFORM_ROLE_REQUIRED' });
+    }
   });
 
-  it('should answer 200 in the Prometheus text format to an admin (API key or login) and to METRICS_TOKEN', async () => {
-    for (const headers of [{ 'X-API-Key': admin }, { Authorization: `Bearer ${admin}` }, { Authorization: `Bearer ${adminJwt}` }, { Authorization: `Bearer ${TOKEN}` }, { 'X-API-Key': t.adminKey }]) {
+  it('should answer 200 in the Prometheus text format to a platform admin key and to METRICS_TOKEN', async () => {
+    for (const headers of [{ 'X-API-Key': t.adminKey }, { Authorization: `Bearer ${t.adminKey}` }, { Authorization: `Bearer ${TOKEN}` }]) {
       const res = await request(t.http).get('/metrics').set(headers).expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain;.*version=0\.0\.4/);
       expect(res.text).toMatch(/^# HELP http_request_duration_seconds /m);
@@ -236,7 +241,8 @@ describe('A worker process serves its own /metrics on METRICS_PORT (e2e)', () =>
     const forbidden = await get({ 'X-API-Key': analyst });
     expect(forbidden.status).toBe(403);
     expect(await forbidden.json()).toMatchObject({ statusCode: 403, error: 'FORBIDDEN' });
-    expect((await get({ 'X-API-Key': admin })).status).toBe(200);
+    expect((await get({ 'X-API-Key': api.adminKey })).status).toBe(200);
+    expect(await (await get({ 'X-API-Key': admin })).json()).toMatchObject({ statusCode: 403, error: 'PLATFORM_ROLE_REQUIRED' });
     const other = await get({ Authorization: `Bearer ${TOKEN}` }, url.replace('/metrics', '/other'));
     expect(other.status).toBe(404);
 
@@ -257,7 +263,7 @@ describe('A worker process serves its own /metrics on METRICS_PORT (e2e)', () =>
     expect(text).not.toMatch(/^http_request_duration_seconds_count/m);
 
     // The api process queued it but did not run it: its own counters have no import, its queue gauges the same depth.
-    const apiText = (await request(api.http).get('/metrics').set('X-API-Key', admin).expect(200)).text;
+    const apiText = (await request(api.http).get('/metrics').set('X-API-Key', api.adminKey).expect(200)).text;
     expect(sampleValue(apiText, 'analytics_imports_total', { ...tx, outcome: 'completed' })).toBeUndefined();
     expect(sampleValue(apiText, 'analytics_queue_jobs', { queue: 'ingestion', state: 'waiting' })).toBe(0);
     expect(sampleValue(apiText, 'http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/imports', status: '202' })).toBe(1);

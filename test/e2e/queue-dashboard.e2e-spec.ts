@@ -43,7 +43,7 @@ describe('Queue dashboard at /admin/queues (e2e)', () => {
     analyst = await createKey(t, admin, 'analyst');
     adminEmail = await user('admin');
     viewerEmail = await user('viewer');
-    asAdmin = basic('admin', admin);
+    asAdmin = basic('platform', t.adminKey);
   });
 
   afterAll(async () => {
@@ -72,12 +72,17 @@ describe('Queue dashboard at /admin/queues (e2e)', () => {
       expect(res.body).toMatchObject({ statusCode: 403, error: 'FORBIDDEN', message: expect.stringMatching(/needs admin/) });
       expect(res.headers['www-authenticate']).toBeUndefined();
     }
+    // An organization's admin (key or e-mail and password) is not the platform's: the queues hold every tenant's jobs.
+    for (const res of [await dashboard('', basic('admin', admin)), await request(t.http).get('/admin/queues').set('X-API-Key', admin), await dashboard('', basic(adminEmail, PASSWORD))]) {
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({ statusCode: 403, error: 'PLATFORM_ROLE_REQUIRED' });
+    }
     // Outside the API's prefix.
     await request(t.http).get('/api/v1/admin/queues').set('Authorization', asAdmin).expect(404);
   });
 
-  it('should serve its page to an admin (Basic with a key or an e-mail and password, or the usual headers) with everything it loads allowed by its CSP', async () => {
-    for (const res of [await dashboard('/'), await dashboard('', basic(adminEmail, PASSWORD)), await request(t.http).get('/admin/queues').set('X-API-Key', admin)]) {
+  it('should serve its page to a platform admin (Basic with the key as password or as user name, or the usual headers) with everything it loads allowed by its CSP', async () => {
+    for (const res of [await dashboard('/'), await dashboard('', basic(t.adminKey, '')), await request(t.http).get('/admin/queues').set('X-API-Key', t.adminKey)]) {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/html/);
       expect(res.text).toContain('<base href="/admin/queues/"');
@@ -137,7 +142,7 @@ describe('Queue dashboard at /admin/queues (e2e)', () => {
     // One stack trace per attempt the worker ran.
     expect(failed!.stacktrace).toHaveLength(3);
     expect((await ingestionJobs('failed')).counts.failed).toBe(1);
-    const metrics = (await request(t.http).get('/metrics').set('X-API-Key', admin).expect(200)).text;
+    const metrics = (await request(t.http).get('/metrics').set('X-API-Key', t.adminKey).expect(200)).text;
     expect(sampleValue(metrics, 'analytics_queue_jobs', { queue: 'ingestion', state: 'failed' })).toBe(1);
     expect(sampleValue(metrics, 'analytics_queue_job_duration_seconds_count', { queue: 'ingestion', outcome: 'failed' })).toBe(3);
 

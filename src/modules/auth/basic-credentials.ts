@@ -14,6 +14,8 @@ export interface BasicCaller {
   actorType: 'api-key' | 'user';
   actorId: string;
   role: Role;
+  /** The platform role (keys only: the bootstrap key's). */
+  platform: boolean;
 }
 
 /** Passwords verified lately, kept so a page's every asset does not cost an argon2 verify. */
@@ -54,14 +56,14 @@ export class BasicCredentials {
       return this.userCaller(user, password, ip);
     }
     const key = await this.auth.authenticate(password || user);
-    return { orgId: key.orgId, actorType: 'api-key', actorId: key.actorId, role: key.role };
+    return { orgId: key.orgId, actorType: 'api-key', actorId: key.actorId, role: key.role, platform: key.platform };
   }
 
   private async userCaller(email: string, password: string, ip: string | null): Promise<BasicCaller> {
     const proof = createHmac('sha256', this.pepper).update(email.trim().toLowerCase()).update('\0').update(password).digest('base64');
     const known = await this.users.userByEmail(email);
     if (known?.password_hash && this.verified.get(proof) === known.password_hash) {
-      return { orgId: known.org_id, actorType: 'user', actorId: known.id, role: known.role };
+      return { orgId: known.org_id, actorType: 'user', actorId: known.id, role: known.role, platform: false };
     }
     await this.limiter.reserve(email, ip);
     if (!known || !(await verifyPassword(known.password_hash, password))) {
@@ -76,6 +78,6 @@ export class BasicCredentials {
       this.verified.clear();
     }
     this.verified.set(proof, known.password_hash!);
-    return { orgId: known.org_id, actorType: 'user', actorId: known.id, role: known.role };
+    return { orgId: known.org_id, actorType: 'user', actorId: known.id, role: known.role, platform: false };
   }
 }

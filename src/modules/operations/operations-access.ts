@@ -11,9 +11,11 @@ const first = (v: string | string[] | undefined): string | undefined => (Array.i
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /**
- * Who may read the operations endpoints: GET /metrics takes METRICS_TOKEN as a bearer token or any
- * admin's credential (API key or login); the queue dashboard takes an admin's credential, also as
- * HTTP Basic (what a browser sends on page loads), never METRICS_TOKEN, which only reads.
+ * Who may read the operations endpoints: GET /metrics takes METRICS_TOKEN as a bearer token or a
+ * platform admin's key; the queue dashboard takes a platform admin's key, also as HTTP Basic
+ * (what a browser sends on page loads), never METRICS_TOKEN, which only reads. Platform, not
+ * organization: the queues and the metrics are every tenant's (job ids and error texts of other
+ * organizations, their import volumes), so an organization's admin gets 403 PLATFORM_ROLE_REQUIRED.
  * Refusals are the API's own 401 and 403 errors.
  */
 @Injectable()
@@ -35,16 +37,16 @@ export class OperationsAccess {
       return;
     }
     const caller = await this.auth.authenticateRequest(first(headers['x-api-key']), authorization);
-    requireAdmin(caller.role);
+    requirePlatformAdmin(caller);
   }
 
-  /** Resolves when the request comes from an admin (X-API-Key, Bearer, or Basic); throws 401 or 403 otherwise. */
+  /** Resolves when the request comes from a platform admin (X-API-Key, Bearer, or Basic); throws 401 or 403 otherwise. */
   async checkAdmin(headers: IncomingHttpHeaders, ip: string | null): Promise<void> {
     const authorization = first(headers.authorization);
     const caller = authorization && /^Basic /i.test(authorization) && !headers['x-api-key']
       ? await this.basic.authenticate(authorization, ip)
       : await this.auth.authenticateRequest(first(headers['x-api-key']), authorization);
-    requireAdmin(caller.role);
+    requirePlatformAdmin(caller);
   }
 
   /** Compared as digests of equal length in constant time: the token's length and prefix do not leak. */
@@ -54,9 +56,12 @@ export class OperationsAccess {
   }
 }
 
-function requireAdmin(role: Role): void {
-  if (role !== 'admin') {
-    throw AuthErrors.forbidden(role, 'admin');
+function requirePlatformAdmin(caller: { role: Role; platform: boolean }): void {
+  if (caller.role !== 'admin') {
+    throw AuthErrors.forbidden(caller.role, 'admin');
+  }
+  if (!caller.platform) {
+    throw AuthErrors.platformOnly();
   }
 }
 

@@ -85,7 +85,7 @@ export class AuthRepository {
   }
 
   async setRateLimits(orgId: string, limits: RateLimits | null): Promise<boolean> {
-    const [, count] = (await this.dataSource.query(`UPDATE organizations SET rate_limits = $2 WHERE id = $1`, [orgId, limits === null ? null : JSON.stringify(limits)])) as [unknown, number];
+    const [, count] = await this.dataSource.query<[unknown, number]>(`UPDATE organizations SET rate_limits = $2 WHERE id = $1`, [orgId, limits === null ? null : JSON.stringify(limits)]);
     return count > 0;
   }
 
@@ -95,7 +95,7 @@ export class AuthRepository {
   }
 
   async setQuotas(orgId: string, quotas: object | null): Promise<boolean> {
-    const [, count] = (await this.dataSource.query(`UPDATE organizations SET quotas = $2 WHERE id = $1`, [orgId, quotas === null ? null : JSON.stringify(quotas)])) as [unknown, number];
+    const [, count] = await this.dataSource.query<[unknown, number]>(`UPDATE organizations SET quotas = $2 WHERE id = $1`, [orgId, quotas === null ? null : JSON.stringify(quotas)]);
     return count > 0;
   }
 

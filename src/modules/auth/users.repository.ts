@@ -98,10 +98,10 @@ export class UsersRepository {
   /** Redeems a password-set token once: the token is cleared in the statement that sets the password, and the user's logins end. */
   async redeemPasswordToken(tokenHash: string, passwordHash: (email: string) => Promise<string>): Promise<UserRow | 'EXPIRED' | null> {
     return this.db.transaction(async (m) => {
-      const [user] = await m.query(
+      const [user] = await m.query<UserRow[]>(
         `SELECT ${USER_COLUMNS} FROM users WHERE password_set_token_hash = $1 FOR UPDATE`,
         [tokenHash],
-      ) as UserRow[];
+      );
       if (!user) return null;
       if (!user.password_set_token_expires_at || user.password_set_token_expires_at.getTime() < Date.now()) return 'EXPIRED';
       const hash = await passwordHash(user.email);
@@ -135,12 +135,12 @@ export class UsersRepository {
    */
   rotateRefresh(oldHash: string, newHash: string): Promise<{ outcome: 'ROTATED' | 'REUSED' | 'ENDED' | 'UNKNOWN'; row?: RefreshRow }> {
     return this.db.transaction(async (m) => {
-      const [row] = (await m.query(
+      const [row] = await m.query<RefreshRow[]>(
         `SELECT t.session_id, t.used_at, s.revoked_at, s.expires_at, s.user_id, s.org_id, u.role, u.email
          FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
          WHERE t.token_hash = $1 FOR UPDATE OF t, s`,
         [oldHash],
-      )) as RefreshRow[];
+      );
       if (!row) return { outcome: 'UNKNOWN' };
       if (row.revoked_at || row.expires_at.getTime() <= Date.now()) return { outcome: 'ENDED', row };
       if (row.used_at) {

@@ -107,7 +107,7 @@ export class ImportRemovalService {
         return;
       }
       if (isPublished && kind.onHide) {
-        const sql: Sql = async <T>(text: string, params?: unknown[]) => (await em.query(text, params)) as T[];
+        const sql: Sql = async <T>(text: string, params?: unknown[]) => await em.query<T[]>(text, params);
         await kind.onHide(sql, { orgId: imp.orgId, importId: imp.id, partition: partitionName(kind.table, imp.id) });
       }
       // Its Idempotency-Key is free again at once (the row stays until the purge).

@@ -107,7 +107,7 @@ export class ReportSources {
     storeReports: StoreReportBuilder,
   ) {
     const answer = (domain: string, name: string, description: string, dto: DtoClass, list: string | null, run: (auth: AuthContext, q: never) => Promise<object>): AnswerSource =>
-      ({ type: 'answer', name: `${domain}.${name}`, domain, description, dto, list, run: run as AnswerSource['run'] });
+      ({ type: 'answer', name: `${domain}.${name}`, domain, description, dto, list, run });
     const answers: AnswerSource[] = [
       answer('transactions', 'zone-leaderboard', 'Zones by total amount (GET /analytics/zone-leaderboard)', tx.LeaderboardQuery, 'data', (a, q) => transactions.zoneLeaderboard(a, q)),
       answer('transactions', 'category-distribution', 'Transactions by category (GET /analytics/category-distribution)', tx.AnalyticsFilterQuery, 'data', (a, q) => transactions.categoryDistribution(a, q)),

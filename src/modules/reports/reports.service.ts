@@ -53,7 +53,7 @@ export class ReportsService {
       // Stored as the instants Postgres will read (a number or a week date passes ISO 8601 checks).
       for (const field of ['from', 'to'] as const) {
         if (params[field] === undefined) continue;
-        const ms = typeof params[field] === 'string' ? Date.parse(params[field] as string) : NaN;
+        const ms = typeof params[field] === 'string' ? Date.parse(params[field]) : NaN;
         if (Number.isNaN(ms)) throw ReportErrors.invalidParams(source.name, [`${field} must be an ISO 8601 date-time text`]);
         params[field] = new Date(ms).toISOString();
       }

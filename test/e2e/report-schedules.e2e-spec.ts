@@ -347,7 +347,7 @@ describe('Report schedules (e2e)', () => {
       // As a worker that died after its third try left it: RETRYING, tries used up, no job.
       await t.db.query(`UPDATE report_runs SET state = 'RETRYING', ended_at = NULL WHERE id = $1`, [runId]);
       await t.db.query(`UPDATE report_run_deliveries SET state = 'RETRYING', attempts = 3, last_error = 'POST answered 503', next_attempt_at = now() - interval '1 minute', updated_at = now() - interval '1 minute' WHERE run_id = $1`, [runId]);
-      const q = t.app.get(getQueueToken(REPORT_DELIVERIES_QUEUE)) as Queue;
+      const q = t.app.get<Queue>(getQueueToken(REPORT_DELIVERIES_QUEUE));
       await (await q.getJob(`delivery:${runId}:0`))?.remove();
       await t.app.get(ReportScheduler).sweep();
       const ended = await runUntil(s.id, runId, ['FAILED']);

@@ -102,8 +102,8 @@ export function spawnApp(env: Record<string, string>): SpawnedApp {
       log = log.slice(-128 * 1024);
     }
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
       resolve(child.exitCode ?? child.signalCode);

@@ -52,7 +52,7 @@ export async function startTestApp(overrides: Partial<EnvSchema> = {}): Promise<
 export async function withOwnDatabase<T>(t: TestApp, name: string, fn: (own: TestApp) => Promise<T>): Promise<T> {
   const url = `${t.config.DATABASE_URL}_${name}`;
   await (await import('../../libs/database/migrate')).prepareDatabase(url);
-  const own = await startTestApp({ DATABASE_URL: url, REDIS_PREFIX: `${t.config.REDIS_PREFIX}_${name}` } as never);
+  const own = await startTestApp({ DATABASE_URL: url, REDIS_PREFIX: `${t.config.REDIS_PREFIX}_${name}` });
   try {
     return await fn(own);
   } finally {

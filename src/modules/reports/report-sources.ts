@@ -164,7 +164,7 @@ export class ReportSources {
     const names = ((Reflect.getMetadata('swagger/apiModelPropertiesArray', proto) as string[] | undefined) ?? []).map((n) => n.slice(1));
     return names.filter((n) => !NOT_PARAMS.has(n)).map((name) => {
       const m = (Reflect.getMetadata('swagger/apiModelProperties', proto, name) ?? {}) as Record<string, unknown>;
-      const type = typeof m.type === 'function' ? (m.type as { name: string }).name.toLowerCase() : String(m.type ?? 'string');
+      const type = typeof m.type === 'function' ? (m.type as { name: string }).name.toLowerCase() : typeof m.type === 'string' ? m.type : 'string';
       return {
         name, type, required: m.required === true,
         ...(m.description !== undefined ? { description: m.description as string } : {}),

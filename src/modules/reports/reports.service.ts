@@ -3,7 +3,7 @@ import { createReadStream, promises as fs, ReadStream } from 'fs';
 import { KINDS } from '@app/kinds.registry';
 import { AppConfig } from '@config/app-config';
 import { ScopeErrors } from '@common/analytics-scope/analytics-scope.service';
-import { CONTENT_TYPES, ExportFormat } from '@libs/export';
+import { CONTENT_TYPES } from '@libs/export';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { CreateReportDto, ListReportsQuery, ReportCreatedDto, ReportDto, ReportListDto, ReportSourceDto } from './dto/report.dto';
 import { ReportsProducer } from './jobs/reports.producer';

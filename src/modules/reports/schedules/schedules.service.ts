@@ -95,7 +95,7 @@ export class SchedulesService {
   async schedules(orgId: string, q: ListSchedulesQuery): Promise<ScheduleListDto> {
     const { rows, total } = await this.repo.schedules(orgId, q);
     const last = await this.repo.lastRuns(rows.map((r) => r.id));
-    return { data: await Promise.all(rows.map((r) => this.toScheduleDto(r, last.get(r.id) ?? null))), page: q.page, pageSize: q.pageSize, total };
+    return { data: rows.map((r) => this.toScheduleDto(r, last.get(r.id) ?? null)), page: q.page, pageSize: q.pageSize, total };
   }
 
   /**

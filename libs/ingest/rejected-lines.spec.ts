@@ -1,4 +1,5 @@
 // The module object itself (not an import-star copy), so a spy sees rejected-lines.ts's calls.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
 import fs = require('fs');
 import { LoadedFile, PieceSpan, RejectedLineWriter } from './rejected-lines';
 import { RejectsWriter } from './rejects-writer';

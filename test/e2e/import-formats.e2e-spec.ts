@@ -95,7 +95,7 @@ describe('Import formats: CSV, JSON array, NDJSON (e2e)', () => {
         expect(await waitForImport(t, key, f.import.importId)).toMatchObject({ status: 'COMPLETED', format: format === 'json' ? 'json-array' : format });
       }
       const { body: { reportId } } = await request(t.http).post('/api/v1/store-monitoring/trigger_report').set('X-API-Key', key).send({ now: REPORT_NOW }).expect(202);
-      let body: any;
+      let body = { status: '', csv: '' };
       for (let i = 0; i < 200 && body?.status !== 'Complete'; i++) {
         await new Promise((r) => setTimeout(r, 100));
         body = (await request(t.http).get(`/api/v1/store-monitoring/get_report/${reportId}`).set('X-API-Key', key).expect(200)).body;

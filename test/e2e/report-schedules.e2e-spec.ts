@@ -5,6 +5,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import request from 'supertest';
 import { REPORT_DELIVERIES_QUEUE } from '../../src/modules/reports/jobs/reports.jobs';
+import type { RunDto, RunListDto } from '../../src/modules/reports/schedules/dto/schedules.dto';
 import { ReportScheduler } from '../../src/modules/reports/schedules/report-scheduler';
 import { writeTransactionsCsv } from '../factories/big-csv';
 import { createKey, createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
@@ -45,12 +46,12 @@ describe('Report schedules (e2e)', () => {
     });
   const schedule = async (body: object) => (await api().post('report-schedules', { timezone: 'Europe/London', cron: '0 9 * * 1', ...body }).expect(201)).body;
   /** Waits until the run is in one of `states` (and `until` holds); the run as the log shows it. */
-  const runUntil = async (scheduleId: string, runId: string, states: string[], until: (r: any) => boolean = () => true, timeoutMs = 30_000) => {
+  const runUntil = async (scheduleId: string, runId: string, states: string[], until: (r: RunDto) => boolean = () => true, timeoutMs = 30_000): Promise<RunDto> => {
     const deadline = Date.now() + timeoutMs;
-    let last: any;
+    let last: RunDto | undefined;
     for (;;) {
       const res = await api().get(`report-schedules/${scheduleId}/runs?pageSize=200`).expect(200);
-      last = res.body.data.find((r: any) => r.id === runId);
+      last = (res.body as RunListDto).data.find((r) => r.id === runId);
       if (last && states.includes(last.state) && until(last)) return last;
       if (Date.now() > deadline) throw new Error(`run ${runId} did not reach ${states.join('|')}: ${JSON.stringify(last)}`);
       await new Promise((r) => setTimeout(r, 100));

@@ -1,9 +1,10 @@
 // @ts-check
 import eslint from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/'] },
   eslint.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
@@ -22,7 +23,15 @@ export default tseslint.config(
       ],
       // The rule's own default allows URL and URLSearchParams, but only as the DOM lib declares them;
       // here they are Node's globals (@types/node), whose toString() is the same text.
-      '@typescript-eslint/restrict-template-expressions': ['error', { allow: [{ from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] }, { from: 'package', package: 'url', name: ['URL', 'URLSearchParams'] }] }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        {
+          allow: [
+            { from: 'lib', name: ['Error', 'URL', 'URLSearchParams'] },
+            { from: 'package', package: 'url', name: ['URL', 'URLSearchParams'] },
+          ],
+        },
+      ],
     },
   },
   {

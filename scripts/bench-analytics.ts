@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     await db.connect();
     const raw = await rawScans(db, ENDPOINTS);
     raw.set('full-report', [...raw.values()].reduce((s, v) => s + v, 0));
-    const range = (await db.query(`SELECT min(occurred_at) AS lo, max(occurred_at) AS hi ${TX}`)).rows[0];
+    const range = (await db.query<{ lo: Date; hi: Date }>(`SELECT min(occurred_at) AS lo, max(occurred_at) AS hi ${TX}`)).rows[0];
     b.range = { lo: range.lo.getTime(), hi: range.hi.getTime() };
     console.log(`data from ${range.lo.toISOString()} to ${range.hi.toISOString()}`);
 

@@ -29,7 +29,7 @@ import { OutputFormat, writeInFormat } from '../libs/datagen/csv-to-json';
 import { dropDatabase, ensureDatabase } from '../libs/database/ensure-database';
 import { AppConfig } from '../src/config/app-config';
 import { dropRedisPrefix } from '../libs/redis/drop-prefix';
-import { flags, peakRssMb, postFile, RunningApp, startApp, withDatabase } from './lib/bench-env';
+import { CompletedImport, flags, peakRssMb, postFile, RunningApp, startApp, withDatabase } from './lib/bench-env';
 import { rawCopySeconds } from './lib/raw-copy';
 
 const COLUMNS = ['transaction_id', 'merchant_id', 'zone', 'category', 'amount', 'occurred_at', 'customer_phone'];
@@ -74,13 +74,13 @@ async function typedCopySeconds(productDb: string, baseUrl: string): Promise<num
 interface Imported {
   seconds: number;
   uploadSeconds: number;
-  body: any;
+  body: CompletedImport;
 }
 
 /** Uploads `file` as the raw body of POST /imports/transactions and waits for the import to end. */
 async function importFile(app: RunningApp, key: string, file: string, format: OutputFormat, query = ''): Promise<Imported> {
   const started = Date.now();
-  const upload = await postFile(`${app.baseUrl}/api/v1/imports/transactions?fileName=bench&${query}`, createReadStream(file, { highWaterMark: 1 << 20 }), {
+  const upload = await postFile<{ importId: string }>(`${app.baseUrl}/api/v1/imports/transactions?fileName=bench&${query}`, createReadStream(file, { highWaterMark: 1 << 20 }), {
     'Content-Type': MEDIA[format],
     'X-API-Key': key,
     'Content-Length': String(statSync(file).size),
@@ -89,10 +89,10 @@ async function importFile(app: RunningApp, key: string, file: string, format: Ou
     throw new Error(`upload answered ${upload.status}: ${JSON.stringify(upload.body)}`);
   }
   const uploadSeconds = (Date.now() - started) / 1000;
-  let body: any;
+  let body: CompletedImport;
   for (;;) {
     const res = await fetch(`${app.baseUrl}/api/v1/imports/${upload.body.importId}`, { headers: { 'X-API-Key': key } });
-    body = await res.json();
+    body = (await res.json()) as CompletedImport;
     if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(body.status)) {
       break;
     }
@@ -107,7 +107,7 @@ async function importFile(app: RunningApp, key: string, file: string, format: Ou
 /** Waits until the import's post-commit work (indexes, statistics) is done. */
 async function settled(app: RunningApp, key: string, importId: string): Promise<void> {
   for (;;) {
-    const body: any = await (await fetch(`${app.baseUrl}/api/v1/imports/${importId}`, { headers: { 'X-API-Key': key } })).json();
+    const body = (await (await fetch(`${app.baseUrl}/api/v1/imports/${importId}`, { headers: { 'X-API-Key': key } })).json()) as { indexedAt: string | null };
     if (body.indexedAt) {
       return;
     }
@@ -117,7 +117,7 @@ async function settled(app: RunningApp, key: string, importId: string): Promise<
 
 async function newOrganization(app: RunningApp, name: string): Promise<string> {
   const res = await fetch(`${app.baseUrl}/api/v1/organizations`, { method: 'POST', headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) });
-  const body: any = await res.json();
+  const body = (await res.json()) as { adminKey: { key: string } };
   return body.adminKey.key;
 }
 

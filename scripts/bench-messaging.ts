@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     console.log(`rows loaded ${m.rowsLoaded.toLocaleString()}, rejected ${m.rowsRejected.toLocaleString()} ${JSON.stringify(main.imp.rejectsByReason)}`);
     console.log(`app peak RSS ${rss} MB; post-commit indexing ${(main.settledSeconds - main.seconds).toFixed(1)} s after COMPLETED`);
     await db.connect();
-    const [{ n: messages }] = (await db.query(`SELECT count(*)::int AS n FROM message_outcomes`)).rows;
+    const [{ n: messages }] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM message_outcomes`)).rows;
     console.log(`messages (outcomes) ${messages.toLocaleString()}`);
     if (f['import-only']) return;
 
@@ -226,11 +226,11 @@ async function webhookLoad(b: Bench, db: Client, rate: number, seconds: number) 
   let stored = 0;
   let doubled = 0;
   for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(100)) {
-    const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM webhook_inbox`)).rows;
+    const [{ n }] = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_inbox`)).rows;
     if (n === 0) {
-      const [{ live }] = (await db.query(`SELECT import_id AS live FROM messaging_live_imports LIMIT 1`)).rows;
+      const [{ live }] = (await db.query<{ live: string }>(`SELECT import_id AS live FROM messaging_live_imports LIMIT 1`)).rows;
       const part = partitionName('message_events', live);
-      const [row] = (await db.query(`SELECT count(*)::int AS n, count(DISTINCT (message_id, status, ts))::int AS d FROM ${part} WHERE message_id LIKE 'wamid.bench.%'`)).rows;
+      const [row] = (await db.query<{ n: number; d: number }>(`SELECT count(*)::int AS n, count(DISTINCT (message_id, status, ts))::int AS d FROM ${part} WHERE message_id LIKE 'wamid.bench.%'`)).rows;
       stored = row.d;
       doubled = row.n - row.d;
       if (stored >= distinct) break;

@@ -23,6 +23,7 @@ import { dropDatabase } from '../libs/database/ensure-database';
 import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
 import { KINDS } from '../src/kinds.registry';
+import type { ReportDto } from '../src/modules/reports/dto/report.dto';
 import { rowsSelect } from '../src/modules/reports/report-runner';
 import { flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
 import { BenchTarget, generate, importCsv, met, sleep } from './lib/bench-load';
@@ -82,10 +83,11 @@ async function main(): Promise<void> {
       console.log(`\nreport: transactions.rows as ${format} ...`);
       const t0 = performance.now();
       const made = (await (await fetch(`${app.baseUrl}/api/v1/reports`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ source: 'transactions.rows', format, params: { importId } }) })).json()) as { reportId: string };
-      let r: any;
+      // Once COMPLETED (checked below) rows and bytes are set.
+      let r: ReportDto & { rows: number; bytes: number };
       do {
         await sleep(200);
-        r = await (await fetch(`${app.baseUrl}/api/v1/reports/${made.reportId}`, { headers: HEADERS })).json();
+        r = (await (await fetch(`${app.baseUrl}/api/v1/reports/${made.reportId}`, { headers: HEADERS })).json()) as typeof r;
       } while (!['COMPLETED', 'FAILED'].includes(r.status));
       if (r.status !== 'COMPLETED') throw new Error(`report ${format} ${r.status}: ${r.error}`);
       const seconds = (performance.now() - t0) / 1000;

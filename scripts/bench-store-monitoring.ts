@@ -34,6 +34,8 @@ import {
 import { dropDatabase } from '../libs/database/ensure-database';
 import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
+import type { ReportDto } from '../src/modules/reports/dto/report.dto';
+import type { ReportResponseDto, TriggerReportResponseDto } from '../src/modules/store-monitoring/dto/store-monitoring.dto';
 import { flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
 import { BenchTarget, importCsv, met, sleep } from './lib/bench-load';
 import { rawCopySeconds } from './lib/raw-copy';
@@ -113,7 +115,7 @@ async function loadFeed(b: BenchTarget, kind: string, file: string, rows: number
 
 interface ReportRun {
   seconds: number;
-  body: any;
+  body: ReportResponseDto;
   /** Highest VmRSS seen while polling, MB. */
   sampledPeakMb: number;
 }
@@ -127,18 +129,18 @@ async function runReport(app: RunningApp, index: number): Promise<ReportRun> {
     headers: { ...HEADERS, 'Content-Type': 'application/json' },
     body: '{}',
   });
-  const trigger: any = await res.json().catch(() => null);
+  const trigger = (await res.json().catch(() => null)) as TriggerReportResponseDto | null;
   if (!res.ok || !trigger?.reportId) {
     throw new Error(`trigger_report answered ${res.status}: ${JSON.stringify(trigger)}`);
   }
   let sampledPeakMb = rssMb(pid);
-  let body: any;
+  let body: ReportResponseDto;
   let lastProgress = '';
   for (;;) {
     await sleep(REPORT_POLL_MS);
     sampledPeakMb = Math.max(sampledPeakMb, rssMb(pid));
     const r = await fetch(`${app.baseUrl}/api/v1/store-monitoring/get_report/${trigger.reportId}`, { headers: HEADERS });
-    body = await r.json().catch(() => null);
+    body = (await r.json().catch(() => null)) as ReportResponseDto;
     if (!r.ok) {
       throw new Error(`get_report answered ${r.status}: ${JSON.stringify(body)}`);
     }
@@ -186,10 +188,10 @@ function checkReportCsv(csv: string, stores: number): { rows: number; problems: 
 /** The report as GET /reports/{id} has it: a COMPLETED store-monitoring.uptime whose rows and bytes are the CSV's. */
 async function engineReport(app: RunningApp, reportId: string, rows: number, bytes: number): Promise<{ isSame: boolean; text: string }> {
   const res = await fetch(`${app.baseUrl}/api/v1/reports/${reportId}`, { headers: HEADERS });
-  const r: any = await res.json().catch(() => null);
+  const r = (await res.json().catch(() => null)) as ReportDto | null;
   const isSame = res.ok && r?.source === 'store-monitoring.uptime' && r.status === 'COMPLETED' && r.rows === rows && r.bytes === bytes;
   const text = res.ok
-    ? `${r.source} ${r.status}, rows ${n(r.rows ?? NaN)} (CSV ${n(rows)}), bytes ${n(r.bytes ?? NaN)} (CSV ${n(bytes)})${isSame ? '' : ' **mismatch**'}`
+    ? `${r?.source} ${r?.status}, rows ${n(r?.rows ?? NaN)} (CSV ${n(rows)}), bytes ${n(r?.bytes ?? NaN)} (CSV ${n(bytes)})${isSame ? '' : ' **mismatch**'}`
     : `HTTP ${res.status} ${JSON.stringify(r)}`;
   return { isSame, text };
 }

@@ -366,7 +366,7 @@ async function singleFile(
   }
   if (!toStdout) {
     out.end();
-    await finished(out as fs.WriteStream);
+    await finished(out);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   for (const line of summary) log(line);

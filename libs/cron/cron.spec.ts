@@ -381,10 +381,10 @@ interface WallTable {
 function wallTable(locals: Int32Array): WallTable {
   const n = locals.length;
   const table: WallTable = { minute: new Uint8Array(n), hour: new Uint8Array(n), day: new Uint16Array(n), days: [] };
-  const firstDay = ((locals[0] as number) / 1440) | 0;
-  for (let d = firstDay - 1; d <= (((locals[n - 1] as number) / 1440) | 0) + 1; d++) table.days.push(wallOfLocal(d * 1440));
+  const firstDay = (locals[0] / 1440) | 0;
+  for (let d = firstDay - 1; d <= ((locals[n - 1] / 1440) | 0) + 1; d++) table.days.push(wallOfLocal(d * 1440));
   for (let i = 0; i < n; i++) {
-    const local = locals[i] as number;
+    const local = locals[i];
     table.minute[i] = local % 60;
     table.hour[i] = ((local / 60) | 0) % 24;
     table.day[i] = ((local / 1440) | 0) - firstDay + 1;
@@ -403,10 +403,10 @@ function referenceTicks(locals: Int32Array, table: WallTable, matches: (w: Wall)
   let latest = -1;
   let previous = -1;
   for (let i = 0; i < locals.length; i++) {
-    const local = locals[i] as number;
-    const day = table.days[table.day[i] as number] as Wall;
-    wall.minute = table.minute[i] as number;
-    wall.hour = table.hour[i] as number;
+    const local = locals[i];
+    const day = table.days[table.day[i]];
+    wall.minute = table.minute[i];
+    wall.hour = table.hour[i];
     wall.dom = day.dom;
     wall.month = day.month;
     wall.dow = day.dow;
@@ -427,7 +427,7 @@ function upperBound(ticks: number[], t: number): number {
   let hi = ticks.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((ticks[mid] as number) <= t) lo = mid + 1;
+    if (ticks[mid] <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -462,15 +462,15 @@ describe('property: agrees with a minute-by-minute reference', () => {
         const kind = s % 3;
         let t: number;
         if (kind === 0 || transitions.length === 0) t = from + Math.floor(rand() * span);
-        else if (kind === 1) t = (transitions[Math.floor(rand() * transitions.length)] as number) + Math.floor((rand() - 0.5) * 3 * DAY);
+        else if (kind === 1) t = transitions[Math.floor(rand() * transitions.length)] + Math.floor((rand() - 0.5) * 3 * DAY);
         else {
-          const near = transitions.length > 0 ? (transitions[Math.floor(rand() * transitions.length)] as number) : from + rand() * span;
-          t = (ticks[Math.min(ticks.length - 1, upperBound(ticks, near - DAY) + Math.floor(rand() * 60))] as number) + Math.floor(rand() * 3) - 1;
+          const near = transitions.length > 0 ? transitions[Math.floor(rand() * transitions.length)] : from + rand() * span;
+          t = ticks[Math.min(ticks.length - 1, upperBound(ticks, near - DAY) + Math.floor(rand() * 60))] + Math.floor(rand() * 3) - 1;
         }
         const k = upperBound(ticks, t);
         if (k === 0 || k === ticks.length) continue; // reference range too short around t
-        const wantNext = ticks[k] as number;
-        const wantPrev = ticks[k - 1] as number;
+        const wantNext = ticks[k];
+        const wantPrev = ticks[k - 1];
         const n = nextTick(spec, tz, new Date(t));
         const p = previousTick(spec, tz, new Date(t));
         const label = `${expr} @ ${new Date(t).toISOString()}`;

@@ -125,8 +125,8 @@ function parseItem(field: FieldDef, item: string, fail: (problem: string) => nev
   } else {
     const dash = base.split('-');
     if (dash.length > 2 || dash.some((part) => part === '')) fail(`${field.name} value "${item}" is not valid`);
-    lo = parseValue(field, dash[0] as string, fail);
-    hi = dash.length === 2 ? parseValue(field, dash[1] as string, fail) : stepText !== undefined ? field.max : lo;
+    lo = parseValue(field, dash[0], fail);
+    hi = dash.length === 2 ? parseValue(field, dash[1], fail) : stepText !== undefined ? field.max : lo;
     if (lo > hi) fail(`${field.name} range ${base} is reversed`);
   }
   const values: number[] = [];
@@ -154,21 +154,21 @@ export function parseCron(expression: string): CronSpec {
   if (trimmed.startsWith('@')) {
     const expanded = MACROS[trimmed.toLowerCase()];
     if (expanded === undefined) fail(`unknown macro "${trimmed}" (use @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly)`);
-    body = expanded as string;
+    body = expanded;
   }
   const texts = body.split(/\s+/);
   if (texts.length !== FIELDS.length) {
     const extra = texts.length > FIELDS.length ? ' (seconds and years are not supported)' : '';
     fail(`expected 5 fields (minute hour day-of-month month day-of-week), got ${texts.length}${extra}`);
   }
-  const [minutes, hours, daysOfMonth, months, daysOfWeek] = FIELDS.map((field, i) => parseField(field, texts[i] as string, fail)) as [
+  const [minutes, hours, daysOfMonth, months, daysOfWeek] = FIELDS.map((field, i) => parseField(field, texts[i], fail)) as [
     number[],
     number[],
     number[],
     number[],
     number[],
   ];
-  const starred = (i: number): boolean => (texts[i] as string).startsWith('*');
+  const starred = (i: number): boolean => texts[i].startsWith('*');
   return Object.freeze({
     expression: trimmed,
     minutes,
@@ -268,8 +268,8 @@ const FORMATTED = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
 function wallOf(format: Intl.DateTimeFormat, ms: number): number {
   const m = FORMATTED.exec(format.format(ms));
   if (m !== null) {
-    const [, month, day, year, hour, minute, second] = m.map(Number) as number[];
-    return wallMs(year as number, month as number, day as number, hour as number, minute as number, second as number);
+    const [, month, day, year, hour, minute, second] = m.map(Number);
+    return wallMs(year, month, day, hour, minute, second);
   }
   const p: Record<string, number> = {};
   for (const part of format.formatToParts(ms)) p[part.type] = Number(part.value);
@@ -311,14 +311,14 @@ function bisectTransition(format: Intl.DateTimeFormat, a: number, offsetA: numbe
 function planDay(format: Intl.DateTimeFormat, dayStart: number): DayPlan {
   const points = [dayStart - DAY_MS, dayStart + DAY_MS / 2, dayStart + 2 * DAY_MS];
   const sampled = points.map((p) => offsetAt(format, p));
-  const offsets = [sampled[0] as number];
+  const offsets = [sampled[0]];
   const transitions: number[] = [];
   for (let i = 1; i < points.length; i++) {
-    const end = sampled[i] as number;
-    let from = points[i - 1] as number;
-    let current = offsets[offsets.length - 1] as number;
+    const end = sampled[i];
+    let from = points[i - 1];
+    let current = offsets[offsets.length - 1];
     while (current !== end) {
-      const at = bisectTransition(format, from, current, points[i] as number);
+      const at = bisectTransition(format, from, current, points[i]);
       current = offsetAt(format, at);
       transitions.push(at);
       offsets.push(current);
@@ -333,13 +333,13 @@ function wallInstants(plan: DayPlan, wall: number): number[] {
   const { transitions, offsets } = plan;
   const found: number[] = [];
   for (let i = 0; i < offsets.length; i++) {
-    const t = wall - (offsets[i] as number);
-    if ((i === 0 || t >= (transitions[i - 1] as number)) && (i === transitions.length || t < (transitions[i] as number))) found.push(t);
+    const t = wall - offsets[i];
+    if ((i === 0 || t >= transitions[i - 1]) && (i === transitions.length || t < transitions[i])) found.push(t);
   }
   if (found.length > 0) return found;
   for (let i = 0; i < transitions.length; i++) {
-    const at = transitions[i] as number;
-    if (wall >= at + (offsets[i] as number) && wall < at + (offsets[i + 1] as number)) return [at];
+    const at = transitions[i];
+    if (wall >= at + offsets[i] && wall < at + offsets[i + 1]) return [at];
   }
   return []; // unreachable: the plan spans every instant the day's wall times can reach
 }
@@ -351,7 +351,7 @@ function transitionDayTicks(spec: CronSpec, plan: DayPlan, dayStart: number): nu
     for (const m of spec.minutes) {
       const instants = wallInstants(plan, dayStart + h * HOUR_MS + m * MINUTE_MS);
       if (spec.hourWildcard) ticks.push(...instants);
-      else if (instants.length > 0) ticks.push(instants[0] as number);
+      else if (instants.length > 0) ticks.push(instants[0]);
     }
   }
   ticks.sort((a, b) => a - b);
@@ -362,7 +362,7 @@ function transitionDayTicks(spec: CronSpec, plan: DayPlan, dayStart: number): nu
 
 /** First matching wall time of the day strictly after `limit` (wall ms), or null. */
 function firstWallAfter(spec: CronSpec, dayStart: number, limit: number): number | null {
-  const lastMinute = (spec.minutes[spec.minutes.length - 1] as number) * MINUTE_MS;
+  const lastMinute = spec.minutes[spec.minutes.length - 1] * MINUTE_MS;
   for (const h of spec.hours) {
     const hourStart = dayStart + h * HOUR_MS;
     if (hourStart + lastMinute <= limit) continue;
@@ -376,12 +376,12 @@ function firstWallAfter(spec: CronSpec, dayStart: number, limit: number): number
 
 /** Last matching wall time of the day at or before `limit` (wall ms), or null. */
 function lastWallAtOrBefore(spec: CronSpec, dayStart: number, limit: number): number | null {
-  const firstMinute = (spec.minutes[0] as number) * MINUTE_MS;
+  const firstMinute = spec.minutes[0] * MINUTE_MS;
   for (let i = spec.hours.length - 1; i >= 0; i--) {
-    const hourStart = dayStart + (spec.hours[i] as number) * HOUR_MS;
+    const hourStart = dayStart + spec.hours[i] * HOUR_MS;
     if (hourStart + firstMinute > limit) continue;
     for (let j = spec.minutes.length - 1; j >= 0; j--) {
-      const wall = hourStart + (spec.minutes[j] as number) * MINUTE_MS;
+      const wall = hourStart + spec.minutes[j] * MINUTE_MS;
       if (wall <= limit) return wall;
     }
   }
@@ -447,7 +447,7 @@ export function nextTick(spec: CronSpec, tz: string, after: Date): Date | null {
     const { transitions, offsets } = plan(day);
     let tick: number | null;
     if (transitions.length === 0) {
-      const offset = offsets[0] as number;
+      const offset = offsets[0];
       const wall = firstWallAfter(spec, dayStart, a + offset);
       tick = wall === null ? null : wall - offset;
     } else {
@@ -474,12 +474,12 @@ export function previousTick(spec: CronSpec, tz: string, atOrBefore: Date): Date
     const { transitions, offsets } = plan(day);
     let tick: number | null;
     if (transitions.length === 0) {
-      const offset = offsets[0] as number;
+      const offset = offsets[0];
       const wall = lastWallAtOrBefore(spec, dayStart, b + offset);
       tick = wall === null ? null : wall - offset;
     } else {
       const ticks = transitionDayTicks(spec, { transitions, offsets }, dayStart).filter((t) => t <= b);
-      tick = ticks.length > 0 ? (ticks[ticks.length - 1] as number) : null;
+      tick = ticks.length > 0 ? ticks[ticks.length - 1] : null;
     }
     if (tick !== null && (best === null || tick > best)) best = tick;
     if (best !== null && transitions.length === 0) break;
@@ -505,7 +505,7 @@ export function countTicks(spec: CronSpec, tz: string, from: Date, to: Date, cap
     const dayStart = day * DAY_MS;
     const plan = planDay(format, dayStart);
     if (plan.transitions.length === 0) {
-      const offset = plan.offsets[0] as number;
+      const offset = plan.offsets[0];
       counted += countWalls(spec, dayStart, lo + offset, hi + offset);
     } else {
       for (const t of transitionDayTicks(spec, plan, dayStart)) if (t >= lo && t <= hi) nearTransitions.add(t);

@@ -373,7 +373,7 @@ describe('CsvParser', () => {
       expect(ours.records.map((r) => r.fields)).toEqual(records);
       expect(ours.records.map((r) => r.line)).toEqual(lines);
 
-      const papa = Papa.parse<string[]>(text, { delimiter: ',', newline: eol as '\n' | '\r\n', quoteChar: '"', header: false });
+      const papa = Papa.parse<string[]>(text, { delimiter: ',', newline: eol, quoteChar: '"', header: false });
       expect(papa.errors).toEqual([]);
       const papaRows = text.endsWith(eol) ? papa.data.slice(0, -1) : papa.data; // papa yields [''] after a final EOL
       expect(ours.records.map((r) => r.fields)).toEqual(papaRows);

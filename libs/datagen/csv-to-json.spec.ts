@@ -83,7 +83,7 @@ function expectSameValues(csv: string, text: string, format: JsonFormat): Compar
       if (field === '') {
         stats.emptyFields++;
         if (value === undefined) stats.omittedEmptyFields++;
-        else if (value !== '') wrong.push(`row ${i} ${keys[j]}: ${String(value)} for ''`);
+        else if (value !== '') wrong.push(`row ${i} ${keys[j]}: ${JSON.stringify(value)} for ''`);
       } else if (typeof value === 'number') {
         hasNumber = true;
         // As typed: the JSON text holds the field's own digits ("49.10" stays 49.10).

@@ -25,7 +25,7 @@ describe('messaging generator', () => {
   });
 
   it('should reject only the faulty rows it counted', () => {
-    const rejects = cleaned.filter((c) => c instanceof Reject) as Reject[];
+    const rejects = cleaned.filter((c) => c instanceof Reject);
     expect(rejects).toHaveLength(result.faultyRows);
     expect(result.faultyRows).toBeGreaterThan(0);
     for (const [fault, n] of Object.entries(result.faultsByType)) {

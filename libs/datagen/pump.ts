@@ -33,8 +33,9 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * the bytes written (the generators write ASCII). Does not end `out`: the caller owns the stream.
  */
 export async function pump(out: NodeJS.WritableStream, next: () => string | null): Promise<number> {
-  let failure: unknown = null;
-  const onError = (err: unknown): void => {
+  // Set by the listener: declared with 'as' so that the checks after each await are not narrowed to null.
+  let failure = null as Error | null;
+  const onError = (err: Error): void => {
     failure = failure ?? err;
   };
   out.on('error', onError);

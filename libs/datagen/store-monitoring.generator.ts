@@ -264,7 +264,7 @@ function resolve(input: StoreMonitoringGenOptions): Resolved {
 function definedOnly(opts: StoreMonitoringGenOptions): StoreMonitoringGenOptions {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) out[k] = v;
-  return out as StoreMonitoringGenOptions;
+  return out;
 }
 
 /** A store's own generator for one purpose (salt), independent of every other option. */

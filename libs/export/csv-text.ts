@@ -12,7 +12,9 @@ export function csvValue(value: unknown): string {
   if (typeof value === 'string') return neutraliseFormula(value);
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return neutraliseFormula(value.join('; '));
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  // Anything else (an object: a nested field) as its JSON rather than '[object Object]'.
+  return neutraliseFormula(JSON.stringify(value) ?? '');
 }
 
 /** A whole small CSV document (a header, then rows; every line ends with \n), through fast-csv. */

@@ -97,8 +97,12 @@ export class DuplicateGuard {
     await fs.rm(this.keysPath, { force: true });
   }
 
-  private async close(): Promise<void> {
-    this.keys.close();
+  /** A failed write rejects (dispose's .catch ignores it) rather than throwing. */
+  private close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.keys.close();
+      resolve();
+    });
   }
 }
 

@@ -3,7 +3,6 @@ import { promises as fs } from 'fs';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CsvParser } from '@libs/csv';
-import type { ImportAccumulator } from '@libs/rollups';
 import { createRemovedRows, DuplicateGuard, KeyColumns, removeKnownKeys } from './duplicate-guard';
 import { mapHeader } from './header-mapping';
 import type { ImportBudget } from './import-budget';
@@ -119,7 +118,7 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
           accumulator?.giveUp();
         }
         await timed('rejects', () => takeBackRemovedRows(client, {
-          file: { path: r.file.path, format: r.file.format, spans }, reason, rejects, accumulator: isMostlyRemoved ? null : (accumulator as ImportAccumulator | null),
+          file: { path: r.file.path, format: r.file.format, spans }, reason, rejects, accumulator: isMostlyRemoved ? null : accumulator,
           storedValuesSql: kind.rollup?.storedValuesSql ?? null, candidatesTable: guard.candidatesTable,
         }));
         counters.rowsLoaded -= removed;

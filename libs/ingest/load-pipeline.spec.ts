@@ -2,7 +2,6 @@ import { existsSync, promises as fs, readFileSync, writeFileSync } from 'fs';
 import { decodeCopyRow } from '@libs/csv';
 import { DuplicateGuard } from './duplicate-guard';
 import { ImportFailure } from './import-failure';
-import type { InputFormat } from './input-format';
 import { CHUNK_BYTES, streamIntoCopy } from './load-pipeline';
 import type { PieceJob, PieceProcessor } from './piece-processors';
 import type { PieceSpan } from './rejected-lines';
@@ -370,7 +369,7 @@ describe('streamIntoCopy', () => {
       const file = writeSource(`dups.${format}`, source);
       const keysPath = tmp.file(`dups-${format}.keys`);
       const guard = new DuplicateGuard(keysPath, Buffer.byteLength(source.text), 1 << 20, 'dup_candidates');
-      const result = await loadFile(file, format as InputFormat, { duplicates: guard });
+      const result = await loadFile(file, format, { duplicates: guard });
       const later = laterOccurrences(source.records);
       const candidates = await candidatesOf(guard, keysPath);
 

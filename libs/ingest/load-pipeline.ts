@@ -52,7 +52,8 @@ export const CHUNK_BYTES = 1 << 19;
  */
 export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
   const { copy, rejects, counters, duplicates, processor } = o;
-  let copyError: Error | null = null;
+  // Set by the listener: declared with 'as' so that the checks after each await are not narrowed to null.
+  let copyError = null as Error | null;
   copy.on('error', (err: Error) => {
     copyError = err;
   });

@@ -1,6 +1,6 @@
 // The module object itself (not an import-star copy), so a spy sees rejected-lines.ts's calls.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
 import fs = require('fs');
-import type { InputFormat } from './input-format';
 import { LoadedFile, PieceSpan, RejectedLineWriter } from './rejected-lines';
 import { RejectsWriter } from './rejects-writer';
 import { loadFile, makeRows, readRejects, SourceFile, tempDir, toCsv, toJson } from './test-kind.spec-helper';
@@ -72,7 +72,7 @@ describe('RejectedLineWriter', () => {
     const source: SourceFile = build();
     const path = tmp.file(`source.${format}`);
     fs.writeFileSync(path, source.text);
-    const { spans } = await loadFile(path, format as InputFormat);
+    const { spans } = await loadFile(path, format);
     readStarts = [];
     expect(spans.length).toBeGreaterThanOrEqual(3);
     // First and last records, multi-line ones (CSV), neighbours, records at both ends of a piece.
@@ -87,7 +87,7 @@ describe('RejectedLineWriter', () => {
       expect(chosen.filter((r) => r.raw.includes('\n')).length).toBeGreaterThanOrEqual(2);
     }
 
-    const { written, rows } = await writeLines({ path, format: format as InputFormat, spans }, chosen.map((r) => r.line), format);
+    const { written, rows } = await writeLines({ path, format, spans }, chosen.map((r) => r.line), format);
 
     expect(rows).toEqual(chosen.map((r) => [r.line, 'DUPLICATE_ID', r.raw]));
     expect(written).toBe(chosen.length);

@@ -20,8 +20,11 @@ export class RejectsWriter {
     this.out.append(`${csvLine([line, reason, raw.replace(/\0/g, '\u2400')])}\n`);
   }
 
-  /** Completes the file; later calls do nothing. */
-  async close(): Promise<void> {
-    this.out.close();
+  /** Completes the file; later calls do nothing. A failed write rejects (callers .catch it) rather than throwing. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.out.close();
+      resolve();
+    });
   }
 }

@@ -4,7 +4,6 @@ import * as path from 'path';
 import { Writable } from 'stream';
 import { CleanValues, Reject, RowCleaner } from '@libs/cleaners';
 import { CopyFieldType, CsvParser } from '@libs/csv';
-import type { DuplicateGuard } from './duplicate-guard';
 import { mapHeader } from './header-mapping';
 import type { DatasetKind, KindColumn } from './kind.types';
 import type { InputFormat } from './input-format';
@@ -347,7 +346,7 @@ export function loadSetup(filePath: string, format: InputFormat, o: Partial<Stre
   const counters: LoadCounters = { bytesRead: 0, rowsRead: 0, rowsLoaded: 0 };
   const spans: PieceSpan[] = [];
   const settings = testSettings(format, format === 'csv' ? (header ?? ['ID', 'NAME', 'AMOUNT']) : null, {
-    bloomWordMask: (rest.duplicates as DuplicateGuard | null | undefined)?.bloom.wordMask ?? 1023,
+    bloomWordMask: rest.duplicates?.bloom.wordMask ?? 1023,
   });
   const options: StreamIntoCopyOptions = {
     filePath, format, processor: new InlineProcessor(createRowPipeline(testKind(), settings)), copy, rejects, duplicates: null,

@@ -1,4 +1,3 @@
-import type { CleanValues } from '../cleaners';
 import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -38,14 +37,14 @@ function accumulate(threads: Row[][], removed: Row[], budget: TxAccumulatorBudge
   const finished = threads.map((rows) => {
     const agg = new TxRowAggregator({ bytes: threadBytes, heapBytes: threadBytes });
     rows.forEach((row, i) => {
-      agg.add(row as CleanValues);
+      agg.add(row);
       if (i % 7 === 6) acc.addPiece(agg.takePiece().part);
     });
     acc.addPiece(agg.takePiece().part);
     return agg.finish().part;
   });
   finished.forEach((part) => acc.addThread(part));
-  removed.forEach((row) => acc.subtract(row as CleanValues));
+  removed.forEach((row) => acc.subtract(row));
   return acc;
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { createInterface } from 'readline';
+import type { ImportMetricsDto, ImportResponseDto } from '../../src/modules/ingestion/dto/import-response.dto';
 
 /** Command-line flags as `--name value`. */
 export function flags(argv = process.argv.slice(2)): Record<string, string> {
@@ -126,14 +127,16 @@ export async function startWorker(env: Record<string, string>, onLog: (entry: Lo
   }
   return { proc, baseUrl: '', stop };
 }
+/** GET /imports/{id} of a COMPLETED import: its metrics are there. */
+export type CompletedImport = ImportResponseDto & { metrics: ImportMetricsDto };
 
 /** Streams a file as the raw body of a POST (no buffering), resolving with the JSON answer. */
-export function postFile(url: string, file: NodeJS.ReadableStream, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+export function postFile<T>(url: string, file: NodeJS.ReadableStream, headers: Record<string, string>): Promise<{ status: number; body: T }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', headers }, (res) => {
       let data = '';
       res.on('data', (c) => (data += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data ? JSON.parse(data) : null }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: (data ? JSON.parse(data) : null) as T }));
     });
     req.on('error', reject);
     file.pipe(req);

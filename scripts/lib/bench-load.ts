@@ -3,7 +3,7 @@ import { createWriteStream, existsSync } from 'fs';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { Readable } from 'stream';
-import { postFile, RunningApp } from './bench-env';
+import { CompletedImport, postFile, RunningApp } from './bench-env';
 
 /** What the benches share about the running product: its address, its queues and the API key. */
 export interface BenchTarget {
@@ -41,14 +41,14 @@ export async function generate(file: string, write: (out: NodeJS.WritableStream)
 export async function importCsv(b: BenchTarget, kind: string, body: Readable, size: number, contentType = 'text/csv') {
   const started = performance.now();
   const url = `${b.app.baseUrl}/api/v1/imports/${kind}?fileName=bench-${kind}`;
-  const up = await postFile(url, body, { ...b.headers, 'Content-Type': contentType, 'Content-Length': String(size) });
+  const up = await postFile<{ importId: string }>(url, body, { ...b.headers, 'Content-Type': contentType, 'Content-Length': String(size) });
   if (up.status !== 202) {
     throw new Error(`${kind} upload answered ${up.status}: ${JSON.stringify(up.body)}`);
   }
-  let imp: any;
+  let imp: CompletedImport;
   do {
     await sleep(100);
-    imp = await (await fetch(`${b.app.baseUrl}/api/v1/imports/${up.body.importId}`, { headers: b.headers })).json();
+    imp = (await (await fetch(`${b.app.baseUrl}/api/v1/imports/${up.body.importId}`, { headers: b.headers })).json()) as CompletedImport;
   } while (!['COMPLETED', 'FAILED', 'CANCELLED'].includes(imp.status));
   if (imp.status !== 'COMPLETED') {
     throw new Error(`${kind} import ended ${imp.status}: ${imp.error ?? JSON.stringify(imp)}`);
@@ -112,7 +112,7 @@ export async function httpFloor(b: Pick<EndpointBench, 'app' | 'duration'>): Pro
 export async function quiesce(db: Client): Promise<void> {
   const sql = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
                AND pid <> pg_backend_pid() AND state = 'active' AND backend_type = 'client backend'`;
-  for (const deadline = Date.now() + 120_000; (await db.query(sql)).rows[0].n > 0 && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 120_000; (await db.query<{ n: number }>(sql)).rows[0].n > 0 && Date.now() < deadline; ) {
     await sleep(200);
   }
 }
@@ -156,7 +156,7 @@ export async function measureEndpoint(b: EndpointBench, name: string, path: stri
     await b.publishTiny();
     const t = performance.now();
     const res = await fetch(target, { headers: b.headers });
-    const body: any = await res.json();
+    const body = (await res.json()) as { cached?: boolean; queryTimeMs?: number; dataVersion?: string };
     cold.push(performance.now() - t);
     const note = res.status !== 200 ? `  HTTP ${res.status} ${JSON.stringify(body)}` : body.cached ? '  (unexpectedly cached!)' : '';
     console.log(`  cold #${i + 1}: ${ms(cold[i])} ms (server queryTimeMs ${body.queryTimeMs}, dataVersion ${body.dataVersion})${note}`);
@@ -172,7 +172,7 @@ export async function measureEndpoint(b: EndpointBench, name: string, path: stri
   let uncached: Load | undefined;
   if (window) {
     const seconds = Math.max(1, Math.round(b.duration / 2));
-    const requests = [{ method: 'GET' as const, setupRequest: (req: any) => ({ ...req, path: `${path}${path.includes('?') ? '&' : '?'}${window()}` }) }];
+    const requests = [{ method: 'GET' as const, setupRequest: (req: autocannon.Request) => ({ ...req, path: `${path}${path.includes('?') ? '&' : '?'}${window()}` }) }];
     uncached = await cannon({ url: b.app.baseUrl, connections: 10, duration: seconds, timeout: 60, headers: b.headers, requests });
     console.log(
       `  uncached (${uncached.connections} conn, ${seconds} s, random windows): p50 / p95 / p99 ${pcts(uncached)} ms, ` +

@@ -167,7 +167,7 @@ async function createOrganizations(api: RunningApp, n: number): Promise<string[]
 }
 
 async function upload(api: RunningApp, kind: string, file: BenchFile, key: string, t0: number) {
-  const res = await postFile(
+  const res = await postFile<{ importId: string }>(
     `${api.baseUrl}/api/v1/imports/${kind}?fileName=${encodeURIComponent(path.basename(file.path))}&rejectThreshold=0.9`,
     createReadStream(file.path, { highWaterMark: 1 << 20 }),
     { 'Content-Type': 'text/csv', 'X-API-Key': key, 'Content-Length': String(file.bytes) },
@@ -175,7 +175,7 @@ async function upload(api: RunningApp, kind: string, file: BenchFile, key: strin
   if (res.status !== 202) {
     throw new Error(`upload of ${file.path} answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
-  return { importId: res.body.importId as string, file, uploadedS: (Date.now() - t0) / 1000 };
+  return { importId: res.body.importId, file, uploadedS: (Date.now() - t0) / 1000 };
 }
 
 /**

@@ -88,7 +88,7 @@ describe('Auth, organizations and API keys (e2e)', () => {
     const secret = created.body.key;
     await request(t.http).get('/api/v1/imports').set('X-API-Key', secret).expect(200);
     const list = await request(t.http).get('/api/v1/api-keys').set('X-API-Key', admin).expect(200);
-    expect(list.body.map((k: any) => k.name)).toEqual(['initial-admin', 'bot']);
+    expect(list.body.map((k: { name: string }) => k.name)).toEqual(['initial-admin', 'bot']);
     expect(JSON.stringify(list.body)).not.toContain(secret);
     expect(list.body[1].keyPrefix).toBe(secret.slice(0, 7));
     const stored = await t.db.query('SELECT key_hash FROM api_keys WHERE id = $1', [created.body.id]);

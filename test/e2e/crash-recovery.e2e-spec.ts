@@ -4,6 +4,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import request from 'supertest';
+import type { ImportResponseDto } from '../../src/modules/ingestion/dto/import-response.dto';
 import { ImportRunner } from '../../src/modules/ingestion/import-runner.service';
 import { INGESTION_QUEUE } from '../../src/modules/ingestion/jobs/ingestion.jobs';
 import { IngestionProducer } from '../../src/modules/ingestion/jobs/ingestion.producer';
@@ -59,9 +60,9 @@ describe('Crash recovery (e2e)', () => {
   };
 
   /** Polls GET /imports/{id} until `done(body)`; fails early if `worker` dies meanwhile. */
-  const pollImport = async (done: (body: any) => boolean, timeoutMs: number, worker?: SpawnedApp): Promise<any> => {
+  const pollImport = async (done: (body: ImportResponseDto) => boolean, timeoutMs: number, worker?: SpawnedApp): Promise<ImportResponseDto> => {
     const deadline = Date.now() + timeoutMs;
-    let last: any;
+    let last: unknown;
     while (Date.now() < deadline) {
       if (worker && (worker.child.exitCode !== null || worker.child.signalCode !== null)) {
         throw new Error(`Worker pid ${worker.child.pid} exited (${worker.child.exitCode ?? worker.child.signalCode}); import last: ${JSON.stringify(last)}`);
@@ -156,7 +157,7 @@ describe('Crash recovery (e2e)', () => {
     expect(done.attempts).toBeGreaterThanOrEqual(2);
     expect(done.progress).toMatchObject({ rowsRead: ROWS, rowsLoaded: expectedRows(), rowsRejected: generated.faultyRows });
     expect(done.rejectsByReason.DUPLICATE_ID).toBe(generated.faultsByType.duplicate_id);
-    expect(done.metrics.folds.missingRollups).toEqual(expect.arrayContaining(['zoneHours', 'categoryHours', 'merchantDays', 'merchantZones']));
+    expect(done.metrics!.folds!.missingRollups).toEqual(expect.arrayContaining(['zoneHours', 'categoryHours', 'merchantDays', 'merchantZones']));
     const counts = await t.db.query(
       'SELECT count(*)::int AS n, count(DISTINCT transaction_id)::int AS d FROM transactions WHERE import_id = $1',
       [importId],
@@ -176,7 +177,7 @@ describe('Crash recovery (e2e)', () => {
 
     const outcome = await t.app
       .get(ImportRunner)
-      .run(importId, async () => undefined, false)
+      .run(importId, () => Promise.resolve(), false)
       .catch((err: unknown) => ({ threw: String(err) }));
     expect(outcome).toEqual({ importId, status: 'SKIPPED' });
 

@@ -99,7 +99,7 @@ describe('Fair import queue and organization quotas (e2e)', () => {
       headers: { 'X-API-Key': key, 'Content-Type': 'text/csv' },
       body: Readable.toWeb(Readable.from([Buffer.from(SMALL.slice(0, 40)), Buffer.from(SMALL.slice(40))])) as ReadableStream,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(chunked.status).toBe(413);
     expect(((await chunked.json()) as { error: string }).error).toBe('QUOTA_STORED_BYTES');
     // Multipart: refused once the file is received.

@@ -59,7 +59,7 @@ describe('Import formats: CSV, JSON array, NDJSON (e2e)', () => {
       expect(done).toMatchObject({ status: 'COMPLETED', format: format === 'json' ? 'json-array' : format, fileName: `transactions.${format}` });
       const full = await request(t.http).get('/api/v1/analytics/full-report?tz=Asia/Kolkata').set('X-API-Key', key).expect(200);
       const window = await request(t.http).get('/api/v1/analytics/zone-leaderboard?from=2026-06-01T03:30:00Z&to=2026-06-20T00:00:00Z').set('X-API-Key', key).expect(200);
-      answers.push({ full: answer(full.body), window: answer(window.body), loaded: done.progress.rowsLoaded } as Record<string, unknown>);
+      answers.push({ full: answer(full.body), window: answer(window.body), loaded: done.progress.rowsLoaded });
     }
     expect(answers[0].loaded).toBeGreaterThan(2800);
     expect(answers[1]).toEqual(answers[0]);
@@ -95,7 +95,7 @@ describe('Import formats: CSV, JSON array, NDJSON (e2e)', () => {
         expect(await waitForImport(t, key, f.import.importId)).toMatchObject({ status: 'COMPLETED', format: format === 'json' ? 'json-array' : format });
       }
       const { body: { reportId } } = await request(t.http).post('/api/v1/store-monitoring/trigger_report').set('X-API-Key', key).send({ now: REPORT_NOW }).expect(202);
-      let body: any;
+      let body = { status: '', csv: '' };
       for (let i = 0; i < 200 && body?.status !== 'Complete'; i++) {
         await new Promise((r) => setTimeout(r, 100));
         body = (await request(t.http).get(`/api/v1/store-monitoring/get_report/${reportId}`).set('X-API-Key', key).expect(200)).body;

@@ -254,7 +254,7 @@ describe('Imports (e2e)', () => {
     await waitForImport(t, key, ok.body.importId);
     await waitForImport(t, key, bad.body.importId);
     const failed = await request(t.http).get('/api/v1/imports?status=FAILED').set('X-API-Key', key).expect(200);
-    expect(failed.body.data.map((i: any) => i.importId)).toEqual([bad.body.importId]);
+    expect(failed.body.data.map((i: { importId: string }) => i.importId)).toEqual([bad.body.importId]);
     const page = await request(t.http).get('/api/v1/imports?pageSize=1&page=2').set('X-API-Key', key).expect(200);
     expect(page.body).toMatchObject({ page: 2, pageSize: 1, total: 2, totalPages: 2 });
     expect(page.body.data).toHaveLength(1);
@@ -290,9 +290,9 @@ describe('Imports (e2e)', () => {
   it('should list the kinds with their columns', async () => {
     const { key } = await createOrg(t);
     const res = await request(t.http).get('/api/v1/kinds').set('X-API-Key', key).expect(200);
-    const tx = res.body.find((k: any) => k.name === 'transactions');
+    const tx = res.body.find((k: { name: string }) => k.name === 'transactions');
     expect(tx.requiredColumns).toEqual(['TRANSACTION_ID', 'MERCHANT_ID', 'ZONE', 'CATEGORY', 'AMOUNT', 'TIMESTAMP', 'CUSTOMER_PHONE']);
-    expect(res.body.find((k: any) => k.name === 'merchants')).toMatchObject({ requiredColumns: ['MERCHANT_ID'], optionalColumns: ['NAME', 'ZONE'] });
+    expect(res.body.find((k: { name: string }) => k.name === 'merchants')).toMatchObject({ requiredColumns: ['MERCHANT_ID'], optionalColumns: ['NAME', 'ZONE'] });
   });
 });
 

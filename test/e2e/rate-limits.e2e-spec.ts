@@ -41,7 +41,7 @@ describe('Rate limits and event streams (e2e)', () => {
     for (let i = 0; i < 200; i++) {
       const res = i % 2 === 0
         ? await request(t.http).get('/api/v1/kinds').set('X-API-Key', viewer)
-        : await fetch(`${otherUrl}/api/v1/kinds`, { headers: { 'X-API-Key': viewer } }).then(async (r) => ({ status: r.status, headers: Object.fromEntries(r.headers) }));
+        : await fetch(`${otherUrl}/api/v1/kinds`, { headers: { 'X-API-Key': viewer } }).then((r) => ({ status: r.status, headers: Object.fromEntries(r.headers) }));
       expect(res.status).toBe(200);
       expect(res.headers['x-ratelimit-limit']).toBe('200');
       remaining.push(Number(res.headers['x-ratelimit-remaining']));

@@ -2,6 +2,7 @@ import * as os from 'os';
 import * as path from 'path';
 import request from 'supertest';
 import { dropDatabase } from '../../libs/database/ensure-database';
+import type { RunDto } from '../../src/modules/reports/schedules/dto/schedules.dto';
 import { prepareDatabase } from '../../libs/database/migrate';
 import { postFile, spawnApp, SpawnedApp, writeTransactionsCsv } from '../factories/big-csv';
 import { startWebhookReceiver, WebhookReceiver } from '../factories/receivers';
@@ -41,7 +42,7 @@ describe('Report schedules across processes (e2e)', () => {
     workers.push(w);
     return w;
   };
-  const runs = async (scheduleId: string) => (await api().get(`report-schedules/${scheduleId}/runs?pageSize=200`).expect(200)).body.data as any[];
+  const runs = async (scheduleId: string) => (await api().get(`report-schedules/${scheduleId}/runs?pageSize=200`).expect(200)).body.data as RunDto[];
   const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -90,7 +91,7 @@ describe('Report schedules across processes (e2e)', () => {
       const report = (await api().get(`reports/${run.reportId}`).expect(200)).body;
       return report.status === 'RUNNING' && report.progress.rowsDone > 0 ? run : undefined;
     }, 60_000);
-    const victim = workers.find((w) => running.worker.endsWith(`:${w.child.pid}`))!;
+    const victim = workers.find((w) => running.worker!.endsWith(`:${w.child.pid}`))!;
     expect(victim).toBeDefined();
     process.kill(victim.child.pid!, 'SIGKILL');
     await victim.exited;
@@ -131,7 +132,7 @@ describe('Report schedules across processes (e2e)', () => {
     // Every worker down for five minutes. Five minutes are not waited for: the database is put
     // in the state they leave, as if the workers had died five minutes ago, right after a tick
     // (the next tick five minutes back, the runs since then never made).
-    await Promise.all(workers.map((w) => (w.child.exitCode === null && w.child.signalCode === null ? (process.kill(w.child.pid!, 'SIGKILL'), w.exited) : undefined)));
+    await Promise.all(workers.map((w) => (w.child.exitCode === null && w.child.signalCode === null ? (process.kill(w.child.pid!, 'SIGKILL'), w.exited) : w.exited)));
     await t.db.query(`UPDATE report_schedules SET next_run_at = next_run_at - interval '5 minutes' WHERE id = $1`, [ticking.id]);
     await t.db.query(`DELETE FROM report_runs WHERE schedule_id = $1 AND scheduled_for >= (SELECT next_run_at FROM report_schedules WHERE id = $1)`, [ticking.id]);
     const before = (await runs(ticking.id)).length;

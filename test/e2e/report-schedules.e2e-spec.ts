@@ -5,6 +5,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import request from 'supertest';
 import { REPORT_DELIVERIES_QUEUE } from '../../src/modules/reports/jobs/reports.jobs';
+import type { RunDto, RunListDto } from '../../src/modules/reports/schedules/dto/schedules.dto';
 import { ReportScheduler } from '../../src/modules/reports/schedules/report-scheduler';
 import { writeTransactionsCsv } from '../factories/big-csv';
 import { createKey, createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
@@ -45,12 +46,12 @@ describe('Report schedules (e2e)', () => {
     });
   const schedule = async (body: object) => (await api().post('report-schedules', { timezone: 'Europe/London', cron: '0 9 * * 1', ...body }).expect(201)).body;
   /** Waits until the run is in one of `states` (and `until` holds); the run as the log shows it. */
-  const runUntil = async (scheduleId: string, runId: string, states: string[], until: (r: any) => boolean = () => true, timeoutMs = 30_000) => {
+  const runUntil = async (scheduleId: string, runId: string, states: string[], until: (r: RunDto) => boolean = () => true, timeoutMs = 30_000): Promise<RunDto> => {
     const deadline = Date.now() + timeoutMs;
-    let last: any;
+    let last: RunDto | undefined;
     for (;;) {
       const res = await api().get(`report-schedules/${scheduleId}/runs?pageSize=200`).expect(200);
-      last = res.body.data.find((r: any) => r.id === runId);
+      last = (res.body as RunListDto).data.find((r) => r.id === runId);
       if (last && states.includes(last.state) && until(last)) return last;
       if (Date.now() > deadline) throw new Error(`run ${runId} did not reach ${states.join('|')}: ${JSON.stringify(last)}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -347,7 +348,7 @@ describe('Report schedules (e2e)', () => {
       // As a worker that died after its third try left it: RETRYING, tries used up, no job.
       await t.db.query(`UPDATE report_runs SET state = 'RETRYING', ended_at = NULL WHERE id = $1`, [runId]);
       await t.db.query(`UPDATE report_run_deliveries SET state = 'RETRYING', attempts = 3, last_error = 'POST answered 503', next_attempt_at = now() - interval '1 minute', updated_at = now() - interval '1 minute' WHERE run_id = $1`, [runId]);
-      const q = t.app.get(getQueueToken(REPORT_DELIVERIES_QUEUE)) as Queue;
+      const q = t.app.get<Queue>(getQueueToken(REPORT_DELIVERIES_QUEUE));
       await (await q.getJob(`delivery:${runId}:0`))?.remove();
       await t.app.get(ReportScheduler).sweep();
       const ended = await runUntil(s.id, runId, ['FAILED']);

@@ -205,7 +205,7 @@ describe('Reports (e2e)', () => {
       expect(doc.data.find((d: { message_id: string }) => d.message_id === 'inj-0')).toMatchObject({ template_id: FORMULAS[0], ts: '2025-06-28T10:00:00.000Z', retry_count: 0 });
       const xi = await report({ source: 'message-events.rows', format: 'xlsx', params: { importId: undefined } });
       const all = await xlsxRows((await download(xi.id).expect(200)).body);
-      expect(all.filter((row) => String(row[0]).startsWith('inj-')).map((row) => row[5])).toEqual(FORMULAS.map((f) => `'${f}`));
+      expect(all.filter((row) => typeof row[0] === 'string' && row[0].startsWith('inj-')).map((row) => row[5])).toEqual(FORMULAS.map((f) => `'${f}`));
     });
 
     it('should keep only the window and the import asked for', async () => {

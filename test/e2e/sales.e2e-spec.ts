@@ -166,7 +166,7 @@ describe('Sales (e2e)', () => {
     const csv = await get('top-products?limit=3&format=csv').expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toContain('top-products.csv');
-    expect(csv.text).toBe(['rank,product,revenue,quantity', ...json.map((p: any) => `${p.rank},${p.product},${p.revenue},${p.quantity}`)].join('\n') + '\n');
+    expect(csv.text).toBe(['rank,product,revenue,quantity', ...json.map((p: { rank: number; product: string; revenue: number; quantity: number }) => `${p.rank},${p.product},${p.revenue},${p.quantity}`)].join('\n') + '\n');
     const months = await get('monthly-summary?format=csv&from=2030-01-01').expect(200);
     expect(months.text).toBe('month,revenue,quantity,avgDiscount,records\n');
     const anomalies = await get('anomalies?format=csv&limit=2').expect(200);

@@ -125,10 +125,10 @@ describe('Store monitoring (e2e)', () => {
 
   it('should load the three feeds from one multipart request and answer the issue cases exactly', async () => {
     const res = await upload(key, { store_status: STATUS, menu_hours: HOURS, timezones: ZONES }).expect(202);
-    expect(res.body.files.map((f: any) => [f.part, f.kind])).toEqual([
+    expect(res.body.files.map((f: { part: string; kind: string }) => [f.part, f.kind])).toEqual([
       ['store_status', 'store-status'], ['menu_hours', 'business-hours'], ['timezones', 'timezones'],
     ]);
-    const done = await Promise.all(res.body.files.map((f: any) => waitForImport(t, key, f.import.importId)));
+    const done = await Promise.all(res.body.files.map((f: { import: { importId: string } }) => waitForImport(t, key, f.import.importId)));
     expect(done.map((d) => [d.status, d.progress.rowsLoaded, d.progress.rowsRejected])).toEqual([
       ['COMPLETED', 13, 0], ['COMPLETED', 24, 0], ['COMPLETED', 12, 0],
     ]);
@@ -257,7 +257,7 @@ describe('Store monitoring (e2e)', () => {
     expect(rejects.text.trimEnd().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['4,DUPLICATE', '6,DUPLICATE']);
     const page = await request(t.http).get(api('data/storestatus')).set('X-API-Key', org.key).expect(200);
     expect(page.body).toMatchObject({ table: 'storestatus', page: 1, pageSize: 100, total: 6 });
-    expect(page.body.rows.map((r: any) => [r.storeId, r.status, r.timestampUtc])).toEqual([
+    expect(page.body.rows.map((r: { storeId: string; status: string; timestampUtc: string }) => [r.storeId, r.status, r.timestampUtc])).toEqual([
       ['a', 'active', '2024-10-03T23:33:20.412700Z'],
       ['b', 'inactive', '2024-10-03T23:40:00.000000Z'],
       ['b', 'active', '2024-10-04T00:00:00.000000Z'],
@@ -272,12 +272,12 @@ describe('Store monitoring (e2e)', () => {
     expect(hours.body).toMatchObject({ table: 'businesshour', page: 2, pageSize: 5, total: 24 });
     expect(hours.body.rows).toHaveLength(5);
     // Ordered by store (bytewise: s10 < s11 < s4), day and start.
-    expect(hours.body.rows.map((r: any) => [r.storeId, r.dayOfWeek, r.startTimeLocal, r.endTimeLocal])).toEqual([
+    expect(hours.body.rows.map((r: { storeId: string; dayOfWeek: number; startTimeLocal: string; endTimeLocal: string }) => [r.storeId, r.dayOfWeek, r.startTimeLocal, r.endTimeLocal])).toEqual([
       ['s10', 5, '09:00:00', '17:00:00'], ['s10', 6, '09:00:00', '17:00:00'],
       ['s11', 0, '09:00:00', '10:00:00'], ['s11', 1, '09:00:00', '10:00:00'], ['s11', 2, '09:00:00', '10:00:00'],
     ]);
     const zones = await request(t.http).get(api('data/timezone')).set('X-API-Key', key).expect(200);
-    expect(zones.body.rows.find((r: any) => r.storeId === 's10')).toMatchObject({ timezoneStr: 'Mars/Olympus_Mons', timezone: 'America/Chicago' });
+    expect(zones.body.rows.find((r: { storeId: string }) => r.storeId === 's10')).toMatchObject({ timezoneStr: 'Mars/Olympus_Mons', timezone: 'America/Chicago' });
     const bad = await request(t.http).get(api('data/stores')).set('X-API-Key', key).expect(400);
     expect(bad.body).toMatchObject({ error: 'UNKNOWN_TABLE', details: { valid: ['storestatus', 'businesshour', 'timezone'] } });
     expect(bad.body.message).toContain('storestatus, businesshour, timezone');
@@ -311,7 +311,7 @@ describe('Store monitoring (e2e)', () => {
     await fs.writeFile(path.join(storeDir, 'menu_hours.csv'), HOURS);
     await fs.writeFile(path.join(storeDir, 'timezones.csv'), ZONES);
     const res = await request(t.http).post(api('data')).set('X-API-Key', org.key).send({ source: 'directory' }).expect(202);
-    expect(res.body.files.map((f: any) => f.import.fileName)).toEqual(['store_status.csv', 'menu_hours.csv', 'timezones.csv']);
+    expect(res.body.files.map((f: { import: { fileName: string } }) => f.import.fileName)).toEqual(['store_status.csv', 'menu_hours.csv', 'timezones.csv']);
     for (const f of res.body.files) {
       expect((await waitForImport(t, org.key, f.import.importId)).status).toBe('COMPLETED');
     }

@@ -32,11 +32,15 @@ export async function writeTransactionsCsv(filePath: string, rows: number, first
   return (await fs.stat(filePath)).size;
 }
 
+/** A parsed JSON answer: any, like supertest's res.body. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type JsonBody = any;
+
 /**
  * POSTs a file as the raw request body, streamed from disk (no buffer of the whole file).
  * Starts the Nest HTTP server on an ephemeral port first if it is not listening yet.
  */
-export async function postFile(server: http.Server, urlPath: string, key: string, filePath: string): Promise<{ status: number; body: any }> {
+export async function postFile(server: http.Server, urlPath: string, key: string, filePath: string): Promise<{ status: number; body: JsonBody }> {
   if (!server.listening) {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -102,8 +106,8 @@ export function spawnApp(env: Record<string, string>): SpawnedApp {
       log = log.slice(-128 * 1024);
     }
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {
       resolve(child.exitCode ?? child.signalCode);

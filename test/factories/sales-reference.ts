@@ -10,6 +10,12 @@ export interface SalesRefFilter {
 /** Revenue from the stored values, not the generated column the product reads. */
 const REV = 'quantity * unit_price * (1 - discount)';
 
+/** A sales row as pg returns it (numeric as text), with its revenue `rev`. */
+interface SaleRow {
+  order_id: string; product_name: string; category: string; region: string; quantity: number;
+  unit_price: string; discount: string; rev: string; sale_at: Date; import_id: string; line_no: number;
+}
+
 /**
  * Independent answers for the sales outputs: plain SQL over the raw `sales` rows of one
  * organization (no rollup, no product code), rounded by PostgreSQL's numeric round().
@@ -36,7 +42,7 @@ export function salesReference(db: Client, orgId: string) {
     const w = where(f);
     return (await db.query(text(w.sql), w.params)).rows as T[];
   };
-  const record = (r: Record<string, any>) => ({
+  const record = (r: SaleRow) => ({
     orderId: r.order_id, product: r.product_name, category: r.category, region: r.region, quantity: r.quantity,
     unitPrice: Number(r.unit_price), discount: Number(r.discount), revenue: Number(r.rev), saleDate: r.sale_at.toISOString(),
     importId: r.import_id, line: r.line_no,
@@ -66,7 +72,7 @@ export function salesReference(db: Client, orgId: string) {
 
     /** Every rule written out once more, over averages computed by avg(). */
     async anomalies(f: SalesRefFilter, limit: number) {
-      const r = await rows<Record<string, any>>(f, (w) =>
+      const r = await rows<SaleRow & { score: number }>(f, (w) =>
         `WITH s AS (SELECT *, ${REV} AS rev FROM sales WHERE ${w}),
               a AS (SELECT avg(rev) AS ar, avg(quantity) AS aq, avg(unit_price) AS ap FROM s),
               scored AS (
@@ -80,7 +86,7 @@ export function salesReference(db: Client, orgId: string) {
     },
 
     async topRecords(f: SalesRefFilter, limit: number) {
-      const r = await rows<Record<string, any>>(f, (w) =>
+      const r = await rows<SaleRow>(f, (w) =>
         `SELECT *, ${REV} AS rev FROM sales WHERE ${w} ORDER BY rev DESC, order_id COLLATE "C", import_id, line_no LIMIT ${Number(limit)}`);
       return r.map((x, i) => ({ rank: i + 1, ...record(x) }));
     },

@@ -73,6 +73,7 @@ const BOM = 0xfeff;
 /** Strings longer than this are searched with indexOf. */
 const SHORT_STRING = 32;
 /** What ends the fast path of a string: a backslash or a raw control character. */
+// eslint-disable-next-line no-control-regex -- matching the raw control characters JSON forbids in strings is the point
 const SPECIAL = /[\x00-\x1f\\]/g;
 
 /** Single-character escapes: the char after '\\' -> its value (`\u` is handled apart). */

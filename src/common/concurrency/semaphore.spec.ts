@@ -29,7 +29,7 @@ describe('Semaphore', () => {
   it('gives the permit back when a task fails', async () => {
     const s = new Semaphore(1);
     await expect(s.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await s.run(async () => 'next')).toBe('next');
+    expect(await s.run(() => Promise.resolve('next'))).toBe('next');
     expect(s.load).toEqual({ active: 0, waiting: 0 });
   });
 

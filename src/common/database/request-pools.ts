@@ -31,7 +31,7 @@ export class RequestPools implements OnModuleInit, OnApplicationShutdown {
     const api = (this.db.driver as PostgresDriver).master as Pool & { options: Record<string, unknown> };
     const timeoutMs = this.config.QUERY_TIMEOUT_MS;
     api.options.max = this.config.DB_POOL_API;
-    this.workerPool = new Pool({ ...api.options, max: this.config.DB_POOL_WORKER } as never);
+    this.workerPool = new Pool({ ...api.options, max: this.config.DB_POOL_WORKER });
     this.workerPool.on('error', (err) => this.logger.warn({ err }, 'idle worker-pool connection failed'));
     const workers = this.workerPool;
     const apiConnect = api.connect.bind(api) as () => Promise<PoolClient>;

@@ -72,7 +72,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private fromHttpException(exception: HttpException, req: Request): ErrorBody {
-    const statusCode = exception.getStatus();
+    const statusCode: HttpStatus = exception.getStatus();
     const response = exception.getResponse() as string | { message?: string | string[]; error?: string };
     const error = CODE_BY_STATUS[statusCode] ?? `HTTP_${statusCode}`;
     if (statusCode === HttpStatus.NOT_FOUND && /^Cannot \w+ /.test(exception.message)) {
@@ -84,7 +84,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (Array.isArray(response.message)) {
       return {
         statusCode,
-        error: statusCode === 400 ? 'VALIDATION_FAILED' : error,
+        error: statusCode === HttpStatus.BAD_REQUEST ? 'VALIDATION_FAILED' : error,
         message: response.message.join('; '),
         details: { errors: response.message },
       };

@@ -20,7 +20,7 @@ class AuditRetention implements OnApplicationBootstrap, OnApplicationShutdown {
       this.audit.expire(this.config.AUDIT_RETENTION_DAYS)
         .then((n) => n > 0 && this.logger.log(`${n} audit events older than ${this.config.AUDIT_RETENTION_DAYS} days removed`))
         .catch((err: unknown) => this.logger.warn({ err }, 'audit retention failed'));
-    this.timer = setInterval(run, 3_600_000);
+    this.timer = setInterval(() => void run(), 3_600_000);
     this.timer.unref();
     void run();
   }

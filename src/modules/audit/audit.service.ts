@@ -87,7 +87,7 @@ export class AuditService {
 
   /** Removes events older than the retention; returns how many went. */
   async expire(retentionDays: number): Promise<number> {
-    const [, count] = (await this.db.query(`DELETE FROM audit_events WHERE at < now() - make_interval(days => $1)`, [retentionDays])) as [unknown, number];
+    const [, count] = await this.db.query<[unknown, number]>(`DELETE FROM audit_events WHERE at < now() - make_interval(days => $1)`, [retentionDays]);
     return count ?? 0;
   }
 }

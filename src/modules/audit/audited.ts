@@ -49,10 +49,10 @@ export class AuditInterceptor implements NestInterceptor {
   private async write(spec: AuditedSpec, req: Request & { auth?: AuthContext }, answer: unknown): Promise<void> {
     if (!req.auth) return;
     const params = (req.params ?? {}) as Record<string, string | undefined>;
-    const items = Array.isArray(answer) ? answer : [answer];
-    const fields = req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? Object.keys(req.body).slice(0, 50) : undefined;
+    const items: unknown[] = Array.isArray(answer) ? answer : [answer];
+    const fields = req.body && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? Object.keys(req.body as object).slice(0, 50) : undefined;
     for (const item of items) {
-      const body = item && typeof item === 'object' && 'body' in item ? (item as { body: unknown }).body : item;
+      const body = item && typeof item === 'object' && 'body' in item ? item.body : item;
       const id = params.id ?? idOf(body) ?? params.kind ?? params.type ?? null;
       const details: Record<string, unknown> = {};
       if (fields && fields.length > 0) details.fields = fields;

@@ -85,23 +85,23 @@ export class AuthRepository {
   }
 
   async setRateLimits(orgId: string, limits: RateLimits | null): Promise<boolean> {
-    const [, count] = (await this.dataSource.query(`UPDATE organizations SET rate_limits = $2 WHERE id = $1`, [orgId, limits === null ? null : JSON.stringify(limits)])) as [unknown, number];
+    const [, count] = await this.dataSource.query<[unknown, number]>(`UPDATE organizations SET rate_limits = $2 WHERE id = $1`, [orgId, limits === null ? null : JSON.stringify(limits)]);
     return count > 0;
   }
 
   async rateLimitsOf(orgId: string): Promise<RateLimits | null> {
-    const [row] = await this.dataSource.query(`SELECT rate_limits FROM organizations WHERE id = $1`, [orgId]);
+    const [row] = await this.dataSource.query<Array<{ rate_limits: RateLimits | null }>>(`SELECT rate_limits FROM organizations WHERE id = $1`, [orgId]);
     return row?.rate_limits ?? null;
   }
 
   async setQuotas(orgId: string, quotas: object | null): Promise<boolean> {
-    const [, count] = (await this.dataSource.query(`UPDATE organizations SET quotas = $2 WHERE id = $1`, [orgId, quotas === null ? null : JSON.stringify(quotas)])) as [unknown, number];
+    const [, count] = await this.dataSource.query<[unknown, number]>(`UPDATE organizations SET quotas = $2 WHERE id = $1`, [orgId, quotas === null ? null : JSON.stringify(quotas)]);
     return count > 0;
   }
 
   /** The organization's own quotas and what it holds against them. */
   async quotasAndUsage(orgId: string): Promise<{ quotas: { maxStoredBytes?: number; maxActiveImports?: number } | null; storedBytes: number; activeImports: number }> {
-    const [row] = await this.dataSource.query(
+    const [row] = await this.dataSource.query<Array<{ quotas: { maxStoredBytes?: number; maxActiveImports?: number } | null; stored: string; active: number }>>(
       `SELECT o.quotas,
          (SELECT coalesce(sum(size_bytes), 0)::bigint FROM imports WHERE org_id = $1 AND status IN ('QUEUED', 'PROCESSING', 'COMPLETED') AND deleted_at IS NULL) AS stored,
          (SELECT count(*)::int FROM imports WHERE org_id = $1 AND status IN ('QUEUED', 'PROCESSING') AND deleted_at IS NULL) AS active

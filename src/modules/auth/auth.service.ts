@@ -121,7 +121,7 @@ export class AuthService {
         ? 'quotas must be an object or null'
         : Object.entries(quotas).map(([k, v]) =>
             !['maxStoredBytes', 'maxActiveImports'].includes(k) ? `unknown quota ${k} (quotas: maxStoredBytes, maxActiveImports)`
-            : !Number.isSafeInteger(v) || (v as number) < 1 ? `${k} must be a positive integer` : null,
+            : !Number.isSafeInteger(v) || v < 1 ? `${k} must be a positive integer` : null,
           ).find((p) => p !== null);
       if (bad) throw new AppError('VALIDATION_FAILED', HttpStatus.BAD_REQUEST, bad);
     }

@@ -55,7 +55,7 @@ export class UsersRepository {
   }
 
   async insertUser(orgId: string, email: string, role: Role, tokenHash: string, tokenExpiresAt: Date, createdBy: string): Promise<UserRow> {
-    const [row] = await this.db.query(
+    const [row] = await this.db.query<UserRow[]>(
       `INSERT INTO users (org_id, email, role, password_set_token_hash, password_set_token_expires_at, created_by)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${USER_COLUMNS}`,
       [orgId, email, role, tokenHash, tokenExpiresAt, createdBy],
@@ -68,12 +68,12 @@ export class UsersRepository {
   }
 
   async user(orgId: string, id: string): Promise<UserRow | null> {
-    const [row] = await this.db.query(`SELECT ${USER_COLUMNS} FROM users WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    const [row] = await this.db.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE org_id = $1 AND id = $2`, [orgId, id]);
     return row ?? null;
   }
 
   async userByEmail(email: string): Promise<UserRow | null> {
-    const [row] = await this.db.query(`SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1)`, [email]);
+    const [row] = await this.db.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1)`, [email]);
     return row ?? null;
   }
 
@@ -98,10 +98,10 @@ export class UsersRepository {
   /** Redeems a password-set token once: the token is cleared in the statement that sets the password, and the user's logins end. */
   async redeemPasswordToken(tokenHash: string, passwordHash: (email: string) => Promise<string>): Promise<UserRow | 'EXPIRED' | null> {
     return this.db.transaction(async (m) => {
-      const [user] = await m.query(
+      const [user] = await m.query<UserRow[]>(
         `SELECT ${USER_COLUMNS} FROM users WHERE password_set_token_hash = $1 FOR UPDATE`,
         [tokenHash],
-      ) as UserRow[];
+      );
       if (!user) return null;
       if (!user.password_set_token_expires_at || user.password_set_token_expires_at.getTime() < Date.now()) return 'EXPIRED';
       const hash = await passwordHash(user.email);
@@ -118,13 +118,13 @@ export class UsersRepository {
   /** Starts a login: its session and first refresh token. */
   async createSession(user: UserRow, refreshHash: string, expiresAt: Date, ip: string | null, userAgent: string | null): Promise<string> {
     return this.db.transaction(async (m) => {
-      const [session] = await m.query(
+      const [session] = await m.query<Array<{ id: string }>>(
         `INSERT INTO auth_sessions (user_id, org_id, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
         [user.id, user.org_id, expiresAt, ip, userAgent?.slice(0, 300) ?? null],
       );
       await m.query(`INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)`, [refreshHash, session.id]);
       await m.query(`UPDATE users SET last_login_at = now() WHERE id = $1`, [user.id]);
-      return session.id as string;
+      return session.id;
     });
   }
 
@@ -135,12 +135,12 @@ export class UsersRepository {
    */
   rotateRefresh(oldHash: string, newHash: string): Promise<{ outcome: 'ROTATED' | 'REUSED' | 'ENDED' | 'UNKNOWN'; row?: RefreshRow }> {
     return this.db.transaction(async (m) => {
-      const [row] = (await m.query(
+      const [row] = await m.query<RefreshRow[]>(
         `SELECT t.session_id, t.used_at, s.revoked_at, s.expires_at, s.user_id, s.org_id, u.role, u.email
          FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
          WHERE t.token_hash = $1 FOR UPDATE OF t, s`,
         [oldHash],
-      )) as RefreshRow[];
+      );
       if (!row) return { outcome: 'UNKNOWN' };
       if (row.revoked_at || row.expires_at.getTime() <= Date.now()) return { outcome: 'ENDED', row };
       if (row.used_at) {
@@ -155,7 +155,7 @@ export class UsersRepository {
   }
 
   async sessionOfRefresh(tokenHash: string): Promise<{ session_id: string; user_id: string; org_id: string } | null> {
-    const [row] = await this.db.query(
+    const [row] = await this.db.query<Array<{ session_id: string; user_id: string; org_id: string }>>(
       `SELECT s.id AS session_id, s.user_id, s.org_id FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id WHERE t.token_hash = $1`,
       [tokenHash],
     );

@@ -51,7 +51,7 @@ export class UsersService {
     const row = before && (await this.users.updateRole(auth.orgId, id, role));
     if (!row) throw AuthErrors.userNotFound(id);
     await this.cache.changed({ type: 'user-updated', id });
-    await this.audit.record(auth, { action: 'user.update', target: { type: 'user', id }, details: { role: { from: before!.role, to: role } } });
+    await this.audit.record(auth, { action: 'user.update', target: { type: 'user', id }, details: { role: { from: before.role, to: role } } });
     return this.toDto(row);
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '@common/errors';
 import { Metrics } from '@common/metrics/metrics.service';
@@ -63,7 +63,7 @@ export class ImportRemovalService {
     for (const id of await this.repo.listIdsOfKinds(orgId, kinds)) {
       outcomes.push(await this.remove(orgId, id).catch((err: unknown) => {
         // Removed meanwhile by another request: nothing left to do for it.
-        if (err instanceof AppError && err.status === 404) {
+        if (err instanceof AppError && err.status === HttpStatus.NOT_FOUND) {
           return { importId: id, outcome: 'REMOVED' as const, rowsRemoved: 0 };
         }
         throw err;
@@ -105,18 +105,18 @@ export class ImportRemovalService {
         // those rows vanish with it. So a delete waits for such a publish, and the next sees it gone.
         await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [publishLockKey(kind.table, imp.orgId)]);
       }
-      const locked = await em.query(`SELECT status FROM imports WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL FOR UPDATE`, [imp.id, imp.orgId]);
+      const locked = await em.query<Array<{ status: string }>>(`SELECT status FROM imports WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL FOR UPDATE`, [imp.id, imp.orgId]);
       if (locked.length === 0) {
         return;
       }
       if (isPublished && kind.onHide) {
-        const sql: Sql = async <T>(text: string, params?: unknown[]) => (await em.query(text, params)) as T[];
+        const sql: Sql = async <T>(text: string, params?: unknown[]) => await em.query<T[]>(text, params);
         await kind.onHide(sql, { orgId: imp.orgId, importId: imp.id, partition: partitionName(kind.table, imp.id) });
       }
       // Its Idempotency-Key is free again at once (the row stays until the purge).
       await em.query(`UPDATE imports SET deleted_at = now(), updated_at = now(), idempotency_key = NULL WHERE id = $1`, [imp.id]);
       if (isPublished) {
-        const [bumped] = await em.query(`UPDATE organizations SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version::text`, [imp.orgId]);
+        const [bumped] = await em.query<unknown[]>(`UPDATE organizations SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version::text`, [imp.orgId]);
         const rows = (Array.isArray(bumped) ? bumped : [bumped]) as Array<{ data_version: string }>;
         version = rows[0]?.data_version;
         // Before the commit (see DataVersions), and again once it is committed.

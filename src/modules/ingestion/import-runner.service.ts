@@ -221,8 +221,8 @@ export class ImportRunner {
     const version = this.published.get(importId);
     this.published.delete(importId);
     if (version) await this.dataVersions.announce(imp.orgId, version);
-    await rejects.close().catch((err) => this.logger.error({ err, importId }, `Import ${importId}: its rejects file could not be completed`));
-    await fs.rm(filePath, { force: true }).catch((err) => this.logger.warn({ err, importId }, `Import ${importId}: its upload could not be removed yet`));
+    await rejects.close().catch((err: unknown) => this.logger.error({ err, importId }, `Import ${importId}: its rejects file could not be completed`));
+    await fs.rm(filePath, { force: true }).catch((err: unknown) => this.logger.warn({ err, importId }, `Import ${importId}: its upload could not be removed yet`));
     this.logger.log({ importId, ...metrics() }, `Import ${importId} COMPLETED`);
     return { importId, status: 'COMPLETED', rowsLoaded: counters.rowsLoaded, rowsRejected: rejects.count };
   }

@@ -53,7 +53,7 @@ export class IngestionRepository {
 
   /** An import's place among its organization's queued and running imports (1: none ahead). */
   async queueRank(importId: string): Promise<number> {
-    const [row] = await this.imports.query(
+    const [row] = await this.imports.query<Array<{ n: number }>>(
       `SELECT count(*)::int AS n FROM imports
        WHERE org_id = (SELECT org_id FROM imports WHERE id = $1) AND status IN ('QUEUED', 'PROCESSING') AND deleted_at IS NULL AND id <> $1`,
       [importId],
@@ -63,7 +63,7 @@ export class IngestionRepository {
 
   /** What an organization holds against its quotas: imports queued or running, bytes of imports kept; and its own quotas. */
   async usage(orgId: string, manager: EntityManager = this.imports.manager): Promise<Usage> {
-    const [row] = await manager.query(
+    const [row] = await manager.query<Array<{ active: number; stored: string; quotas: Usage['quotas'] }>>(
       `SELECT
          (SELECT count(*)::int FROM imports WHERE org_id = $1 AND status IN ('QUEUED', 'PROCESSING') AND deleted_at IS NULL) AS active,
          (SELECT coalesce(sum(size_bytes), 0)::bigint FROM imports WHERE org_id = $1 AND status IN ('QUEUED', 'PROCESSING', 'COMPLETED') AND deleted_at IS NULL) AS stored,

@@ -132,7 +132,7 @@ export class UploadReceiver {
       let saving: Promise<ReceivedFile> | null = null;
       let fileStream: Readable | null = null;
       let failed = false;
-      const fail = (err: unknown) => {
+      const fail = (err: Error) => {
         if (!failed) {
           failed = true;
           req.unpipe(parser);
@@ -194,7 +194,7 @@ export class UploadReceiver {
       const saving: Array<Promise<{ part: string; id: string; file: ReceivedFile }>> = [];
       const streams: Readable[] = [];
       let failure: unknown = null;
-      const fail = (err: unknown) => {
+      const fail = (err: Error) => {
         if (failure === null) {
           failure = err;
           req.unpipe(parser);

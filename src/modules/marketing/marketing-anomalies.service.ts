@@ -5,7 +5,7 @@ import type { AuthContext } from '@modules/auth/auth.context';
 import { AnomaliesQuery, EntityType, METRIC_TYPES, MetricType } from './dto/marketing-query.dto';
 import type { AnomaliesDto, AnomalyItemDto } from './dto/marketing-response.dto';
 import { MarketingErrors } from './marketing.errors';
-import { DayWindow, MarketingRepository, MarketingScope, SeriesRow } from './marketing.repository';
+import { MarketingRepository, MarketingScope, SeriesRow } from './marketing.repository';
 import { addDays, addSums, MarketingScopeService, singleCurrency, toSums } from './marketing-scope.service';
 
 export interface AnomalyScan {
@@ -54,7 +54,7 @@ export class MarketingAnomaliesService {
 
   /** The anomalies of several metrics over the same entities and window, from one read of their daily sums. */
   async scanMany(scope: MarketingScope, metrics: MetricType[], s: Omit<AnomalyScan, 'metric'>): Promise<AnomalyItemDto[]> {
-    const rows = await this.repo.series(scope, s.window as DayWindow, s.entityType, s.entityId);
+    const rows = await this.repo.series(scope, s.window, s.entityType, s.entityId);
     singleCurrency(rows);
     return metrics.flatMap((metric) => anomaliesOf(rows, { ...s, metric }));
   }

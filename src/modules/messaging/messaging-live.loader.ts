@@ -67,7 +67,7 @@ export class MessagingLiveLoader implements OnApplicationBootstrap, OnModuleDest
   private async loadBatch(): Promise<number> {
     let bumped: { orgId: string; version: string } | undefined;
     const loaded = await this.db.transaction(async (em) => {
-      const sql: Sql = async <T>(text: string, params?: unknown[]) => (await em.query(text, params)) as T[];
+      const sql: Sql = async <T>(text: string, params?: unknown[]) => await em.query<T[]>(text, params);
       const head = await sql<{ org_id: string }>(`SELECT org_id FROM webhook_inbox ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`);
       if (head.length === 0) return 0;
       const orgId = head[0].org_id;

@@ -127,6 +127,6 @@ function toInboxEvent(s: Record<string, unknown>): InboxEvent | null {
     m: id, s: status, t: ts,
     r: typeof s.recipient_id === 'string' ? s.recipient_id.slice(0, MAX_ID) : null,
     c: typeof conversation === 'string' ? conversation.slice(0, MAX_ID) : null,
-    e: code === undefined || code === null ? null : String(code).slice(0, MAX_ID),
+    e: typeof code === 'string' || typeof code === 'number' ? String(code).slice(0, MAX_ID) : null,
   };
 }

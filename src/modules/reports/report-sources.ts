@@ -107,7 +107,7 @@ export class ReportSources {
     storeReports: StoreReportBuilder,
   ) {
     const answer = (domain: string, name: string, description: string, dto: DtoClass, list: string | null, run: (auth: AuthContext, q: never) => Promise<object>): AnswerSource =>
-      ({ type: 'answer', name: `${domain}.${name}`, domain, description, dto, list, run: run as AnswerSource['run'] });
+      ({ type: 'answer', name: `${domain}.${name}`, domain, description, dto, list, run });
     const answers: AnswerSource[] = [
       answer('transactions', 'zone-leaderboard', 'Zones by total amount (GET /analytics/zone-leaderboard)', tx.LeaderboardQuery, 'data', (a, q) => transactions.zoneLeaderboard(a, q)),
       answer('transactions', 'category-distribution', 'Transactions by category (GET /analytics/category-distribution)', tx.AnalyticsFilterQuery, 'data', (a, q) => transactions.categoryDistribution(a, q)),
@@ -164,7 +164,7 @@ export class ReportSources {
     const names = ((Reflect.getMetadata('swagger/apiModelPropertiesArray', proto) as string[] | undefined) ?? []).map((n) => n.slice(1));
     return names.filter((n) => !NOT_PARAMS.has(n)).map((name) => {
       const m = (Reflect.getMetadata('swagger/apiModelProperties', proto, name) ?? {}) as Record<string, unknown>;
-      const type = typeof m.type === 'function' ? (m.type as { name: string }).name.toLowerCase() : String(m.type ?? 'string');
+      const type = typeof m.type === 'function' ? (m.type as { name: string }).name.toLowerCase() : typeof m.type === 'string' ? m.type : 'string';
       return {
         name, type, required: m.required === true,
         ...(m.description !== undefined ? { description: m.description as string } : {}),

@@ -3,7 +3,7 @@ import { createReadStream, promises as fs, ReadStream } from 'fs';
 import { KINDS } from '@app/kinds.registry';
 import { AppConfig } from '@config/app-config';
 import { ScopeErrors } from '@common/analytics-scope/analytics-scope.service';
-import { CONTENT_TYPES, ExportFormat } from '@libs/export';
+import { CONTENT_TYPES } from '@libs/export';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { CreateReportDto, ListReportsQuery, ReportCreatedDto, ReportDto, ReportListDto, ReportSourceDto } from './dto/report.dto';
 import { ReportsProducer } from './jobs/reports.producer';
@@ -53,7 +53,7 @@ export class ReportsService {
       // Stored as the instants Postgres will read (a number or a week date passes ISO 8601 checks).
       for (const field of ['from', 'to'] as const) {
         if (params[field] === undefined) continue;
-        const ms = typeof params[field] === 'string' ? Date.parse(params[field] as string) : NaN;
+        const ms = typeof params[field] === 'string' ? Date.parse(params[field]) : NaN;
         if (Number.isNaN(ms)) throw ReportErrors.invalidParams(source.name, [`${field} must be an ISO 8601 date-time text`]);
         params[field] = new Date(ms).toISOString();
       }

@@ -188,7 +188,7 @@ export class StoreReportBuilder {
     };
     for (;;) {
       const batch = await client.query<unknown[]>({ text: `FETCH ${FETCH_ROWS} FROM rpt_stores_cur`, rowMode: 'array' });
-      for (const row of batch.rows as Array<[string, number, string | null, string | null, number | null, number | null, number | null]>) {
+      for (const row of batch.rows as Array<[string, Tag, string | null, string | null, number | null, number | null, number | null]>) {
         const tag = row[1];
         if (tag === Tag.Store) {
           prepare();

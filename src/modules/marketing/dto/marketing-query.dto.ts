@@ -50,11 +50,11 @@ export class MarketingFilterQuery {
 
 export class BreakdownQuery extends MarketingFilterQuery {
   @ApiPropertyOptional({ enum: DIMENSIONS, default: 'campaign', description: 'One row per value of this dimension; week = ISO week starting Monday' })
-  @IsOptional() @IsIn(DIMENSIONS as unknown as string[], { message: `dimension must be one of ${DIMENSIONS.join(', ')}` })
+  @IsOptional() @IsIn(DIMENSIONS, { message: `dimension must be one of ${DIMENSIONS.join(', ')}` })
   dimension: Dimension = 'campaign';
 
   @ApiPropertyOptional({ enum: SORT_FIELDS, default: 'cost', description: 'Sort by this figure (null ratios last), then by key' })
-  @IsOptional() @IsIn(SORT_FIELDS as unknown as string[], { message: `sort must be one of ${SORT_FIELDS.join(', ')}` })
+  @IsOptional() @IsIn(SORT_FIELDS, { message: `sort must be one of ${SORT_FIELDS.join(', ')}` })
   sort: SortField = 'cost';
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' }) @IsOptional() @IsIn(['asc', 'desc'], { message: 'order must be asc or desc' })
@@ -73,7 +73,7 @@ export class BreakdownQuery extends MarketingFilterQuery {
 }
 
 export class TrendsQuery extends MarketingFilterQuery {
-  @ApiPropertyOptional({ enum: GRANULARITIES, default: 'day' }) @IsOptional() @IsIn(GRANULARITIES as unknown as string[], { message: `granularity must be one of ${GRANULARITIES.join(', ')}` })
+  @ApiPropertyOptional({ enum: GRANULARITIES, default: 'day' }) @IsOptional() @IsIn(GRANULARITIES, { message: `granularity must be one of ${GRANULARITIES.join(', ')}` })
   granularity: Granularity = 'day';
 
   @ApiPropertyOptional({ minimum: 1, maximum: 3660, default: 30, description: 'Window length in days, ending at end_date (default: the latest day with data in scope); ignored when start_date is given' })
@@ -87,7 +87,7 @@ export class AnomaliesQuery extends MarketingFilterQuery {
   metric_type?: string;
 
   @ApiPropertyOptional({ enum: ENTITY_TYPES, default: 'campaign' })
-  @IsOptional() @IsIn(ENTITY_TYPES as unknown as string[], { message: `entity_type must be one of ${ENTITY_TYPES.join(', ')}` })
+  @IsOptional() @IsIn(ENTITY_TYPES, { message: `entity_type must be one of ${ENTITY_TYPES.join(', ')}` })
   entity_type: EntityType = 'campaign';
 
   @ApiPropertyOptional({ description: 'One entity; without it every entity of the type is scanned' }) @IsOptional() @IsString() @MaxLength(ID.maxLength)

@@ -43,7 +43,7 @@ export class MessagingWindowQuery extends IntersectionType(TimeWindowQuery, Mess
 
 export class DeliveryQuery extends MessagingWindowQuery {
   @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'hourly', description: GRANULARITY_TEXT })
-  @IsOptional() @IsIn(MESSAGING_GRANULARITIES as unknown as string[], GRANULARITY_CHECK)
+  @IsOptional() @IsIn(MESSAGING_GRANULARITIES, GRANULARITY_CHECK)
   granularity: MessagingGranularity = 'hourly';
 }
 
@@ -52,13 +52,13 @@ export type TimePeriod = (typeof TIME_PERIODS)[number];
 
 export class DashboardQuery extends MessageFilterQuery {
   @ApiPropertyOptional({ enum: TIME_PERIODS, default: 'day', description: 'The last hour, day, week or 30 days, ending now (rounded up to the minute)' })
-  @IsOptional() @IsIn(TIME_PERIODS as unknown as string[], { message: `time_period must be one of ${TIME_PERIODS.join(', ')}` })
+  @IsOptional() @IsIn(TIME_PERIODS, { message: `time_period must be one of ${TIME_PERIODS.join(', ')}` })
   time_period: TimePeriod = 'day';
 }
 
 export class EngagementQuery extends TimeWindowQuery {
   @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'daily', description: GRANULARITY_TEXT })
-  @IsOptional() @IsIn(MESSAGING_GRANULARITIES as unknown as string[], GRANULARITY_CHECK)
+  @IsOptional() @IsIn(MESSAGING_GRANULARITIES, GRANULARITY_CHECK)
   granularity: MessagingGranularity = 'daily';
 
   @ApiPropertyOptional({ description: 'Weight per action type in the engagement rate, `type:weight,…` (others weigh 1.0)', example: 'login:0.5,message_send:2' })
@@ -68,7 +68,7 @@ export class EngagementQuery extends TimeWindowQuery {
 
 export class SystemQuery extends TimeWindowQuery {
   @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'hourly', description: GRANULARITY_TEXT })
-  @IsOptional() @IsIn(MESSAGING_GRANULARITIES as unknown as string[], GRANULARITY_CHECK)
+  @IsOptional() @IsIn(MESSAGING_GRANULARITIES, GRANULARITY_CHECK)
   granularity: MessagingGranularity = 'hourly';
 
   @ApiPropertyOptional({ description: 'Only this service (api_gateway, message_service, contact_service, template_service, analytics_service)' })

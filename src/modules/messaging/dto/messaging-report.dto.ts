@@ -36,7 +36,7 @@ export class MessagingReportRequest {
   end_time: string;
 
   @ApiPropertyOptional({ enum: REPORT_PERIODS, default: 'daily', description: 'Bucket size (UTC)' })
-  @IsOptional() @IsIn(REPORT_PERIODS as unknown as string[], { message: `time_period must be one of ${REPORT_PERIODS.join(', ')}` })
+  @IsOptional() @IsIn(REPORT_PERIODS, { message: `time_period must be one of ${REPORT_PERIODS.join(', ')}` })
   time_period: (typeof REPORT_PERIODS)[number] = 'daily';
 
   @ApiPropertyOptional({ type: ReportFiltersDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => ReportFiltersDto)

@@ -37,9 +37,9 @@ export class ReportsProcessor implements OnApplicationBootstrap {
     // dying) would leave its report or run open: mark it FAILED.
     this.queue.on('failed', (job: Job, err: Error) => {
       if (!isFinal(job, err)) return;
-      const done = job.name === ReportJob.Generate
+      const done = (job.name as ReportJob) === ReportJob.Generate
         ? this.runner.failAbandoned((job.data as GenerateReportPayload).reportId, err.message)
-        : job.name === ReportJob.ScheduleRun ? this.schedules.failAbandonedRun((job.data as ScheduleRunPayload).runId, err.message) : Promise.resolve();
+        : (job.name as ReportJob) === ReportJob.ScheduleRun ? this.schedules.failAbandonedRun((job.data as ScheduleRunPayload).runId, err.message) : Promise.resolve();
       done.catch((e: unknown) => this.logger.error({ err: e }, 'Marking an abandoned job FAILED failed'));
     });
     this.deliveries.on('failed', (job: Job<DeliverPayload>, err: Error) => {
@@ -52,7 +52,7 @@ export class ReportsProcessor implements OnApplicationBootstrap {
 
   private async handle(job: Job): Promise<unknown> {
     const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    switch (job.name) {
+    switch (job.name as ReportJob) {
       case ReportJob.Expire: {
         const expired = await this.runner.expire(this.config.REPORT_RETENTION_DAYS);
         const pruned = await this.schedulesRepo.pruneRuns(this.config.REPORT_RETENTION_DAYS);

@@ -42,7 +42,7 @@ export function parseDeliveries(raw: unknown, emailConfigured: boolean): Deliver
       return;
     }
     const unknown = Object.keys(o).filter((k) => !FIELDS[o.type as Delivery['type']].includes(k));
-    if (unknown.length > 0) problems.push(`${at} has unknown field(s) ${unknown.join(', ')} (a ${o.type} delivery takes ${FIELDS[o.type as Delivery['type']].join(', ')})`);
+    if (unknown.length > 0) problems.push(`${at} has unknown field(s) ${unknown.join(', ')} (a ${o.type} delivery takes ${FIELDS[o.type].join(', ')})`);
     if (o.type === 'webhook') {
       const url = typeof o.url === 'string' ? parseUrl(o.url) : null;
       if (!url) problems.push(`${at}.url must be an http:// or https:// URL`);

@@ -2,6 +2,7 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { createHmac, randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import { createTransport, Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { AppConfig } from '@config/app-config';
 import { deliveryTarget, EmailDelivery, WebhookDelivery } from './deliveries';
 
@@ -42,7 +43,7 @@ const RETRYABLE_4XX = new Set([408, 425, 429]);
 /** Sends one delivery once; the caller records the outcome and decides on retries. */
 @Injectable()
 export class DeliverySender implements OnModuleDestroy {
-  private transport: Transporter | null = null;
+  private transport: Transporter<SMTPTransport.SentMessageInfo> | null = null;
 
   constructor(private readonly config: AppConfig) {}
 

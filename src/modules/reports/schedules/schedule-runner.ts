@@ -8,7 +8,7 @@ import { Metrics } from '@common/metrics/metrics.service';
 import { CONTENT_TYPES } from '@libs/export';
 import { ReportsProducer } from '../jobs/reports.producer';
 import { reportFilePath, ReportRunner } from '../report-runner';
-import { ReportRow, ReportsRepository } from '../reports.repository';
+import { ReportsRepository } from '../reports.repository';
 import { downloadName, ReportsService } from '../reports.service';
 import { Delivery, deliveryTarget } from './deliveries';
 import { DeliveryContent, DeliveryFailure, DeliverySender } from './delivery-sender';
@@ -221,7 +221,7 @@ export class ScheduleRunner {
           downloadUrl: link.url, expiresAt: link.expiresAt,
         },
       },
-      file: { path, bytes: Number(report.bytes), fileName: downloadName(report as ReportRow), contentType: CONTENT_TYPES[report.format] },
+      file: { path, bytes: Number(report.bytes), fileName: downloadName(report), contentType: CONTENT_TYPES[report.format] },
     };
   }
 }

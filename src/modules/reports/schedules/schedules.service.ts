@@ -6,7 +6,7 @@ import { ReportsProducer } from '../jobs/reports.producer';
 import { ReportErrors } from '../reports.errors';
 import { ReportsService } from '../reports.service';
 import { ReportLinks } from './report-links';
-import { Delivery, keepSecrets, parseDeliveries, publicDelivery } from './deliveries';
+import { keepSecrets, parseDeliveries, publicDelivery } from './deliveries';
 import {
   CreateScheduleDto, CreateTemplateDto, DeliveryOutcomeDto, ListRunsQuery, ListSchedulesQuery, ListTemplatesQuery, RunCreatedDto, RunDto, RunListDto,
   ScheduleDto, ScheduleListDto, TemplateDto, TemplateListDto, UpdateScheduleDto, UpdateTemplateDto,
@@ -95,7 +95,7 @@ export class SchedulesService {
   async schedules(orgId: string, q: ListSchedulesQuery): Promise<ScheduleListDto> {
     const { rows, total } = await this.repo.schedules(orgId, q);
     const last = await this.repo.lastRuns(rows.map((r) => r.id));
-    return { data: await Promise.all(rows.map((r) => this.toScheduleDto(r, last.get(r.id) ?? null))), page: q.page, pageSize: q.pageSize, total };
+    return { data: rows.map((r) => this.toScheduleDto(r, last.get(r.id) ?? null)), page: q.page, pageSize: q.pageSize, total };
   }
 
   /**
@@ -182,7 +182,7 @@ export class SchedulesService {
   private toScheduleDto(r: ScheduleRow, last: RunRow | null): ScheduleDto {
     return {
       id: r.id, name: r.name, templateId: r.template_id, cron: r.cron, timezone: r.timezone,
-      deliveries: (r.deliveries as Delivery[]).map(publicDelivery), enabled: r.enabled, skipIfEmpty: r.skip_if_empty,
+      deliveries: r.deliveries.map(publicDelivery), enabled: r.enabled, skipIfEmpty: r.skip_if_empty,
       nextRunAt: r.next_run_at?.toISOString() ?? null, nextRunAtLocal: r.next_run_at ? localIso(r.next_run_at, r.timezone) : null,
       lastRun: last ? toRunDto(last, r.timezone, []) : null,
       createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
@@ -205,7 +205,7 @@ function toRunDto(r: RunRow, timezone: string, deliveries: DeliveryRow[]): RunDt
 }
 
 function toDeliveryDto(d: DeliveryRow): DeliveryOutcomeDto {
-  const { spec: _spec, ...detail } = (d.detail ?? {}) as Record<string, unknown>;
+  const { spec: _spec, ...detail } = d.detail ?? {};
   return {
     index: d.idx, type: d.type, target: d.target, state: d.state, attempts: d.attempts, lastStatus: d.last_status, lastError: d.last_error,
     nextAttemptAt: d.state === 'RETRYING' ? (d.next_attempt_at?.toISOString() ?? null) : null, deliveredAt: d.delivered_at?.toISOString() ?? null, detail,

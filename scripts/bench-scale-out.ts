@@ -106,8 +106,8 @@ function machineFacts(baseUrl: string): Promise<string> {
   const db = new Client({ connectionString: baseUrl });
   return db
     .connect()
-    .then(() => db.query('SHOW server_version'))
-    .then((r) => r.rows[0].server_version as string)
+    .then(() => db.query<{ server_version: string }>('SHOW server_version'))
+    .then((r) => r.rows[0].server_version)
     .catch(() => 'unknown')
     .then(async (pgVersion) => {
       await db.end().catch(() => undefined);

@@ -105,7 +105,7 @@ export async function startWorker(env: Record<string, string>, onLog: (entry: Lo
   const up = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('worker did not log "up" in 60 s')), 60000);
     proc.once('exit', (code, signal) => reject(new Error(`worker exited with ${code ?? signal}`)));
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
+    createInterface({ input: proc.stdout }).on('line', (line) => {
       let entry: LogEntry;
       try {
         entry = JSON.parse(line) as LogEntry;

@@ -1,3 +1,4 @@
+import autocannon from 'autocannon';
 import { createReadStream, promises as fs, statSync } from 'fs';
 import Redis from 'ioredis';
 import * as os from 'os';
@@ -71,7 +72,7 @@ export async function runAnalytics(s: AnalyticsSetup): Promise<AnalyticsRun> {
     apps.push(await startApp({ ...env, APP_ROLE: 'api' }, s.ports[1]));
     await db.connect();
     await pgClient.connect();
-    const range = (await db.query('SELECT min(occurred_at) AS lo, max(occurred_at) AS hi FROM transactions')).rows[0];
+    const range = (await db.query<{ lo: Date; hi: Date }>('SELECT min(occurred_at) AS lo, max(occurred_at) AS hi FROM transactions')).rows[0];
     const window = randomWindow(range.lo.getTime(), range.hi.getTime());
 
     const cached = '/api/v1/analytics/zone-leaderboard';
@@ -81,7 +82,7 @@ export async function runAnalytics(s: AnalyticsSetup): Promise<AnalyticsRun> {
       await fetch(`${app.baseUrl}${cached}`, { headers: HEADERS });
     }
     let turn = 0;
-    const mixRequest = [{ method: 'GET' as const, setupRequest: (req: any) => ({ ...req, path: `/api/v1/analytics/${MIX[turn++ % MIX.length]}?${window()}` }) }];
+    const mixRequest = [{ method: 'GET' as const, setupRequest: (req: autocannon.Request) => ({ ...req, path: `/api/v1/analytics/${MIX[turn++ % MIX.length]}?${window()}` }) }];
     const scenarios: Scenario[] = [];
     const measure = async (name: string, connections: number, opts: (app: RunningApp) => Parameters<typeof cannon>[0]) => {
       const sc: Scenario = { name, connections, runs: [] };

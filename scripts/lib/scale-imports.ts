@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Client } from 'pg';
 import { dropDatabase } from '../../libs/database/ensure-database';
 import { dropRedisPrefix } from '../../libs/redis/drop-prefix';
-import { LogEntry, peakRssMb, postFile, RunningApp, startApp, startWorker, withDatabase } from './bench-env';
+import { CompletedImport, LogEntry, peakRssMb, postFile, RunningApp, startApp, startWorker, withDatabase } from './bench-env';
 import { sleep } from './bench-load';
 import { CpuMeter, CpuWindow, PgCpu, PgCpuSampler, pidsNamed } from './proc-stats';
 import { copyInto, rawCopyDatabase, RawFormat } from './raw-copy';
@@ -131,7 +131,7 @@ export async function runImports(s: ScaleSetup, workers: number): Promise<Import
         completedS: secondsSince(t0, b.finishedAt),
         indexedS: secondsSince(t0, b.indexedAt),
         jobS: b.metrics.executionTimeMs / 1000,
-        phasesS: Object.fromEntries(Object.entries(b.metrics.phasesMs as Record<string, number>).map(([k, v]) => [k, v / 1000])),
+        phasesS: Object.fromEntries(Object.entries(b.metrics.phasesMs).map(([k, v]) => [k, v / 1000])),
         rowsLoaded: b.metrics.rowsLoaded,
         rowsRejected: b.metrics.rowsRejected,
         attempts: b.attempts,
@@ -182,7 +182,7 @@ async function upload(api: RunningApp, kind: string, file: BenchFile, key: strin
  * Polls every import (4 a second) until `isDone` holds for all; answers their last bodies, in
  * order. Stops at once when one of `procs` has exited.
  */
-async function waitForAll(procs: RunningApp[], imports: Array<{ id: string; key: string }>, isDone: (body: any) => boolean): Promise<any[]> {
+async function waitForAll(procs: RunningApp[], imports: Array<{ id: string; key: string }>, isDone: (body: CompletedImport) => boolean): Promise<CompletedImport[]> {
   const api = procs[0];
   const deadline = Date.now() + 3_600_000;
   for (;;) {
@@ -191,7 +191,7 @@ async function waitForAll(procs: RunningApp[], imports: Array<{ id: string; key:
       throw new Error(`${dead === 0 ? 'the api process' : `worker ${dead}`} exited (${procs[dead].proc.exitCode ?? procs[dead].proc.signalCode}) during the run`);
     }
     const bodies = await Promise.all(
-      imports.map(async ({ id, key }) => (await fetch(`${api.baseUrl}/api/v1/imports/${id}`, { headers: { 'X-API-Key': key } })).json() as Promise<any>),
+      imports.map(async ({ id, key }) => (await fetch(`${api.baseUrl}/api/v1/imports/${id}`, { headers: { 'X-API-Key': key } })).json() as Promise<CompletedImport>),
     );
     if (bodies.every(isDone)) {
       return bodies;

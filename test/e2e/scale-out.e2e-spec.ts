@@ -4,6 +4,7 @@ import * as path from 'path';
 import request from 'supertest';
 import { postFile, spawnApp, SpawnedApp, writeTransactionsCsv } from '../factories/big-csv';
 import { countRows, createOrg, startTestApp, TestApp } from '../factories/test-app';
+import type { ImportResponseDto } from '../../src/modules/ingestion/dto/import-response.dto';
 
 /**
  * One API process and two worker processes (APP_ROLE=api / worker, real processes from dist/)
@@ -60,7 +61,7 @@ describe('Scale-out: one api and two worker processes (e2e)', () => {
 
   const importOf = async (key: string, id: string) => (await request(t.http).get(`/api/v1/imports/${id}`).set('X-API-Key', key).expect(200)).body;
 
-  const waitForStatus = (key: string, id: string, statuses: string[], timeoutMs: number, until: (b: any) => boolean = () => true) =>
+  const waitForStatus = (key: string, id: string, statuses: string[], timeoutMs: number, until: (b: ImportResponseDto) => boolean = () => true) =>
     waitFor(`import ${id} to be ${statuses.join('/')}`, async () => {
       const b = await importOf(key, id);
       return statuses.includes(b.status) && until(b) ? b : undefined;

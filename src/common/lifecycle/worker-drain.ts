@@ -56,11 +56,11 @@ export class WorkerDrain implements OnModuleInit {
   }
 
   /** The handler to give `queue.process`: it tracks the job while it runs. */
-  wrap<T>(queue: Queue<T>, handler: Handler<T>): Handler<T> {
-    this.queues.add(queue as Queue);
+  wrap<T>(queue: Queue, handler: Handler<T>): Handler<T> {
+    this.queues.add(queue);
     return async (job: Job<T>) => {
       const work = Promise.resolve().then(() => handler(job));
-      const entry: Running = { queue: queue as Queue, job: job as Job, isHandedBack: false, settled: work.then(() => undefined, () => undefined) };
+      const entry: Running = { queue, job: job as Job, isHandedBack: false, settled: work.then(() => undefined, () => undefined) };
       this.running.add(entry);
       let outcome: { value?: unknown; error?: unknown; isFailed: boolean };
       try {

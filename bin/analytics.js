@@ -10,9 +10,7 @@ try {
   cli = require(entry);
 } catch (err) {
   if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(entry)) {
-    process.stderr.write(
-      `analytics: not built yet: run npm run build in ${path.resolve(__dirname, '..')}\n`,
-    );
+    process.stderr.write(`analytics: not built yet: run npm run build in ${path.resolve(__dirname, '..')}\n`);
     process.exit(2);
   }
   throw err;

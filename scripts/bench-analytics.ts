@@ -112,7 +112,13 @@ async function requestCost(b: Bench): Promise<Cost> {
   const token = await cannon({ url: leaderboard, headers: bearer, connections: 50, duration: b.duration });
   const after = await cannon({ url: `${base}/health/live`, connections: 50, duration: b.duration });
   console.log(`  /health/live before ${before.rps.toFixed(0)} req/s, after ${after.rps.toFixed(0)} req/s`);
-  const floor = { ...before, rps: (before.rps + after.rps) / 2, p50: Math.max(before.p50, after.p50), p975: Math.max(before.p975, after.p975), p99: Math.max(before.p99, after.p99) };
+  const floor = {
+    ...before,
+    rps: (before.rps + after.rps) / 2,
+    p50: Math.max(before.p50, after.p50),
+    p975: Math.max(before.p975, after.p975),
+    p99: Math.max(before.p99, after.p99),
+  };
   const crowd: Cost['crowd'] = [];
   const crowdSeconds = Math.max(10, b.duration);
   console.log(`1,000 connections on each cached answer (${crowdSeconds} s each) ...`);
@@ -134,7 +140,10 @@ function printCost(c: Cost, duration: number): void {
   console.log('| request | req/s | × /health/live | p50 / p97.5 / p99 ms | errors, non-2xx | targets |');
   console.log('|---|---|---|---|---|---|');
   console.log(`| /health/live (no key, no query; mean of before and after) | ${c.floor.rps.toFixed(0)} | 1.00 | ${p(c.floor)} | ${c.floor.errors}, ${c.floor.non2xx} | |`);
-  for (const [label, l] of [['zone-leaderboard, X-API-Key', c.key], ['zone-leaderboard, Bearer access token', c.token]] as const) {
+  for (const [label, l] of [
+    ['zone-leaderboard, X-API-Key', c.key],
+    ['zone-leaderboard, Bearer access token', c.token],
+  ] as const) {
     const ratio = l.rps / c.floor.rps;
     console.log(`| ${label} | ${l.rps.toFixed(0)} | ${ratio.toFixed(2)} | ${p(l)} | ${l.errors}, ${l.non2xx} | ≥ 0.8×: ${met(ratio >= 0.8)}; p97.5 ≤ 50: ${met(l.p975 <= 50)} |`);
   }
@@ -170,10 +179,17 @@ async function main(): Promise<void> {
     const env = { DATABASE_URL: url, REDIS_PREFIX: prefix, DATA_DIR: dataDir, BOOTSTRAP_ADMIN_API_KEY: KEY, LOG_LEVEL: 'warn' };
     app = await startApp(env, PORT);
     const b: Bench = {
-      app, redis, db, prefix, headers: HEADERS, duration, range: { lo: 0, hi: 0 }, publishes: 0, publishTiny: () => publishTiny(b),
+      app,
+      redis,
+      db,
+      prefix,
+      headers: HEADERS,
+      duration,
+      range: { lo: 0, hi: 0 },
+      publishes: 0,
+      publishTiny: () => publishTiny(b),
     };
-    const upload = (kind: string, file: string) =>
-      importCsv(b, kind, createReadStream(file, { highWaterMark: 1 << 20 }), statSync(file).size);
+    const upload = (kind: string, file: string) => importCsv(b, kind, createReadStream(file, { highWaterMark: 1 << 20 }), statSync(file).size);
     console.log('importing merchants, then transactions ...');
     const merchants = await upload('merchants', merchantsFile);
     const tx = await upload('transactions', txFile);
@@ -191,7 +207,10 @@ async function main(): Promise<void> {
 
     await db.connect();
     const raw = await rawScans(db, ENDPOINTS);
-    raw.set('full-report', [...raw.values()].reduce((s, v) => s + v, 0));
+    raw.set(
+      'full-report',
+      [...raw.values()].reduce((s, v) => s + v, 0),
+    );
     const range = (await db.query<{ lo: Date; hi: Date }>(`SELECT min(occurred_at) AS lo, max(occurred_at) AS hi ${TX}`)).rows[0];
     b.range = { lo: range.lo.getTime(), hi: range.hi.getTime() };
     console.log(`data from ${range.lo.toISOString()} to ${range.hi.toISOString()}`);
@@ -205,9 +224,7 @@ async function main(): Promise<void> {
     console.log('\n== bench:analytics summary ==\n');
     const uncachedSeconds = Math.max(1, Math.round(duration / 2));
     console.log(`rows ${rows.toLocaleString()} (seed ${seed}); warm ${duration} s × 50 connections; uncached ${uncachedSeconds} s × 10\n`);
-    console.log(
-      '| endpoint | raw SQL scan ms | cold max ms | warm p50 / p95 / p99 ms | warm req/s | uncached p50 / p95 / p99 ms | uncached req/s | targets |',
-    );
+    console.log('| endpoint | raw SQL scan ms | cold max ms | warm p50 / p95 / p99 ms | warm req/s | uncached p50 / p95 / p99 ms | uncached req/s | targets |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const { name, cold, warm: w, uncached } of results as Array<{ name: string; cold: number[]; warm: Load; uncached?: Load }>) {
       const u = uncached!;

@@ -45,7 +45,9 @@ async function generate(file: string, rows: number, seed: number, shape: Transac
   const out = createWriteStream(file, { highWaterMark: 1 << 20 });
   const { result } = await writeInFormat(out, format, (sink) => writeTransactionsCsv(sink, { rows, seed, shape }));
   await new Promise((r) => out.end(r));
-  console.log(`generated ${rows.toLocaleString()} rows (${result.faultyRows} faulty, shape ${shape}, ${format}), ${(statSync(file).size / 1e6).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${rows.toLocaleString()} rows (${result.faultyRows} faulty, shape ${shape}, ${format}), ${(statSync(file).size / 1e6).toFixed(0)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 /**
@@ -116,7 +118,11 @@ async function settled(app: RunningApp, key: string, importId: string): Promise<
 }
 
 async function newOrganization(app: RunningApp, name: string): Promise<string> {
-  const res = await fetch(`${app.baseUrl}/api/v1/organizations`, { method: 'POST', headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json' }, body: JSON.stringify({ name }) });
+  const res = await fetch(`${app.baseUrl}/api/v1/organizations`, {
+    method: 'POST',
+    headers: { 'X-API-Key': KEY, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
   const body = (await res.json()) as { adminKey: { key: string } };
   return body.adminKey.key;
 }
@@ -148,7 +154,10 @@ async function main(): Promise<void> {
   await dropDatabase(url);
   const redisPrefix = `bench_${Date.now()}`;
   const dataDir = path.join(os.tmpdir(), 'analytics-bench-data');
-  const app = await startApp({ DATABASE_URL: url, REDIS_PREFIX: redisPrefix, DATA_DIR: dataDir, BOOTSTRAP_ADMIN_API_KEY: KEY, LOG_LEVEL: 'warn', MAX_UPLOAD_BYTES: String(config.MAX_UPLOAD_BYTES) }, 3990);
+  const app = await startApp(
+    { DATABASE_URL: url, REDIS_PREFIX: redisPrefix, DATA_DIR: dataDir, BOOTSTRAP_ADMIN_API_KEY: KEY, LOG_LEVEL: 'warn', MAX_UPLOAD_BYTES: String(config.MAX_UPLOAD_BYTES) },
+    3990,
+  );
   const line = (k: string, v: string) => console.log(`${k.padEnd(36)} ${v}`);
   try {
     const rssAtStart = peakRssMb(app.proc.pid!);
@@ -198,11 +207,17 @@ async function main(): Promise<void> {
     line('max event-loop delay during import', `${m.maxEventLoopDelayMs} ms  (Bull lock: ${config.QUEUE_LOCK_DURATION_MS} ms)`);
     if (again) {
       const a = again.body.metrics;
-      line('re-upload (every id known)', `${again.seconds.toFixed(1)} s, ${a.rowsRejected.toLocaleString()} rejected ${JSON.stringify(a.rejectsByReason)}, phases ${JSON.stringify(a.phasesMs)}`);
+      line(
+        're-upload (every id known)',
+        `${again.seconds.toFixed(1)} s, ${a.rowsRejected.toLocaleString()} rejected ${JSON.stringify(a.rejectsByReason)}, phases ${JSON.stringify(a.phasesMs)}`,
+      );
     }
     if (alone && beside) {
       line('a tenth, empty database', `${alone.seconds.toFixed(2)} s (job ${(alone.body.metrics.executionTimeMs / 1000).toFixed(2)} s)`);
-      line('a tenth, beside the big tenant', `${beside.seconds.toFixed(2)} s (job ${(beside.body.metrics.executionTimeMs / 1000).toFixed(2)} s): ${(beside.seconds / alone.seconds).toFixed(2)}×`);
+      line(
+        'a tenth, beside the big tenant',
+        `${beside.seconds.toFixed(2)} s (job ${(beside.body.metrics.executionTimeMs / 1000).toFixed(2)} s): ${(beside.seconds / alone.seconds).toFixed(2)}×`,
+      );
     }
     line('app peak RSS at the end', `${peakAtEnd} MB (target ≤ 300 MB)`);
   } finally {

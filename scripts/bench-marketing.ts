@@ -68,7 +68,9 @@ async function main(): Promise<void> {
   await generate(file, (out) => writeMarketingCsv(out, { rows, seed, shape }));
   await generate(restated, (out) => writeMarketingCsv(out, { rows, seed, shape, restateDays }));
   const sizeMb = statSync(file).size / 1e6;
-  console.log(`marketing file: ${rows.toLocaleString()} rows, ${sizeMb.toFixed(0)} MB (shape ${shape}); restatement of ${restateDays} days: ${(statSync(restated).size / 1e6).toFixed(1)} MB`);
+  console.log(
+    `marketing file: ${rows.toLocaleString()} rows, ${sizeMb.toFixed(0)} MB (shape ${shape}); restatement of ${restateDays} days: ${(statSync(restated).size / 1e6).toFixed(1)} MB`,
+  );
   await dropDatabase(url);
   await fs.rm(dataDir, { recursive: true, force: true });
 
@@ -148,7 +150,9 @@ async function main(): Promise<void> {
     }
 
     console.log('\n== bench:marketing summary ==\n');
-    console.log(`rows ${rows.toLocaleString()} (seed ${seed}, shape ${shape}, ${sizeMb.toFixed(0)} MB); warm ${duration} s × 50 connections; uncached ${Math.max(1, Math.round(duration / 2))} s × 10, random windows\n`);
+    console.log(
+      `rows ${rows.toLocaleString()} (seed ${seed}, shape ${shape}, ${sizeMb.toFixed(0)} MB); warm ${duration} s × 50 connections; uncached ${Math.max(1, Math.round(duration / 2))} s × 10, random windows\n`,
+    );
     console.log('| answer | raw SQL ms | cold max ms | warm p50 / p95 / p99 ms | warm req/s | uncached p50 / p95 ms | target |');
     console.log('|---|---|---|---|---|---|---|');
     let failures = 0;

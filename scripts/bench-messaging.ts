@@ -96,7 +96,9 @@ async function main(): Promise<void> {
     const m = main.imp.metrics;
     const rss = peakRssMb(app.proc.pid!);
     const ratio = main.seconds / rawCopy;
-    console.log(`product import ${main.seconds.toFixed(1)} s end-to-end, job ${(m.executionTimeMs / 1000).toFixed(1)} s; ${ratio.toFixed(2)}× the raw COPY (target ≤ 2×: ${met(ratio <= 2)})`);
+    console.log(
+      `product import ${main.seconds.toFixed(1)} s end-to-end, job ${(m.executionTimeMs / 1000).toFixed(1)} s; ${ratio.toFixed(2)}× the raw COPY (target ≤ 2×: ${met(ratio <= 2)})`,
+    );
     console.log(`phasesMs ${JSON.stringify(m.phasesMs)}`);
     console.log(`rows loaded ${m.rowsLoaded.toLocaleString()}, rejected ${m.rowsRejected.toLocaleString()} ${JSON.stringify(main.imp.rejectsByReason)}`);
     console.log(`app peak RSS ${rss} MB; post-commit indexing ${(main.settledSeconds - main.seconds).toFixed(1)} s after COMPLETED`);
@@ -125,7 +127,9 @@ async function main(): Promise<void> {
     const hook = await webhookLoad(b, db, webhookRate, webhookSeconds);
 
     console.log('\n== bench:messaging summary ==\n');
-    console.log(`events ${events.toLocaleString()} (seed ${seed}, shape ${shape}, ${sizeMb.toFixed(0)} MB, ${days} days, ${messages.toLocaleString()} messages); warm ${duration} s × 50 connections\n`);
+    console.log(
+      `events ${events.toLocaleString()} (seed ${seed}, shape ${shape}, ${sizeMb.toFixed(0)} MB, ${days} days, ${messages.toLocaleString()} messages); warm ${duration} s × 50 connections\n`,
+    );
     console.log('| answer | cold max ms | warm p50 / p95 / p99 ms | warm req/s | uncached p50 / p95 ms | target |');
     console.log('|---|---|---|---|---|---|');
     for (const { name, cold, warm: w, uncached: u } of results) {
@@ -140,9 +144,15 @@ async function main(): Promise<void> {
     line('raw COPY', `${rawCopy.toFixed(1)} s`);
     line('ratio product / raw COPY', `${ratio.toFixed(2)}× (target ≤ 2×: ${met(ratio <= 2)})`);
     line('app peak RSS', `${rss} MB after the import, ${peakRssMb(app.proc.pid!)} MB at the end`);
-    line('webhook events sent', `${hook.sent.toLocaleString()} in ${hook.requests.toLocaleString()} requests (${hook.resent.toLocaleString()} re-sent) at ${hook.rate.toFixed(0)} events/s`);
+    line(
+      'webhook events sent',
+      `${hook.sent.toLocaleString()} in ${hook.requests.toLocaleString()} requests (${hook.resent.toLocaleString()} re-sent) at ${hook.rate.toFixed(0)} events/s`,
+    );
     line('webhook acknowledgement', `p50 / p95 / p99 ${ms(hook.ack.p50)} / ${ms(hook.ack.p95)} / ${ms(hook.ack.p99)} ms; non-200 ${hook.failed}`);
-    line('webhook stored', `${hook.stored.toLocaleString()} distinct of ${hook.distinct.toLocaleString()} sent: lost ${hook.lost}, doubled ${hook.doubled} (target 0 / 0: ${met(hook.lost === 0 && hook.doubled === 0 && hook.failed === 0)})`);
+    line(
+      'webhook stored',
+      `${hook.stored.toLocaleString()} distinct of ${hook.distinct.toLocaleString()} sent: lost ${hook.lost}, doubled ${hook.doubled} (target 0 / 0: ${met(hook.lost === 0 && hook.doubled === 0 && hook.failed === 0)})`,
+    );
     line('webhook lag', `the last event visible ${ms(hook.lagMs)} ms after its acknowledgement`);
   } finally {
     await app?.stop();
@@ -177,7 +187,9 @@ async function webhookLoad(b: Bench, db: Client, rate: number, seconds: number) 
   const base = b.app.baseUrl;
   const me = (await (await fetch(`${base}/api/v1/organizations/current`, { headers: HEADERS })).json()) as { slug: string };
   const put = await fetch(`${base}/api/v1/messaging/webhooks/whatsapp/config`, {
-    method: 'PUT', headers: { ...HEADERS, 'Content-Type': 'application/json' }, body: JSON.stringify({ appSecret: SECRET, verifyToken: 'bench' }),
+    method: 'PUT',
+    headers: { ...HEADERS, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ appSecret: SECRET, verifyToken: 'bench' }),
   });
   if (!put.ok) throw new Error(`config: ${put.status} ${await put.text()}`);
   const target = `${base}/api/v1/messaging/webhooks/whatsapp/${me.slug}`;
@@ -230,7 +242,9 @@ async function webhookLoad(b: Bench, db: Client, rate: number, seconds: number) 
     if (n === 0) {
       const [{ live }] = (await db.query<{ live: string }>(`SELECT import_id AS live FROM messaging_live_imports LIMIT 1`)).rows;
       const part = partitionName('message_events', live);
-      const [row] = (await db.query<{ n: number; d: number }>(`SELECT count(*)::int AS n, count(DISTINCT (message_id, status, ts))::int AS d FROM ${part} WHERE message_id LIKE 'wamid.bench.%'`)).rows;
+      const [row] = (
+        await db.query<{ n: number; d: number }>(`SELECT count(*)::int AS n, count(DISTINCT (message_id, status, ts))::int AS d FROM ${part} WHERE message_id LIKE 'wamid.bench.%'`)
+      ).rows;
       stored = row.d;
       doubled = row.n - row.d;
       if (stored >= distinct) break;
@@ -240,7 +254,16 @@ async function webhookLoad(b: Bench, db: Client, rate: number, seconds: number) 
   ack.sort((a, c) => a - c);
   const pct = (p: number) => ack[Math.min(ack.length - 1, Math.ceil((p / 100) * ack.length) - 1)];
   return {
-    sent, resent, distinct, requests: total, rate: sent / elapsed, failed, stored, doubled, lost: distinct - stored, lagMs,
+    sent,
+    resent,
+    distinct,
+    requests: total,
+    rate: sent / elapsed,
+    failed,
+    stored,
+    doubled,
+    lost: distinct - stored,
+    lagMs,
     ack: { p50: pct(50), p95: pct(95), p99: pct(99) },
   };
 }

@@ -89,10 +89,7 @@ function generateFile(file: string, rows: number): number {
     for (let r = 0; r < rows; r++) {
       const quoted = rnd() < 0.01;
       const zone = quoted && rnd() < 0.5 ? QUOTED_ZONES[(rnd() * QUOTED_ZONES.length) | 0] : ZONES[(rnd() * ZONES.length) | 0];
-      const category =
-        quoted && !zone.startsWith('"')
-          ? QUOTED_CATEGORIES[(rnd() * QUOTED_CATEGORIES.length) | 0]
-          : CATEGORIES[(rnd() * CATEGORIES.length) | 0];
+      const category = quoted && !zone.startsWith('"') ? QUOTED_CATEGORIES[(rnd() * QUOTED_CATEGORIES.length) | 0] : CATEGORIES[(rnd() * CATEGORIES.length) | 0];
       const amount = (rnd() * 1000).toFixed(2);
       const ts = new Date(base + Math.floor(rnd() * 365 * 86_400_000)).toISOString().slice(0, 19);
       const micros = pad((rnd() * 1_000_000) | 0, 6);
@@ -211,10 +208,7 @@ async function main(): Promise<void> {
     if (generated) {
       const t0 = Date.now();
       const bytes = generateFile(file, args.rows);
-      console.log(
-        `generated ${fmt(args.rows)} rows, ${fmt(bytes / 1048576, 1)} MiB (${fmt(bytes / args.rows, 1)} B/row) ` +
-          `in ${fmt((Date.now() - t0) / 1000, 1)} s -> ${file}`,
-      );
+      console.log(`generated ${fmt(args.rows)} rows, ${fmt(bytes / 1048576, 1)} MiB (${fmt(bytes / args.rows, 1)} B/row) ` + `in ${fmt((Date.now() - t0) / 1000, 1)} s -> ${file}`);
     } else {
       console.log(`file ${file}, ${fmt(fs.statSync(file).size / 1048576, 1)} MiB`);
     }

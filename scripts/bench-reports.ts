@@ -61,15 +61,15 @@ async function main(): Promise<void> {
     console.log('\nimporting (HTTP upload → COMPLETED) ...');
     const bigImport = (await importCsv(b, 'transactions', createReadStream(big, { highWaterMark: 1 << 20 }), statSync(big).size)).imp;
     console.log(`big import: ${bigImport.progress.rowsLoaded.toLocaleString()} rows loaded`);
-    const smallImport = formats.includes('xlsx')
-      ? (await importCsv(b, 'transactions', createReadStream(small, { highWaterMark: 1 << 20 }), statSync(small).size)).imp
-      : null;
+    const smallImport = formats.includes('xlsx') ? (await importCsv(b, 'transactions', createReadStream(small, { highWaterMark: 1 << 20 }), statSync(small).size)).imp : null;
     await app.stop();
 
-    console.log('\nphysical limit: psql \\copy (the CSV report\'s SELECT) TO ...');
+    console.log("\nphysical limit: psql \\copy (the CSV report's SELECT) TO ...");
     const copyFile = path.join(os.tmpdir(), 'bench-reports-copy.csv');
     const started = Date.now();
-    execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy (${rowsSelect(kind, bigImport.importId, {}, true)}) TO '${copyFile}' WITH (FORMAT csv, HEADER)`], { stdio: 'inherit' });
+    execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy (${rowsSelect(kind, bigImport.importId, {}, true)}) TO '${copyFile}' WITH (FORMAT csv, HEADER)`], {
+      stdio: 'inherit',
+    });
     const copySeconds = (Date.now() - started) / 1000;
     const copyBytes = statSync(copyFile).size;
     await fs.rm(copyFile, { force: true });
@@ -82,7 +82,9 @@ async function main(): Promise<void> {
       const importId = format === 'xlsx' ? smallImport!.importId : bigImport.importId;
       console.log(`\nreport: transactions.rows as ${format} ...`);
       const t0 = performance.now();
-      const made = (await (await fetch(`${app.baseUrl}/api/v1/reports`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ source: 'transactions.rows', format, params: { importId } }) })).json()) as { reportId: string };
+      const made = (await (
+        await fetch(`${app.baseUrl}/api/v1/reports`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ source: 'transactions.rows', format, params: { importId } }) })
+      ).json()) as { reportId: string };
       // Once COMPLETED (checked below) rows and bytes are set.
       let r: ReportDto & { rows: number; bytes: number };
       do {
@@ -91,20 +93,28 @@ async function main(): Promise<void> {
       } while (!['COMPLETED', 'FAILED'].includes(r.status));
       if (r.status !== 'COMPLETED') throw new Error(`report ${format} ${r.status}: ${r.error}`);
       const seconds = (performance.now() - t0) / 1000;
-      console.log(`${format}: ${r.rows.toLocaleString()} rows, ${(r.bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s (${Math.round(r.rows / seconds).toLocaleString()} rows/s)`);
+      console.log(
+        `${format}: ${r.rows.toLocaleString()} rows, ${(r.bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s (${Math.round(r.rows / seconds).toLocaleString()} rows/s)`,
+      );
       results.push({ format, rows: r.rows, bytes: r.bytes, seconds });
     }
     const rss = peakRssMb(app.proc.pid!);
 
     console.log('\n== bench:reports summary ==\n');
-    console.log(`transactions rows: ${bigImport.progress.rowsLoaded.toLocaleString()} (CSV, JSON), ${smallImport?.progress.rowsLoaded.toLocaleString() ?? '–'} (XLSX); seed ${seed}\n`);
+    console.log(
+      `transactions rows: ${bigImport.progress.rowsLoaded.toLocaleString()} (CSV, JSON), ${smallImport?.progress.rowsLoaded.toLocaleString() ?? '–'} (XLSX); seed ${seed}\n`,
+    );
     console.log('| export | rows | file | seconds | rows/s | against psql \\copy TO |');
     console.log('|---|---|---|---|---|---|');
-    console.log(`| psql \\copy (SELECT …) TO, CSV | ${bigImport.progress.rowsLoaded.toLocaleString()} | ${(copyBytes / 1e6).toFixed(0)} MB | ${copySeconds.toFixed(1)} | ${Math.round(bigImport.progress.rowsLoaded / copySeconds).toLocaleString()} | 1.00× |`);
+    console.log(
+      `| psql \\copy (SELECT …) TO, CSV | ${bigImport.progress.rowsLoaded.toLocaleString()} | ${(copyBytes / 1e6).toFixed(0)} MB | ${copySeconds.toFixed(1)} | ${Math.round(bigImport.progress.rowsLoaded / copySeconds).toLocaleString()} | 1.00× |`,
+    );
     for (const r of results) {
       const ratio = r.seconds / copySeconds;
       const target = r.format === 'csv' ? ` (target ≤ ${CSV_TARGET}×: ${met(ratio <= CSV_TARGET)})` : '';
-      console.log(`| report ${r.format} (HTTP → COMPLETED) | ${r.rows.toLocaleString()} | ${(r.bytes / 1e6).toFixed(0)} MB | ${r.seconds.toFixed(1)} | ${Math.round(r.rows / r.seconds).toLocaleString()} | ${r.format === 'xlsx' ? '–' : `${ratio.toFixed(2)}×${target}`} |`);
+      console.log(
+        `| report ${r.format} (HTTP → COMPLETED) | ${r.rows.toLocaleString()} | ${(r.bytes / 1e6).toFixed(0)} MB | ${r.seconds.toFixed(1)} | ${Math.round(r.rows / r.seconds).toLocaleString()} | ${r.format === 'xlsx' ? '–' : `${ratio.toFixed(2)}×${target}`} |`,
+      );
     }
     console.log(`\napp peak RSS during the exports: ${rss} MB (target ≤ ${RSS_TARGET_MB} MB: ${met(rss <= RSS_TARGET_MB)})`);
   } finally {

@@ -159,7 +159,12 @@ async function main(): Promise<void> {
       `product import ${sales.seconds.toFixed(1)} s end-to-end (${Math.round(rows / sales.seconds).toLocaleString()} rows/s), ` +
         `job ${(m.executionTimeMs / 1000).toFixed(1)} s; ${ratio.toFixed(2)}× the raw COPY (target ≤ 2×: ${met(ratio <= 2)})`,
     );
-    console.log(`phases: ${['copy', 'dedupe', 'publish'].filter((k) => k in m.phasesMs).map(phase).join(', ')}; all phasesMs ${JSON.stringify(m.phasesMs)}; folds ${JSON.stringify(m.folds ?? {})}`);
+    console.log(
+      `phases: ${['copy', 'dedupe', 'publish']
+        .filter((k) => k in m.phasesMs)
+        .map(phase)
+        .join(', ')}; all phasesMs ${JSON.stringify(m.phasesMs)}; folds ${JSON.stringify(m.folds ?? {})}`,
+    );
     console.log(
       `rows loaded ${m.rowsLoaded.toLocaleString()}, rejected ${m.rowsRejected.toLocaleString()} ${JSON.stringify(sales.imp.rejectsByReason ?? m.rejectsByReason ?? {})}`,
     );

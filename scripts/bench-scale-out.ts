@@ -26,7 +26,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 import {
-  SALES_HEADER, SALES_SHAPES, SalesShape, TRANSACTIONS_HEADER, TRANSACTIONS_SHAPES, TransactionsShape, writeMerchantsCsv, writeSalesCsv, writeTransactionsCsv,
+  SALES_HEADER,
+  SALES_SHAPES,
+  SalesShape,
+  TRANSACTIONS_HEADER,
+  TRANSACTIONS_SHAPES,
+  TransactionsShape,
+  writeMerchantsCsv,
+  writeSalesCsv,
+  writeTransactionsCsv,
 } from '../libs/datagen';
 import { AppConfig } from '../src/config/app-config';
 import { flags, withDatabase } from './lib/bench-env';
@@ -98,7 +106,9 @@ function machineFacts(baseUrl: string): Promise<string> {
   const cpus = os.cpus();
   const commit = (() => {
     try {
-      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim();
     } catch {
       return 'unknown';
     }
@@ -113,7 +123,10 @@ function machineFacts(baseUrl: string): Promise<string> {
       await db.end().catch(() => undefined);
       return (
         `${cpus.length} cores (${cpus[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}, ` +
-        `PostgreSQL ${pgVersion}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the start; commit ${commit}`
+        `PostgreSQL ${pgVersion}, load average ${os
+          .loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')} at the start; commit ${commit}`
       );
     });
 }
@@ -166,7 +179,7 @@ async function main(): Promise<void> {
         `${o.orgs} organizations, uploaded all at once; wall = first upload → last COMPLETED; ${rows.toLocaleString('en-US')} rows in all.\n`,
     );
     printImportTable(figures);
-    console.log('\n| workers | process | did | CPU | its imports\' postgres CPU | peak RSS MB |\n|---|---|---|---|---|---|');
+    console.log("\n| workers | process | did | CPU | its imports' postgres CPU | peak RSS MB |\n|---|---|---|---|---|---|");
     runs.forEach(printSplit);
   }
   if (analytics) {
@@ -175,7 +188,11 @@ async function main(): Promise<void> {
         `instances at once (half the connections each, one per process), rates summed, percentiles over both.\n`,
     );
     printAnalyticsTable(analytics);
-    console.log(`\npeak RSS: ${Object.entries(analytics.rssMb).map(([l, v]) => `${l} ${v} MB`).join(', ')}`);
+    console.log(
+      `\npeak RSS: ${Object.entries(analytics.rssMb)
+        .map(([l, v]) => `${l} ${v} MB`)
+        .join(', ')}`,
+    );
   }
   printLimits(figures, analytics);
 }

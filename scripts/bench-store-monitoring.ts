@@ -24,13 +24,7 @@ import { createReadStream, promises as fs, readFileSync, statSync, writeFileSync
 import Redis from 'ioredis';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  DEFAULT_STORE_MONITORING_DAYS,
-  DEFAULT_STORE_MONITORING_ROWS,
-  DEFAULT_STORE_MONITORING_STORES,
-  generateStoreMonitoringFeeds,
-  STORE_STATUS_HEADER,
-} from '../libs/datagen';
+import { DEFAULT_STORE_MONITORING_DAYS, DEFAULT_STORE_MONITORING_ROWS, DEFAULT_STORE_MONITORING_STORES, generateStoreMonitoringFeeds, STORE_STATUS_HEADER } from '../libs/datagen';
 import { dropDatabase } from '../libs/database/ensure-database';
 import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
@@ -48,8 +42,7 @@ const REPORT_TARGET_SECONDS = 10;
 const REPORT_POLL_MS = 100;
 /** A report that runs longer than this is given up on. */
 const REPORT_TIMEOUT_MS = 30 * 60_000;
-const REPORT_HEADER =
-  'store_id,uptime_last_hour,uptime_last_day,uptime_last_week,downtime_last_hour,downtime_last_day,downtime_last_week';
+const REPORT_HEADER = 'store_id,uptime_last_hour,uptime_last_day,uptime_last_week,downtime_last_hour,downtime_last_day,downtime_last_week';
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const n = (v: number) => v.toLocaleString('en-US');
@@ -223,9 +216,7 @@ async function main(): Promise<void> {
     `generated in ${genSeconds.toFixed(2)} s: ${n(gen.stores)} stores, a poll every ${gen.intervalMinutes.toFixed(1)} min ` +
       `± 20 %, ${gen.firstPollAt?.toISOString() ?? '–'} .. ${gen.lastPollAt?.toISOString() ?? '–'} (endAt ${gen.endAt.toISOString()})`,
   );
-  console.log(
-    `  store_status.csv ${n(gen.statusRows)} rows (${n(gen.duplicates)} re-sent polls, ${n(gen.storesWithoutPolls)} stores without polls), ${mb(gen.statusBytes)}`,
-  );
+  console.log(`  store_status.csv ${n(gen.statusRows)} rows (${n(gen.duplicates)} re-sent polls, ${n(gen.storesWithoutPolls)} stores without polls), ${mb(gen.statusBytes)}`);
   console.log(`  menu_hours.csv   ${n(gen.hoursRows)} rows, ${mb(gen.hoursBytes)}`);
   console.log(`  timezones.csv    ${n(gen.timezoneRows)} rows (${n(gen.unknownZones)} unknown zones), ${mb(gen.timezoneBytes)}`);
   await dropDatabase(url);
@@ -280,7 +271,9 @@ async function main(): Promise<void> {
     const peakNote = peakReset
       ? `kernel VmHWM, reset before the first run; ${sampledPeak} MB sampled every ${REPORT_POLL_MS} ms`
       : `sampled every ${REPORT_POLL_MS} ms (VmHWM could not be reset; it says ${peakRssMb(pid)} MB since start)`;
-    console.log(`  median ${reportMedian.toFixed(2)} s (target ≤ ${REPORT_TARGET_SECONDS} s: ${met(reportMedian <= REPORT_TARGET_SECONDS)}); app peak RSS ${reportPeak} MB (${peakNote})`);
+    console.log(
+      `  median ${reportMedian.toFixed(2)} s (target ≤ ${REPORT_TARGET_SECONDS} s: ${met(reportMedian <= REPORT_TARGET_SECONDS)}); app peak RSS ${reportPeak} MB (${peakNote})`,
+    );
 
     const last = reports[reports.length - 1].body;
     const csv: string = last.csv ?? '';
@@ -312,7 +305,7 @@ async function main(): Promise<void> {
     console.log('\n== bench:store-monitoring summary ==\n');
     const interval = intervalMinutes !== undefined ? `every ${intervalMinutes} min` : `${n(rows ?? gen.statusRows)} rows target${shape ? `, shape ${shape}` : ''}`;
     console.log(
-      `stores ${n(gen.stores)}, ${n(gen.statusRows)} polls over ${days ?? 'the preset\'s'} days (${interval}, seed ${seed}), ` +
+      `stores ${n(gen.stores)}, ${n(gen.statusRows)} polls over ${days ?? "the preset's"} days (${interval}, seed ${seed}), ` +
         `${n(gen.hoursRows)} hours rows, ${n(gen.timezoneRows)} zone rows; generated in ${genSeconds.toFixed(1)} s\n`,
     );
     const line = (k: string, v: string) => console.log(`${k.padEnd(30)} ${v}`);
@@ -322,7 +315,10 @@ async function main(): Promise<void> {
     }
     line('ratio store-status / raw COPY', `${ratio.toFixed(2)}× (target ≤ ${RATIO_TARGET}×: ${met(ratio <= RATIO_TARGET)})`);
     line('load checks', loadChecks.every(([, ok]) => ok) ? 'all ok' : `**${loadChecks.filter(([, ok]) => !ok).length} mismatched** (see above)`);
-    line('report trigger → Complete', `${reportSeconds.map((s) => s.toFixed(2)).join(' / ')} s; median ${reportMedian.toFixed(2)} s (target ≤ ${REPORT_TARGET_SECONDS} s: ${met(reportMedian <= REPORT_TARGET_SECONDS)})`);
+    line(
+      'report trigger → Complete',
+      `${reportSeconds.map((s) => s.toFixed(2)).join(' / ')} s; median ${reportMedian.toFixed(2)} s (target ≤ ${REPORT_TARGET_SECONDS} s: ${met(reportMedian <= REPORT_TARGET_SECONDS)})`,
+    );
     line('report CSV', check.problems.length === 0 ? `header ok, one row per store (${n(check.rows)})` : `**${check.problems.join('; ')}**`);
     line('downloadUrl', downloadSame ? 'same CSV' : '**not the same CSV**');
     line('reports engine', engine.isSame ? 'store-monitoring.uptime, COMPLETED, rows and bytes of the CSV' : `**${engine.text}**`);

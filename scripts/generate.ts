@@ -83,12 +83,7 @@ import {
   writeSalesCsv,
   writeTransactionsCsv,
 } from '../libs/datagen';
-import {
-  CsvToJsonCounts,
-  OUTPUT_FORMATS,
-  OutputFormat,
-  writeInFormat,
-} from '../libs/datagen/csv-to-json';
+import { CsvToJsonCounts, OUTPUT_FORMATS, OutputFormat, writeInFormat } from '../libs/datagen/csv-to-json';
 
 const USAGE = `usage:
   generate --kind transactions --rows N --out FILE [--seed S] [--error-rate R] [--merchants M] [--days D] [--now ISO]
@@ -141,17 +136,7 @@ const OPTIONS_BY_KIND: Readonly<Record<string, readonly string[]>> = {
     'timestamp-formats',
   ],
   merchants: [...COMMON, 'rows', 'zones', 'categories'],
-  sales: [
-    ...COMMON,
-    'rows',
-    'error-rate',
-    'year',
-    'years',
-    'products',
-    'distinct-products',
-    'categories',
-    'regions',
-  ],
+  sales: [...COMMON, 'rows', 'error-rate', 'year', 'years', 'products', 'distinct-products', 'categories', 'regions'],
   'store-monitoring': [...COMMON, 'rows', 'stores', 'days', 'interval-minutes'],
   marketing: [...COMMON, 'rows', 'error-rate', 'campaigns', 'days', 'end-day', 'currencies', 'restate-days'],
   messaging: [...COMMON, 'rows', 'error-rate', 'days', 'end'],
@@ -209,20 +194,14 @@ function optionalNum(args: Map<string, string>, key: string): number | undefined
 function flagArg(args: Map<string, string>, key: string): boolean | undefined {
   const raw = args.get(key);
   if (raw === undefined) return undefined;
-  if (raw !== 'true' && raw !== 'false')
-    throw new UsageError(`--${key} takes no value (or =true / =false), got ${raw}`);
+  if (raw !== 'true' && raw !== 'false') throw new UsageError(`--${key} takes no value (or =true / =false), got ${raw}`);
   return raw === 'true';
 }
 
-function choiceArg<T extends string>(
-  args: Map<string, string>,
-  key: string,
-  choices: readonly T[],
-): T | undefined {
+function choiceArg<T extends string>(args: Map<string, string>, key: string, choices: readonly T[]): T | undefined {
   const raw = args.get(key);
   if (raw === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(raw))
-    throw new UsageError(`--${key} must be ${choices.join(', ')}, got ${raw}`);
+  if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`--${key} must be ${choices.join(', ')}, got ${raw}`);
   return raw as T;
 }
 
@@ -236,10 +215,8 @@ async function main(): Promise<void> {
   }
   const kind = args.get('kind') ?? '';
   const allowed = OPTIONS_BY_KIND[kind];
-  if (!allowed)
-    throw new UsageError('--kind must be transactions, merchants, sales, store-monitoring, marketing or messaging');
-  for (const key of args.keys())
-    if (!allowed.includes(key)) throw new UsageError(`--${key} does not apply to --kind ${kind}`);
+  if (!allowed) throw new UsageError('--kind must be transactions, merchants, sales, store-monitoring, marketing or messaging');
+  for (const key of args.keys()) if (!allowed.includes(key)) throw new UsageError(`--${key} does not apply to --kind ${kind}`);
   const format = choiceArg(args, 'format', OUTPUT_FORMATS) ?? 'csv';
   try {
     if (kind === 'store-monitoring') await storeMonitoring(args, format);
@@ -251,22 +228,15 @@ async function main(): Promise<void> {
 }
 
 /** transactions, merchants and sales: one file (or stdout). */
-async function singleFile(
-  kind: string,
-  args: Map<string, string>,
-  format: OutputFormat,
-): Promise<void> {
+async function singleFile(kind: string, args: Map<string, string>, format: OutputFormat): Promise<void> {
   const outPath = args.get('out');
   if (!outPath) throw new UsageError('--out is required');
   const rows = intArg(args, 'rows');
   const seed = intArg(args, 'seed', DEFAULT_SEED);
 
   const toStdout = outPath === '-';
-  const out: NodeJS.WritableStream = toStdout
-    ? process.stdout
-    : fs.createWriteStream(outPath, { highWaterMark: 1 << 20 });
-  const log = (msg: string): void =>
-    void (toStdout ? process.stderr : process.stdout).write(msg + '\n');
+  const out: NodeJS.WritableStream = toStdout ? process.stdout : fs.createWriteStream(outPath, { highWaterMark: 1 << 20 });
+  const log = (msg: string): void => void (toStdout ? process.stderr : process.stdout).write(msg + '\n');
 
   const started = process.hrtime.bigint();
   let summary: string[];
@@ -320,7 +290,10 @@ async function singleFile(
         campaigns: optionalInt(args, 'campaigns'),
         days: optionalInt(args, 'days'),
         endDay: args.get('end-day'),
-        currencies: args.get('currencies')?.split(',').map((c) => c.trim().toUpperCase()),
+        currencies: args
+          .get('currencies')
+          ?.split(',')
+          .map((c) => c.trim().toUpperCase()),
         restateDays: optionalInt(args, 'restate-days'),
       }),
     );
@@ -334,7 +307,11 @@ async function singleFile(
   } else if (kind === 'messaging') {
     const w = await writeInFormat(out, format, (sink) =>
       writeMessagingCsv(sink, {
-        events: rows, seed, errorRate: optionalNum(args, 'error-rate'), days: optionalNum(args, 'days'), end: args.get('end'),
+        events: rows,
+        seed,
+        errorRate: optionalNum(args, 'error-rate'),
+        days: optionalNum(args, 'days'),
+        end: args.get('end'),
         shape: choiceArg<MessagingShape>(args, 'shape', MESSAGING_SHAPES),
       }),
     );
@@ -354,15 +331,10 @@ async function singleFile(
       zones: optionalInt(args, 'zones'),
       categories: optionalInt(args, 'categories'),
     });
-    const w = await writeInFormat(out, format, (sink) =>
-      writeMerchantsCsv(sink, { rows, seed, zones: dims.zones, categories: dims.categories }),
-    );
+    const w = await writeInFormat(out, format, (sink) => writeMerchantsCsv(sink, { rows, seed, zones: dims.zones, categories: dims.categories }));
     ({ json } = w);
     csvBytes = w.result.bytes;
-    summary = [
-      `merchants: ${w.result.rows} rows, seed ${seed}, zones ${dims.zones ?? 'default (8)'}, ` +
-        `categories ${dims.categories ?? 'default (10)'}`,
-    ];
+    summary = [`merchants: ${w.result.rows} rows, seed ${seed}, zones ${dims.zones ?? 'default (8)'}, ` + `categories ${dims.categories ?? 'default (10)'}`];
   }
   if (!toStdout) {
     out.end();
@@ -372,22 +344,14 @@ async function singleFile(
   for (const line of summary) log(line);
   if (json) log(jsonSummary(format, json));
   const bytes = json ? json.bytes : csvBytes;
-  log(
-    `wrote ${bytes} bytes (${mib(bytes)}) of ${format} to ${outPath} in ${seconds.toFixed(2)} s` +
-      (json ? ` (the CSV text: ${csvBytes} bytes)` : ''),
-  );
+  log(`wrote ${bytes} bytes (${mib(bytes)}) of ${format} to ${outPath} in ${seconds.toFixed(2)} s` + (json ? ` (the CSV text: ${csvBytes} bytes)` : ''));
 }
 
-function transactionsOptions(
-  args: Map<string, string>,
-  rows: number,
-  seed: number,
-): TransactionsGenOptions {
+function transactionsOptions(args: Map<string, string>, rows: number, seed: number): TransactionsGenOptions {
   let now = new Date();
   if (args.has('now')) {
     now = new Date(args.get('now')!);
-    if (Number.isNaN(now.getTime()))
-      throw new UsageError(`--now is not a valid date: ${args.get('now')}`);
+    if (Number.isNaN(now.getTime())) throw new UsageError(`--now is not a valid date: ${args.get('now')}`);
   }
   return {
     rows,
@@ -409,19 +373,13 @@ function transactionsOptions(
   };
 }
 
-function transactionsSummary(
-  opts: TransactionsGenOptions,
-  r: Awaited<ReturnType<typeof writeTransactionsCsv>>,
-): string[] {
+function transactionsSummary(opts: TransactionsGenOptions, r: Awaited<ReturnType<typeof writeTransactionsCsv>>): string[] {
   const o = applyTransactionsShape(opts);
-  const customers = o.distinctCustomers
-    ? 'one per row'
-    : String(o.customers ?? `~rows/4 (${Math.min(10_000_000, Math.ceil(o.rows / 4))})`);
+  const customers = o.distinctCustomers ? 'one per row' : String(o.customers ?? `~rows/4 (${Math.min(10_000_000, Math.ceil(o.rows / 4))})`);
   const byType = FAULT_TYPES.map((t) => `${t} ${r.faultsByType[t]}`).join(', ');
   const duplicates = r.faultsByType.duplicate_id;
   return [
-    `transactions: ${r.rows} rows (${r.faultyRows} faulty), seed ${o.seed}, now ${o.now!.toISOString()}, ` +
-      `shape ${o.shape ?? 'default'}`,
+    `transactions: ${r.rows} rows (${r.faultyRows} faulty), seed ${o.seed}, now ${o.now!.toISOString()}, ` + `shape ${o.shape ?? 'default'}`,
     `  customers ${customers}, merchants ${o.merchants ?? DEFAULT_MERCHANTS}, days ${o.days ?? DEFAULT_DAYS}, ` +
       `zones ${o.zones ?? 'default (8 + quoted "Zone, Other")'}` +
       (o.zoneVariants ? ` × ${o.zoneVariants} spellings` : '') +
@@ -430,8 +388,7 @@ function transactionsSummary(
       `, timestamps ${o.timestampFormats ?? 'default'}, ${r.quotedRows} rows fully quoted, ` +
       `${o.crlf ? 'CRLF' : 'LF'}, error rate ${o.errorRate ?? DEFAULT_ERROR_RATE}`,
     `  faulty by type: ${byType}`,
-    `  expected: ${r.faultyRows - duplicates} rows rejected by the cleaner, ${duplicates} duplicate ids ` +
-      `(rejected by the loader), ${r.rows - r.faultyRows} clean rows`,
+    `  expected: ${r.faultyRows - duplicates} rows rejected by the cleaner, ${duplicates} duplicate ids ` + `(rejected by the loader), ${r.rows - r.faultyRows} clean rows`,
   ];
 }
 
@@ -462,11 +419,7 @@ async function storeMonitoring(args: Map<string, string>, format: OutputFormat):
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const hours = r.intervalMinutes / 60;
   const size = async (file: string): Promise<number> => (await fs.promises.stat(file)).size;
-  const sizes = [
-    await size(r.files.status),
-    await size(r.files.hours),
-    await size(r.files.timezones),
-  ];
+  const sizes = [await size(r.files.status), await size(r.files.hours), await size(r.files.timezones)];
   console.log(
     `store-monitoring: ${r.stores} stores, seed ${seed}, shape ${shape ?? 'default'}, polls every ` +
       `${r.intervalMinutes.toFixed(1)} min (${hours.toFixed(2)} h) ± 20 % until ${r.endAt.toISOString()}`,
@@ -476,17 +429,10 @@ async function storeMonitoring(args: Map<string, string>, format: OutputFormat):
       `${r.storesWithoutPolls} stores without polls, ${r.firstPollAt?.toISOString() ?? '–'} .. ` +
       `${r.lastPollAt?.toISOString() ?? '–'}, ${sizes[0]} bytes (${mib(sizes[0])})`,
   );
-  console.log(
-    `  ${r.files.hours}: ${r.hoursRows} rows (${(r.hoursRows / Math.max(1, r.stores)).toFixed(2)} per store), ` +
-      `${sizes[1]} bytes (${mib(sizes[1])})`,
-  );
-  console.log(
-    `  ${r.files.timezones}: ${r.timezoneRows} rows (${r.unknownZones} unknown zones → UNKNOWN_TIMEZONE warnings), ` +
-      `${sizes[2]} bytes (${mib(sizes[2])})`,
-  );
+  console.log(`  ${r.files.hours}: ${r.hoursRows} rows (${(r.hoursRows / Math.max(1, r.stores)).toFixed(2)} per store), ` + `${sizes[1]} bytes (${mib(sizes[1])})`);
+  console.log(`  ${r.files.timezones}: ${r.timezoneRows} rows (${r.unknownZones} unknown zones → UNKNOWN_TIMEZONE warnings), ` + `${sizes[2]} bytes (${mib(sizes[2])})`);
   if (r.json) {
-    for (const [name, counts] of Object.entries(r.json))
-      console.log(`  ${name}${jsonSummary(format, counts).slice(1)}`);
+    for (const [name, counts] of Object.entries(r.json)) console.log(`  ${name}${jsonSummary(format, counts).slice(1)}`);
   }
   const total = sizes[0] + sizes[1] + sizes[2];
   console.log(`wrote ${mib(total)} of ${format} to ${dir} in ${seconds.toFixed(2)} s`);

@@ -70,14 +70,22 @@ export function configureHttpApp(app: INestApplication): void {
   app.use(requestContextMiddleware);
   app.use(securityHeaders());
   // The raw bytes stay beside the parsed body: signed webhooks are verified over exactly what was sent.
-  app.use(json({
-    limit: '1mb',
-    type: (req: IncomingMessage) => !isStreamed(req) && isJsonMedia(req.headers['content-type']),
-    verify: (req: IncomingMessage & { rawBody?: Buffer }, _res, buf) => {
-      req.rawBody = buf;
-    },
-  }));
-  app.use(urlencoded({ extended: true, limit: '1mb', type: (req: IncomingMessage) => !isStreamed(req) && (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded') }));
+  app.use(
+    json({
+      limit: '1mb',
+      type: (req: IncomingMessage) => !isStreamed(req) && isJsonMedia(req.headers['content-type']),
+      verify: (req: IncomingMessage & { rawBody?: Buffer }, _res, buf) => {
+        req.rawBody = buf;
+      },
+    }),
+  );
+  app.use(
+    urlencoded({
+      extended: true,
+      limit: '1mb',
+      type: (req: IncomingMessage) => !isStreamed(req) && (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded'),
+    }),
+  );
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },

@@ -8,6 +8,14 @@ import { transactionsKind } from '@modules/transactions/transactions.kind';
 
 /** Every importable kind. */
 export const KINDS: DatasetKind[] = [
-  transactionsKind, merchantsKind, salesKind, storeStatusKind, businessHoursKind, timezonesKind, marketingKind,
-  messageEventsKind, engagementEventsKind, systemMetricsKind,
+  transactionsKind,
+  merchantsKind,
+  salesKind,
+  storeStatusKind,
+  businessHoursKind,
+  timezonesKind,
+  marketingKind,
+  messageEventsKind,
+  engagementEventsKind,
+  systemMetricsKind,
 ];

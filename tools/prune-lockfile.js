@@ -14,7 +14,9 @@ for (const [at, meta] of Object.entries(lock.packages)) {
   for (const name of Object.keys(optional)) {
     // Resolution walks up node_modules folders, as Node does.
     const parts = at ? at.split('/node_modules/') : [''];
-    const found = parts.some((_, i) => paths.has(`${parts.slice(0, parts.length - i).join('/node_modules/')}${at ? '/node_modules/' : 'node_modules/'}${name}`)) || paths.has(`node_modules/${name}`);
+    const found =
+      parts.some((_, i) => paths.has(`${parts.slice(0, parts.length - i).join('/node_modules/')}${at ? '/node_modules/' : 'node_modules/'}${name}`)) ||
+      paths.has(`node_modules/${name}`);
     if (!found) {
       delete optional[name];
       removed++;

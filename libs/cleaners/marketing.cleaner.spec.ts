@@ -7,17 +7,56 @@ const clean = createMarketingCleaner({ now: new Date('2025-06-30T12:00:00.000Z')
 // Input order: campaign_id, platform, date, campaign_name, ad_group_id, ad_group_name, ad_id,
 // ad_name, creative_url, impressions, clicks, conversions, cost, revenue, currency.
 const BASE = [
-  'cmp-1', 'google_ads', '2025-06-01', 'Spring Sale', 'cmp-1-g0', 'Group 0', 'cmp-1-g0-a0', 'Ad 0 A',
-  'https://cdn.example.com/a.jpg', '1000', '50', '5', '100.00', '150.00', 'USD',
+  'cmp-1',
+  'google_ads',
+  '2025-06-01',
+  'Spring Sale',
+  'cmp-1-g0',
+  'Group 0',
+  'cmp-1-g0-a0',
+  'Ad 0 A',
+  'https://cdn.example.com/a.jpg',
+  '1000',
+  '50',
+  '5',
+  '100.00',
+  '150.00',
+  'USD',
 ];
 const COL = {
-  campaignId: 0, platform: 1, date: 2, campaignName: 3, adGroupId: 4, adGroupName: 5, adId: 6, adName: 7,
-  creativeUrl: 8, impressions: 9, clicks: 10, conversions: 11, cost: 12, revenue: 13, currency: 14,
+  campaignId: 0,
+  platform: 1,
+  date: 2,
+  campaignName: 3,
+  adGroupId: 4,
+  adGroupName: 5,
+  adId: 6,
+  adName: 7,
+  creativeUrl: 8,
+  impressions: 9,
+  clicks: 10,
+  conversions: 11,
+  cost: 12,
+  revenue: 13,
+  currency: 14,
 };
 // Output (COPY) order.
 const OUT = {
-  platform: 0, campaignId: 1, campaignName: 2, adGroupId: 3, adGroupName: 4, adId: 5, adName: 6, creativeUrl: 7,
-  day: 8, impressions: 9, clicks: 10, conversions: 11, costCents: 12, revenueCents: 13, currency: 14,
+  platform: 0,
+  campaignId: 1,
+  campaignName: 2,
+  adGroupId: 3,
+  adGroupName: 4,
+  adId: 5,
+  adName: 6,
+  creativeUrl: 7,
+  day: 8,
+  impressions: 9,
+  clicks: 10,
+  conversions: 11,
+  costCents: 12,
+  revenueCents: 13,
+  currency: 14,
 };
 const { row, cleaned, rejectReason } = rowOverrides(clean, BASE, COL);
 type Overrides = NonNullable<Parameters<typeof row>[0]>;
@@ -56,8 +95,21 @@ describe('marketing cleaner', () => {
   describe('whole row', () => {
     it('should return the values in COPY column order with money in cents when the row is valid', () => {
       expect(cleaned()).toEqual([
-        'google_ads', 'cmp-1', 'Spring Sale', 'cmp-1-g0', 'Group 0', 'cmp-1-g0-a0', 'Ad 0 A', 'https://cdn.example.com/a.jpg',
-        '2025-06-01', '1000', '50', '5', '10000', '15000', 'USD',
+        'google_ads',
+        'cmp-1',
+        'Spring Sale',
+        'cmp-1-g0',
+        'Group 0',
+        'cmp-1-g0-a0',
+        'Ad 0 A',
+        'https://cdn.example.com/a.jpg',
+        '2025-06-01',
+        '1000',
+        '50',
+        '5',
+        '10000',
+        '15000',
+        'USD',
       ]);
     });
 
@@ -67,9 +119,7 @@ describe('marketing cleaner', () => {
     });
 
     it('should default metrics to 0, currency to USD, ad ids to empty and names to null when the row is short', () => {
-      expect(clean(['cmp-9', 'Meta', '2025-06-02'])).toEqual([
-        'meta', 'cmp-9', null, '', null, '', null, null, '2025-06-02', '0', '0', '0', '0', '0', 'USD',
-      ]);
+      expect(clean(['cmp-9', 'Meta', '2025-06-02'])).toEqual(['meta', 'cmp-9', null, '', null, '', null, null, '2025-06-02', '0', '0', '0', '0', '0', 'USD']);
     });
 
     it('should keep empty ad group and ad ids as empty strings when they are blank', () => {
@@ -116,8 +166,15 @@ describe('marketing cleaner', () => {
 
   describe('currency', () => {
     it.each([
-      ['', 'USD'], ['usd', 'USD'], [' eur ', 'EUR'], ['GBP', 'GBP'], ['JPY', 'JPY'],
-      ['US', 'INVALID_CURRENCY'], ['USDD', 'INVALID_CURRENCY'], ['XAU', 'INVALID_CURRENCY'], ['$', 'INVALID_CURRENCY'],
+      ['', 'USD'],
+      ['usd', 'USD'],
+      [' eur ', 'EUR'],
+      ['GBP', 'GBP'],
+      ['JPY', 'JPY'],
+      ['US', 'INVALID_CURRENCY'],
+      ['USDD', 'INVALID_CURRENCY'],
+      ['XAU', 'INVALID_CURRENCY'],
+      ['$', 'INVALID_CURRENCY'],
     ])('should give %j the outcome %s when cleaned', (currency, expected) => {
       expect(outcome({ currency }, OUT.currency)).toBe(expected);
     });
@@ -125,14 +182,43 @@ describe('marketing cleaner', () => {
 
   describe('money (cost column, in cents)', () => {
     it.each([
-      ['$1,299.50', '129950'], ['12.5', '1250'], ['.5', '50'], ['1.230', '123'], ['1.2', '120'], ['7', '700'],
-      ['1,234,567.89', '123456789'], ['-0', '0'], ['-$0.00', '0'], ['+5', '500'], ['$-0', '0'],
-      ['€5', '500'], ['£5.05', '505'], ['¥12', '1200'], ['', '0'], ['12.', '1200'], ['0.01', '1'],
-      ['1.234', 'INVALID_COST'], ['1,23', 'INVALID_COST'], ['1234,567', 'INVALID_COST'], ['1,2345', 'INVALID_COST'],
-      [',123', 'INVALID_COST'], ['1.2.3', 'INVALID_COST'], ['1e5', 'INVALID_COST'], ['$', 'INVALID_COST'],
-      ['-', 'INVALID_COST'], ['5$', 'INVALID_COST'], ['1 000', 'INVALID_COST'], ['12.5x', 'INVALID_COST'],
-      ['$$5', 'INVALID_COST'], ['--5', 'INVALID_COST'], ['+-5', 'INVALID_COST'], ['10000000000001', 'INVALID_COST'],
-      ['-$5', 'NEGATIVE_COST'], ['$-5', 'NEGATIVE_COST'], ['- $ 5', 'NEGATIVE_COST'], ['-0.01', 'NEGATIVE_COST'],
+      ['$1,299.50', '129950'],
+      ['12.5', '1250'],
+      ['.5', '50'],
+      ['1.230', '123'],
+      ['1.2', '120'],
+      ['7', '700'],
+      ['1,234,567.89', '123456789'],
+      ['-0', '0'],
+      ['-$0.00', '0'],
+      ['+5', '500'],
+      ['$-0', '0'],
+      ['€5', '500'],
+      ['£5.05', '505'],
+      ['¥12', '1200'],
+      ['', '0'],
+      ['12.', '1200'],
+      ['0.01', '1'],
+      ['1.234', 'INVALID_COST'],
+      ['1,23', 'INVALID_COST'],
+      ['1234,567', 'INVALID_COST'],
+      ['1,2345', 'INVALID_COST'],
+      [',123', 'INVALID_COST'],
+      ['1.2.3', 'INVALID_COST'],
+      ['1e5', 'INVALID_COST'],
+      ['$', 'INVALID_COST'],
+      ['-', 'INVALID_COST'],
+      ['5$', 'INVALID_COST'],
+      ['1 000', 'INVALID_COST'],
+      ['12.5x', 'INVALID_COST'],
+      ['$$5', 'INVALID_COST'],
+      ['--5', 'INVALID_COST'],
+      ['+-5', 'INVALID_COST'],
+      ['10000000000001', 'INVALID_COST'],
+      ['-$5', 'NEGATIVE_COST'],
+      ['$-5', 'NEGATIVE_COST'],
+      ['- $ 5', 'NEGATIVE_COST'],
+      ['-0.01', 'NEGATIVE_COST'],
       ['-1,234.50', 'NEGATIVE_COST'],
     ])('should read cost %j as %s when cleaned', (cost, expected) => {
       expect(outcome({ cost, clicks: '0' }, OUT.costCents)).toBe(expected);
@@ -146,9 +232,18 @@ describe('marketing cleaner', () => {
 
   describe('counts (impressions column)', () => {
     it.each([
-      ['12', '12'], ['12.0', '12'], ['12.000', '12'], ['1,234', '1234'], ['-0', '0'], ['', '0'],
-      ['12.5', 'INVALID_IMPRESSIONS'], ['$12', 'INVALID_IMPRESSIONS'], ['1,23', 'INVALID_IMPRESSIONS'],
-      ['1234,567', 'INVALID_IMPRESSIONS'], ['1e3', 'INVALID_IMPRESSIONS'], ['-3', 'NEGATIVE_IMPRESSIONS'],
+      ['12', '12'],
+      ['12.0', '12'],
+      ['12.000', '12'],
+      ['1,234', '1234'],
+      ['-0', '0'],
+      ['', '0'],
+      ['12.5', 'INVALID_IMPRESSIONS'],
+      ['$12', 'INVALID_IMPRESSIONS'],
+      ['1,23', 'INVALID_IMPRESSIONS'],
+      ['1234,567', 'INVALID_IMPRESSIONS'],
+      ['1e3', 'INVALID_IMPRESSIONS'],
+      ['-3', 'NEGATIVE_IMPRESSIONS'],
     ])('should read impressions %j as %s when cleaned', (impressions, expected) => {
       expect(outcome({ impressions, clicks: '0' }, OUT.impressions)).toBe(expected);
     });
@@ -178,9 +273,17 @@ describe('marketing cleaner', () => {
 
   describe('normalizePlatform', () => {
     it.each([
-      ['Google Ads', 'google_ads'], ['Tik-Tok', 'tik_tok'], ['META', 'meta'], ['LinkedIn', 'linkedin'],
-      ['Google  -  Ads', 'google_ads'], ['google__ads', 'google_ads'], ['_meta_', 'meta'], [' meta ', 'meta'],
-      ['Snap_Chat', 'snap_chat'], ['', ''], [' - ', ''],
+      ['Google Ads', 'google_ads'],
+      ['Tik-Tok', 'tik_tok'],
+      ['META', 'meta'],
+      ['LinkedIn', 'linkedin'],
+      ['Google  -  Ads', 'google_ads'],
+      ['google__ads', 'google_ads'],
+      ['_meta_', 'meta'],
+      [' meta ', 'meta'],
+      ['Snap_Chat', 'snap_chat'],
+      ['', ''],
+      [' - ', ''],
     ])('should normalise %j to %j when it is not in stored form', (raw, expected) => {
       expect(normalizePlatform(raw)).toBe(expected);
     });
@@ -196,16 +299,26 @@ describe('marketing cleaner', () => {
   });
 
   describe('readDay', () => {
-    it.each(['2024-02-29', '2000-02-29', '2025-12-31', '2025-04-30', '1900-01-01', '9999-12-31'])(
-      'should return %s unchanged when it is a calendar date',
-      (day) => {
-        expect(readDay(day)).toBe(day);
-      },
-    );
+    it.each(['2024-02-29', '2000-02-29', '2025-12-31', '2025-04-30', '1900-01-01', '9999-12-31'])('should return %s unchanged when it is a calendar date', (day) => {
+      expect(readDay(day)).toBe(day);
+    });
 
     it.each([
-      '2025-02-30', '2023-02-29', '1900-02-29', '2025-04-31', '2025-13-01', '2025-00-10', '2025-01-00', '1899-12-31',
-      '2025/01/01', '2025-1-01', '20250101', '2025-0a-01', '2025-01-01T00:00', '', ' 2025-01-01',
+      '2025-02-30',
+      '2023-02-29',
+      '1900-02-29',
+      '2025-04-31',
+      '2025-13-01',
+      '2025-00-10',
+      '2025-01-00',
+      '1899-12-31',
+      '2025/01/01',
+      '2025-1-01',
+      '20250101',
+      '2025-0a-01',
+      '2025-01-01T00:00',
+      '',
+      ' 2025-01-01',
     ])('should return null when %j is not a calendar date', (day) => {
       expect(readDay(day)).toBeNull();
     });

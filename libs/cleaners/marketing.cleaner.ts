@@ -25,12 +25,14 @@ const MAX_CENTS = 1e13;
 
 /** ISO 4217 alphabetic codes in use (plus XAU-style funds codes are not accepted). */
 export const ISO_4217 = new Set(
-  ('AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY ' +
+  (
+    'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY ' +
     'COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR ' +
     'IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR ' +
     'MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD ' +
     'SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD ' +
-    'XCG XOF XPF YER ZAR ZMW ZWG ZWL').split(' '),
+    'XCG XOF XPF YER ZAR ZMW ZWG ZWL'
+  ).split(' '),
 );
 
 const REJECTS = {
@@ -52,10 +54,7 @@ const METRIC_REJECTS = {
 } as const;
 
 /** Every reject code the cleaner can give. */
-export const MARKETING_REJECT_CODES = [
-  ...Object.keys(REJECTS),
-  ...Object.values(METRIC_REJECTS).flatMap((r) => [r.invalid.reason, r.negative.reason]),
-];
+export const MARKETING_REJECT_CODES = [...Object.keys(REJECTS), ...Object.values(METRIC_REJECTS).flatMap((r) => [r.invalid.reason, r.negative.reason])];
 
 /** Result of reading a number: a non-negative integer (units or cents), or why it is not one. */
 const NOT_A_NUMBER = -1;
@@ -222,8 +221,21 @@ export function createMarketingCleaner(_ctx: CleanerContext): RowCleaner {
     const currency = rawCurrency === '' ? 'USD' : rawCurrency.toUpperCase();
     if (!ISO_4217.has(currency)) return REJECTS.INVALID_CURRENCY;
     return [
-      platform, campaignId, optional(f[3]), trimField(f[4]), optional(f[5]), trimField(f[6]), optional(f[7]), optional(f[8]),
-      day, String(impressions), String(clicks), String(conversions), String(cost), String(revenue), currency,
+      platform,
+      campaignId,
+      optional(f[3]),
+      trimField(f[4]),
+      optional(f[5]),
+      trimField(f[6]),
+      optional(f[7]),
+      optional(f[8]),
+      day,
+      String(impressions),
+      String(clicks),
+      String(conversions),
+      String(cost),
+      String(revenue),
+      currency,
     ];
   };
 }

@@ -12,11 +12,7 @@ function values(fields: string[]): CleanValues {
 describe('merchants cleaner', () => {
   describe('output shape', () => {
     it('should return merchant_id, name, zone in COPY order when the row is complete', () => {
-      expect(clean(['M1', 'Mama Put Kitchen', 'lagos'])).toEqual([
-        'M1',
-        'Mama Put Kitchen',
-        'LAGOS',
-      ]);
+      expect(clean(['M1', 'Mama Put Kitchen', 'lagos'])).toEqual(['M1', 'Mama Put Kitchen', 'LAGOS']);
     });
   });
 

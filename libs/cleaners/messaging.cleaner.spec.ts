@@ -1,6 +1,11 @@
 import { Reject } from './cleaner.types';
 import {
-  createEngagementEventsCleaner, createMessageEventsCleaner, createSystemMetricsCleaner, MESSAGE_EVENT_REJECT_CODES, normalizeMessageStatus, readEventTimestamp,
+  createEngagementEventsCleaner,
+  createMessageEventsCleaner,
+  createSystemMetricsCleaner,
+  MESSAGE_EVENT_REJECT_CODES,
+  normalizeMessageStatus,
+  readEventTimestamp,
 } from './messaging.cleaner';
 import { rowOverrides } from './row-overrides.spec-helper';
 
@@ -20,12 +25,9 @@ describe('readEventTimestamp', () => {
     expect(readEventTimestamp(raw)).toBe(expected);
   });
 
-  it.each(['yesterday', '2025-02-30T10:00:00Z', '1717236000000000', '1717236000.1234567', '1717236000.', '-5', '17172e6', '253402300800'])(
-    'should refuse %s',
-    (raw) => {
-      expect(readEventTimestamp(raw)).toBeNull();
-    },
-  );
+  it.each(['yesterday', '2025-02-30T10:00:00Z', '1717236000000000', '1717236000.1234567', '1717236000.', '-5', '17172e6', '253402300800'])('should refuse %s', (raw) => {
+    expect(readEventTimestamp(raw)).toBeNull();
+  });
 
   it('should give equal text for the same instant written as an epoch and as ISO 8601', () => {
     expect(readEventTimestamp('1717236000')).toBe(readEventTimestamp('2024-06-01T12:00:00+02:00'));
@@ -34,8 +36,14 @@ describe('readEventTimestamp', () => {
 
 describe('normalizeMessageStatus', () => {
   it.each([
-    ['queued', 'queued'], ['SENT', 'sent'], ['Delivered', 'delivered'], ['read', 'read'], ['failed', 'failed'],
-    ['sending', 'sent'], ['undelivered', 'failed'], ['UNDELIVERED', 'failed'],
+    ['queued', 'queued'],
+    ['SENT', 'sent'],
+    ['Delivered', 'delivered'],
+    ['read', 'read'],
+    ['failed', 'failed'],
+    ['sending', 'sent'],
+    ['undelivered', 'failed'],
+    ['UNDELIVERED', 'failed'],
   ])('should map %s to %s', (raw, expected) => {
     expect(normalizeMessageStatus(raw)).toBe(expected);
   });
@@ -58,7 +66,17 @@ describe('message-events cleaner', () => {
 
   it('should default the channel, the retries and leave the optional ids empty', () => {
     expect(cleaned({ channel: '', recipient: '', template: ' ', campaign: '', conversation: '', retries: '', latency: '' })).toEqual([
-      'wamid.1', 'delivered', '2025-06-01 10:00:05+00:00', 'whatsapp', null, null, null, null, null, '0', null,
+      'wamid.1',
+      'delivered',
+      '2025-06-01 10:00:05+00:00',
+      'whatsapp',
+      null,
+      null,
+      null,
+      null,
+      null,
+      '0',
+      null,
     ]);
   });
 

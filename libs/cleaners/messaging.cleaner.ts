@@ -24,7 +24,15 @@ const STATUS_WORDS: ReadonlyMap<string, MessageStatus> = new Map<string, Message
 ]);
 
 export const ENGAGEMENT_ACTIONS = [
-  'login', 'logout', 'message_send', 'message_read', 'template_create', 'template_edit', 'contact_import', 'contact_export', 'report_view',
+  'login',
+  'logout',
+  'message_send',
+  'message_read',
+  'template_create',
+  'template_edit',
+  'contact_import',
+  'contact_export',
+  'report_view',
 ] as const;
 export const SYSTEM_SERVICES = ['api_gateway', 'message_service', 'contact_service', 'template_service', 'analytics_service'] as const;
 
@@ -55,7 +63,13 @@ const REJECTS = {
 };
 
 export const MESSAGE_EVENT_REJECT_CODES = [
-  'MISSING_MESSAGE_ID', 'MISSING_STATUS', 'INVALID_STATUS', 'MISSING_TIMESTAMP', 'INVALID_TIMESTAMP', 'INVALID_RETRY_COUNT', 'INVALID_DELIVERY_LATENCY',
+  'MISSING_MESSAGE_ID',
+  'MISSING_STATUS',
+  'INVALID_STATUS',
+  'MISSING_TIMESTAMP',
+  'INVALID_TIMESTAMP',
+  'INVALID_RETRY_COUNT',
+  'INVALID_DELIVERY_LATENCY',
 ];
 
 /** A status in any case and with Twilio's words ("sending" → sent, "undelivered" → failed), else null. */
@@ -131,8 +145,17 @@ export function createMessageEventsCleaner(_ctx: CleanerContext): RowCleaner {
     if (latency !== latency) return REJECTS.INVALID_DELIVERY_LATENCY;
     const channel = trimField(f[3]).toLowerCase() || DEFAULT_CHANNEL;
     return [
-      messageId, status, ts, channel, optional(f[4]), optional(f[5]), optional(f[6]), optional(f[7]), optional(f[8]),
-      retries === null ? '0' : String(retries), latency === null ? null : String(latency),
+      messageId,
+      status,
+      ts,
+      channel,
+      optional(f[4]),
+      optional(f[5]),
+      optional(f[6]),
+      optional(f[7]),
+      optional(f[8]),
+      retries === null ? '0' : String(retries),
+      latency === null ? null : String(latency),
     ];
   };
 }

@@ -25,17 +25,7 @@ const clean = createSalesCleaner({ now: new Date('2025-11-20T12:00:00.000Z') });
 
 // Column order: order_id, product_name, category, quantity, unit_price, discount_percent, region,
 // sale_date, customer_email.
-const BASE = [
-  'ORD-1',
-  'laptop pro',
-  'electronics',
-  '4',
-  '1284.82',
-  '0.09',
-  'nort',
-  '2024-05-05 07:08:00',
-  'user1@example.com',
-];
+const BASE = ['ORD-1', 'laptop pro', 'electronics', '4', '1284.82', '0.09', 'nort', '2024-05-05 07:08:00', 'user1@example.com'];
 const COL = {
   id: 0,
   product: 1,
@@ -106,10 +96,7 @@ describe('sales cleaner', () => {
         'ORD-00000011-2832,cofee maker elite,Home Appliance,19,141.45,0.07,South,2024/05/02,',
         'ORD-00000011-2832|Coffee Maker Elite|Home Appliance|19|141.45|0.07|South|2024-05-02 00:00:00+00:00|anonymous',
       ],
-      [
-        'ORD-00000012-3103,running shoes,Fashion,20,92.08,0.1,south,2024-05-15,',
-        'ORD-00000012-3103|Running Shoes|Fashion|20|92.08|0.1|South|2024-05-15 00:00:00+00:00|anonymous',
-      ],
+      ['ORD-00000012-3103,running shoes,Fashion,20,92.08,0.1,south,2024-05-15,', 'ORD-00000012-3103|Running Shoes|Fashion|20|92.08|0.1|South|2024-05-15 00:00:00+00:00|anonymous'],
       [
         'ORD-00000018-7570,laptop pro,Electronics,7,1404.73,0.12,nOrth,13-Jul-2024,',
         'ORD-00000018-7570|Laptop Pro 15|Electronics|7|1404.73|0.12|North|2024-07-13 00:00:00+00:00|anonymous',
@@ -146,19 +133,7 @@ describe('sales cleaner', () => {
     });
 
     it('should trim every field when they are padded with spaces, tabs or NBSP', () => {
-      expect(
-        clean([
-          ' ORD-9 ',
-          '\tblender pro\t',
-          ' clothing ',
-          ' 5 units ',
-          ' $12.50 ',
-          ' 0.15 ',
-          '\u00a0wes\u00a0',
-          ' 15-Jan-2024 ',
-          ' Buyer@Email.com ',
-        ]),
-      ).toEqual([
+      expect(clean([' ORD-9 ', '\tblender pro\t', ' clothing ', ' 5 units ', ' $12.50 ', ' 0.15 ', '\u00a0wes\u00a0', ' 15-Jan-2024 ', ' Buyer@Email.com '])).toEqual([
         'ORD-9',
         'Blender Pro',
         'Fashion',
@@ -215,15 +190,12 @@ describe('sales cleaner', () => {
       ['discount', 'INVALID_DISCOUNT'],
       ['region', 'MISSING_REGION'],
       ['date', 'MISSING_DATE'],
-    ] as const)(
-      'should report the first failing rule when every rule from %s on fails',
-      (first, reason) => {
-        const keys = Object.keys(allBad) as (keyof typeof COL)[];
-        const overrides: Overrides = {};
-        for (const key of keys.slice(keys.indexOf(first))) overrides[key] = allBad[key];
-        expect(rejectReason(overrides)).toBe(reason);
-      },
-    );
+    ] as const)('should report the first failing rule when every rule from %s on fails', (first, reason) => {
+      const keys = Object.keys(allBad) as (keyof typeof COL)[];
+      const overrides: Overrides = {};
+      for (const key of keys.slice(keys.indexOf(first))) overrides[key] = allBad[key];
+      expect(rejectReason(overrides)).toBe(reason);
+    });
 
     it('should not reject when only the email is unusable', () => {
       expect(cleaned({ email: 'not an email' })[8]).toBe('anonymous');
@@ -584,24 +556,12 @@ describe('sales cleaner', () => {
       expect(rejectReason({ discount: '1.5' })).toBe('INVALID_DISCOUNT');
     });
 
-    it.each([
-      ['1.5'],
-      ['15'],
-      ['1.000001'],
-      ['10'],
-      ['-0.1'],
-      ['-0'],
-      [''],
-      ['15%'],
-      ['0.15%'],
-      ['$0.5'],
-      ['1,0'],
-      ['0.0000001'],
-      ['abc'],
-      ['.'],
-    ])('should reject %j with INVALID_DISCOUNT when it is not a fraction in [0, 1]', (input) => {
-      expect(outcome(cleanDiscount(input))).toBe('Reject(INVALID_DISCOUNT)');
-    });
+    it.each([['1.5'], ['15'], ['1.000001'], ['10'], ['-0.1'], ['-0'], [''], ['15%'], ['0.15%'], ['$0.5'], ['1,0'], ['0.0000001'], ['abc'], ['.']])(
+      'should reject %j with INVALID_DISCOUNT when it is not a fraction in [0, 1]',
+      (input) => {
+        expect(outcome(cleanDiscount(input))).toBe('Reject(INVALID_DISCOUNT)');
+      },
+    );
   });
 
   describe('sale_date', () => {
@@ -716,9 +676,7 @@ describe('sales cleaner', () => {
     const dataLines = lines.slice(1);
 
     it('should be plain CSV when split on commas (no quotes, 9 fields a line)', () => {
-      expect(header).toBe(
-        'order_id,product_name,category,quantity,unit_price,discount_percent,region,sale_date,customer_email',
-      );
+      expect(header).toBe('order_id,product_name,category,quantity,unit_price,discount_percent,region,sale_date,customer_email');
       expect(dataLines).toHaveLength(2000);
       expect(text.includes('"')).toBe(false);
       for (const line of dataLines) expect(line.split(',')).toHaveLength(9);

@@ -58,7 +58,6 @@ const CH_YEN = 0xa5;
 const CH_RIGHT_QUOTE = 0x2019; // ’ used as an apostrophe
 const CH_EURO = 0x20ac;
 
-
 /**
  * Width in UTF-16 code units (1 or 2) of the letter starting at s[i], or 0 when it is not a letter.
  * A letter is any code point with distinct upper and lower case forms, so non-ASCII letters count.
@@ -83,9 +82,7 @@ function letterWidth(s: string, i: number): number {
  */
 function collapseWhitespace(value: string): string {
   const n = value.length;
-  let clean =
-    n === 0 ||
-    (!isWhitespaceCode(value.charCodeAt(0)) && !isWhitespaceCode(value.charCodeAt(n - 1)));
+  let clean = n === 0 || (!isWhitespaceCode(value.charCodeAt(0)) && !isWhitespaceCode(value.charCodeAt(n - 1)));
   for (let i = 0; clean && i < n; i++) {
     const c = value.charCodeAt(i);
     // Clean: whitespace only as a single ' ' (the end was checked above, so i + 1 < n here).
@@ -289,9 +286,7 @@ function canonicalDecimal(s: string, start: number, allowGroups: boolean): strin
   if (intDigits === 0 && fracDigits === 0) return '0';
 
   // Already canonical ("12", "12.5", "0.5")? Return it without building a new string.
-  const canonicalInt =
-    commas === 0 &&
-    ((sigStart === start && intDigits > 0) || (intDigits === 0 && intEnd - start === 1));
+  const canonicalInt = commas === 0 && ((sigStart === start && intDigits > 0) || (intDigits === 0 && intEnd - start === 1));
   if (canonicalInt && (!hasDot || (fracDigits > 0 && sigFracEnd === len))) {
     return start === 0 ? s : s.slice(start);
   }
@@ -337,7 +332,6 @@ const MIDNIGHT_UTC = ' 00:00:00+00:00';
 const MONTH_ABBREVIATIONS = 'janfebmaraprmayjunjulaugsepoctnovdec';
 const MONTH_NUMBERS = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'];
 
-
 /** True when year/month/day (each -1 when unparsed) is a real date; year 0000 does not exist. */
 function isCalendarDate(year: number, month: number, day: number): boolean {
   if (year < 1 || month < 1 || month > 12 || day < 1) return false;
@@ -356,11 +350,7 @@ function monthAbbreviation(s: string, i: number): number {
   const c = s.charCodeAt(i + 2) | 0x20;
   for (let m = 0; m < 12; m++) {
     const k = m * 3;
-    if (
-      a === MONTH_ABBREVIATIONS.charCodeAt(k) &&
-      b === MONTH_ABBREVIATIONS.charCodeAt(k + 1) &&
-      c === MONTH_ABBREVIATIONS.charCodeAt(k + 2)
-    ) {
+    if (a === MONTH_ABBREVIATIONS.charCodeAt(k) && b === MONTH_ABBREVIATIONS.charCodeAt(k + 1) && c === MONTH_ABBREVIATIONS.charCodeAt(k + 2)) {
       return m + 1;
     }
   }
@@ -381,13 +371,7 @@ export function cleanSaleDate(value: string | undefined): string | Reject {
 
   if (len === 19) {
     // YYYY-MM-DD HH:MM:SS
-    if (
-      s.charCodeAt(4) !== CH_MINUS ||
-      s.charCodeAt(7) !== CH_MINUS ||
-      s.charCodeAt(10) !== CH_SPACE ||
-      s.charCodeAt(13) !== CH_COLON ||
-      s.charCodeAt(16) !== CH_COLON
-    ) {
+    if (s.charCodeAt(4) !== CH_MINUS || s.charCodeAt(7) !== CH_MINUS || s.charCodeAt(10) !== CH_SPACE || s.charCodeAt(13) !== CH_COLON || s.charCodeAt(16) !== CH_COLON) {
       return INVALID_DATE;
     }
     if (!isCalendarDate(digits4(s, 0), digits2(s, 5), digits2(s, 8))) return INVALID_DATE;

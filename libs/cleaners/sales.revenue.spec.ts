@@ -41,7 +41,9 @@ describe('sales revenue', () => {
   });
 
   it('should compare decimal texts by value', () => {
-    expect([compareDecimals('0.7', '0.70'), compareDecimals('0.700001', '0.7'), compareDecimals('1000', '999.999999'), compareDecimals('50000.0000', '50000')]).toEqual([0, 1, 1, 0]);
+    expect([compareDecimals('0.7', '0.70'), compareDecimals('0.700001', '0.7'), compareDecimals('1000', '999.999999'), compareDecimals('50000.0000', '50000')]).toEqual([
+      0, 1, 1, 0,
+    ]);
   });
 
   it('should score the fixed rules at their exact boundaries, on both paths', () => {

@@ -86,13 +86,9 @@ export function fixedAnomalyScore(quantity: number, price: string, discount: str
   if (cents >= 0 && pct >= 0 && revenue4 <= MAX_SAFE) {
     return scoreOf(pct > 70, cents > 100000, pct > 50, revenue4 > 500_000_000, quantity > 100, cents > 50000);
   }
-  return scoreOf(
-    isOver(discount, '0.7'), isOver(price, '1000'), isOver(discount, '0.5'), isOver(revenue, '50000'), quantity > 100, isOver(price, '500'),
-  );
+  return scoreOf(isOver(discount, '0.7'), isOver(price, '1000'), isOver(discount, '0.5'), isOver(revenue, '50000'), quantity > 100, isOver(price, '500'));
 }
 
-function scoreOf(
-  isDeepDiscount: boolean, isPremium: boolean, isHalfOff: boolean, isLargeRevenue: boolean, isBulk: boolean, isPricey: boolean,
-): number {
+function scoreOf(isDeepDiscount: boolean, isPremium: boolean, isHalfOff: boolean, isLargeRevenue: boolean, isBulk: boolean, isPricey: boolean): number {
   return (isDeepDiscount ? 1 : 0) + (isPremium && isHalfOff ? 2 : 0) + (isLargeRevenue ? 1 : 0) + (isBulk && isPricey ? 2 : 0);
 }

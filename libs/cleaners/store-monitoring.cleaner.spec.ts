@@ -53,11 +53,7 @@ describe('store status cleaner', () => {
 
   describe('output shape', () => {
     it('should return store_id, status, timestamp_utc in COPY order when the row is valid', () => {
-      expect(clean(BASE)).toEqual([
-        'b5d0a65d-6d54-47aa-95e9-9312f0353326',
-        'active',
-        '2024-10-03 23:33:20.412748+00:00',
-      ]);
+      expect(clean(BASE)).toEqual(['b5d0a65d-6d54-47aa-95e9-9312f0353326', 'active', '2024-10-03 23:33:20.412748+00:00']);
     });
 
     it('should return the same preallocated Reject instance when the same rule fails twice', () => {
@@ -102,12 +98,9 @@ describe('store status cleaner', () => {
       expect(rejectReason({ status })).toBe('MISSING_STATUS');
     });
 
-    it.each(['on', 'actives', 'act ive', 'in-active', '1', 'true', 'ACTİVE', 'Ａctive'])(
-      'should reject with INVALID_STATUS when the status is %p',
-      (status) => {
-        expect(rejectReason({ status })).toBe('INVALID_STATUS');
-      },
-    );
+    it.each(['on', 'actives', 'act ive', 'in-active', '1', 'true', 'ACTİVE', 'Ａctive'])('should reject with INVALID_STATUS when the status is %p', (status) => {
+      expect(rejectReason({ status })).toBe('INVALID_STATUS');
+    });
 
     it('should report an invalid status before an invalid timestamp when both occur', () => {
       expect(rejectReason({ status: 'on', timestamp: 'x' })).toBe('INVALID_STATUS');
@@ -194,9 +187,7 @@ describe('store status cleaner', () => {
         '2024-10-03 23:33:20.41270000',
         '2024-10-03T19:33:20.4127-0400',
       ];
-      expect(new Set(forms.map((f) => outcome(cleanStoreTimestamp(f))))).toEqual(
-        new Set(['2024-10-03 23:33:20.4127+00:00']),
-      );
+      expect(new Set(forms.map((f) => outcome(cleanStoreTimestamp(f))))).toEqual(new Set(['2024-10-03 23:33:20.4127+00:00']));
     });
 
     it('should give the instant Date.parse gives when converting many offsets', () => {
@@ -211,13 +202,7 @@ describe('store status cleaner', () => {
         const offset = next(14 * 60 * 2 + 1) - 14 * 60;
         const sign = offset < 0 ? '-' : '+';
         const abs = Math.abs(offset);
-        const input =
-          local.toISOString().slice(0, 19) +
-          `.${p2(next(100))}` +
-          sign +
-          p2((abs / 60) | 0) +
-          ':' +
-          p2(abs % 60);
+        const input = local.toISOString().slice(0, 19) + `.${p2(next(100))}` + sign + p2((abs / 60) | 0) + ':' + p2(abs % 60);
         const out = outcome(cleanStoreTimestamp(input));
         expect(out).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?\+00:00$/);
         expect(Date.parse(out.replace(' ', 'T'))).toBe(Date.parse(input));
@@ -226,12 +211,9 @@ describe('store status cleaner', () => {
   });
 
   describe('timestamp validation', () => {
-    it.each(['', '  ', '\t'])(
-      'should reject with MISSING_TIMESTAMP when the timestamp is %p',
-      (timestamp) => {
-        expect(rejectReason({ timestamp })).toBe('MISSING_TIMESTAMP');
-      },
-    );
+    it.each(['', '  ', '\t'])('should reject with MISSING_TIMESTAMP when the timestamp is %p', (timestamp) => {
+      expect(rejectReason({ timestamp })).toBe('MISSING_TIMESTAMP');
+    });
 
     it('should reject with MISSING_TIMESTAMP when the column is absent', () => {
       const result = clean(['S1', 'active']);
@@ -366,12 +348,9 @@ describe('business hours cleaner', () => {
       expect(rejectReason({ day })).toBe('MISSING_DAY_OF_WEEK');
     });
 
-    it.each(['7', '10', '-1', '+1', '1.0', '1 2', 'Mon', 'monday', '٣', '0x1'])(
-      'should reject with INVALID_DAY_OF_WEEK when the day is %p',
-      (day) => {
-        expect(rejectReason({ day })).toBe('INVALID_DAY_OF_WEEK');
-      },
-    );
+    it.each(['7', '10', '-1', '+1', '1.0', '1 2', 'Mon', 'monday', '٣', '0x1'])('should reject with INVALID_DAY_OF_WEEK when the day is %p', (day) => {
+      expect(rejectReason({ day })).toBe('INVALID_DAY_OF_WEEK');
+    });
 
     it('should return the rule result directly when called on its own', () => {
       expect(outcome(cleanDayOfWeek('4'))).toBe('4');
@@ -394,22 +373,16 @@ describe('business hours cleaner', () => {
     ])('should give %p → %p seconds when the time is valid', (time, seconds) => {
       expect(timeOfDaySeconds(time, false)).toBe(seconds);
       expect(timeOfDaySeconds(time, true)).toBe(seconds);
-      expect(cleaned({ start: time, end: time }).slice(2)).toEqual([
-        String(seconds),
-        String(seconds),
-      ]);
+      expect(cleaned({ start: time, end: time }).slice(2)).toEqual([String(seconds), String(seconds)]);
     });
 
     it.each(['24:00', '24:00:00'])('should give 86400 when the end time is %p', (end) => {
       expect(cleaned({ end })[3]).toBe('86400');
     });
 
-    it.each(['24:00', '24:00:00'])(
-      'should reject with INVALID_START_TIME when the start time is %p',
-      (start) => {
-        expect(rejectReason({ start })).toBe('INVALID_START_TIME');
-      },
-    );
+    it.each(['24:00', '24:00:00'])('should reject with INVALID_START_TIME when the start time is %p', (start) => {
+      expect(rejectReason({ start })).toBe('INVALID_START_TIME');
+    });
 
     it.each([
       '9',
@@ -472,11 +445,7 @@ describe('timezones cleaner', () => {
     });
 
     it('should trim the store id and the zone when they have surrounding whitespace', () => {
-      expect(clean([' S1 ', ' America/Denver\t'])).toEqual([
-        'S1',
-        'America/Denver',
-        'America/Denver',
-      ]);
+      expect(clean([' S1 ', ' America/Denver\t'])).toEqual(['S1', 'America/Denver', 'America/Denver']);
     });
   });
 
@@ -488,19 +457,12 @@ describe('timezones cleaner', () => {
   });
 
   describe('timezone', () => {
-    it.each(['UTC', 'Europe/London', 'Asia/Kolkata', 'Asia/Calcutta', 'Etc/GMT+5', 'US/Central'])(
-      'should keep %p when Intl knows the zone',
-      (zone) => {
-        expect(clean(['S1', zone])).toEqual(['S1', zone, zone]);
-      },
-    );
+    it.each(['UTC', 'Europe/London', 'Asia/Kolkata', 'Asia/Calcutta', 'Etc/GMT+5', 'US/Central'])('should keep %p when Intl knows the zone', (zone) => {
+      expect(clean(['S1', zone])).toEqual(['S1', zone, zone]);
+    });
 
     it('should keep the name as given when Intl accepts it in another case', () => {
-      expect(clean(['S1', 'america/chicago'])).toEqual([
-        'S1',
-        'america/chicago',
-        'america/chicago',
-      ]);
+      expect(clean(['S1', 'america/chicago'])).toEqual(['S1', 'america/chicago', 'america/chicago']);
     });
 
     it.each(['Mars/Olympus', 'America/Chicag', 'not a zone', '+05:00', '-0500', 'Z', '5'])(
@@ -510,12 +472,9 @@ describe('timezones cleaner', () => {
       },
     );
 
-    it.each([[['S1', '']], [['S1', '   ']], [['S1']]])(
-      'should give a null timezone_str and America/Chicago when the zone is empty or absent: %p',
-      (fields) => {
-        expect(clean(fields)).toEqual(['S1', null, 'America/Chicago']);
-      },
-    );
+    it.each([[['S1', '']], [['S1', '   ']], [['S1']]])('should give a null timezone_str and America/Chicago when the zone is empty or absent: %p', (fields) => {
+      expect(clean(fields)).toEqual(['S1', null, 'America/Chicago']);
+    });
 
     it('should export America/Chicago as a known default zone', () => {
       expect(DEFAULT_STORE_TIMEZONE).toBe('America/Chicago');
@@ -531,11 +490,7 @@ describe('timezones cleaner', () => {
           fresh(['S2', 'Nowhere/Land']);
         }
         expect(spy).toHaveBeenCalledTimes(2);
-        expect(fresh(['S3', 'Nowhere/Land'])).toEqual([
-          'S3',
-          'Nowhere/Land',
-          DEFAULT_STORE_TIMEZONE,
-        ]);
+        expect(fresh(['S3', 'Nowhere/Land'])).toEqual(['S3', 'Nowhere/Land', DEFAULT_STORE_TIMEZONE]);
       } finally {
         spy.mockRestore();
       }

@@ -88,10 +88,7 @@ function pad2(n: number): string {
 /** True when s ends with "UTC" (any ASCII case) exactly at p. */
 function isUtcAt(s: string, p: number): boolean {
   return (
-    s.length === p + 3 &&
-    (s.charCodeAt(p) | 32) === CH_u &&
-    (s.charCodeAt(p + 1) | 32) === CH_t &&
-    (s.charCodeAt(p + 2) | 32) === 99 // 'c'
+    s.length === p + 3 && (s.charCodeAt(p) | 32) === CH_u && (s.charCodeAt(p + 1) | 32) === CH_t && (s.charCodeAt(p + 2) | 32) === 99 // 'c'
   );
 }
 

@@ -1,12 +1,6 @@
 import { Reject } from './cleaner.types';
 import { rowOverrides } from './row-overrides.spec-helper';
-import {
-  TRANSACTIONS_CATEGORY_MAP,
-  cleanAmount,
-  cleanPhone,
-  cleanTimestamp,
-  createTransactionsCleaner,
-} from './transactions.cleaner';
+import { TRANSACTIONS_CATEGORY_MAP, cleanAmount, cleanPhone, cleanTimestamp, createTransactionsCleaner } from './transactions.cleaner';
 
 const NOW = new Date('2025-11-20T12:00:00.000Z');
 const clean = createTransactionsCleaner({ now: NOW });
@@ -19,15 +13,7 @@ const { row, cleaned, rejectReason } = rowOverrides(clean, BASE, COL);
 describe('transactions cleaner', () => {
   describe('output shape', () => {
     it('should return the cleaned values in COPY column order when the row is valid', () => {
-      expect(clean(BASE)).toEqual([
-        'TX1',
-        'M1',
-        'NORTH',
-        'Grocery',
-        '12.5',
-        '2025-11-15 23:05:31+00:00',
-        '+15553522926',
-      ]);
+      expect(clean(BASE)).toEqual(['TX1', 'M1', 'NORTH', 'Grocery', '12.5', '2025-11-15 23:05:31+00:00', '+15553522926']);
     });
 
     it('should return the same preallocated Reject instance when the same rule fails twice', () => {
@@ -44,17 +30,15 @@ describe('transactions cleaner', () => {
 
   describe('trimming', () => {
     it('should trim spaces, tabs and NBSP from every field when cleaning', () => {
-      expect(
-        clean([
-          '  TX9 ',
-          '\tM9\t',
-          ' south ',
-          ' food ',
-          ' 3.00 ',
-          ' 2025-01-02 03:04:05 ',
-          '\u00a05551234567\u00a0',
-        ]),
-      ).toEqual(['TX9', 'M9', 'SOUTH', 'Food', '3', '2025-01-02 03:04:05+00:00', '5551234567']);
+      expect(clean(['  TX9 ', '\tM9\t', ' south ', ' food ', ' 3.00 ', ' 2025-01-02 03:04:05 ', '\u00a05551234567\u00a0'])).toEqual([
+        'TX9',
+        'M9',
+        'SOUTH',
+        'Food',
+        '3',
+        '2025-01-02 03:04:05+00:00',
+        '5551234567',
+      ]);
     });
 
     it('should keep inner spaces of ids when trimming', () => {
@@ -97,15 +81,7 @@ describe('transactions cleaner', () => {
 
     it('should not reject when customer phone is empty or the column is absent', () => {
       expect(cleaned({ phone: '' })[6]).toBe('INVALID');
-      expect(clean(BASE.slice(0, 6))).toEqual([
-        'TX1',
-        'M1',
-        'NORTH',
-        'Grocery',
-        '12.5',
-        '2025-11-15 23:05:31+00:00',
-        'INVALID',
-      ]);
+      expect(clean(BASE.slice(0, 6))).toEqual(['TX1', 'M1', 'NORTH', 'Grocery', '12.5', '2025-11-15 23:05:31+00:00', 'INVALID']);
     });
   });
 
@@ -189,30 +165,21 @@ describe('transactions cleaner', () => {
       expect(cleaned({ amount: input })[4]).toBe(expected);
     });
 
-    it.each(['abc', '$', '1.2.3', '--5', '1-2', '5-', '-', '.', '-.', 'N/A'])(
-      'should reject %p with INVALID_AMOUNT when it is not a decimal after stripping',
-      (input) => {
-        expect(rejectReason({ amount: input })).toBe('INVALID_AMOUNT');
-      },
-    );
+    it.each(['abc', '$', '1.2.3', '--5', '1-2', '5-', '-', '.', '-.', 'N/A'])('should reject %p with INVALID_AMOUNT when it is not a decimal after stripping', (input) => {
+      expect(rejectReason({ amount: input })).toBe('INVALID_AMOUNT');
+    });
 
     it('should reject with MISSING_AMOUNT when the amount is empty', () => {
       expect(rejectReason({ amount: '' })).toBe('MISSING_AMOUNT');
     });
 
-    it.each(['-5', '-0.01', '-$5', '$-5', '-1,000'])(
-      'should reject %p with NEGATIVE_AMOUNT when it is below zero',
-      (input) => {
-        expect(rejectReason({ amount: input })).toBe('NEGATIVE_AMOUNT');
-      },
-    );
+    it.each(['-5', '-0.01', '-$5', '$-5', '-1,000'])('should reject %p with NEGATIVE_AMOUNT when it is below zero', (input) => {
+      expect(rejectReason({ amount: input })).toBe('NEGATIVE_AMOUNT');
+    });
 
-    it.each(['1000000.01', '1000000.001', '1000001', '2000000', '99999999', '$1,000,000.50'])(
-      'should reject %p with AMOUNT_TOO_LARGE when it exceeds 1,000,000',
-      (input) => {
-        expect(rejectReason({ amount: input })).toBe('AMOUNT_TOO_LARGE');
-      },
-    );
+    it.each(['1000000.01', '1000000.001', '1000001', '2000000', '99999999', '$1,000,000.50'])('should reject %p with AMOUNT_TOO_LARGE when it exceeds 1,000,000', (input) => {
+      expect(rejectReason({ amount: input })).toBe('AMOUNT_TOO_LARGE');
+    });
 
     it('should never produce exponent notation when the value is tiny or long', () => {
       expect(cleanAmount('0.000000000000000000001')).toBe('0.000000000000000000001');

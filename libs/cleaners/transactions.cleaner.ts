@@ -82,7 +82,6 @@ export function normalizeCategory(value: string): string {
 
 // ---------------------------------------------------------------- amount
 
-
 function isAmountChar(c: number): boolean {
   return (c >= CH_0 && c <= CH_9) || c === CH_DOT || c === CH_MINUS;
 }
@@ -150,10 +149,7 @@ export function cleanAmount(value: string): string | Reject {
 
   // Already canonical ("12", "12.5", "0.5")? Return as is.
   const noFraction = fracEnd === intEnd; // no '.' at all
-  if (
-    (sigStart === 0 && intDigits > 0 && (noFraction || (fracDigits > 0 && sigFracEnd === len))) ||
-    (intDigits === 0 && intEnd === 1 && fracDigits > 0 && sigFracEnd === len)
-  ) {
+  if ((sigStart === 0 && intDigits > 0 && (noFraction || (fracDigits > 0 && sigFracEnd === len))) || (intDigits === 0 && intEnd === 1 && fracDigits > 0 && sigFracEnd === len)) {
     return s;
   }
   const intPart = intDigits > 0 ? s.slice(sigStart, intEnd) : '0';
@@ -164,7 +160,6 @@ export function cleanAmount(value: string): string | Reject {
 
 const MS_PER_400_YEARS = 146_097 * 86_400_000;
 const MAX_OFFSET_MINUTES = 14 * 60;
-
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) {
@@ -301,8 +296,7 @@ export function cleanTimestamp(s: string, nowMs: number): string | Reject {
   if (form === FORM_ISO) date = s.slice(0, 10);
   else if (form === FORM_YMD_SLASH) {
     date = s.slice(0, 4) + '-' + s.slice(5, 7) + '-' + s.slice(8, 10);
-  }
-  else date = s.slice(6, 10) + '-' + s.slice(3, 5) + '-' + s.slice(0, 2);
+  } else date = s.slice(6, 10) + '-' + s.slice(3, 5) + '-' + s.slice(0, 2);
   let time: string;
   if (len === 10) time = ' 00:00:00';
   else if (!hasSeconds) time = ' ' + s.slice(11, 16) + ':00';
@@ -388,14 +382,6 @@ export function createTransactionsCleaner(ctx: CleanerContext): RowCleaner {
       if (zoneCache.size < CATEGORY_CACHE_LIMIT) zoneCache.set(ownString(zone), upperZone);
     }
 
-    return [
-      transactionId,
-      merchantId,
-      upperZone,
-      category,
-      amount,
-      occurredAt,
-      cleanPhone(trimField(fields[6])),
-    ];
+    return [transactionId, merchantId, upperZone, category, amount, occurredAt, cleanPhone(trimField(fields[6]))];
   };
 }

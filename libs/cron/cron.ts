@@ -161,13 +161,7 @@ export function parseCron(expression: string): CronSpec {
     const extra = texts.length > FIELDS.length ? ' (seconds and years are not supported)' : '';
     fail(`expected 5 fields (minute hour day-of-month month day-of-week), got ${texts.length}${extra}`);
   }
-  const [minutes, hours, daysOfMonth, months, daysOfWeek] = FIELDS.map((field, i) => parseField(field, texts[i], fail)) as [
-    number[],
-    number[],
-    number[],
-    number[],
-    number[],
-  ];
+  const [minutes, hours, daysOfMonth, months, daysOfWeek] = FIELDS.map((field, i) => parseField(field, texts[i], fail)) as [number[], number[], number[], number[], number[]];
   const starred = (i: number): boolean => texts[i].startsWith('*');
   return Object.freeze({
     expression: trimmed,

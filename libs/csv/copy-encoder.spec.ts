@@ -14,9 +14,7 @@ function decodeCopyRow(line: string): Array<string | null> {
 
 describe('encodeCopyRow', () => {
   it('should join values with tabs and end with a newline when no value needs escaping', () => {
-    expect(encodeCopyRow(['TXN_1', 'MERCH_2', '833.27', '2025-11-15T23:05:31.874509+00:00'])).toBe(
-      'TXN_1\tMERCH_2\t833.27\t2025-11-15T23:05:31.874509+00:00\n',
-    );
+    expect(encodeCopyRow(['TXN_1', 'MERCH_2', '833.27', '2025-11-15T23:05:31.874509+00:00'])).toBe('TXN_1\tMERCH_2\t833.27\t2025-11-15T23:05:31.874509+00:00\n');
   });
 
   it('should write \\N when a value is null', () => {
@@ -105,7 +103,10 @@ describe('decodeCopyRow', () => {
 
 describe('CopyTextWriter', () => {
   it('should write the bytes encodeCopyRow writes when values need escaping or are not ASCII', () => {
-    const rows = [['plain', 'tab\there', 'back\\slash'], ['naïve 東京', 'line\nbreak\r', '']];
+    const rows = [
+      ['plain', 'tab\there', 'back\\slash'],
+      ['naïve 東京', 'line\nbreak\r', ''],
+    ];
     const writer = new CopyTextWriter();
     for (const row of rows) {
       row.forEach((v) => writer.text(v));
@@ -124,7 +125,16 @@ describe('CopyTextWriter', () => {
 
   it('should cut the rows into chunks of about the size asked, every row whole', () => {
     const items = Array.from({ length: 10_000 }, (_, i) => i);
-    const chunks = [...copyTextChunks(items, (w, i) => { w.digits(i).text(`row ${i}`); w.endRow(); }, 4096)];
+    const chunks = [
+      ...copyTextChunks(
+        items,
+        (w, i) => {
+          w.digits(i).text(`row ${i}`);
+          w.endRow();
+        },
+        4096,
+      ),
+    ];
     expect(chunks.length).toBeGreaterThan(10);
     chunks.forEach((c) => expect(c[c.length - 1]).toBe(10));
     expect(Buffer.concat(chunks).toString()).toBe(items.map((i) => `${i}\trow ${i}\n`).join(''));

@@ -31,7 +31,8 @@ export function encodeCopyRow(values: ReadonlyArray<string | null>): string {
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (i > 0) out += '\t';
-    if (v == null) out += '\\N'; // undefined (untyped callers) is treated as NULL too
+    if (v == null)
+      out += '\\N'; // undefined (untyped callers) is treated as NULL too
     else out += NEEDS_ESCAPE.test(v) ? v.replace(ESCAPABLE, escapeChar) : v;
   }
   return out + '\n';

@@ -29,7 +29,7 @@ function splitBuffer(buf: Buffer, chunking: Chunking): Buffer[] {
     return chunks;
   }
   const rnd = prng(chunking.seed);
-  for (let i = 0; i < buf.length; ) {
+  for (let i = 0; i < buf.length;) {
     const size = 1 + Math.floor(rnd() * chunking.max);
     chunks.push(buf.subarray(i, i + size));
     i += size;
@@ -286,16 +286,13 @@ describe('CsvParser', () => {
   });
 
   describe('chunk boundaries', () => {
-    it.each(TRICKY_INPUTS.map((input) => [JSON.stringify(input), input]))(
-      'should parse %s identically when fed byte by byte or in random chunks',
-      (_name, input) => {
-        const oneShot = parse(input);
-        expect(parse(input, 'bytes')).toEqual(oneShot);
-        for (let seed = 1; seed <= 25; seed++) {
-          expect(parse(input, { seed, max: 1 + (seed % 7) })).toEqual(oneShot);
-        }
-      },
-    );
+    it.each(TRICKY_INPUTS.map((input) => [JSON.stringify(input), input]))('should parse %s identically when fed byte by byte or in random chunks', (_name, input) => {
+      const oneShot = parse(input);
+      expect(parse(input, 'bytes')).toEqual(oneShot);
+      for (let seed = 1; seed <= 25; seed++) {
+        expect(parse(input, { seed, max: 1 + (seed % 7) })).toEqual(oneShot);
+      }
+    });
 
     it('should give the expected records when the tricky corpus is fed one shot', () => {
       expect(fieldsOf('"a,b\n\n\nc",d\n\n"e"\n')).toEqual([['a,b\n\n\nc', 'd'], ['e']]);

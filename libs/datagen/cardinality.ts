@@ -67,22 +67,14 @@ export function checkDimension(name: string, n: number): void {
  * first character upper-case, which a word-wise title-case leaves alone). Deterministic, and
  * distinct as long as no named value starts with `prefix`.
  */
-export function dimensionNames(
-  n: number,
-  named: readonly string[],
-  prefix: string,
-  labelCase: 'upper' | 'title',
-): string[] {
+export function dimensionNames(n: number, named: readonly string[], prefix: string, labelCase: 'upper' | 'title'): string[] {
   const names: string[] = [];
   for (let i = 0; i < n; i++) {
     if (i < named.length) {
       names.push(named[i]);
     } else {
       const label = (i - named.length + 1).toString(36);
-      names.push(
-        prefix +
-          (labelCase === 'upper' ? label.toUpperCase() : label[0].toUpperCase() + label.slice(1)),
-      );
+      names.push(prefix + (labelCase === 'upper' ? label.toUpperCase() : label[0].toUpperCase() + label.slice(1)));
     }
   }
   return names;

@@ -3,21 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Readable, Writable } from 'stream';
 import { CollectingWritable } from './collecting-writable.spec-helper';
-import {
-  convertCsvToJson,
-  CsvToJsonCounts,
-  isPlainNumber,
-  JsonFormat,
-  writeInFormat,
-} from './csv-to-json';
-import {
-  generateStoreMonitoringFeeds,
-  merchantsCsvString,
-  salesCsvString,
-  storeMonitoringCsvStrings,
-  transactionsCsvString,
-  writeTransactionsCsv,
-} from './index';
+import { convertCsvToJson, CsvToJsonCounts, isPlainNumber, JsonFormat, writeInFormat } from './csv-to-json';
+import { generateStoreMonitoringFeeds, merchantsCsvString, salesCsvString, storeMonitoringCsvStrings, transactionsCsvString, writeTransactionsCsv } from './index';
 import { parseRecords } from './parsed-csv.spec-helper';
 
 const NOW = new Date('2025-12-01T12:00:00.000Z');
@@ -25,11 +12,7 @@ const PLAIN_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 const FORMATS: JsonFormat[] = ['ndjson', 'json'];
 
 /** Feeds `csv` in chunks of `chunkBytes` (records and characters cut anywhere). */
-async function convert(
-  csv: string,
-  format: JsonFormat,
-  chunkBytes = 7_001,
-): Promise<{ text: string; counts: CsvToJsonCounts }> {
+async function convert(csv: string, format: JsonFormat, chunkBytes = 7_001): Promise<{ text: string; counts: CsvToJsonCounts }> {
   const bytes = Buffer.from(csv, 'utf8');
   const chunks: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += chunkBytes) chunks.push(bytes.subarray(i, i + chunkBytes));
@@ -59,8 +42,7 @@ interface Comparison {
 function expectSameValues(csv: string, text: string, format: JsonFormat): Comparison {
   const [header, ...rows] = parseRecords(csv);
   const lines = objectLines(text, format);
-  const objects: Record<string, unknown>[] =
-    format === 'ndjson' ? lines.map((l) => JSON.parse(l)) : JSON.parse(text);
+  const objects: Record<string, unknown>[] = format === 'ndjson' ? lines.map((l) => JSON.parse(l)) : JSON.parse(text);
   expect(objects).toHaveLength(rows.length);
   expect(lines).toHaveLength(rows.length);
   const stats: Comparison = {
@@ -72,9 +54,7 @@ function expectSameValues(csv: string, text: string, format: JsonFormat): Compar
   const wrong: string[] = [];
   rows.forEach((fields, i) => {
     const obj = objects[i];
-    const keys = fields.map((_, j) =>
-      j < header.length ? header[j] : `_extra${j - header.length + 1}`,
-    );
+    const keys = fields.map((_, j) => (j < header.length ? header[j] : `_extra${j - header.length + 1}`));
     const unexpected = Object.keys(obj).filter((k) => !keys.includes(k));
     if (unexpected.length > 0) wrong.push(`row ${i}: keys ${unexpected.join(',')}`);
     let hasNumber = false;
@@ -88,8 +68,7 @@ function expectSameValues(csv: string, text: string, format: JsonFormat): Compar
         hasNumber = true;
         // As typed: the JSON text holds the field's own digits ("49.10" stays 49.10).
         const literal = JSON.stringify(keys[j]) + ':' + field;
-        if (!PLAIN_NUMBER.test(field) || Number(field) !== value || !lines[i].includes(literal))
-          wrong.push(`row ${i} ${keys[j]}: ${value} for ${field}`);
+        if (!PLAIN_NUMBER.test(field) || Number(field) !== value || !lines[i].includes(literal)) wrong.push(`row ${i} ${keys[j]}: ${value} for ${field}`);
       } else if (value !== field) {
         wrong.push(`row ${i} ${keys[j]}: ${JSON.stringify(value)} for ${JSON.stringify(field)}`);
       }
@@ -158,24 +137,15 @@ describe('csv-to-json', () => {
   });
 
   it('should escape what JSON needs when fields hold quotes, backslashes, newlines and non-ASCII', async () => {
-    const csv =
-      '\ufeffid,"na,me",note\r\n' +
-      '1,"say ""hi""","back\\slash"\r\n' +
-      '2,"two\nlines",tab\there\r\n' +
-      '3,café ☕,"\u0001"\r\n' +
-      '007,-0.5,1e5\r\n';
+    const csv = '\ufeffid,"na,me",note\r\n' + '1,"say ""hi""","back\\slash"\r\n' + '2,"two\nlines",tab\there\r\n' + '3,café ☕,"\u0001"\r\n' + '007,-0.5,1e5\r\n';
     for (const format of FORMATS) {
       const { text } = await convert(csv, format, 3); // cuts through multi-byte characters
       expectSameValues(csv, text, format);
       expect(text).not.toContain('\ufeff');
-      expect(objectLines(text, format)[0]).toMatch(
-        /^\{"id":(1|"1"),"na,me":"say \\"hi\\"","note":"back\\\\slash"\}$/,
-      );
+      expect(objectLines(text, format)[0]).toMatch(/^\{"id":(1|"1"),"na,me":"say \\"hi\\"","note":"back\\\\slash"\}$/);
     }
     expect(['0', '-0', '12.50', '-3.25', '123456789012345'].every(isPlainNumber)).toBe(true);
-    expect(['007', '1e5', '+1', '.5', '5.', '1234567890123456', '-', ''].some(isPlainNumber)).toBe(
-      false,
-    );
+    expect(['007', '1e5', '+1', '.5', '5.', '1234567890123456', '-', ''].some(isPlainNumber)).toBe(false);
   });
 
   it('should write an empty array or nothing when the CSV has only a header', async () => {
@@ -196,9 +166,7 @@ describe('csv-to-json', () => {
     };
     const hwm = 16 * 1024;
     const out = new CollectingWritable(hwm, true);
-    const { result, json } = await writeInFormat(out, 'json', (sink) =>
-      writeTransactionsCsv(sink, opts),
-    );
+    const { result, json } = await writeInFormat(out, 'json', (sink) => writeTransactionsCsv(sink, opts));
     expect(out.falseReturns).toBeGreaterThan(0);
     expect(out.maxPendingBeforeWrite).toBeLessThan(hwm); // never writes while over the mark
     expect(out.writableEnded).toBe(false); // the caller owns the stream
@@ -224,9 +192,7 @@ describe('csv-to-json', () => {
       },
     });
     out.on('error', () => undefined);
-    const write = writeInFormat(out, 'ndjson', (sink) =>
-      writeTransactionsCsv(sink, { rows: 50_000, seed: 1, now: NOW }),
-    );
+    const write = writeInFormat(out, 'ndjson', (sink) => writeTransactionsCsv(sink, { rows: 50_000, seed: 1, now: NOW }));
     await expect(write).rejects.toThrow('disk full');
   });
 
@@ -235,11 +201,7 @@ describe('csv-to-json', () => {
     try {
       const opts = { stores: 150, rows: 2_000, seed: 5 };
       const res = await generateStoreMonitoringFeeds(dir, { ...opts, format: 'json' });
-      expect(Object.values(res.files).map((f) => path.basename(f))).toEqual([
-        'store_status.json',
-        'menu_hours.json',
-        'timezones.json',
-      ]);
+      expect(Object.values(res.files).map((f) => path.basename(f))).toEqual(['store_status.json', 'menu_hours.json', 'timezones.json']);
       const str = storeMonitoringCsvStrings(opts);
       const pairs: [string, string][] = [
         [res.files.status, str.statusCsv],

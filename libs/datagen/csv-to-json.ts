@@ -110,8 +110,7 @@ export class CsvToJsonStream extends Transform {
 
   constructor(opts: CsvToJsonOptions) {
     super();
-    if (!JSON_FORMATS.includes(opts.format))
-      throw new RangeError(`format must be ndjson or json, got ${String(opts.format)}`);
+    if (!JSON_FORMATS.includes(opts.format)) throw new RangeError(`format must be ndjson or json, got ${String(opts.format)}`);
     this.isArray = opts.format === 'json';
     const seed = opts.seed ?? 0;
     this.numberKey = mixPair(seed >>> 0, 0x6e756d73 /* "nums" */);
@@ -193,11 +192,7 @@ export class CsvToJsonStream extends Transform {
  * Converts the CSV read from `input` into JSON written to `output` (which is ended), with
  * backpressure; resolves with the counts once `output` has finished.
  */
-export async function convertCsvToJson(
-  input: NodeJS.ReadableStream,
-  output: NodeJS.WritableStream,
-  opts: CsvToJsonOptions,
-): Promise<CsvToJsonCounts> {
+export async function convertCsvToJson(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, opts: CsvToJsonOptions): Promise<CsvToJsonCounts> {
   const json = new CsvToJsonStream(opts);
   await pipeline(input, json, output);
   return json.counts;

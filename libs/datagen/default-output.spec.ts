@@ -1,9 +1,4 @@
-import {
-  merchantsCsvString,
-  salesCsvString,
-  storeMonitoringCsvStrings,
-  transactionsCsvString,
-} from './index';
+import { merchantsCsvString, salesCsvString, storeMonitoringCsvStrings, transactionsCsvString } from './index';
 import { sha256 } from './parsed-csv.spec-helper';
 
 /**
@@ -44,18 +39,12 @@ describe('default generator output', () => {
 
   it('should give the same bytes when the default shape is named explicitly', () => {
     const opts = { rows: 2_000, seed: 123, now: NOW, errorRate: 0.05 };
-    expect(transactionsCsvString({ ...opts, shape: 'default' }).csv).toBe(
-      transactionsCsvString(opts).csv,
-    );
+    expect(transactionsCsvString({ ...opts, shape: 'default' }).csv).toBe(transactionsCsvString(opts).csv);
   });
 
   it('should give the recorded merchants bytes when no zones or categories are set', () => {
-    expect(sha256(merchantsCsvString({ rows: 1_234, seed: 3 }))).toBe(
-      '47176991a2fbd3077e9063faaaa4a039565a2beecc7c81878d184c7ac49c99b5',
-    );
-    expect(sha256(merchantsCsvString({ rows: 12_345, seed: 1 }))).toBe(
-      '33ea58e75d98555217d70cda6392b89d9925a0810ec42839b125a7a7dc9d2afe',
-    );
+    expect(sha256(merchantsCsvString({ rows: 1_234, seed: 3 }))).toBe('47176991a2fbd3077e9063faaaa4a039565a2beecc7c81878d184c7ac49c99b5');
+    expect(sha256(merchantsCsvString({ rows: 12_345, seed: 1 }))).toBe('33ea58e75d98555217d70cda6392b89d9925a0810ec42839b125a7a7dc9d2afe');
   });
 
   it('should give the recorded sales bytes and counts when no new option is set', () => {
@@ -75,9 +64,7 @@ describe('default generator output', () => {
       '94b6ea41e47823dde48a31c400e742fb0360b0b60a45139f7a84d664fcabd1dc',
       'a66cf3fa3d37db238b02c2a60da8bcdc6ad7efcd34fa23f837ab3f700a247d56',
     ]);
-    expect([a.statusRows, a.duplicates, a.hoursRows, a.timezoneRows]).toEqual([
-      10_002, 2, 1_837, 284,
-    ]);
+    expect([a.statusRows, a.duplicates, a.hoursRows, a.timezoneRows]).toEqual([10_002, 2, 1_837, 284]);
     const endAt = new Date('2024-03-10T12:34:56.789Z');
     const b = storeMonitoringCsvStrings({
       stores: 100,

@@ -1,11 +1,5 @@
 import { createMarketingCleaner, Reject } from '../cleaners';
-import {
-  DEFAULT_MARKETING_ERROR_RATE,
-  MARKETING_FAULT_TYPES,
-  MARKETING_HEADER,
-  marketingCsvString,
-  MarketingGenOptions,
-} from './marketing.generator';
+import { DEFAULT_MARKETING_ERROR_RATE, MARKETING_FAULT_TYPES, MARKETING_HEADER, marketingCsvString, MarketingGenOptions } from './marketing.generator';
 import { parseRecords } from './parsed-csv.spec-helper';
 
 interface Line {
@@ -30,7 +24,10 @@ function dataLines(csv: string, eol = '\n'): Line[] {
 
 /** An independent model of the row key: platform normalised, campaign, ad group, ad, day. */
 function keyOf(f: string[]): string {
-  const platform = f[1].trim().toLowerCase().replace(/[\s_-]+/g, '_');
+  const platform = f[1]
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '_');
   return [platform, f[0].trim(), f[4].trim(), f[6].trim(), f[2].trim()].join('|');
 }
 
@@ -168,7 +165,7 @@ describe('marketing generator', () => {
       expect([restated.firstDay, restated.lastDay]).toEqual([main.firstDay, main.lastDay]);
     });
 
-    it('should re-send exactly the main file\'s rows of those days when restated', () => {
+    it("should re-send exactly the main file's rows of those days when restated", () => {
       const mainTail = mainLines.filter((l) => l.fields[2] >= firstRestatedDay).map((l) => keyOf(l.fields));
       expect(restatedLines.map((l) => keyOf(l.fields))).toEqual(mainTail);
       expect(restatedLines.every((l) => mainByKey.has(keyOf(l.fields)))).toBe(true);

@@ -14,8 +14,7 @@ import { pump } from './pump';
 export const MARKETING_SHAPES = ['default', 'adversarial'] as const;
 export type MarketingShape = (typeof MARKETING_SHAPES)[number];
 
-export const MARKETING_HEADER =
-  'campaign_id,platform,date,campaign_name,ad_group_id,ad_group_name,ad_id,ad_name,creative_url,impressions,clicks,conversions,cost,revenue,currency';
+export const MARKETING_HEADER = 'campaign_id,platform,date,campaign_name,ad_group_id,ad_group_name,ad_id,ad_name,creative_url,impressions,clicks,conversions,cost,revenue,currency';
 
 export const MARKETING_FAULT_TYPES = ['MISSING_CAMPAIGN_ID', 'INVALID_DATE', 'NEGATIVE_COST', 'CLICKS_EXCEED_IMPRESSIONS', 'INVALID_CLICKS', 'DUPLICATE_KEY'] as const;
 export type MarketingFaultType = (typeof MARKETING_FAULT_TYPES)[number];
@@ -53,7 +52,13 @@ export const DEFAULT_MARKETING_SEED = 1;
 export const DEFAULT_MARKETING_ERROR_RATE = 0.01;
 const DEFAULTS = { campaigns: 2000, adGroupsPerCampaign: 5, adsPerAdGroup: 4, days: 730, endDay: '2025-06-30' };
 const ADVERSARIAL = { campaigns: 200_000, adGroupsPerCampaign: 2, adsPerAdGroup: 2, days: 3650, currencies: ['USD', 'EUR', 'GBP'] };
-const PLATFORMS: ReadonlyArray<[string, string]> = [['google_ads', 'Google Ads'], ['meta', 'Meta'], ['tiktok', 'TikTok'], ['linkedin', 'LinkedIn'], ['snapchat', 'Snapchat']];
+const PLATFORMS: ReadonlyArray<[string, string]> = [
+  ['google_ads', 'Google Ads'],
+  ['meta', 'Meta'],
+  ['tiktok', 'TikTok'],
+  ['linkedin', 'LinkedIn'],
+  ['snapchat', 'Snapchat'],
+];
 const THEMES = ['Spring Sale', 'Brand Awareness', 'Retargeting', 'Black Friday', 'Prospecting', 'App Installs', 'Lead Gen', 'Holiday Push'];
 const ADVERSARIAL_THEMES = ['Été "Soldes", 50 % off', 'Brand, awareness', 'Retargeting — 再营销', 'Prospecting\tEU'];
 const DAY_MS = 86_400_000;
@@ -78,7 +83,7 @@ class MarketingCsvGenerator {
     const groups = opts.adGroupsPerCampaign ?? base.adGroupsPerCampaign;
     const ads = opts.adsPerAdGroup ?? base.adsPerAdGroup;
     // Enough campaigns that each day's rows fit among the ads (keys are unique per ad and day).
-    const minCampaigns = Math.ceil((opts.rows / days) * 1.25 / (groups * ads));
+    const minCampaigns = Math.ceil(((opts.rows / days) * 1.25) / (groups * ads));
     const campaigns = Math.max(opts.campaigns ?? base.campaigns, minCampaigns, 1);
     if (!Number.isSafeInteger(opts.rows) || opts.rows < 0) throw new RangeError('rows must be a whole number ≥ 0');
     if (days < 1) throw new RangeError('days must be ≥ 1');
@@ -86,9 +91,17 @@ class MarketingCsvGenerator {
     this.endMs = Date.parse(`${endDay}T00:00:00Z`);
     if (Number.isNaN(this.endMs)) throw new RangeError(`endDay is not a day: ${endDay}`);
     this.o = {
-      rows: opts.rows, seed: opts.seed ?? DEFAULT_MARKETING_SEED, campaigns, adGroupsPerCampaign: groups, adsPerAdGroup: ads, days, endDay,
-      errorRate: opts.restateDays ? 0 : (opts.errorRate ?? DEFAULT_MARKETING_ERROR_RATE), currencies: opts.currencies ?? base.currencies,
-      restateDays: Math.min(opts.restateDays ?? 0, days), isAdversarial,
+      rows: opts.rows,
+      seed: opts.seed ?? DEFAULT_MARKETING_SEED,
+      campaigns,
+      adGroupsPerCampaign: groups,
+      adsPerAdGroup: ads,
+      days,
+      endDay,
+      errorRate: opts.restateDays ? 0 : (opts.errorRate ?? DEFAULT_MARKETING_ERROR_RATE),
+      currencies: opts.currencies ?? base.currencies,
+      restateDays: Math.min(opts.restateDays ?? 0, days),
+      isAdversarial,
     };
     this.seedHash = hashSeed(this.o.seed);
     this.adCount = campaigns * groups * ads;
@@ -125,8 +138,15 @@ class MarketingCsvGenerator {
     const lastDay = new Date(this.endMs).toISOString().slice(0, 10);
     const firstDay = new Date(this.endMs - (this.o.days - 1) * DAY_MS).toISOString().slice(0, 10);
     return {
-      rows: this.emitted, bytes: this.bytes, faultyRows: Object.values(this.faults).reduce((a, b) => a + b, 0), faultsByType: { ...this.faults },
-      campaigns: this.o.campaigns, ads: this.adCount, days: this.o.days, firstDay, lastDay,
+      rows: this.emitted,
+      bytes: this.bytes,
+      faultyRows: Object.values(this.faults).reduce((a, b) => a + b, 0),
+      faultsByType: { ...this.faults },
+      campaigns: this.o.campaigns,
+      ads: this.adCount,
+      days: this.o.days,
+      firstDay,
+      lastDay,
     };
   }
 
@@ -174,8 +194,21 @@ class MarketingCsvGenerator {
     const currency = o.currencies[campaign % o.currencies.length];
     const cost = r(8) < 0.05 ? dollarsWithSeparators(costCents) : plainDollars(costCents);
     let fields = [
-      cid, platform, date, campaignName, gid, `Group ${group}`, aid, adName, `https://cdn.example.com/creatives/${aid}.jpg`,
-      String(impressions), String(clicks), String(conversions), cost, plainDollars(revenueCents), r(9) < 0.1 ? currency.toLowerCase() : currency,
+      cid,
+      platform,
+      date,
+      campaignName,
+      gid,
+      `Group ${group}`,
+      aid,
+      adName,
+      `https://cdn.example.com/creatives/${aid}.jpg`,
+      String(impressions),
+      String(clicks),
+      String(conversions),
+      cost,
+      plainDollars(revenueCents),
+      r(9) < 0.1 ? currency.toLowerCase() : currency,
     ];
     let isFaulty = false;
     if (o.errorRate > 0 && r(10) < o.errorRate) {
@@ -210,10 +243,10 @@ function faulty(fault: MarketingFaultType, f: string[]): string[] {
       g[2] = g[2].slice(0, 5) + '13' + g[2].slice(7);
       break;
     case 'NEGATIVE_COST':
-    {
-      const amount = g[12].replace('$', '').replace(/"/g, '');
-      g[12] = Number(amount.replace(/,/g, '')) > 0 ? `"-${amount}"` : '-1.00';
-    }
+      {
+        const amount = g[12].replace('$', '').replace(/"/g, '');
+        g[12] = Number(amount.replace(/,/g, '')) > 0 ? `"-${amount}"` : '-1.00';
+      }
       break;
     case 'CLICKS_EXCEED_IMPRESSIONS':
       g[9] = String(Math.max(1, Number(g[9]) >> 3));

@@ -106,18 +106,7 @@ const NAME_SUFFIX: Readonly<Record<(typeof CATEGORIES)[number], readonly string[
   Home: ['Home Goods', 'Hardware', 'Furnishings', 'Interiors'],
   Entertainment: ['Cinema', 'Arcade', 'Lounge', 'Theater', 'Bowling'],
 };
-const SURNAMES = [
-  'Smith',
-  'Garcia',
-  'Nguyen',
-  'Okafor',
-  'Kowalski',
-  'Patel',
-  'Rossi',
-  'Silva',
-  'Cohen',
-  'Tanaka',
-];
+const SURNAMES = ['Smith', 'Garcia', 'Nguyen', 'Okafor', 'Kowalski', 'Patel', 'Rossi', 'Silva', 'Cohen', 'Tanaka'];
 
 /** Merchant name endings for generated categories (beyond CATEGORIES). */
 const GENERIC_SUFFIX: readonly string[] = ['Store', 'Shop', 'Traders', 'Supply', 'Outlet'];
@@ -141,20 +130,12 @@ export function merchantRng(seedHash: number, index: number): Prng {
   return new Prng(mixPair(mixPair(seedHash, 0x6d657263 /* "merc" */), index));
 }
 
-export function merchantProfile(
-  seed: number,
-  index: number,
-  dimensions: { zones?: number; categories?: number } = {},
-): MerchantProfile {
+export function merchantProfile(seed: number, index: number, dimensions: { zones?: number; categories?: number } = {}): MerchantProfile {
   const dims = transactionDimensions(dimensions.zones, dimensions.categories);
   return profileFromRng(merchantRng(hashSeed(seed), index), index, dims);
 }
 
-export function profileFromRng(
-  rng: Prng,
-  index: number,
-  dims: TransactionDimensions,
-): MerchantProfile {
+export function profileFromRng(rng: Prng, index: number, dims: TransactionDimensions): MerchantProfile {
   const zoneIndex = dims.zoneSampler(rng);
   const categoryIndex = dims.categorySampler(rng);
   const active = rng.float() < ACTIVE_MERCHANT_SHARE;
@@ -174,12 +155,7 @@ function merchantName(rng: Prng, categoryIndex: number): string {
 }
 
 /** Throws unless `value` is a safe integer in [min, max]. */
-export function checkCount(
-  name: string,
-  value: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): void {
+export function checkCount(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
     throw new RangeError(`${name} must be an integer ${range}, got ${value}`);
@@ -209,18 +185,14 @@ export function merchantsCsvChunks(opts: MerchantsGenOptions): () => string | nu
       const rng = merchantRng(seedHash, index);
       const p = profileFromRng(rng, index, dims);
       const name = merchantName(rng, p.categoryIndex);
-      batch +=
-        merchantId(index, total) + ',' + csvField(name) + ',' + dims.zoneNames[p.zoneIndex] + '\n';
+      batch += merchantId(index, total) + ',' + csvField(name) + ',' + dims.zoneNames[p.zoneIndex] + '\n';
     }
     return batch;
   };
 }
 
 /** Writes the merchants CSV (header + rows) to `out` honouring backpressure. Does not end `out`. */
-export async function writeMerchantsCsv(
-  out: NodeJS.WritableStream,
-  opts: MerchantsGenOptions,
-): Promise<MerchantsGenResult> {
+export async function writeMerchantsCsv(out: NodeJS.WritableStream, opts: MerchantsGenOptions): Promise<MerchantsGenResult> {
   const bytes = await pump(out, merchantsCsvChunks(opts));
   return { rows: opts.rows, bytes };
 }

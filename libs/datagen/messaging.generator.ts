@@ -23,8 +23,7 @@ import { pump } from './pump';
 export const MESSAGING_SHAPES = ['default', 'adversarial'] as const;
 export type MessagingShape = (typeof MESSAGING_SHAPES)[number];
 
-export const MESSAGING_HEADER =
-  'message_id,status,timestamp,channel,recipient_id,template_id,campaign_id,conversation_id,error_code,retry_count,delivery_latency_ms';
+export const MESSAGING_HEADER = 'message_id,status,timestamp,channel,recipient_id,template_id,campaign_id,conversation_id,error_code,retry_count,delivery_latency_ms';
 
 export const MESSAGING_FAULT_TYPES = ['MISSING_MESSAGE_ID', 'INVALID_STATUS', 'INVALID_TIMESTAMP', 'INVALID_RETRY_COUNT'] as const;
 export type MessagingFaultType = (typeof MESSAGING_FAULT_TYPES)[number];
@@ -72,12 +71,26 @@ interface ShapeParams {
 
 const SHAPES: Record<MessagingShape, ShapeParams> = {
   default: {
-    templates: 24, campaigns: 60, isLongIds: false, networkMedianMs: 400, networkSigma: 1.2, resendMedianMs: 30_000,
-    readMedianMs: 240_000, readSigma: 1.5, isOffsetIso: false,
+    templates: 24,
+    campaigns: 60,
+    isLongIds: false,
+    networkMedianMs: 400,
+    networkSigma: 1.2,
+    resendMedianMs: 30_000,
+    readMedianMs: 240_000,
+    readSigma: 1.5,
+    isOffsetIso: false,
   },
   adversarial: {
-    templates: 50_000, campaigns: 200_000, isLongIds: true, networkMedianMs: 60_000, networkSigma: 2,
-    resendMedianMs: 3 * 3_600_000, readMedianMs: 4 * 3_600_000, readSigma: 2, isOffsetIso: true,
+    templates: 50_000,
+    campaigns: 200_000,
+    isLongIds: true,
+    networkMedianMs: 60_000,
+    networkSigma: 2,
+    resendMedianMs: 3 * 3_600_000,
+    readMedianMs: 4 * 3_600_000,
+    readSigma: 2,
+    isOffsetIso: true,
   },
 };
 
@@ -94,7 +107,11 @@ export interface MessagingGenResult {
 
 export const DEFAULT_MESSAGING_SEED = 1;
 const DAY_MS = 86_400_000;
-const CHANNELS: ReadonlyArray<[string, number]> = [['whatsapp', 0.85], ['sms', 0.1], ['WhatsApp', 0.05]];
+const CHANNELS: ReadonlyArray<[string, number]> = [
+  ['whatsapp', 0.85],
+  ['sms', 0.1],
+  ['WhatsApp', 0.05],
+];
 const RECIPIENTS = 2_000_000;
 /** Relative traffic per hour of day (UTC): quiet nights, busy afternoons. */
 const HOURLY = [0.2, 0.15, 0.1, 0.1, 0.15, 0.3, 0.6, 1, 1.4, 1.6, 1.7, 1.8, 1.9, 2, 2, 1.9, 1.8, 1.7, 1.5, 1.3, 1.1, 0.8, 0.5, 0.3];
@@ -215,9 +232,14 @@ class MessagingCsvGenerator {
 
   result(): MessagingGenResult {
     return {
-      events: this.written, messages: this.messages, bytes: this.bytes, duplicates: this.duplicates,
-      faultyRows: Object.values(this.faults).reduce((a, b) => a + b, 0), faultsByType: { ...this.faults },
-      first: this.written ? new Date(this.firstMs).toISOString() : '', last: this.written ? new Date(this.lastMs).toISOString() : '',
+      events: this.written,
+      messages: this.messages,
+      bytes: this.bytes,
+      duplicates: this.duplicates,
+      faultyRows: Object.values(this.faults).reduce((a, b) => a + b, 0),
+      faultsByType: { ...this.faults },
+      first: this.written ? new Date(this.firstMs).toISOString() : '',
+      last: this.written ? new Date(this.lastMs).toISOString() : '',
     };
   }
 
@@ -238,7 +260,7 @@ class MessagingCsvGenerator {
     const r = this.rng;
     const created = this.advanceClock();
     const m = this.messages++;
-    const short = `${(m * 2654435761 % 4294967296).toString(36)}${m.toString(36)}`;
+    const short = `${((m * 2654435761) % 4294967296).toString(36)}${m.toString(36)}`;
     // Cloud API ids: base64 of the recipient and a message key, 60+ characters.
     const id = this.shape.isLongIds ? `wamid.HBgL${Buffer.from(`MTU1NTA${short}FQIAERgSQjZFM0Y5QTc0QkE1RDk0${short}`).toString('base64').replace(/=+$/, '')}` : `wamid.${short}`;
     const channel = pick(r, CHANNELS);
@@ -270,11 +292,22 @@ class MessagingCsvGenerator {
     if (isRead) this.emit(base, 'read', deliveredMs + r.lognormal(Math.log(this.shape.readMedianMs), this.shape.readSigma), retries);
   }
 
-  private emit(m: { id: string; channel: string; template: string; campaign: string; recipient: string; conversation: string }, status: string, atMs: number, retries: number, error = '', latency = ''): void {
+  private emit(
+    m: { id: string; channel: string; template: string; campaign: string; recipient: string; conversation: string },
+    status: string,
+    atMs: number,
+    retries: number,
+    error = '',
+    latency = '',
+  ): void {
     const r = this.rng;
     const at = Math.round(atMs);
     // A quarter as epoch seconds (as WhatsApp sends them), the rest ISO 8601, some without milliseconds.
-    const ts = r.chance(0.25) ? String(Math.floor(at / 1000)) : this.shape.isOffsetIso && r.chance(0.5) ? withOffset(at, r) : new Date(r.chance(0.25) ? at - (at % 1000) : at).toISOString();
+    const ts = r.chance(0.25)
+      ? String(Math.floor(at / 1000))
+      : this.shape.isOffsetIso && r.chance(0.5)
+        ? withOffset(at, r)
+        : new Date(r.chance(0.25) ? at - (at % 1000) : at).toISOString();
     let fields = [m.id, status, ts, m.channel, m.recipient, m.template, m.campaign, m.conversation, error, retries ? String(retries) : '', latency];
     const fault = this.o.errorRate > 0 && r.chance(this.o.errorRate) ? MESSAGING_FAULT_TYPES[r.below(MESSAGING_FAULT_TYPES.length)] : null;
     if (fault) {
@@ -319,9 +352,15 @@ function faulty(fault: MessagingFaultType, fields: string[]): string[] {
 function generator(opts: MessagingGenOptions): MessagingCsvGenerator {
   const isAdversarial = opts.shape === 'adversarial';
   return new MessagingCsvGenerator({
-    events: opts.events, seed: opts.seed ?? DEFAULT_MESSAGING_SEED, days: opts.days ?? 30, end: opts.end ?? '2025-06-30T00:00:00Z',
-    errorRate: opts.errorRate ?? 0.005, duplicateRate: opts.duplicateRate ?? (isAdversarial ? 0.1 : 0.01),
-    failureRate: opts.failureRate ?? (isAdversarial ? 0.15 : 0.02), pendingRate: opts.pendingRate ?? 0.005, shape: opts.shape ?? 'default',
+    events: opts.events,
+    seed: opts.seed ?? DEFAULT_MESSAGING_SEED,
+    days: opts.days ?? 30,
+    end: opts.end ?? '2025-06-30T00:00:00Z',
+    errorRate: opts.errorRate ?? 0.005,
+    duplicateRate: opts.duplicateRate ?? (isAdversarial ? 0.1 : 0.01),
+    failureRate: opts.failureRate ?? (isAdversarial ? 0.15 : 0.02),
+    pendingRate: opts.pendingRate ?? 0.005,
+    shape: opts.shape ?? 'default',
   });
 }
 

@@ -176,8 +176,7 @@ export function weightedSampler(weights: readonly number[]): WeightedSampler {
 
 /** Weighted pick of an element (convenience over weightedSampler for one-off use). */
 export function weightedPick<T>(rng: Prng, items: readonly T[], weights: readonly number[]): T {
-  if (items.length !== weights.length)
-    throw new RangeError('weightedPick: items/weights length mismatch');
+  if (items.length !== weights.length) throw new RangeError('weightedPick: items/weights length mismatch');
   let total = 0;
   for (const w of weights) total += w;
   let x = rng.float() * total;

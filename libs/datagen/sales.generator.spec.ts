@@ -111,8 +111,7 @@ function rejectReason(row: Row): SalesDropReason | null {
 const PRODUCT_OF_VARIANT = new Map<string, (typeof SALES_PRODUCTS)[number]>();
 for (const p of SALES_PRODUCTS) for (const v of p.variants) PRODUCT_OF_VARIANT.set(v, p);
 const REGION_OF_VARIANT = new Map<string, string>();
-for (const r of SALES_REGIONS)
-  for (const v of SALES_REGION_VARIANTS[r]) REGION_OF_VARIANT.set(v, r);
+for (const r of SALES_REGIONS) for (const v of SALES_REGION_VARIANTS[r]) REGION_OF_VARIANT.set(v, r);
 
 function expectedDropsByReason(res: SalesGenResult): Record<string, number> {
   const out: Record<string, number> = {};
@@ -175,10 +174,7 @@ describe('sales generator', () => {
   it('should have 9 fields on every line, quoting only "$" prices with a thousands separator', () => {
     const lines = big.csv.split('\n').slice(1, -1);
     const bad = lines.filter((line) =>
-      line.includes('"')
-        ? !/,"\$\d{1,3}(,\d{3})+\.\d{2}",/.test(line) ||
-          line.replace(/"[^"]*"/, 'X').split(',').length !== 9
-        : line.split(',').length !== 9,
+      line.includes('"') ? !/,"\$\d{1,3}(,\d{3})+\.\d{2}",/.test(line) || line.replace(/"[^"]*"/, 'X').split(',').length !== 9 : line.split(',').length !== 9,
     );
     expect(bad).toEqual([]);
     expect(lines.some((line) => line.includes('"'))).toBe(true);
@@ -235,8 +231,7 @@ describe('sales generator', () => {
       const q = parseQuantity(row.quantity)!;
       const price = parsePrice(row.price)!;
       const discount = parseDiscount(row.discount)!;
-      const priceOk =
-        price >= product.basePrice * 0.85 - 0.01 && price <= product.basePrice * 1.15 + 0.01;
+      const priceOk = price >= product.basePrice * 0.85 - 0.01 && price <= product.basePrice * 1.15 + 0.01;
       if (q >= 150 || !priceOk || discount >= 0.75) {
         extreme++;
         // Extreme values stay plausible in kind: big orders are of high-price products, prices ×20.
@@ -260,11 +255,7 @@ describe('sales generator', () => {
     for (const t of SALES_FAULT_TYPES) expect(res.faultsByType[t]).toBe(0);
     const odd = parseRows(res.csv).filter(
       (row) =>
-        rejectReason(row) !== null ||
-        !/^\d+$/.test(row.quantity) ||
-        !/^\d+\.\d{2}$/.test(row.price) ||
-        !PRODUCT_OF_VARIANT.has(row.product) ||
-        !REGION_OF_VARIANT.has(row.region),
+        rejectReason(row) !== null || !/^\d+$/.test(row.quantity) || !/^\d+\.\d{2}$/.test(row.price) || !PRODUCT_OF_VARIANT.has(row.product) || !REGION_OF_VARIANT.has(row.region),
     );
     expect(odd).toEqual([]);
   });
@@ -278,11 +269,7 @@ describe('sales generator', () => {
     expect(repeats).toBe(big.duplicateOrderIdRows);
     expect(repeats / big.rows).toBeGreaterThan(0.003);
     expect(repeats / big.rows).toBeLessThan(0.007);
-    const odd = bigRows.filter(
-      (row) =>
-        !/^ORD-\d{8}-\d{4}$/.test(row.orderId) ||
-        (count.get(row.orderId) === 2 && rejectReason(row) !== null),
-    );
+    const odd = bigRows.filter((row) => !/^ORD-\d{8}-\d{4}$/.test(row.orderId) || (count.get(row.orderId) === 2 && rejectReason(row) !== null));
     expect(odd).toEqual([]);
   });
 
@@ -299,9 +286,7 @@ describe('sales generator', () => {
     }
     expect(valid).toBe(res.rows - res.expectedDropped);
     expect([...years]).toEqual([2023]);
-    expect([...formats].sort()).toEqual(
-      ['99-Mon-9999', '99/99/9999', '9999-99-99', '9999-99-99 99:99:99', '9999/99/99'].sort(),
-    );
+    expect([...formats].sort()).toEqual(['99-Mon-9999', '99/99/9999', '9999-99-99', '9999-99-99 99:99:99', '9999/99/99'].sort());
   });
 
   it('should sell more units per order in Nov-Dec than in Jan-Feb when dates are seasonal', () => {
@@ -331,11 +316,7 @@ describe('sales generator', () => {
     }
     const totalR = [...regions.values()].reduce((a, b) => a + b, 0);
     const totalW = SALES_REGION_WEIGHTS.reduce((a, b) => a + b, 0);
-    SALES_REGIONS.forEach((r, i) =>
-      expect(Math.abs(regions.get(r)! / totalR - SALES_REGION_WEIGHTS[i] / totalW)).toBeLessThan(
-        0.02,
-      ),
-    );
+    SALES_REGIONS.forEach((r, i) => expect(Math.abs(regions.get(r)! / totalR - SALES_REGION_WEIGHTS[i] / totalW)).toBeLessThan(0.02));
     expect(products.size).toBe(SALES_PRODUCTS.length);
     // Every written spelling of a product appears.
     const seen = new Set(bigRows.map((r) => r.product));

@@ -35,8 +35,7 @@ import {
  * All output is ASCII, so byte counts equal string lengths.
  */
 
-export const SALES_HEADER =
-  'order_id,product_name,category,quantity,unit_price,discount_percent,region,sale_date,customer_email';
+export const SALES_HEADER = 'order_id,product_name,category,quantity,unit_price,discount_percent,region,sale_date,customer_email';
 export const DEFAULT_SALES_ERROR_RATE = 0.15;
 export const DEFAULT_SALES_SEED = 42;
 export const DEFAULT_SALES_YEAR = 2024;
@@ -152,35 +151,15 @@ export const SALES_REGION_VARIANTS: Readonly<Record<SalesRegion, readonly string
  * Multiplier on the mean quantity by month (January first). Quantities are uniform on
  * 1..round(20 × factor), so 1..20 in a factor-1 month, 1..16 in Jan/Feb and 1..32 in Nov/Dec.
  */
-export const SALES_MONTH_QUANTITY_FACTOR: readonly number[] = [
-  0.8, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.05, 1.0, 1.1, 1.6, 1.6,
-];
+export const SALES_MONTH_QUANTITY_FACTOR: readonly number[] = [0.8, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.05, 1.0, 1.1, 1.6, 1.6];
 const BASE_MAX_QUANTITY = 20;
 /** Clean discounts are 0.00..MAX_DISCOUNT_CENTS/100, uniform, two decimals. */
 const MAX_DISCOUNT_CENTS = 30;
 
 /** Customer e-mails (valid), the same upper/mixed-case, and malformed ones. */
-export const SALES_EMAILS: readonly string[] = [
-  'user1@example.com',
-  'user2@example.com',
-  'buyer@email.com',
-  'shopper@domain.com',
-  'customer@test.com',
-];
-export const SALES_EMAILS_UPPER: readonly string[] = [
-  'User1@Example.COM',
-  'USER2@EXAMPLE.COM',
-  'Buyer@Email.com',
-  'SHOPPER@DOMAIN.COM',
-  'Customer@Test.Com',
-];
-export const SALES_EMAILS_INVALID: readonly string[] = [
-  'not-an-email',
-  'bob@localhost',
-  'user1@',
-  '@example.com',
-  'buyer at email.com',
-];
+export const SALES_EMAILS: readonly string[] = ['user1@example.com', 'user2@example.com', 'buyer@email.com', 'shopper@domain.com', 'customer@test.com'];
+export const SALES_EMAILS_UPPER: readonly string[] = ['User1@Example.COM', 'USER2@EXAMPLE.COM', 'Buyer@Email.com', 'SHOPPER@DOMAIN.COM', 'Customer@Test.Com'];
+export const SALES_EMAILS_INVALID: readonly string[] = ['not-an-email', 'bob@localhost', 'user1@', '@example.com', 'buyer at email.com'];
 const EMAIL_EMPTY_RATE = 0.28;
 const EMAIL_UPPER_RATE = 0.03;
 const EMAIL_INVALID_RATE = 0.02;
@@ -202,8 +181,7 @@ export const SALES_FAULT_TYPES = [
 ] as const;
 export type SalesFaultType = (typeof SALES_FAULT_TYPES)[number];
 
-export type SalesDropReason =
-  'INVALID_QUANTITY' | 'INVALID_DISCOUNT' | 'MISSING_DATE' | 'INVALID_DATE' | 'INVALID_PRICE';
+export type SalesDropReason = 'INVALID_QUANTITY' | 'INVALID_DISCOUNT' | 'MISSING_DATE' | 'INVALID_DATE' | 'INVALID_PRICE';
 
 /** What the cleaner does with a row carrying each fault: the reject reason, or null when it keeps it. */
 export const SALES_FAULT_DROP_REASON: Readonly<Record<SalesFaultType, SalesDropReason | null>> = {
@@ -220,48 +198,15 @@ export const SALES_FAULT_DROP_REASON: Readonly<Record<SalesFaultType, SalesDropR
 };
 
 /** Relative frequency of each fault (SALES_FAULT_TYPES order): kept and dropped types each sum to 50. */
-export const SALES_FAULT_WEIGHTS: readonly number[] = SALES_FAULT_TYPES.map((t) =>
-  SALES_FAULT_DROP_REASON[t] === null ? 12.5 : 50 / 6,
-);
+export const SALES_FAULT_WEIGHTS: readonly number[] = SALES_FAULT_TYPES.map((t) => (SALES_FAULT_DROP_REASON[t] === null ? 12.5 : 50 / 6));
 
 /** Values written for the invalid-date fault (`{Y}` is the year). */
-export const SALES_BAD_DATES: readonly string[] = [
-  '{Y}-13-45',
-  'someday',
-  '{Y}-12-32',
-  '{Y}/00/15',
-  '13/45/{Y}',
-  '45-Foo-{Y}',
-  'not a date',
-  'TBD',
-];
+export const SALES_BAD_DATES: readonly string[] = ['{Y}-13-45', 'someday', '{Y}-12-32', '{Y}/00/15', '13/45/{Y}', '45-Foo-{Y}', 'not a date', 'TBD'];
 /** Values written for the unparsable-price fault. */
-export const SALES_BAD_PRICES: readonly string[] = [
-  'N/A',
-  'abc',
-  'n/a',
-  '#VALUE!',
-  'free',
-  '12..5',
-  'TBD',
-];
+export const SALES_BAD_PRICES: readonly string[] = ['N/A', 'abc', 'n/a', '#VALUE!', 'free', '12..5', 'TBD'];
 /** Values written for the unknown-product and unknown-region faults (title-cased by the cleaner). */
-export const SALES_UNKNOWN_PRODUCTS: readonly string[] = [
-  'unknown product',
-  'unknown_product',
-  'Unknown Item',
-  'misc item',
-  'gift card',
-  'desk lamp',
-];
-export const SALES_UNKNOWN_REGIONS: readonly string[] = [
-  'unknown_region',
-  'unknown region',
-  'UNKNOWN',
-  'central',
-  'online',
-  'overseas',
-];
+export const SALES_UNKNOWN_PRODUCTS: readonly string[] = ['unknown product', 'unknown_product', 'Unknown Item', 'misc item', 'gift card', 'desk lamp'];
+export const SALES_UNKNOWN_REGIONS: readonly string[] = ['unknown_region', 'unknown region', 'UNKNOWN', 'central', 'online', 'overseas'];
 
 export interface SalesGenOptions {
   rows: number;
@@ -316,20 +261,7 @@ const RECENT_IDS = 64;
 
 // ---------------------------------------------------------------- lookup tables
 
-const MONTH_ABBR = [
-  'Jan',
-  'Feb',
-  'Mar',
-  'Apr',
-  'May',
-  'Jun',
-  'Jul',
-  'Aug',
-  'Sep',
-  'Oct',
-  'Nov',
-  'Dec',
-];
+const MONTH_ABBR = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 const FRACTIONS: readonly string[] = ['5', '25', '75'];
 const F_QUANTITY_UNITS = 0;
@@ -342,30 +274,20 @@ const F_INVALID_DATE = 6;
 const F_UNPARSABLE_PRICE = 7;
 const F_EXTREME = 8;
 const F_UNKNOWN_LABEL = 9;
-const FAULT_DROPS: readonly boolean[] = SALES_FAULT_TYPES.map(
-  (t) => SALES_FAULT_DROP_REASON[t] !== null,
-);
+const FAULT_DROPS: readonly boolean[] = SALES_FAULT_TYPES.map((t) => SALES_FAULT_DROP_REASON[t] !== null);
 const faultSampler = weightedSampler(SALES_FAULT_WEIGHTS);
 /** Share of faulty rows that are dropped (for scaling the duplicate rate over kept rows). */
-const DROPPED_FAULT_SHARE =
-  SALES_FAULT_WEIGHTS.reduce((s, w, i) => s + (FAULT_DROPS[i] ? w : 0), 0) /
-  SALES_FAULT_WEIGHTS.reduce((s, w) => s + w, 0);
+const DROPPED_FAULT_SHARE = SALES_FAULT_WEIGHTS.reduce((s, w, i) => s + (FAULT_DROPS[i] ? w : 0), 0) / SALES_FAULT_WEIGHTS.reduce((s, w) => s + w, 0);
 
 const productSampler = weightedSampler(SALES_PRODUCTS.map((p) => p.weight));
 const PRODUCT_VARIANTS: readonly (readonly string[])[] = SALES_PRODUCTS.map((p) => p.variants);
 const PRODUCT_CATEGORY: readonly string[] = SALES_PRODUCTS.map((p) => p.category);
-const PRODUCT_CATEGORY_VARIANTS: readonly (readonly string[])[] = SALES_PRODUCTS.map(
-  (p) => SALES_CATEGORY_VARIANTS[p.category],
-);
+const PRODUCT_CATEGORY_VARIANTS: readonly (readonly string[])[] = SALES_PRODUCTS.map((p) => SALES_CATEGORY_VARIANTS[p.category]);
 const PRODUCT_BASE_CENTS: readonly number[] = SALES_PRODUCTS.map((p) => p.basePrice * 100);
 /** Products used for the extreme-quantity fault (base price ≥ 800). */
-const HIGH_PRICE_PRODUCTS: readonly number[] = SALES_PRODUCTS.flatMap((p, i) =>
-  p.basePrice >= 800 ? [i] : [],
-);
+const HIGH_PRICE_PRODUCTS: readonly number[] = SALES_PRODUCTS.flatMap((p, i) => (p.basePrice >= 800 ? [i] : []));
 const regionSampler = weightedSampler(SALES_REGION_WEIGHTS);
-const REGION_VARIANTS: readonly (readonly string[])[] = SALES_REGIONS.map(
-  (r) => SALES_REGION_VARIANTS[r],
-);
+const REGION_VARIANTS: readonly (readonly string[])[] = SALES_REGIONS.map((r) => SALES_REGION_VARIANTS[r]);
 
 // Date formats and their relative frequency. MDY is only used when the day is > 12 (unambiguous);
 // otherwise the row falls back to YYYY-MM-DD.
@@ -398,21 +320,15 @@ interface DayInfo {
   mdy: string | null; // MM/DD/YYYY, only when the day is > 12
 }
 
-function checkOptions(
-  input: SalesGenOptions,
-): SalesGenOptions & { errorRate: number; year: number; years: number } {
-  if (!Number.isSafeInteger(input.rows) || input.rows < 0)
-    throw new RangeError(`rows must be an integer ≥ 0, got ${input.rows}`);
+function checkOptions(input: SalesGenOptions): SalesGenOptions & { errorRate: number; year: number; years: number } {
+  if (!Number.isSafeInteger(input.rows) || input.rows < 0) throw new RangeError(`rows must be an integer ≥ 0, got ${input.rows}`);
   const opts = applySalesShape(input);
   const errorRate = opts.errorRate ?? DEFAULT_SALES_ERROR_RATE;
-  if (!(errorRate >= 0 && errorRate <= 1))
-    throw new RangeError(`errorRate must be in [0, 1], got ${errorRate}`);
+  if (!(errorRate >= 0 && errorRate <= 1)) throw new RangeError(`errorRate must be in [0, 1], got ${errorRate}`);
   const year = opts.year ?? DEFAULT_SALES_YEAR;
-  if (!Number.isInteger(year) || year < 1000 || year > 9999)
-    throw new RangeError(`year must be an integer in [1000, 9999], got ${year}`);
+  if (!Number.isInteger(year) || year < 1000 || year > 9999) throw new RangeError(`year must be an integer in [1000, 9999], got ${year}`);
   const years = opts.years ?? 1;
-  if (!Number.isInteger(years) || years < 1 || year + years - 1 > 9999)
-    throw new RangeError(`years must be an integer ≥ 1 with year + years - 1 ≤ 9999, got ${years}`);
+  if (!Number.isInteger(years) || years < 1 || year + years - 1 > 9999) throw new RangeError(`years must be an integer ≥ 1 with year + years - 1 ≤ 9999, got ${years}`);
   return { ...opts, errorRate, year, years };
 }
 
@@ -458,10 +374,7 @@ export class SalesCsvGenerator {
     const { errorRate, year } = opts;
     this.rows = opts.rows;
     this.errorRate = errorRate;
-    this.duplicateRate = Math.min(
-      1,
-      SALES_DUPLICATE_ID_RATE / (1 - errorRate * DROPPED_FAULT_SHARE),
-    );
+    this.duplicateRate = Math.min(1, SALES_DUPLICATE_ID_RATE / (1 - errorRate * DROPPED_FAULT_SHARE));
     const seedHash = hashSeed(opts.seed ?? DEFAULT_SALES_SEED);
     this.rng = new Prng(mixPair(seedHash, 0x73616c65 /* "sale" */));
 
@@ -506,16 +419,7 @@ export class SalesCsvGenerator {
             1,
             mixPair(seedHash, 0x63617473 /* "cats" */),
           );
-    this.regionDraw =
-      opts.regions === undefined
-        ? null
-        : new SpreadDraw(
-            'regions',
-            opts.regions,
-            SALES_REGION_WEIGHTS,
-            35,
-            mixPair(seedHash, 0x7265676e /* "regn" */),
-          );
+    this.regionDraw = opts.regions === undefined ? null : new SpreadDraw('regions', opts.regions, SALES_REGION_WEIGHTS, 35, mixPair(seedHash, 0x7265676e /* "regn" */));
   }
 
   get done(): boolean {
@@ -565,14 +469,10 @@ export class SalesCsvGenerator {
   /** Category k of the `categories` option, as written. */
   private categoryText(k: number): string {
     if (k >= SALES_CATEGORIES.length) {
-      return this.caseVariant(
-        generatedSalesName(GENERATED_SALES_CATEGORY_PREFIX, k, SALES_CATEGORIES.length),
-      );
+      return this.caseVariant(generatedSalesName(GENERATED_SALES_CATEGORY_PREFIX, k, SALES_CATEGORIES.length));
     }
     const name = SALES_CATEGORIES[k];
-    return this.rng.float() < CATEGORY_VARIANT_RATE
-      ? this.rng.pick(SALES_CATEGORY_VARIANTS[name])
-      : name;
+    return this.rng.float() < CATEGORY_VARIANT_RATE ? this.rng.pick(SALES_CATEGORY_VARIANTS[name]) : name;
   }
 
   private nextRow(): string {
@@ -588,10 +488,7 @@ export class SalesCsvGenerator {
     let j = -1;
     if (fault === F_EXTREME) {
       extreme = rng.below(3);
-      p =
-        extreme === 0
-          ? HIGH_PRICE_PRODUCTS[rng.below(HIGH_PRICE_PRODUCTS.length)]
-          : this.drawProduct();
+      p = extreme === 0 ? HIGH_PRICE_PRODUCTS[rng.below(HIGH_PRICE_PRODUCTS.length)] : this.drawProduct();
     } else {
       p = this.drawProduct();
     }
@@ -613,10 +510,7 @@ export class SalesCsvGenerator {
     else product = rng.pick(PRODUCT_VARIANTS[p]);
     let category: string;
     if (this.categoryDraw === null) {
-      category =
-        rng.float() < CATEGORY_VARIANT_RATE
-          ? rng.pick(PRODUCT_CATEGORY_VARIANTS[p])
-          : PRODUCT_CATEGORY[p];
+      category = rng.float() < CATEGORY_VARIANT_RATE ? rng.pick(PRODUCT_CATEGORY_VARIANTS[p]) : PRODUCT_CATEGORY[p];
     } else {
       category = this.categoryText(this.categoryDraw.next(rng));
     }
@@ -625,18 +519,12 @@ export class SalesCsvGenerator {
       region = rng.pick(REGION_VARIANTS[regionSampler(rng)]);
     } else {
       const r = this.regionDraw.next(rng);
-      region =
-        r < SALES_REGIONS.length
-          ? rng.pick(REGION_VARIANTS[r])
-          : this.caseVariant(
-              generatedSalesName(GENERATED_SALES_REGION_PREFIX, r, SALES_REGIONS.length),
-            );
+      region = r < SALES_REGIONS.length ? rng.pick(REGION_VARIANTS[r]) : this.caseVariant(generatedSalesName(GENERATED_SALES_REGION_PREFIX, r, SALES_REGIONS.length));
     }
 
     let date: string;
     const fmt = dateFormatSampler(rng);
-    if (fmt === D_DASH_TIME)
-      date = day.dash + ' ' + PAD2[rng.below(24)] + ':' + PAD2[rng.below(60)] + ':00';
+    if (fmt === D_DASH_TIME) date = day.dash + ' ' + PAD2[rng.below(24)] + ':' + PAD2[rng.below(60)] + ':00';
     else if (fmt === D_SLASH) date = day.slash;
     else if (fmt === D_DASH) date = day.dash;
     else if (fmt === D_DMON) date = day.dmon;
@@ -646,8 +534,7 @@ export class SalesCsvGenerator {
     const eu = rng.float();
     if (eu < EMAIL_EMPTY_RATE) email = '';
     else if (eu < EMAIL_EMPTY_RATE + EMAIL_UPPER_RATE) email = rng.pick(SALES_EMAILS_UPPER);
-    else if (eu < EMAIL_EMPTY_RATE + EMAIL_UPPER_RATE + EMAIL_INVALID_RATE)
-      email = rng.pick(SALES_EMAILS_INVALID);
+    else if (eu < EMAIL_EMPTY_RATE + EMAIL_UPPER_RATE + EMAIL_INVALID_RATE) email = rng.pick(SALES_EMAILS_INVALID);
     else email = SALES_EMAILS[rng.below(SALES_EMAILS.length)];
 
     let quantityText: string | null = null;
@@ -674,8 +561,7 @@ export class SalesCsvGenerator {
           break;
         case F_DISCOUNT_OVER_ONE:
           // A percentage written instead of a fraction ("15"), or a fraction above 1 ("1.50").
-          discountText =
-            rng.float() < 0.5 ? String(2 + rng.below(29)) : '1.' + PAD2[1 + rng.below(99)];
+          discountText = rng.float() < 0.5 ? String(2 + rng.below(29)) : '1.' + PAD2[1 + rng.below(99)];
           break;
         case F_MISSING_DATE:
           date = '';
@@ -757,10 +643,7 @@ export function salesCsvChunks(opts: SalesGenOptions): {
 // ---------------------------------------------------------------- stream writing
 
 /** Writes the sales CSV (header + rows) to `out` honouring backpressure. Does not end `out`. */
-export async function writeSalesCsv(
-  out: NodeJS.WritableStream,
-  opts: SalesGenOptions,
-): Promise<SalesGenResult> {
+export async function writeSalesCsv(out: NodeJS.WritableStream, opts: SalesGenOptions): Promise<SalesGenResult> {
   const gen = new SalesCsvGenerator(opts);
   await pump(out, () => gen.nextChunk());
   return gen.result();

@@ -1,19 +1,5 @@
-import {
-  cleanCategory,
-  cleanProductName,
-  cleanRegion,
-  createSalesCleaner,
-  Reject,
-} from '../cleaners';
-import {
-  SALES_FAULT_DROP_REASON,
-  SALES_FAULT_TYPES,
-  SALES_UNKNOWN_PRODUCTS,
-  SALES_UNKNOWN_REGIONS,
-  salesCsvString,
-  SalesGenOptions,
-  salesShapeOptions,
-} from './index';
+import { cleanCategory, cleanProductName, cleanRegion, createSalesCleaner, Reject } from '../cleaners';
+import { SALES_FAULT_DROP_REASON, SALES_FAULT_TYPES, SALES_UNKNOWN_PRODUCTS, SALES_UNKNOWN_REGIONS, salesCsvString, SalesGenOptions, salesShapeOptions } from './index';
 import { parseRecords } from './parsed-csv.spec-helper';
 
 const UNKNOWN_PRODUCTS = new Set(SALES_UNKNOWN_PRODUCTS.map((p) => cleanProductName(p)));
@@ -49,8 +35,7 @@ function expectedDropsByReason(res: ReturnType<typeof salesCsvString>): Record<s
   const out: Record<string, number> = {};
   for (const t of SALES_FAULT_TYPES) {
     const reason = SALES_FAULT_DROP_REASON[t];
-    if (reason !== null && res.faultsByType[t] > 0)
-      out[reason] = (out[reason] ?? 0) + res.faultsByType[t];
+    if (reason !== null && res.faultsByType[t] > 0) out[reason] = (out[reason] ?? 0) + res.faultsByType[t];
   }
   return out;
 }
@@ -82,18 +67,7 @@ describe('sales generator options', () => {
     expect(distinctNames(res.raw, PRODUCT, cleanProductName).size).toBe(30_000);
     // Ten years, all in the past.
     const years = new Set(res.kept.map((r) => r[7]!.slice(0, 4)));
-    expect([...years].sort()).toEqual([
-      '2015',
-      '2016',
-      '2017',
-      '2018',
-      '2019',
-      '2020',
-      '2021',
-      '2022',
-      '2023',
-      '2024',
-    ]);
+    expect([...years].sort()).toEqual(['2015', '2016', '2017', '2018', '2019', '2020', '2021', '2022', '2023', '2024']);
     expect(res.faultyRows / res.rows).toBeGreaterThan(0.14);
     expect(res.faultyRows / res.rows).toBeLessThan(0.16);
   });

@@ -152,8 +152,7 @@ describe('store-monitoring generator', () => {
     const inHours = new Set(hours.map((h) => h.store));
     const inZones = new Set(zones.map((z) => z[0]));
     expect(inZones.size).toBe(zones.length); // one row per store
-    for (const s of [polled, inHours, inZones])
-      expect([...s].filter((id) => !known.has(id))).toEqual([]);
+    for (const s of [polled, inHours, inZones]) expect([...s].filter((id) => !known.has(id))).toEqual([]);
     expect(new Set([...polled, ...inHours, ...inZones]).size).toBe(res.stores);
     expect(res.storesWithoutPolls).toBe(res.stores - polled.size);
     between(res.storesWithoutPolls / res.stores, 0.004, 0.02); // ~1 % never poll
@@ -322,11 +321,10 @@ describe('store-monitoring generator', () => {
     expect(zones.filter((z) => !STORE_TIMEZONES.includes(z) && !unknown.includes(z))).toEqual([]);
     expect(new Set(zones).size).toBeGreaterThanOrEqual(STORE_TIMEZONES.length + 2);
     between(zones.filter((z) => z.startsWith('America/')).length / zones.length, 0.8, 0.95);
-    for (const z of STORE_TIMEZONES)
-      expect(() => new Intl.DateTimeFormat('en', { timeZone: z })).not.toThrow();
+    for (const z of STORE_TIMEZONES) expect(() => new Intl.DateTimeFormat('en', { timeZone: z })).not.toThrow();
   });
 
-  it('should keep each store\'s hours and zone when rows, days or the interval change', () => {
+  it("should keep each store's hours and zone when rows, days or the interval change", () => {
     const a = storeMonitoringCsvStrings({ stores: 400, rows: 10_000, seed: 6 });
     const b = storeMonitoringCsvStrings({ stores: 400, days: 7, intervalMinutes: 90, seed: 6 });
     expect(b.hoursCsv).toBe(a.hoursCsv);

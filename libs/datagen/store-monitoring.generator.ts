@@ -92,18 +92,9 @@ export const STORE_TIMEZONES: readonly string[] = [
   'Asia/Kolkata',
   'Australia/Sydney',
 ];
-export const STORE_TIMEZONE_WEIGHTS: readonly number[] = [
-  30, 26, 8, 16, 2, 4, 1.5, 1.5, 3.5, 2.5, 3, 2,
-];
+export const STORE_TIMEZONE_WEIGHTS: readonly number[] = [30, 26, 8, 16, 2, 4, 1.5, 1.5, 3.5, 2.5, 3, 2];
 /** Names that are not IANA zones (the product reads them as America/Chicago, with a warning). */
-export const STORE_UNKNOWN_TIMEZONES: readonly string[] = [
-  'Mars/Olympus_Mons',
-  'Moon/Tranquility_Base',
-  'Atlantis/Poseidonis',
-  'America/Gotham',
-  'Europe/Ruritania',
-  'Pacific/Mu',
-];
+export const STORE_UNKNOWN_TIMEZONES: readonly string[] = ['Mars/Olympus_Mons', 'Moon/Tranquility_Base', 'Atlantis/Poseidonis', 'America/Gotham', 'Europe/Ruritania', 'Pacific/Mu'];
 
 export const HOURS_PROFILES = ['none', 'whole_day', 'overnight', 'split', 'regular'] as const;
 export type HoursProfile = (typeof HOURS_PROFILES)[number];
@@ -195,8 +186,7 @@ const profileSampler = weightedSampler(HOURS_PROFILE_SHARES);
 
 const HEX2: string[] = [];
 for (let i = 0; i < 256; i++) HEX2.push(i.toString(16).padStart(2, '0'));
-const hex8 = (x: number): string =>
-  HEX2[x >>> 24] + HEX2[(x >>> 16) & 255] + HEX2[(x >>> 8) & 255] + HEX2[x & 255];
+const hex8 = (x: number): string => HEX2[x >>> 24] + HEX2[(x >>> 16) & 255] + HEX2[(x >>> 8) & 255] + HEX2[x & 255];
 const hex4 = (x: number): string => HEX2[(x >>> 8) & 255] + HEX2[x & 255];
 
 /** "HH:MM:SS" for every minute of the day (index = minutes since midnight). */
@@ -219,33 +209,22 @@ interface Resolved {
 }
 
 /** The options with the shape's stores, days and rows filled in where they are undefined. */
-export function applyStoreMonitoringShape(
-  input: StoreMonitoringGenOptions,
-): StoreMonitoringGenOptions {
+export function applyStoreMonitoringShape(input: StoreMonitoringGenOptions): StoreMonitoringGenOptions {
   const shape = input.shape ?? 'default';
-  if (!(STORE_MONITORING_SHAPES as readonly string[]).includes(shape))
-    throw new RangeError(
-      `shape must be one of ${STORE_MONITORING_SHAPES.join(', ')}, got ${shape}`,
-    );
-  return shape === 'adversarial'
-    ? { ...STORE_MONITORING_ADVERSARIAL, ...definedOnly(input) }
-    : input;
+  if (!(STORE_MONITORING_SHAPES as readonly string[]).includes(shape)) throw new RangeError(`shape must be one of ${STORE_MONITORING_SHAPES.join(', ')}, got ${shape}`);
+  return shape === 'adversarial' ? { ...STORE_MONITORING_ADVERSARIAL, ...definedOnly(input) } : input;
 }
 
 function resolve(input: StoreMonitoringGenOptions): Resolved {
   const opts = applyStoreMonitoringShape(input);
   const stores = opts.stores ?? DEFAULT_STORE_MONITORING_STORES;
-  if (!Number.isSafeInteger(stores) || stores < 0)
-    throw new RangeError(`stores must be an integer ≥ 0, got ${stores}`);
+  if (!Number.isSafeInteger(stores) || stores < 0) throw new RangeError(`stores must be an integer ≥ 0, got ${stores}`);
   const days = opts.days ?? DEFAULT_STORE_MONITORING_DAYS;
-  if (!(days > 0 && days <= 36_500))
-    throw new RangeError(`days must be in (0, 36500], got ${days}`);
+  if (!(days > 0 && days <= 36_500)) throw new RangeError(`days must be in (0, 36500], got ${days}`);
   const rows = opts.rows ?? DEFAULT_STORE_MONITORING_ROWS;
-  if (!Number.isSafeInteger(rows) || rows < 0)
-    throw new RangeError(`rows must be an integer ≥ 0, got ${rows}`);
+  if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`rows must be an integer ≥ 0, got ${rows}`);
   const im = opts.intervalMinutes;
-  if (im !== undefined && !(im >= MIN_POLL_INTERVAL_MINUTES && Number.isFinite(im)))
-    throw new RangeError(`intervalMinutes must be ≥ ${MIN_POLL_INTERVAL_MINUTES}, got ${im}`);
+  if (im !== undefined && !(im >= MIN_POLL_INTERVAL_MINUTES && Number.isFinite(im))) throw new RangeError(`intervalMinutes must be ≥ ${MIN_POLL_INTERVAL_MINUTES}, got ${im}`);
   const endMs = (opts.endAt ?? new Date(DEFAULT_STORE_MONITORING_END_AT)).getTime();
   if (!Number.isFinite(endMs)) throw new RangeError('endAt must be a valid Date');
   const endUs = endMs * 1000;
@@ -291,19 +270,7 @@ function storeIdOf(seedHash: number, index: number): string {
   const b = mixPair(key, index);
   const c = mixPair(b, 1);
   const d = mixPair(b, 2);
-  return (
-    hex8(a) +
-    '-' +
-    hex4(b >>> 16) +
-    '-4' +
-    hex4(b & 0xfff).slice(1) +
-    '-' +
-    HEX2[0x80 | ((c >>> 24) & 0x3f)] +
-    HEX2[(c >>> 16) & 255] +
-    '-' +
-    hex4(c & 0xffff) +
-    hex8(d)
-  );
+  return hex8(a) + '-' + hex4(b >>> 16) + '-4' + hex4(b & 0xfff).slice(1) + '-' + HEX2[0x80 | ((c >>> 24) & 0x3f)] + HEX2[(c >>> 16) & 255] + '-' + hex4(c & 0xffff) + hex8(d);
 }
 
 /**
@@ -437,8 +404,7 @@ export class StoreStatusCsvGenerator {
     const firstDay = Math.floor(r.startUs / US_PER_DAY);
     const lastDay = Math.floor((r.endUs - 1) / US_PER_DAY);
     this.firstDay = firstDay;
-    for (let d = firstDay; d <= lastDay; d++)
-      this.dayText.push(new Date(d * 86_400_000).toISOString().slice(0, 10)); // once per day
+    for (let d = firstDay; d <= lastDay; d++) this.dayText.push(new Date(d * 86_400_000).toISOString().slice(0, 10)); // once per day
   }
 
   get done(): boolean {
@@ -487,11 +453,7 @@ export class StoreStatusCsvGenerator {
     const t = this.nextUs[s];
     if (this.rowsWritten === 0) this.firstPollUs = t;
     this.lastPollUs = t;
-    let line =
-      this.ids[s] +
-      (this.active[s] === 1 ? ',active,' : ',inactive,') +
-      this.formatInstant(t, this.nextFmt[s]) +
-      '\n';
+    let line = this.ids[s] + (this.active[s] === 1 ? ',active,' : ',inactive,') + this.formatInstant(t, this.nextFmt[s]) + '\n';
     this.rowsWritten++;
     if (rng.float() < STATUS_DUPLICATE_RATE) {
       line += line;
@@ -640,8 +602,7 @@ function storeHours(seedHash: number, index: number, id: string): { text: string
     case 'regular': {
       const days = openDays(rng, REGULAR_CLOSED);
       const openAt = hm(6 + rng.below(6), rng.pick([0, 0, 30])); // 06:00–11:30
-      const close =
-        rng.float() < 0.05 ? END_OF_DAY : HHMM00[hm(17 + rng.below(7), rng.pick([0, 0, 30]))];
+      const close = rng.float() < 0.05 ? END_OF_DAY : HHMM00[hm(17 + rng.below(7), rng.pick([0, 0, 30]))];
       const weekendLater = rng.float() < 0.3; // opens an hour or two later on Sat/Sun
       const weekendOpen = HHMM00[openAt + 60 * (1 + rng.below(2))];
       for (let d = 0; d < 7; d++) {
@@ -759,8 +720,7 @@ function feedGenerators(opts: StoreMonitoringGenOptions): FeedGenerators {
 
 function resultOf(g: FeedGenerators): StoreMonitoringGenResult {
   const s = g.status;
-  const date = (us: number): Date | null =>
-    Number.isNaN(us) ? null : new Date(Math.floor(us / 1000));
+  const date = (us: number): Date | null => (Number.isNaN(us) ? null : new Date(Math.floor(us / 1000)));
   return {
     stores: g.r.stores,
     statusRows: s.rowsWritten,
@@ -779,11 +739,7 @@ function resultOf(g: FeedGenerators): StoreMonitoringGenResult {
   };
 }
 
-async function writeFile(
-  file: string,
-  next: () => string | null,
-  format: OutputFormat,
-): Promise<CsvToJsonCounts | null> {
+async function writeFile(file: string, next: () => string | null, format: OutputFormat): Promise<CsvToJsonCounts | null> {
   const out = createWriteStream(file, { highWaterMark: 1 << 20 });
   let json: CsvToJsonCounts | null;
   try {
@@ -807,10 +763,7 @@ function fileName(csvName: string, format: OutputFormat): string {
  * streaming with backpressure in flat memory; with `format` ndjson / json, each file is converted
  * on the fly (store_status.ndjson, …; the *Bytes counts stay those of the CSV text).
  */
-export async function generateStoreMonitoringFeeds(
-  dir: string,
-  opts: StoreMonitoringFeedsOptions = {},
-): Promise<StoreMonitoringFeedsResult> {
+export async function generateStoreMonitoringFeeds(dir: string, opts: StoreMonitoringFeedsOptions = {}): Promise<StoreMonitoringFeedsResult> {
   const format = opts.format ?? 'csv';
   const g = feedGenerators(opts);
   const files = {

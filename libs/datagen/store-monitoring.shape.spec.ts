@@ -1,8 +1,4 @@
-import {
-  applyStoreMonitoringShape,
-  STORE_MONITORING_ADVERSARIAL,
-  storeMonitoringCsvStrings,
-} from './index';
+import { applyStoreMonitoringShape, STORE_MONITORING_ADVERSARIAL, storeMonitoringCsvStrings } from './index';
 
 const DAY_MS = 86_400_000;
 
@@ -83,8 +79,6 @@ describe('store-monitoring adversarial shape', () => {
   });
 
   it('should reject an unknown shape', () => {
-    expect(() => storeMonitoringCsvStrings({ shape: 'mixed' as 'adversarial', stores: 1 })).toThrow(
-      RangeError,
-    );
+    expect(() => storeMonitoringCsvStrings({ shape: 'mixed' as 'adversarial', stores: 1 })).toThrow(RangeError);
   });
 });

@@ -1,12 +1,6 @@
 import { checkDimension, dimensionNames, headTailWeights, mixedCase } from './cardinality';
 import { weightedSampler, WeightedSampler } from './prng';
-import {
-  CATEGORIES,
-  CATEGORY_VARIANTS,
-  CATEGORY_WEIGHTS,
-  ZONE_WEIGHTS,
-  ZONES,
-} from './transactions.vocabulary';
+import { CATEGORIES, CATEGORY_VARIANTS, CATEGORY_WEIGHTS, ZONE_WEIGHTS, ZONES } from './transactions.vocabulary';
 
 /**
  * Zones and categories of the transactions generator: today's named ones, or `zones` / `categories`
@@ -61,9 +55,7 @@ export function transactionDimensions(zones?: number, categories?: number): Tran
   if (categories !== undefined) {
     checkDimension('categories', categories);
     dims.categoryNames = dimensionNames(categories, CATEGORIES, GENERATED_CATEGORY_PREFIX, 'title');
-    dims.categorySampler = weightedSampler(
-      headTailWeights(categories, CATEGORY_WEIGHTS, CATEGORY_TAIL_SCALE),
-    );
+    dims.categorySampler = weightedSampler(headTailWeights(categories, CATEGORY_WEIGHTS, CATEGORY_TAIL_SCALE));
     dims.isCustomCategories = true;
   }
   return dims;
@@ -109,10 +101,7 @@ export function categorySpellingTable(names: readonly string[], total: number): 
   const variants = names.map(categoryVariants);
   const available = names.length + variants.reduce((s, v) => s + v.length, 0);
   if (!Number.isSafeInteger(total) || total < names.length || total > available) {
-    throw new RangeError(
-      `categorySpellings must be an integer in [${names.length}, ${available}] for ` +
-        `${names.length} categories, got ${total}`,
-    );
+    throw new RangeError(`categorySpellings must be an integer in [${names.length}, ${available}] for ` + `${names.length} categories, got ${total}`);
   }
   const table = names.map((n) => [n]);
   let left = total - names.length;

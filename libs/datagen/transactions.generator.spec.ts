@@ -30,29 +30,16 @@ function parseCsv(csv: string): string[][] {
 
 /** Parses the accepted timestamp formats (naive = UTC); NaN when invalid. */
 function parseTimestamp(s: string): number {
-  const check = (
-    y: number,
-    mo: number,
-    d: number,
-    h: number,
-    mi: number,
-    se: number,
-    ms: number,
-    offMin: number,
-  ): number => {
+  const check = (y: number, mo: number, d: number, h: number, mi: number, se: number, ms: number, offMin: number): number => {
     if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return NaN;
     const t = Date.UTC(y, mo - 1, d, h, mi, se, ms);
     if (new Date(t).getUTCDate() !== d) return NaN; // 30 Feb etc.
     return t - offMin * 60_000;
   };
-  let m =
-    /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})?$/.exec(
-      s,
-    );
+  let m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})?$/.exec(s);
   if (m) {
     let off = 0;
-    if (m[8] && m[8] !== 'Z')
-      off = (m[8][0] === '-' ? -1 : 1) * (Number(m[8].slice(1, 3)) * 60 + Number(m[8].slice(4, 6)));
+    if (m[8] && m[8] !== 'Z') off = (m[8][0] === '-' ? -1 : 1) * (Number(m[8].slice(1, 3)) * 60 + Number(m[8].slice(4, 6)));
     const ms = m[7] ? Math.floor(Number('0.' + m[7]) * 1000) : 0;
     return check(+m[1], +m[2], +m[3], +m[4], +m[5], m[6] ? +m[6] : 0, ms, off);
   }
@@ -189,9 +176,7 @@ describe('writeTransactionsCsv', () => {
     const res = await writeTransactionsCsv(out, { rows: 3_333, seed: 1, now: NOW, errorRate: 0.1 });
     const text = out.text();
     expect(text.startsWith(TRANSACTIONS_HEADER + '\n')).toBe(true);
-    expect(TRANSACTIONS_HEADER).toBe(
-      'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE',
-    );
+    expect(TRANSACTIONS_HEADER).toBe('TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE');
     expect(text.endsWith('\n')).toBe(true);
     expect(text.split('\n')).toHaveLength(3_333 + 2);
     expect(res.rows).toBe(3_333);
@@ -212,13 +197,9 @@ describe('writeTransactionsCsv', () => {
   it('rejects bad options', async () => {
     const out = new CollectingWritable(1024);
     await expect(writeTransactionsCsv(out, { rows: -1 })).rejects.toThrow(RangeError);
-    await expect(writeTransactionsCsv(out, { rows: 10, errorRate: 1.5 })).rejects.toThrow(
-      RangeError,
-    );
+    await expect(writeTransactionsCsv(out, { rows: 10, errorRate: 1.5 })).rejects.toThrow(RangeError);
     await expect(writeTransactionsCsv(out, { rows: 10, merchants: 0 })).rejects.toThrow(RangeError);
-    await expect(writeTransactionsCsv(out, { rows: 10, now: new Date('nope') })).rejects.toThrow(
-      RangeError,
-    );
+    await expect(writeTransactionsCsv(out, { rows: 10, now: new Date('nope') })).rejects.toThrow(RangeError);
   });
 
   it('makes errorRate faulty rows, one fault each, all seven types, matching an independent validator', () => {
@@ -332,21 +313,12 @@ describe('writeTransactionsCsv', () => {
     }
     expect(bad).toEqual([]);
     // ~10 % of rows get one variety; ~1 % a quoted zone with a comma.
-    const varied =
-      zoneVariety + categoryVariety + dollar + otherTimestamp + formattedPhone + shortPhone;
+    const varied = zoneVariety + categoryVariety + dollar + otherTimestamp + formattedPhone + shortPhone;
     expect(varied / rows).toBeGreaterThan(0.07);
     expect(varied / rows).toBeLessThan(0.13);
     expect(quotedComma / rows).toBeGreaterThan(0.005);
     expect(quotedComma / rows).toBeLessThan(0.015);
-    for (const n of [
-      zoneVariety,
-      categoryVariety,
-      dollar,
-      thousands,
-      otherTimestamp,
-      formattedPhone,
-      shortPhone,
-    ]) {
+    for (const n of [zoneVariety, categoryVariety, dollar, thousands, otherTimestamp, formattedPhone, shortPhone]) {
       expect(n).toBeGreaterThan(0);
     }
     // The raw text really contains quoted fields with commas (RFC 4180).
@@ -377,8 +349,7 @@ describe('writeTransactionsCsv', () => {
       merchantUse.set(row[1], (merchantUse.get(row[1]) ?? 0) + 1);
       txZoneByMerchant.set(row[1], zone);
       const digits = phoneDigits(row[6]);
-      if (digits.length >= 10)
-        phoneUse.set(digits.slice(-7), (phoneUse.get(digits.slice(-7)) ?? 0) + 1);
+      if (digits.length >= 10) phoneUse.set(digits.slice(-7), (phoneUse.get(digits.slice(-7)) ?? 0) + 1);
     }
 
     // All 8 zones, Downtown the busiest.
@@ -398,18 +369,12 @@ describe('writeTransactionsCsv', () => {
     // Category-specific amounts: electronics cost more than food; all have 2 decimals.
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
     expect(amountsByCategory.size).toBe(10);
-    expect(median(amountsByCategory.get('electronics')!)).toBeGreaterThan(
-      3 * median(amountsByCategory.get('food')!),
-    );
+    expect(median(amountsByCategory.get('electronics')!)).toBeGreaterThan(3 * median(amountsByCategory.get('food')!));
     expect(data.filter((r) => !/^(\d+|\$\d{1,3}(,\d{3})*)\.\d{2}$/.test(r[4]))).toEqual([]);
 
     // Merchants: a subset of MERCH_0001..MERCH_0200 (some dormant), skewed volumes.
     const ids = [...merchantUse.keys()];
-    expect(
-      ids.filter(
-        (id) => !(/^MERCH_\d{4}$/.test(id) && +id.slice(6) >= 1 && +id.slice(6) <= merchants),
-      ),
-    ).toEqual([]);
+    expect(ids.filter((id) => !(/^MERCH_\d{4}$/.test(id) && +id.slice(6) >= 1 && +id.slice(6) <= merchants))).toEqual([]);
     expect(ids.length).toBeLessThan(merchants);
     expect(ids.length).toBeGreaterThan(merchants * 0.75);
     const uses = [...merchantUse.values()].sort((a, b) => b - a);
@@ -446,9 +411,7 @@ describe('writeTransactionsCsv', () => {
       },
     });
     out.on('error', () => undefined);
-    await expect(writeTransactionsCsv(out, { rows: 50_000, seed: 1, now: NOW })).rejects.toThrow(
-      'disk full',
-    );
+    await expect(writeTransactionsCsv(out, { rows: 50_000, seed: 1, now: NOW })).rejects.toThrow('disk full');
   });
 });
 
@@ -487,9 +450,7 @@ describe('writeMerchantsCsv', () => {
   });
 
   it('uses the same ids as the transactions file', () => {
-    const tx = parseCsv(
-      transactionsCsvString({ rows: 5_000, seed: 8, now: NOW, merchants: 300, errorRate: 0 }).csv,
-    ).slice(1);
+    const tx = parseCsv(transactionsCsvString({ rows: 5_000, seed: 8, now: NOW, merchants: 300, errorRate: 0 }).csv).slice(1);
     const ids = new Set(
       parseCsv(merchantsCsvString({ rows: 300, seed: 8 }))
         .slice(1)

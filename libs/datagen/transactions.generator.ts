@@ -1,22 +1,9 @@
 import { CoverageCycle } from './cardinality';
 import { dollarAmount, PAD3, PAD4, plainAmount } from './format';
-import {
-  checkCount,
-  DEFAULT_SEED,
-  merchantId,
-  merchantRng,
-  profileFromRng,
-} from './merchants.generator';
+import { checkCount, DEFAULT_SEED, merchantId, merchantRng, profileFromRng } from './merchants.generator';
 import { pump } from './pump';
 import { hashSeed, mix32, mixPair, Prng, weightedSampler, WeightedSampler } from './prng';
-import {
-  categorySpellingTable,
-  categoryVariants,
-  MAX_ZONE_VARIANTS,
-  TransactionDimensions,
-  transactionDimensions,
-  zoneSpelling,
-} from './transactions.dimensions';
+import { categorySpellingTable, categoryVariants, MAX_ZONE_VARIANTS, TransactionDimensions, transactionDimensions, zoneSpelling } from './transactions.dimensions';
 import { applyTransactionsShape, TimestampFormats, TransactionsShape } from './transactions.shapes';
 import { TIMESTAMP_FORMATS, TimestampFormatter } from './transactions.timestamps';
 import { CATEGORIES, CATEGORY_AMOUNTS, CATEGORY_VARIANTS, ZONES } from './transactions.vocabulary';
@@ -47,8 +34,7 @@ import { CATEGORIES, CATEGORY_AMOUNTS, CATEGORY_VARIANTS, ZONES } from './transa
  * All output is ASCII, so byte counts equal string lengths.
  */
 
-export const TRANSACTIONS_HEADER =
-  'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE';
+export const TRANSACTIONS_HEADER = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE';
 
 export * from './merchants.generator';
 export * from './transactions.vocabulary';
@@ -56,34 +42,13 @@ export * from './transactions.vocabulary';
 const AMOUNT_MIN_CENTS = 100; // 1.00
 const AMOUNT_MAX_CENTS = 5_000_000; // 50,000.00
 
-export const FAULT_TYPES = [
-  'missing_field',
-  'unparsable_amount',
-  'negative_amount',
-  'amount_too_large',
-  'invalid_timestamp',
-  'future_timestamp',
-  'duplicate_id',
-] as const;
+export const FAULT_TYPES = ['missing_field', 'unparsable_amount', 'negative_amount', 'amount_too_large', 'invalid_timestamp', 'future_timestamp', 'duplicate_id'] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
 /** Values used for the unparsable-amount fault (none of them contains a usable number). */
-export const BAD_AMOUNTS: readonly string[] = [
-  'abc',
-  '1.2.3',
-  'N/A',
-  '#VALUE!',
-  '12..5',
-  'one hundred',
-];
+export const BAD_AMOUNTS: readonly string[] = ['abc', '1.2.3', 'N/A', '#VALUE!', '12..5', 'one hundred'];
 /** Values used for the garbage-timestamp fault. */
-export const BAD_TIMESTAMPS: readonly string[] = [
-  'not-a-date',
-  '2024-13-45 10:00:00',
-  '99/99/9999 99:99:99',
-  '2025-02-30T25:61:00',
-  'yesterday',
-];
+export const BAD_TIMESTAMPS: readonly string[] = ['not-a-date', '2024-13-45 10:00:00', '99/99/9999 99:99:99', '2025-02-30T25:61:00', 'yesterday'];
 
 /** Share of clean rows given one harmless formatting variety. */
 export const VARIETY_RATE = 0.1;
@@ -214,10 +179,7 @@ function quotedField(value: string): string {
 // ---------------------------------------------------------------- transactions file
 
 /** Relative transaction volume by UTC hour: quiet at night, peaks at lunch and in the evening. */
-export const HOUR_WEIGHTS: readonly number[] = [
-  0.6, 0.35, 0.25, 0.2, 0.25, 0.5, 1.2, 2.6, 4.2, 4.8, 5.2, 6.4, 8.8, 8.4, 6.0, 5.4, 5.8, 7.2, 8.8,
-  9.2, 7.8, 5.6, 3.4, 1.6,
-];
+export const HOUR_WEIGHTS: readonly number[] = [0.6, 0.35, 0.25, 0.2, 0.25, 0.5, 1.2, 2.6, 4.2, 4.8, 5.2, 6.4, 8.8, 8.4, 6.0, 5.4, 5.8, 7.2, 8.8, 9.2, 7.8, 5.6, 3.4, 1.6];
 /** Relative volume by day of week, Sunday first. */
 export const WEEKDAY_WEIGHTS: readonly number[] = [0.9, 0.95, 0.95, 1.0, 1.05, 1.2, 1.15];
 
@@ -233,20 +195,14 @@ const V_PHONE = 4;
 const V_SHORT_PHONE = 5;
 const varietySampler = weightedSampler([2, 1.5, 2, 2.5, 2, 0.5]);
 
-const ZONE_VARIANTS: readonly (readonly string[])[] = ZONES.map((z) =>
-  [1, 2, 3, 4, 5, 6].map((k) => zoneSpelling(z, k)),
-);
+const ZONE_VARIANTS: readonly (readonly string[])[] = ZONES.map((z) => [1, 2, 3, 4, 5, 6].map((k) => zoneSpelling(z, k)));
 /**
  * Quoted zones containing a comma ("Downtown, East"): one fixed value per zone, starting with that zone,
  * so they add only 8 distinct raw values. A cleaner that upper-cases zones keeps them as-is (so they
  * are 8 more zones after cleaning). Not written when the `zones` option is set.
  */
-export const QUOTED_COMMA_ZONES: readonly string[] = ZONES.map(
-  (z, i) => '"' + z + ', ' + ZONES[(i + 3) % ZONES.length] + '"',
-);
-const CATEGORY_VARIANT_LIST: readonly (readonly string[])[] = CATEGORIES.map(
-  (c) => CATEGORY_VARIANTS[c],
-);
+export const QUOTED_COMMA_ZONES: readonly string[] = ZONES.map((z, i) => '"' + z + ', ' + ZONES[(i + 3) % ZONES.length] + '"');
+const CATEGORY_VARIANT_LIST: readonly (readonly string[])[] = CATEGORIES.map((c) => CATEGORY_VARIANTS[c]);
 // Amounts by category; generated categories (index ≥ 10) reuse CATEGORIES[index % 10]'s.
 const CATEGORY_MU: number[] = CATEGORIES.map((c) => Math.log(CATEGORY_AMOUNTS[c].median));
 const CATEGORY_SIGMA: number[] = CATEGORIES.map((c) => CATEGORY_AMOUNTS[c].sigma);
@@ -286,35 +242,27 @@ function resolveOptions(input: TransactionsGenOptions): ResolvedOptions {
   const merchants = opts.merchants ?? DEFAULT_MERCHANTS;
   checkCount('merchants', merchants, 1);
   const errorRate = opts.errorRate ?? DEFAULT_ERROR_RATE;
-  if (!(errorRate >= 0 && errorRate <= 1))
-    throw new RangeError(`errorRate must be in [0, 1], got ${errorRate}`);
+  if (!(errorRate >= 0 && errorRate <= 1)) throw new RangeError(`errorRate must be in [0, 1], got ${errorRate}`);
   const days = opts.days ?? DEFAULT_DAYS;
-  if (!(days > 0 && days <= 36_500))
-    throw new RangeError(`days must be in (0, 36500], got ${days}`);
+  if (!(days > 0 && days <= 36_500)) throw new RangeError(`days must be in (0, 36500], got ${days}`);
   const nowMs = (opts.now ?? new Date()).getTime();
   if (!Number.isFinite(nowMs)) throw new RangeError('now must be a valid Date');
 
   const isDistinctCustomers = opts.distinctCustomers === true;
   let customers: number;
   if (isDistinctCustomers) {
-    if (input.customers !== undefined && input.customers !== opts.rows)
-      throw new RangeError(
-        `distinctCustomers needs customers = rows (${opts.rows}), got ${input.customers}`,
-      );
+    if (input.customers !== undefined && input.customers !== opts.rows) throw new RangeError(`distinctCustomers needs customers = rows (${opts.rows}), got ${input.customers}`);
     customers = Math.max(1, opts.rows);
   } else {
     // About rows/4 customers (at most 10^7 distinct 7-digit numbers).
     customers = opts.customers ?? Math.min(NARROW_PHONES, Math.max(1, Math.ceil(opts.rows / 4)));
   }
   checkCount('customers', customers, 1, MAX_CUSTOMERS);
-  if (opts.zoneVariants !== undefined)
-    checkCount('zoneVariants', opts.zoneVariants, 1, MAX_ZONE_VARIANTS);
+  if (opts.zoneVariants !== undefined) checkCount('zoneVariants', opts.zoneVariants, 1, MAX_ZONE_VARIANTS);
   const quoteRate = opts.quoteRate ?? 0;
-  if (!(quoteRate >= 0 && quoteRate <= 1))
-    throw new RangeError(`quoteRate must be in [0, 1], got ${quoteRate}`);
+  if (!(quoteRate >= 0 && quoteRate <= 1)) throw new RangeError(`quoteRate must be in [0, 1], got ${quoteRate}`);
   const formats = opts.timestampFormats ?? 'default';
-  if (formats !== 'default' && formats !== 'all')
-    throw new RangeError(`timestampFormats must be 'default' or 'all', got ${String(formats)}`);
+  if (formats !== 'default' && formats !== 'all') throw new RangeError(`timestampFormats must be 'default' or 'all', got ${String(formats)}`);
 
   return {
     rows: opts.rows,
@@ -452,28 +400,19 @@ export class TransactionsCsvGenerator {
     this.merchantSampler = weightedSampler(volumes);
 
     const dims = o.dims;
-    this.zoneCycle = dims.isCustomZones
-      ? new CoverageCycle(dims.zoneNames.length, mixPair(seedHash, 0x7a6f6e65 /* "zone" */))
-      : null;
-    this.categoryCycle = dims.isCustomCategories
-      ? new CoverageCycle(dims.categoryNames.length, mixPair(seedHash, 0x63617473 /* "cats" */))
-      : null;
+    this.zoneCycle = dims.isCustomZones ? new CoverageCycle(dims.zoneNames.length, mixPair(seedHash, 0x7a6f6e65 /* "zone" */)) : null;
+    this.categoryCycle = dims.isCustomCategories ? new CoverageCycle(dims.categoryNames.length, mixPair(seedHash, 0x63617473 /* "cats" */)) : null;
     this.isPlainZones = o.zoneVariants === undefined;
     this.errorRate = o.errorRate;
     this.quoteRate = o.quoteRate;
     this.eol = o.eol;
-    this.categorySpellings =
-      o.categorySpellings === undefined
-        ? null
-        : categorySpellingTable(dims.categoryNames, o.categorySpellings);
+    this.categorySpellings = o.categorySpellings === undefined ? null : categorySpellingTable(dims.categoryNames, o.categorySpellings);
 
     // Multiplier coprime with 10 (odd, not a multiple of 5) → idx ↦ (idx·mul + add) mod 10^k is a
     // bijection. Wide numbers keep mul < 900,000 so that idx·mul < 2^53 for idx < 10^10.
     this.isWidePhones = o.customers > NARROW_PHONES;
     this.phoneModulus = this.isWidePhones ? MAX_CUSTOMERS : NARROW_PHONES;
-    let mul = this.isWidePhones
-      ? (mixPair(seedHash, 0x70686f6e /* "phon" */) % 800_000) + 100_000
-      : (mixPair(seedHash, 0x70686f6e /* "phon" */) % 9_000_000) + 1_000_000;
+    let mul = this.isWidePhones ? (mixPair(seedHash, 0x70686f6e /* "phon" */) % 800_000) + 100_000 : (mixPair(seedHash, 0x70686f6e /* "phon" */) % 9_000_000) + 1_000_000;
     if (mul % 2 === 0) mul++;
     if (mul % 5 === 0) mul += 2;
     this.phoneMul = mul;
@@ -529,12 +468,9 @@ export class TransactionsCsvGenerator {
     let cat: number;
     if (rng.float() < HOME_DIMENSION_SHARE) cat = this.activeCategory[mi];
     else cat = this.categoryCycle === null ? dims.categorySampler(rng) : this.categoryCycle.next();
-    if (this.zoneCycle !== null && rng.float() >= HOME_DIMENSION_SHARE)
-      zone = this.zoneCycle.next();
+    if (this.zoneCycle !== null && rng.float() >= HOME_DIMENSION_SHARE) zone = this.zoneCycle.next();
     const amountCat = cat < CATEGORIES.length ? cat : cat % CATEGORIES.length;
-    let cents = Math.round(
-      Math.exp(CATEGORY_MU[amountCat] + CATEGORY_SIGMA[amountCat] * rng.normal()) * 100,
-    );
+    let cents = Math.round(Math.exp(CATEGORY_MU[amountCat] + CATEGORY_SIGMA[amountCat] * rng.normal()) * 100);
     if (cents < AMOUNT_MIN_CENTS) cents = AMOUNT_MIN_CENTS;
     else if (cents > AMOUNT_MAX_CENTS) cents = AMOUNT_MAX_CENTS;
     const t = this.sampleSecond();
@@ -550,9 +486,7 @@ export class TransactionsCsvGenerator {
     f.category = this.categorySpellings === null ? dims.categoryNames[cat] : this.categoryText(cat);
     f.amount = plainAmount(cents);
     f.timestamp = this.ts.canonical(t, micros);
-    f.phone = this.isWidePhones
-      ? '+1' + this.phoneArea(phoneN) + pad7(phoneN % NARROW_PHONES)
-      : '+1555' + pad7(phoneN);
+    f.phone = this.isWidePhones ? '+1' + this.phoneArea(phoneN) + pad7(phoneN % NARROW_PHONES) : '+1555' + pad7(phoneN);
 
     if (rng.float() < this.errorRate) {
       this.applyFault(f);
@@ -569,22 +503,7 @@ export class TransactionsCsvGenerator {
       this.quotedRows++;
       return this.quotedLine(f);
     }
-    return (
-      f.id +
-      ',' +
-      f.merchant +
-      ',' +
-      f.zone +
-      ',' +
-      f.category +
-      ',' +
-      f.amount +
-      ',' +
-      f.timestamp +
-      ',' +
-      f.phone +
-      this.eol
-    );
+    return f.id + ',' + f.merchant + ',' + f.zone + ',' + f.category + ',' + f.amount + ',' + f.timestamp + ',' + f.phone + this.eol;
   }
 
   private quotedLine(f: RowFields): string {
@@ -665,14 +584,7 @@ export class TransactionsCsvGenerator {
     }
   }
 
-  private applyVariety(
-    f: RowFields,
-    zone: number,
-    cat: number,
-    cents: number,
-    t: number,
-    phoneN: number,
-  ): void {
+  private applyVariety(f: RowFields, zone: number, cat: number, cents: number, t: number, phoneN: number): void {
     const rng = this.rng;
     if (rng.float() < VARIETY_RATE) {
       let kind = varietySampler(rng);
@@ -718,8 +630,7 @@ export class TransactionsCsvGenerator {
           break;
         }
         case V_SHORT_PHONE:
-          f.phone =
-            this.phoneArea(phoneN) + pad7(phoneN % NARROW_PHONES).slice(0, 2 + rng.below(4)); // 5–8 digits
+          f.phone = this.phoneArea(phoneN) + pad7(phoneN % NARROW_PHONES).slice(0, 2 + rng.below(4)); // 5–8 digits
           break;
       }
     }
@@ -749,10 +660,7 @@ export class TransactionsCsvGenerator {
 }
 
 /** Writes the transactions CSV (header + rows) to `out` honouring backpressure. Does not end `out`. */
-export async function writeTransactionsCsv(
-  out: NodeJS.WritableStream,
-  opts: TransactionsGenOptions,
-): Promise<TransactionsGenResult> {
+export async function writeTransactionsCsv(out: NodeJS.WritableStream, opts: TransactionsGenOptions): Promise<TransactionsGenResult> {
   const gen = new TransactionsCsvGenerator(opts);
   const bytes = await pump(out, () => gen.nextChunk());
   return resultOf(gen, bytes);

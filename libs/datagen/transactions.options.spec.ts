@@ -9,12 +9,7 @@ import {
   transactionsShapeOptions,
   TransactionsGenResult,
 } from './index';
-import {
-  cleanTransactions,
-  CleanedTransactions,
-  distinctCleaned,
-  parseRecords,
-} from './parsed-csv.spec-helper';
+import { cleanTransactions, CleanedTransactions, distinctCleaned, parseRecords } from './parsed-csv.spec-helper';
 import { categoryVariants, transactionDimensions, zoneSpelling } from './transactions.dimensions';
 
 const NOW = new Date('2025-12-01T12:00:00.000Z');
@@ -85,9 +80,7 @@ function expectExactRejects(t: CleanedTransactions, result: TransactionsGenResul
   const missing = Object.entries(t.rejectsByReason)
     .filter(([reason]) => reason.startsWith('MISSING_'))
     .reduce((s, [, n]) => s + n, 0);
-  const others = Object.fromEntries(
-    Object.entries(t.rejectsByReason).filter(([reason]) => !reason.startsWith('MISSING_')),
-  );
+  const others = Object.fromEntries(Object.entries(t.rejectsByReason).filter(([reason]) => !reason.startsWith('MISSING_')));
   expect(missing).toBe(result.faultsByType.missing_field);
   expect(others).toEqual(expectedRejects(result));
   const ids = new Set<string>();
@@ -210,9 +203,7 @@ describe('transactions generator options', () => {
       expect(categoryVariants(name).map(normalizeCategory)).toEqual([name, name, name]);
     }
     for (const name of ['Zone 1', dims.zoneNames[99_999]]) {
-      const spellings = [0, 1, 2, 3, 4, 5, 6].map((k) =>
-        zoneSpelling(name, k).trim().toUpperCase(),
-      );
+      const spellings = [0, 1, 2, 3, 4, 5, 6].map((k) => zoneSpelling(name, k).trim().toUpperCase());
       expect(new Set(spellings)).toEqual(new Set([name.toUpperCase()]));
     }
   });
@@ -234,15 +225,7 @@ describe('transactions generator options', () => {
       new Set([
         ...['Grocery', 'Food', 'Electronics', 'Fashion', 'Transport', 'Utilities', 'Healthcare'],
         ...['Education', 'Home', 'Entertainment'],
-        ...[
-          'GROCERIES',
-          'food',
-          'electronics',
-          'clothing',
-          'Transportation',
-          'utilities',
-          'Health',
-        ],
+        ...['GROCERIES', 'food', 'electronics', 'clothing', 'Transportation', 'utilities', 'Health'],
       ]),
     );
   });
@@ -346,8 +329,7 @@ describe('transactions generator options', () => {
     const merchants = distinctCleaned(t.cleaned, MERCHANT);
     expect(merchants.size).toBeGreaterThan(2_000);
     expect([...merchants].filter((m) => +m!.slice(6) > 3_000)).toEqual([]);
-    const written = (col: number): Set<string> =>
-      new Set(t.raw.map((r) => r[col]).filter((v) => v !== ''));
+    const written = (col: number): Set<string> => new Set(t.raw.map((r) => r[col]).filter((v) => v !== ''));
     expect(written(ZONE).size).toBe(164); // '' only on missing-field faults
     expect(distinctCleaned(t.cleaned, ZONE).size).toBe(41);
     expect(written(CATEGORY).size).toBe(17);
@@ -374,9 +356,7 @@ describe('transactions generator options', () => {
     expect(distinctCleaned(t.cleaned, MERCHANT).size).toBeGreaterThan(10_000);
     const instants = accepted.map((r) => instantOf(r[OCCURRED_AT]));
     expect(Math.max(...instants) - Math.min(...instants)).toBeGreaterThan(3_600 * DAY_MS);
-    expect(new Set(t.raw.map((r, i) => (t.cleaned[i] ? formOf(r[5]) : 'fault')))).toEqual(
-      new Set([...TIMESTAMP_FORMATS, 'fault']),
-    );
+    expect(new Set(t.raw.map((r, i) => (t.cleaned[i] ? formOf(r[5]) : 'fault')))).toEqual(new Set([...TIMESTAMP_FORMATS, 'fault']));
     expect(result.quotedRows / rows).toBeGreaterThan(0.04);
     for (const type of FAULT_TYPES) expect(result.faultsByType[type]).toBeGreaterThan(0);
   });
@@ -387,8 +367,7 @@ describe('transactions generator options', () => {
   });
 
   it('should reject new options when they are out of range', () => {
-    const gen = (opts: Partial<TransactionsGenOptions>) => () =>
-      transactionsCsvString({ rows: 10, now: NOW, ...opts });
+    const gen = (opts: Partial<TransactionsGenOptions>) => () => transactionsCsvString({ rows: 10, now: NOW, ...opts });
     expect(gen({ customers: 0 })).toThrow(RangeError);
     expect(gen({ customers: 1.5 })).toThrow(RangeError);
     expect(gen({ customers: 20_000_000_000 })).toThrow(RangeError);

@@ -38,10 +38,7 @@ export const MIXED_CUSTOMERS_PER_ROW = 0.47;
  * - 'adversarial': every limit at once: every row its own customer, 100,000 merchants, 3,650 days,
  *   100,000 zones, 100,000 categories, every timestamp format, 5 % quoted, CRLF, 1 % faulty.
  */
-export function transactionsShapeOptions(
-  shape: TransactionsShape,
-  rows: number,
-): TransactionsShapeOptions {
+export function transactionsShapeOptions(shape: TransactionsShape, rows: number): TransactionsShapeOptions {
   switch (shape) {
     case 'default':
       return {};
@@ -78,9 +75,7 @@ export function transactionsShapeOptions(
  * Merges a shape's options under the explicit ones. An explicit `customers` also cancels the
  * shape's `distinctCustomers` (a pool size and "everyone distinct" contradict each other).
  */
-export function applyTransactionsShape<T extends TransactionsShapeOptions & { rows: number }>(
-  opts: T & { shape?: TransactionsShape },
-): T {
+export function applyTransactionsShape<T extends TransactionsShapeOptions & { rows: number }>(opts: T & { shape?: TransactionsShape }): T {
   const shape = opts.shape ?? 'default';
   if (!(TRANSACTIONS_SHAPES as readonly string[]).includes(shape)) {
     throw new RangeError(`shape must be one of ${TRANSACTIONS_SHAPES.join(', ')}, got ${shape}`);

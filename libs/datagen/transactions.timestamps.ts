@@ -123,8 +123,7 @@ export class TimestampFormatter {
   /** TIMESTAMP_FORMATS[format] of instant t + micros µs; draws the form's details from `rng`. */
   format(format: number, t: number, micros: number, rng: Prng): string {
     let offsetMinutes = 0;
-    if (format === 3 || format === 4)
-      offsetMinutes = MINUTE_OFFSETS[rng.below(MINUTE_OFFSETS.length)];
+    if (format === 3 || format === 4) offsetMinutes = MINUTE_OFFSETS[rng.below(MINUTE_OFFSETS.length)];
     else if (format === 5) offsetMinutes = 60 * HOUR_OFFSETS[rng.below(HOUR_OFFSETS.length)];
     const { day, hh, mm, ss } = this.split(t + offsetMinutes * 60);
     const hms = hh + ':' + mm + ':' + ss;
@@ -158,8 +157,7 @@ export class TimestampFormatter {
   private fraction(micros: number, rng: Prng): string {
     const digits = 1 + rng.below(9);
     const six = pad6(micros);
-    const frac =
-      digits <= 6 ? six.slice(0, digits) : six + PAD3[rng.below(1000)].slice(0, digits - 6);
+    const frac = digits <= 6 ? six.slice(0, digits) : six + PAD3[rng.below(1000)].slice(0, digits - 6);
     const suffix = rng.below(3);
     return frac + (suffix === 0 ? '' : suffix === 1 ? 'Z' : '+00:00');
   }

@@ -4,40 +4,18 @@
  * with these, in this order.
  */
 
-export const ZONES = [
-  'Downtown',
-  'North',
-  'South',
-  'East',
-  'West',
-  'Suburb',
-  'Airport',
-  'Harbor',
-] as const;
+export const ZONES = ['Downtown', 'North', 'South', 'East', 'West', 'Suburb', 'Airport', 'Harbor'] as const;
 /** Relative popularity of ZONES (merchant placement, hence transaction share). */
 export const ZONE_WEIGHTS: readonly number[] = [24, 13, 12, 12, 13, 14, 6, 6];
 
-export const CATEGORIES = [
-  'Grocery',
-  'Food',
-  'Electronics',
-  'Fashion',
-  'Transport',
-  'Utilities',
-  'Healthcare',
-  'Education',
-  'Home',
-  'Entertainment',
-] as const;
+export const CATEGORIES = ['Grocery', 'Food', 'Electronics', 'Fashion', 'Transport', 'Utilities', 'Healthcare', 'Education', 'Home', 'Entertainment'] as const;
 export const CATEGORY_WEIGHTS: readonly number[] = [18, 20, 6, 10, 12, 6, 6, 3, 8, 11];
 
 /**
  * Category amounts are log-normal: median (in currency units) and sigma of the underlying normal.
  * The generator clamps them to [1.00, 50,000.00] so clean rows are always valid.
  */
-export const CATEGORY_AMOUNTS: Readonly<
-  Record<(typeof CATEGORIES)[number], { median: number; sigma: number }>
-> = {
+export const CATEGORY_AMOUNTS: Readonly<Record<(typeof CATEGORIES)[number], { median: number; sigma: number }>> = {
   Grocery: { median: 45, sigma: 0.7 },
   Food: { median: 22, sigma: 0.6 },
   Electronics: { median: 280, sigma: 0.9 },

@@ -24,9 +24,7 @@ describe('table writers', () => {
     for (const r of rows) await w.write(r);
     expect(await w.finish()).toBe(2);
     expect(await fs.readFile(file, 'utf8')).toBe(
-      'text,n,at,ok,maybe\n' +
-      "'=1+2,-2.5,2025-06-28T10:00:00.123Z,true,\n" +
-      '"plain, ""quoted""",3,2025-06-28T10:00:00.123Z,false,"x\ny"',
+      'text,n,at,ok,maybe\n' + "'=1+2,-2.5,2025-06-28T10:00:00.123Z,true,\n" + '"plain, ""quoted""",3,2025-06-28T10:00:00.123Z,false,"x\ny"',
     );
   });
 
@@ -73,9 +71,16 @@ describe('table writers', () => {
       s.eachRow((r) => out.push((r.values as unknown[]).slice(1)));
       return out;
     };
-    expect(values(book.worksheets[0])).toEqual([['text', 'n', 'at', 'ok', 'maybe'], ["'@cmd", 0, at, true], ['r1', 1, at, false]]);
+    expect(values(book.worksheets[0])).toEqual([
+      ['text', 'n', 'at', 'ok', 'maybe'],
+      ["'@cmd", 0, at, true],
+      ['r1', 1, at, false],
+    ]);
     expect(values(book.worksheets[1])[0]).toEqual(['text', 'n', 'at', 'ok', 'maybe']);
-    expect(values(book.worksheets[2])).toEqual([['text', 'n', 'at', 'ok', 'maybe'], ['r4', 4, at, true]]);
+    expect(values(book.worksheets[2])).toEqual([
+      ['text', 'n', 'at', 'ok', 'maybe'],
+      ['r4', 4, at, true],
+    ]);
   });
 
   it('keeps XLSX memory bounded: rows wait for the zip instead of queueing its XML', async () => {

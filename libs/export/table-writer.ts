@@ -103,7 +103,10 @@ class CsvWriter implements TableWriter {
   private readonly errors = new StreamErrors();
   private rows = 0;
 
-  constructor(private readonly filePath: string, columns: readonly string[]) {
+  constructor(
+    private readonly filePath: string,
+    columns: readonly string[],
+  ) {
     this.out = createWriteStream(filePath);
     this.csv = csvFormat({ headers: [...columns], alwaysWriteHeaders: true });
     this.errors.watch(this.out, this.csv);
@@ -143,7 +146,11 @@ class XlsxWriter implements TableWriter {
   private rows = 0;
   private readonly errors = new StreamErrors();
 
-  constructor(private readonly filePath: string, private readonly columns: readonly string[], private readonly sheetRows: number) {
+  constructor(
+    private readonly filePath: string,
+    private readonly columns: readonly string[],
+    private readonly sheetRows: number,
+  ) {
     this.book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: filePath, useStyles: false, useSharedStrings: false });
     // exceljs listens to neither until it commits: a write error would stop the zip for good.
     const inner = this.book as unknown as { stream?: Writable; zip?: Writable };
@@ -215,7 +222,11 @@ class JsonRowsWriter implements TableWriter {
   private readonly keys: string[];
   private readonly errors = new StreamErrors();
 
-  constructor(private readonly filePath: string, columns: readonly string[], meta: Record<string, unknown>) {
+  constructor(
+    private readonly filePath: string,
+    columns: readonly string[],
+    meta: Record<string, unknown>,
+  ) {
     this.out = createWriteStream(filePath);
     this.errors.watch(this.out);
     this.keys = columns.map((c) => JSON.stringify(c));

@@ -7,7 +7,10 @@ describe('tabulate', () => {
       { start: 'b', messages: 0, latency_ms: { p50: null, p99: null }, extra: true },
     ]);
     expect(t.columns).toEqual(['start', 'messages', 'latency_ms.p50', 'latency_ms.p99', 'extra']);
-    expect(t.rows).toEqual([['a', 2, 1.5, null, null], ['b', 0, null, null, true]]);
+    expect(t.rows).toEqual([
+      ['a', 2, 1.5, null, null],
+      ['b', 0, null, null, true],
+    ]);
   });
 
   it('joins arrays of plain values and writes others as JSON', () => {

@@ -51,7 +51,7 @@ export class BatchedFile {
   }
 
   private writeAll(bytes: Buffer): void {
-    for (let done = 0; done < bytes.length; ) {
+    for (let done = 0; done < bytes.length;) {
       done += writeSync(this.fd, bytes, done, bytes.length - done);
     }
   }

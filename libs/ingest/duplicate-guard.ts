@@ -72,9 +72,10 @@ export class DuplicateGuard {
     // The candidates' keys select the rows (one scan, hashed). A key is its column's COPY text, read
     // back as the column's type; a composite key is a JSON array of them.
     const keys = key.map(({ column }) => `p.${column}`).join(', ');
-    const suspects = key.length === 1
-      ? `p.${key[0].column} IN (SELECT ${key[0].sqlType === 'text' ? 'k' : `k::${key[0].sqlType}`} FROM ${candidates})`
-      : `(${keys}) IN (SELECT ${key.map(({ sqlType }, i) => `(k::jsonb ->> ${i})::${sqlType}`).join(', ')} FROM ${candidates})`;
+    const suspects =
+      key.length === 1
+        ? `p.${key[0].column} IN (SELECT ${key[0].sqlType === 'text' ? 'k' : `k::${key[0].sqlType}`} FROM ${candidates})`
+        : `(${keys}) IN (SELECT ${key.map(({ sqlType }, i) => `(k::jsonb ->> ${i})::${sqlType}`).join(', ')} FROM ${candidates})`;
     // Found by a plain SELECT (a data-modifying statement never runs in parallel), then deleted
     // by their ctids as one array: a TID scan, not a second pass over the table.
     await client.query(

@@ -27,7 +27,7 @@ describe('importBudget', () => {
     expect(importBudget(255 * MB, 2).bloomBytes).toBe(Math.floor((255 * MB) / 8));
   });
 
-  it('should split the threads\' half evenly, rounding down, and give the remainder to the merge when it does not divide', () => {
+  it("should split the threads' half evenly, rounding down, and give the remainder to the merge when it does not divide", () => {
     const b = importBudget(1000, 3);
     expect(b).toEqual({ bloomBytes: 125, threadFoldBytes: 166, mainFoldBytes: 377 });
   });

@@ -64,9 +64,7 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
   const { client, kind, counters, rejects, phasesMs } = r;
   const sql: Sql = async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[];
   const partition = partitionName(kind.table, r.importId);
-  const guard = kind.uniqueKey
-    ? new DuplicateGuard(`${r.scratchPath}.keys`, r.file.sizeBytes, r.budget.bloomBytes, partitionName('dup_candidates', r.importId))
-    : null;
+  const guard = kind.uniqueKey ? new DuplicateGuard(`${r.scratchPath}.keys`, r.file.sizeBytes, r.budget.bloomBytes, partitionName('dup_candidates', r.importId)) : null;
   // The importing thread's heap has no cap of its own: its JS-object folds get the same bound as a thread's.
   const heapBytes = r.threadHeap.maxOldGenerationSizeMb * 1048576;
   const accumulator = kind.rollup?.createImportAccumulator({ bytes: r.budget.mainFoldBytes, heapBytes, spillPath: `${r.scratchPath}.acc` }) ?? null;
@@ -86,8 +84,17 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
       // A buffer of a few pieces lets parsing run ahead while Postgres digests earlier ones.
       const copy = client.query(copyFrom(`COPY ${partition} (line_no, ${kind.copyColumns.join(', ')}) FROM STDIN WITH (FORMAT binary, FREEZE)`, { highWaterMark: 2 << 20 }));
       await streamIntoCopy({
-        filePath: r.file.path, format: r.file.format, processor, copy, rejects, counters, duplicates: guard, accumulator, spans,
-        maxRecordBytes: r.maxRecordBytes, onTick: () => r.onTick(),
+        filePath: r.file.path,
+        format: r.file.format,
+        processor,
+        copy,
+        rejects,
+        counters,
+        duplicates: guard,
+        accumulator,
+        spans,
+        maxRecordBytes: r.maxRecordBytes,
+        onTick: () => r.onTick(),
       });
       threadParts = await processor.finishRollups();
     } finally {
@@ -117,10 +124,16 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
         if (isMostlyRemoved) {
           accumulator?.giveUp();
         }
-        await timed('rejects', () => takeBackRemovedRows(client, {
-          file: { path: r.file.path, format: r.file.format, spans }, reason, rejects, accumulator: isMostlyRemoved ? null : accumulator,
-          storedValuesSql: kind.rollup?.storedValuesSql ?? null, candidatesTable: guard.candidatesTable,
-        }));
+        await timed('rejects', () =>
+          takeBackRemovedRows(client, {
+            file: { path: r.file.path, format: r.file.format, spans },
+            reason,
+            rejects,
+            accumulator: isMostlyRemoved ? null : accumulator,
+            storedValuesSql: kind.rollup?.storedValuesSql ?? null,
+            candidatesTable: guard.candidatesTable,
+          }),
+        );
         counters.rowsLoaded -= removed;
       }
       await sql(`DROP TABLE ${guard.candidatesTable}`);
@@ -153,13 +166,16 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
 /** Worker threads when the compiled worker script is there (always, once built), else this thread. */
 async function pieceProcessor(r: ImportLoadRequest, guard: DuplicateGuard | null): Promise<PieceProcessor> {
   const { kind } = r;
-  const { indexes, headerWidth } = r.file.format === 'csv'
-    ? mapHeader(kind.columns, await readCsvHeader(r.file.path))
-    : { indexes: kind.columns.map((_c, i) => i), headerWidth: kind.columns.length };
+  const { indexes, headerWidth } =
+    r.file.format === 'csv' ? mapHeader(kind.columns, await readCsvHeader(r.file.path)) : { indexes: kind.columns.map((_c, i) => i), headerWidth: kind.columns.length };
   const settings: PipelineSettings = {
-    format: r.file.format, nowMs: r.startedMs, indexes, headerWidth,
+    format: r.file.format,
+    nowMs: r.startedMs,
+    indexes,
+    headerWidth,
     keyIndexes: (kind.uniqueKey ?? []).map((column) => kind.copyColumns.indexOf(column)),
-    bloomWordMask: guard?.bloom.wordMask ?? 0, foldBytes: r.budget.threadFoldBytes,
+    bloomWordMask: guard?.bloom.wordMask ?? 0,
+    foldBytes: r.budget.threadFoldBytes,
     heapBytes: r.threadHeap.maxOldGenerationSizeMb * 1048576,
   };
   const script = WorkerPoolProcessor.scriptPath();

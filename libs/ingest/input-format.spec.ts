@@ -145,8 +145,20 @@ const SIZES: Array<[string, (seed: number) => () => number]> = [
   ['64 bytes', () => () => 64],
   ['1000 bytes', () => () => 1000],
   ['the whole file', () => () => 1 << 30],
-  ['random 1..40 bytes', (seed) => { const r = seededRandom(seed); return () => 1 + Math.floor(r() * 40); }],
-  ['random 1..600 bytes', (seed) => { const r = seededRandom(seed); return () => 1 + Math.floor(r() * 600); }],
+  [
+    'random 1..40 bytes',
+    (seed) => {
+      const r = seededRandom(seed);
+      return () => 1 + Math.floor(r() * 40);
+    },
+  ],
+  [
+    'random 1..600 bytes',
+    (seed) => {
+      const r = seededRandom(seed);
+      return () => 1 + Math.floor(r() * 600);
+    },
+  ],
 ];
 
 describe('recordCutter', () => {

@@ -5,9 +5,7 @@ import { ImportFailure } from './import-failure';
 import { CHUNK_BYTES, streamIntoCopy } from './load-pipeline';
 import type { PieceJob, PieceProcessor } from './piece-processors';
 import type { PieceSpan } from './rejected-lines';
-import {
-  CollectingWritable, csvLine, expectedOf, loadFile, loadSetup, makeRows, SourceFile, SourceRecord, tempDir, toCsv, toJson,
-} from './test-kind.spec-helper';
+import { CollectingWritable, csvLine, expectedOf, loadFile, loadSetup, makeRows, SourceFile, SourceRecord, tempDir, toCsv, toJson } from './test-kind.spec-helper';
 
 const MiB = 1 << 20;
 
@@ -165,7 +163,7 @@ describe('streamIntoCopy', () => {
   });
 
   describe('when the file is broken', () => {
-    it('should fail with RECORD_TOO_LARGE at the record\'s start and close the COPY when a CSV quote never closes', async () => {
+    it("should fail with RECORD_TOO_LARGE at the record's start and close the COPY when a CSV quote never closes", async () => {
       const head = `ID,NAME,AMOUNT\n${plainRows(1, 10)}`;
       const file = tmp.file('unclosed.csv');
       writeFileSync(file, `${head}k,"unclosed name,5\n${plainRows(12, 80_000)}`);
@@ -193,7 +191,7 @@ describe('streamIntoCopy', () => {
       await setup.rejects.close();
     });
 
-    it('should fail the import at the record\'s start, not load the rest of the file as one field, when a CSV quote opened in the last MiB never closes', async () => {
+    it("should fail the import at the record's start, not load the rest of the file as one field, when a CSV quote opened in the last MiB never closes", async () => {
       let head = 'ID,AMOUNT,NAME\n';
       for (let i = 1; i < 35_000; i++) {
         head += `id-${i},${i}.25,plain name number ${i}\n`;
@@ -211,7 +209,7 @@ describe('streamIntoCopy', () => {
       await setup.rejects.close();
     });
 
-    it('should fail with RECORD_TOO_LARGE at the record\'s ordinal when one JSON value outgrows the limit', async () => {
+    it("should fail with RECORD_TOO_LARGE at the record's ordinal when one JSON value outgrows the limit", async () => {
       const head = '[{"id":"a","name":"x"},';
       const file = tmp.file('huge.json');
       writeFileSync(file, `${head}{"id":"b","name":"${'y'.repeat(3 * MiB)}"},{"id":"c","name":"z"}]`);
@@ -243,7 +241,7 @@ describe('streamIntoCopy', () => {
       await setup.rejects.close();
     });
 
-    it('should fail with INVALID_JSON at the error\'s byte in the file when it lies in the third piece after multi-byte text', async () => {
+    it("should fail with INVALID_JSON at the error's byte in the file when it lies in the third piece after multi-byte text", async () => {
       const json = toJson(jsonRows, 'json-array');
       const bad = json.records.find((r) => r.byteStart > 2.5 * CHUNK_BYTES)!;
       const broken = bad.raw.replace(`"ID":${JSON.stringify(bad.fields[0])},`, `"ID":${JSON.stringify(bad.fields[0])} `);
@@ -289,7 +287,7 @@ describe('streamIntoCopy', () => {
       });
     });
 
-    it('should stop the load with the tick\'s error and close the COPY when a tick throws', async () => {
+    it("should stop the load with the tick's error and close the COPY when a tick throws", async () => {
       const source = toCsv(rows);
       const file = writeSource('cancel.csv', source);
       const events: string[] = [];
@@ -306,7 +304,7 @@ describe('streamIntoCopy', () => {
     });
   });
 
-  it('should reject with the COPY stream\'s error when the stream fails and closes itself', async () => {
+  it("should reject with the COPY stream's error when the stream fails and closes itself", async () => {
     const file = tmp.file('refused.csv');
     writeFileSync(file, 'ID,NAME,AMOUNT\na,A,1\nb,B,2\n');
     const copy = new CollectingWritable(1);
@@ -354,10 +352,13 @@ describe('streamIntoCopy', () => {
     /** The guard's candidates file as [key, line, raw] (its stream is closed first: it is private). */
     async function candidatesOf(guard: DuplicateGuard, keysPath: string): Promise<Array<[string, number, string]>> {
       await (guard as unknown as { close(): Promise<void> }).close();
-      return readFileSync(keysPath, 'utf8').split('\n').slice(0, -1).map((line) => {
-        const [key, at, raw] = decodeCopyRow(line);
-        return [key!, Number(at), raw!];
-      });
+      return readFileSync(keysPath, 'utf8')
+        .split('\n')
+        .slice(0, -1)
+        .map((line) => {
+          const [key, at, raw] = decodeCopyRow(line);
+          return [key!, Number(at), raw!];
+        });
     }
 
     it.each([

@@ -90,11 +90,10 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     const r = await result;
     if (r.syntaxError) {
       const byteOffset = span.byteStart + r.syntaxError.byteOffsetInPiece;
-      throw new ImportFailure(
-        'INVALID_JSON',
-        `The file is not valid JSON: ${r.syntaxError.reason} at byte ${byteOffset} (record ${r.syntaxError.ordinal}); nothing was loaded`,
-        { byteOffset, line: r.syntaxError.ordinal },
-      );
+      throw new ImportFailure('INVALID_JSON', `The file is not valid JSON: ${r.syntaxError.reason} at byte ${byteOffset} (record ${r.syntaxError.ordinal}); nothing was loaded`, {
+        byteOffset,
+        line: r.syntaxError.ordinal,
+      });
     }
     counters.rowsRead += r.rowsRead;
     counters.rowsLoaded += r.rowsLoaded;
@@ -152,11 +151,10 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     if (cutter.endsInsideQuotes()) {
       // The open quote is in the record the tail starts with: read leniently it would take the
       // rest of the file as one field, silently.
-      throw new ImportFailure(
-        'UNCLOSED_QUOTE',
-        `The quote opened in the row starting on line ${linesBefore + 1} (byte ${bytesBefore}) is never closed; nothing was loaded`,
-        { line: linesBefore + 1, byteOffset: bytesBefore },
-      );
+      throw new ImportFailure('UNCLOSED_QUOTE', `The quote opened in the row starting on line ${linesBefore + 1} (byte ${bytesBefore}) is never closed; nothing was loaded`, {
+        line: linesBefore + 1,
+        byteOffset: bytesBefore,
+      });
     }
     // A JSON array's last piece holds its closing bracket: it is parsed even when empty (a file
     // cut short right after a comma must fail, not load what came before).

@@ -9,23 +9,19 @@ export interface LoadWorkerData extends PipelineSettings {
   kind: string;
 }
 
-export type ToWorker =
-  | ({ type: 'piece' } & PieceInput)
-  | { type: 'candidates'; seq: number; positions: number[] }
-  | { type: 'drop'; seq: number }
-  | { type: 'finish' };
+export type ToWorker = ({ type: 'piece' } & PieceInput) | { type: 'candidates'; seq: number; positions: number[] } | { type: 'drop'; seq: number } | { type: 'finish' };
 
-export type FromWorker =
-  | ({ type: 'piece'; seq: number } & PieceOutput)
-  | { type: 'candidates'; seq: number; candidates: Candidate[] }
-  | { type: 'finished'; rollup: unknown };
+export type FromWorker = ({ type: 'piece'; seq: number } & PieceOutput) | { type: 'candidates'; seq: number; candidates: Candidate[] } | { type: 'finished'; rollup: unknown };
 
 if (parentPort) {
   const port = parentPort;
   const data = workerData as LoadWorkerData;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { KINDS } = require(data.kindsModule) as { KINDS: DatasetKind[] };
-  const pipeline = createRowPipeline(KINDS.find((k) => k.name === data.kind)!, data);
+  const pipeline = createRowPipeline(
+    KINDS.find((k) => k.name === data.kind)!,
+    data,
+  );
   port.on('message', (msg: ToWorker) => {
     switch (msg.type) {
       case 'piece': {

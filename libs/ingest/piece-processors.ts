@@ -79,7 +79,12 @@ export class WorkerPoolProcessor implements PieceProcessor {
   /** Threads ended on purpose (their exit is not a failure). */
   private readonly retired = new Set<Worker>();
 
-  constructor(script: string, data: LoadWorkerData, readonly parallelism: number, heap: LoadThreadHeap) {
+  constructor(
+    script: string,
+    data: LoadWorkerData,
+    readonly parallelism: number,
+    heap: LoadThreadHeap,
+  ) {
     this.workers = Array.from({ length: parallelism }, () => {
       const worker = new Worker(script, { workerData: data, resourceLimits: heap });
       worker.on('message', (msg: FromWorker) => this.receive(msg));
@@ -91,9 +96,7 @@ export class WorkerPoolProcessor implements PieceProcessor {
 
   /** The compiled worker script next to this module (under jest, the one `nest build` put in dist/). */
   static scriptPath(): string | null {
-    const script = __filename.endsWith('.ts')
-      ? path.resolve(__dirname, '../../dist/libs/ingest/load-worker.js')
-      : path.join(__dirname, 'load-worker.js');
+    const script = __filename.endsWith('.ts') ? path.resolve(__dirname, '../../dist/libs/ingest/load-worker.js') : path.join(__dirname, 'load-worker.js');
     return existsSync(script) ? script : null;
   }
 

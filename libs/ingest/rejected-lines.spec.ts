@@ -68,32 +68,39 @@ describe('RejectedLineWriter', () => {
     ['csv', () => toCsv(makeRows(50_000, 3, { multiLine: true }), { eol: '\r\n', isLastEolOmitted: true })],
     ['json-array', () => toJson(makeRows(50_000, 3), 'json-array', true)],
     ['ndjson', () => toJson(makeRows(50_000, 3), 'ndjson')],
-  ] as const)('should write exactly the asked records with their raw text, reading each piece holding some once, when lines come in ascending order (%s)', async (format, build) => {
-    const source: SourceFile = build();
-    const path = tmp.file(`source.${format}`);
-    fs.writeFileSync(path, source.text);
-    const { spans } = await loadFile(path, format);
-    readStarts = [];
-    expect(spans.length).toBeGreaterThanOrEqual(3);
-    // First and last records, multi-line ones (CSV), neighbours, records at both ends of a piece.
-    const picks = new Set([0, 1, 10, 21, 22, 5_000, 15_000, 15_001, 25_000, 49_998, 49_999]);
-    spans.slice(1).forEach((s) => {
-      const first = source.records.findIndex((r) => r.byteStart >= s.byteStart);
-      picks.add(first);
-      picks.add(first - 1);
-    });
-    const chosen = [...picks].sort((a, b) => a - b).map((i) => source.records[i]);
-    if (format === 'csv') {
-      expect(chosen.filter((r) => r.raw.includes('\n')).length).toBeGreaterThanOrEqual(2);
-    }
+  ] as const)(
+    'should write exactly the asked records with their raw text, reading each piece holding some once, when lines come in ascending order (%s)',
+    async (format, build) => {
+      const source: SourceFile = build();
+      const path = tmp.file(`source.${format}`);
+      fs.writeFileSync(path, source.text);
+      const { spans } = await loadFile(path, format);
+      readStarts = [];
+      expect(spans.length).toBeGreaterThanOrEqual(3);
+      // First and last records, multi-line ones (CSV), neighbours, records at both ends of a piece.
+      const picks = new Set([0, 1, 10, 21, 22, 5_000, 15_000, 15_001, 25_000, 49_998, 49_999]);
+      spans.slice(1).forEach((s) => {
+        const first = source.records.findIndex((r) => r.byteStart >= s.byteStart);
+        picks.add(first);
+        picks.add(first - 1);
+      });
+      const chosen = [...picks].sort((a, b) => a - b).map((i) => source.records[i]);
+      if (format === 'csv') {
+        expect(chosen.filter((r) => r.raw.includes('\n')).length).toBeGreaterThanOrEqual(2);
+      }
 
-    const { written, rows } = await writeLines({ path, format, spans }, chosen.map((r) => r.line), format);
+      const { written, rows } = await writeLines(
+        { path, format, spans },
+        chosen.map((r) => r.line),
+        format,
+      );
 
-    expect(rows).toEqual(chosen.map((r) => [r.line, 'DUPLICATE_ID', r.raw]));
-    expect(written).toBe(chosen.length);
-    const wanted = [...new Set(chosen.map((r) => spanOf(spans, r.line)))];
-    expect(reReads(spans)).toEqual(wanted);
-  });
+      expect(rows).toEqual(chosen.map((r) => [r.line, 'DUPLICATE_ID', r.raw]));
+      expect(written).toBe(chosen.length);
+      const wanted = [...new Set(chosen.map((r) => spanOf(spans, r.line)))];
+      expect(reReads(spans)).toEqual(wanted);
+    },
+  );
 
   it('should write invalid and pretty-printed JSON records from hand-cut pieces when asked for them', async () => {
     const records = ['{"id":"a","name":"A"}', '{\n  "id": "b",\n  "name": {"nested": true}\n}', '42', '{"id":"d","name":"D"}', '[1, 2]', '{"id":"f"}'];

@@ -124,10 +124,15 @@ export class RejectedLineWriter {
     } else {
       const text = piece.toString('utf8');
       const isLast = this.span === this.file.spans.length - 1;
-      parseJsonPiece(text, this.file.format, { isFirst: this.span === 0, isLast, firstOrdinal: span.lineOffset + 1 }, {
-        record: (_names, _values, ordinal, start, end) => write(ordinal, () => text.slice(start, end)),
-        invalid: (ordinal, start, end) => write(ordinal, () => text.slice(start, end)),
-      });
+      parseJsonPiece(
+        text,
+        this.file.format,
+        { isFirst: this.span === 0, isLast, firstOrdinal: span.lineOffset + 1 },
+        {
+          record: (_names, _values, ordinal, start, end) => write(ordinal, () => text.slice(start, end)),
+          invalid: (ordinal, start, end) => write(ordinal, () => text.slice(start, end)),
+        },
+      );
     }
     if (next < this.wantedCount) {
       throw new Error(`Lines ${[...this.wanted.subarray(next, Math.min(next + 5, this.wantedCount))].join(', ')} were not found in their piece of the file`);

@@ -26,9 +26,9 @@ export interface TakeBackOptions {
 export async function takeBackRemovedRows(client: Client, o: TakeBackOptions): Promise<number> {
   const values = o.accumulator && o.storedValuesSql ? `, ${o.storedValuesSql}` : '';
   // A flagged row's raw text came with its key; only the rest is read again from the file.
-  const stream = client.query(copyTo(
-    `COPY (SELECT r.line_no, c.raw${values} FROM ${REMOVED_ROWS} r LEFT JOIN ${o.candidatesTable} c ON c.line_no = r.line_no ORDER BY r.line_no) TO STDOUT`,
-  ));
+  const stream = client.query(
+    copyTo(`COPY (SELECT r.line_no, c.raw${values} FROM ${REMOVED_ROWS} r LEFT JOIN ${o.candidatesTable} c ON c.line_no = r.line_no ORDER BY r.line_no) TO STDOUT`),
+  );
   const writer = new RejectedLineWriter(o.file, o.reason, o.rejects);
   // Most removed rows have no raw text here and nothing to take back: their line number is read
   // from the bytes, and while it falls in the piece being gathered nothing is awaited or made.

@@ -75,17 +75,8 @@ describe('RowPipeline', () => {
     it.each([
       ['LF', '\n'],
       ['CRLF', '\r\n'],
-    ])('should give the cleaner\'s rejects the file line each record starts on when quoted fields span lines (%s)', (_name, eol) => {
-      const text = [
-        'ID,NAME,AMOUNT',
-        `a1,"two${eol}lines",1`,
-        ',Nobody,2',
-        'a3,Carol,1.2.3',
-        '',
-        'a4,   ,7',
-        'a5,"Dan ""D"", é€😀",-3.5',
-        '',
-      ].join(eol);
+    ])("should give the cleaner's rejects the file line each record starts on when quoted fields span lines (%s)", (_name, eol) => {
+      const text = ['ID,NAME,AMOUNT', `a1,"two${eol}lines",1`, ',Nobody,2', 'a3,Carol,1.2.3', '', 'a4,   ,7', 'a5,"Dan ""D"", é€😀",-3.5', ''].join(eol);
       const { out, rows } = run(pipeline('csv'), text, { isLast: false, lineOffset: 0 });
       expect(out.rowsRead).toBe(5);
       expect(out.rejects).toEqual([
@@ -99,7 +90,7 @@ describe('RowPipeline', () => {
       ]);
     });
 
-    it('should pick the kind\'s columns by the header when it is reordered, differently cased and has extra columns', () => {
+    it("should pick the kind's columns by the header when it is reordered, differently cased and has extra columns", () => {
       const header = ['amount', ' Name ', 'extra', 'iD'];
       const { out, rows } = run(pipeline('csv', header), 'amount, Name ,extra,iD\n5.5,Eve,zzz,e1\n1,too,few\n,Fay,,f1\n', { isLast: false });
       expect(out.rejects).toEqual([[3, 'WRONG_FIELD_COUNT', '1,too,few']]);
@@ -162,33 +153,39 @@ describe('RowPipeline', () => {
     it.each([
       ['ndjson', '{"id":"é€😀","name":"x"}\n{"id":"b" "name":"y"}\n', '{"id":"é€😀","name":"x"}\n{"id":"b" ', "unexpected '\"'; expected ',' or '}'"],
       ['json-array', '{"id":"é€😀","name":"x"},{"id":"b",,"name":"y"},', '{"id":"é€😀","name":"x"},{"id":"b",', "unexpected ','; expected a member name (a string)"],
-    ] as const)('should report the byte offset (not char offset) and the record being read when the piece has a syntax error after multi-byte text (%s)', (format, text, before, reason) => {
-      const { out } = run(pipeline(format), text, { isFirst: false, isLast: false, lineOffset: 7 });
-      expect(Buffer.byteLength(before)).not.toBe(before.length);
-      expect(out.syntaxError).toEqual({ reason, byteOffsetInPiece: Buffer.byteLength(before), ordinal: 9 });
-    });
+    ] as const)(
+      'should report the byte offset (not char offset) and the record being read when the piece has a syntax error after multi-byte text (%s)',
+      (format, text, before, reason) => {
+        const { out } = run(pipeline(format), text, { isFirst: false, isLast: false, lineOffset: 7 });
+        expect(Buffer.byteLength(before)).not.toBe(before.length);
+        expect(out.syntaxError).toEqual({ reason, byteOffsetInPiece: Buffer.byteLength(before), ordinal: 9 });
+      },
+    );
 
     it('should report a syntax error at the byte after a BOM when the first piece of an array has none of its bracket', () => {
       const { out } = run(pipeline('json-array'), '\ufeff {"id":"a"}]');
       expect(out.syntaxError).toEqual({ reason: "unexpected '{'; expected '[' (a json-array file is one JSON array)", byteOffsetInPiece: 4, ordinal: 1 });
     });
 
-    it.each(['json-array', 'ndjson'] as const)('should reject a record as NUL_CHARACTER when a column value holds \\u0000, but load an escaped backslash before u0000 (%s)', (format) => {
-      const nul = '{"id":"z1","name":"a\\u0000b"}';
-      const escaped = '{"id":"z2","name":"a\\\\u0000b"}';
-      const unknown = '{"id":"z3","name":"c","note":"\\u0000"}';
-      const text = format === 'json-array' ? `[${nul},${escaped},${unknown}]` : `${nul}\n${escaped}\n${unknown}`;
-      const { out, rows } = run(pipeline(format), text);
-      expect(out.rejects).toEqual([[1, 'NUL_CHARACTER', nul]]);
-      expect(rows).toEqual([
-        { line: 2, values: ['z2', 'a\\u0000b', null] },
-        { line: 3, values: ['z3', 'c', null] },
-      ]);
-    });
+    it.each(['json-array', 'ndjson'] as const)(
+      'should reject a record as NUL_CHARACTER when a column value holds \\u0000, but load an escaped backslash before u0000 (%s)',
+      (format) => {
+        const nul = '{"id":"z1","name":"a\\u0000b"}';
+        const escaped = '{"id":"z2","name":"a\\\\u0000b"}';
+        const unknown = '{"id":"z3","name":"c","note":"\\u0000"}';
+        const text = format === 'json-array' ? `[${nul},${escaped},${unknown}]` : `${nul}\n${escaped}\n${unknown}`;
+        const { out, rows } = run(pipeline(format), text);
+        expect(out.rejects).toEqual([[1, 'NUL_CHARACTER', nul]]);
+        expect(rows).toEqual([
+          { line: 2, values: ['z2', 'a\\u0000b', null] },
+          { line: 3, values: ['z3', 'c', null] },
+        ]);
+      },
+    );
   });
 
   describe('key hashes and candidates', () => {
-    it('should hash the loaded rows\' keys in order, skipping rejects, when the kind has a unique key', () => {
+    it("should hash the loaded rows' keys in order, skipping rejects, when the kind has a unique key", () => {
       const { out } = run(pipeline('csv', HEADER, { bloomWordMask: 4095 }), 'ID,NAME,AMOUNT\nk1,A,1\n,B,2\nk3,C,x\nk4,D,4\n');
       expect(out.keyHashes).toEqual(hashesOf(['k1', 'k4'], 4095));
     });
@@ -210,7 +207,7 @@ describe('RowPipeline', () => {
       expect(out.keyHashes).toEqual(hashesOf(keys));
     });
 
-    it('should give each flagged CSV row\'s key, line and exact raw text once, then forget the piece, when asked for candidates', () => {
+    it("should give each flagged CSV row's key, line and exact raw text once, then forget the piece, when asked for candidates", () => {
       const p = pipeline('csv', ['amount', 'name', 'id']);
       const text = 'amount,name,id\n1,"multi\r\nline, ""quoted""",  c1  \n,bad,\n2,B,c2\r\n3,C,"c,3"\n';
       const { out } = run(p, text, { seq: 4, isLast: false });
@@ -225,7 +222,7 @@ describe('RowPipeline', () => {
     it.each([
       ['json-array', (rs: string[]) => `[${rs.join(',')}]`],
       ['ndjson', (rs: string[]) => rs.join('\n')],
-    ] as const)('should give each flagged JSON record\'s key, ordinal and exact raw text when asked for candidates (%s)', (format, join) => {
+    ] as const)("should give each flagged JSON record's key, ordinal and exact raw text when asked for candidates (%s)", (format, join) => {
       const p = pipeline(format);
       const recs = ['{"id":"a","name":"A"}', '{"name":"B","ID":" b "}', '{"id":"é\\"q","name":"C","x":[1]}', '{"id":"é\\"q","name":"C"}'];
       run(p, join(recs), { seq: 1 });
@@ -237,12 +234,19 @@ describe('RowPipeline', () => {
 
     it('should rebuild the key of a JSON array record when its pretty-printed raw text spans lines', () => {
       const p = pipeline('json-array');
-      const text = JSON.stringify([{ id: 'p1', name: 'A' }, { id: 'p1', name: 'B' }], null, 2);
+      const text = JSON.stringify(
+        [
+          { id: 'p1', name: 'A' },
+          { id: 'p1', name: 'B' },
+        ],
+        null,
+        2,
+      );
       run(p, text, { seq: 0 });
       expect(p.takeCandidates(0, [1])).toEqual([['p1', 2, '{\n    "id": "p1",\n    "name": "B"\n  }']]);
     });
 
-    it('should forget a piece\'s rows when it is dropped', () => {
+    it("should forget a piece's rows when it is dropped", () => {
       const p = pipeline('csv');
       run(p, 'ID,NAME,AMOUNT\nd1,D,1\n', { seq: 2 });
       p.drop(2);

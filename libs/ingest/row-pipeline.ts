@@ -283,10 +283,15 @@ export class RowPipeline {
     let values: string[] | null = null;
     const width = this.cfg.columns.length;
     // A record of a pretty-printed array spans lines: read it as a one-record array.
-    parseJsonPiece(`[${raw}]`, 'json-array', { isFirst: true, isLast: true, firstOrdinal: 1 }, {
-      record: (names, vals) => (values = this.fieldsOf(names, vals, width)),
-      invalid: () => undefined,
-    });
+    parseJsonPiece(
+      `[${raw}]`,
+      'json-array',
+      { isFirst: true, isLast: true, firstOrdinal: 1 },
+      {
+        record: (names, vals) => (values = this.fieldsOf(names, vals, width)),
+        invalid: () => undefined,
+      },
+    );
     return values;
   }
 

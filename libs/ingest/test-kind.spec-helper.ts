@@ -280,7 +280,11 @@ function countLf(s: string): number {
 /** One JSON object of a row's fields (member names in mixed case; a decimal amount as a number). */
 export function jsonRecord(fields: string[], isPretty = false): string {
   const amount = fields[2] !== '' && DECIMAL.test(fields[2]) ? fields[2] : JSON.stringify(fields[2]);
-  const members = [`"ID":${isPretty ? ' ' : ''}${JSON.stringify(fields[0])}`, `"name":${isPretty ? ' ' : ''}${JSON.stringify(fields[1])}`, `"Amount":${isPretty ? ' ' : ''}${amount}`];
+  const members = [
+    `"ID":${isPretty ? ' ' : ''}${JSON.stringify(fields[0])}`,
+    `"name":${isPretty ? ' ' : ''}${JSON.stringify(fields[1])}`,
+    `"Amount":${isPretty ? ' ' : ''}${amount}`,
+  ];
   return isPretty ? `{\n    ${members.join(',\n    ')}\n  }` : `{${members.join(',')}}`;
 }
 
@@ -349,8 +353,17 @@ export function loadSetup(filePath: string, format: InputFormat, o: Partial<Stre
     bloomWordMask: rest.duplicates?.bloom.wordMask ?? 1023,
   });
   const options: StreamIntoCopyOptions = {
-    filePath, format, processor: new InlineProcessor(createRowPipeline(testKind(), settings)), copy, rejects, duplicates: null,
-    counters, spans, maxRecordBytes: 8 << 20, onTick: () => Promise.resolve(), ...rest,
+    filePath,
+    format,
+    processor: new InlineProcessor(createRowPipeline(testKind(), settings)),
+    copy,
+    rejects,
+    duplicates: null,
+    counters,
+    spans,
+    maxRecordBytes: 8 << 20,
+    onTick: () => Promise.resolve(),
+    ...rest,
   };
   return { options, copy, counters, spans, rejects, rejectsPath };
 }

@@ -1,7 +1,6 @@
 import { canonicalCents, canonicalEpochSeconds, daysFromCivil, phoneKey, phoneOfKey } from './canonical';
 import { seededRandom } from '../datagen/prng';
 
-
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /** The cleaner's canonical text of `utcSecond` seen at `offsetMinutes`, with `fraction` digits after the dot. */
@@ -61,8 +60,20 @@ describe('daysFromCivil', () => {
 describe('canonicalCents', () => {
   it('should round on the third fraction digit half up when amounts are fixed', () => {
     const cases: Array<[string, number]> = [
-      ['12', 1200], ['12.5', 1250], ['0.125', 13], ['0.124', 12], ['0.135', 14], ['1000000', 100000000], ['0', 0],
-      ['0.005', 1], ['0.004', 0], ['0.995', 100], ['999999.999', 100000000], ['0.1249999', 12], ['0.1250001', 13], ['7.01', 701],
+      ['12', 1200],
+      ['12.5', 1250],
+      ['0.125', 13],
+      ['0.124', 12],
+      ['0.135', 14],
+      ['1000000', 100000000],
+      ['0', 0],
+      ['0.005', 1],
+      ['0.004', 0],
+      ['0.995', 100],
+      ['999999.999', 100000000],
+      ['0.1249999', 12],
+      ['0.1250001', 13],
+      ['7.01', 701],
     ];
     for (const [text, cents] of cases) {
       expect([text, canonicalCents(text)]).toEqual([text, cents]);
@@ -73,7 +84,10 @@ describe('canonicalCents', () => {
     const rand = seededRandom(23);
     for (let i = 0; i < 5000; i++) {
       const whole = String(Math.floor(rand() * 1_000_000));
-      const frac = String(Math.floor(rand() * 1000)).padStart(3, '0').slice(0, Math.floor(rand() * 4)).replace(/0+$/, '');
+      const frac = String(Math.floor(rand() * 1000))
+        .padStart(3, '0')
+        .slice(0, Math.floor(rand() * 4))
+        .replace(/0+$/, '');
       const text = frac ? `${whole}.${frac}` : whole;
       const thousandths = BigInt(whole) * 1000n + BigInt(frac.padEnd(3, '0') || '0');
       expect(canonicalCents(text)).toBe(Number((thousandths + 5n) / 10n));

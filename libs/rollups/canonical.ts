@@ -87,4 +87,3 @@ export function phoneOfKey(key: number): string {
   const digits = String((k - (k % 8)) / 8).padStart(length, '0');
   return key < 0 ? `+${digits}` : digits;
 }
-

@@ -1,7 +1,6 @@
 import { CellTable, Dictionary } from './cell-table';
 import { seededRandom } from '../datagen/prng';
 
-
 function contents(table: CellTable): Map<number, number[]> {
   const out = new Map<number, number[]>();
   let reports = 0;
@@ -39,8 +38,7 @@ describe('CellTable', () => {
       const reuse = keys.length > 0 && rand() < 0.4;
       const r = rand();
       // Small keys, grid-style keys (row·2^24 + col) and keys up to 2^53, either sign.
-      const magnitude =
-        r < 0.4 ? Math.floor(rand() * 5000) : r < 0.7 ? Math.floor(rand() * 5000) * 16777216 + Math.floor(rand() * 64) : Math.floor(rand() * 2 ** 53);
+      const magnitude = r < 0.4 ? Math.floor(rand() * 5000) : r < 0.7 ? Math.floor(rand() * 5000) * 16777216 + Math.floor(rand() * 64) : Math.floor(rand() * 2 ** 53);
       const key = reuse ? keys[Math.floor(rand() * keys.length)] : (rand() < 0.5 ? -1 : 1) * magnitude;
       const sign = reuse && rand() < 0.3 ? -1 : 1;
       const measures = [1 + Math.floor(rand() * 4), Math.floor(rand() * 1e9)];

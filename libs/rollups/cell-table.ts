@@ -26,7 +26,10 @@ export class CellTable {
   private mask: number;
   private used = 0;
 
-  constructor(readonly width: number, initialCapacity = 1024) {
+  constructor(
+    readonly width: number,
+    initialCapacity = 1024,
+  ) {
     this.stride = width + 1;
     const capacity = 1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)));
     this.cells = CellTable.empty(capacity, this.stride);

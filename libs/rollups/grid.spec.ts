@@ -2,7 +2,6 @@ import { CellTable } from './cell-table';
 import { Grid } from './grid';
 import { seededRandom } from '../datagen/prng';
 
-
 /** Cells in the grid's sparse overflow table (a private field; 0 when there is none). */
 function overflowSize(grid: Grid): number {
   return (grid as unknown as { overflow: CellTable | null }).overflow?.size ?? 0;
@@ -47,7 +46,14 @@ describe('Grid', () => {
     grid.addFrom(-5, 0, one, 0); // rows -5..10 fit, with headroom below reaching -13
     expect(overflowSize(grid)).toBe(0);
     grid.addFrom(-10, 0, one, 0);
-    expect(contents(grid)).toEqual(new Map([['0,0', [1]], ['10,0', [1]], ['-10,0', [2]], ['-5,0', [1]]]));
+    expect(contents(grid)).toEqual(
+      new Map([
+        ['0,0', [1]],
+        ['10,0', [1]],
+        ['-10,0', [2]],
+        ['-5,0', [1]],
+      ]),
+    );
   });
 
   it('should match a Map reference when random adds and subtracts spread rows far apart', () => {
@@ -113,7 +119,11 @@ describe('Grid', () => {
     const packed = source.pack();
     expect(packed.length).toBe(reference.size * 4);
     const target = new Grid(2, 64);
-    target.addPacked(packed, (c) => c * 3, (r) => r + 7);
+    target.addPacked(
+      packed,
+      (c) => c * 3,
+      (r) => r + 7,
+    );
     expect(contents(target)).toEqual(reference);
   });
 

@@ -1,7 +1,6 @@
 import { KeyCountMap } from './key-count-map';
 import { seededRandom } from '../datagen/prng';
 
-
 function entries(map: KeyCountMap): Map<number, number> {
   const out = new Map<number, number>();
   let reports = 0;
@@ -34,7 +33,12 @@ describe('KeyCountMap', () => {
     expect(map.get(-7)).toBe(5);
     expect(map.get(8)).toBe(0);
     expect(map.size).toBe(2);
-    expect(entries(map)).toEqual(new Map([[7, 2], [-7, 5]]));
+    expect(entries(map)).toEqual(
+      new Map([
+        [7, 2],
+        [-7, 5],
+      ]),
+    );
   });
 
   it('should skip a key in forEach but keep it in size when it is counted back to 0', () => {

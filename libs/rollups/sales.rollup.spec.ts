@@ -4,7 +4,15 @@ import { SalesDailyRow, SalesImportAccumulator, SalesRowAggregator } from './sal
 
 /** A cleaned sales row: order_id, product, category, quantity, unit_price, discount, region, sale_at, email. */
 const row = (day: string, product: string, quantity: string, price: string, discount: string, region = 'North'): CleanValues => [
-  'ORD-1', product, 'Electronics', quantity, price, discount, region, `${day} 10:00:00+00:00`, 'anonymous',
+  'ORD-1',
+  product,
+  'Electronics',
+  quantity,
+  price,
+  discount,
+  region,
+  `${day} 10:00:00+00:00`,
+  'anonymous',
 ];
 
 /** Exact decimal arithmetic with rationals n / 10^k, independent of the code under test. */
@@ -25,7 +33,10 @@ function reference(rows: CleanValues[]): Map<string, bigint[]> {
     const revenue = q * p * (1_000_000n - d);
     const add = [1n, q, revenue, d, revenue * d, p];
     const cell = cells.get(key) ?? [0n, 0n, 0n, 0n, 0n, 0n];
-    cells.set(key, cell.map((v, i) => v + add[i]));
+    cells.set(
+      key,
+      cell.map((v, i) => v + add[i]),
+    );
   }
   return cells;
 }
@@ -34,7 +45,12 @@ function asCells(rows: Iterable<SalesDailyRow>): Map<string, bigint[]> {
   const out = new Map<string, bigint[]>();
   for (const [day, product, category, region, count, quantity, revenue, discount, revenueDiscount, price] of rows) {
     out.set([day, product, category, region].join('|'), [
-      BigInt(count), BigInt(quantity), scaleTo(dec(revenue), 12), scaleTo(dec(discount), 6), scaleTo(dec(revenueDiscount), 18), scaleTo(dec(price), 6),
+      BigInt(count),
+      BigInt(quantity),
+      scaleTo(dec(revenue), 12),
+      scaleTo(dec(discount), 6),
+      scaleTo(dec(revenueDiscount), 18),
+      scaleTo(dec(price), 6),
     ]);
   }
   return out;
@@ -111,7 +127,7 @@ describe('sales rollup', () => {
     expect(asCells(roomy.dailyRows())).toEqual(reference(rows));
   });
 
-  it('should give up, and say so, when the merged cells would pass the importing thread\'s budget', () => {
+  it("should give up, and say so, when the merged cells would pass the importing thread's budget", () => {
     const rows = Array.from({ length: 40 }, (_, i) => row('2024-05-01', `Product ${i}`, '1', '1', '0'));
     const merged = fold(rows, 2, 1e6, 30);
     expect(merged.isComplete).toBe(false);

@@ -82,8 +82,21 @@ interface Cell {
 }
 
 const newCell = (): Cell => ({
-  count: 0, quantity: 0, quantityBig: 0n, price: 0, priceBig: 0n, discount: 0, discountBig: 0n, revenue: 0, revenueBig: 0n,
-  revenueDiscount: 0, revenueDiscountBig: 0n, slowPrice: 0n, slowDiscount: 0n, slowRevenue: 0n, slowRevenueDiscount: 0n,
+  count: 0,
+  quantity: 0,
+  quantityBig: 0n,
+  price: 0,
+  priceBig: 0n,
+  discount: 0,
+  discountBig: 0n,
+  revenue: 0,
+  revenueBig: 0n,
+  revenueDiscount: 0,
+  revenueDiscountBig: 0n,
+  slowPrice: 0n,
+  slowDiscount: 0n,
+  slowRevenue: 0n,
+  slowRevenueDiscount: 0n,
 });
 
 function cellKey(values: CleanValues): string {
@@ -243,8 +256,18 @@ function dayText(day: number): string {
 }
 
 /** A sales_daily row: day, product, category, region, then the exact sums as decimal text. */
-export type SalesDailyRow = [day: string, product: string, category: string, region: string,
-  rowCount: string, quantity: string, revenue: string, discountSum: string, revenueDiscount: string, priceSum: string];
+export type SalesDailyRow = [
+  day: string,
+  product: string,
+  category: string,
+  region: string,
+  rowCount: string,
+  quantity: string,
+  revenue: string,
+  discountSum: string,
+  revenueDiscount: string,
+  priceSum: string,
+];
 
 /** The import's cells, merged from every load thread. */
 export class SalesImportAccumulator {
@@ -321,7 +344,12 @@ export class SalesImportAccumulator {
       }
       const [day, product, category, region] = key.split('\t');
       yield [
-        day, product, category, region, String(c.count), total(c, 'quantity').toString(),
+        day,
+        product,
+        category,
+        region,
+        String(c.count),
+        total(c, 'quantity').toString(),
         scaledText(total(c, 'revenue') * FAST_TO_SLOW.revenue + c.slowRevenue, 2 * SLOW),
         scaledText(total(c, 'discount') * FAST_TO_SLOW.discount + c.slowDiscount, SLOW),
         scaledText(total(c, 'revenueDiscount') * FAST_TO_SLOW.revenueDiscount + c.slowRevenueDiscount, 3 * SLOW),

@@ -21,9 +21,12 @@ function keyPool(rand: () => number, count: number): number[] {
   while (keys.size < count) {
     const r = rand();
     const magnitude =
-      r < 0.25 ? 1 + Math.floor(rand() * 1000)
-        : r < 0.5 ? 2 ** 32 + Math.floor(rand() * 1e6)
-          : r < 0.75 ? 1 + Math.floor(rand() * (Number.MAX_SAFE_INTEGER - 1))
+      r < 0.25
+        ? 1 + Math.floor(rand() * 1000)
+        : r < 0.5
+          ? 2 ** 32 + Math.floor(rand() * 1e6)
+          : r < 0.75
+            ? 1 + Math.floor(rand() * (Number.MAX_SAFE_INTEGER - 1))
             : Number.MAX_SAFE_INTEGER - Math.floor(rand() * 1000);
     keys.add(rand() < 0.5 ? -magnitude : magnitude);
   }
@@ -134,10 +137,25 @@ describe('SpillingKeyCounter', () => {
   it('should count in memory and create no file when nothing spills', () => {
     const counter = new SpillingKeyCounter(1000, spillPath);
     const ref = new Reference(counter);
-    [[5, 2], [-5, 1], [2 ** 53 - 1, 4], [-(2 ** 53 - 1), 1], [5, 3], [7, 1], [7, -1], [-5, -1]].forEach(([key, delta]) => ref.add(key, delta));
+    [
+      [5, 2],
+      [-5, 1],
+      [2 ** 53 - 1, 4],
+      [-(2 ** 53 - 1), 1],
+      [5, 3],
+      [7, 1],
+      [7, -1],
+      [-5, -1],
+    ].forEach(([key, delta]) => ref.add(key, delta));
     expect(readdirSync(dir)).toEqual([]);
 
-    expect(entriesOf(counter)).toEqual(new Map([[5, 5], [2 ** 53 - 1, 4], [-(2 ** 53 - 1), 1]]));
+    expect(entriesOf(counter)).toEqual(
+      new Map([
+        [5, 5],
+        [2 ** 53 - 1, 4],
+        [-(2 ** 53 - 1), 1],
+      ]),
+    );
     expect(counter.hasSpilled).toBe(false);
     expect(counter.spills).toBe(0);
     counter.dispose();

@@ -4,7 +4,6 @@ import * as path from 'path';
 import { GENEROUS_TX_BUDGET, RollupRow, TX_STRUCTURES, TxAccumulatorBudget, TxImportAccumulator, TxImportSummary, TxRowAggregator } from './transactions.rollup';
 import { seededRandom } from '../datagen/prng';
 
-
 type Row = [string, string, string, string, string, string, string];
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -54,7 +53,11 @@ function referenceRollups(rows: Row[]): Map<string, Omit<RollupRow, 'grain' | 'd
     const second = utcSecond(row[5]);
     const c = cents(row[4]);
     const targets: Array<[string, string, string]> = [
-      ['hour', 'zone', row[2]], ['day', 'zone', row[2]], ['hour', 'category', row[3]], ['day', 'category', row[3]], ['quarter', 'all', ''],
+      ['hour', 'zone', row[2]],
+      ['day', 'zone', row[2]],
+      ['hour', 'category', row[3]],
+      ['day', 'category', row[3]],
+      ['quarter', 'all', ''],
     ];
     for (const [grain, dim, key] of targets) {
       const id = `${grain}|${dim}|${key}|${bucketIso(second, grain as RollupRow['grain'])}`;
@@ -62,9 +65,7 @@ function referenceRollups(rows: Row[]): Map<string, Omit<RollupRow, 'grain' | 'd
       cells.set(id, { count: cell.count + 1, cents: cell.cents + c, sq: cell.sq + c * c, dim });
     }
   }
-  return new Map(
-    [...cells].map(([id, m]) => [id, { count: m.count, cents: Number(m.cents), sqCents: m.dim === 'category' ? m.sq.toString() : null }]),
-  );
+  return new Map([...cells].map(([id, m]) => [id, { count: m.count, cents: Number(m.cents), sqCents: m.dim === 'category' ? m.sq.toString() : null }]));
 }
 
 function rollupRows(acc: TxImportAccumulator): RollupRow[] {
@@ -109,8 +110,14 @@ describe('TxImportAccumulator', () => {
         'quarter all  2026-01-01T19:30:00.000Z 1 300 null',
       ].sort(),
     );
-    expect([...acc.merchantDayRows()].sort()).toEqual([['2026-01-01', 'M1', 2], ['2026-01-01', 'M2', 1]]);
-    expect([...acc.merchantZoneRows()].sort()).toEqual([['M1', 'NORTH', 2], ['M2', 'SOUTH', 1]]);
+    expect([...acc.merchantDayRows()].sort()).toEqual([
+      ['2026-01-01', 'M1', 2],
+      ['2026-01-01', 'M2', 1],
+    ]);
+    expect([...acc.merchantZoneRows()].sort()).toEqual([
+      ['M1', 'NORTH', 2],
+      ['M2', 'SOUTH', 1],
+    ]);
     expect(summary(acc)).toEqual({
       transactionCount: 3,
       customerCount: 1,
@@ -125,9 +132,7 @@ describe('TxImportAccumulator', () => {
     const rand = seededRandom(61);
     const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
     // Usual shapes of 10 to 15 digits, with and without '+' and leading zeros.
-    const phones = Array.from({ length: 150 }, (_, i) =>
-      [`+1555${1000000 + i * 7}`, `1555${2000000 + i}`, `0${i}`.padEnd(12, '7'), `+0${i}`.padEnd(16, '3')][i % 4],
-    );
+    const phones = Array.from({ length: 150 }, (_, i) => [`+1555${1000000 + i * 7}`, `1555${2000000 + i}`, `0${i}`.padEnd(12, '7'), `+0${i}`.padEnd(16, '3')][i % 4]);
     const oddPhones = ['1+5551234567', '555+1234567890', '++15550000000', '+15551112222+'];
     const start = Date.parse('2025-12-28T00:00:00Z') / 1000;
     const rows: Row[] = [];
@@ -135,9 +140,17 @@ describe('TxImportAccumulator', () => {
       const big = i % 10 === 0; // a block of near-1,000,000 amounts in one hour and category
       const second = big ? Date.parse('2026-01-03T12:00:00Z') / 1000 + Math.floor(rand() * 3600) : start + Math.floor(rand() * 11 * 86400);
       const whole = big ? String(999_990 + Math.floor(rand() * 10)) : String(Math.floor(rand() * 5000));
-      const frac = String(Math.floor(rand() * 1000)).padStart(3, '0').slice(0, Math.floor(rand() * 4)).replace(/0+$/, '');
+      const frac = String(Math.floor(rand() * 1000))
+        .padStart(3, '0')
+        .slice(0, Math.floor(rand() * 4))
+        .replace(/0+$/, '');
       const amount = big && i % 30 === 0 ? '1000000' : frac ? `${whole}.${frac}` : whole;
-      const fraction = rand() < 0.3 ? String(Math.floor(rand() * 1e6)).padStart(6, '0').slice(0, 1 + Math.floor(rand() * 6)) : '';
+      const fraction =
+        rand() < 0.3
+          ? String(Math.floor(rand() * 1e6))
+              .padStart(6, '0')
+              .slice(0, 1 + Math.floor(rand() * 6))
+          : '';
       const offset = pick([0, 0, 0, 0, 330, -180, 840, -600]);
       const r = rand();
       const phone = r < 0.05 ? 'INVALID' : r < 0.08 ? pick(oddPhones) : pick(phones);
@@ -150,7 +163,7 @@ describe('TxImportAccumulator', () => {
     rows.splice(1234, 0, solo);
 
     const threads: Row[][] = [[], []];
-    for (let i = 0; i < rows.length; ) {
+    for (let i = 0; i < rows.length;) {
       const size = 1 + Math.floor(rand() * 50);
       threads[Math.floor(rand() * 2)].push(...rows.slice(i, i + size));
       i += size;
@@ -179,7 +192,10 @@ describe('TxImportAccumulator', () => {
     expect(new Map([...acc.merchantZoneRows()].map(([m, z, n]) => [`${m}|${z}`, n]))).toEqual(merchantZones);
     expect([...acc.merchantZoneRows()].length).toBe(merchantZones.size);
 
-    const perCustomer = countBy(kept.filter((row) => row[6] !== 'INVALID'), (row) => row[6]);
+    const perCustomer = countBy(
+      kept.filter((row) => row[6] !== 'INVALID'),
+      (row) => row[6],
+    );
     const histogram = countBy([...perCustomer.values()], String);
     const seconds = kept.map((row) => utcSecond(row[5]));
     const got2 = summary(acc);
@@ -198,7 +214,13 @@ describe('TxImportAccumulator', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tx-spill-'));
     const rand = seededRandom(7);
     const rows: Row[] = Array.from({ length: 3000 }, (_, i) => [
-      `T${i}`, 'M1', 'NORTH', 'Food', '1', '2026-01-01 10:00:00+00:00', `+1555${String(1_000_000 + Math.floor(rand() * 700)).padStart(7, '0')}`,
+      `T${i}`,
+      'M1',
+      'NORTH',
+      'Food',
+      '1',
+      '2026-01-01 10:00:00+00:00',
+      `+1555${String(1_000_000 + Math.floor(rand() * 700)).padStart(7, '0')}`,
     ]);
     const removed = rows.filter((_, i) => i % 11 === 0);
     const acc = accumulate([rows.slice(0, 1500), rows.slice(1500)], removed, { ...GENEROUS_TX_BUDGET, customerKeys: 40, spillPath: path.join(dir, 'c') });
@@ -215,7 +237,13 @@ describe('TxImportAccumulator', () => {
 
   it('should write the same customers and merchant days as COPY text chunks as the row generators give', () => {
     const rows: Row[] = Array.from({ length: 500 }, (_, i) => [
-      `T${i}`, `M${i % 37}`, 'NORTH', 'Food', '1', occurredAt(1767225600 + (i % 9) * 86400, 0, ''), [`+1555${1_000_000 + (i % 120)}`, `0${i % 50}`.padEnd(11, '4'), 'INVALID', '12+3456789012'][i % 4],
+      `T${i}`,
+      `M${i % 37}`,
+      'NORTH',
+      'Food',
+      '1',
+      occurredAt(1767225600 + (i % 9) * 86400, 0, ''),
+      [`+1555${1_000_000 + (i % 120)}`, `0${i % 50}`.padEnd(11, '4'), 'INVALID', '12+3456789012'][i % 4],
     ]);
     const build = () => accumulate([rows.slice(0, 250), rows.slice(250)], []);
     const text = (chunks: Iterable<Buffer>) => Buffer.concat([...chunks]).toString('utf8');
@@ -240,13 +268,24 @@ describe('TxImportAccumulator', () => {
     // 3,000 distinct zones and merchants over a few days: the zone and merchant structures cannot fit
     // a tiny budget; quarters and categories (few) still can.
     const rows: Row[] = Array.from({ length: 6000 }, (_, i) => [
-      `T${i}`, `M${i % 3000}`, `Z${i % 3000}`, ['Food', 'Grocery'][i % 2], '2.5', occurredAt(1767225600 + (i % 50) * 3600, 0, ''), `+1555${1_000_000 + i}`,
+      `T${i}`,
+      `M${i % 3000}`,
+      `Z${i % 3000}`,
+      ['Food', 'Grocery'][i % 2],
+      '2.5',
+      occurredAt(1767225600 + (i % 50) * 3600, 0, ''),
+      `+1555${1_000_000 + i}`,
     ]);
     const budget = { ...GENEROUS_TX_BUDGET, bytes: 1 << 20 };
     const acc = accumulate([rows.slice(0, 3000), rows.slice(3000)], [], budget, 1 << 20);
     expect(acc.folded().sort()).toEqual(['categoryHours', 'quarters']);
     expect(TX_STRUCTURES.filter((s) => !acc.folded().includes(s)).sort()).toEqual(['merchantDays', 'merchantZones', 'zoneHours']);
-    const got = new Map([...acc.dimensionRows('category'), ...acc.quarterRows()].map((r) => [`${r.grain}|${r.dim}|${r.key}|${r.bucketStart}`, { count: r.count, cents: r.cents, sqCents: r.sqCents }]));
+    const got = new Map(
+      [...acc.dimensionRows('category'), ...acc.quarterRows()].map((r) => [
+        `${r.grain}|${r.dim}|${r.key}|${r.bucketStart}`,
+        { count: r.count, cents: r.cents, sqCents: r.sqCents },
+      ]),
+    );
     const expected = new Map([...referenceRollups(rows)].filter(([id]) => !id.includes('|zone|')));
     expect(got).toEqual(expected);
     expect([...acc.dimensionRows('zone')]).toEqual([]);

@@ -360,7 +360,12 @@ export class TxImportAccumulator {
     add('categoryHours', part.categoryHours, (x) => categoryIds[x]);
     add('quarters', part.quarters, (x) => x);
     add('merchantDays', part.merchantDays, (m) => merchantIds[m]);
-    add('merchantZones', part.merchantZones, (z) => zoneIds[z], (m) => merchantIds[m]);
+    add(
+      'merchantZones',
+      part.merchantZones,
+      (z) => zoneIds[z],
+      (m) => merchantIds[m],
+    );
   }
 
   /** A row deleted after loading (its id repeated): takes back everything it added. */

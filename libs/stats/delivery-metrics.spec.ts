@@ -4,7 +4,15 @@ describe('delivery metrics', () => {
   describe('deliveryFigures', () => {
     it('should give the rates to 2 dp from whole counts, pending as the rest', () => {
       expect(deliveryFigures({ messages: 1000, sent: 995, delivered: 990, read: 600, failed: 4 })).toEqual({
-        messages: 1000, sent: 995, delivered: 990, read: 600, failed: 4, pending: 6, delivery_rate: 99, read_rate: 60.61, sla_met: true,
+        messages: 1000,
+        sent: 995,
+        delivered: 990,
+        read: 600,
+        failed: 4,
+        pending: 6,
+        delivery_rate: 99,
+        read_rate: 60.61,
+        sla_met: true,
       });
       // 2/3 = 66.666… → 66.67; 1/8 = 12.5 exactly.
       expect(deliveryFigures({ messages: 3, sent: 3, delivered: 2, read: 0, failed: 1 }).delivery_rate).toBe(66.67);
@@ -52,9 +60,19 @@ describe('delivery metrics', () => {
       // Rates 100, 98, 96, 90 (messages 100 each): overall 384/400 = 96; mean 96; population σ = sqrt((16+4+0+36)/4) = sqrt(14) ≈ 3.74.
       const s = deliverySummary([bucket(100, 100), bucket(100, 98, 1), bucket(100, 96, 2), bucket(100, 90, 5)]);
       expect(s).toEqual({
-        buckets: 4, messages: 400, delivered: 384, read: 0, failed: 8, pending: 8,
-        overall_delivery_rate: 96, average_delivery_rate: 96, std_deviation: 3.74, sla_target: 99,
-        sla_compliance: 0.25, threshold_breaches: { '99': 0.75, '97': 0.5, '95': 0.25 }, critical_breaches: 0.25,
+        buckets: 4,
+        messages: 400,
+        delivered: 384,
+        read: 0,
+        failed: 8,
+        pending: 8,
+        overall_delivery_rate: 96,
+        average_delivery_rate: 96,
+        std_deviation: 3.74,
+        sla_target: 99,
+        sla_compliance: 0.25,
+        threshold_breaches: { '99': 0.75, '97': 0.5, '95': 0.25 },
+        critical_breaches: 0.25,
         // Sorted 90, 96, 98, 100: p25 at rank 0.75 → 94.5; p50 → 97; p75 at 2.25 → 98.5; p90 at 2.7 → 99.4; p95 at 2.85 → 99.7; p99 at 2.97 → 99.94.
         rate_percentiles: { p25: 94.5, p50: 97, p75: 98.5, p90: 99.4, p95: 99.7, p99: 99.94 },
       });

@@ -73,7 +73,7 @@ export function percentileCont(values: readonly number[], p: number): number | n
 
 const round = (v: number, decimals: number) => {
   const f = 10 ** decimals;
-  return Math.sign(v) * Math.round(Math.abs(v) * f + Number.EPSILON * f) / f;
+  return (Math.sign(v) * Math.round(Math.abs(v) * f + Number.EPSILON * f)) / f;
 };
 
 /** The summary over buckets' figures (shares as fractions 0–1 to 4 dp; rates to 2 dp). */
@@ -98,9 +98,11 @@ export function deliverySummary(buckets: readonly DeliveryFigures[], sla = DELIV
     sla_compliance: share((r) => r >= sla),
     threshold_breaches: Object.fromEntries(BREACH_THRESHOLDS.map((t) => [String(t), share((r) => r < t)])),
     critical_breaches: share((r) => r < CRITICAL_THRESHOLD),
-    rate_percentiles: Object.fromEntries(RATE_PERCENTILES.map((p) => {
-      const v = percentileCont(rates, p);
-      return [`p${p}`, v === null ? null : round(v, 2)];
-    })),
+    rate_percentiles: Object.fromEntries(
+      RATE_PERCENTILES.map((p) => {
+        const v = percentileCont(rates, p);
+        return [`p${p}`, v === null ? null : round(v, 2)];
+      }),
+    ),
   };
 }

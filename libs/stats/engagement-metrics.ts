@@ -32,7 +32,10 @@ export function engagementRate(c: EngagementCounts, weights: Readonly<Record<str
  */
 export function parseWeights(text: string, known: readonly string[]): Record<string, number> | string {
   const weights: Record<string, number> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const [type, value, ...rest] = part.split(':').map((x) => x.trim());
     const w = Number(value);
     if (rest.length > 0 || value === undefined || value === '' || !Number.isFinite(w) || w < 0) {

@@ -1,17 +1,5 @@
 import { seededRandom } from '../datagen/prng';
-import {
-  CentMoments,
-  centsToNumber,
-  deviationsTenths,
-  isqrt,
-  meanCents,
-  minCentsAbove,
-  percentage,
-  ratio,
-  scaledVariance,
-  stdDevCents,
-} from './exact-moments';
-
+import { CentMoments, centsToNumber, deviationsTenths, isqrt, meanCents, minCentsAbove, percentage, ratio, scaledVariance, stdDevCents } from './exact-moments';
 
 function momentsOf(cents: bigint[]): CentMoments {
   return {
@@ -35,7 +23,16 @@ function randomGroup(rand: () => number, maxLen: number, maxCents: number): bigi
 
 describe('isqrt', () => {
   it('should return the floor square root when n is small', () => {
-    const cases: Array<[bigint, bigint]> = [[0n, 0n], [1n, 1n], [2n, 1n], [3n, 1n], [4n, 2n], [15n, 3n], [16n, 4n], [17n, 4n]];
+    const cases: Array<[bigint, bigint]> = [
+      [0n, 0n],
+      [1n, 1n],
+      [2n, 1n],
+      [3n, 1n],
+      [4n, 2n],
+      [15n, 3n],
+      [16n, 4n],
+      [17n, 4n],
+    ];
     for (const [n, r] of cases) {
       expect(isqrt(n)).toBe(r);
     }

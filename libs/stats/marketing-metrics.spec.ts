@@ -12,7 +12,7 @@ function sums(s: { cost?: number; revenue?: number; impressions?: number; clicks
 }
 
 describe('marketing metrics', () => {
-  describe('the issue\'s known values', () => {
+  describe("the issue's known values", () => {
     it('should give ROI 50 when cost is 100 and revenue 150', () => {
       expect(roi(sums({ cost: 100, revenue: 150 }))).toBe(50);
     });
@@ -116,8 +116,17 @@ describe('marketing metrics', () => {
   describe('figures', () => {
     it('should give every figure with money in dollars when sums are non-zero', () => {
       expect(figures(sums({ impressions: 1000, clicks: 50, conversions: 10, cost: 100, revenue: 150 }))).toEqual({
-        impressions: 1000, clicks: 50, conversions: 10, cost: 100, revenue: 150,
-        roi: 50, roas: 1.5, cpc: 2, cpa: 10, ctr: 5, cvr: 20,
+        impressions: 1000,
+        clicks: 50,
+        conversions: 10,
+        cost: 100,
+        revenue: 150,
+        roi: 50,
+        roas: 1.5,
+        cpc: 2,
+        cpa: 10,
+        ctr: 5,
+        cvr: 20,
       });
     });
 
@@ -128,8 +137,17 @@ describe('marketing metrics', () => {
 
     it('should give zeros and null ratios when the sums are all zero', () => {
       expect(figures(ZERO_SUMS)).toEqual({
-        impressions: 0, clicks: 0, conversions: 0, cost: 0, revenue: 0,
-        roi: null, roas: null, cpc: null, cpa: null, ctr: null, cvr: null,
+        impressions: 0,
+        clicks: 0,
+        conversions: 0,
+        cost: 0,
+        revenue: 0,
+        roi: null,
+        roas: null,
+        cpc: null,
+        cpa: null,
+        ctr: null,
+        cvr: null,
       });
     });
   });

@@ -36,7 +36,7 @@ export function roundedRatio(num: bigint, den: bigint, decimals: number): number
     return null;
   }
   const scale = 10n ** BigInt(decimals);
-  const sign = (num < 0n) !== (den < 0n) ? -1n : 1n;
+  const sign = num < 0n !== den < 0n ? -1n : 1n;
   const n = (num < 0n ? -num : num) * scale;
   const d = den < 0n ? -den : den;
   const q = (2n * n + d) / (2n * d);

@@ -25,7 +25,7 @@ describe('percentilesOf', () => {
 
   it('equals a full sort for random, sorted, reversed, constant and many-tie inputs of many sizes', () => {
     let seed = 11;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const shapes: Array<(n: number) => number[]> = [
       (n) => Array.from({ length: n }, () => rnd() * 1e6),
       (n) => Array.from({ length: n }, (_v, i) => i * 1.5),
@@ -33,7 +33,10 @@ describe('percentilesOf', () => {
       (n) => Array.from({ length: n }, () => 7),
       (n) => Array.from({ length: n }, () => Math.floor(rnd() * 5)),
       // Sorted runs one after another, as quarter hours' latencies arrive.
-      (n) => Array.from({ length: 9 }, () => Array.from({ length: Math.ceil(n / 9) }, () => rnd() * 1e4).sort((a, b) => a - b)).flat().slice(0, n),
+      (n) =>
+        Array.from({ length: 9 }, () => Array.from({ length: Math.ceil(n / 9) }, () => rnd() * 1e4).sort((a, b) => a - b))
+          .flat()
+          .slice(0, n),
     ];
     for (const shape of shapes) {
       for (const n of [1, 2, 3, 10, 101, 1000, 4099]) {

@@ -1,14 +1,4 @@
-import {
-  BusinessHoursRow,
-  Poll,
-  REPORT_CSV_HEADER,
-  REPORT_WINDOWS_US,
-  StoreUptime,
-  businessIntervals,
-  formatReportRow,
-  reportRowValues,
-  storeUptime,
-} from './store-uptime';
+import { BusinessHoursRow, Poll, REPORT_CSV_HEADER, REPORT_WINDOWS_US, StoreUptime, businessIntervals, formatReportRow, reportRowValues, storeUptime } from './store-uptime';
 import { ZoneClock } from './zone-clock';
 import { seededRandom } from '../datagen/prng';
 
@@ -124,14 +114,8 @@ describe('businessIntervals', () => {
   });
 
   it('should merge overlapping and touching rows when a day has several', () => {
-    expect(businessIntervals([row(2, '09:00', '13:00'), row(2, '12:00', '17:00')], utc, ...day)).toEqual([
-      us('2023-01-25T09:00:00Z'),
-      us('2023-01-25T17:00:00Z'),
-    ]);
-    expect(businessIntervals([row(2, '12:00', '17:00'), row(2, '09:00', '12:00')], utc, ...day)).toEqual([
-      us('2023-01-25T09:00:00Z'),
-      us('2023-01-25T17:00:00Z'),
-    ]);
+    expect(businessIntervals([row(2, '09:00', '13:00'), row(2, '12:00', '17:00')], utc, ...day)).toEqual([us('2023-01-25T09:00:00Z'), us('2023-01-25T17:00:00Z')]);
+    expect(businessIntervals([row(2, '12:00', '17:00'), row(2, '09:00', '12:00')], utc, ...day)).toEqual([us('2023-01-25T09:00:00Z'), us('2023-01-25T17:00:00Z')]);
     expect(businessIntervals([row(2, '14:00', '15:00'), row(2, '09:00', '10:00')], utc, ...day)).toEqual([
       us('2023-01-25T09:00:00Z'),
       us('2023-01-25T10:00:00Z'),
@@ -152,10 +136,7 @@ describe('businessIntervals', () => {
 
   it('should clip to the range when rows of other weekdays are present', () => {
     const from = us('2023-01-25T10:30:00Z');
-    expect(businessIntervals([row(2, '09:00', '17:00'), row(3, '09:00', '17:00')], utc, from, day[1])).toEqual([
-      from,
-      us('2023-01-25T17:00:00Z'),
-    ]);
+    expect(businessIntervals([row(2, '09:00', '17:00'), row(3, '09:00', '17:00')], utc, from, day[1])).toEqual([from, us('2023-01-25T17:00:00Z')]);
   });
 
   it('should give 23 h and 25 h when a 00:00–00:00 Sunday in Chicago has a DST change', () => {
@@ -273,13 +254,7 @@ function intlLocalToUtcSec(zone: string, localSec: number): number {
 }
 
 /** Minutes up and in business per window, sampling each minute of the week at its start. */
-function referenceMinutes(
-  zone: string,
-  nowUs: number,
-  hours: BusinessHoursRow[],
-  prior: Poll | null,
-  polls: Poll[],
-): { up: number[]; biz: number[] } {
+function referenceMinutes(zone: string, nowUs: number, hours: BusinessHoursRow[], prior: Poll | null, polls: Poll[]): { up: number[]; biz: number[] } {
   const minutes = WEEK_US / MIN_US;
   const startSec = (nowUs - WEEK_US) / 1e6;
   const business = new Uint8Array(minutes);

@@ -35,8 +35,7 @@ export interface StoreUptime {
 }
 
 /** Header line of the report CSV; {@link formatReportRow} writes the lines under it. */
-export const REPORT_CSV_HEADER =
-  'store_id,uptime_last_hour,uptime_last_day,uptime_last_week,downtime_last_hour,downtime_last_day,downtime_last_week';
+export const REPORT_CSV_HEADER = 'store_id,uptime_last_hour,uptime_last_day,uptime_last_week,downtime_last_hour,downtime_last_day,downtime_last_week';
 
 /** Report units per window: minutes for the hour, hours for the day and the week. */
 const REPORT_UNITS_US = [60e6, 3_600e6, 3_600e6] as const;
@@ -137,13 +136,7 @@ function mergeSorted(pieces: number[]): number[] {
  * in [nowUs − 1 week, nowUs]. upUs is the business time spent active, businessUs all business
  * time, per window. O(polls + business intervals).
  */
-export function storeUptime(input: {
-  hours: BusinessHoursRow[];
-  clock: ZoneClock;
-  nowUs: number;
-  prior: Poll | null;
-  polls: Poll[];
-}): StoreUptime {
+export function storeUptime(input: { hours: BusinessHoursRow[]; clock: ZoneClock; nowUs: number; prior: Poll | null; polls: Poll[] }): StoreUptime {
   const { hours, clock, nowUs, prior, polls } = input;
   const acc = new UptimeAccumulator(businessIntervals(hours, clock, nowUs - REPORT_WINDOWS_US[2], nowUs), nowUs, prior);
   for (let i = 0; i < polls.length; i++) {

@@ -1,7 +1,6 @@
 import { GRAIN_MICROS, Grain, RangeSegment, microsToIso, parseIsoMicros, splitRange } from './time-range';
 import { seededRandom } from '../datagen/prng';
 
-
 const us = (iso: string): number => Date.parse(iso) * 1000;
 const seg = (source: RangeSegment['source'], from: string, to: string): RangeSegment => ({ source, fromUs: us(from), toUs: us(to) });
 const mod = (x: number, m: number): number => ((x % m) + m) % m;
@@ -54,7 +53,7 @@ describe('splitRange', () => {
     const bound = (): number | null => {
       if (rand() < 0.15) return null;
       const unit = [GRAIN_MICROS.day, GRAIN_MICROS.hour, GRAIN_MICROS.quarter, 1_000_000, 1][Math.floor(rand() * 5)];
-      return base + Math.floor(rand() * 20 * GRAIN_MICROS.day / unit) * unit + (rand() < 0.3 ? Math.floor(rand() * 1000) : 0);
+      return base + Math.floor((rand() * 20 * GRAIN_MICROS.day) / unit) * unit + (rand() < 0.3 ? Math.floor(rand() * 1000) : 0);
     };
     for (let i = 0; i < 3000; i++) {
       const grains = grainSets[i % grainSets.length];

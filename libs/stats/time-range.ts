@@ -67,8 +67,7 @@ function split(from: number, to: number, grains: Grain[]): RangeSegment[] {
   return [...split(from, innerFrom, finer), { source: grain, fromUs: innerFrom, toUs: innerTo }, ...split(innerTo, to, finer)];
 }
 
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * Parses an ISO 8601 instant (date, optional time with up to 6 fraction digits, optional Z or

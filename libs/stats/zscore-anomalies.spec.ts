@@ -1,12 +1,4 @@
-import {
-  anomalyDescription,
-  DEFAULT_Z_THRESHOLD,
-  HIGH_SEVERITY_Z,
-  MIN_POINTS,
-  SeriesPoint,
-  seriesStats,
-  zScoreAnomalies,
-} from './zscore-anomalies';
+import { anomalyDescription, DEFAULT_Z_THRESHOLD, HIGH_SEVERITY_Z, MIN_POINTS, SeriesPoint, seriesStats, zScoreAnomalies } from './zscore-anomalies';
 
 /** Daily points from 2025-06-01 on. */
 function series(values: number[]): SeriesPoint[] {
@@ -85,8 +77,15 @@ describe('z-score anomalies', () => {
     it('should count a point when |z| equals the threshold exactly', () => {
       expect(zScoreAnomalies(series(Z_2_5))).toEqual([
         {
-          date: '2025-06-01', value: 15, expectedValue: 10, zScore: 2.5, severity: 'medium', direction: 'spike',
-          deviationPct: 50, z: 2.5, mean: 10,
+          date: '2025-06-01',
+          value: 15,
+          expectedValue: 10,
+          zScore: 2.5,
+          severity: 'medium',
+          direction: 'spike',
+          deviationPct: 50,
+          z: 2.5,
+          mean: 10,
         },
       ]);
     });
@@ -96,15 +95,11 @@ describe('z-score anomalies', () => {
     });
 
     it('should count a drop when z equals minus the threshold', () => {
-      expect(zScoreAnomalies(series(Z_MINUS_2_5))).toEqual([
-        expect.objectContaining({ value: 5, zScore: -2.5, severity: 'medium', direction: 'drop', deviationPct: 50 }),
-      ]);
+      expect(zScoreAnomalies(series(Z_MINUS_2_5))).toEqual([expect.objectContaining({ value: 5, zScore: -2.5, severity: 'medium', direction: 'drop', deviationPct: 50 })]);
     });
 
     it('should be high when |z| is exactly 3.5', () => {
-      expect(zScoreAnomalies(series(Z_3_5))).toEqual([
-        expect.objectContaining({ value: 17, zScore: 3.5, severity: 'high', direction: 'spike' }),
-      ]);
+      expect(zScoreAnomalies(series(Z_3_5))).toEqual([expect.objectContaining({ value: 17, zScore: 3.5, severity: 'high', direction: 'spike' })]);
     });
 
     it('should be medium when |z| is just under 3.5', () => {
@@ -151,23 +146,17 @@ describe('z-score anomalies', () => {
   });
 
   describe('anomalyDescription', () => {
-    it('should give the replaced service\'s exact text when the point is a spike', () => {
+    it("should give the replaced service's exact text when the point is a spike", () => {
       const [a] = zScoreAnomalies(series(COSTS));
       const { mean, z, pct } = reference(COSTS, 950);
-      const expected =
-        `Anomalous spike detected in cost for campaign. Value: 950.00 (expected: ${mean.toFixed(2)}, ` +
-        `${pct.toFixed(1)}% deviation, Z-score: ${z.toFixed(2)})`;
+      const expected = `Anomalous spike detected in cost for campaign. Value: 950.00 (expected: ${mean.toFixed(2)}, ` + `${pct.toFixed(1)}% deviation, Z-score: ${z.toFixed(2)})`;
       expect(anomalyDescription(a, 'cost', 'campaign')).toBe(expected);
-      expect(expected).toBe(
-        'Anomalous spike detected in cost for campaign. Value: 950.00 (expected: 361.36, 162.9% deviation, Z-score: 3.01)',
-      );
+      expect(expected).toBe('Anomalous spike detected in cost for campaign. Value: 950.00 (expected: 361.36, 162.9% deviation, Z-score: 3.01)');
     });
 
     it('should give a negative Z-score and the drop wording when the point is a drop', () => {
       const [a] = zScoreAnomalies(series(Z_MINUS_2_5));
-      expect(anomalyDescription(a, 'clicks', 'ad')).toBe(
-        'Anomalous drop detected in clicks for ad. Value: 5.00 (expected: 10.00, 50.0% deviation, Z-score: -2.50)',
-      );
+      expect(anomalyDescription(a, 'clicks', 'ad')).toBe('Anomalous drop detected in clicks for ad. Value: 5.00 (expected: 10.00, 50.0% deviation, Z-score: -2.50)');
     });
 
     it('should give 0.0% deviation when the mean is zero or negative', () => {
@@ -176,12 +165,8 @@ describe('z-score anomalies', () => {
       const [z] = zScoreAnomalies(series(zeroMean));
       const [n] = zScoreAnomalies(series(negativeMean));
       expect([z.deviationPct, n.deviationPct]).toEqual([0, 0]);
-      expect(anomalyDescription(z, 'roi', 'platform')).toBe(
-        'Anomalous spike detected in roi for platform. Value: 5.00 (expected: 0.00, 0.0% deviation, Z-score: 2.50)',
-      );
-      expect(anomalyDescription(n, 'roi', 'platform')).toBe(
-        'Anomalous spike detected in roi for platform. Value: -5.00 (expected: -10.00, 0.0% deviation, Z-score: 2.50)',
-      );
+      expect(anomalyDescription(z, 'roi', 'platform')).toBe('Anomalous spike detected in roi for platform. Value: 5.00 (expected: 0.00, 0.0% deviation, Z-score: 2.50)');
+      expect(anomalyDescription(n, 'roi', 'platform')).toBe('Anomalous spike detected in roi for platform. Value: -5.00 (expected: -10.00, 0.0% deviation, Z-score: 2.50)');
     });
   });
 });

@@ -142,4 +142,3 @@ export function postFile<T>(url: string, file: NodeJS.ReadableStream, headers: R
     file.pipe(req);
   });
 }
-

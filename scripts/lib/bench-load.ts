@@ -78,8 +78,18 @@ export async function cannon(opts: autocannon.Options) {
   const { non2xx, errors, connections } = r;
   const [completed, sent] = [latencies.length, r.requests.sent];
   return {
-    p50: pct(50), p95: pct(95), p975: pct(97.5), p99: pct(99), rps: completed / r.duration, completed, sent, non2xx, errors, connections,
-    duration: r.duration, latencies,
+    p50: pct(50),
+    p95: pct(95),
+    p975: pct(97.5),
+    p99: pct(99),
+    rps: completed / r.duration,
+    completed,
+    sent,
+    non2xx,
+    errors,
+    connections,
+    duration: r.duration,
+    latencies,
   };
 }
 
@@ -92,8 +102,18 @@ export function mergeLoads(loads: Load[]): Load {
   const pct = (p: number) => (latencies.length ? latencies[Math.max(0, Math.ceil((p / 100) * latencies.length) - 1)] : NaN);
   const sum = (k: 'rps' | 'completed' | 'sent' | 'non2xx' | 'errors' | 'connections') => loads.reduce((s, l) => s + l[k], 0);
   return {
-    p50: pct(50), p95: pct(95), p975: pct(97.5), p99: pct(99), rps: sum('rps'), completed: sum('completed'), sent: sum('sent'),
-    non2xx: sum('non2xx'), errors: sum('errors'), connections: sum('connections'), duration: Math.max(...loads.map((l) => l.duration)), latencies,
+    p50: pct(50),
+    p95: pct(95),
+    p975: pct(97.5),
+    p99: pct(99),
+    rps: sum('rps'),
+    completed: sum('completed'),
+    sent: sum('sent'),
+    non2xx: sum('non2xx'),
+    errors: sum('errors'),
+    connections: sum('connections'),
+    duration: Math.max(...loads.map((l) => l.duration)),
+    latencies,
   };
 }
 
@@ -112,7 +132,7 @@ export async function httpFloor(b: Pick<EndpointBench, 'app' | 'duration'>): Pro
 export async function quiesce(db: Client): Promise<void> {
   const sql = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
                AND pid <> pg_backend_pid() AND state = 'active' AND backend_type = 'client backend'`;
-  for (const deadline = Date.now() + 120_000; (await db.query<{ n: number }>(sql)).rows[0].n > 0 && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 120_000; (await db.query<{ n: number }>(sql)).rows[0].n > 0 && Date.now() < deadline;) {
     await sleep(200);
   }
 }
@@ -164,10 +184,7 @@ export async function measureEndpoint(b: EndpointBench, name: string, path: stri
   console.log(`  cold max ${ms(Math.max(...cold))} ms`);
 
   const warm = await cannon({ url: target, connections: 50, duration: b.duration, headers: b.headers });
-  console.log(
-    `  warm (50 conn, ${b.duration} s): p50 / p95 / p99 ${pcts(warm)} ms, ${warm.rps.toFixed(0)} req/s, ` +
-      `non-2xx ${warm.non2xx}, errors ${warm.errors}`,
-  );
+  console.log(`  warm (50 conn, ${b.duration} s): p50 / p95 / p99 ${pcts(warm)} ms, ${warm.rps.toFixed(0)} req/s, ` + `non-2xx ${warm.non2xx}, errors ${warm.errors}`);
 
   let uncached: Load | undefined;
   if (window) {

@@ -39,12 +39,7 @@ export function pidsNamed(comm: string): number[] {
 
 /** CPU seconds of the whole machine so far (every core): busy, stolen by the hypervisor, idle. */
 export function machineCpu(): { busy: number; steal: number; idle: number } {
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
-    .split('\n')[0]
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return { busy: (user + nice + system + irq + softirq) / TICKS, steal: (steal ?? 0) / TICKS, idle: (idle + iowait) / TICKS };
 }
 
@@ -106,7 +101,11 @@ export class PgCpuSampler {
   private running?: Promise<void>;
 
   /** `db`: a client on any database of the server (its own backend is left out). */
-  constructor(private readonly db: Client, private readonly datname: string, private readonly everyMs = 100) {}
+  constructor(
+    private readonly db: Client,
+    private readonly datname: string,
+    private readonly everyMs = 100,
+  ) {}
 
   async start(): Promise<void> {
     await this.sample(true);

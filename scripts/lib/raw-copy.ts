@@ -11,9 +11,7 @@ export type RawFormat = 'csv' | 'ndjson';
  * the copy took. A CSV goes into `columns`, all text (so Postgres does the least work); NDJSON,
  * which no COPY format parses, goes in as one text value per line (the bytes, moved).
  */
-export async function rawCopySeconds(
-  baseUrl: string, file: string, columns: readonly string[], dbName = 'analytics_bench_raw', format: RawFormat = 'csv',
-): Promise<number> {
+export async function rawCopySeconds(baseUrl: string, file: string, columns: readonly string[], dbName = 'analytics_bench_raw', format: RawFormat = 'csv'): Promise<number> {
   const url = await rawCopyDatabase(baseUrl, dbName, ['raw_copy'], columns, format);
   const seconds = await copyInto(url, 'raw_copy', file, columns, format);
   await dropDatabase(url);
@@ -24,9 +22,7 @@ export async function rawCopySeconds(
  * A fresh scratch database `dbName` holding one unindexed table per name in `tables` (all-text
  * `columns`, or one text column `line` for NDJSON); returns its URL. Drop it with dropDatabase.
  */
-export async function rawCopyDatabase(
-  baseUrl: string, dbName: string, tables: readonly string[], columns: readonly string[], format: RawFormat = 'csv',
-): Promise<string> {
+export async function rawCopyDatabase(baseUrl: string, dbName: string, tables: readonly string[], columns: readonly string[], format: RawFormat = 'csv'): Promise<string> {
   const url = withDatabase(baseUrl, dbName);
   await dropDatabase(url);
   await ensureDatabase(url);

@@ -110,16 +110,28 @@ export async function runImports(s: ScaleSetup, workers: number): Promise<Import
     meter.start();
     const t0 = Date.now();
     const uploaded = await Promise.all(s.files.map((f) => upload(api, s.kind, f, keys[f.org], t0)));
-    const bodies = await waitForAll(procs, uploaded.map((u) => ({ id: u.importId, key: keys[u.file.org] })), (b) => b.status !== 'PROCESSING' && b.status !== 'QUEUED');
+    const bodies = await waitForAll(
+      procs,
+      uploaded.map((u) => ({ id: u.importId, key: keys[u.file.org] })),
+      (b) => b.status !== 'PROCESSING' && b.status !== 'QUEUED',
+    );
     const cpu = meter.stop();
     const pg = await sampler.stop();
     const failed = bodies.filter((b) => b.status !== 'COMPLETED');
     if (failed.length) {
       throw new Error(`imports not COMPLETED: ${failed.map((b) => `${b.importId} ${b.status} ${b.error}`).join('; ')}`);
     }
-    const rssMb = Object.fromEntries(Object.entries(labels).filter(([l]) => l === 'api' || l.startsWith('worker')).map(([l, pid]) => [l, peakRssMb(pid)]));
+    const rssMb = Object.fromEntries(
+      Object.entries(labels)
+        .filter(([l]) => l === 'api' || l.startsWith('worker'))
+        .map(([l, pid]) => [l, peakRssMb(pid)]),
+    );
     // The workers hold each job through its post-commit indexing: wait for it, so the next run starts clean.
-    const settled = await waitForAll(procs, uploaded.map((u) => ({ id: u.importId, key: keys[u.file.org] })), (b) => Boolean(b.indexedAt));
+    const settled = await waitForAll(
+      procs,
+      uploaded.map((u) => ({ id: u.importId, key: keys[u.file.org] })),
+      (b) => Boolean(b.indexedAt),
+    );
     const imports = uploaded.map((u, i): ImportRecord => {
       const b = settled[i];
       return {

@@ -23,14 +23,21 @@ export interface Cores {
 export function cores(cpu: CpuWindow, pg: PgCpu): Cores {
   const w = cpu.seconds;
   const by = cpu.byLabel;
-  const node = Object.entries(by).filter(([l]) => l === 'api' || /^(api|worker) \d/.test(l)).reduce((s, [, v]) => s + v, 0);
+  const node = Object.entries(by)
+    .filter(([l]) => l === 'api' || /^(api|worker) \d/.test(l))
+    .reduce((s, [, v]) => s + v, 0);
   const postgres = pg.database + pg.shared;
   const [redis, bench] = [by.redis ?? 0, by.bench ?? 0];
   const m = cpu.machine;
   return {
-    node: node / w, postgres: postgres / w, redis: redis / w, bench: bench / w,
+    node: node / w,
+    postgres: postgres / w,
+    redis: redis / w,
+    bench: bench / w,
     other: Math.max(0, m.busy - node - postgres - redis - bench) / w,
-    busy: m.busy / w, steal: m.steal / w, of: (m.busy + m.idle + m.steal) / w,
+    busy: m.busy / w,
+    steal: m.steal / w,
+    of: (m.busy + m.idle + m.steal) / w,
   };
 }
 
@@ -76,10 +83,11 @@ export function printSplit(r: ImportRun): void {
     const mine = r.imports.filter((i) => i.worker === w);
     const pgS = mine.reduce((s, i) => s + (r.pg.byApplication.get(`import ${i.importId}`) ?? 0), 0);
     const busyS = mine.reduce((s, i) => s + (i.indexedS - i.startedS), 0);
-    const what = label === 'api' ? 'receives the uploads, answers the polls' : `${mine.length} import${mine.length === 1 ? '' : 's'}, ${int(mine.reduce((s, i) => s + i.rowsLoaded, 0))} rows, busy ${f1(busyS)} s`;
-    console.log(
-      `| ${r.workers} | ${label} | ${what} | ${f1(cpuS)} s (${f2(cpuS / r.cpu.seconds)} cores) | ${label === 'api' ? '–' : `${f1(pgS)} s`} | ${r.rssMb[label]} |`,
-    );
+    const what =
+      label === 'api'
+        ? 'receives the uploads, answers the polls'
+        : `${mine.length} import${mine.length === 1 ? '' : 's'}, ${int(mine.reduce((s, i) => s + i.rowsLoaded, 0))} rows, busy ${f1(busyS)} s`;
+    console.log(`| ${r.workers} | ${label} | ${what} | ${f1(cpuS)} s (${f2(cpuS / r.cpu.seconds)} cores) | ${label === 'api' ? '–' : `${f1(pgS)} s`} | ${r.rssMb[label]} |`);
   }
 }
 
@@ -108,7 +116,9 @@ export function printImportTable(x: ImportFigures): void {
   }
   for (const r of x.runs) {
     const c = cores(r.cpu, r.pg);
-    const rss = Object.entries(r.rssMb).map(([l, v]) => `${l} ${v}`).join(', ');
+    const rss = Object.entries(r.rssMb)
+      .map(([l, v]) => `${l} ${v}`)
+      .join(', ');
     console.log(
       `| ${r.workers} worker${r.workers > 1 ? 's' : ''} + 1 api | ${f1(r.wallS)} | ${int(x.rows / r.wallS)} | ${f1(x.bytes / 1e6 / r.wallS)} | ` +
         `${f2(one.wallS / r.wallS)} | ${f2(r.wallS / seq.wallS)} | ${f2(r.wallS / par.wallS)} | ${f2(c.node)} / ${f2(c.postgres)} / ${f2(c.other)} / ${f2(c.busy)} | ${rss} |`,
@@ -155,9 +165,7 @@ function verdict(one: Cores, two: Cores, what: string): string {
   } else if (isFull(ours(two), two)) {
     text = `One ${what} used ${f2(ours(one))} of ${f1(one.of)} cores; two fill the machine (${split(two)}): the speed-up is bounded by the cores the first left.`;
   } else if (ours(one) >= one.other) {
-    text =
-      `The machine was full, mostly with this run's own work (${split(one)} with one, ${split(two)} with two): ` +
-      `bounded by CPU, of which other work took a share.`;
+    text = `The machine was full, mostly with this run's own work (${split(one)} with one, ${split(two)} with two): ` + `bounded by CPU, of which other work took a share.`;
   } else {
     text = `The machine was full, mostly with other work: these figures say what a second ${what} gains on a shared machine, not on an idle one.`;
   }

@@ -10,15 +10,7 @@ export type Query = Record<string, string | number | undefined>;
 const IDLE_TIMEOUT_MS = 60_000;
 /** The largest JSON answer read into memory (a list page is a few hundred KB). */
 const MAX_JSON_BYTES = 32 << 20;
-const CONNECT_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'ECONNRESET',
-]);
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET']);
 
 export interface UploadSource {
   body: Readable;
@@ -49,9 +41,7 @@ export class ApiClient {
     const isHttps = apiRoot.startsWith('https:');
     this.transport = isHttps ? https : http;
     // Our own agent, destroyed by close(), so that no kept-alive socket holds the process open.
-    this.agent = isHttps
-      ? new https.Agent({ keepAlive: true })
-      : new http.Agent({ keepAlive: true });
+    this.agent = isHttps ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   }
 
   async getJson<T>(path: string, query?: Query): Promise<T> {
@@ -79,12 +69,7 @@ export class ApiClient {
    * Streams `source.body` as the raw request body (never whole in memory). When the API answers
    * before the end (a refusal), sending stops and its answer is read.
    */
-  async upload<T>(
-    path: string,
-    query: Query,
-    source: UploadSource,
-    headers: http.OutgoingHttpHeaders = {},
-  ): Promise<T> {
+  async upload<T>(path: string, query: Query, source: UploadSource, headers: http.OutgoingHttpHeaders = {}): Promise<T> {
     const url = this.url(path, query);
     const res = await this.send(
       'POST',
@@ -151,13 +136,7 @@ export class ApiClient {
     return url;
   }
 
-  private send(
-    method: string,
-    url: URL,
-    headers: http.OutgoingHttpHeaders,
-    body?: Buffer | Readable,
-    timeoutMs = IDLE_TIMEOUT_MS,
-  ): Promise<http.IncomingMessage> {
+  private send(method: string, url: URL, headers: http.OutgoingHttpHeaders, body?: Buffer | Readable, timeoutMs = IDLE_TIMEOUT_MS): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = this.transport.request(url, {
         method,
@@ -180,17 +159,9 @@ export class ApiClient {
         resolve(res);
       });
       // After an answer, a write error (the API closing a refused upload) changes nothing.
-      req.on(
-        'error',
-        (err: NodeJS.ErrnoException) =>
-          !isAnswered && reject(transportError(err, url, isConnected)),
-      );
+      req.on('error', (err: NodeJS.ErrnoException) => !isAnswered && reject(transportError(err, url, isConnected)));
       if (timeoutMs > 0) {
-        req.setTimeout(timeoutMs, () =>
-          req.destroy(
-            Object.assign(new Error(`no answer in ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
-          ),
-        );
+        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer in ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
       }
       if (body instanceof Readable) {
         body.once('error', (err) => {
@@ -208,15 +179,9 @@ export class ApiClient {
 function transportError(err: NodeJS.ErrnoException, url: URL, isConnected: boolean): CliError {
   const code = err.code ?? err.message;
   if (!isConnected && CONNECT_ERRORS.has(err.code ?? '')) {
-    return new CliError(
-      `cannot reach the API at ${url.origin} (${code}): is it running? Set ANALYTICS_URL or --url`,
-      ExitCode.Api,
-    );
+    return new CliError(`cannot reach the API at ${url.origin} (${code}): is it running? Set ANALYTICS_URL or --url`, ExitCode.Api);
   }
-  return new CliError(
-    `the connection to ${url.origin} failed during ${url.pathname} (${code}${err.code && err.message !== err.code ? `: ${err.message}` : ''})`,
-    ExitCode.Api,
-  );
+  return new CliError(`the connection to ${url.origin} failed during ${url.pathname} (${code}${err.code && err.message !== err.code ? `: ${err.message}` : ''})`, ExitCode.Api);
 }
 
 async function readText(res: http.IncomingMessage, url: URL | string): Promise<string> {
@@ -227,20 +192,12 @@ async function readText(res: http.IncomingMessage, url: URL | string): Promise<s
       length += (chunk as Buffer).length;
       if (length > MAX_JSON_BYTES) {
         res.destroy();
-        throw new CliError(
-          `${url.toString()} answered more than ${MAX_JSON_BYTES >> 20} MB`,
-          ExitCode.Api,
-        );
+        throw new CliError(`${url.toString()} answered more than ${MAX_JSON_BYTES >> 20} MB`, ExitCode.Api);
       }
       chunks.push(chunk as Buffer);
     }
   } catch (err) {
-    throw err instanceof CliError
-      ? err
-      : new CliError(
-          `the answer of ${url.toString()} broke off (${(err as Error).message})`,
-          ExitCode.Api,
-        );
+    throw err instanceof CliError ? err : new CliError(`the answer of ${url.toString()} broke off (${(err as Error).message})`, ExitCode.Api);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -254,9 +211,6 @@ async function readJson<T>(res: http.IncomingMessage, url: URL): Promise<T> {
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new CliError(
-      `${url.toString()} did not answer JSON: is ${url.origin} the analytics API?`,
-      ExitCode.Api,
-    );
+    throw new CliError(`${url.toString()} did not answer JSON: is ${url.origin} the analytics API?`, ExitCode.Api);
   }
 }

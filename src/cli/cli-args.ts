@@ -48,21 +48,13 @@ export function splitLeadingFlags(argv: string[]): {
 }
 
 /** A whole number within bounds, from an option's text. */
-export function intOption(
-  command: string,
-  name: string,
-  raw: string | undefined,
-  min: number,
-  max: number,
-): number | undefined {
+export function intOption(command: string, name: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined) {
     return undefined;
   }
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw usageError(
-      `${command}: --${name} must be a whole number from ${min} to ${max}, not '${raw}'`,
-    );
+    throw usageError(`${command}: --${name} must be a whole number from ${min} to ${max}, not '${raw}'`);
   }
   return n;
 }

@@ -15,16 +15,10 @@ export interface CliConfig {
 }
 
 export function resolveConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv): CliConfig {
-  const apiRoot = apiRootOf(
-    flags.url ?? env.ANALYTICS_URL ?? DEFAULT_URL,
-    flags.url ? '--url' : 'ANALYTICS_URL',
-  );
+  const apiRoot = apiRootOf(flags.url ?? env.ANALYTICS_URL ?? DEFAULT_URL, flags.url ? '--url' : 'ANALYTICS_URL');
   const apiKey = (flags.key ?? env.ANALYTICS_API_KEY ?? '').trim();
   if (!apiKey) {
-    throw new CliError(
-      'no API key: set ANALYTICS_API_KEY (or pass --key); an admin creates one with POST /api/v1/api-keys',
-      ExitCode.Usage,
-    );
+    throw new CliError('no API key: set ANALYTICS_API_KEY (or pass --key); an admin creates one with POST /api/v1/api-keys', ExitCode.Usage);
   }
   return { apiRoot, apiKey };
 }

@@ -32,10 +32,7 @@ export class CliContext {
 
   /** Flags given after the command win over those before it, which win over the environment. */
   client(flags: ConnectionFlags): ApiClient {
-    const config = resolveConfig(
-      { url: flags.url ?? this.leadingFlags.url, key: flags.key ?? this.leadingFlags.key },
-      this.io.env,
-    );
+    const config = resolveConfig({ url: flags.url ?? this.leadingFlags.url, key: flags.key ?? this.leadingFlags.key }, this.io.env);
     this.apiClient = new ApiClient(config.apiRoot, config.apiKey);
     return this.apiClient;
   }

@@ -11,19 +11,11 @@ describe('ApiError.fromResponse', () => {
     };
     const err = ApiError.fromResponse(400, JSON.stringify(body), 'http://x/api/v1/imports/t');
     expect(err).toMatchObject({ status: 400, code: 'MISSING_COLUMNS', exitCode: ExitCode.Api });
-    expect(err.message).toBe(
-      'The header lacks required columns: AMOUNT (400 MISSING_COLUMNS); found: ID, ZONE',
-    );
+    expect(err.message).toBe('The header lacks required columns: AMOUNT (400 MISSING_COLUMNS); found: ID, ZONE');
   });
 
   it("should name the status and the start of an answer that is not the API's JSON", () => {
-    const err = ApiError.fromResponse(
-      502,
-      '<html><body>Bad gateway</body></html>',
-      'http://x/api/v1/imports',
-    );
-    expect(err.message).toBe(
-      'http://x/api/v1/imports answered 502: <html><body>Bad gateway</body></html> (502 HTTP_502)',
-    );
+    const err = ApiError.fromResponse(502, '<html><body>Bad gateway</body></html>', 'http://x/api/v1/imports');
+    expect(err.message).toBe('http://x/api/v1/imports answered 502: <html><body>Bad gateway</body></html> (502 HTTP_502)');
   });
 });

@@ -49,34 +49,21 @@ export class ApiError extends CliError {
     const body = parseJsonObject(bodyText);
     if (body && typeof body.message === 'string') {
       const code = typeof body.error === 'string' ? body.error : `HTTP_${status}`;
-      const details =
-        body.details && typeof body.details === 'object'
-          ? (body.details as Record<string, unknown>)
-          : undefined;
+      const details = body.details && typeof body.details === 'object' ? (body.details as Record<string, unknown>) : undefined;
       return new ApiError(status, code, body.message, details);
     }
     if (body && Array.isArray(body.message)) {
-      return new ApiError(
-        status,
-        typeof body.error === 'string' ? body.error : `HTTP_${status}`,
-        body.message.join('; '),
-      );
+      return new ApiError(status, typeof body.error === 'string' ? body.error : `HTTP_${status}`, body.message.join('; '));
     }
     const snippet = bodyText.replace(/\s+/g, ' ').trim().slice(0, 120);
-    return new ApiError(
-      status,
-      `HTTP_${status}`,
-      `${url} answered ${status}${snippet ? `: ${snippet}` : ''}`,
-    );
+    return new ApiError(status, `HTTP_${status}`, `${url} answered ${status}${snippet ? `: ${snippet}` : ''}`);
   }
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   } catch {
     return null;
   }
@@ -85,14 +72,7 @@ function parseJsonObject(text: string): Record<string, unknown> | null {
 /** `missing: AMOUNT, TIMESTAMP; line: 3`: details on the message's line, less what it already says. */
 export function formatDetails(details: Record<string, unknown>, message = ''): string {
   return Object.entries(details)
-    .map(([name, value]) => [
-      name,
-      Array.isArray(value)
-        ? value.map(String).join(', ')
-        : typeof value === 'object' && value !== null
-          ? JSON.stringify(value)
-          : String(value),
-    ])
+    .map(([name, value]) => [name, Array.isArray(value) ? value.map(String).join(', ') : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)])
     .filter(([, text]) => text !== '' && !message.includes(text))
     .map(([name, text]) => `${name}: ${text}`)
     .join('; ');

@@ -7,9 +7,7 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return unit === 0
-    ? `${bytes} B`
-    : `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ${BYTE_UNITS[unit]}`;
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ${BYTE_UNITS[unit]}`;
 }
 
 export function formatCount(n: number): string {
@@ -48,11 +46,7 @@ export function formatInstant(iso: string | null | undefined): string {
 }
 
 /** Columns padded to their widest cell; `right` names the columns aligned right (numbers). */
-export function formatTable(
-  headers: string[],
-  rows: string[][],
-  right: ReadonlySet<number> = new Set(),
-): string {
+export function formatTable(headers: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

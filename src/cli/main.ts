@@ -8,13 +8,7 @@ import { importCommand } from './commands/import.command';
 import { importsCommand } from './commands/imports.command';
 import { reportCommand } from './commands/report.command';
 
-const COMMANDS: Command[] = [
-  importCommand,
-  importsCommand,
-  reportCommand,
-  kindsCommand,
-  sourcesCommand,
-];
+const COMMANDS: Command[] = [importCommand, importsCommand, reportCommand, kindsCommand, sourcesCommand];
 
 const HELP = `analytics: the analytics platform from a terminal, through its HTTP API
 
@@ -39,11 +33,7 @@ Results go to stdout. Exit status: 0 done; 1 the import or report FAILED or was 
 2 bad usage or configuration; 3 the API refused a request or could not be reached.`;
 
 /** Runs one command line; resolves with the exit status. Errors become one line on stderr. */
-export async function main(
-  argv: string[],
-  io: CliIo,
-  onContext?: (ctx: CliContext) => void,
-): Promise<number> {
+export async function main(argv: string[], io: CliIo, onContext?: (ctx: CliContext) => void): Promise<number> {
   let ctx: CliContext | null = null;
   try {
     const { flags, rest } = splitLeadingFlags(argv);
@@ -56,9 +46,7 @@ export async function main(
     }
     const command = COMMANDS.find((c) => c.name === name);
     if (!command) {
-      throw usageError(
-        `unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see analytics --help)`,
-      );
+      throw usageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see analytics --help)`);
     }
     return await command.run(flags.help ? ['--help', ...args] : args, ctx);
   } catch (err) {
@@ -75,12 +63,8 @@ function reportError(err: unknown, io: CliIo): number {
     return err.exitCode;
   }
   // A bug of ours: one line, the stack only when asked for.
-  const stack = io.env.ANALYTICS_DEBUG
-    ? `\n${(err as Error)?.stack ?? ''}`
-    : ' (ANALYTICS_DEBUG=1 shows where)';
-  io.stderr.write(
-    `analytics: unexpected error: ${(err as Error)?.message ?? String(err)}${stack}\n`,
-  );
+  const stack = io.env.ANALYTICS_DEBUG ? `\n${(err as Error)?.stack ?? ''}` : ' (ANALYTICS_DEBUG=1 shows where)';
+  io.stderr.write(`analytics: unexpected error: ${(err as Error)?.message ?? String(err)}${stack}\n`);
   return ExitCode.JobFailed;
 }
 

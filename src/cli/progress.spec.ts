@@ -19,12 +19,7 @@ describe('Progress', () => {
       progress.update(clock / 25_000, 'sending');
     }
     progress.done(1, 'sent');
-    expect(writes).toEqual([
-      'upload: 1.00 MiB\n',
-      'upload: 40% sending\n',
-      'upload: 80% sending\n',
-      'upload: 100% sent\n',
-    ]);
+    expect(writes).toEqual(['upload: 1.00 MiB\n', 'upload: 40% sending\n', 'upload: 80% sending\n', 'upload: 100% sent\n']);
   });
 
   it('should redraw one bar line in place in a terminal and close it with a newline', () => {

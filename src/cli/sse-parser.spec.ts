@@ -3,9 +3,7 @@ import { SseParser } from './sse-parser';
 describe('SseParser', () => {
   it('should yield named events with their data when an empty line ends them', () => {
     const parser = new SseParser();
-    expect(
-      parser.push('event: progress\ndata: {"a":1}\n\nevent: completed\ndata: {"a":2}\n\n'),
-    ).toEqual([
+    expect(parser.push('event: progress\ndata: {"a":1}\n\nevent: completed\ndata: {"a":2}\n\n')).toEqual([
       { event: 'progress', data: '{"a":1}' },
       { event: 'completed', data: '{"a":2}' },
     ]);
@@ -20,9 +18,7 @@ describe('SseParser', () => {
 
   it('should skip comments, name data-only events message and join multi-line data', () => {
     const parser = new SseParser();
-    expect(parser.push(': keep-alive\n\ndata: one\ndata: two\n\n')).toEqual([
-      { event: 'message', data: 'one\ntwo' },
-    ]);
+    expect(parser.push(': keep-alive\n\ndata: one\ndata: two\n\n')).toEqual([{ event: 'message', data: 'one\ntwo' }]);
   });
 
   it('should hold back an event until its closing empty line arrives', () => {

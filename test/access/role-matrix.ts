@@ -119,10 +119,7 @@ export function expectedCell(access: Access, caller: (typeof CALLERS)[number], r
 
 /** The matrix as the README prints it. */
 export function renderRoleMatrix(): string {
-  const lines = [
-    `| route | ${CALLERS.join(' | ')} |`,
-    `|---|${CALLERS.map(() => ':-:').join('|')}|`,
-  ];
+  const lines = [`| route | ${CALLERS.join(' | ')} |`, `|---|${CALLERS.map(() => ':-:').join('|')}|`];
   for (const [route, access] of Object.entries(ROLE_MATRIX)) {
     lines.push(`| \`${route}\` | ${CALLERS.map((c) => expectedCell(access, c, route)).join(' | ')} |`);
   }

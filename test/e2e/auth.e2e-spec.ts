@@ -63,7 +63,9 @@ describe('Auth, organizations and API keys (e2e)', () => {
     await auth.ensureBootstrapKey(bootstrap);
     await auth.ensureBootstrapKey(bootstrap);
     await request(t.http).get('/api/v1/api-keys').set('X-API-Key', bootstrap).expect(401);
-    expect((await request(t.http).get('/api/v1/api-keys').set('X-API-Key', t.adminKey).expect(200)).body.filter((k: { keyPrefix: string }) => k.keyPrefix === bootstrap.slice(0, 7))).toHaveLength(1);
+    expect(
+      (await request(t.http).get('/api/v1/api-keys').set('X-API-Key', t.adminKey).expect(200)).body.filter((k: { keyPrefix: string }) => k.keyPrefix === bootstrap.slice(0, 7)),
+    ).toHaveLength(1);
   });
 
   it('should give the platform role to the key BOOTSTRAP_ADMIN_API_KEY names, never for a key name', async () => {
@@ -77,7 +79,9 @@ describe('Auth, organizations and API keys (e2e)', () => {
       await new PlatformRoleByKey1764000000015().up({ query: (sql: string) => own.db.query(sql) } as never);
       await own.app.get(AuthService).ensureBootstrapKey(own.adminKey);
       own.app.get((await import('../../src/modules/auth/auth-cache')).AuthCache).clear();
-      expect((await request(own.http).post('/api/v1/organizations').set('X-API-Key', named.key).send({ name: 'not allowed' }).expect(403)).body.error).toBe('PLATFORM_ROLE_REQUIRED');
+      expect((await request(own.http).post('/api/v1/organizations').set('X-API-Key', named.key).send({ name: 'not allowed' }).expect(403)).body.error).toBe(
+        'PLATFORM_ROLE_REQUIRED',
+      );
       await request(own.http).post('/api/v1/organizations').set('X-API-Key', own.adminKey).send({ name: 'allowed' }).expect(201);
     });
   }, 60000);
@@ -124,7 +128,13 @@ describe('Bootstrap key across real restarts (e2e)', () => {
     const url = `http://127.0.0.1:${port}`;
     const up = async (app: SpawnedApp) => {
       for (let i = 0; ; i++) {
-        if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) return;
+        if (
+          await fetch(`${url}/health/ready`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          return;
         if (i > 300 || app.child.exitCode !== null) throw new Error(`app did not start: ${app.output()}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -136,7 +146,13 @@ describe('Bootstrap key across real restarts (e2e)', () => {
       const mine = keys.find((k) => k.keyPrefix === bootstrap.slice(0, 7))!;
       expect(mine.platform).toBe(true);
       // Another admin of its organization revokes it (a key cannot revoke itself).
-      const other = (await (await fetch(`${url}/api/v1/api-keys`, { method: 'POST', headers: { 'X-API-Key': bootstrap, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'second', role: 'admin' }) })).json()) as { key: string };
+      const other = (await (
+        await fetch(`${url}/api/v1/api-keys`, {
+          method: 'POST',
+          headers: { 'X-API-Key': bootstrap, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ name: 'second', role: 'admin' }),
+        })
+      ).json()) as { key: string };
       expect((await fetch(`${url}/api/v1/api-keys/${mine.id}`, { method: 'DELETE', headers: { 'X-API-Key': other.key } })).status).toBe(200);
       expect((await fetch(`${url}/api/v1/api-keys`, { headers: { 'X-API-Key': bootstrap } })).status).toBe(401);
     } finally {
@@ -180,12 +196,17 @@ describe('Health, docs and errors (e2e)', () => {
     expect(await app.exited).toBe(1);
     const lines = app.output().trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^PostgreSQL is not reachable at DATABASE_URL=postgres:\/\/127\.0\.0\.1:1\/analytics \(ECONNREFUSED\)\. Start it with `docker compose up -d postgres`/);
+    expect(lines[0]).toMatch(
+      /^PostgreSQL is not reachable at DATABASE_URL=postgres:\/\/127\.0\.0\.1:1\/analytics \(ECONNREFUSED\)\. Start it with `docker compose up -d postgres`/,
+    );
     expect(app.output()).not.toContain('s3cret-pass');
   }, 30000);
 
   it('should report live and ready without a key', async () => {
-    await request(t.http).get('/health/live').expect(200).expect((r) => expect(r.body.status).toBe('ok'));
+    await request(t.http)
+      .get('/health/live')
+      .expect(200)
+      .expect((r) => expect(r.body.status).toBe('ok'));
     const ready = await request(t.http).get('/health/ready').expect(200);
     expect(ready.body).toEqual({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' }, migrations: { status: 'up' } } });
   });
@@ -193,8 +214,24 @@ describe('Health, docs and errors (e2e)', () => {
   it('should serve Swagger UI and an OpenAPI document with every route', async () => {
     await request(t.http).get('/api/docs').redirects(1).expect(200).expect('Content-Type', /html/);
     const doc = await request(t.http).get('/api/docs-json').expect(200);
-    for (const p of ['/api/v1/imports', '/api/v1/imports/{kind}', '/api/v1/imports/{id}', '/api/v1/imports/{id}/events', '/api/v1/imports/{id}/rejects', '/api/v1/kinds', '/api/v1/uploads', '/api/v1/performance-stats/{importId}', '/api/v1/organizations', '/api/v1/api-keys', '/api/v1/api-keys/{id}', '/health/live', '/health/ready',
-      ...['monthly-summary', 'top-products', 'region-performance', 'category-discounts', 'anomalies', 'top-transactions', 'data-quality', 'demo-runs'].map((r) => `/api/v1/sales/${r}`)]) {
+    for (const p of [
+      '/api/v1/imports',
+      '/api/v1/imports/{kind}',
+      '/api/v1/imports/{id}',
+      '/api/v1/imports/{id}/events',
+      '/api/v1/imports/{id}/rejects',
+      '/api/v1/kinds',
+      '/api/v1/uploads',
+      '/api/v1/performance-stats/{importId}',
+      '/api/v1/organizations',
+      '/api/v1/api-keys',
+      '/api/v1/api-keys/{id}',
+      '/health/live',
+      '/health/ready',
+      ...['monthly-summary', 'top-products', 'region-performance', 'category-discounts', 'anomalies', 'top-transactions', 'data-quality', 'demo-runs'].map(
+        (r) => `/api/v1/sales/${r}`,
+      ),
+    ]) {
       expect(doc.body.paths).toHaveProperty([p]);
     }
     expect(doc.body.paths['/api/v1/imports'].post.responses).toHaveProperty(['413']);

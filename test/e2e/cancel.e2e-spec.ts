@@ -20,7 +20,11 @@ const DATA_DIR = path.join(process.env.DATA_DIR!, 'cancel');
 const MIXED = readFileSync(path.join(__dirname, '../fixtures/csv/ok/transactions-mixed.csv'));
 const ENDED = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
-const exists = (file: string) => fs.access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  fs.access(file).then(
+    () => true,
+    () => false,
+  );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const smallCsv = (rows: number) =>
   `${TRANSACTIONS_HEADER}\n${Array.from({ length: rows }, (_, n) => `TXN_${n},MERCH_1,North,Food,1.00,2025-01-05 10:00:00,+15551234567\n`).join('')}`;
@@ -65,12 +69,7 @@ describe('Cancelling and removing imports (e2e)', () => {
     const api = await startTestApp({ APP_ROLE: 'api', REDIS_PREFIX: `${BASE_PREFIX}:cancel-queued`, DATA_DIR });
     try {
       const { key } = await createOrg(api, 'cancel-queued');
-      const created = await request(api.http)
-        .post('/api/v1/imports/transactions')
-        .set('X-API-Key', key)
-        .set('Content-Type', 'text/csv')
-        .send(smallCsv(100))
-        .expect(202);
+      const created = await request(api.http).post('/api/v1/imports/transactions').set('X-API-Key', key).set('Content-Type', 'text/csv').send(smallCsv(100)).expect(202);
       const id: string = created.body.importId;
       const upload = path.join(DATA_DIR, 'uploads', `${id}.csv`);
       expect(await exists(upload)).toBe(true);
@@ -121,12 +120,7 @@ describe('Cancelling and removing imports (e2e)', () => {
     await t.db.query('SELECT pg_advisory_lock(hashtext($1))', [publishLock]);
     let id: string;
     try {
-      const created = await request(t.http)
-        .post('/api/v1/imports/transactions')
-        .set('X-API-Key', key)
-        .set('Content-Type', 'text/csv')
-        .send(smallCsv(1000))
-        .expect(202);
+      const created = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', key).set('Content-Type', 'text/csv').send(smallCsv(1000)).expect(202);
       id = created.body.importId;
       const deadline = Date.now() + 15000;
       for (;;) {

@@ -38,12 +38,7 @@ interface CliRun {
 }
 
 /** Runs the CLI with only PATH and `env` in its environment (no ANALYTICS_* leaks in from ours). */
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-  cwd: string,
-  onSpawn?: (child: ChildProcess) => void,
-): Promise<CliRun> {
+function runCli(args: string[], env: Record<string, string>, cwd: string, onSpawn?: (child: ChildProcess) => void): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
@@ -114,8 +109,7 @@ describe('analytics command line (e2e)', () => {
       cli: (args: string[]) => runCli(args, { ANALYTICS_URL: url, ANALYTICS_API_KEY: key }, tmp),
     };
   };
-  const getImport = async (key: string, id: string) =>
-    (await request(t.http).get(`/api/v1/imports/${id}`).set('X-API-Key', key).expect(200)).body;
+  const getImport = async (key: string, id: string) => (await request(t.http).get(`/api/v1/imports/${id}`).set('X-API-Key', key).expect(200)).body;
   const importIdOf = (stdout: string) => {
     const match = new RegExp(`^import (${UUID}) `, 'm').exec(stdout);
     if (!match) {
@@ -198,35 +192,19 @@ describe('analytics command line (e2e)', () => {
     const { key } = await orgCli();
     const noKey = await runCli(['imports'], { ANALYTICS_URL: url }, tmp);
     expect(noKey).toMatchObject({ code: 2, stdout: '' });
-    expect(noKey.stderr).toMatch(
-      /^analytics: no API key: set ANALYTICS_API_KEY \(or pass --key\)[^\n]*\n$/,
-    );
+    expect(noKey.stderr).toMatch(/^analytics: no API key: set ANALYTICS_API_KEY \(or pass --key\)[^\n]*\n$/);
 
-    const wrongKey = await runCli(
-      ['imports', '--key', 'ak_not_a_real_key_at_all'],
-      { ANALYTICS_URL: url },
-      tmp,
-    );
+    const wrongKey = await runCli(['imports', '--key', 'ak_not_a_real_key_at_all'], { ANALYTICS_URL: url }, tmp);
     expect(wrongKey).toMatchObject({ code: 3, stdout: '' });
     expect(wrongKey.stderr).toMatch(/^analytics: [^\n]+ \(401 [A-Z_]+\)\n$/);
 
     const port = await closedPort();
-    const down = await runCli(
-      ['import', MIXED, '--kind', 'transactions'],
-      { ANALYTICS_URL: `http://127.0.0.1:${port}`, ANALYTICS_API_KEY: key },
-      tmp,
-    );
+    const down = await runCli(['import', MIXED, '--kind', 'transactions'], { ANALYTICS_URL: `http://127.0.0.1:${port}`, ANALYTICS_API_KEY: key }, tmp);
     expect(down.code).toBe(3);
-    expect(down.stderr).toContain(
-      `analytics: cannot reach the API at http://127.0.0.1:${port} (ECONNREFUSED)`,
-    );
+    expect(down.stderr).toContain(`analytics: cannot reach the API at http://127.0.0.1:${port} (ECONNREFUSED)`);
     expect(down.stderr).not.toMatch(/^\s+at /m);
 
-    const missingFile = await runCli(
-      ['import', path.join(tmp, 'nope.csv'), '--kind', 'transactions'],
-      { ANALYTICS_URL: url, ANALYTICS_API_KEY: key },
-      tmp,
-    );
+    const missingFile = await runCli(['import', path.join(tmp, 'nope.csv'), '--kind', 'transactions'], { ANALYTICS_URL: url, ANALYTICS_API_KEY: key }, tmp);
     expect(missingFile).toMatchObject({
       code: 2,
       stderr: `analytics: import: cannot read ${path.join(tmp, 'nope.csv')} (ENOENT)\n`,
@@ -235,31 +213,17 @@ describe('analytics command line (e2e)', () => {
 
   it("should list imports as a table and as the API's JSON, with its filters and pages", async () => {
     const { key, cli } = await orgCli();
-    const ok = (
-      await uploadRaw(
-        t,
-        key,
-        'transactions',
-        readFileSync(MIXED),
-        'rejectThreshold=0.9&fileName=ok.csv',
-      ).expect(202)
-    ).body.importId;
+    const ok = (await uploadRaw(t, key, 'transactions', readFileSync(MIXED), 'rejectThreshold=0.9&fileName=ok.csv').expect(202)).body.importId;
     await waitForImport(t, key, ok);
     // The same rows again: the 4 loaded ones are now duplicates too, 12 of 12 rejected.
-    const failed = (
-      await uploadRaw(t, key, 'transactions', readFileSync(MIXED), 'fileName=failed.csv').expect(
-        202,
-      )
-    ).body.importId;
+    const failed = (await uploadRaw(t, key, 'transactions', readFileSync(MIXED), 'fileName=failed.csv').expect(202)).body.importId;
     await waitForImport(t, key, failed);
 
     const json = await cli(['imports', '--json']);
     expect(json).toMatchObject({ code: 0 });
     const page = JSON.parse(json.stdout);
     expect(page).toMatchObject({ page: 1, total: 2, totalPages: 1 });
-    expect(
-      page.data.map((i: { importId: string; status: string }) => [i.importId, i.status]),
-    ).toEqual([
+    expect(page.data.map((i: { importId: string; status: string }) => [i.importId, i.status])).toEqual([
       [failed, 'FAILED'],
       [ok, 'COMPLETED'],
     ]);
@@ -268,14 +232,8 @@ describe('analytics command line (e2e)', () => {
     expect(table).toMatchObject({ code: 0 });
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^ID\s+KIND\s+STATUS\s+ROWS\s+REJECTED\s+CREATED\s+FILE$/);
-    expect(lines[1]).toMatch(
-      new RegExp(
-        `^${failed}\\s+transactions\\s+FAILED\\s+0\\s+12\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+failed\\.csv$`,
-      ),
-    );
-    expect(lines[2]).toMatch(
-      new RegExp(`^${ok}\\s+transactions\\s+COMPLETED\\s+4\\s+8\\s+.+ok\\.csv$`),
-    );
+    expect(lines[1]).toMatch(new RegExp(`^${failed}\\s+transactions\\s+FAILED\\s+0\\s+12\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+failed\\.csv$`));
+    expect(lines[2]).toMatch(new RegExp(`^${ok}\\s+transactions\\s+COMPLETED\\s+4\\s+8\\s+.+ok\\.csv$`));
     expect(lines[3]).toBe('page 1 of 1, 2 imports');
 
     const filtered = JSON.parse((await cli(['imports', '--status', 'completed', '--json'])).stdout);
@@ -288,10 +246,7 @@ describe('analytics command line (e2e)', () => {
 
   it('should upload JSON and NDJSON files with their content types, print the final JSON and return at once with --no-wait', async () => {
     const { key, cli } = await orgCli();
-    const objects = csvToObjects(readFileSync(fixture('ok/transactions-sample-1000.csv'))).slice(
-      0,
-      30,
-    );
+    const objects = csvToObjects(readFileSync(fixture('ok/transactions-sample-1000.csv'))).slice(0, 30);
     const jsonFile = path.join(tmp, 'tx.json');
     const ndjsonFile = path.join(tmp, 'tx.ndjson');
     await fs.writeFile(jsonFile, toJsonArray(objects.slice(0, 20)));
@@ -321,37 +276,16 @@ describe('analytics command line (e2e)', () => {
 
   it('should create a report, wait for it and stream it to the file -o names, as XLSX and as CSV', async () => {
     const { key, cli } = await orgCli();
-    const loaded = (
-      await uploadRaw(t, key, 'transactions', readFileSync(MIXED), 'rejectThreshold=0.9').expect(
-        202,
-      )
-    ).body.importId;
+    const loaded = (await uploadRaw(t, key, 'transactions', readFileSync(MIXED), 'rejectThreshold=0.9').expect(202)).body.importId;
     await waitForImport(t, key, loaded);
     await fs.mkdir(path.join(tmp, 'out'), { recursive: true });
 
     const xlsxFile = path.join(tmp, 'out', 'rows.xlsx');
-    const xlsx = await cli([
-      'report',
-      'transactions.rows',
-      '--format',
-      'xlsx',
-      '-o',
-      'out/rows.xlsx',
-    ]);
+    const xlsx = await cli(['report', 'transactions.rows', '--format', 'xlsx', '-o', 'out/rows.xlsx']);
     expect(xlsx).toMatchObject({ code: 0 });
-    expect(xlsx.stdout).toMatch(
-      new RegExp(
-        `^report ${UUID} COMPLETED: transactions.rows as xlsx \\(4 rows, .+\\) saved to ${xlsxFile.replace(/[.]/g, '\\.')}\\n$`,
-      ),
-    );
+    expect(xlsx.stdout).toMatch(new RegExp(`^report ${UUID} COMPLETED: transactions.rows as xlsx \\(4 rows, .+\\) saved to ${xlsxFile.replace(/[.]/g, '\\.')}\\n$`));
     const rows = await xlsxRows(xlsxFile);
-    expect(rows[0].slice(0, 5)).toEqual([
-      'transaction_id',
-      'merchant_id',
-      'zone',
-      'category',
-      'amount',
-    ]);
+    expect(rows[0].slice(0, 5)).toEqual(['transaction_id', 'merchant_id', 'zone', 'category', 'amount']);
     expect(
       rows
         .slice(1)
@@ -362,21 +296,9 @@ describe('analytics command line (e2e)', () => {
     await expect(fs.readdir(path.join(tmp, 'out'))).resolves.toEqual(['rows.xlsx']);
 
     // The format follows the file's extension; an answer source, checked against its GET route.
-    const csv = await cli([
-      'report',
-      'transactions.zone-leaderboard',
-      '-o',
-      'leaders.csv',
-      '-p',
-      'limit=2',
-    ]);
+    const csv = await cli(['report', 'transactions.zone-leaderboard', '-o', 'leaders.csv', '-p', 'limit=2']);
     expect(csv).toMatchObject({ code: 0 });
-    const answer = (
-      await request(t.http)
-        .get('/api/v1/analytics/zone-leaderboard?limit=2')
-        .set('X-API-Key', key)
-        .expect(200)
-    ).body;
+    const answer = (await request(t.http).get('/api/v1/analytics/zone-leaderboard?limit=2').set('X-API-Key', key).expect(200)).body;
     const lines = (await fs.readFile(path.join(tmp, 'leaders.csv'), 'utf8')).trimEnd().split('\n');
     const zones = answer.data;
     expect(lines).toHaveLength(zones.length + 1);
@@ -411,14 +333,9 @@ describe('analytics command line (e2e)', () => {
     const sizeBytes = await writeTransactionsCsv(big, 2_200_000);
     expect(sizeBytes).toBeGreaterThan(140 << 20);
     let sampler: { stop(): number } | null = null;
-    const run = await runCli(
-      ['import', big, '--kind', 'transactions', '--no-wait', '--json'],
-      { ANALYTICS_URL: url, ANALYTICS_API_KEY: key },
-      tmp,
-      (child) => {
-        sampler = peakRssSampler(child.pid!);
-      },
-    );
+    const run = await runCli(['import', big, '--kind', 'transactions', '--no-wait', '--json'], { ANALYTICS_URL: url, ANALYTICS_API_KEY: key }, tmp, (child) => {
+      sampler = peakRssSampler(child.pid!);
+    });
     const peakBytes = sampler!.stop();
     await fs.rm(big, { force: true });
     expect(run).toMatchObject({ code: 0 });
@@ -427,9 +344,6 @@ describe('analytics command line (e2e)', () => {
     // About 85 MB measured (50 MB of it Node itself), whatever the size: a copy of the file would be 150 MB more.
     expect(peakBytes).toBeGreaterThan(20 << 20);
     expect(peakBytes).toBeLessThan(130 << 20);
-    await request(t.http)
-      .delete(`/api/v1/imports/${created.importId}`)
-      .set('X-API-Key', key)
-      .expect(200);
+    await request(t.http).delete(`/api/v1/imports/${created.importId}`).set('X-API-Key', key).expect(200);
   });
 });

@@ -47,7 +47,11 @@ describe('Fair import queue and organization quotas (e2e)', () => {
 
   it('should refuse an upload past the organization quota of imports queued or running with 429 naming the quota', async () => {
     const { key, orgId } = await createOrg(t, 'active-quota');
-    await request(t.http).put(`/api/v1/organizations/${orgId}/quotas`).set('X-API-Key', t.adminKey).send({ quotas: { maxActiveImports: 1 } }).expect(200);
+    await request(t.http)
+      .put(`/api/v1/organizations/${orgId}/quotas`)
+      .set('X-API-Key', t.adminKey)
+      .send({ quotas: { maxActiveImports: 1 } })
+      .expect(200);
     const first = (await uploadCsv(t, key, 'transactions', SMALL).expect(202)).body.importId;
     await waitForImport(t, key, first, ['COMPLETED']);
     // Make it look running again: it now holds the organization's one slot.
@@ -62,7 +66,11 @@ describe('Fair import queue and organization quotas (e2e)', () => {
       await t.db.query(`UPDATE imports SET status = 'COMPLETED' WHERE id = $1`, [first]);
     }
     await uploadCsv(t, key, 'transactions', SMALL).expect(202);
-    const bad = await request(t.http).put(`/api/v1/organizations/${orgId}/quotas`).set('X-API-Key', t.adminKey).send({ quotas: { maxActiveImports: 0 } }).expect(400);
+    const bad = await request(t.http)
+      .put(`/api/v1/organizations/${orgId}/quotas`)
+      .set('X-API-Key', t.adminKey)
+      .send({ quotas: { maxActiveImports: 0 } })
+      .expect(400);
     expect(bad.body.message).toMatch(/maxActiveImports must be a positive integer/);
     await request(t.http).put(`/api/v1/organizations/${orgId}/quotas`).set('X-API-Key', key).send({ quotas: null }).expect(403);
   });
@@ -72,7 +80,11 @@ describe('Fair import queue and organization quotas (e2e)', () => {
     const api = await startTestApp({ APP_ROLE: 'api' } as never);
     try {
       const { key, orgId } = await createOrg(api, 'burst-quota');
-      await request(api.http).put(`/api/v1/organizations/${orgId}/quotas`).set('X-API-Key', api.adminKey).send({ quotas: { maxActiveImports: 2 } }).expect(200);
+      await request(api.http)
+        .put(`/api/v1/organizations/${orgId}/quotas`)
+        .set('X-API-Key', api.adminKey)
+        .send({ quotas: { maxActiveImports: 2 } })
+        .expect(200);
       const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => uploadCsv(api, key, 'transactions', SMALL.replace('TXN_1', `TXN_${i}`))));
       const statuses = answers.map((r) => r.status);
       expect(statuses.filter((s) => s === 202)).toHaveLength(2);
@@ -88,7 +100,11 @@ describe('Fair import queue and organization quotas (e2e)', () => {
     const { key, orgId } = await createOrg(t, 'bytes-quota');
     const first = (await uploadCsv(t, key, 'transactions', SMALL).expect(202)).body.importId;
     await waitForImport(t, key, first, ['COMPLETED']);
-    await request(t.http).put(`/api/v1/organizations/${orgId}/quotas`).set('X-API-Key', t.adminKey).send({ quotas: { maxStoredBytes: Buffer.byteLength(SMALL) + 50 } }).expect(200);
+    await request(t.http)
+      .put(`/api/v1/organizations/${orgId}/quotas`)
+      .set('X-API-Key', t.adminKey)
+      .send({ quotas: { maxStoredBytes: Buffer.byteLength(SMALL) + 50 } })
+      .expect(200);
     // Declared length: refused before the body is read.
     const declared = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', key).set('Content-Type', 'text/csv').send(SMALL).expect(413);
     expect(declared.body).toMatchObject({ error: 'QUOTA_STORED_BYTES', details: { quota: 'maxStoredBytes' } });

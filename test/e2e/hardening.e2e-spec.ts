@@ -3,7 +3,11 @@ import { createOrg, startTestApp, TestApp, uploadCsv, waitForImport, withOwnData
 
 const CSV = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nTXN_1,M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567\n';
 
-interface Param { name: string; in: string; schema?: { type?: string; minimum?: number; maximum?: number; enum?: unknown[] } }
+interface Param {
+  name: string;
+  in: string;
+  schema?: { type?: string; minimum?: number; maximum?: number; enum?: unknown[] };
+}
 
 describe('Hardening (e2e)', () => {
   let t: TestApp;
@@ -52,12 +56,15 @@ describe('Hardening (e2e)', () => {
     const failures: string[] = [];
     for (const [route, ops] of Object.entries(doc.paths)) {
       const get = ops.get;
-      if (!get || /\{/.test(route) && !route.includes('{id}') && !route.includes('{importId}')) continue;
+      if (!get || (/\{/.test(route) && !route.includes('{id}') && !route.includes('{importId}'))) continue;
       const path = route.replace('{id}', importId).replace('{importId}', importId);
       for (const p of (get.parameters ?? []).filter((x) => x.in === 'query' && (x.schema?.type === 'number' || x.schema?.type === 'integer'))) {
         const values = ['-1', '1e300', '99999999999999999999999', 'abc', '1.5', '', '0x10', 'NaN', 'Infinity'];
         for (const v of values) {
-          const res = await request(t.http).get(path).query({ [p.name]: v }).set('X-API-Key', admin);
+          const res = await request(t.http)
+            .get(path)
+            .query({ [p.name]: v })
+            .set('X-API-Key', admin);
           if (res.status >= 500) failures.push(`${route}?${p.name}=${v}: ${res.status} ${res.text.slice(0, 120)}`);
           const max = p.schema?.maximum;
           const isOut = v === '99999999999999999999999' || v === '1e300' || v === 'Infinity';
@@ -71,7 +78,16 @@ describe('Hardening (e2e)', () => {
 
   it('should answer oversized and odd path and query values with 4xx, never 500', async () => {
     const long = 'x'.repeat(5000);
-    for (const path of [`/api/v1/imports/${long}`, `/api/v1/reports/${long}`, `/api/v1/imports?page=${long}`, `/api/v1/imports?status=${long}`, `/api/v1/analytics/hourly-pattern?tz=${long}`, `/api/v1/analytics/zone-leaderboard?from=${long}`, '/api/v1/imports/%00', '/api/v1/analytics/zone-leaderboard?importId=%FF']) {
+    for (const path of [
+      `/api/v1/imports/${long}`,
+      `/api/v1/reports/${long}`,
+      `/api/v1/imports?page=${long}`,
+      `/api/v1/imports?status=${long}`,
+      `/api/v1/analytics/hourly-pattern?tz=${long}`,
+      `/api/v1/analytics/zone-leaderboard?from=${long}`,
+      '/api/v1/imports/%00',
+      '/api/v1/analytics/zone-leaderboard?importId=%FF',
+    ]) {
       const res = await request(t.http).get(path).set('X-API-Key', admin);
       expect([400, 404, 414, 431]).toContain(res.status);
     }
@@ -84,10 +100,22 @@ describe('Hardening (e2e)', () => {
   });
 
   it('should refuse an Idempotency-Key over 200 characters', async () => {
-    const res = await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', admin).set('Idempotency-Key', 'k'.repeat(201)).set('Content-Type', 'text/csv').send(CSV).expect(400);
+    const res = await request(t.http)
+      .post('/api/v1/imports/transactions')
+      .set('X-API-Key', admin)
+      .set('Idempotency-Key', 'k'.repeat(201))
+      .set('Content-Type', 'text/csv')
+      .send(CSV)
+      .expect(400);
     expect(res.body).toMatchObject({ error: 'IDEMPOTENCY_KEY_INVALID' });
     expect(res.body.message).toMatch(/200/);
-    await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', admin).set('Idempotency-Key', 'k'.repeat(200)).set('Content-Type', 'text/csv').send(CSV).expect(202);
+    await request(t.http)
+      .post('/api/v1/imports/transactions')
+      .set('X-API-Key', admin)
+      .set('Idempotency-Key', 'k'.repeat(200))
+      .set('Content-Type', 'text/csv')
+      .send(CSV)
+      .expect(202);
   });
 
   it('should cancel a request-time query at QUERY_TIMEOUT_MS with 503 QUERY_TIMEOUT, and not a job', async () => {

@@ -15,8 +15,7 @@ const REPORT_NOW = '2024-10-13T12:00:00Z';
 
 type Format = 'csv' | 'json' | 'ndjson';
 const MEDIA: Record<Format, string> = { csv: 'text/csv', json: 'application/json', ndjson: 'application/x-ndjson' };
-const encode = (csv: string, format: Format): string =>
-  format === 'csv' ? csv : format === 'json' ? toJsonArray(csvToObjects(csv)) : toNdjson(csvToObjects(csv));
+const encode = (csv: string, format: Format): string => (format === 'csv' ? csv : format === 'json' ? toJsonArray(csvToObjects(csv)) : toNdjson(csvToObjects(csv)));
 /**
  * Answers without the fields that differ between two loads of the same data: timings, versions,
  * the import ids and the record numbers (a CSV row is numbered by its line, a JSON record by its
@@ -86,7 +85,9 @@ describe('Import formats: CSV, JSON array, NDJSON (e2e)', () => {
     for (const format of ['csv', 'json', 'ndjson'] as const) {
       const { key } = await createOrg(t, `stores-${format}`);
       const ext = format === 'json' ? 'json' : format;
-      const res = await request(t.http).post('/api/v1/store-monitoring/data').set('X-API-Key', key)
+      const res = await request(t.http)
+        .post('/api/v1/store-monitoring/data')
+        .set('X-API-Key', key)
         .attach('store_status', Buffer.from(encode(STORES.statusCsv, format)), `store_status.${ext}`)
         .attach('menu_hours', Buffer.from(encode(STORES.hoursCsv, format)), `menu_hours.${ext}`)
         .attach('timezones', Buffer.from(encode(STORES.timezonesCsv, format)), `timezones.${ext}`)
@@ -94,7 +95,9 @@ describe('Import formats: CSV, JSON array, NDJSON (e2e)', () => {
       for (const f of res.body.files) {
         expect(await waitForImport(t, key, f.import.importId)).toMatchObject({ status: 'COMPLETED', format: format === 'json' ? 'json-array' : format });
       }
-      const { body: { reportId } } = await request(t.http).post('/api/v1/store-monitoring/trigger_report').set('X-API-Key', key).send({ now: REPORT_NOW }).expect(202);
+      const {
+        body: { reportId },
+      } = await request(t.http).post('/api/v1/store-monitoring/trigger_report').set('X-API-Key', key).send({ now: REPORT_NOW }).expect(202);
       let body = { status: '', csv: '' };
       for (let i = 0; i < 200 && body?.status !== 'Complete'; i++) {
         await new Promise((r) => setTimeout(r, 100));
@@ -119,7 +122,11 @@ describe('Import formats: CSV, JSON array, NDJSON (e2e)', () => {
       JSON.stringify({ ...good, TRANSACTION_ID: 'J5', MERCHANT_ID: null }),
     ].join('\n');
     const done = await loadRaw(key, 'transactions', body, 'ndjson');
-    expect(done).toMatchObject({ status: 'COMPLETED', progress: { rowsRead: 5, rowsLoaded: 2, rowsRejected: 3 }, rejectsByReason: { INVALID_JSON_RECORD: 2, MISSING_MERCHANT_ID: 1 } });
+    expect(done).toMatchObject({
+      status: 'COMPLETED',
+      progress: { rowsRead: 5, rowsLoaded: 2, rowsRejected: 3 },
+      rejectsByReason: { INVALID_JSON_RECORD: 2, MISSING_MERCHANT_ID: 1 },
+    });
     const rows = await t.db.query('SELECT line_no, transaction_id, amount::text, customer_phone FROM transactions WHERE import_id = $1 ORDER BY line_no', [done.importId]);
     expect(rows.rows).toEqual([
       { line_no: 1, transaction_id: 'J1', amount: '12.50', customer_phone: '+15551234567' },

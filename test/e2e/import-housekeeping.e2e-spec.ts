@@ -41,10 +41,12 @@ describe('Import housekeeping (e2e)', () => {
     new Promise<void>((resolve) => {
       const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: urlPath, headers: { 'X-API-Key': key, 'Content-Length': String(length), ...headers } });
       req.on('error', () => resolve());
-      req.write(sent, () => setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 300));
+      req.write(sent, () =>
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 300),
+      );
     });
 
   /** Waits until the uploads folder holds exactly `expected` again (a refused file is removed asynchronously). */
@@ -177,7 +179,10 @@ describe('Import housekeeping (e2e)', () => {
       await reader.query('BEGIN');
       await reader.query('SELECT count(*) FROM transactions WHERE import_id = $1', [mine.importId]);
       const pid = (await detacher.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-      const detach = detacher.query(`ALTER TABLE transactions DETACH PARTITION ${stray} CONCURRENTLY`).then(() => 'the detach was not cancelled', (err: Error) => err.message);
+      const detach = detacher.query(`ALTER TABLE transactions DETACH PARTITION ${stray} CONCURRENTLY`).then(
+        () => 'the detach was not cancelled',
+        (err: Error) => err.message,
+      );
       const isPending = async () => (await t.db.query('SELECT inhdetachpending AS p FROM pg_inherits WHERE inhrelid = to_regclass($1)', [stray])).rows[0]?.p === true;
       for (let i = 0; i < 100 && !(await isPending()); i++) {
         await sleep(50);
@@ -220,7 +225,7 @@ describe('Import housekeeping (e2e)', () => {
 
     const failed = await waitForImport(t, key, processing, ['FAILED'], 20000);
     expect(failed).toMatchObject({ errorCode: 'RETRIES_EXHAUSTED', errorDetails: { attempts: 1, jobState: 'missing' } });
-    expect(failed.error).toContain("worker died");
+    expect(failed.error).toContain('worker died');
     // Queued again and run: its upload is gone (the original import's file was removed when it completed).
     const rerun = await waitForImport(t, key, queued, ['FAILED', 'COMPLETED'], 20000);
     expect(rerun).toMatchObject({ status: 'FAILED', errorCode: 'FILE_MISSING', attempts: 2 });
@@ -228,5 +233,8 @@ describe('Import housekeeping (e2e)', () => {
 });
 
 async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false);
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -7,8 +7,14 @@ const fixture = (rel: string) => readFileSync(path.join(__dirname, '../fixtures/
 const SAMPLE = fixture('ok/transactions-sample-1000.csv');
 /** What ok/transactions-mixed.csv's 12 data rows are rejected for (4 rows load). */
 const MIXED_REJECTS = {
-  INVALID_AMOUNT: 1, NEGATIVE_AMOUNT: 1, MISSING_MERCHANT_ID: 1, FUTURE_TIMESTAMP: 1,
-  INVALID_TIMESTAMP: 1, DUPLICATE_ID: 1, AMOUNT_TOO_LARGE: 1, WRONG_FIELD_COUNT: 1,
+  INVALID_AMOUNT: 1,
+  NEGATIVE_AMOUNT: 1,
+  MISSING_MERCHANT_ID: 1,
+  FUTURE_TIMESTAMP: 1,
+  INVALID_TIMESTAMP: 1,
+  DUPLICATE_ID: 1,
+  AMOUNT_TOO_LARGE: 1,
+  WRONG_FIELD_COUNT: 1,
 };
 
 describe('Imports (e2e)', () => {
@@ -39,7 +45,11 @@ describe('Imports (e2e)', () => {
     const org = await t.db.query('SELECT data_version FROM organizations WHERE id = $1', [orgId]);
     expect(Number(org.rows[0].data_version)).toBe(1);
     // The sum over the stored rows equals the sum over the file's AMOUNT column, to the cent.
-    const cents = SAMPLE.toString().trim().split('\n').slice(1).reduce((s, l) => s + Math.round(Number(l.split(',')[4]) * 100), 0);
+    const cents = SAMPLE.toString()
+      .trim()
+      .split('\n')
+      .slice(1)
+      .reduce((s, l) => s + Math.round(Number(l.split(',')[4]) * 100), 0);
     const stored = await t.db.query('SELECT (sum(amount) * 100)::bigint AS c FROM transactions WHERE import_id = $1', [res.body.importId]);
     expect(Number(stored.rows[0].c)).toBe(cents);
   });
@@ -53,7 +63,9 @@ describe('Imports (e2e)', () => {
     expect(done.rejectsByReason).toEqual(MIXED_REJECTS);
     const rows = await t.db.query(
       `SELECT transaction_id, zone, category, amount::text, occurred_at, customer_phone, line_no
-       FROM transactions WHERE import_id = $1 ORDER BY line_no`, [res.body.importId]);
+       FROM transactions WHERE import_id = $1 ORDER BY line_no`,
+      [res.body.importId],
+    );
     expect(rows.rows.map((r) => [r.transaction_id, r.zone, r.category, r.amount, r.occurred_at.toISOString(), r.customer_phone, r.line_no])).toEqual([
       ['TXN_1', 'NORTH', 'Grocery', '1234.50', '2025-01-05T08:00:00.000Z', '+15551234567', 2],
       ['TXN_2', 'DOWNTOWN', 'Food', '12.00', '2025-01-05T10:00:00.000Z', '+15551234567', 3],
@@ -64,16 +76,18 @@ describe('Imports (e2e)', () => {
     expect(rejects.headers['content-type']).toMatch(/text\/csv/);
     const lines = rejects.text.trim().split('\n');
     expect(lines[0]).toBe('line,reason,raw');
-    expect(lines.slice(1).sort()).toEqual([
-      '9,DUPLICATE_ID,"TXN_2,MERCH_9,West,Food,1.00,2025-01-06 10:00:00,+15551234567"',
-      '10,AMOUNT_TOO_LARGE,"TXN_8,MERCH_4,West,Food,2000000,2025-01-06,+15551234567"',
-      '11,WRONG_FIELD_COUNT,"TXN_9,MERCH_4,West,Food"',
-      '4,INVALID_AMOUNT,"TXN_3,MERCH_1,South,Clothing,abc,2025-01-05T10:00:00Z,5551234567"',
-      '5,NEGATIVE_AMOUNT,"TXN_4,MERCH_3,East,Health,-5,2025-01-05,555"',
-      '6,MISSING_MERCHANT_ID,"TXN_5,,East,Health,5,2025-01-05,555"',
-      '7,FUTURE_TIMESTAMP,"TXN_6,MERCH_3,East,Health,5,2999-01-01 00:00:00,555"',
-      '8,INVALID_TIMESTAMP,"TXN_7,MERCH_3,East,Health,5,yesterday,555"',
-    ].sort());
+    expect(lines.slice(1).sort()).toEqual(
+      [
+        '9,DUPLICATE_ID,"TXN_2,MERCH_9,West,Food,1.00,2025-01-06 10:00:00,+15551234567"',
+        '10,AMOUNT_TOO_LARGE,"TXN_8,MERCH_4,West,Food,2000000,2025-01-06,+15551234567"',
+        '11,WRONG_FIELD_COUNT,"TXN_9,MERCH_4,West,Food"',
+        '4,INVALID_AMOUNT,"TXN_3,MERCH_1,South,Clothing,abc,2025-01-05T10:00:00Z,5551234567"',
+        '5,NEGATIVE_AMOUNT,"TXN_4,MERCH_3,East,Health,-5,2025-01-05,555"',
+        '6,MISSING_MERCHANT_ID,"TXN_5,,East,Health,5,2025-01-05,555"',
+        '7,FUTURE_TIMESTAMP,"TXN_6,MERCH_3,East,Health,5,2999-01-01 00:00:00,555"',
+        '8,INVALID_TIMESTAMP,"TXN_7,MERCH_3,East,Health,5,yesterday,555"',
+      ].sort(),
+    );
   });
 
   it('should map a reordered, lower-case header with an extra column, and honour a BOM, CRLF and quoted newlines', async () => {
@@ -112,7 +126,10 @@ describe('Imports (e2e)', () => {
     const done = await waitForImport(t, key, res.body.importId);
     expect(done).toMatchObject({ status: 'COMPLETED', rejectsByReason: { DUPLICATE_ID: expected.length } });
     expect(done.progress.rowsLoaded).toBe(60000 - expected.length);
-    const distinct = await t.db.query('SELECT count(DISTINCT transaction_id)::int AS n, min(line_no) AS first FROM transactions WHERE import_id = $1 AND transaction_id = $2', [res.body.importId, 'TXN_0']);
+    const distinct = await t.db.query('SELECT count(DISTINCT transaction_id)::int AS n, min(line_no) AS first FROM transactions WHERE import_id = $1 AND transaction_id = $2', [
+      res.body.importId,
+      'TXN_0',
+    ]);
     expect(distinct.rows[0]).toEqual({ n: 1, first: 2 });
     const rejects = await request(t.http).get(`/api/v1/imports/${res.body.importId}/rejects`).set('X-API-Key', key).expect(200);
     expect(rejects.text.trim().split('\n').slice(1).sort()).toEqual(expected.sort());
@@ -120,7 +137,8 @@ describe('Imports (e2e)', () => {
 
   it('should load the last row of a file that does not end with a newline', async () => {
     const { key } = await createOrg(t);
-    const csv = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nA1,M1,North,Food,1.00,2025-01-05 10:00:00,+15551234567\nA2,M1,North,Food,2.00,2025-01-05 10:00:00,+15551234567';
+    const csv =
+      'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nA1,M1,North,Food,1.00,2025-01-05 10:00:00,+15551234567\nA2,M1,North,Food,2.00,2025-01-05 10:00:00,+15551234567';
     const res = await uploadCsv(t, key, 'transactions', csv).expect(202);
     expect(await waitForImport(t, key, res.body.importId)).toMatchObject({ status: 'COMPLETED', progress: { rowsRead: 2, rowsLoaded: 2 } });
   });
@@ -266,11 +284,16 @@ describe('Imports (e2e)', () => {
   it('should stream progress as server-sent events ending with the final status', async () => {
     const { key } = await createOrg(t);
     const res = await uploadCsv(t, key, 'transactions', SAMPLE).expect(202);
-    const events = await request(t.http).get(`/api/v1/imports/${res.body.importId}/events`).set('X-API-Key', key).buffer(true).parse((r, cb) => {
-      let data = '';
-      r.on('data', (c: Buffer) => (data += c.toString()));
-      r.on('end', () => cb(null, data));
-    }).expect(200);
+    const events = await request(t.http)
+      .get(`/api/v1/imports/${res.body.importId}/events`)
+      .set('X-API-Key', key)
+      .buffer(true)
+      .parse((r, cb) => {
+        let data = '';
+        r.on('data', (c: Buffer) => (data += c.toString()));
+        r.on('end', () => cb(null, data));
+      })
+      .expect(200);
     expect(events.headers['content-type']).toMatch(/text\/event-stream/);
     const text = events.body as string;
     expect(text).toMatch(/event: progress/);

@@ -39,7 +39,11 @@ describe('Marketing (e2e)', () => {
 
   const get = (p: string, k = key) => request(t.http).get(`/api/v1/${p}`).set('X-API-Key', k);
   const qs = (o: object) =>
-    new URLSearchParams(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    new URLSearchParams(
+      Object.entries(o)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]): [string, string] => [k, String(v)]),
+    ).toString();
   const load = async (k: string, csv: string | Buffer, query = 'rejectThreshold=0.2') => {
     const res = await uploadRaw(t, k, 'marketing', csv, query).expect(202);
     const done = await waitForImport(t, k, res.body.importId);
@@ -110,8 +114,9 @@ describe('Marketing (e2e)', () => {
       }
     }
     // By ROI descending, nulls last, then key; page 2 of 3.
-    const all = [...(await ref().breakdown({}, 'ad')).entries()]
-      .sort(([ka, a], [kb, b]) => (a.roi === b.roi ? (ka < kb ? -1 : 1) : a.roi === null ? 1 : b.roi === null ? -1 : b.roi - a.roi));
+    const all = [...(await ref().breakdown({}, 'ad')).entries()].sort(([ka, a], [kb, b]) =>
+      a.roi === b.roi ? (ka < kb ? -1 : 1) : a.roi === null ? 1 : b.roi === null ? -1 : b.roi - a.roi,
+    );
     const page = await get('marketing/breakdown?dimension=ad&sort=roi&order=desc&limit=3&page=2').expect(200);
     expect(page.body.data.map((r: { key: string }) => r.key)).toEqual(all.slice(3, 6).map(([k]) => k));
     expect(page.body).toMatchObject({ page: 2, pageSize: 3, total: all.length, totalPages: Math.ceil(all.length / 3) });
@@ -131,7 +136,9 @@ describe('Marketing (e2e)', () => {
       if (expected === null) expect(row.change.cost).toBeNull();
       else expect(row.change.cost).toBeCloseTo(expected, 2);
     }
-    await get('marketing/breakdown?compare=previous_period').expect(400).expect((r) => expect(r.body.error).toBe('INVALID_COMPARE'));
+    await get('marketing/breakdown?compare=previous_period')
+      .expect(400)
+      .expect((r) => expect(r.body.error).toBe('INVALID_COMPARE'));
   });
 
   it('should give every bucket of a trend window, zero-filled, by day, week and month', async () => {
@@ -140,7 +147,9 @@ describe('Marketing (e2e)', () => {
     const expected = await ref().breakdown({ start_date: shiftDay(END, -29), end_date: END }, 'date');
     expect(daily.body.data.map((p: { period: string }) => p.period)).toEqual(dayList(shiftDay(END, -29), END));
     for (const p of daily.body.data) {
-      expect(figuresOf(p)).toEqual(expected.get(p.period) ?? figuresOf({ impressions: 0, clicks: 0, conversions: 0, cost: 0, revenue: 0, roi: null, roas: null, cpc: null, cpa: null, ctr: null, cvr: null }));
+      expect(figuresOf(p)).toEqual(
+        expected.get(p.period) ?? figuresOf({ impressions: 0, clicks: 0, conversions: 0, cost: 0, revenue: 0, roi: null, roas: null, cpc: null, cpa: null, ctr: null, cvr: null }),
+      );
     }
     const weekly = await get('marketing/trends?granularity=week&start_date=2025-01-01&end_date=2025-02-14&campaign_id=cmp-4').expect(200);
     const weeks = await ref().breakdown({ start_date: '2025-01-01', end_date: '2025-02-14', campaign_id: 'cmp-4' }, 'week');
@@ -179,7 +188,11 @@ describe('Marketing (e2e)', () => {
     const one = await get('marketing/anomalies?metric_type=cost&entity_type=ad&entity_id=cmp-5-g0-a2&lookback_days=40').expect(200);
     const adDays = (await ref().daily({ ad_id: 'cmp-5-g0-a2' }, 'ad', shiftDay(END, -39), END)).get('cmp-5-g0-a2');
     const series = dayList(shiftDay(END, -39), END).map((date) => ({ date, value: dayValue('cost', adDays?.get(date)) }));
-    expect(one.body.data.map((a: { date: string }) => a.date)).toEqual(refAnomalies(series).sort((a, b) => Math.abs(b.z) - Math.abs(a.z)).map((a) => a.date));
+    expect(one.body.data.map((a: { date: string }) => a.date)).toEqual(
+      refAnomalies(series)
+        .sort((a, b) => Math.abs(b.z) - Math.abs(a.z))
+        .map((a) => a.date),
+    );
     // Fewer than 7 points → none.
     expect((await get('marketing/anomalies?metric_type=cost&lookback_days=6').expect(200)).body.data).toEqual([]);
   });
@@ -204,7 +217,17 @@ describe('Marketing (e2e)', () => {
     }
     const total = campaigns.reduce((s, [, c]) => ({ cost: s.cost + c.cost, conv: s.conv + c.conversions }), { cost: 0, conv: 0 });
     const wasteful = campaigns.filter(([, c]) => c.cost * 20 >= total.cost && (c.conversions === 0 || c.cost / c.conversions > (2 * total.cost) / total.conv));
-    expect(byType('budget_inefficiency').map((i: { entity_id: string }) => i.entity_id).sort()).toEqual(wasteful.sort(([, a], [, b]) => b.cost - a.cost).slice(0, 3).map(([k]) => k).sort());
+    expect(
+      byType('budget_inefficiency')
+        .map((i: { entity_id: string }) => i.entity_id)
+        .sort(),
+    ).toEqual(
+      wasteful
+        .sort(([, a], [, b]) => b.cost - a.cost)
+        .slice(0, 3)
+        .map(([k]) => k)
+        .sort(),
+    );
     expect(byType('anomaly_detected').length).toBeLessThanOrEqual(3);
     for (const i of res.body.data) expect(Object.keys(i).sort()).toEqual(['created_at', 'description', 'entity_id', 'entity_type', 'metadata', 'severity', 'title', 'type']);
     // The old path answers the same; the history holds what was generated, newest first.
@@ -220,9 +243,20 @@ describe('Marketing (e2e)', () => {
     const [csvOrg, jsonOrg] = [await createOrg(t, 'marketing-csv'), await createOrg(t, 'marketing-json')];
     await load(csvOrg.key, MAIN.csv);
     const json = JSON.stringify(csvToObjects(MAIN.csv));
-    const res = await request(t.http).post('/api/v1/imports/marketing?rejectThreshold=0.2').set('X-API-Key', jsonOrg.key).set('Content-Type', 'application/json').send(json).expect(202);
+    const res = await request(t.http)
+      .post('/api/v1/imports/marketing?rejectThreshold=0.2')
+      .set('X-API-Key', jsonOrg.key)
+      .set('Content-Type', 'application/json')
+      .send(json)
+      .expect(202);
     expect((await waitForImport(t, jsonOrg.key, res.body.importId)).status).toBe('COMPLETED');
-    const paths = ['marketing/roi', 'marketing/breakdown?dimension=ad&limit=1000&sort=key', 'marketing/trends?days=75', 'marketing/anomalies?metric_type=cost&lookback_days=75', 'marketing/insights'];
+    const paths = [
+      'marketing/roi',
+      'marketing/breakdown?dimension=ad&limit=1000&sort=key',
+      'marketing/trends?days=75',
+      'marketing/anomalies?metric_type=cost&lookback_days=75',
+      'marketing/insights',
+    ];
     for (const p of paths) {
       const viaCsv = await get(p, csvOrg.key).expect(200);
       const viaJson = await get(p, jsonOrg.key).expect(200);
@@ -264,14 +298,30 @@ describe('Marketing (e2e)', () => {
     expect(figuresOf(roi)).toEqual(figuresOf(await marketingReference(t.db, other.orgId).roi({})));
     // Ad-level answers read the rows: the earlier upload's row of a1 counts as superseded, with its own figures.
     const byAd = async () =>
-      (await get('marketing/breakdown?dimension=ad&sort=key&order=asc', other.key).expect(200)).body.data.map((r: { key: string; cost: number; revenue: number }) => [r.key, r.cost, r.revenue]);
-    expect(await byAd()).toEqual([['a1', 10, 30], ['a2', 20, 10], ['a3', 5, 5]]);
+      (await get('marketing/breakdown?dimension=ad&sort=key&order=asc', other.key).expect(200)).body.data.map((r: { key: string; cost: number; revenue: number }) => [
+        r.key,
+        r.cost,
+        r.revenue,
+      ]);
+    expect(await byAd()).toEqual([
+      ['a1', 10, 30],
+      ['a2', 20, 10],
+      ['a3', 5, 5],
+    ]);
     expect((await get('marketing/roi?ad_id=a1', other.key).expect(200)).body).toMatchObject({ cost: 10, revenue: 30, rows: 1 });
     // Deleting the later one brings the earlier upload's row of o1 back.
     await request(t.http).delete(`/api/v1/imports/${later.importId}`).set('X-API-Key', other.key).expect(200);
     expect((await get('marketing/roi', other.key).expect(200)).body).toMatchObject({ cost: 104, revenue: 6 });
-    expect((await get('marketing/breakdown?dimension=campaign&sort=key&order=asc', other.key).expect(200)).body.data.map((r: { key: string; cost: number }) => [r.key, r.cost])).toEqual([['o1', 99], ['o3', 5]]);
-    expect(await byAd()).toEqual([['a1', 99, 1], ['a3', 5, 5]]);
+    expect(
+      (await get('marketing/breakdown?dimension=campaign&sort=key&order=asc', other.key).expect(200)).body.data.map((r: { key: string; cost: number }) => [r.key, r.cost]),
+    ).toEqual([
+      ['o1', 99],
+      ['o3', 5],
+    ]);
+    expect(await byAd()).toEqual([
+      ['a1', 99, 1],
+      ['a3', 5, 5],
+    ]);
   });
 
   it('should refuse to add up several currencies unless one is chosen', async () => {
@@ -312,9 +362,16 @@ describe('Marketing (e2e)', () => {
     expect(last).toMatchObject({ status: 'COMPLETED', rowsReplaced: 3 });
     expect((await get('marketing/roi', other.key).expect(200)).body).toMatchObject({ cost: 1103.6, impressions: 2100 });
 
-    const post = (body: unknown) => request(t.http).post('/api/v1/data/ingest').set('X-API-Key', other.key).send(body as object);
+    const post = (body: unknown) =>
+      request(t.http)
+        .post('/api/v1/data/ingest')
+        .set('X-API-Key', other.key)
+        .send(body as object);
     expect((await post({ campaign_id: 'x' }).expect(400)).body).toMatchObject({ error: 'INVALID_PAYLOAD', message: 'Data must be a list of records' });
-    expect((await post([{ campaign_id: 'a', platform: 'b' }, { campaign_id: 'a' }]).expect(400)).body).toMatchObject({ error: 'INVALID_RECORD', details: { index: 1, fields: ['platform'] } });
+    expect((await post([{ campaign_id: 'a', platform: 'b' }, { campaign_id: 'a' }]).expect(400)).body).toMatchObject({
+      error: 'INVALID_RECORD',
+      details: { index: 1, fields: ['platform'] },
+    });
     expect((await post([{ platform: 'b' }]).expect(400)).body.message).toBe('Record 0 is missing campaign_id');
     await request(t.http).post('/api/v1/data/ingest').set('X-API-Key', other.key).set('Content-Type', 'application/json').send('[{"a":').expect(400);
     // Nothing refused above was imported.

@@ -13,8 +13,18 @@ const SERVICES = ['api_gateway', 'message_service', 'contact_service', 'template
 const START = Date.parse('2025-03-24T00:00:00Z'); // a Monday; Europe/London moves to summer time on the 30th
 const DAY = 86_400_000;
 
-interface Action { user: string; type: string; ms: number; durationMs: number | null }
-interface Sample { service: string; metric: string; value: number; ms: number }
+interface Action {
+  user: string;
+  type: string;
+  ms: number;
+  durationMs: number | null;
+}
+interface Sample {
+  service: string;
+  metric: string;
+  value: number;
+  ms: number;
+}
 
 function engagementFile(): { csv: string; rows: Action[] } {
   const r = new Prng('engagement-e2e');
@@ -23,7 +33,9 @@ function engagementFile(): { csv: string; rows: Action[] } {
     const ms = START + Math.floor(r.float() * 8 * DAY);
     rows.push({ user: `u${r.below(120)}`, type: ACTIONS[r.below(ACTIONS.length)], ms, durationMs: r.chance(0.7) ? r.below(900_000) : null });
   }
-  const lines = rows.map((a, i) => `${a.user},${i % 3 === 0 ? a.type.toUpperCase() : a.type},${i % 4 === 0 ? String(a.ms / 1000) : new Date(a.ms).toISOString()},${a.durationMs ?? ''}`);
+  const lines = rows.map(
+    (a, i) => `${a.user},${i % 3 === 0 ? a.type.toUpperCase() : a.type},${i % 4 === 0 ? String(a.ms / 1000) : new Date(a.ms).toISOString()},${a.durationMs ?? ''}`,
+  );
   return { csv: ['user_id,action_type,timestamp,duration_ms', ...lines].join('\n') + '\n', rows };
 }
 
@@ -84,7 +96,12 @@ describe('Messaging engagement and system health (e2e)', () => {
     const from = '2025-03-24T00:00:00Z';
     const to = '2025-04-01T00:00:00Z';
     const res = await get(`engagement?from=${from}&to=${to}&tz=${tz}&granularity=${granularity}&weights=${weights}`).expect(200);
-    const w = Object.fromEntries(weights.split(',').filter(Boolean).map((p) => [p.split(':')[0], Number(p.split(':')[1])]));
+    const w = Object.fromEntries(
+      weights
+        .split(',')
+        .filter(Boolean)
+        .map((p) => [p.split(':')[0], Number(p.split(':')[1])]),
+    );
     const inWindow = engagement.rows.filter((a) => a.ms >= Date.parse(from) && a.ms < Date.parse(to));
     const groups = new Map<string, { local: string; first: number; list: Action[] }>();
     for (const a of inWindow) {
@@ -127,7 +144,9 @@ describe('Messaging engagement and system health (e2e)', () => {
       expect(summary.sla_compliance).toBe(round(rt.filter((v) => v < 2).length / rt.length, 4));
       const avg = (m: string) => of(m).reduce((a, b) => a + b, 0) / of(m).length;
       expect(summary.health).toEqual({
-        response_time_ok: avg('response_time') < 2, cpu_ok: avg('cpu_usage') < 80, memory_ok: avg('memory_usage') < 80,
+        response_time_ok: avg('response_time') < 2,
+        cpu_ok: avg('cpu_usage') < 80,
+        memory_ok: avg('memory_usage') < 80,
         healthy: avg('response_time') < 2 && avg('cpu_usage') < 80 && avg('memory_usage') < 80,
       });
     }
@@ -143,7 +162,11 @@ describe('Messaging engagement and system health (e2e)', () => {
     const post = (type: string, body: object) => request(t.http).post(`/api/v1/messaging/reports/${type}`).set('X-API-Key', key).send(body);
     const window = { start_time: '2025-03-24T00:00:00Z', end_time: '2025-03-27T00:00:00Z', time_period: 'daily' };
     const engagementReport = await post('engagement', { ...window, filters: { weights: 'login:2' } }).expect(201);
-    const { queryTimeMs: _q, cached: _c, ...expected } = (await get('engagement?from=2025-03-24T00:00:00Z&to=2025-03-27T00:00:00Z&granularity=daily&weights=login:2').expect(200)).body;
+    const {
+      queryTimeMs: _q,
+      cached: _c,
+      ...expected
+    } = (await get('engagement?from=2025-03-24T00:00:00Z&to=2025-03-27T00:00:00Z&granularity=daily&weights=login:2').expect(200)).body;
     expect(engagementReport.body.result).toEqual(expected);
     const strict = await post('system', { ...window, performance_thresholds: { response_time: 0.5, cpu_usage: 90 } }).expect(201);
     const rt = metrics.rows.filter((s) => s.service === 'api_gateway' && s.metric === 'response_time').map((s) => s.value);

@@ -57,10 +57,10 @@ describe('Messaging imports (e2e)', () => {
     const {
       rows: [stored],
     } = await t.db.query(
-        `SELECT count(*)::int AS n, count(DISTINCT (message_id, status, ts))::int AS keys, count(*) FILTER (WHERE status NOT IN ('queued','sent','delivered','read','failed'))::int AS odd
+      `SELECT count(*)::int AS n, count(DISTINCT (message_id, status, ts))::int AS keys, count(*) FILTER (WHERE status NOT IN ('queued','sent','delivered','read','failed'))::int AS odd
          FROM message_events WHERE org_id = $1 AND import_id = $2`,
-        [orgId, done.importId],
-      );
+      [orgId, done.importId],
+    );
     expect(stored).toEqual({ n: seen.size, keys: seen.size, odd: 0 });
   });
 

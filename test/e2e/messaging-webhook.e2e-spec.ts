@@ -28,7 +28,9 @@ describe('Messaging webhook (e2e)', () => {
   const spawned: SpawnedApp[] = [];
 
   const post = (body: string, signature?: string, http: unknown = t.http) => {
-    const r = request(http as never).post(`/api/v1/messaging/webhooks/whatsapp/${slug}`).set('Content-Type', 'application/json');
+    const r = request(http as never)
+      .post(`/api/v1/messaging/webhooks/whatsapp/${slug}`)
+      .set('Content-Type', 'application/json');
     return (signature === undefined ? r : r.set('X-Hub-Signature-256', signature)).send(body);
   };
   const delivery = async (from: string, to: string) =>
@@ -100,8 +102,14 @@ describe('Messaging webhook (e2e)', () => {
     await post(body, sign(body)).expect(200);
     await sleep(800);
     expect((await t.db.query(`SELECT count(*)::int AS n FROM webhook_inbox`)).rows[0].n).toBe(0);
-    expect(await stored('wamid.A')).toEqual([{ status: 'sent', error_code: null }, { status: 'delivered', error_code: null }, { status: 'read', error_code: null }]);
-    const live = (await request(t.http).get('/api/v1/imports?kind=message-events').set('X-API-Key', key).expect(200)).body.data.find((i: { fileName: string }) => i.fileName === 'whatsapp-webhook');
+    expect(await stored('wamid.A')).toEqual([
+      { status: 'sent', error_code: null },
+      { status: 'delivered', error_code: null },
+      { status: 'read', error_code: null },
+    ]);
+    const live = (await request(t.http).get('/api/v1/imports?kind=message-events').set('X-API-Key', key).expect(200)).body.data.find(
+      (i: { fileName: string }) => i.fileName === 'whatsapp-webhook',
+    );
     expect(live).toMatchObject({ status: 'COMPLETED', progress: { rowsLoaded: 3 }, rejectsByReason: { DUPLICATE_EVENT: 3 } });
     expect((await delivery('2025-06-01', '2025-06-02')).summary).toMatchObject({ messages: 2, delivered: 1 });
   });
@@ -109,19 +117,28 @@ describe('Messaging webhook (e2e)', () => {
   it('should lose nothing it acknowledged when the process is killed right after the 200', async () => {
     const port = 3900 + Math.floor(Math.random() * 90);
     const app = spawnApp({
-      APP_ROLE: 'all', PORT: String(port), LOG_LEVEL: 'warn',
-      REDIS_PREFIX: `${process.env.REDIS_PREFIX}:webhook-kill`, DATA_DIR: path.join(process.env.DATA_DIR!, 'webhook-kill'),
+      APP_ROLE: 'all',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      REDIS_PREFIX: `${process.env.REDIS_PREFIX}:webhook-kill`,
+      DATA_DIR: path.join(process.env.DATA_DIR!, 'webhook-kill'),
     });
     spawned.push(app);
     const base = `http://127.0.0.1:${port}`;
     for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
-      const ok = await fetch(`${base}/health/live`).then((r) => r.ok).catch(() => false);
+      const ok = await fetch(`${base}/health/live`)
+        .then((r) => r.ok)
+        .catch(() => false);
       if (ok) break;
       if (Date.now() > deadline) throw new Error(`the spawned app did not start: ${app.output()}`);
     }
     const statuses = Array.from({ length: 50 }, (_, i) => ({ id: `wamid.K${i}`, status: 'delivered', timestamp: String(1748858400 + i), recipient_id: '1555' }));
     const body = payload(statuses);
-    const res = await fetch(`${base}/api/v1/messaging/webhooks/whatsapp/${slug}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': sign(body) }, body });
+    const res = await fetch(`${base}/api/v1/messaging/webhooks/whatsapp/${slug}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': sign(body) },
+      body,
+    });
     process.kill(app.child.pid!, 'SIGKILL');
     expect(res.status).toBe(200);
     await app.exited;

@@ -55,9 +55,18 @@ describe('Messaging (e2e)', () => {
       rows.map((r) => [
         r.message_id,
         {
-          messageId: r.message_id, firstMs: r.first_ms, firstSentMs: r.first_sent_ms, firstDeliveredMs: r.first_delivered_ms, isRead: r.is_read,
-          isFailed: r.is_failed, errorCode: r.error_code, providerLatencyMs: r.provider_latency_ms, channel: r.channel, templateId: r.template_id,
-          campaignId: r.campaign_id, events: r.events,
+          messageId: r.message_id,
+          firstMs: r.first_ms,
+          firstSentMs: r.first_sent_ms,
+          firstDeliveredMs: r.first_delivered_ms,
+          isRead: r.is_read,
+          isFailed: r.is_failed,
+          errorCode: r.error_code,
+          providerLatencyMs: r.provider_latency_ms,
+          channel: r.channel,
+          templateId: r.template_id,
+          campaignId: r.campaign_id,
+          events: r.events,
         },
       ]),
     );
@@ -119,12 +128,16 @@ describe('Messaging (e2e)', () => {
     const FROM = '2025-06-26T00:00:00Z';
     const TO = '2025-07-01T00:00:00Z';
     // A US fall-back night: 05:30Z and 06:30Z are both 01:30 in New York (EDT, then EST).
-    const DST = [
-      'message_id,status,timestamp,channel,template_id,error_code',
-      'dst-1,sent,2024-11-03T05:30:00Z,whatsapp,t1,', 'dst-1,delivered,2024-11-03T05:30:02Z,whatsapp,t1,',
-      'dst-2,sent,2024-11-03T06:30:00Z,whatsapp,t1,', 'dst-2,read,2024-11-03T06:30:05.5Z,whatsapp,t1,',
-      'dst-3,sent,2024-11-03T06:45:00Z,whatsapp,t1,', 'dst-3,failed,2024-11-03T06:45:09Z,whatsapp,t1,131026',
-    ].join('\n') + '\n';
+    const DST =
+      [
+        'message_id,status,timestamp,channel,template_id,error_code',
+        'dst-1,sent,2024-11-03T05:30:00Z,whatsapp,t1,',
+        'dst-1,delivered,2024-11-03T05:30:02Z,whatsapp,t1,',
+        'dst-2,sent,2024-11-03T06:30:00Z,whatsapp,t1,',
+        'dst-2,read,2024-11-03T06:30:05.5Z,whatsapp,t1,',
+        'dst-3,sent,2024-11-03T06:45:00Z,whatsapp,t1,',
+        'dst-3,failed,2024-11-03T06:45:09Z,whatsapp,t1,131026',
+      ].join('\n') + '\n';
     const get = (p: string, k = key) => request(t.http).get(`/api/v1/messaging/${p}`).set('X-API-Key', k);
     const reference = () => refOutcomes(refEvents([GENERATED.csv, DST, MONROVIA.csv]));
     /** The product's buckets in the reference's shape (local wall time instead of start with offset). */
@@ -156,7 +169,9 @@ describe('Messaging (e2e)', () => {
       const total = expected.reduce((n, b) => n + b.messages, 0);
       const delivered = expected.reduce((n, b) => n + b.delivered, 0);
       expect(res.body.summary).toMatchObject({
-        buckets: expected.length, messages: total, delivered,
+        buckets: expected.length,
+        messages: total,
+        delivered,
         sla_compliance: Math.round((expected.filter((b) => b.delivery_rate >= 99).length / expected.length) * 10_000) / 10_000,
       });
       expect(res.body).toMatchObject({ granularity: w.granularity, tz: w.tz, from: '2025-06-26T00:00:00.000000Z', to: '2025-07-01T00:00:00.000000Z', cached: false });
@@ -211,18 +226,26 @@ describe('Messaging (e2e)', () => {
       const rows = [
         'message_id,status,timestamp,error_code',
         // The last hour: 4 messages, 3 delivered (one read) after 2, 4 and 6 s, 1 failed.
-        `now-1,sent,${at(30)},`, `now-1,delivered,${at(30, 2)},`,
-        `now-2,sent,${at(20)},`, `now-2,read,${at(20, 4)},`,
-        `now-3,sent,${at(10)},`, `now-3,delivered,${at(10, 6)},`,
-        `now-4,sent,${at(5)},`, `now-4,failed,${at(5, 1)},131047`,
+        `now-1,sent,${at(30)},`,
+        `now-1,delivered,${at(30, 2)},`,
+        `now-2,sent,${at(20)},`,
+        `now-2,read,${at(20, 4)},`,
+        `now-3,sent,${at(10)},`,
+        `now-3,delivered,${at(10, 6)},`,
+        `now-4,sent,${at(5)},`,
+        `now-4,failed,${at(5, 1)},131047`,
         // The hour before: 2 messages, both delivered after 1 s.
-        `then-1,sent,${at(90)},`, `then-1,delivered,${at(90, 1)},`,
-        `then-2,sent,${at(80)},`, `then-2,delivered,${at(80, 1)},`,
+        `then-1,sent,${at(90)},`,
+        `then-1,delivered,${at(90, 1)},`,
+        `then-2,sent,${at(80)},`,
+        `then-2,delivered,${at(80, 1)},`,
       ];
       await load(rows.join('\n') + '\n');
       const res = await get('dashboard?time_period=hour').expect(200);
       expect(res.body).toMatchObject({
-        time_period: 'hour', sla_status: 'critical', sla_target: 99,
+        time_period: 'hour',
+        sla_status: 'critical',
+        sla_target: 99,
         current: { messages: 4, sent: 4, delivered: 3, read: 1, failed: 1, pending: 0, delivery_rate: 75, read_rate: 33.33, sla_met: false, latency_ms: { p50: 4000, p90: 5600 } },
         previous: { messages: 2, delivered: 2, delivery_rate: 100, sla_met: true, latency_ms: { p50: 1000 } },
         trend: { messages_change_pct: 100, delivery_rate_change: -25, read_rate_change: 33.33, latency_p50_change_pct: 300, direction: 'declining' },
@@ -239,7 +262,12 @@ describe('Messaging (e2e)', () => {
       const made = await post('delivery', { start_time: FROM, end_time: TO, time_period: 'daily', filters: { channel: 'whatsapp' } }).expect(201);
       const answer = await get(`delivery?from=${FROM}&to=${TO}&granularity=daily&channel=whatsapp`).expect(200);
       const { queryTimeMs: _q, cached: _c, ...expected } = answer.body;
-      expect(made.body).toMatchObject({ id: expect.any(String), type: 'delivery', result: expected, params: { time_period: 'daily', filters: { channel: 'whatsapp' }, include_sla_metrics: true } });
+      expect(made.body).toMatchObject({
+        id: expect.any(String),
+        type: 'delivery',
+        result: expected,
+        params: { time_period: 'daily', filters: { channel: 'whatsapp' }, include_sla_metrics: true },
+      });
       expect((await request(t.http).get(`/api/v1/messaging/reports/${made.body.id}`).set('X-API-Key', key).expect(200)).body).toEqual(made.body);
       await request(t.http).get(`/api/v1/messaging/reports/${made.body.id}`).set('X-API-Key', other.key).expect(404);
 

@@ -158,10 +158,11 @@ describe('GET /metrics (e2e)', () => {
         if (Date.now() > deadline) throw new Error('timed out');
       }
     };
-    const reportEnded = (id: string) => until(async () => {
-      const r = (await api('get', `reports/${id}`).expect(200)).body;
-      return ['COMPLETED', 'FAILED'].includes(r.status) ? r : undefined;
-    });
+    const reportEnded = (id: string) =>
+      until(async () => {
+        const r = (await api('get', `reports/${id}`).expect(200)).body;
+        return ['COMPLETED', 'FAILED'].includes(r.status) ? r : undefined;
+      });
     const adHoc = (await api('post', 'reports', { source: 'transactions.zone-leaderboard', format: 'csv' }).expect(202)).body.reportId;
     expect(await reportEnded(adHoc)).toMatchObject({ status: 'COMPLETED' });
     const store = (await api('post', 'store-monitoring/trigger_report', {}).expect(202)).body.reportId;
@@ -170,14 +171,24 @@ describe('GET /metrics (e2e)', () => {
     // One delivery answers at once, the other after a failed try.
     hooks.respond('/flaky', (_r, nth) => ({ status: nth === 1 ? 503 : 200 }));
     const template = (await api('post', 'report-templates', { name: 'zones', source: 'transactions.zone-leaderboard', format: 'json' }).expect(201)).body.id;
-    const schedule = (await api('post', 'report-schedules', {
-      templateId: template, cron: '0 9 * * 1', timezone: 'UTC', deliveries: [{ type: 'webhook', url: hooks.url('/ok') }, { type: 'webhook', url: hooks.url('/flaky') }],
-    }).expect(201)).body.id;
+    const schedule = (
+      await api('post', 'report-schedules', {
+        templateId: template,
+        cron: '0 9 * * 1',
+        timezone: 'UTC',
+        deliveries: [
+          { type: 'webhook', url: hooks.url('/ok') },
+          { type: 'webhook', url: hooks.url('/flaky') },
+        ],
+      }).expect(201)
+    ).body.id;
     const runId = (await api('post', `report-schedules/${schedule}/run-now`).expect(202)).body.runId;
-    expect(await until(async () => {
-      const run = (await api('get', `report-schedules/${schedule}/runs?pageSize=200`).expect(200)).body.data.find((r: { id: string }) => r.id === runId);
-      return ['SUCCESS', 'FAILED'].includes(run?.state) ? run : undefined;
-    })).toMatchObject({ state: 'SUCCESS' });
+    expect(
+      await until(async () => {
+        const run = (await api('get', `report-schedules/${schedule}/runs?pageSize=200`).expect(200)).body.data.find((r: { id: string }) => r.id === runId);
+        return ['SUCCESS', 'FAILED'].includes(run?.state) ? run : undefined;
+      }),
+    ).toMatchObject({ state: 'SUCCESS' });
 
     const text = await scrape();
     expect(sampleValue(text, 'analytics_reports_total', { source: 'transactions.zone-leaderboard', outcome: 'completed' })).toBe(2);
@@ -216,7 +227,14 @@ describe('A worker process serves its own /metrics on METRICS_PORT (e2e)', () =>
     // This process serves HTTP only: the spawned worker is the one that runs the import.
     api = await startTestApp({ ...env, APP_ROLE: 'api', METRICS_TOKEN: TOKEN });
     worker = spawnApp({ ...env, APP_ROLE: 'worker', METRICS_PORT: String(port), METRICS_TOKEN: TOKEN, LOG_LEVEL: 'warn' });
-    for (let i = 0; !(await fetch(url).then(() => true, () => false)); i++) {
+    for (
+      let i = 0;
+      !(await fetch(url).then(
+        () => true,
+        () => false,
+      ));
+      i++
+    ) {
       if (i > 300 || worker.child.exitCode !== null) throw new Error(`worker did not serve ${url}: ${worker.output()}`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -26,7 +26,9 @@ async function freePort(): Promise<number> {
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await Promise.resolve().then(probe).catch(() => undefined);
+    const value = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined);
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
@@ -34,11 +36,15 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 }
 
 const waitReady = (base: string, app: SpawnedApp) =>
-  waitFor('the app to be ready', async () => {
-    if (app.child.exitCode !== null) throw new Error(`exited ${app.child.exitCode}:\n${app.output().slice(-3000)}`);
-    const res = await fetch(`${base}/health/ready`);
-    return res.status === 200 ? true : undefined;
-  }, 90000);
+  waitFor(
+    'the app to be ready',
+    async () => {
+      if (app.child.exitCode !== null) throw new Error(`exited ${app.child.exitCode}:\n${app.output().slice(-3000)}`);
+      const res = await fetch(`${base}/health/ready`);
+      return res.status === 200 ? true : undefined;
+    },
+    90000,
+  );
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 const listens = (port: number) =>
@@ -55,7 +61,11 @@ const csv = (rows: number, first = 0) =>
   `${TRANSACTIONS_HEADER}\n${Array.from({ length: rows }, (_, i) => `TXN_${first + i},M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567`).join('\n')}\n`;
 
 async function createOrgAt(base: string, adminKey: string): Promise<string> {
-  const res = await request(base).post('/api/v1/organizations').set('X-API-Key', adminKey).send({ name: `ops-${Math.random().toString(36).slice(2, 8)}` }).expect(201);
+  const res = await request(base)
+    .post('/api/v1/organizations')
+    .set('X-API-Key', adminKey)
+    .send({ name: `ops-${Math.random().toString(36).slice(2, 8)}` })
+    .expect(201);
   return res.body.adminKey.key as string;
 }
 
@@ -89,17 +99,24 @@ describe('Operations: graceful API shutdown and embedded PostgreSQL (e2e)', () =
     spawned.push(api);
     await waitReady(base, api);
     const key = await createOrgAt(base, process.env.BOOTSTRAP_ADMIN_API_KEY!);
-    const queued = await request(base).post('/api/v1/imports').set('X-API-Key', key).field('kind', 'transactions').attach('file', Buffer.from(csv(10)), 'q.csv').expect(202);
+    const queued = await request(base)
+      .post('/api/v1/imports')
+      .set('X-API-Key', key)
+      .field('kind', 'transactions')
+      .attach('file', Buffer.from(csv(10)), 'q.csv')
+      .expect(202);
 
     // An event stream on the queued import.
     let streamed = '';
     const streamEnded = new Promise<void>((resolve, reject) => {
-      http.get(`${base}/api/v1/imports/${queued.body.importId}/events`, { headers: { 'X-API-Key': key } }, (res) => {
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (streamed += chunk));
-        res.on('end', resolve);
-        res.on('error', reject);
-      }).on('error', reject);
+      http
+        .get(`${base}/api/v1/imports/${queued.body.importId}/events`, { headers: { 'X-API-Key': key } }, (res) => {
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (streamed += chunk));
+          res.on('end', resolve);
+          res.on('error', reject);
+        })
+        .on('error', reject);
     });
     await waitFor('the stream to start', () => (streamed.length > 0 ? true : undefined), 10000);
 
@@ -107,14 +124,20 @@ describe('Operations: graceful API shutdown and embedded PostgreSQL (e2e)', () =
     const body = Buffer.from(csv(20_000, 1_000_000));
     const half = Math.floor(body.length / 2);
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request(`${base}/api/v1/imports/transactions?fileName=slow.csv`, {
-        method: 'POST', agent: false, headers: { 'X-API-Key': key, 'Content-Type': 'text/csv', 'Content-Length': body.length },
-      }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      });
+      const req = http.request(
+        `${base}/api/v1/imports/transactions?fileName=slow.csv`,
+        {
+          method: 'POST',
+          agent: false,
+          headers: { 'X-API-Key': key, 'Content-Type': 'text/csv', 'Content-Length': body.length },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.subarray(0, half));
       setTimeout(() => {
@@ -151,13 +174,19 @@ describe('Operations: graceful API shutdown and embedded PostgreSQL (e2e)', () =
       const settings = { url: nothing, mode: 'auto' as const, dataDir, port };
 
       // Set (to an address where nothing answers): no fallback, one line naming DATABASE_URL.
-      await expect(chooseDatabase({ ...settings, givenUrl: nothing })).rejects.toThrow(/^PostgreSQL is not reachable at DATABASE_URL=postgres:\/\/127\.0\.0\.1:\d+\/analytics \(ECONNREFUSED\)/);
+      await expect(chooseDatabase({ ...settings, givenUrl: nothing })).rejects.toThrow(
+        /^PostgreSQL is not reachable at DATABASE_URL=postgres:\/\/127\.0\.0\.1:\d+\/analytics \(ECONNREFUSED\)/,
+      );
       await expect(chooseDatabase({ ...settings, givenUrl: undefined, mode: 'never' })).rejects.toThrow(/DATABASE_URL/);
       expect(existsSync(path.join(dataDir, 'postgres'))).toBe(false);
 
       const db = await chooseDatabase({ ...settings, givenUrl: undefined });
       try {
-        expect(db.notice).toMatch(new RegExp(`^DATABASE_URL is not set and nothing answers at postgres://127\\.0\\.0\\.1:\\d+/analytics: started embedded PostgreSQL 17\\.\\d+ on 127\\.0\\.0\\.1:${port}, data in ${dataDir}/postgres`));
+        expect(db.notice).toMatch(
+          new RegExp(
+            `^DATABASE_URL is not set and nothing answers at postgres://127\\.0\\.0\\.1:\\d+/analytics: started embedded PostgreSQL 17\\.\\d+ on 127\\.0\\.0\\.1:${port}, data in ${dataDir}/postgres`,
+          ),
+        );
         const url = new URL(db.url);
         url.pathname = '/postgres';
         const client = new Client({ connectionString: url.toString() });
@@ -178,20 +207,38 @@ describe('Operations: graceful API shutdown and embedded PostgreSQL (e2e)', () =
       const [httpPort, pgPort] = [await freePort(), await freePort()];
       const base = `http://127.0.0.1:${httpPort}`;
       const env = {
-        EMBEDDED_POSTGRES: 'always', EMBEDDED_POSTGRES_PORT: String(pgPort), DATA_DIR: dataDir, PORT: String(httpPort),
-        APP_ROLE: 'all', LOG_LEVEL: 'info', REDIS_PREFIX: `${process.env.REDIS_PREFIX}:ops-embedded`,
+        EMBEDDED_POSTGRES: 'always',
+        EMBEDDED_POSTGRES_PORT: String(pgPort),
+        DATA_DIR: dataDir,
+        PORT: String(httpPort),
+        APP_ROLE: 'all',
+        LOG_LEVEL: 'info',
+        REDIS_PREFIX: `${process.env.REDIS_PREFIX}:ops-embedded`,
       };
       const first = spawnApp(env);
       spawned.push(first);
       await waitReady(base, first);
-      expect(first.output().split('\n')[0]).toMatch(new RegExp(`^EMBEDDED_POSTGRES=always: started embedded PostgreSQL 17\\.\\d+ on 127\\.0\\.0\\.1:${pgPort}, data in ${dataDir}/postgres \\(set DATABASE_URL to use your own server\\)$`));
+      expect(first.output().split('\n')[0]).toMatch(
+        new RegExp(
+          `^EMBEDDED_POSTGRES=always: started embedded PostgreSQL 17\\.\\d+ on 127\\.0\\.0\\.1:${pgPort}, data in ${dataDir}/postgres \\(set DATABASE_URL to use your own server\\)$`,
+        ),
+      );
       const key = await createOrgAt(base, process.env.BOOTSTRAP_ADMIN_API_KEY!);
-      const created = await request(base).post('/api/v1/imports').set('X-API-Key', key).field('kind', 'transactions').attach('file', Buffer.from(csv(500)), 'e.csv').expect(202);
+      const created = await request(base)
+        .post('/api/v1/imports')
+        .set('X-API-Key', key)
+        .field('kind', 'transactions')
+        .attach('file', Buffer.from(csv(500)), 'e.csv')
+        .expect(202);
       const importId = created.body.importId as string;
-      const done = await waitFor('the import', async () => {
-        const b = (await request(base).get(`/api/v1/imports/${importId}`).set('X-API-Key', key)).body;
-        return ['COMPLETED', 'FAILED'].includes(b.status) ? b : undefined;
-      }, 60000);
+      const done = await waitFor(
+        'the import',
+        async () => {
+          const b = (await request(base).get(`/api/v1/imports/${importId}`).set('X-API-Key', key)).body;
+          return ['COMPLETED', 'FAILED'].includes(b.status) ? b : undefined;
+        },
+        60000,
+      );
       expect(done).toMatchObject({ status: 'COMPLETED', progress: { rowsLoaded: 500 } });
 
       // SIGTERM: the app stops the server it started.

@@ -15,7 +15,8 @@ const DATA_DIR = path.join(process.env.DATA_DIR!, 'queue-dashboard');
 const QUEUES = ['ingestion', 'ingestion-maintenance', 'report-deliveries', 'reports'];
 const CHALLENGE = 'Basic realm="analytics queues", charset="UTF-8"';
 const PASSWORD = 'correct horse battery staple';
-const CSV = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nTXN_1,M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567\nTXN_2,M1,South,Food,12.50,2025-01-05 11:00:00,+15551234568\n';
+const CSV =
+  'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nTXN_1,M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567\nTXN_2,M1,South,Food,12.50,2025-01-05 11:00:00,+15551234568\n';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -73,7 +74,11 @@ describe('Queue dashboard at /admin/queues (e2e)', () => {
       expect(res.headers['www-authenticate']).toBeUndefined();
     }
     // An organization's admin (key or e-mail and password) is not the platform's: the queues hold every tenant's jobs.
-    for (const res of [await dashboard('', basic('admin', admin)), await request(t.http).get('/admin/queues').set('X-API-Key', admin), await dashboard('', basic(adminEmail, PASSWORD))]) {
+    for (const res of [
+      await dashboard('', basic('admin', admin)),
+      await request(t.http).get('/admin/queues').set('X-API-Key', admin),
+      await dashboard('', basic(adminEmail, PASSWORD)),
+    ]) {
       expect(res.status).toBe(403);
       expect(res.body).toMatchObject({ statusCode: 403, error: 'PLATFORM_ROLE_REQUIRED' });
     }
@@ -90,7 +95,11 @@ describe('Queue dashboard at /admin/queues (e2e)', () => {
     }
     const page = await dashboard('/').expect(200);
     const csp = String(page.headers['content-security-policy']);
-    const directive = (name: string) => csp.split(';').map((d) => d.trim()).find((d) => d.startsWith(`${name} `));
+    const directive = (name: string) =>
+      csp
+        .split(';')
+        .map((d) => d.trim())
+        .find((d) => d.startsWith(`${name} `));
     // Scripts from this origin only: no inline script runs (the one inline block is JSON data).
     expect(directive('script-src')).toBe("script-src 'self'");
     expect(directive('default-src')).toBe("default-src 'self'");

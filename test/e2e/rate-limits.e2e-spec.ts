@@ -22,7 +22,10 @@ describe('Rate limits and event streams (e2e)', () => {
     other = spawnApp({ ...env(), PORT: String(port), APP_ROLE: 'api' });
     otherUrl = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
-      const ok = await fetch(`${otherUrl}/health/live`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${otherUrl}/health/live`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (i > 200) throw new Error(`second app did not start: ${other.output()}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -39,9 +42,10 @@ describe('Rate limits and event streams (e2e)', () => {
     const viewer = await createKey(t, admin, 'viewer');
     const remaining: number[] = [];
     for (let i = 0; i < 200; i++) {
-      const res = i % 2 === 0
-        ? await request(t.http).get('/api/v1/kinds').set('X-API-Key', viewer)
-        : await fetch(`${otherUrl}/api/v1/kinds`, { headers: { 'X-API-Key': viewer } }).then((r) => ({ status: r.status, headers: Object.fromEntries(r.headers) }));
+      const res =
+        i % 2 === 0
+          ? await request(t.http).get('/api/v1/kinds').set('X-API-Key', viewer)
+          : await fetch(`${otherUrl}/api/v1/kinds`, { headers: { 'X-API-Key': viewer } }).then((r) => ({ status: r.status, headers: Object.fromEntries(r.headers) }));
       expect(res.status).toBe(200);
       expect(res.headers['x-ratelimit-limit']).toBe('200');
       remaining.push(Number(res.headers['x-ratelimit-remaining']));
@@ -64,7 +68,10 @@ describe('Rate limits and event streams (e2e)', () => {
     const second = await createKey(t, admin, 'viewer');
     await request(t.http).get('/api/v1/kinds').set('X-API-Key', second).expect(200);
     // Another class of the same key too.
-    await request(t.http).get(`/api/v1/imports/${'0'.repeat(8)}-0000-0000-0000-000000000000/rejects`).set('X-API-Key', admin).expect(404);
+    await request(t.http)
+      .get(`/api/v1/imports/${'0'.repeat(8)}-0000-0000-0000-000000000000/rejects`)
+      .set('X-API-Key', admin)
+      .expect(404);
   }, 60000);
 
   it('should limit exports to 10, imports to 20 and report creation to 50 a minute', async () => {
@@ -75,7 +82,9 @@ describe('Rate limits and event streams (e2e)', () => {
     expect(exports.body.details).toMatchObject({ class: 'exports', limitPerMinute: 10 });
     expect(exports.headers['x-ratelimit-limit']).toBe('10');
     for (let i = 0; i < 20; i++) await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', admin).set('Content-Type', 'text/csv').send('').expect(400);
-    expect((await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', admin).set('Content-Type', 'text/csv').send('').expect(429)).body.details.class).toBe('imports');
+    expect((await request(t.http).post('/api/v1/imports/transactions').set('X-API-Key', admin).set('Content-Type', 'text/csv').send('').expect(429)).body.details.class).toBe(
+      'imports',
+    );
     for (let i = 0; i < 50; i++) await request(t.http).post('/api/v1/reports').set('X-API-Key', admin).send({}).expect(400);
     expect((await request(t.http).post('/api/v1/reports').set('X-API-Key', admin).send({}).expect(429)).body.details.class).toBe('reports');
     // Reads were not touched by any of it.
@@ -87,12 +96,28 @@ describe('Rate limits and event streams (e2e)', () => {
 
   it("should apply an organization's own limits, set by the platform role only", async () => {
     const { key: admin, orgId } = await createOrg(t, 'rl-org');
-    const denied = await request(t.http).put(`/api/v1/organizations/${orgId}/rate-limits`).set('X-API-Key', admin).send({ limits: { reads: { perMinute: 5 } } }).expect(403);
+    const denied = await request(t.http)
+      .put(`/api/v1/organizations/${orgId}/rate-limits`)
+      .set('X-API-Key', admin)
+      .send({ limits: { reads: { perMinute: 5 } } })
+      .expect(403);
     expect(denied.body.error).toBe('PLATFORM_ROLE_REQUIRED');
-    const bad = await request(t.http).put(`/api/v1/organizations/${orgId}/rate-limits`).set('X-API-Key', t.adminKey).send({ limits: { readz: { perMinute: 5 } } }).expect(400);
+    const bad = await request(t.http)
+      .put(`/api/v1/organizations/${orgId}/rate-limits`)
+      .set('X-API-Key', t.adminKey)
+      .send({ limits: { readz: { perMinute: 5 } } })
+      .expect(400);
     expect(bad.body.message).toMatch(/unknown class readz/);
-    await request(t.http).put(`/api/v1/organizations/${orgId}/rate-limits`).set('X-API-Key', t.adminKey).send({ limits: { reads: { perMinute: 1000 } } }).expect(200);
-    const set = await request(t.http).put(`/api/v1/organizations/${orgId}/rate-limits`).set('X-API-Key', t.adminKey).send({ limits: { reads: { perMinute: 5, burst: 6 } } }).expect(200);
+    await request(t.http)
+      .put(`/api/v1/organizations/${orgId}/rate-limits`)
+      .set('X-API-Key', t.adminKey)
+      .send({ limits: { reads: { perMinute: 1000 } } })
+      .expect(200);
+    const set = await request(t.http)
+      .put(`/api/v1/organizations/${orgId}/rate-limits`)
+      .set('X-API-Key', t.adminKey)
+      .send({ limits: { reads: { perMinute: 5, burst: 6 } } })
+      .expect(200);
     expect(set.body.rateLimits.reads).toEqual({ perMinute: 5, burst: 6 });
     expect(set.body.rateLimits.exports).toEqual({ perMinute: 10, burst: 10 });
     const viewer = await createKey(t, admin, 'viewer');
@@ -232,7 +257,11 @@ describe('Rate limits and event streams (e2e)', () => {
       const live = (await request(t.http).post('/api/v1/auth/login').send({ email, password: 'a long enough password' }).expect(200)).body;
       const claims = jwt.decode(live.accessToken) as jwt.JwtPayload;
       const { rows } = await t.db.query(`SELECT value FROM platform_secrets WHERE name = 'access-tokens'`);
-      const short = jwt.sign({ sid: claims.sid, org: claims.org, exp: Math.floor(Date.now() / 1000) + 2 }, rows[0].value, { subject: claims.sub, issuer: claims.iss, audience: claims.aud as string });
+      const short = jwt.sign({ sid: claims.sid, org: claims.org, exp: Math.floor(Date.now() / 1000) + 2 }, rows[0].value, {
+        subject: claims.sub,
+        issuer: claims.iss,
+        audience: claims.aud as string,
+      });
       const started = Date.now();
       const s2 = open({ Authorization: `Bearer ${short}` });
       expect((await s2.response).status).toBe(200);
@@ -271,7 +300,7 @@ describe('Rate limits and event streams (e2e)', () => {
       expect(role).toBe(200);
     });
 
-    it("should answer with the new data version in the other process as soon as an import is published", async () => {
+    it('should answer with the new data version in the other process as soon as an import is published', async () => {
       const { key } = await createOrg(t, 'cache-dv');
       const first = await onOther('/api/v1/analytics/zone-leaderboard', { 'X-API-Key': key });
       const before = ((await first.json()) as { dataVersion: string }).dataVersion;

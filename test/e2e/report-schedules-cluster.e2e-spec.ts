@@ -36,8 +36,16 @@ describe('Report schedules across processes (e2e)', () => {
   });
   const startWorker = () => {
     const w = spawnApp({
-      APP_ROLE: 'worker', DATABASE_URL, REDIS_PREFIX, DATA_DIR, LOG_LEVEL: 'warn', SCHEDULER_POLL_MS: '500', STALE_REPORT_MS: '60000',
-      DELIVERY_BACKOFF_MS: '200', QUEUE_LOCK_DURATION_MS: '4000', QUEUE_STALLED_INTERVAL_MS: '2000',
+      APP_ROLE: 'worker',
+      DATABASE_URL,
+      REDIS_PREFIX,
+      DATA_DIR,
+      LOG_LEVEL: 'warn',
+      SCHEDULER_POLL_MS: '500',
+      STALE_REPORT_MS: '60000',
+      DELIVERY_BACKOFF_MS: '200',
+      QUEUE_LOCK_DURATION_MS: '4000',
+      QUEUE_STALLED_INTERVAL_MS: '2000',
     });
     workers.push(w);
     return w;
@@ -76,30 +84,49 @@ describe('Report schedules across processes (e2e)', () => {
 
   it('should fire a one-minute cron once per tick across two workers, take over a run whose worker dies, and catch up once', async () => {
     const zones = (await api().post('report-templates', { name: 'Zones', source: 'transactions.zone-leaderboard', format: 'csv' }).expect(201)).body;
-    const ticking = (await api().post('report-schedules', {
-      templateId: zones.id, cron: '* * * * *', timezone: 'Europe/London', deliveries: [{ type: 'webhook', url: hooks.url('/tick'), secret: 'cluster-secret' }],
-    }).expect(201)).body;
+    const ticking = (
+      await api()
+        .post('report-schedules', {
+          templateId: zones.id,
+          cron: '* * * * *',
+          timezone: 'Europe/London',
+          deliveries: [{ type: 'webhook', url: hooks.url('/tick'), secret: 'cluster-secret' }],
+        })
+        .expect(201)
+    ).body;
     const firstTick = new Date(ticking.nextRunAt).getTime();
 
     // Meanwhile a slow run (150K rows as XLSX): its worker is killed mid-report.
     const rows = (await api().post('report-templates', { name: 'All rows', source: 'transactions.rows', format: 'xlsx' }).expect(201)).body;
-    const slow = (await api().post('report-schedules', { templateId: rows.id, cron: '0 0 1 1 *', timezone: 'UTC', deliveries: [{ type: 'webhook', url: hooks.url('/slow') }] }).expect(201)).body;
+    const slow = (
+      await api()
+        .post('report-schedules', { templateId: rows.id, cron: '0 0 1 1 *', timezone: 'UTC', deliveries: [{ type: 'webhook', url: hooks.url('/slow') }] })
+        .expect(201)
+    ).body;
     const slowRunId = (await api().post(`report-schedules/${slow.id}/run-now`).expect(202)).body.runId;
-    const running = await waitFor('the slow run to start', async () => {
-      const run = (await runs(slow.id)).find((r) => r.id === slowRunId);
-      if (run?.state !== 'RUNNING' || !run.worker || !run.reportId) return undefined;
-      const report = (await api().get(`reports/${run.reportId}`).expect(200)).body;
-      return report.status === 'RUNNING' && report.progress.rowsDone > 0 ? run : undefined;
-    }, 60_000);
+    const running = await waitFor(
+      'the slow run to start',
+      async () => {
+        const run = (await runs(slow.id)).find((r) => r.id === slowRunId);
+        if (run?.state !== 'RUNNING' || !run.worker || !run.reportId) return undefined;
+        const report = (await api().get(`reports/${run.reportId}`).expect(200)).body;
+        return report.status === 'RUNNING' && report.progress.rowsDone > 0 ? run : undefined;
+      },
+      60_000,
+    );
     const victim = workers.find((w) => running.worker!.endsWith(`:${w.child.pid}`))!;
     expect(victim).toBeDefined();
     process.kill(victim.child.pid!, 'SIGKILL');
     await victim.exited;
     const survivor = workers.find((w) => w !== victim)!;
-    const takenOver = await waitFor('the slow run to be taken over', async () => {
-      const run = (await runs(slow.id)).find((r) => r.id === slowRunId);
-      return run?.state === 'SUCCESS' ? run : undefined;
-    }, 120_000);
+    const takenOver = await waitFor(
+      'the slow run to be taken over',
+      async () => {
+        const run = (await runs(slow.id)).find((r) => r.id === slowRunId);
+        return run?.state === 'SUCCESS' ? run : undefined;
+      },
+      120_000,
+    );
     expect(takenOver).toMatchObject({ attempts: 2, reportId: running.reportId, worker: expect.stringMatching(new RegExp(`:${survivor.child.pid}$`)) });
     expect(takenOver.deliveries).toEqual([expect.objectContaining({ state: 'SUCCESS', attempts: 1 })]);
     expect(hooks.received('/slow')).toHaveLength(1);
@@ -109,10 +136,14 @@ describe('Report schedules across processes (e2e)', () => {
     startWorker();
 
     // Three real ticks, each fired once.
-    const ticks = await waitFor('three ticks delivered', async () => {
-      const done = (await runs(ticking.id)).filter((r) => r.trigger === 'tick' && r.state === 'SUCCESS');
-      return done.length >= 3 ? done : undefined;
-    }, 260_000);
+    const ticks = await waitFor(
+      'three ticks delivered',
+      async () => {
+        const done = (await runs(ticking.id)).filter((r) => r.trigger === 'tick' && r.state === 'SUCCESS');
+        return done.length >= 3 ? done : undefined;
+      },
+      260_000,
+    );
     await sleep(1500);
     const all = await runs(ticking.id);
     const bySlot = new Map<string, number>();

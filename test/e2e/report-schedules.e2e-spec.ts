@@ -44,7 +44,12 @@ describe('Report schedules (e2e)', () => {
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => done(null, Buffer.concat(chunks)));
     });
-  const schedule = async (body: object) => (await api().post('report-schedules', { timezone: 'Europe/London', cron: '0 9 * * 1', ...body }).expect(201)).body;
+  const schedule = async (body: object) =>
+    (
+      await api()
+        .post('report-schedules', { timezone: 'Europe/London', cron: '0 9 * * 1', ...body })
+        .expect(201)
+    ).body;
   /** Waits until the run is in one of `states` (and `until` holds); the run as the log shows it. */
   const runUntil = async (scheduleId: string, runId: string, states: string[], until: (r: RunDto) => boolean = () => true, timeoutMs = 30_000): Promise<RunDto> => {
     const deadline = Date.now() + timeoutMs;
@@ -73,8 +78,14 @@ describe('Report schedules (e2e)', () => {
     hooks = await startWebhookReceiver();
     smtp = await startSmtpReceiver();
     t = await startTestApp({
-      SMTP_URL: smtp.url, SCHEDULER_POLL_MS: 60_000, STALE_REPORT_MS: 1000, DELIVERY_ATTEMPTS: 3, DELIVERY_BACKOFF_MS: 200, DELIVERY_TIMEOUT_MS: 2000,
-      EMAIL_ATTACHMENT_MAX_BYTES: 20_000, PUBLIC_BASE_URL: 'http://reports.example.test',
+      SMTP_URL: smtp.url,
+      SCHEDULER_POLL_MS: 60_000,
+      STALE_REPORT_MS: 1000,
+      DELIVERY_ATTEMPTS: 3,
+      DELIVERY_BACKOFF_MS: 200,
+      DELIVERY_TIMEOUT_MS: 2000,
+      EMAIL_ATTACHMENT_MAX_BYTES: 20_000,
+      PUBLIC_BASE_URL: 'http://reports.example.test',
     });
     ({ key, orgId } = await createOrg(t, 'schedules'));
     viewer = await createKey(t, key, 'viewer');
@@ -101,7 +112,9 @@ describe('Report schedules (e2e)', () => {
       expect(dup.body).toMatchObject({ error: 'REPORT_TEMPLATE_EXISTS' });
       const unknown = await api().post('report-templates', { name: 'x', source: 'transactions.nope', format: 'csv' }).expect(400);
       expect(unknown.body).toMatchObject({ error: 'UNKNOWN_REPORT_SOURCE' });
-      const badParams = await api().post('report-templates', { name: 'x', source: 'transactions.zone-leaderboard', params: { limit: 'many' }, format: 'csv' }).expect(400);
+      const badParams = await api()
+        .post('report-templates', { name: 'x', source: 'transactions.zone-leaderboard', params: { limit: 'many' }, format: 'csv' })
+        .expect(400);
       expect(badParams.body).toMatchObject({ error: 'INVALID_REPORT_PARAMS' });
       await api().post('report-templates', { name: 'x', source: 'transactions.rows', format: 'pdf' }).expect(400);
       await api(viewer).post('report-templates', { name: 'v', source: 'transactions.rows', format: 'csv' }).expect(403);
@@ -109,7 +122,9 @@ describe('Report schedules (e2e)', () => {
       const list = await api(viewer).get('report-templates').expect(200);
       expect(list.body.total).toBe(2);
       expect((await api().get(`report-templates/${answerTemplate}`).expect(200)).body.name).toBe('Zones');
-      const changed = await api().patch(`report-templates/${answerTemplate}`, { params: { limit: 3 }, format: 'csv' }).expect(200);
+      const changed = await api()
+        .patch(`report-templates/${answerTemplate}`, { params: { limit: 3 }, format: 'csv' })
+        .expect(200);
       expect(changed.body).toMatchObject({ params: { limit: 3 }, format: 'csv', source: 'transactions.zone-leaderboard' });
       await api().patch(`report-templates/${answerTemplate}`, { name: 'All transactions' }).expect(409);
 
@@ -124,7 +139,9 @@ describe('Report schedules (e2e)', () => {
   describe('schedules', () => {
     it('should answer 400 naming a bad cron, zone or delivery, and 404 for an unknown template', async () => {
       const bad = async (body: object, error: string, text: RegExp) => {
-        const res = await api().post('report-schedules', { templateId: rowsTemplate, cron: '0 9 * * *', timezone: 'Europe/London', ...body }).expect(400);
+        const res = await api()
+          .post('report-schedules', { templateId: rowsTemplate, cron: '0 9 * * *', timezone: 'Europe/London', ...body })
+          .expect(400);
         expect(res.body.error).toBe(error);
         expect(res.body.message).toMatch(text);
       };
@@ -157,16 +174,22 @@ describe('Report schedules (e2e)', () => {
 
       const paused = await api().patch(`report-schedules/${s.id}`, { enabled: false }).expect(200);
       expect(paused.body).toMatchObject({ enabled: false, nextRunAt: null });
-      const resumed = await api().patch(`report-schedules/${s.id}`, { enabled: true, deliveries: [{ type: 'webhook', url: hooks.url('/never') }] }).expect(200);
+      const resumed = await api()
+        .patch(`report-schedules/${s.id}`, { enabled: true, deliveries: [{ type: 'webhook', url: hooks.url('/never') }] })
+        .expect(200);
       expect(resumed.body.nextRunAt).toBe(moved.body.nextRunAt);
       // The secret is kept when the same URL comes back without it (the API never shows it).
       expect(resumed.body.deliveries[0]).toMatchObject({ hasSecret: true });
       // …also when the URL comes back as the API shows it (normalised: a bare host gains its /).
       const bare = hooks.url('').replace(/\/$/, '');
-      await api().patch(`report-schedules/${s.id}`, { deliveries: [{ type: 'webhook', url: bare, secret: SECRET }] }).expect(200);
+      await api()
+        .patch(`report-schedules/${s.id}`, { deliveries: [{ type: 'webhook', url: bare, secret: SECRET }] })
+        .expect(200);
       const shown = (await api().get(`report-schedules/${s.id}`).expect(200)).body.deliveries[0];
       expect(shown.url).toBe(`${bare}/`);
-      const sentBack = await api().patch(`report-schedules/${s.id}`, { deliveries: [{ type: 'webhook', url: shown.url }] }).expect(200);
+      const sentBack = await api()
+        .patch(`report-schedules/${s.id}`, { deliveries: [{ type: 'webhook', url: shown.url }] })
+        .expect(200);
       expect(sentBack.body.deliveries[0]).toMatchObject({ hasSecret: true });
       expect((await api().get(`report-schedules/${s.id}`).expect(200)).body).toMatchObject({ id: s.id, enabled: true, lastRun: null });
       expect((await api(viewer).get('report-schedules').expect(200)).body.total).toBeGreaterThanOrEqual(1);
@@ -235,7 +258,9 @@ describe('Report schedules (e2e)', () => {
       expect(viaLink.body.toString('utf8').split('\n')).toHaveLength(1002);
       const tampered = linkPath.replace(/signature=([0-9a-f])/, (_: string, c: string) => `signature=${c === '0' ? '1' : '0'}`);
       expect((await request(t.http).get(tampered).expect(403)).body).toMatchObject({ error: 'INVALID_REPORT_LINK' });
-      await request(t.http).get(linkPath.replace(/expires=\d+/, 'expires=99999999999')).expect(403);
+      await request(t.http)
+        .get(linkPath.replace(/expires=\d+/, 'expires=99999999999'))
+        .expect(403);
     });
 
     it('should retry a failing webhook with backoff and record each try, and never retry a 4xx', async () => {
@@ -244,7 +269,11 @@ describe('Report schedules (e2e)', () => {
       hooks.respond('/down', () => ({ status: 500, body: 'boom' }));
       const s = await schedule({
         templateId: answerTemplate,
-        deliveries: [{ type: 'webhook', url: hooks.url('/flaky') }, { type: 'webhook', url: hooks.url('/gone') }, { type: 'webhook', url: hooks.url('/down') }],
+        deliveries: [
+          { type: 'webhook', url: hooks.url('/flaky') },
+          { type: 'webhook', url: hooks.url('/gone') },
+          { type: 'webhook', url: hooks.url('/down') },
+        ],
       });
       const runId = await runNow(s.id);
       const retrying = await runUntil(s.id, runId, ['RETRYING', 'FAILED']);
@@ -290,7 +319,13 @@ describe('Report schedules (e2e)', () => {
       expect(smallRun.deliveries[0]).toMatchObject({ state: 'SUCCESS', detail: { attached: true } });
 
       // 1000 rows of CSV are over the 20,000-byte attachment limit: a link instead.
-      const big = await schedule({ templateId: rowsTemplate, deliveries: [{ type: 'email', to: ['ops@example.test'], subject: 'Big one' }, { type: 'email', to: ['nobody@example.test'] }] });
+      const big = await schedule({
+        templateId: rowsTemplate,
+        deliveries: [
+          { type: 'email', to: ['ops@example.test'], subject: 'Big one' },
+          { type: 'email', to: ['nobody@example.test'] },
+        ],
+      });
       const bigRun = await runUntil(big.id, await runNow(big.id), ['FAILED']);
       const bigMail = await waitFor('the big email', () => smtp.messages.find((m) => m.subject === 'Big one'));
       expect(bigMail.attachments).toHaveLength(0);
@@ -305,7 +340,11 @@ describe('Report schedules (e2e)', () => {
     });
 
     it('should skip the deliveries of an empty report with skipIfEmpty, and fail a run whose template no longer holds', async () => {
-      const empty = (await api().post('report-templates', { name: 'Long ago', source: 'transactions.rows', params: { from: '1990-01-01T00:00:00Z', to: '1990-01-02T00:00:00Z' }, format: 'csv' }).expect(201)).body;
+      const empty = (
+        await api()
+          .post('report-templates', { name: 'Long ago', source: 'transactions.rows', params: { from: '1990-01-01T00:00:00Z', to: '1990-01-02T00:00:00Z' }, format: 'csv' })
+          .expect(201)
+      ).body;
       const s = await schedule({ templateId: empty.id, skipIfEmpty: true, deliveries: [{ type: 'webhook', url: hooks.url('/empty') }] });
       const run = await runUntil(s.id, await runNow(s.id), ['SKIPPED']);
       expect(run).toMatchObject({ deliveries: [], error: expect.stringContaining('skipIfEmpty'), reportId: expect.any(String) });
@@ -321,7 +360,11 @@ describe('Report schedules (e2e)', () => {
       await writeTransactionsCsv(csv, 200);
       const res = await uploadRaw(t, key, 'transactions', await fs.readFile(csv)).expect(202);
       const second = await waitForImport(t, key, res.body.importId);
-      const pinned = (await api().post('report-templates', { name: 'Pinned', source: 'transactions.rows', params: { importId: second.importId }, format: 'csv' }).expect(201)).body;
+      const pinned = (
+        await api()
+          .post('report-templates', { name: 'Pinned', source: 'transactions.rows', params: { importId: second.importId }, format: 'csv' })
+          .expect(201)
+      ).body;
       const ps = await schedule({ templateId: pinned.id });
       expect((await api().del(`imports/${second.importId}`).expect(200)).body).toMatchObject({ outcome: 'REMOVED' });
       const failed = await runUntil(ps.id, await runNow(ps.id), ['FAILED']);
@@ -331,7 +374,12 @@ describe('Report schedules (e2e)', () => {
     it('should queue again a run whose job was lost', async () => {
       const s = await schedule({ templateId: answerTemplate, deliveries: [{ type: 'webhook', url: hooks.url('/lost') }] });
       // A run recorded while Redis was unreachable: in the log, with no job.
-      const [{ id }] = (await t.db.query(`INSERT INTO report_runs (schedule_id, org_id, scheduled_for, trigger, created_at) VALUES ($1, $2, now(), 'manual', now() - interval '1 minute') RETURNING id`, [s.id, orgId])).rows;
+      const [{ id }] = (
+        await t.db.query(
+          `INSERT INTO report_runs (schedule_id, org_id, scheduled_for, trigger, created_at) VALUES ($1, $2, now(), 'manual', now() - interval '1 minute') RETURNING id`,
+          [s.id, orgId],
+        )
+      ).rows;
       await t.app.get(ReportScheduler).sweep();
       const run = await runUntil(s.id, id, ['SUCCESS']);
       expect(run.deliveries[0]).toMatchObject({ state: 'SUCCESS', attempts: 1 });
@@ -347,7 +395,10 @@ describe('Report schedules (e2e)', () => {
       await runUntil(s.id, runId, ['SUCCESS']);
       // As a worker that died after its third try left it: RETRYING, tries used up, no job.
       await t.db.query(`UPDATE report_runs SET state = 'RETRYING', ended_at = NULL WHERE id = $1`, [runId]);
-      await t.db.query(`UPDATE report_run_deliveries SET state = 'RETRYING', attempts = 3, last_error = 'POST answered 503', next_attempt_at = now() - interval '1 minute', updated_at = now() - interval '1 minute' WHERE run_id = $1`, [runId]);
+      await t.db.query(
+        `UPDATE report_run_deliveries SET state = 'RETRYING', attempts = 3, last_error = 'POST answered 503', next_attempt_at = now() - interval '1 minute', updated_at = now() - interval '1 minute' WHERE run_id = $1`,
+        [runId],
+      );
       const q = t.app.get<Queue>(getQueueToken(REPORT_DELIVERIES_QUEUE));
       await (await q.getJob(`delivery:${runId}:0`))?.remove();
       await t.app.get(ReportScheduler).sweep();

@@ -52,11 +52,14 @@ describe('Reports (e2e)', () => {
     }
   };
   const download = (id: string, k = key) =>
-    api(k).get(`reports/${id}/download`).buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    });
+    api(k)
+      .get(`reports/${id}/download`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
   const csvLines = (b: Buffer) => b.toString('utf8').trimEnd().split('\n');
   const xlsxRows = async (b: Buffer) => {
     const book = new ExcelJS.Workbook();
@@ -84,13 +87,24 @@ describe('Reports (e2e)', () => {
     await t?.close();
   });
 
-  it('should list every domain\'s answers and every kind\'s rows with their parameters', async () => {
+  it("should list every domain's answers and every kind's rows with their parameters", async () => {
     const res = await api().get('report-sources').expect(200);
     const names = res.body.map((s: { name: string }) => s.name);
     for (const n of ['transactions.full-report', 'transactions.anomalies', 'sales.monthly-summary', 'marketing.breakdown', 'messaging.delivery', 'messaging.system']) {
       expect(names).toContain(n);
     }
-    for (const kind of ['transactions', 'merchants', 'sales', 'marketing', 'message-events', 'engagement-events', 'system-metrics', 'store-status', 'business-hours', 'timezones']) {
+    for (const kind of [
+      'transactions',
+      'merchants',
+      'sales',
+      'marketing',
+      'message-events',
+      'engagement-events',
+      'system-metrics',
+      'store-status',
+      'business-hours',
+      'timezones',
+    ]) {
       expect(names).toContain(`${kind}.rows`);
     }
     const delivery = res.body.find((s: { name: string }) => s.name === 'messaging.delivery');
@@ -107,7 +121,11 @@ describe('Reports (e2e)', () => {
     let answer: Record<string, unknown> & { buckets: Array<Record<string, unknown> & { latency_ms: Record<string, number | null> }> };
 
     beforeAll(async () => {
-      answer = (await api().get(`messaging/delivery?${new URLSearchParams(params)}`).expect(200)).body;
+      answer = (
+        await api()
+          .get(`messaging/delivery?${new URLSearchParams(params)}`)
+          .expect(200)
+      ).body;
       expect(answer.buckets.length).toBeGreaterThan(0);
     });
 
@@ -120,10 +138,23 @@ describe('Reports (e2e)', () => {
       expect(Number(res.headers['content-length'])).toBe(r.bytes);
       const [header, ...lines] = csvLines(res.body);
       expect(header).toBe('start,messages,sent,delivered,read,failed,pending,delivery_rate,read_rate,sla_met,latency_ms.p50,latency_ms.p90,latency_ms.p95,latency_ms.p99');
-      expect(lines).toEqual(answer.buckets.map((b) => [
-        b.start, b.messages, b.sent, b.delivered, b.read, b.failed, b.pending, b.delivery_rate, b.read_rate, b.sla_met,
-        ...['p50', 'p90', 'p95', 'p99'].map((p) => b.latency_ms[p] ?? ''),
-      ].join(',')));
+      expect(lines).toEqual(
+        answer.buckets.map((b) =>
+          [
+            b.start,
+            b.messages,
+            b.sent,
+            b.delivered,
+            b.read,
+            b.failed,
+            b.pending,
+            b.delivery_rate,
+            b.read_rate,
+            b.sla_met,
+            ...['p50', 'p90', 'p95', 'p99'].map((p) => b.latency_ms[p] ?? ''),
+          ].join(','),
+        ),
+      );
     });
 
     it('should write JSON: meta and the answer as the route gives it', async () => {
@@ -186,9 +217,15 @@ describe('Reports (e2e)', () => {
       expect(header).toBe('message_id,status,ts,channel,recipient_id,template_id,campaign_id,conversation_id,error_code,retry_count,delivery_latency_ms');
       expect(lines).toHaveLength(eventRows);
       const injected = lines.filter((l) => l.startsWith('inj-'));
-      expect(injected.map((l) => l.split(',').slice(5).join(',').replace(/,+\d*,*$/, ''))).toEqual([
-        `"'=HYPERLINK(""http://evil.example"",""x"")"`, "'+1+2", "'-2+3", "'@SUM(A1)",
-      ]);
+      expect(
+        injected.map((l) =>
+          l
+            .split(',')
+            .slice(5)
+            .join(',')
+            .replace(/,+\d*,*$/, ''),
+        ),
+      ).toEqual([`"'=HYPERLINK(""http://evil.example"",""x"")"`, "'+1+2", "'-2+3", "'@SUM(A1)"]);
       expect(lines.some((l) => /^wamid\.[^,]+,delivered,.*,\d+$/.test(l))).toBe(true);
     });
 
@@ -209,9 +246,7 @@ describe('Reports (e2e)', () => {
     });
 
     it('should keep only the window and the import asked for', async () => {
-      const expected = (await t.db.query(
-        `SELECT count(*)::int AS n FROM message_events WHERE org_id = $1 AND ts >= $2 AND ts < $3`, [orgId, WINDOW.from, WINDOW.to],
-      )).rows[0].n;
+      const expected = (await t.db.query(`SELECT count(*)::int AS n FROM message_events WHERE org_id = $1 AND ts >= $2 AND ts < $3`, [orgId, WINDOW.from, WINDOW.to])).rows[0].n;
       expect(expected).toBeGreaterThan(0);
       expect((await report({ source: 'message-events.rows', format: 'csv', params: WINDOW })).rows).toBe(expected);
       expect((await report({ source: 'message-events.rows', format: 'csv', params: { importId: eventsImport } })).rows).toBe(eventRows - FORMULAS.length);

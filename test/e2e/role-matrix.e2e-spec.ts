@@ -4,7 +4,8 @@ import request from 'supertest';
 import { CALLERS, expectedCell, renderRoleMatrix, ROLE_MATRIX } from '../access/role-matrix';
 import { createKey, createOrg, startTestApp, TestApp, uploadCsv, waitForImport } from '../factories/test-app';
 
-const CSV = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nTXN_1,M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567\nTXN_2,M1,North,Food,oops,2025-01-05 10:00:00,+15551234567\n';
+const CSV =
+  'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\nTXN_1,M1,North,Food,10.00,2025-01-05 10:00:00,+15551234567\nTXN_2,M1,North,Food,oops,2025-01-05 10:00:00,+15551234567\n';
 const PASSWORD = 'correct horse battery staple';
 type Caller = (typeof CALLERS)[number];
 
@@ -42,10 +43,22 @@ describe('Role matrix over every route (e2e)', () => {
     const imported = await uploadCsv(t, analyst, 'transactions', CSV).expect(202);
     await waitForImport(t, analyst, imported.body.importId, ['COMPLETED']);
     ids.import = imported.body.importId;
-    ids.report = (await request(t.http).post('/api/v1/reports').set('X-API-Key', analyst).send({ source: 'transactions.zone-leaderboard', format: 'csv' }).expect(202)).body.reportId;
-    ids.template = (await request(t.http).post('/api/v1/report-templates').set('X-API-Key', analyst).send({ name: 'm', source: 'transactions.zone-leaderboard', format: 'json' }).expect(201)).body.id;
-    ids.schedule = (await request(t.http).post('/api/v1/report-schedules').set('X-API-Key', analyst).send({ templateId: ids.template, cron: '0 9 * * 1', timezone: 'UTC' }).expect(201)).body.id;
-    ids.user = (await request(t.http).post('/api/v1/users').set('X-API-Key', a.key).send({ email: `spare-${Math.random().toString(36).slice(2, 8)}@example.com`, role: 'viewer' }).expect(201)).body.id;
+    ids.report = (
+      await request(t.http).post('/api/v1/reports').set('X-API-Key', analyst).send({ source: 'transactions.zone-leaderboard', format: 'csv' }).expect(202)
+    ).body.reportId;
+    ids.template = (
+      await request(t.http).post('/api/v1/report-templates').set('X-API-Key', analyst).send({ name: 'm', source: 'transactions.zone-leaderboard', format: 'json' }).expect(201)
+    ).body.id;
+    ids.schedule = (
+      await request(t.http).post('/api/v1/report-schedules').set('X-API-Key', analyst).send({ templateId: ids.template, cron: '0 9 * * 1', timezone: 'UTC' }).expect(201)
+    ).body.id;
+    ids.user = (
+      await request(t.http)
+        .post('/api/v1/users')
+        .set('X-API-Key', a.key)
+        .send({ email: `spare-${Math.random().toString(36).slice(2, 8)}@example.com`, role: 'viewer' })
+        .expect(201)
+    ).body.id;
     ids.key = (await request(t.http).post('/api/v1/api-keys').set('X-API-Key', a.key).send({ name: 'spare', role: 'viewer' }).expect(201)).body.id;
     ids.slug = (await request(t.http).get('/api/v1/organizations/current').set('X-API-Key', a.key).expect(200)).body.slug;
   }, 60000);
@@ -112,10 +125,7 @@ describe('Role matrix over every route (e2e)', () => {
         const expected = expectedCell(ROLE_MATRIX[route], caller, route);
         const { status, text } = await call(route, caller);
         // A public route may still refuse (a webhook's signature, a link's): it must not fail.
-        const ok =
-          status < 500 &&
-          status !== 429 &&
-          (expected !== '✓' ? String(status) === expected : ROLE_MATRIX[route] === 'public' || (status !== 401 && status !== 403));
+        const ok = status < 500 && status !== 429 && (expected !== '✓' ? String(status) === expected : ROLE_MATRIX[route] === 'public' || (status !== 401 && status !== 403));
         // An outsider's answers never carry this organization's things (the platform's own audit
         // log names the organization it created, so the organization's id is not one of them).
         const things = [ids.import, ids.report, ids.template, ids.schedule, ids.user, ids.key];
@@ -128,7 +138,8 @@ describe('Role matrix over every route (e2e)', () => {
 
   it("should have written the walk's changes to the audit log", async () => {
     const page = await request(t.http).get('/api/v1/audit-events').set(headers.admin).query({ limit: 500 }).expect(200);
-    const seen = (action: string, id?: string) => page.body.items.some((e: { action: string; target: { id: string } | null }) => e.action === action && (!id || e.target?.id === id));
+    const seen = (action: string, id?: string) =>
+      page.body.items.some((e: { action: string; target: { id: string } | null }) => e.action === action && (!id || e.target?.id === id));
     expect(seen('import.create', ids.import)).toBe(true);
     expect(seen('import.delete', ids.import)).toBe(true);
     expect(seen('report.create', ids.report)).toBe(true);

@@ -91,7 +91,9 @@ describe('Sales (e2e)', () => {
 
   it('should normalise names: misspelled products and regions mapped, unknown ones title-cased', async () => {
     const products = (await get('top-products?limit=1000').expect(200)).body.data.map((p: { product: string }) => p.product);
-    expect(products).toEqual(expect.arrayContaining(['Laptop Pro 15', 'Smartphone X', 'Wireless Headphones', '4K LED TV', 'Blender Pro', 'Coffee Maker Elite', "Men's T-shirt (Blue)"]));
+    expect(products).toEqual(
+      expect.arrayContaining(['Laptop Pro 15', 'Smartphone X', 'Wireless Headphones', '4K LED TV', 'Blender Pro', 'Coffee Maker Elite', "Men's T-shirt (Blue)"]),
+    );
     expect(products).not.toEqual(expect.arrayContaining(['smartfone x', 'laptop pro', '4KTV']));
     const regions = (await get('region-performance').expect(200)).body.data.map((r: { region: string }) => r.region);
     expect(regions).toEqual(expect.arrayContaining(['North', 'South', 'East', 'West']));
@@ -144,9 +146,14 @@ describe('Sales (e2e)', () => {
       const dropped = Object.values(byReason).reduce((a, b) => a + b, 0);
       const repeated = [...orderIds.values()].filter((n) => n > 1);
       return {
-        recordsProcessed: processed, recordsCleaned: processed - dropped, recordsDropped: dropped,
-        successRate: Math.round(((processed - dropped) / processed) * 10000) / 100, dropsByReason: byReason,
-        duplicateOrderIds: repeated.length, duplicateRows: repeated.reduce((a, n) => a + n - 1, 0), imports: which.length,
+        recordsProcessed: processed,
+        recordsCleaned: processed - dropped,
+        recordsDropped: dropped,
+        successRate: Math.round(((processed - dropped) / processed) * 10000) / 100,
+        dropsByReason: byReason,
+        duplicateOrderIds: repeated.length,
+        duplicateRows: repeated.reduce((a, n) => a + n - 1, 0),
+        imports: which.length,
       };
     };
     const strip = ({ queryTimeMs: _q, cached: _c, dataVersion: _d, ...body }: Record<string, unknown>) => body;
@@ -166,7 +173,12 @@ describe('Sales (e2e)', () => {
     const csv = await get('top-products?limit=3&format=csv').expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toContain('top-products.csv');
-    expect(csv.text).toBe(['rank,product,revenue,quantity', ...json.map((p: { rank: number; product: string; revenue: number; quantity: number }) => `${p.rank},${p.product},${p.revenue},${p.quantity}`)].join('\n') + '\n');
+    expect(csv.text).toBe(
+      [
+        'rank,product,revenue,quantity',
+        ...json.map((p: { rank: number; product: string; revenue: number; quantity: number }) => `${p.rank},${p.product},${p.revenue},${p.quantity}`),
+      ].join('\n') + '\n',
+    );
     const months = await get('monthly-summary?format=csv&from=2030-01-01').expect(200);
     expect(months.text).toBe('month,revenue,quantity,avgDiscount,records\n');
     const anomalies = await get('anomalies?format=csv&limit=2').expect(200);
@@ -237,9 +249,17 @@ describe('Sales (e2e)', () => {
 
   it('should still be exact when a file has too many distinct names for the load threads to fold', async () => {
     // 240,000 distinct products: each load thread passes its cell cap, so the publish step sums the rows in SQL.
-    const lines = Array.from({ length: 240_000 }, (_, i) => `ORD-${i},Product ${i},Gadgets,${1 + (i % 7)},${10 + (i % 90)}.25,0.${i % 10},${['north', 'Mars'][i % 2]},2024-0${1 + (i % 9)}-1${i % 10},`);
+    const lines = Array.from(
+      { length: 240_000 },
+      (_, i) => `ORD-${i},Product ${i},Gadgets,${1 + (i % 7)},${10 + (i % 90)}.25,0.${i % 10},${['north', 'Mars'][i % 2]},2024-0${1 + (i % 9)}-1${i % 10},`,
+    );
     const other = await createOrg(t, 'sales-many-names');
-    const res = await uploadRaw(t, other.key, 'sales', ['order_id,product_name,category,quantity,unit_price,discount_percent,region,sale_date,customer_email', ...lines].join('\n')).expect(202);
+    const res = await uploadRaw(
+      t,
+      other.key,
+      'sales',
+      ['order_id,product_name,category,quantity,unit_price,discount_percent,region,sale_date,customer_email', ...lines].join('\n'),
+    ).expect(202);
     expect((await waitForImport(t, other.key, res.body.importId)).status).toBe('COMPLETED');
     const ref = salesReference(t.db, other.orgId);
     for (const f of [{}, { from: '2024-03-01', to: '2024-06-01' }]) {
@@ -261,7 +281,9 @@ describe('Sales (e2e)', () => {
 
   it('should reflect a deleted import at once (the cache is keyed by data version)', async () => {
     const before = (await get('monthly-summary').expect(200)).body;
-    await get('monthly-summary').expect(200).expect((r) => expect(r.body.cached).toBe(true));
+    await get('monthly-summary')
+      .expect(200)
+      .expect((r) => expect(r.body.cached).toBe(true));
     await request(t.http).delete(`/api/v1/imports/${thirdId}`).set('X-API-Key', key).expect(200);
     const after = (await get('monthly-summary').expect(200)).body;
     expect(after.cached).toBe(false);

@@ -92,15 +92,26 @@ describe('Store monitoring (e2e)', () => {
     return done;
   };
   const report = async (k: string, now?: string) => {
-    const trig = await request(t.http).post(api('trigger_report')).set('X-API-Key', k).send(now ? { now } : {}).expect(202);
+    const trig = await request(t.http)
+      .post(api('trigger_report'))
+      .set('X-API-Key', k)
+      .send(now ? { now } : {})
+      .expect(202);
     const id: string = trig.body.reportId;
     for (const deadline = Date.now() + 30000; Date.now() < deadline;) {
-      const res = await request(t.http).get(api(`get_report/${id}`)).set('X-API-Key', k).expect(200);
+      const res = await request(t.http)
+        .get(api(`get_report/${id}`))
+        .set('X-API-Key', k)
+        .expect(200);
       if (res.body.status !== 'Running') {
         return { id, body: res.body };
       }
       expect(res.body.progress).toEqual({
-        phase: expect.any(String), storesDone: expect.any(Number), storesTotal: expect.any(Number), pollsDone: expect.any(Number), pollsTotal: expect.any(Number),
+        phase: expect.any(String),
+        storesDone: expect.any(Number),
+        storesTotal: expect.any(Number),
+        pollsDone: expect.any(Number),
+        pollsTotal: expect.any(Number),
       });
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -126,16 +137,24 @@ describe('Store monitoring (e2e)', () => {
   it('should load the three feeds from one multipart request and answer the issue cases exactly', async () => {
     const res = await upload(key, { store_status: STATUS, menu_hours: HOURS, timezones: ZONES }).expect(202);
     expect(res.body.files.map((f: { part: string; kind: string }) => [f.part, f.kind])).toEqual([
-      ['store_status', 'store-status'], ['menu_hours', 'business-hours'], ['timezones', 'timezones'],
+      ['store_status', 'store-status'],
+      ['menu_hours', 'business-hours'],
+      ['timezones', 'timezones'],
     ]);
     const done = await Promise.all(res.body.files.map((f: { import: { importId: string } }) => waitForImport(t, key, f.import.importId)));
     expect(done.map((d) => [d.status, d.progress.rowsLoaded, d.progress.rowsRejected])).toEqual([
-      ['COMPLETED', 13, 0], ['COMPLETED', 24, 0], ['COMPLETED', 12, 0],
+      ['COMPLETED', 13, 0],
+      ['COMPLETED', 24, 0],
+      ['COMPLETED', 12, 0],
     ]);
     expect(done[2].warningsByReason).toEqual({ UNKNOWN_TIMEZONE: 1 });
     // A later hours import replaces s11's rows, and only s11's.
-    const later = await request(t.http).post('/api/v1/imports/business-hours').set('X-API-Key', key).set('Content-Type', 'text/csv')
-      .send('store_id,dayOfWeek,start_time_local,end_time_local\n' + daily('s11', '09:00:00', '10:00:00').join('\n')).expect(202);
+    const later = await request(t.http)
+      .post('/api/v1/imports/business-hours')
+      .set('X-API-Key', key)
+      .set('Content-Type', 'text/csv')
+      .send('store_id,dayOfWeek,start_time_local,end_time_local\n' + daily('s11', '09:00:00', '10:00:00').join('\n'))
+      .expect(202);
     await waitForImport(t, key, later.body.importId);
 
     const { id, body } = await report(key, NOW);
@@ -154,7 +173,12 @@ describe('Store monitoring (e2e)', () => {
     const engine = await request(t.http).get(`/api/v1/reports/${id}`).set('X-API-Key', key).expect(200);
     const metrics = Object.fromEntries(['elapsedMs', 'snapshotMs', 'storesMs', 'pollsMs', 'rowsRead', 'peakRssMb'].map((m) => [m, expect.any(Number)]));
     expect(engine.body).toMatchObject({
-      source: 'store-monitoring.uptime', params: { now: NOW }, format: 'csv', status: 'COMPLETED', rows: 12, bytes: Buffer.byteLength(body.csv),
+      source: 'store-monitoring.uptime',
+      params: { now: NOW },
+      format: 'csv',
+      status: 'COMPLETED',
+      rows: 12,
+      bytes: Buffer.byteLength(body.csv),
       details: { now: '2023-01-25T18:00:00.000Z', stores: 12, polls: 11, metrics: { ...metrics, stores: 12, polls: 11 } },
     });
     expect(body.metrics).toEqual(engine.body.details.metrics);
@@ -167,8 +191,11 @@ describe('Store monitoring (e2e)', () => {
     const expected = Object.fromEntries(Object.entries(csv).map(([store, values]) => [store, values.split(',').map(Number)]));
     const columns = HEADER.split(',');
     const exported = async (format: string) => {
-      const made = await request(t.http).post('/api/v1/reports').set('X-API-Key', key)
-        .send({ source: 'store-monitoring.uptime', params: { now: NOW }, format }).expect(202);
+      const made = await request(t.http)
+        .post('/api/v1/reports')
+        .set('X-API-Key', key)
+        .send({ source: 'store-monitoring.uptime', params: { now: NOW }, format })
+        .expect(202);
       const id: string = made.body.reportId;
       for (const deadline = Date.now() + 30000; ;) {
         const res = await request(t.http).get(`/api/v1/reports/${id}`).set('X-API-Key', key).expect(200);
@@ -178,12 +205,20 @@ describe('Store monitoring (e2e)', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       // Only its CSV reports are store reports of get_report.
-      await request(t.http).get(api(`get_report/${id}`)).set('X-API-Key', key).expect(404);
-      const file = await request(t.http).get(`/api/v1/reports/${id}/download`).set('X-API-Key', key).buffer(true).parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      }).expect(200);
+      await request(t.http)
+        .get(api(`get_report/${id}`))
+        .set('X-API-Key', key)
+        .expect(404);
+      const file = await request(t.http)
+        .get(`/api/v1/reports/${id}/download`)
+        .set('X-API-Key', key)
+        .buffer(true)
+        .parse((res, done) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
       return file.body as Buffer;
     };
     const doc = JSON.parse((await exported('json')).toString('utf8'));
@@ -254,7 +289,13 @@ describe('Store monitoring (e2e)', () => {
     const [third] = await loadAll(org.key, { store_status: within });
     expect(third).toMatchObject({ status: 'COMPLETED', rejectsByReason: { DUPLICATE: 2 } });
     const rejects = await request(t.http).get(`/api/v1/imports/${third.importId}/rejects`).set('X-API-Key', org.key).expect(200);
-    expect(rejects.text.trimEnd().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['4,DUPLICATE', '6,DUPLICATE']);
+    expect(
+      rejects.text
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',').slice(0, 2).join(',')),
+    ).toEqual(['4,DUPLICATE', '6,DUPLICATE']);
     const page = await request(t.http).get(api('data/storestatus')).set('X-API-Key', org.key).expect(200);
     expect(page.body).toMatchObject({ table: 'storestatus', page: 1, pageSize: 100, total: 6 });
     expect(page.body.rows.map((r: { storeId: string; status: string; timestampUtc: string }) => [r.storeId, r.status, r.timestampUtc])).toEqual([
@@ -272,9 +313,14 @@ describe('Store monitoring (e2e)', () => {
     expect(hours.body).toMatchObject({ table: 'businesshour', page: 2, pageSize: 5, total: 24 });
     expect(hours.body.rows).toHaveLength(5);
     // Ordered by store (bytewise: s10 < s11 < s4), day and start.
-    expect(hours.body.rows.map((r: { storeId: string; dayOfWeek: number; startTimeLocal: string; endTimeLocal: string }) => [r.storeId, r.dayOfWeek, r.startTimeLocal, r.endTimeLocal])).toEqual([
-      ['s10', 5, '09:00:00', '17:00:00'], ['s10', 6, '09:00:00', '17:00:00'],
-      ['s11', 0, '09:00:00', '10:00:00'], ['s11', 1, '09:00:00', '10:00:00'], ['s11', 2, '09:00:00', '10:00:00'],
+    expect(
+      hours.body.rows.map((r: { storeId: string; dayOfWeek: number; startTimeLocal: string; endTimeLocal: string }) => [r.storeId, r.dayOfWeek, r.startTimeLocal, r.endTimeLocal]),
+    ).toEqual([
+      ['s10', 5, '09:00:00', '17:00:00'],
+      ['s10', 6, '09:00:00', '17:00:00'],
+      ['s11', 0, '09:00:00', '10:00:00'],
+      ['s11', 1, '09:00:00', '10:00:00'],
+      ['s11', 2, '09:00:00', '10:00:00'],
     ]);
     const zones = await request(t.http).get(api('data/timezone')).set('X-API-Key', key).expect(200);
     expect(zones.body.rows.find((r: { storeId: string }) => r.storeId === 's10')).toMatchObject({ timezoneStr: 'Mars/Olympus_Mons', timezone: 'America/Chicago' });
@@ -321,7 +367,10 @@ describe('Store monitoring (e2e)', () => {
     const cleared = await request(t.http).delete(api('data')).set('X-API-Key', org.key).expect(200);
     expect(cleared.body).toEqual({ importsRemoved: 3, importsCancelled: 0, rowsRemoved: { storestatus: 13, businesshour: 24, timezone: 12 } });
     for (const table of ['storestatus', 'businesshour', 'timezone']) {
-      const page = await request(t.http).get(api(`data/${table}`)).set('X-API-Key', org.key).expect(200);
+      const page = await request(t.http)
+        .get(api(`data/${table}`))
+        .set('X-API-Key', org.key)
+        .expect(200);
       expect([table, page.body.total]).toEqual([table, 0]);
     }
     // Another organization's data is untouched.
@@ -339,19 +388,31 @@ describe('Store monitoring (e2e)', () => {
     await request(t.http).get(api('reports/00000000-0000-4000-8000-000000000000/download')).set('X-API-Key', key).expect(404);
     const bad = await request(t.http).post(api('trigger_report')).set('X-API-Key', key).send({ now: 'yesterday' }).expect(400);
     expect(bad.body.error).toBe('VALIDATION_FAILED');
-    const badSource = await request(t.http).post('/api/v1/reports').set('X-API-Key', key)
-      .send({ source: 'store-monitoring.uptime', params: { now: 'yesterday' }, format: 'csv' }).expect(400);
+    const badSource = await request(t.http)
+      .post('/api/v1/reports')
+      .set('X-API-Key', key)
+      .send({ source: 'store-monitoring.uptime', params: { now: 'yesterday' }, format: 'csv' })
+      .expect(400);
     expect(badSource.body.error).toBe('INVALID_REPORT_PARAMS');
     const viewer = await createKey(t, key, 'viewer');
     await request(t.http).post(api('trigger_report')).set('X-API-Key', viewer).send({}).expect(403);
     // Reports belong to their organization.
     const { id } = await report(key, NOW);
     const other = await createOrg(t, 'other');
-    await request(t.http).get(api(`get_report/${id}`)).set('X-API-Key', other.key).expect(404);
-    await request(t.http).get(api(`reports/${id}/download`)).set('X-API-Key', other.key).expect(404);
+    await request(t.http)
+      .get(api(`get_report/${id}`))
+      .set('X-API-Key', other.key)
+      .expect(404);
+    await request(t.http)
+      .get(api(`reports/${id}/download`))
+      .set('X-API-Key', other.key)
+      .expect(404);
     // A report of the engine that is not a store report is not one of get_report's.
     const rows = await request(t.http).post('/api/v1/reports').set('X-API-Key', key).send({ source: 'timezones.rows', format: 'csv' }).expect(202);
-    await request(t.http).get(api(`get_report/${rows.body.reportId}`)).set('X-API-Key', key).expect(404);
+    await request(t.http)
+      .get(api(`get_report/${rows.body.reportId}`))
+      .set('X-API-Key', key)
+      .expect(404);
   });
 
   it('should still serve the reports made before the reports engine from store_reports', async () => {
@@ -364,24 +425,54 @@ describe('Store monitoring (e2e)', () => {
          ($3, $4, 'RUNNING', NULL, '2023-01-21T00:00:00Z', NULL, NULL, NULL, now(), NULL)`,
       [complete, failed, running, orgId, csv],
     );
-    const res = await request(t.http).get(api(`get_report/${complete}`)).set('X-API-Key', key).expect(200);
+    const res = await request(t.http)
+      .get(api(`get_report/${complete}`))
+      .set('X-API-Key', key)
+      .expect(200);
     expect(res.body).toEqual({
-      reportId: complete, status: 'Complete', csv, now: '2023-01-25T18:00:00.000Z', downloadUrl: `/api/v1/store-monitoring/reports/${complete}/download`,
-      metrics: { elapsedMs: 12, stores: 2 }, createdAt: expect.any(String),
+      reportId: complete,
+      status: 'Complete',
+      csv,
+      now: '2023-01-25T18:00:00.000Z',
+      downloadUrl: `/api/v1/store-monitoring/reports/${complete}/download`,
+      metrics: { elapsedMs: 12, stores: 2 },
+      createdAt: expect.any(String),
     });
     const file = await request(t.http).get(res.body.downloadUrl).set('X-API-Key', key).expect(200);
     expect(file.headers['content-type']).toMatch(/^text\/csv/);
     expect(file.headers['content-disposition']).toBe(`attachment; filename="store-report-${complete}.csv"`);
     expect(file.text).toBe(csv);
-    expect((await request(t.http).get(api(`get_report/${failed}`)).set('X-API-Key', key).expect(200)).body)
-      .toMatchObject({ status: 'Failed', error: 'boom', now: '2023-01-20T00:00:00.000Z' });
+    expect(
+      (
+        await request(t.http)
+          .get(api(`get_report/${failed}`))
+          .set('X-API-Key', key)
+          .expect(200)
+      ).body,
+    ).toMatchObject({ status: 'Failed', error: 'boom', now: '2023-01-20T00:00:00.000Z' });
     // Its job was in the store-reports queue, which nothing reads any more.
-    const stuck = await request(t.http).get(api(`get_report/${running}`)).set('X-API-Key', key).expect(200);
+    const stuck = await request(t.http)
+      .get(api(`get_report/${running}`))
+      .set('X-API-Key', key)
+      .expect(200);
     expect(stuck.body).toMatchObject({ status: 'Failed', error: expect.stringContaining('trigger it again') });
-    expect((await request(t.http).get(api(`reports/${failed}/download`)).set('X-API-Key', key).expect(409)).body.error).toBe('REPORT_NOT_READY');
+    expect(
+      (
+        await request(t.http)
+          .get(api(`reports/${failed}/download`))
+          .set('X-API-Key', key)
+          .expect(409)
+      ).body.error,
+    ).toBe('REPORT_NOT_READY');
     const other = await createOrg(t, 'legacy-other');
-    await request(t.http).get(api(`get_report/${complete}`)).set('X-API-Key', other.key).expect(404);
-    await request(t.http).get(api(`reports/${complete}/download`)).set('X-API-Key', other.key).expect(404);
+    await request(t.http)
+      .get(api(`get_report/${complete}`))
+      .set('X-API-Key', other.key)
+      .expect(404);
+    await request(t.http)
+      .get(api(`reports/${complete}/download`))
+      .set('X-API-Key', other.key)
+      .expect(404);
   });
 
   it('should answer Failed with the retention in get_report and 410 on download once the report expired', async () => {
@@ -395,11 +486,17 @@ describe('Store monitoring (e2e)', () => {
       if (Date.now() > deadline) throw new Error('the retention job did not expire the report');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const res = await request(t.http).get(api(`get_report/${id}`)).set('X-API-Key', key).expect(200);
+    const res = await request(t.http)
+      .get(api(`get_report/${id}`))
+      .set('X-API-Key', key)
+      .expect(200);
     expect(res.body).toMatchObject({ reportId: id, status: 'Failed', now: '2023-01-25T18:00:00.000Z' });
     expect(res.body.error).toContain(`${days} days`);
     expect(res.body.error).toContain('REPORT_RETENTION_DAYS');
-    const gone = await request(t.http).get(api(`reports/${id}/download`)).set('X-API-Key', key).expect(410);
+    const gone = await request(t.http)
+      .get(api(`reports/${id}/download`))
+      .set('X-API-Key', key)
+      .expect(410);
     expect(gone.body.error).toBe('REPORT_EXPIRED');
     await expect(fs.access(path.join(t.config.DATA_DIR, 'reports', `${id}.csv`))).rejects.toThrow();
   });

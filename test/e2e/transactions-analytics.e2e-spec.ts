@@ -149,7 +149,8 @@ describe('Transaction analytics (e2e)', () => {
     const before = await get('full-report').expect(200);
     const again = await get('full-report').expect(200);
     expect(again.body.cached).toBe(true);
-    const extra = 'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\n' +
+    const extra =
+      'TRANSACTION_ID,MERCHANT_ID,ZONE,CATEGORY,AMOUNT,TIMESTAMP,CUSTOMER_PHONE\n' +
       'LATE_1,MERCH_9999,Lagoon,Grocery,100000.00,2026-06-01T10:00:00Z,+15550000001\n' +
       'LATE_2,MERCH_9999,Lagoon,Grocery,5.00,2026-06-01T10:30:00Z,+15550000001\n';
     const id = await load(key, 'transactions', extra);
@@ -167,7 +168,7 @@ describe('Transaction analytics (e2e)', () => {
     expect(Number(restored.body.dataVersion)).toBeGreaterThan(Number(after.body.dataVersion));
   });
 
-  it('should answer zeros for an organization without data, and never show another organization\'s rows', async () => {
+  it("should answer zeros for an organization without data, and never show another organization's rows", async () => {
     const other = await createOrg(t, 'empty');
     const zones = await get('zone-leaderboard', other.key).expect(200);
     expect(zones.body.data).toEqual([]);
@@ -176,7 +177,13 @@ describe('Transaction analytics (e2e)', () => {
     const hours = await get('hourly-pattern', other.key).expect(200);
     expect(hours.body.data).toEqual(Array.from({ length: 24 }, (_, hour) => ({ hour, transactionCount: 0, averageAmount: 0 })));
     const retention = await get('customer-retention', other.key).expect(200);
-    expect(retention.body).toMatchObject({ totalUniqueCustomers: 0, repeatCustomers: 0, repeatCustomerPercentage: 0, singleTransactionCustomers: 0, averageTransactionsPerCustomer: 0 });
+    expect(retention.body).toMatchObject({
+      totalUniqueCustomers: 0,
+      repeatCustomers: 0,
+      repeatCustomerPercentage: 0,
+      singleTransactionCustomers: 0,
+      averageTransactionsPerCustomer: 0,
+    });
     const dormant = await get('dormant-merchants', other.key).expect(200);
     expect(dormant.body).toMatchObject({ data: [], pagination: { page: 1, pageSize: 100, total: 0, totalPages: 0 } });
     const anomalies = await get('anomalies', other.key).expect(200);
@@ -200,7 +207,10 @@ describe('Transaction analytics (e2e)', () => {
     await load(org.key, 'transactions', `${header}${rows.join('\n')}\nE99,M3,Gamma,Food,12.34,2026-03-03T00:00:00Z,+15551112222\n`);
     const board = await get('zone-leaderboard', org.key).expect(200);
     expect(board.body.data.map((z: { zone: string; totalAmount: number }) => [z.zone, z.totalAmount])).toEqual([
-      ['ALPHA', 750], ['BETA', 750], ['GAMMA', 12.34], ['HARBOR', 12.34],
+      ['ALPHA', 750],
+      ['BETA', 750],
+      ['GAMMA', 12.34],
+      ['HARBOR', 12.34],
     ]);
     const anomalies = await get('anomalies', org.key).expect(200);
     expect(anomalies.body.pagination.total).toBe(0);

@@ -43,7 +43,10 @@ describe('Users, logins and tokens (e2e)', () => {
     const sameAsEmail = await request(t.http).post('/api/v1/auth/password').send({ token: created.body.passwordSetToken, password: email.toLowerCase() }).expect(400);
     expect(sameAsEmail.body.message).toMatch(/e-mail/);
     await request(t.http).post('/api/v1/auth/password').send({ token: created.body.passwordSetToken, password: PASSWORD }).expect(204);
-    const again = await request(t.http).post('/api/v1/auth/password').send({ token: created.body.passwordSetToken, password: `${PASSWORD}!` }).expect(400);
+    const again = await request(t.http)
+      .post('/api/v1/auth/password')
+      .send({ token: created.body.passwordSetToken, password: `${PASSWORD}!` })
+      .expect(400);
     expect(again.body.error).toBe('PASSWORD_TOKEN_INVALID');
 
     const stored = await t.db.query('SELECT password_hash FROM users WHERE id = $1', [created.body.id]);
@@ -75,16 +78,34 @@ describe('Users, logins and tokens (e2e)', () => {
     // An API key as a bearer token.
     await request(t.http).get('/api/v1/api-keys').set(bearer(admin)).expect(200);
     // Wrong schemes and forged tokens.
-    expect((await request(t.http).get('/api/v1/imports').set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`).expect(401)).body.error).toBe('AUTH_SCHEME_UNSUPPORTED');
+    expect(
+      (
+        await request(t.http)
+          .get('/api/v1/imports')
+          .set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`)
+          .expect(401)
+      ).body.error,
+    ).toBe('AUTH_SCHEME_UNSUPPORTED');
     const [h, p] = viewerToken.split('.');
     const forgedPayload = Buffer.from(JSON.stringify({ ...(jwt.decode(viewerToken) as object), org: '00000000-0000-0000-0000-000000000000' })).toString('base64url');
-    expect((await request(t.http).get('/api/v1/imports').set(bearer(`${h}.${forgedPayload}.${viewerToken.split('.')[2]}`)).expect(401)).body.error).toBe('TOKEN_INVALID');
+    expect(
+      (
+        await request(t.http)
+          .get('/api/v1/imports')
+          .set(bearer(`${h}.${forgedPayload}.${viewerToken.split('.')[2]}`))
+          .expect(401)
+      ).body.error,
+    ).toBe('TOKEN_INVALID');
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`;
     expect((await request(t.http).get('/api/v1/imports').set(bearer(none)).expect(401)).body.error).toBe('TOKEN_INVALID');
     // An expired token signed with the platform's own secret.
     const { rows } = await t.db.query(`SELECT value FROM platform_secrets WHERE name = 'access-tokens'`);
     const decoded = jwt.decode(viewerToken) as jwt.JwtPayload;
-    const expired = jwt.sign({ sid: decoded.sid, org: decoded.org, exp: Math.floor(Date.now() / 1000) - 5 }, rows[0].value, { subject: decoded.sub, issuer: decoded.iss, audience: decoded.aud as string });
+    const expired = jwt.sign({ sid: decoded.sid, org: decoded.org, exp: Math.floor(Date.now() / 1000) - 5 }, rows[0].value, {
+      subject: decoded.sub,
+      issuer: decoded.iss,
+      audience: decoded.aud as string,
+    });
     expect((await request(t.http).get('/api/v1/imports').set(bearer(expired)).expect(401)).body.error).toBe('TOKEN_EXPIRED');
   });
 
@@ -160,7 +181,9 @@ describe('Users, logins and tokens (e2e)', () => {
     // An expired token.
     const late = await request(t.http).post(`/api/v1/users/${u.id}/password-token`).set('X-API-Key', admin).expect(201);
     await t.db.query(`UPDATE users SET password_set_token_expires_at = now() - interval '1 second' WHERE id = $1`, [u.id]);
-    expect((await request(t.http).post('/api/v1/auth/password').send({ token: late.body.passwordSetToken, password: PASSWORD }).expect(400)).body.error).toBe('PASSWORD_TOKEN_EXPIRED');
+    expect((await request(t.http).post('/api/v1/auth/password').send({ token: late.body.passwordSetToken, password: PASSWORD }).expect(400)).body.error).toBe(
+      'PASSWORD_TOKEN_EXPIRED',
+    );
   });
 
   it('should refuse a taken e-mail, a bad role, and users of another organization', async () => {
@@ -243,7 +266,13 @@ describe('Users, logins and tokens (e2e)', () => {
     try {
       const u = await user('viewer');
       for (let i = 0; i < 3; i++) {
-        expect((await request(limited.http).post('/api/v1/auth/login').send({ email: `nobody${i}@example.com`, password: 'whatever it is' })).status).toBe(401);
+        expect(
+          (
+            await request(limited.http)
+              .post('/api/v1/auth/login')
+              .send({ email: `nobody${i}@example.com`, password: 'whatever it is' })
+          ).status,
+        ).toBe(401);
       }
       const res = await request(limited.http).post('/api/v1/auth/login').send({ email: u.email, password: PASSWORD }).expect(429);
       expect(res.headers['retry-after']).toBeDefined();

@@ -55,7 +55,11 @@ export async function postFile(server: http.Server, urlPath: string, key: string
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
-        host: '127.0.0.1', port, method: 'POST', path: urlPath, agent: false,
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: urlPath,
+        agent: false,
         headers: { 'X-API-Key': key, 'Content-Type': 'text/csv', 'Content-Length': size },
       },
       (res) => {

@@ -77,9 +77,17 @@ export function marketingReference(db: Client, orgId: string) {
   };
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
   const toFigures = (r: Record<string, unknown>): RefFigures => ({
-    impressions: Number(r.impressions ?? 0), clicks: Number(r.clicks ?? 0), conversions: Number(r.conversions ?? 0),
-    cost: Number(r.cost ?? 0), revenue: Number(r.revenue ?? 0),
-    roi: num(r.roi), roas: num(r.roas), cpc: num(r.cpc), cpa: num(r.cpa), ctr: num(r.ctr), cvr: num(r.cvr),
+    impressions: Number(r.impressions ?? 0),
+    clicks: Number(r.clicks ?? 0),
+    conversions: Number(r.conversions ?? 0),
+    cost: Number(r.cost ?? 0),
+    revenue: Number(r.revenue ?? 0),
+    roi: num(r.roi),
+    roas: num(r.roas),
+    cpc: num(r.cpc),
+    cpa: num(r.cpa),
+    ctr: num(r.ctr),
+    cvr: num(r.cvr),
   });
 
   return {
@@ -87,7 +95,12 @@ export function marketingReference(db: Client, orgId: string) {
     async roi(f: MarketingRefFilter): Promise<RefFigures & { currencies: string[]; rows: number }> {
       const params: unknown[] = [orgId];
       const w = where(f, params);
-      const [r] = (await db.query(`SELECT ${FIGURES}, count(*)::int AS rows, coalesce(array_agg(DISTINCT currency) FILTER (WHERE currency IS NOT NULL), '{}') AS currencies FROM ${winners} WHERE ${w}`, params)).rows;
+      const [r] = (
+        await db.query(
+          `SELECT ${FIGURES}, count(*)::int AS rows, coalesce(array_agg(DISTINCT currency) FILTER (WHERE currency IS NOT NULL), '{}') AS currencies FROM ${winners} WHERE ${w}`,
+          params,
+        )
+      ).rows;
       return { ...toFigures(r), rows: r.rows, currencies: (r.currencies as string[]).sort() };
     },
 

@@ -33,7 +33,13 @@ export interface RefOutcome {
 }
 
 const STATUS: Record<string, RefEvent['status']> = {
-  queued: 'queued', sent: 'sent', sending: 'sent', delivered: 'delivered', read: 'read', failed: 'failed', undelivered: 'failed',
+  queued: 'queued',
+  sent: 'sent',
+  sending: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  failed: 'failed',
+  undelivered: 'failed',
 };
 
 /** Epoch seconds (digits, optional fraction) or ISO 8601 (no offset: UTC), as milliseconds (µs kept as a fraction). */
@@ -138,7 +144,15 @@ export interface RefWindow {
 /** Local wall-clock parts of an instant in `tz`, from Intl. */
 function localParts(ms: number, tz: string): { y: number; mo: number; d: number; h: number; mi: number; s: number; weekday: number } {
   const f = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', weekday: 'short',
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    weekday: 'short',
   });
   const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
   const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p.weekday);
@@ -204,9 +218,16 @@ export function refDelivery(outcomes: Map<string, RefOutcome>, w: RefWindow): Re
         .sort((a, b) => a - b);
       const rate = pct(delivered.length, list.length);
       return {
-        local, messages: list.length, sent: list.filter((o) => o.firstSentMs !== null || o.firstDeliveredMs !== null).length,
-        delivered: delivered.length, read, failed, pending: list.length - delivered.length - failed,
-        delivery_rate: rate, read_rate: pct(read, delivered.length), sla_met: rate >= 99,
+        local,
+        messages: list.length,
+        sent: list.filter((o) => o.firstSentMs !== null || o.firstDeliveredMs !== null).length,
+        delivered: delivered.length,
+        read,
+        failed,
+        pending: list.length - delivered.length - failed,
+        delivery_rate: rate,
+        read_rate: pct(read, delivered.length),
+        sla_met: rate >= 99,
         latency_ms: { p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p95: percentile(latencies, 0.95), p99: percentile(latencies, 0.99) },
       };
     });

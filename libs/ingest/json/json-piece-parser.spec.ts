@@ -3,9 +3,7 @@ import type { JsonPieceOptions, JsonRecordSink } from './json-piece-parser';
 import { JsonSplitter } from './json-splitter';
 import type { JsonFormat } from './json-splitter';
 
-type Seen =
-  | { ordinal: number; raw: string; names: string[]; values: Array<string | null> }
-  | { ordinal: number; raw: string; why: string };
+type Seen = { ordinal: number; raw: string; names: string[]; values: Array<string | null> } | { ordinal: number; raw: string; why: string };
 
 const WHOLE: JsonPieceOptions = { isFirst: true, isLast: true, firstOrdinal: 1 };
 
@@ -30,11 +28,7 @@ function parse(text: string, format: JsonFormat, opts: JsonPieceOptions = WHOLE)
   return seen;
 }
 
-function syntaxErrorOf(
-  text: string,
-  format: JsonFormat,
-  opts: JsonPieceOptions = WHOLE,
-): JsonSyntaxError {
+function syntaxErrorOf(text: string, format: JsonFormat, opts: JsonPieceOptions = WHOLE): JsonSyntaxError {
   try {
     parse(text, format, opts);
   } catch (err) {
@@ -134,9 +128,7 @@ describe('parseJsonPiece', () => {
   describe('records', () => {
     it('should number records from firstOrdinal and slice their raw text', () => {
       const text = '  {"a":1} ,\n\t{"b":"x"}\r\n, 3 , [1] ,{"c":{"d":1}},';
-      expect(
-        parse(text, 'json-array', { isFirst: false, isLast: false, firstOrdinal: 41 }),
-      ).toEqual([
+      expect(parse(text, 'json-array', { isFirst: false, isLast: false, firstOrdinal: 41 })).toEqual([
         { ordinal: 41, raw: '{"a":1}', names: ['a'], values: ['1'] },
         { ordinal: 42, raw: '{"b":"x"}', names: ['b'], values: ['x'] },
         { ordinal: 43, raw: '3', why: 'not an object' },
@@ -146,15 +138,7 @@ describe('parseJsonPiece', () => {
     });
 
     it('should report nested values as invalid and go on with the next record', () => {
-      const lines = [
-        '{"a":1,"b":[1,{"c":[]}],"d":{"e":"}"}}',
-        '{"ok":"yes"}',
-        '"just a string"',
-        '[{"a":1}]',
-        'null',
-        '{"x":{},"y":[]}',
-        '{"z":2}',
-      ];
+      const lines = ['{"a":1,"b":[1,{"c":[]}],"d":{"e":"}"}}', '{"ok":"yes"}', '"just a string"', '[{"a":1}]', 'null', '{"x":{},"y":[]}', '{"z":2}'];
       const seen = parse(lines.join('\n'), 'ndjson');
       expect(seen.map((s) => ('why' in s ? s.why : 'record'))).toEqual([
         'member "b" is an array',
@@ -172,10 +156,7 @@ describe('parseJsonPiece', () => {
     it('should skip a deeply nested value without overflowing the stack', () => {
       const deep = '['.repeat(100000) + ']'.repeat(100000);
       const seen = parse(`{"a":${deep}}\n{"b":1}`, 'ndjson');
-      expect(seen.map((s) => ('why' in s ? s.why : s.names[0]))).toEqual([
-        'member "a" is an array',
-        'b',
-      ]);
+      expect(seen.map((s) => ('why' in s ? s.why : s.names[0]))).toEqual(['member "a" is an array', 'b']);
       expect(syntaxErrorOf(`{"a":${'['.repeat(100000)}}`, 'ndjson').offset).toBe(100005);
     });
   });
@@ -186,29 +167,18 @@ describe('parseJsonPiece', () => {
       expect(seen.map((s) => s.raw)).toEqual(['{"a":1}', '{"a":2}']);
     });
 
-    it.each(['[]', ' [ ] ', '\ufeff[\n]\n'])(
-      'should parse the empty array %j as 0 records',
-      (text) => {
-        expect(parse(text, 'json-array')).toEqual([]);
-      },
-    );
+    it.each(['[]', ' [ ] ', '\ufeff[\n]\n'])('should parse the empty array %j as 0 records', (text) => {
+      expect(parse(text, 'json-array')).toEqual([]);
+    });
 
     it('should accept a first piece that ends after a comma or after the opening bracket', () => {
-      expect(
-        parse('[{"a":1},', 'json-array', { isFirst: true, isLast: false, firstOrdinal: 1 }),
-      ).toHaveLength(1);
-      expect(
-        parse(' [ ', 'json-array', { isFirst: true, isLast: false, firstOrdinal: 1 }),
-      ).toHaveLength(0);
+      expect(parse('[{"a":1},', 'json-array', { isFirst: true, isLast: false, firstOrdinal: 1 })).toHaveLength(1);
+      expect(parse(' [ ', 'json-array', { isFirst: true, isLast: false, firstOrdinal: 1 })).toHaveLength(0);
     });
 
     it('should parse a middle piece and a last piece', () => {
-      expect(
-        parse('{"a":1},{"a":2},', 'json-array', { isFirst: false, isLast: false, firstOrdinal: 5 }),
-      ).toHaveLength(2);
-      expect(
-        parse(' {"a":3} ]\n', 'json-array', { isFirst: false, isLast: true, firstOrdinal: 7 }),
-      ).toEqual([{ ordinal: 7, raw: '{"a":3}', names: ['a'], values: ['3'] }]);
+      expect(parse('{"a":1},{"a":2},', 'json-array', { isFirst: false, isLast: false, firstOrdinal: 5 })).toHaveLength(2);
+      expect(parse(' {"a":3} ]\n', 'json-array', { isFirst: false, isLast: true, firstOrdinal: 7 })).toEqual([{ ordinal: 7, raw: '{"a":3}', names: ['a'], values: ['3'] }]);
     });
   });
 
@@ -225,9 +195,7 @@ describe('parseJsonPiece', () => {
 
     it('should parse an empty or blank piece as 0 records', () => {
       expect(parse('', 'ndjson')).toEqual([]);
-      expect(
-        parse(' \n\r\n\t', 'ndjson', { isFirst: false, isLast: false, firstOrdinal: 9 }),
-      ).toEqual([]);
+      expect(parse(' \n\r\n\t', 'ndjson', { isFirst: false, isLast: false, firstOrdinal: 9 })).toEqual([]);
     });
   });
 
@@ -275,13 +243,7 @@ describe('parseJsonPiece', () => {
       ['a comma after the closing ]', '[{"a":1}],', 'json-array', WHOLE, 9],
       ['a closing ] in a piece that is not the last', '{"a":1}]', 'json-array', middle, 7],
       ['an empty array in a first piece that is not the last', '[]', 'json-array', first, 1],
-      [
-        'a middle piece that does not end after a comma',
-        '{"a":1},{"a":2}',
-        'json-array',
-        middle,
-        15,
-      ],
+      ['a middle piece that does not end after a comma', '{"a":1},{"a":2}', 'json-array', middle, 15],
       ['a last piece without the closing ]', '{"a":1}', 'json-array', last, 7],
       ['a last piece that is empty', ' ', 'json-array', last, 1],
       ['two values on one ndjson line', '{"a":1} {"b":2}\n', 'ndjson', WHOLE, 8],
@@ -314,28 +276,14 @@ describe('parseJsonPiece', () => {
     });
 
     it('should say what is wrong and what was expected', () => {
-      expect(syntaxErrorOf('[{"a":1} {"b":2}]', 'json-array').message).toBe(
-        "unexpected '{'; expected ',' or ']' at offset 9",
-      );
-      expect(syntaxErrorOf('{"a":"x\ty"}', 'ndjson').reason).toBe(
-        'unescaped control character U+0009 in a string',
-      );
+      expect(syntaxErrorOf('[{"a":1} {"b":2}]', 'json-array').message).toBe("unexpected '{'; expected ',' or ']' at offset 9");
+      expect(syntaxErrorOf('{"a":"x\ty"}', 'ndjson').reason).toBe('unescaped control character U+0009 in a string');
       expect(syntaxErrorOf('{"a":\n1}', 'ndjson').reason).toMatch(/line break inside a record/);
     });
   });
 
   describe('with JsonSplitter', () => {
-    const STRINGS = [
-      '"a,b"',
-      '"]}],"',
-      '"{["',
-      '"x\\"y"',
-      '"\\\\"',
-      '"é日本😀"',
-      '"\\u00e9\\n"',
-      '""',
-      '"\\ud83d\\ude00"',
-    ];
+    const STRINGS = ['"a,b"', '"]}],"', '"{["', '"x\\"y"', '"\\\\"', '"é日本😀"', '"\\u00e9\\n"', '""', '"\\ud83d\\ude00"'];
     const NUMBERS = ['0', '-0', '12.50', '1e3', '-2.5E-3', '123.456e+1', '7'];
 
     function randomScalar(r: () => number): string {
@@ -360,10 +308,7 @@ describe('parseJsonPiece', () => {
         return `{${members.join(',')}${members.length ? '' : ws()}}`;
       }
       if (depth < 3 && roll < (depth === 0 ? 0.8 : 0.4)) {
-        const items = Array.from(
-          { length: Math.floor(r() * 4) },
-          () => ws() + randomValue(r, depth + 1, ws) + ws(),
-        );
+        const items = Array.from({ length: Math.floor(r() * 4) }, () => ws() + randomValue(r, depth + 1, ws) + ws());
         return `[${items.join(',')}${items.length ? '' : ws()}]`;
       }
       return randomScalar(r);
@@ -386,17 +331,12 @@ describe('parseJsonPiece', () => {
     }
 
     /** What the sink saw, with numbers turned back into numbers where JSON.parse has one. */
-    function comparable(
-      seen: Seen,
-      value: unknown,
-    ): { names: string[]; values: unknown[] } | { why: string } {
+    function comparable(seen: Seen, value: unknown): { names: string[]; values: unknown[] } | { why: string } {
       if ('why' in seen) {
         return { why: seen.why };
       }
       const members = value as Record<string, unknown>;
-      const values = seen.values.map((v, i) =>
-        typeof members[seen.names[i]] === 'number' ? Number(v) : v,
-      );
+      const values = seen.values.map((v, i) => (typeof members[seen.names[i]] === 'number' ? Number(v) : v));
       return { names: seen.names, values };
     }
 
@@ -457,9 +397,7 @@ describe('parseJsonPiece', () => {
         const r = rng(seed);
         const pool = ['', '', ' ', '\t'];
         const ws = (): string => pool[Math.floor(r() * pool.length)];
-        const lines = Array.from({ length: Math.floor(r() * 30) }, () =>
-          r() < 0.15 ? ws() : ws() + randomValue(r, 0, ws) + ws() + (r() < 0.3 ? '\r' : ''),
-        );
+        const lines = Array.from({ length: Math.floor(r() * 30) }, () => (r() < 0.15 ? ws() : ws() + randomValue(r, 0, ws) + ws() + (r() < 0.3 ? '\r' : '')));
         const text = (r() < 0.3 ? '\ufeff' : '') + lines.join('\n') + (r() < 0.5 ? '\n' : '');
         const buf = Buffer.from(text);
         const maxChunk = 1 + Math.floor(r() * 64);

@@ -11,13 +11,7 @@ export interface JsonRecordSink {
    * Strings may be slices of the piece's text (V8 may keep the piece alive while they live).
    * `text.slice(rawStart, rawEnd)` is the record's own JSON text.
    */
-  record(
-    names: string[],
-    values: Array<string | null>,
-    ordinal: number,
-    rawStart: number,
-    rawEnd: number,
-  ): void;
+  record(names: string[], values: Array<string | null>, ordinal: number, rawStart: number, rawEnd: number): void;
   /**
    * A record that is not a flat object: a scalar, an array, or an object with a nested
    * object/array value. Reported, not thrown (the import rejects it as INVALID_JSON_RECORD).
@@ -94,16 +88,9 @@ const ESCAPES: Record<string, string> = {
  * (json-array) or anywhere between lines (ndjson). Throws JsonSyntaxError on malformed input.
  * Returns the number of records seen (valid and invalid).
  */
-export function parseJsonPiece(
-  text: string,
-  format: JsonFormat,
-  opts: JsonPieceOptions,
-  sink: JsonRecordSink,
-): number {
+export function parseJsonPiece(text: string, format: JsonFormat, opts: JsonPieceOptions, sink: JsonRecordSink): number {
   const parser = new PieceParser(text, format === 'ndjson', sink, opts.firstOrdinal);
-  return format === 'ndjson'
-    ? parser.parseLines(opts.isFirst)
-    : parser.parseArray(opts.isFirst, opts.isLast);
+  return format === 'ndjson' ? parser.parseLines(opts.isFirst) : parser.parseArray(opts.isFirst, opts.isLast);
 }
 
 class PieceParser {
@@ -150,10 +137,7 @@ class PieceParser {
           return this.count;
         }
         if (c !== LF) {
-          this.fail(
-            this.pos,
-            `unexpected ${this.describe(this.pos)} after the record; expected the end of the line`,
-          );
+          this.fail(this.pos, `unexpected ${this.describe(this.pos)} after the record; expected the end of the line`);
         }
       }
       this.pos++;
@@ -530,10 +514,7 @@ class PieceParser {
   private unexpected(expected: string): never {
     const p = this.pos;
     if (this.isNdjson && this.text.charCodeAt(p) === LF) {
-      this.fail(
-        p,
-        `unexpected line break inside a record (ndjson records are one line); expected ${expected}`,
-      );
+      this.fail(p, `unexpected line break inside a record (ndjson records are one line); expected ${expected}`);
     }
     return this.fail(p, `unexpected ${this.describe(p)}; expected ${expected}`);
   }

@@ -48,29 +48,14 @@ function run(buf: Buffer, format: JsonFormat, chunkSize: () => number): Run {
 function expectAgrees(sample: Sample, result: Run): void {
   for (const { start, end, boundary } of result.calls) {
     const inside = sample.boundaries.filter((b) => b > start && b <= end);
-    expect(boundary === -1 ? -1 : start + boundary).toBe(
-      inside.length ? inside[inside.length - 1] : -1,
-    );
+    expect(boundary === -1 ? -1 : start + boundary).toBe(inside.length ? inside[inside.length - 1] : -1);
   }
   const edges = [0, ...result.cuts, Infinity];
-  const expected = result.counts.map(
-    (_, i) => sample.recordEnds.filter((e) => e > edges[i] && e <= edges[i + 1]).length,
-  );
+  const expected = result.counts.map((_, i) => sample.recordEnds.filter((e) => e > edges[i] && e <= edges[i + 1]).length);
   expect(result.counts).toEqual(expected);
 }
 
-const TRICKY_STRINGS = [
-  '"a,b"',
-  '"]}],"',
-  '"{[{["',
-  '"x\\"y"',
-  '"\\\\"',
-  '"\\\\\\""',
-  '"\\\\\\\\"',
-  '"é日本😀"',
-  '"\\u00e9\\n"',
-  '""',
-];
+const TRICKY_STRINGS = ['"a,b"', '"]}],"', '"{[{["', '"x\\"y"', '"\\\\"', '"\\\\\\""', '"\\\\\\\\"', '"é日本😀"', '"\\u00e9\\n"', '""'];
 
 function randomValue(r: () => number, depth: number, ws: () => string): string {
   const roll = r();
@@ -82,10 +67,7 @@ function randomValue(r: () => number, depth: number, ws: () => string): string {
     return `{${members.join(',')}${members.length ? '' : ws()}}`;
   }
   if (depth < 3 && roll < 0.4) {
-    const items = Array.from(
-      { length: Math.floor(r() * 4) },
-      () => ws() + randomValue(r, depth + 1, ws) + ws(),
-    );
+    const items = Array.from({ length: Math.floor(r() * 4) }, () => ws() + randomValue(r, depth + 1, ws) + ws());
     return `[${items.join(',')}${items.length ? '' : ws()}]`;
   }
   if (roll < 0.8) {
@@ -185,14 +167,8 @@ describe('JsonSplitter', () => {
         false,
       ),
     ],
-    [
-      'blank and whitespace-only lines',
-      ndjsonSample(['', records[0], '  ', '\t\r', records[1], ' ', ''], true),
-    ],
-    [
-      'a BOM and leading whitespace',
-      ndjsonSample(['  ' + records[0], '\t' + records[1]], true, true),
-    ],
+    ['blank and whitespace-only lines', ndjsonSample(['', records[0], '  ', '\t\r', records[1], ' ', ''], true)],
+    ['a BOM and leading whitespace', ndjsonSample(['  ' + records[0], '\t' + records[1]], true, true)],
     ['a BOM then a blank line', ndjsonSample(['', records[0]], false, true)],
     ['only blank lines', ndjsonSample(['', ' ', '\r'], true)],
   ])('should cut an ndjson file with %s alike for every chunk size', (_name, sample) => {
@@ -241,9 +217,7 @@ describe('JsonSplitter', () => {
       const r = rng(seed);
       const ws = randomWhitespace(r, false);
       const lines = Array.from({ length: Math.floor(r() * 12) }, () =>
-        r() < 0.2
-          ? ws() + (r() < 0.5 ? '\r' : '')
-          : ws() + randomValue(r, 0, ws) + ws() + (r() < 0.3 ? '\r' : ''),
+        r() < 0.2 ? ws() + (r() < 0.5 ? '\r' : '') : ws() + randomValue(r, 0, ws) + ws() + (r() < 0.3 ? '\r' : ''),
       );
       const sample = ndjsonSample(lines, r() < 0.5, r() < 0.3);
       const maxChunk = 1 + Math.floor(r() * 40);
@@ -259,10 +233,7 @@ describe('JsonSplitter', () => {
     for (const format of ['json-array', 'ndjson'] as const) {
       for (let seed = 1; seed <= 100; seed++) {
         const r = rng(seed);
-        const text = Array.from(
-          { length: Math.floor(r() * 200) },
-          () => alphabet[Math.floor(r() * alphabet.length)],
-        ).join('');
+        const text = Array.from({ length: Math.floor(r() * 200) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('');
         const buf = Buffer.from(text);
         // Byte by byte, every boundary is seen: any other chunking must cut only there, at the
         // last one in each chunk, with the same records per stretch.

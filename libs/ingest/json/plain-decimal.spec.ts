@@ -29,26 +29,17 @@ describe('plainDecimal', () => {
     expect(plainDecimal(input)).toBe(expected);
   });
 
-  it.each(['12.50', '-0', '0', '7', '-3.14159', '100'])(
-    'should keep %s unchanged when it has no exponent',
-    (input) => {
-      expect(plainDecimal(input)).toBe(input);
-    },
-  );
+  it.each(['12.50', '-0', '0', '7', '-3.14159', '100'])('should keep %s unchanged when it has no exponent', (input) => {
+    expect(plainDecimal(input)).toBe(input);
+  });
 
-  it.each(['1e400', '-1e400', '1e-400', '1e999999999999', '1e-999999999999', '0.000e-400'])(
-    'should return %s unchanged when the result would exceed 400 digits',
-    (input) => {
-      expect(plainDecimal(input)).toBe(input);
-    },
-  );
+  it.each(['1e400', '-1e400', '1e-400', '1e999999999999', '1e-999999999999', '0.000e-400'])('should return %s unchanged when the result would exceed 400 digits', (input) => {
+    expect(plainDecimal(input)).toBe(input);
+  });
 
-  it.each(['', '-', '01e2', '1.e2', '.5e1', '1e', '+1e2', 'abc', '1e2 '])(
-    'should return %j unchanged when it is not JSON number text',
-    (input) => {
-      expect(plainDecimal(input)).toBe(input);
-    },
-  );
+  it.each(['', '-', '01e2', '1.e2', '.5e1', '1e', '+1e2', 'abc', '1e2 '])('should return %j unchanged when it is not JSON number text', (input) => {
+    expect(plainDecimal(input)).toBe(input);
+  });
 
   it('should denote the same number as the input for random mantissas and exponents', () => {
     let s = 12345;

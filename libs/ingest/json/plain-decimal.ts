@@ -34,10 +34,7 @@ export function plainDecimal(numberText: string): string {
   }
   let intPart = '0';
   if (intLength > 0) {
-    intPart =
-      point <= digits.length
-        ? digits.slice(firstNonZero, point)
-        : digits.slice(firstNonZero) + '0'.repeat(point - digits.length);
+    intPart = point <= digits.length ? digits.slice(firstNonZero, point) : digits.slice(firstNonZero) + '0'.repeat(point - digits.length);
   }
   if (fracLength === 0) {
     return sign + intPart;

@@ -8,13 +8,7 @@ import { formatTable } from '../format';
 const OPTIONS = { json: { type: 'boolean' } } as const;
 
 /** A read-only listing: GET `path`, printed as a table or as the API's JSON. */
-function catalogCommand<T>(
-  name: string,
-  path: string,
-  summary: string,
-  headers: string[],
-  toRow: (item: T) => string[],
-): Command {
+function catalogCommand<T>(name: string, path: string, summary: string, headers: string[], toRow: (item: T) => string[]): Command {
   const help = `Usage: analytics ${name} [--json]\n\n${summary[0].toUpperCase()}${summary.slice(1)} (GET /api/v1${path}).\n\nOptions:\n  --json                 print the API's JSON\n  --url URL, --key KEY   see analytics --help`;
   return {
     name,
@@ -27,9 +21,7 @@ function catalogCommand<T>(
         return ExitCode.Ok;
       }
       const items = await ctx.client(values).getJson<T[]>(path);
-      ctx.out(
-        values.json ? JSON.stringify(items, null, 2) : formatTable(headers, items.map(toRow)),
-      );
+      ctx.out(values.json ? JSON.stringify(items, null, 2) : formatTable(headers, items.map(toRow)));
       return ExitCode.Ok;
     },
   };
@@ -48,9 +40,5 @@ export const sourcesCommand = catalogCommand<ReportSourceDto>(
   '/report-sources',
   'list the report sources with their parameters (* required)',
   ['SOURCE', 'TYPE', 'PARAMETERS'],
-  (source) => [
-    source.name,
-    source.type,
-    source.params.map((p) => `${p.name}${p.required ? '*' : ''}`).join(', '),
-  ],
+  (source) => [source.name, source.type, source.params.map((p) => `${p.name}${p.required ? '*' : ''}`).join(', ')],
 );

@@ -33,23 +33,16 @@ function durationOf(imp: ImportResponseDto): string {
   const rate = imp.metrics?.processingRateRowsPerSec ?? imp.progress.rowsPerSec;
   const parts = [`${formatDuration(runMs)} processing (${formatCount(rate)} rows/s)`];
   if (imp.finishedAt) {
-    parts.push(
-      `${formatDuration(Date.parse(imp.finishedAt) - Date.parse(imp.createdAt))} from upload to end`,
-    );
+    parts.push(`${formatDuration(Date.parse(imp.finishedAt) - Date.parse(imp.createdAt))} from upload to end`);
   }
   return parts.join(', ');
 }
 
 function byReason(title: string, counts: Record<string, number> | undefined): string[] {
-  const entries = Object.entries(counts ?? {}).sort(
-    ([a, x], [b, y]) => y - x || a.localeCompare(b),
-  );
+  const entries = Object.entries(counts ?? {}).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   if (entries.length === 0) {
     return [];
   }
   const width = Math.max(...entries.map(([, n]) => formatCount(n).length));
-  return [
-    `${title}:`,
-    formatFields(entries.map(([reason, n]) => [reason, formatCount(n).padStart(width)])),
-  ];
+  return [`${title}:`, formatFields(entries.map(([reason, n]) => [reason, formatCount(n).padStart(width)]))];
 }

@@ -84,11 +84,7 @@ export const importCommand: Command = {
     });
     const id = created.importId;
     if (values['no-wait']) {
-      ctx.out(
-        values.json
-          ? JSON.stringify(created, null, 2)
-          : `import ${id} ${created.status} (follow it with: analytics imports, or GET /api/v1/imports/${id})`,
-      );
+      ctx.out(values.json ? JSON.stringify(created, null, 2) : `import ${id} ${created.status} (follow it with: analytics imports, or GET /api/v1/imports/${id})`);
       return ExitCode.Ok;
     }
     ctx.interruptNote = `stopped waiting: import ${id} goes on on the server (analytics imports shows it)`;
@@ -111,23 +107,15 @@ interface UploadRequest {
   idempotencyKey: string | undefined;
 }
 
-async function upload(
-  client: ApiClient,
-  progress: Progress,
-  req: UploadRequest,
-): Promise<ImportResponseDto> {
+async function upload(client: ApiClient, progress: Progress, req: UploadRequest): Promise<ImportResponseDto> {
   const startedAt = Date.now();
   let sentBytes = 0;
   const body = createReadStream(req.filePath, { highWaterMark: 1 << 20 });
-  const rate = () =>
-    `${formatBytes(sentBytes / Math.max(0.001, (Date.now() - startedAt) / 1000))}/s`;
+  const rate = () => `${formatBytes(sentBytes / Math.max(0.001, (Date.now() - startedAt) / 1000))}/s`;
   progress.phase('upload', `${formatBytes(req.sizeBytes)} to ${req.kind}`);
   body.on('data', (chunk) => {
     sentBytes += chunk.length;
-    progress.update(
-      sentBytes / Math.max(1, req.sizeBytes),
-      `${formatBytes(sentBytes)} of ${formatBytes(req.sizeBytes)}, ${rate()}`,
-    );
+    progress.update(sentBytes / Math.max(1, req.sizeBytes), `${formatBytes(sentBytes)} of ${formatBytes(req.sizeBytes)}, ${rate()}`);
   });
   const created = await client.upload<ImportResponseDto>(
     `/imports/${encodeURIComponent(req.kind)}`,
@@ -135,10 +123,7 @@ async function upload(
     { body, sizeBytes: req.sizeBytes, contentType: MEDIA_TYPES[req.fileType] },
     req.idempotencyKey ? { 'Idempotency-Key': req.idempotencyKey } : {},
   );
-  progress.done(
-    1,
-    `${formatBytes(req.sizeBytes)} in ${formatDuration(Date.now() - startedAt)}, import ${created.importId}`,
-  );
+  progress.done(1, `${formatBytes(req.sizeBytes)} in ${formatDuration(Date.now() - startedAt)}, import ${created.importId}`);
   return created;
 }
 
@@ -147,11 +132,7 @@ async function upload(
  * import once more. Without a stream (429: this key holds too many) or when it breaks off,
  * polling GET /imports/{id} gives the same figures.
  */
-async function followImport(
-  client: ApiClient,
-  id: string,
-  progress: Progress,
-): Promise<ImportResponseDto> {
+async function followImport(client: ApiClient, id: string, progress: Progress): Promise<ImportResponseDto> {
   progress.phase('processing', 'queued');
   const show = (imp: ImportResponseDto) => showProcessing(progress, imp);
   try {
@@ -176,10 +157,7 @@ async function followImport(
     const imp = await client.getJson<ImportResponseDto>(`/imports/${id}`);
     if (TERMINAL.has(imp.status)) {
       const p = imp.progress;
-      progress.done(
-        imp.status === 'COMPLETED' ? 1 : null,
-        `${imp.status}, ${formatCount(p.rowsRead)} rows read`,
-      );
+      progress.done(imp.status === 'COMPLETED' ? 1 : null, `${imp.status}, ${formatCount(p.rowsRead)} rows read`);
       return imp;
     }
     show(imp);
@@ -203,9 +181,7 @@ function showProcessing(progress: Progress, imp: ImportResponseDto): void {
 function parseImport(data: string): ImportResponseDto | null {
   try {
     const value = JSON.parse(data) as Partial<ImportResponseDto>;
-    return value && typeof value.status === 'string' && value.progress
-      ? (value as ImportResponseDto)
-      : null;
+    return value && typeof value.status === 'string' && value.progress ? (value as ImportResponseDto) : null;
   } catch {
     return null;
   }
@@ -238,9 +214,7 @@ async function fileSize(filePath: string): Promise<number> {
   try {
     stat = await fs.stat(filePath);
   } catch (err) {
-    throw usageError(
-      `import: cannot read ${filePath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    throw usageError(`import: cannot read ${filePath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   if (!stat.isFile()) {
     throw usageError(`import: ${filePath} is not a file`);

@@ -35,9 +35,7 @@ export const importsCommand: Command = {
       return ExitCode.Ok;
     }
     if (positionals.length > 0) {
-      throw usageError(
-        `imports: unexpected argument '${positionals[0]}' (see analytics imports --help)`,
-      );
+      throw usageError(`imports: unexpected argument '${positionals[0]}' (see analytics imports --help)`);
     }
     const query = {
       status: values.status?.toUpperCase(),
@@ -51,11 +49,7 @@ export const importsCommand: Command = {
       return ExitCode.Ok;
     }
     if (list.data.length === 0) {
-      ctx.out(
-        list.total > 0
-          ? `no imports on page ${list.page} (${list.totalPages} pages)`
-          : 'no imports',
-      );
+      ctx.out(list.total > 0 ? `no imports on page ${list.page} (${list.totalPages} pages)` : 'no imports');
       return ExitCode.Ok;
     }
     const rows = list.data.map((imp) => [
@@ -67,13 +61,7 @@ export const importsCommand: Command = {
       formatInstant(imp.createdAt),
       imp.fileName,
     ]);
-    ctx.out(
-      formatTable(
-        ['ID', 'KIND', 'STATUS', 'ROWS', 'REJECTED', 'CREATED', 'FILE'],
-        rows,
-        new Set([3, 4]),
-      ),
-    );
+    ctx.out(formatTable(['ID', 'KIND', 'STATUS', 'ROWS', 'REJECTED', 'CREATED', 'FILE'], rows, new Set([3, 4])));
     const next = list.page < list.totalPages ? `; next: --page ${list.page + 1}` : '';
     ctx.out(`page ${list.page} of ${list.totalPages}, ${formatCount(list.total)} imports${next}`);
     return ExitCode.Ok;

@@ -70,21 +70,13 @@ export const reportCommand: Command = {
 
     const { reportId } = await client.postJson<ReportCreatedDto>('/reports', body);
     if (values['no-wait']) {
-      ctx.out(
-        values.json
-          ? JSON.stringify({ reportId }, null, 2)
-          : `report ${reportId} QUEUED (GET /api/v1/reports/${reportId})`,
-      );
+      ctx.out(values.json ? JSON.stringify({ reportId }, null, 2) : `report ${reportId} QUEUED (GET /api/v1/reports/${reportId})`);
       return ExitCode.Ok;
     }
     ctx.interruptNote = `stopped waiting: report ${reportId} goes on on the server (GET /api/v1/reports/${reportId})`;
     const report = await waitForReport(client, reportId, progress);
     if (report.status !== 'COMPLETED') {
-      ctx.out(
-        values.json
-          ? JSON.stringify(report, null, 2)
-          : `report ${reportId} ${report.status}${report.error ? `: ${report.error}` : ''}`,
-      );
+      ctx.out(values.json ? JSON.stringify(report, null, 2) : `report ${reportId} ${report.status}${report.error ? `: ${report.error}` : ''}`);
       ctx.warn(`report ${reportId} ${report.status}${report.error ? `: ${report.error}` : ''}`);
       return ExitCode.JobFailed;
     }
@@ -93,53 +85,35 @@ export const reportCommand: Command = {
       ctx.out(JSON.stringify({ ...report, file }, null, 2));
     } else {
       const rows = report.rows === null ? '' : `${formatCount(report.rows)} rows, `;
-      ctx.out(
-        `report ${reportId} COMPLETED: ${report.source} as ${report.format} (${rows}${formatBytes(report.bytes ?? 0)}) saved to ${file}`,
-      );
+      ctx.out(`report ${reportId} COMPLETED: ${report.source} as ${report.format} (${rows}${formatBytes(report.bytes ?? 0)}) saved to ${file}`);
     }
     return ExitCode.Ok;
   },
 };
 
-async function waitForReport(
-  client: ApiClient,
-  id: string,
-  progress: Progress,
-): Promise<ReportDto> {
+async function waitForReport(client: ApiClient, id: string, progress: Progress): Promise<ReportDto> {
   progress.phase('report', 'queued');
   for (;;) {
     const report = await client.getJson<ReportDto>(`/reports/${id}`);
     const p = report.progress;
     if (ENDED.has(report.status)) {
-      progress.done(
-        report.status === 'COMPLETED' ? 1 : null,
-        `${report.status}, ${formatCount(report.rows ?? p.rowsDone)} rows`,
-      );
+      progress.done(report.status === 'COMPLETED' ? 1 : null, `${report.status}, ${formatCount(report.rows ?? p.rowsDone)} rows`);
       return report;
     }
     const total = p.rowsTotal ? ` of ${formatCount(p.rowsTotal)}` : '';
     progress.update(
       report.status === 'RUNNING' && p.percent !== undefined ? p.percent / 100 : null,
-      report.status === 'QUEUED'
-        ? 'queued, waiting for a worker'
-        : `${formatCount(p.rowsDone)}${total} rows`,
+      report.status === 'QUEUED' ? 'queued, waiting for a worker' : `${formatCount(p.rowsDone)}${total} rows`,
     );
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
 /** Streams the file into `<target>.part` beside it, renamed when whole: no half file under the name. */
-async function saveFile(
-  client: ApiClient,
-  report: ReportDto,
-  output: string | undefined,
-  progress: Progress,
-): Promise<string> {
+async function saveFile(client: ApiClient, report: ReportDto, output: string | undefined, progress: Progress): Promise<string> {
   const download = await client.download(`/reports/${report.id}/download`);
   const serverName = path.basename(download.fileName ?? `report-${report.id}.${report.format}`);
-  const target = path.resolve(
-    (await isDirectory(output)) ? path.join(output!, serverName) : (output ?? serverName),
-  );
+  const target = path.resolve((await isDirectory(output)) ? path.join(output!, serverName) : (output ?? serverName));
   const partial = `${target}.part`;
   const startedAt = Date.now();
   let doneBytes = 0;
@@ -148,10 +122,7 @@ async function saveFile(
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       doneBytes += chunk.length;
-      progress.update(
-        total > 0 ? doneBytes / total : null,
-        `${formatBytes(doneBytes)} of ${formatBytes(total)}`,
-      );
+      progress.update(total > 0 ? doneBytes / total : null, `${formatBytes(doneBytes)} of ${formatBytes(total)}`);
       done(null, chunk);
     },
   });
@@ -163,10 +134,7 @@ async function saveFile(
     await fs.rename(partial, target);
   } catch (err) {
     await fs.rm(partial, { force: true });
-    throw new CliError(
-      `download of report ${report.id} to ${target} failed: ${(err as Error).message}`,
-      ExitCode.Api,
-    );
+    throw new CliError(`download of report ${report.id} to ${target} failed: ${(err as Error).message}`, ExitCode.Api);
   }
   progress.done(1, `${formatBytes(doneBytes)} in ${formatDuration(Date.now() - startedAt)}`);
   return target;

@@ -36,8 +36,7 @@ const UNDEFINED_TABLE = '42P01';
 export const ScopeErrors = {
   unknownImport: (id: string, kind: string) =>
     new AppError('IMPORT_NOT_FOUND', HttpStatus.NOT_FOUND, `Import ${id} is not a completed ${kind} import of your organization`, { importId: id }),
-  dataChanged: () =>
-    new AppError('DATA_CHANGED', HttpStatus.CONFLICT, 'An import in scope was deleted while this answer was being computed; ask again'),
+  dataChanged: () => new AppError('DATA_CHANGED', HttpStatus.CONFLICT, 'An import in scope was deleted while this answer was being computed; ask again'),
 };
 
 /**
@@ -75,8 +74,14 @@ export class AnalyticsScopeService {
       importIds = [wanted];
     }
     return {
-      orgId: auth.orgId, dataVersion: loaded.dataVersion, kind, importIds, isAllImports: importIds === all,
-      byKind: loaded.byKind, missingRollups: loaded.missingRollups, filter,
+      orgId: auth.orgId,
+      dataVersion: loaded.dataVersion,
+      kind,
+      importIds,
+      isAllImports: importIds === all,
+      byKind: loaded.byKind,
+      missingRollups: loaded.missingRollups,
+      filter,
     };
   }
 
@@ -84,9 +89,7 @@ export class AnalyticsScopeService {
    * `compute()`'s answer for this scope and these parameters, from the cache when this data
    * version already answered them; with the meta fields every answer carries.
    */
-  async answer<T extends object>(
-    scope: ImportScope, name: string, params: Record<string, unknown>, startedAt: number, compute: () => Promise<T>,
-  ): Promise<T & AnalyticsMetaDto> {
+  async answer<T extends object>(scope: ImportScope, name: string, params: Record<string, unknown>, startedAt: number, compute: () => Promise<T>): Promise<T & AnalyticsMetaDto> {
     const { value, isCached } = await this.cached(scope, name, params, compute);
     return answerOf(value, { queryTimeMs: elapsedMs(startedAt), cached: isCached, dataVersion: scope.dataVersion });
   }

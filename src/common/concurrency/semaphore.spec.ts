@@ -7,10 +7,15 @@ describe('Semaphore', () => {
     const s = new Semaphore(2);
     const started: number[] = [];
     const finish: Array<() => void> = [];
-    const tasks = [0, 1, 2, 3].map((i) => s.run(() => new Promise<number>((resolve) => {
-      started.push(i);
-      finish[i] = () => resolve(i);
-    })));
+    const tasks = [0, 1, 2, 3].map((i) =>
+      s.run(
+        () =>
+          new Promise<number>((resolve) => {
+            started.push(i);
+            finish[i] = () => resolve(i);
+          }),
+      ),
+    );
     await tick();
     expect(started).toEqual([0, 1]);
     expect(s.load).toEqual({ active: 2, waiting: 2 });

@@ -60,7 +60,10 @@ export class RequestPools implements OnModuleInit, OnApplicationShutdown {
     (api as unknown as { connect: (cb?: ConnectCallback) => Promise<PoolClient> | undefined }).connect = (cb?: ConnectCallback) => {
       const pending = checkout();
       if (!cb) return pending;
-      pending.then((client) => cb(undefined, client, (release?: unknown) => client.release(release as Error)), (err: Error) => cb(err));
+      pending.then(
+        (client) => cb(undefined, client, (release?: unknown) => client.release(release as Error)),
+        (err: Error) => cb(err),
+      );
       return undefined;
     };
   }
@@ -68,7 +71,12 @@ export class RequestPools implements OnModuleInit, OnApplicationShutdown {
   /** Both pools by name, for their gauges (api: TypeORM's own pool, serving requests; worker: jobs). */
   pools(): Array<{ name: 'api' | 'worker'; pool: Pool }> {
     const api = (this.db.driver as PostgresDriver).master as Pool;
-    return this.workerPool ? [{ name: 'api', pool: api }, { name: 'worker', pool: this.workerPool }] : [{ name: 'api', pool: api }];
+    return this.workerPool
+      ? [
+          { name: 'api', pool: api },
+          { name: 'worker', pool: this.workerPool },
+        ]
+      : [{ name: 'api', pool: api }];
   }
 
   async onApplicationShutdown(): Promise<void> {

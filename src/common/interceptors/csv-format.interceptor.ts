@@ -29,7 +29,12 @@ export class CsvFormatInterceptor implements NestInterceptor {
       mergeMap(async (body: Record<string, unknown>) => {
         res.setHeader('Content-Type', 'text/csv; charset=utf-8');
         res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
-        return columns ? csvDocument(columns, (body.data as Array<Record<string, unknown>>).map((r) => columns.map((c) => r[c]))) : metricsCsv(body);
+        return columns
+          ? csvDocument(
+              columns,
+              (body.data as Array<Record<string, unknown>>).map((r) => columns.map((c) => r[c])),
+            )
+          : metricsCsv(body);
       }),
     );
   }

@@ -60,13 +60,16 @@ async function stopHttp(server: Server, deadline: number): Promise<number> {
   try {
     let cut = 0;
     const timeout = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        server.getConnections((_err, count) => {
-          cut = count;
-          server.closeAllConnections();
-          resolve();
-        });
-      }, Math.max(0, deadline - Date.now())).unref(),
+      setTimeout(
+        () => {
+          server.getConnections((_err, count) => {
+            cut = count;
+            server.closeAllConnections();
+            resolve();
+          });
+        },
+        Math.max(0, deadline - Date.now()),
+      ).unref(),
     );
     await Promise.race([closed, timeout]);
     return cut;

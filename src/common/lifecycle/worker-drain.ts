@@ -60,7 +60,15 @@ export class WorkerDrain implements OnModuleInit {
     this.queues.add(queue);
     return async (job: Job<T>) => {
       const work = Promise.resolve().then(() => handler(job));
-      const entry: Running = { queue, job: job as Job, isHandedBack: false, settled: work.then(() => undefined, () => undefined) };
+      const entry: Running = {
+        queue,
+        job: job as Job,
+        isHandedBack: false,
+        settled: work.then(
+          () => undefined,
+          () => undefined,
+        ),
+      };
       this.running.add(entry);
       let outcome: { value?: unknown; error?: unknown; isFailed: boolean };
       try {

@@ -32,7 +32,10 @@ export class HistogramSeries {
   sum = 0;
   count = 0;
 
-  constructor(readonly labels: Labels, private readonly bounds: readonly number[]) {
+  constructor(
+    readonly labels: Labels,
+    private readonly bounds: readonly number[],
+  ) {
     this.counts = new Float64Array(bounds.length);
   }
 
@@ -53,7 +56,11 @@ export class HistogramSeries {
 abstract class FastMetric<S extends { labels: Labels }> {
   protected readonly bySeries = new Map<string, S>();
 
-  constructor(readonly name: string, readonly help: string, private readonly labelNames: readonly string[]) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly string[],
+  ) {}
 
   /** The series of these label values (in labelNames order), made on first use. */
   series(...values: string[]): S {
@@ -85,7 +92,12 @@ export class FastCounter extends FastMetric<CounterSeries> {
 export class FastHistogram extends FastMetric<HistogramSeries> {
   readonly type = 'histogram';
 
-  constructor(name: string, help: string, labelNames: readonly string[], private readonly bounds: readonly number[]) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    private readonly bounds: readonly number[],
+  ) {
     super(name, help, labelNames);
   }
 

@@ -22,31 +22,59 @@ export class Metrics {
   readonly http = new HttpMetrics();
 
   private readonly imports = new Counter({
-    name: 'analytics_imports_total', help: 'Imports that ended, by kind and outcome (completed, failed, cancelled)', labelNames: ['kind', 'outcome'], registers: [this.registry],
+    name: 'analytics_imports_total',
+    help: 'Imports that ended, by kind and outcome (completed, failed, cancelled)',
+    labelNames: ['kind', 'outcome'],
+    registers: [this.registry],
   });
 
-  private readonly rowsLoaded = new Counter({ name: 'analytics_import_rows_loaded_total', help: 'Rows published by completed imports, by kind', labelNames: ['kind'], registers: [this.registry] });
+  private readonly rowsLoaded = new Counter({
+    name: 'analytics_import_rows_loaded_total',
+    help: 'Rows published by completed imports, by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   private readonly rowsRejected = new Counter({
-    name: 'analytics_import_rows_rejected_total', help: 'Rows refused by the cleaners of imports that ran to an end, by kind', labelNames: ['kind'], registers: [this.registry],
+    name: 'analytics_import_rows_rejected_total',
+    help: 'Rows refused by the cleaners of imports that ran to an end, by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
   });
 
   private readonly importDuration = new Histogram({
-    name: 'analytics_import_duration_seconds', help: 'Time an import ran in a worker, from its claim to its end, by kind and outcome', labelNames: ['kind', 'outcome'], buckets: IMPORT_BUCKETS, registers: [this.registry],
+    name: 'analytics_import_duration_seconds',
+    help: 'Time an import ran in a worker, from its claim to its end, by kind and outcome',
+    labelNames: ['kind', 'outcome'],
+    buckets: IMPORT_BUCKETS,
+    registers: [this.registry],
   });
 
   private readonly reports = new Counter({
-    name: 'analytics_reports_total', help: 'Report files that ended (ad hoc, scheduled, store-monitoring), by source and outcome (completed, failed)', labelNames: ['source', 'outcome'], registers: [this.registry],
+    name: 'analytics_reports_total',
+    help: 'Report files that ended (ad hoc, scheduled, store-monitoring), by source and outcome (completed, failed)',
+    labelNames: ['source', 'outcome'],
+    registers: [this.registry],
   });
 
   private readonly scheduleRuns = new Counter({
-    name: 'analytics_schedule_runs_total', help: 'Runs of report schedules that ended, by outcome (success, failed, skipped)', labelNames: ['outcome'], registers: [this.registry],
+    name: 'analytics_schedule_runs_total',
+    help: 'Runs of report schedules that ended, by outcome (success, failed, skipped)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
   });
 
   private readonly deliveries = new Counter({
-    name: 'analytics_report_deliveries_total', help: 'Tries of report deliveries, by type (webhook, email) and outcome (success; retrying: failed, tried again; failed: given up)', labelNames: ['type', 'outcome'], registers: [this.registry],
+    name: 'analytics_report_deliveries_total',
+    help: 'Tries of report deliveries, by type (webhook, email) and outcome (success; retrying: failed, tried again; failed: given up)',
+    labelNames: ['type', 'outcome'],
+    registers: [this.registry],
   });
 
-  private readonly cache = new FastCounter('analytics_cache_requests_total', 'Analytics answers asked of the cache, by kind and result (memory, redis: a hit there; miss: computed)', ['kind', 'result']);
+  private readonly cache = new FastCounter(
+    'analytics_cache_requests_total',
+    'Analytics answers asked of the cache, by kind and result (memory, redis: a hit there; miss: computed)',
+    ['kind', 'result'],
+  );
   /** Each kind's three series, in CacheResult order: counting a lookup is one map read. */
   private readonly cacheByKind = new Map<string, CounterSeries[]>();
 

@@ -15,7 +15,10 @@ export class PoolMetrics implements OnModuleInit {
   onModuleInit(): void {
     const gauge = (name: string, help: string, read: (p: Pool) => number) => {
       const g: Gauge<'pool'> = new Gauge({
-        name, help, labelNames: ['pool'], registers: [this.metrics.registry],
+        name,
+        help,
+        labelNames: ['pool'],
+        registers: [this.metrics.registry],
         collect: () => {
           for (const { name: pool, pool: p } of this.pools.pools()) g.set({ pool }, read(p));
         },

@@ -34,12 +34,14 @@ export class QueueMetrics implements OnModuleInit {
       registers: [this.metrics.registry],
       collect: async () => {
         depth.reset();
-        await Promise.all(queues.map(async (queue) => {
-          const counts = await this.countsOf(queue);
-          for (const state of STATES) {
-            if (counts) depth.set({ queue: queue.name, state }, counts[state] ?? 0);
-          }
-        }));
+        await Promise.all(
+          queues.map(async (queue) => {
+            const counts = await this.countsOf(queue);
+            for (const state of STATES) {
+              if (counts) depth.set({ queue: queue.name, state }, counts[state] ?? 0);
+            }
+          }),
+        );
       },
     });
     const durations = new Histogram({

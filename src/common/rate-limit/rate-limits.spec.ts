@@ -31,7 +31,12 @@ describe('rate limits', () => {
     const taken: string[] = [];
     const storage = { take: (key: string) => Promise.resolve((taken.push(key), { allowed: true, remaining: 1, resetSeconds: 1, retryAfterSeconds: 0, also: null })) };
     const down = { take: async () => Promise.reject(new Error('Redis connection is reconnecting')) };
-    const res = () => ({ headers: {} as Record<string, string>, setHeader(n: string, v: string) { this.headers[n] = v; } });
+    const res = () => ({
+      headers: {} as Record<string, string>,
+      setHeader(n: string, v: string) {
+        this.headers[n] = v;
+      },
+    });
     const req = (params: Record<string, string> = {}) => ({ ip: '10.0.0.1', params }) as unknown as Request;
 
     it('should keep anonymous webhook budgets per organization, and other anonymous budgets per address', async () => {

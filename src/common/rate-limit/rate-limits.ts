@@ -37,7 +37,8 @@ export function rateLimitsProblem(value: unknown): string | null {
   for (const [cls, limit] of Object.entries(value)) {
     if (!(RATE_CLASSES as readonly string[]).includes(cls)) return `unknown class ${cls} (classes: ${RATE_CLASSES.join(', ')})`;
     const l = limit as RateLimit;
-    if (!l || typeof l !== 'object' || !Number.isInteger(l.perMinute) || l.perMinute < 1 || l.perMinute > 10_000_000) return `${cls}.perMinute must be an integer from 1 to 10000000`;
+    if (!l || typeof l !== 'object' || !Number.isInteger(l.perMinute) || l.perMinute < 1 || l.perMinute > 10_000_000)
+      return `${cls}.perMinute must be an integer from 1 to 10000000`;
     if (l.burst !== undefined && (!Number.isInteger(l.burst) || l.burst < 1 || l.burst > 10_000_000)) return `${cls}.burst must be an integer from 1 to 10000000`;
     const extra = Object.keys(l).filter((k) => k !== 'perMinute' && k !== 'burst');
     if (extra.length) return `${cls} has unknown fields ${extra.join(', ')}`;

@@ -51,9 +51,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     }
     const rate = perMinute / 60_000;
     const keys = alsoGet ? [this.redis.key('rl', key), alsoGet] : [this.redis.key('rl', key)];
-    const [allowed, left, also] = (await (this.redis.client as unknown as { rateTake(n: number, ...args: Array<string | number>): Promise<[number, string, string | null]> }).rateTake(
-      keys.length, ...keys, burst, rate,
-    ));
+    const [allowed, left, also] = await (
+      this.redis.client as unknown as { rateTake(n: number, ...args: Array<string | number>): Promise<[number, string, string | null]> }
+    ).rateTake(keys.length, ...keys, burst, rate);
     const tokens = Number(left);
     return {
       allowed: allowed === 1,

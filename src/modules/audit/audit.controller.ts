@@ -9,31 +9,47 @@ import { AuditService } from './audit.service';
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ description: 'An action (`user.create`) or a family of them (`user.*`)', example: 'auth.login' })
-  @IsOptional() @IsString() @MaxLength(100) @Matches(/^[a-z-]+(\.[a-z-]+)*(\.\*)?$/, { message: 'action must look like user.create or user.*' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(/^[a-z-]+(\.[a-z-]+)*(\.\*)?$/, { message: 'action must look like user.create or user.*' })
   action?: string;
 
   @ApiPropertyOptional({ description: 'The API key or user that acted' })
-  @IsOptional() @IsString() @MaxLength(100)
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   actorId?: string;
 
   @ApiPropertyOptional({ description: 'The thing acted on (an import, key, user, schedule id...)' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   targetId?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this instant' })
-  @IsOptional() @Type(() => Date) @IsDate()
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
   from?: Date;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Events before this instant' })
-  @IsOptional() @Type(() => Date) @IsDate()
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
   to?: Date;
 
   @ApiPropertyOptional({ description: "The previous page's nextBefore: events older than it" })
-  @IsOptional() @Matches(/^\d{1,18}$/, { message: 'before must be an event id' })
+  @IsOptional()
+  @Matches(/^\d{1,18}$/, { message: 'before must be an event id' })
   before?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit = 100;
 }
 

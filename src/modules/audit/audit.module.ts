@@ -10,14 +10,18 @@ class AuditRetention implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuditRetention.name);
   private timer?: NodeJS.Timeout;
 
-  constructor(@Inject(AppConfig) private readonly config: AppConfig, private readonly audit: AuditService) {}
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly audit: AuditService,
+  ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.runsWorkers) {
       return;
     }
     const run = () =>
-      this.audit.expire(this.config.AUDIT_RETENTION_DAYS)
+      this.audit
+        .expire(this.config.AUDIT_RETENTION_DAYS)
         .then((n) => n > 0 && this.logger.log(`${n} audit events older than ${this.config.AUDIT_RETENTION_DAYS} days removed`))
         .catch((err: unknown) => this.logger.warn({ err }, 'audit retention failed'));
     this.timer = setInterval(() => void run(), 3_600_000);

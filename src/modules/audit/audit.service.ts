@@ -56,8 +56,17 @@ export class AuditService {
       await this.db.query(
         `INSERT INTO audit_events (org_id, actor_type, actor_id, action, target_type, target_id, ip, request_id, details)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [actor.orgId, actor.actorType, actor.actorId, entry.action, entry.target?.type ?? null, entry.target?.id ?? null,
-          req?.ip ?? null, req?.requestId ?? null, entry.details ? JSON.stringify(entry.details) : null],
+        [
+          actor.orgId,
+          actor.actorType,
+          actor.actorId,
+          entry.action,
+          entry.target?.type ?? null,
+          entry.target?.id ?? null,
+          req?.ip ?? null,
+          req?.requestId ?? null,
+          entry.details ? JSON.stringify(entry.details) : null,
+        ],
       );
     } catch (err) {
       this.logger.error({ err, action: entry.action }, 'audit event not written');

@@ -41,9 +41,7 @@ export class AuditInterceptor implements NestInterceptor {
       return next.handle();
     }
     const req = context.switchToHttp().getRequest<Request & { auth?: AuthContext }>();
-    return next.handle().pipe(
-      switchMap((answer: unknown) => from(this.write(spec, req, answer).then(() => answer))),
-    );
+    return next.handle().pipe(switchMap((answer: unknown) => from(this.write(spec, req, answer).then(() => answer))));
   }
 
   private async write(spec: AuditedSpec, req: Request & { auth?: AuthContext }, answer: unknown): Promise<void> {

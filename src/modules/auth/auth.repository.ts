@@ -30,7 +30,9 @@ export class AuthRepository {
              WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       values: [keyHash],
     });
-    return rows.length === 0 ? null : { id: rows[0].id, orgId: rows[0].org_id, role: rows[0].role, platform: rows[0].platform_admin, dataVersion: rows[0].data_version, rateLimits: rows[0].rate_limits };
+    return rows.length === 0
+      ? null
+      : { id: rows[0].id, orgId: rows[0].org_id, role: rows[0].role, platform: rows[0].platform_admin, dataVersion: rows[0].data_version, rateLimits: rows[0].rate_limits };
   }
 
   async isKeyActive(id: string): Promise<boolean> {
@@ -85,7 +87,10 @@ export class AuthRepository {
   }
 
   async setRateLimits(orgId: string, limits: RateLimits | null): Promise<boolean> {
-    const [, count] = await this.dataSource.query<[unknown, number]>(`UPDATE organizations SET rate_limits = $2 WHERE id = $1`, [orgId, limits === null ? null : JSON.stringify(limits)]);
+    const [, count] = await this.dataSource.query<[unknown, number]>(`UPDATE organizations SET rate_limits = $2 WHERE id = $1`, [
+      orgId,
+      limits === null ? null : JSON.stringify(limits),
+    ]);
     return count > 0;
   }
 
@@ -95,7 +100,10 @@ export class AuthRepository {
   }
 
   async setQuotas(orgId: string, quotas: object | null): Promise<boolean> {
-    const [, count] = await this.dataSource.query<[unknown, number]>(`UPDATE organizations SET quotas = $2 WHERE id = $1`, [orgId, quotas === null ? null : JSON.stringify(quotas)]);
+    const [, count] = await this.dataSource.query<[unknown, number]>(`UPDATE organizations SET quotas = $2 WHERE id = $1`, [
+      orgId,
+      quotas === null ? null : JSON.stringify(quotas),
+    ]);
     return count > 0;
   }
 

@@ -65,7 +65,15 @@ export class AuthService {
       const found = await this.repo.findActiveKeyByHash(hash);
       if (!found) return null;
       void this.dataVersions.seed(found.orgId, found.dataVersion);
-      return { orgId: found.orgId, actorType: 'api-key', actorId: found.id, role: found.role, platform: found.platform, dataVersion: found.dataVersion, rateLimits: found.rateLimits };
+      return {
+        orgId: found.orgId,
+        actorType: 'api-key',
+        actorId: found.id,
+        role: found.role,
+        platform: found.platform,
+        dataVersion: found.dataVersion,
+        rateLimits: found.rateLimits,
+      };
     });
     if (!ctx) {
       throw AuthErrors.invalidKey();
@@ -92,7 +100,10 @@ export class AuthService {
     const adminKey = await this.insertKey(org.id, 'initial-admin', 'admin', `ak_${randomBytes(24).toString('base64url')}`);
     const stored = await this.repo.findOrganization(org.id);
     await this.audit.record(auth, { action: 'organization.create', target: { type: 'organization', id: org.id }, details: { name } });
-    await this.audit.record({ orgId: org.id, actorType: auth.actorType, actorId: auth.actorId }, { action: 'api-key.create', target: { type: 'api-key', id: adminKey.id }, details: { name: adminKey.name, role: 'admin' } });
+    await this.audit.record(
+      { orgId: org.id, actorType: auth.actorType, actorId: auth.actorId },
+      { action: 'api-key.create', target: { type: 'api-key', id: adminKey.id }, details: { name: adminKey.name, role: 'admin' } },
+    );
     return { id: org.id, name: org.name, slug: stored!.slug, createdAt: org.createdAt.toISOString(), adminKey };
   }
 
@@ -105,7 +116,12 @@ export class AuthService {
     const rateLimits = Object.fromEntries(RATE_CLASSES.map((c) => [c, effectiveLimit(c, this.config.rateLimits, own)]));
     const q = await this.repo.quotasAndUsage(orgId);
     return {
-      id: org.id, name: org.name, slug: org.slug, dataVersion: String(org.dataVersion), createdAt: org.createdAt.toISOString(), rateLimits,
+      id: org.id,
+      name: org.name,
+      slug: org.slug,
+      dataVersion: String(org.dataVersion),
+      createdAt: org.createdAt.toISOString(),
+      rateLimits,
       quotas: {
         maxStoredBytes: q.quotas?.maxStoredBytes ?? this.config.ORG_MAX_STORED_BYTES,
         maxActiveImports: q.quotas?.maxActiveImports ?? this.config.ORG_MAX_ACTIVE_IMPORTS,
@@ -117,18 +133,27 @@ export class AuthService {
   /** Sets (or with null, clears) an organization's own quotas; they apply from its next upload. */
   async setQuotas(auth: AuthContext, orgId: string, quotas: { maxStoredBytes?: number; maxActiveImports?: number } | null): Promise<OrganizationDto> {
     if (quotas !== null) {
-      const bad = typeof quotas !== 'object' || Array.isArray(quotas)
-        ? 'quotas must be an object or null'
-        : Object.entries(quotas).map(([k, v]) =>
-            !['maxStoredBytes', 'maxActiveImports'].includes(k) ? `unknown quota ${k} (quotas: maxStoredBytes, maxActiveImports)`
-            : !Number.isSafeInteger(v) || v < 1 ? `${k} must be a positive integer` : null,
-          ).find((p) => p !== null);
+      const bad =
+        typeof quotas !== 'object' || Array.isArray(quotas)
+          ? 'quotas must be an object or null'
+          : Object.entries(quotas)
+              .map(([k, v]) =>
+                !['maxStoredBytes', 'maxActiveImports'].includes(k)
+                  ? `unknown quota ${k} (quotas: maxStoredBytes, maxActiveImports)`
+                  : !Number.isSafeInteger(v) || v < 1
+                    ? `${k} must be a positive integer`
+                    : null,
+              )
+              .find((p) => p !== null);
       if (bad) throw new AppError('VALIDATION_FAILED', HttpStatus.BAD_REQUEST, bad);
     }
     if (!(await this.repo.setQuotas(orgId, quotas))) {
       throw new AppError('ORGANIZATION_NOT_FOUND', HttpStatus.NOT_FOUND, `Organization ${orgId} not found`);
     }
-    await this.audit.record({ orgId, actorType: auth.actorType, actorId: auth.actorId }, { action: 'organization.quotas', target: { type: 'organization', id: orgId }, details: { quotas } });
+    await this.audit.record(
+      { orgId, actorType: auth.actorType, actorId: auth.actorId },
+      { action: 'organization.quotas', target: { type: 'organization', id: orgId }, details: { quotas } },
+    );
     return this.organization(orgId);
   }
 
@@ -142,7 +167,10 @@ export class AuthService {
       throw new AppError('ORGANIZATION_NOT_FOUND', HttpStatus.NOT_FOUND, `Organization ${orgId} not found`);
     }
     await this.cache.changed({ type: 'org-updated', id: orgId });
-    await this.audit.record({ orgId, actorType: auth.actorType, actorId: auth.actorId }, { action: 'organization.rate-limits', target: { type: 'organization', id: orgId }, details: { limits } });
+    await this.audit.record(
+      { orgId, actorType: auth.actorType, actorId: auth.actorId },
+      { action: 'organization.rate-limits', target: { type: 'organization', id: orgId }, details: { limits } },
+    );
     return this.organization(orgId);
   }
 
@@ -189,9 +217,7 @@ export class AuthService {
       }
       return;
     }
-    const org =
-      (await this.repo.findOrganizationByName(DEFAULT_ORG_NAME)) ??
-      (await this.repo.createOrganization(DEFAULT_ORG_NAME));
+    const org = (await this.repo.findOrganizationByName(DEFAULT_ORG_NAME)) ?? (await this.repo.createOrganization(DEFAULT_ORG_NAME));
     try {
       await this.insertKey(org.id, 'bootstrap-admin', 'admin', key, true);
       this.logger.log(`Bootstrap admin key ensured in organization ${org.id}`);

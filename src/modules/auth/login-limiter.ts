@@ -64,9 +64,11 @@ export class LoginLimiter {
       throw AuthErrors.loginUnavailable();
     }
     const wait = Number(
-      await (this.redis.client as unknown as ReservingClient).loginReserve(acct, addr, c.LOGIN_MAX_FAILURES_PER_ACCOUNT, c.LOGIN_MAX_FAILURES_PER_IP, c.LOGIN_WINDOW_S * 1000).catch(() => {
-        throw AuthErrors.loginUnavailable();
-      }),
+      await (this.redis.client as unknown as ReservingClient)
+        .loginReserve(acct, addr, c.LOGIN_MAX_FAILURES_PER_ACCOUNT, c.LOGIN_MAX_FAILURES_PER_IP, c.LOGIN_WINDOW_S * 1000)
+        .catch(() => {
+          throw AuthErrors.loginUnavailable();
+        }),
     );
     if (wait > 0) {
       const seconds = Math.max(1, Math.ceil(wait / 1000));

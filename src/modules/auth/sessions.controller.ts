@@ -23,7 +23,8 @@ export class SessionsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Log in with e-mail and password: an access token (JWT, 15 min) and a refresh token',
-    description: 'Failed logins are limited per account and per client address (LOGIN_MAX_FAILURES_PER_ACCOUNT / _PER_IP within LOGIN_WINDOW_S): past the limit, 429 LOGIN_RATE_LIMITED with Retry-After. Every attempt counts until its password is found right, so simultaneous guesses get no further. While Redis (which keeps the counts) cannot be reached, 503 LOGIN_UNAVAILABLE.',
+    description:
+      'Failed logins are limited per account and per client address (LOGIN_MAX_FAILURES_PER_ACCOUNT / _PER_IP within LOGIN_WINDOW_S): past the limit, 429 LOGIN_RATE_LIMITED with Retry-After. Every attempt counts until its password is found right, so simultaneous guesses get no further. While Redis (which keeps the counts) cannot be reached, 503 LOGIN_UNAVAILABLE.',
   })
   @ApiOkResponse({ type: TokenPairDto })
   @ApiErrors(400, 401, 429, 503)
@@ -36,7 +37,8 @@ export class SessionsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Trade a refresh token for a new pair; the old refresh token stops working',
-    description: 'A refresh token works once. Presenting one already used (a copy someone kept) revokes the whole login: every access and refresh token of it stops working (401 REFRESH_TOKEN_REUSED).',
+    description:
+      'A refresh token works once. Presenting one already used (a copy someone kept) revokes the whole login: every access and refresh token of it stops working (401 REFRESH_TOKEN_REUSED).',
   })
   @ApiOkResponse({ type: TokenPairDto })
   @ApiErrors(400, 401)

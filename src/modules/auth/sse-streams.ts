@@ -132,8 +132,12 @@ export class SseStreams implements OnModuleInit {
     });
     const took = await client.sseOpen(key, max, slot, ttl);
     if (took !== 1) {
-      throw new AppError('SSE_STREAMS_LIMIT', 429, `This ${auth.actorType === 'user' ? 'user' : 'API key'} already has ${max} event streams open (MAX_SSE_STREAMS_PER_KEY); close one first`, { max })
-        .withHeaders({ 'Retry-After': '5' });
+      throw new AppError(
+        'SSE_STREAMS_LIMIT',
+        429,
+        `This ${auth.actorType === 'user' ? 'user' : 'API key'} already has ${max} event streams open (MAX_SSE_STREAMS_PER_KEY); close one first`,
+        { max },
+      ).withHeaders({ 'Retry-After': '5' });
     }
     let expiry: NodeJS.Timeout | undefined;
     const stream: OpenStream = {

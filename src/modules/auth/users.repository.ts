@@ -98,10 +98,7 @@ export class UsersRepository {
   /** Redeems a password-set token once: the token is cleared in the statement that sets the password, and the user's logins end. */
   async redeemPasswordToken(tokenHash: string, passwordHash: (email: string) => Promise<string>): Promise<UserRow | 'EXPIRED' | null> {
     return this.db.transaction(async (m) => {
-      const [user] = await m.query<UserRow[]>(
-        `SELECT ${USER_COLUMNS} FROM users WHERE password_set_token_hash = $1 FOR UPDATE`,
-        [tokenHash],
-      );
+      const [user] = await m.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE password_set_token_hash = $1 FOR UPDATE`, [tokenHash]);
       if (!user) return null;
       if (!user.password_set_token_expires_at || user.password_set_token_expires_at.getTime() < Date.now()) return 'EXPIRED';
       const hash = await passwordHash(user.email);
@@ -118,10 +115,13 @@ export class UsersRepository {
   /** Starts a login: its session and first refresh token. */
   async createSession(user: UserRow, refreshHash: string, expiresAt: Date, ip: string | null, userAgent: string | null): Promise<string> {
     return this.db.transaction(async (m) => {
-      const [session] = await m.query<Array<{ id: string }>>(
-        `INSERT INTO auth_sessions (user_id, org_id, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [user.id, user.org_id, expiresAt, ip, userAgent?.slice(0, 300) ?? null],
-      );
+      const [session] = await m.query<Array<{ id: string }>>(`INSERT INTO auth_sessions (user_id, org_id, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
+        user.id,
+        user.org_id,
+        expiresAt,
+        ip,
+        userAgent?.slice(0, 300) ?? null,
+      ]);
       await m.query(`INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)`, [refreshHash, session.id]);
       await m.query(`UPDATE users SET last_login_at = now() WHERE id = $1`, [user.id]);
       return session.id;
@@ -163,15 +163,17 @@ export class UsersRepository {
   }
 
   async revokeSession(sessionId: string, reason: string): Promise<boolean> {
-    return (await modifiedRows(this.db, `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [sessionId, reason])).length > 0;
+    return (
+      (await modifiedRows(this.db, `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [sessionId, reason]))
+        .length > 0
+    );
   }
 
   async revokeUserSessions(m: EntityManager | DataSource, userId: string, reason: string): Promise<string[]> {
-    const rows = await modifiedRows<{ id: string }>(
-      m,
-      `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
-      [userId, reason],
-    );
+    const rows = await modifiedRows<{ id: string }>(m, `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [
+      userId,
+      reason,
+    ]);
     return rows.map((r) => r.id);
   }
 

@@ -66,10 +66,17 @@ function sniffCsv(head: Buffer, isComplete: boolean, kind: DatasetKind): void {
   const matched = mapping.indexes.filter((i) => i >= 0).length;
   if (matched === 0) {
     const firstLine = header.join(',').slice(0, 120);
-    throw IngestionErrors.noHeader(kind.name, kind.columns.map((c) => c.name), firstLine);
+    throw IngestionErrors.noHeader(
+      kind.name,
+      kind.columns.map((c) => c.name),
+      firstLine,
+    );
   }
   if (mapping.missing.length > 0) {
-    throw IngestionErrors.missingColumns(mapping.missing, header.map((h) => h.trim()));
+    throw IngestionErrors.missingColumns(
+      mapping.missing,
+      header.map((h) => h.trim()),
+    );
   }
   if (isComplete && records.length < 2) {
     throw IngestionErrors.noRows();
@@ -100,10 +107,15 @@ function sniffJson(head: Buffer, isComplete: boolean, kind: DatasetKind): InputF
     }
   };
   try {
-    parseJsonPiece(text, format, { isFirst: true, isLast: isComplete, firstOrdinal: 1 }, {
-      record: (names) => take(names),
-      invalid: () => take(null),
-    });
+    parseJsonPiece(
+      text,
+      format,
+      { isFirst: true, isLast: isComplete, firstOrdinal: 1 },
+      {
+        record: (names) => take(names),
+        invalid: () => take(null),
+      },
+    );
   } catch (err) {
     if (err instanceof JsonSyntaxError) {
       throw IngestionErrors.invalidJson(err.reason, Buffer.byteLength(text.slice(0, err.offset)));

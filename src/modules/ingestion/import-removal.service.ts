@@ -61,13 +61,15 @@ export class ImportRemovalService {
   async removeAllOfKinds(orgId: string, kinds: string[]): Promise<DeleteImportResponseDto[]> {
     const outcomes: DeleteImportResponseDto[] = [];
     for (const id of await this.repo.listIdsOfKinds(orgId, kinds)) {
-      outcomes.push(await this.remove(orgId, id).catch((err: unknown) => {
-        // Removed meanwhile by another request: nothing left to do for it.
-        if (err instanceof AppError && err.status === HttpStatus.NOT_FOUND) {
-          return { importId: id, outcome: 'REMOVED' as const, rowsRemoved: 0 };
-        }
-        throw err;
-      }));
+      outcomes.push(
+        await this.remove(orgId, id).catch((err: unknown) => {
+          // Removed meanwhile by another request: nothing left to do for it.
+          if (err instanceof AppError && err.status === HttpStatus.NOT_FOUND) {
+            return { importId: id, outcome: 'REMOVED' as const, rowsRemoved: 0 };
+          }
+          throw err;
+        }),
+      );
     }
     return outcomes;
   }

@@ -167,12 +167,23 @@ export class ImportRunner {
     };
     try {
       await loadAndPublish({
-        client, kind, kindsModule: KindRegistry.compiledModulePath(), orgId: imp.orgId, importId,
+        client,
+        kind,
+        kindsModule: KindRegistry.compiledModulePath(),
+        orgId: imp.orgId,
+        importId,
         file: { path: filePath, sizeBytes: imp.sizeBytes, format: imp.format },
-        rejects, scratchPath: path.join(scratchDir, importId), threads: this.config.LOAD_THREADS,
+        rejects,
+        scratchPath: path.join(scratchDir, importId),
+        threads: this.config.LOAD_THREADS,
         threadHeap: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: this.config.LOAD_THREAD_HEAP_MB },
         budget: importBudget(this.config.IMPORT_MEMORY_MB * 1048576, this.config.LOAD_THREADS),
-        maxRecordBytes: this.config.MAX_RECORD_BYTES, rejectThreshold: imp.rejectThreshold, startedMs, counters, phasesMs, folds,
+        maxRecordBytes: this.config.MAX_RECORD_BYTES,
+        rejectThreshold: imp.rejectThreshold,
+        startedMs,
+        counters,
+        phasesMs,
+        folds,
         onTick: async () => {
           const isCancelRequested = await this.repo.saveProgress(importId, progress());
           await reportPercent(Math.floor((counters.bytesRead / Math.max(imp.sizeBytes, 1)) * 100));
@@ -196,9 +207,10 @@ export class ImportRunner {
         const outcome = err instanceof ImportAbort ? err.outcome : 'FAILED';
         const code = err instanceof ImportAbort ? null : (failure?.code ?? 'RETRIES_EXHAUSTED');
         // Tenants see our own words: an internal error's text (SQL, paths, stack) stays in the log.
-        const message = err instanceof ImportAbort || failure
-          ? (err as Error).message
-          : `The import failed on an internal error after ${imp.attempts} attempt(s); the server log has the cause under import ${importId}`;
+        const message =
+          err instanceof ImportAbort || failure
+            ? (err as Error).message
+            : `The import failed on an internal error after ${imp.attempts} attempt(s); the server log has the cause under import ${importId}`;
         if (!(err instanceof ImportAbort) && !failure) {
           this.logger.error({ err, importId }, `Import ${importId} failed on an internal error`);
         } else if (failure?.internal) {
@@ -229,16 +241,15 @@ export class ImportRunner {
 
   /** The organization's published (and not deleted) imports of the kind: those a new key must not repeat. */
   private async earlierImports(sql: Sql, orgId: string, kind: DatasetKind, importId: string): Promise<string[]> {
-    const rows = await sql<{ id: string }>(
-      `SELECT id FROM imports WHERE org_id = $1 AND kind = $2 AND status = 'COMPLETED' AND deleted_at IS NULL AND id <> $3`,
-      [orgId, kind.name, importId],
-    );
+    const rows = await sql<{ id: string }>(`SELECT id FROM imports WHERE org_id = $1 AND kind = $2 AND status = 'COMPLETED' AND deleted_at IS NULL AND id <> $3`, [
+      orgId,
+      kind.name,
+      importId,
+    ]);
     return rows.map((r) => r.id);
   }
 
-  private async markPublished(
-    sql: Sql, imp: ImportEntity, counters: LoadCounters, rejects: RejectsWriter, metrics: ImportMetrics, missingRollups: string[],
-  ): Promise<void> {
+  private async markPublished(sql: Sql, imp: ImportEntity, counters: LoadCounters, rejects: RejectsWriter, metrics: ImportMetrics, missingRollups: string[]): Promise<void> {
     const marked = await sql(
       // clock_timestamp(): now() would be the start of this long transaction.
       `UPDATE imports SET status = 'COMPLETED', finished_at = clock_timestamp(), updated_at = clock_timestamp(), bytes_read = $2,

@@ -26,7 +26,8 @@ export const MULTIPART_BODY = {
       file: {
         type: 'string',
         format: 'binary',
-        description: 'The file (up to MAX_UPLOAD_BYTES): CSV with a header line, or JSON when its name ends .json/.ndjson/.jsonl or its part says a JSON content type (one array of objects, or one object per line)',
+        description:
+          'The file (up to MAX_UPLOAD_BYTES): CSV with a header line, or JSON when its name ends .json/.ndjson/.jsonl or its part says a JSON content type (one array of objects, or one object per line)',
       },
     },
   },
@@ -78,14 +79,22 @@ export class IngestionController {
   @RateLimitClass('imports')
   @Audited('import.create', 'import')
   @MinRole('analyst')
-  @ApiOperation({ summary: 'Upload a file (multipart) and import it in the background', description: 'Answers 202 as soon as the file is on disk; follow progress with GET /imports/{id} or /imports/{id}/events.' })
+  @ApiOperation({
+    summary: 'Upload a file (multipart) and import it in the background',
+    description: 'Answers 202 as soon as the file is on disk; follow progress with GET /imports/{id} or /imports/{id}/events.',
+  })
   @ApiConsumes('multipart/form-data')
   @ApiBody(MULTIPART_BODY)
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: ImportResponseDto, description: 'Queued' })
   @ApiOkResponse({ type: ImportResponseDto, description: 'Idempotency-Key replay: the earlier import' })
   @ApiErrors(400, 401, 403, 413, 415, 503)
-  async create(@OrgId() orgId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Headers('idempotency-key') idempotencyKey?: string): Promise<ImportResponseDto> {
+  async create(
+    @OrgId() orgId: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<ImportResponseDto> {
     return answerCreated(res, await this.ingestion.createFromMultipart(orgId, req, { idempotencyKey }));
   }
 
@@ -96,8 +105,8 @@ export class IngestionController {
   @ApiOperation({
     summary: 'Import a file sent as the raw request body: CSV, a JSON array of objects, or NDJSON',
     description:
-      'The Content-Type says how to read the body: `text/csv` or `application/octet-stream` (or none) for CSV; `application/json` for a JSON array '
-      + 'of objects, or objects one per line; `application/x-ndjson` for one object per line. e.g. `curl --data-binary @file.csv -H "Content-Type: text/csv" .../imports/transactions`',
+      'The Content-Type says how to read the body: `text/csv` or `application/octet-stream` (or none) for CSV; `application/json` for a JSON array ' +
+      'of objects, or objects one per line; `application/x-ndjson` for one object per line. e.g. `curl --data-binary @file.csv -H "Content-Type: text/csv" .../imports/transactions`',
   })
   @ApiParam({ name: 'kind', example: 'transactions' })
   @ApiConsumes('text/csv', 'application/json', 'application/x-ndjson', 'application/octet-stream')
@@ -109,8 +118,13 @@ export class IngestionController {
   @ApiOkResponse({ type: ImportResponseDto, description: 'Idempotency-Key replay' })
   @ApiErrors(400, 401, 403, 413, 503)
   async createRaw(
-    @OrgId() orgId: string, @Param('kind') kind: string, @Req() req: Request, @Res({ passthrough: true }) res: Response,
-    @Headers('idempotency-key') idempotencyKey?: string, @Query('fileName') fileName?: string, @Query('rejectThreshold') rejectThreshold?: string,
+    @OrgId() orgId: string,
+    @Param('kind') kind: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('idempotency-key') idempotencyKey?: string,
+    @Query('fileName') fileName?: string,
+    @Query('rejectThreshold') rejectThreshold?: string,
   ): Promise<ImportResponseDto> {
     const created = await this.ingestion.createFromRawBody(orgId, kind, req, fileName || defaultFileName(kind, req.headers['content-type']), { idempotencyKey, rejectThreshold });
     return answerCreated(res, created);
@@ -134,7 +148,11 @@ export class IngestionController {
 
   @Sse('imports/:id/events')
   @UseGuards(ImportVisibleGuard, SseSlotGuard)
-  @ApiOperation({ summary: 'Progress as Server-Sent Events', description: "Events: `progress` (the import, whenever it changes), then one of `completed`, `failed`, `cancelled` (or `removed`), then the stream ends. At most MAX_SSE_STREAMS_PER_KEY streams per key or user (429 SSE_STREAMS_LIMIT); a stream ends with an `ended` event when its key is revoked, its login ends or its token expires." })
+  @ApiOperation({
+    summary: 'Progress as Server-Sent Events',
+    description:
+      'Events: `progress` (the import, whenever it changes), then one of `completed`, `failed`, `cancelled` (or `removed`), then the stream ends. At most MAX_SSE_STREAMS_PER_KEY streams per key or user (429 SSE_STREAMS_LIMIT); a stream ends with an `ended` event when its key is revoked, its login ends or its token expires.',
+  })
   @ApiProduces('text/event-stream')
   @ApiErrors(400, 401, 404)
   events(@OrgId() orgId: string, @Param('id', new ParseUUIDPipe()) id: string): Promise<Observable<MessageEvent>> {

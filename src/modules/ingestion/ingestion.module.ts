@@ -23,10 +23,7 @@ export class IngestionModule {
   static register(opts: { runsWorkers: boolean }): DynamicModule {
     return {
       module: IngestionModule,
-      imports: [
-        TypeOrmModule.forFeature([ImportEntity]),
-        BullModule.registerQueue({ name: INGESTION_QUEUE }, { name: INGESTION_MAINTENANCE_QUEUE }),
-      ],
+      imports: [TypeOrmModule.forFeature([ImportEntity]), BullModule.registerQueue({ name: INGESTION_QUEUE }, { name: INGESTION_MAINTENANCE_QUEUE })],
       controllers: [IngestionController, UploadsController],
       providers: [
         IngestionRepository,

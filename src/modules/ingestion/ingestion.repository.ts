@@ -145,9 +145,18 @@ export class IngestionRepository {
          rejects_by_reason = COALESCE($8::jsonb, rejects_by_reason), bytes_read = COALESCE($9, bytes_read),
          metrics = COALESCE($10::jsonb, metrics)
        WHERE id = $1 AND status IN ('QUEUED', 'PROCESSING')`,
-      [id, status, ending.message, ending.code ?? null, ending.details ? JSON.stringify(ending.details) : null,
-        p?.rowsRead ?? null, p?.rowsRejected ?? null, p ? JSON.stringify(p.rejectsByReason) : null,
-        p?.bytesRead ?? null, metrics ? JSON.stringify(metrics) : null],
+      [
+        id,
+        status,
+        ending.message,
+        ending.code ?? null,
+        ending.details ? JSON.stringify(ending.details) : null,
+        p?.rowsRead ?? null,
+        p?.rowsRejected ?? null,
+        p ? JSON.stringify(p.rejectsByReason) : null,
+        p?.bytesRead ?? null,
+        metrics ? JSON.stringify(metrics) : null,
+      ],
     );
   }
 
@@ -204,7 +213,10 @@ export class IngestionRepository {
 
   /** QUEUED → CANCELLED in one step; false when the import has already moved on. */
   async cancelIfQueued(orgId: string, id: string): Promise<boolean> {
-    const res = await this.imports.update({ orgId, id, status: 'QUEUED', deletedAt: IsNull() }, { status: 'CANCELLED', finishedAt: new Date(), error: 'Cancelled before it started', updatedAt: new Date() });
+    const res = await this.imports.update(
+      { orgId, id, status: 'QUEUED', deletedAt: IsNull() },
+      { status: 'CANCELLED', finishedAt: new Date(), error: 'Cancelled before it started', updatedAt: new Date() },
+    );
     return (res.affected ?? 0) > 0;
   }
 

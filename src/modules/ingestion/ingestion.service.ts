@@ -306,14 +306,30 @@ export class IngestionService {
     }
   }
 
-  private async enqueue(orgId: string, id: string, kind: string, format: InputFormat, file: ReceivedFile, rejectThreshold: number, idempotencyKey?: string): Promise<CreatedImport> {
+  private async enqueue(
+    orgId: string,
+    id: string,
+    kind: string,
+    format: InputFormat,
+    file: ReceivedFile,
+    rejectThreshold: number,
+    idempotencyKey?: string,
+  ): Promise<CreatedImport> {
     let imp: ImportEntity;
     try {
       // The quotas again, now with the file's size, checked and taken in one step.
       imp = await this.repo.insertWithinQuotas(
         {
-          id, orgId, kind, format, fileName: file.fileName, filePath: file.relativePath, sizeBytes: file.sizeBytes,
-          sha256: file.sha256, idempotencyKey: idempotencyKey ?? null, rejectThreshold,
+          id,
+          orgId,
+          kind,
+          format,
+          fileName: file.fileName,
+          filePath: file.relativePath,
+          sizeBytes: file.sizeBytes,
+          sha256: file.sha256,
+          idempotencyKey: idempotencyKey ?? null,
+          rejectThreshold,
         },
         (usage) => this.withinQuotas(usage, file.sizeBytes),
       );

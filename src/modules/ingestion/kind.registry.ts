@@ -16,15 +16,16 @@ export class KindRegistry {
   get(name: string): DatasetKind {
     const kind = this.byName.get(name);
     if (!kind) {
-      throw IngestionErrors.unknownKind(name, KINDS.map((k) => k.name));
+      throw IngestionErrors.unknownKind(
+        name,
+        KINDS.map((k) => k.name),
+      );
     }
     return kind;
   }
 
   /** The compiled registry module, which load threads require to find a kind by name. */
   static compiledModulePath(): string {
-    return __filename.endsWith('.ts')
-      ? path.resolve(__dirname, '../../../dist/src/kinds.registry.js')
-      : path.resolve(__dirname, '../../kinds.registry.js');
+    return __filename.endsWith('.ts') ? path.resolve(__dirname, '../../../dist/src/kinds.registry.js') : path.resolve(__dirname, '../../kinds.registry.js');
   }
 }

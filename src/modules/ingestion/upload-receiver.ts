@@ -140,7 +140,10 @@ export class UploadReceiver {
           // A file still arriving stops (saveStream removes it); one already saved is removed
           // before the refusal is answered, so a broken request leaves no file behind.
           fileStream?.destroy(new Error('upload refused'));
-          void this.settleAndDiscard(saving ? [saving.then((file) => ({ file }))] : []).then(() => reject(err), () => reject(err));
+          void this.settleAndDiscard(saving ? [saving.then((file) => ({ file }))] : []).then(
+            () => reject(err),
+            () => reject(err),
+          );
         }
       };
       let parser: busboy.Busboy;
@@ -162,9 +165,7 @@ export class UploadReceiver {
         saving = this.saveStream(stream, id, label, (head, complete) => checkHead(head, complete, fields, label));
         saving.catch(fail);
       });
-      parser.on('error', (err: Error) =>
-        fail(new AppError('INVALID_MULTIPART', HttpStatus.BAD_REQUEST, `Malformed multipart body: ${err.message}`)),
-      );
+      parser.on('error', (err: Error) => fail(new AppError('INVALID_MULTIPART', HttpStatus.BAD_REQUEST, `Malformed multipart body: ${err.message}`)));
       parser.on('close', () => {
         if (failed) {
           return;
@@ -185,7 +186,11 @@ export class UploadReceiver {
    * every file streams to disk under its own new id. A part with another name is refused; on any
    * failure every file already saved is removed.
    */
-  receiveFiles(req: Request, allowed: string[], checkHead: (part: string, head: Buffer, isComplete: boolean, label: FileLabel) => void): Promise<Array<{ part: string; id: string; file: ReceivedFile }>> {
+  receiveFiles(
+    req: Request,
+    allowed: string[],
+    checkHead: (part: string, head: Buffer, isComplete: boolean, label: FileLabel) => void,
+  ): Promise<Array<{ part: string; id: string; file: ReceivedFile }>> {
     this.assertDeclaredSize(req);
     if (!(req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
       throw IngestionErrors.notMultipart();
@@ -202,7 +207,10 @@ export class UploadReceiver {
           // Files still arriving stop (saveStream removes them); finished ones are removed here,
           // before the refusal is answered, so a refused request leaves no file behind.
           streams.forEach((s) => s.destroy(new Error('upload refused')));
-          void this.settleAndDiscard(saving).then(() => reject(err), () => reject(err));
+          void this.settleAndDiscard(saving).then(
+            () => reject(err),
+            () => reject(err),
+          );
         }
       };
       let parser: busboy.Busboy;
@@ -226,14 +234,11 @@ export class UploadReceiver {
         streams.push(stream);
         const id = randomUUID();
         const label = { fileName: info.filename || `${part}.csv`, mimeType: info.mimeType ?? '' };
-        const saved = this.saveStream(stream, id, label, (head, complete) => checkHead(part, head, complete, label))
-          .then((file) => ({ part, id, file }));
+        const saved = this.saveStream(stream, id, label, (head, complete) => checkHead(part, head, complete, label)).then((file) => ({ part, id, file }));
         saving.push(saved);
         saved.catch(fail);
       });
-      parser.on('error', (err: Error) =>
-        fail(new AppError('INVALID_MULTIPART', HttpStatus.BAD_REQUEST, `Malformed multipart body: ${err.message}`)),
-      );
+      parser.on('error', (err: Error) => fail(new AppError('INVALID_MULTIPART', HttpStatus.BAD_REQUEST, `Malformed multipart body: ${err.message}`)));
       parser.on('close', () => {
         if (failure === null) {
           Promise.all(saving).then(resolve, fail);
@@ -262,12 +267,7 @@ export class UploadReceiver {
     return path.resolve(this.config.DATA_DIR, relativePath);
   }
 
-  private async saveStream(
-    body: Readable,
-    id: string,
-    label: FileLabel,
-    onHead: (head: Buffer, isComplete: boolean) => void,
-  ): Promise<ReceivedFile> {
+  private async saveStream(body: Readable, id: string, label: FileLabel, onHead: (head: Buffer, isComplete: boolean) => void): Promise<ReceivedFile> {
     const relativePath = path.join(UPLOADS_DIR, `${id}.${declaredType(label.mimeType, label.fileName)}`);
     const target = this.absolute(relativePath);
     await fs.mkdir(path.dirname(target), { recursive: true });

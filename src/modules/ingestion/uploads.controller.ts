@@ -21,13 +21,21 @@ export class UploadsController {
   @RateLimitClass('imports')
   @Audited('import.create', 'import')
   @MinRole('analyst')
-  @ApiOperation({ summary: 'Upload a transactions CSV (= POST /imports/transactions)', description: 'multipart/form-data with a `file` part, or the raw file as the body: CSV (text/csv), a JSON array (application/json) or NDJSON (application/x-ndjson).' })
+  @ApiOperation({
+    summary: 'Upload a transactions CSV (= POST /imports/transactions)',
+    description: 'multipart/form-data with a `file` part, or the raw file as the body: CSV (text/csv), a JSON array (application/json) or NDJSON (application/x-ndjson).',
+  })
   @ApiConsumes('multipart/form-data', 'text/csv', 'application/json', 'application/x-ndjson')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: ImportResponseDto })
   @ApiErrors(400, 401, 403, 413, 503)
-  async upload(@OrgId() orgId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response, @Headers('idempotency-key') idempotencyKey?: string): Promise<ImportResponseDto> {
+  async upload(
+    @OrgId() orgId: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<ImportResponseDto> {
     const isMultipart = (req.headers['content-type'] ?? '').startsWith('multipart/form-data');
     if (isMultipart) {
       return answerCreated(res, await this.ingestion.createFromMultipart(orgId, req, { idempotencyKey }, 'transactions'));

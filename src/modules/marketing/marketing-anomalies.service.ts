@@ -71,8 +71,15 @@ function anomaliesOf(rows: SeriesRow[], s: AnomalyScan): AnomalyItemDto[] {
     const series = days.map((date) => ({ date, value: metricValue(s.metric, byDay.get(date) ?? ZERO_SUMS) }));
     for (const a of zScoreAnomalies(series, s.threshold)) {
       out.push({
-        metric_type: s.metric, entity_id: entityId, entity_type: s.entityType, date: a.date, value: a.value,
-        expected_value: a.expectedValue, z_score: a.zScore, severity: a.severity, description: anomalyDescription(a, s.metric, s.entityType),
+        metric_type: s.metric,
+        entity_id: entityId,
+        entity_type: s.entityType,
+        date: a.date,
+        value: a.value,
+        expected_value: a.expectedValue,
+        z_score: a.zScore,
+        severity: a.severity,
+        description: anomalyDescription(a, s.metric, s.entityType),
       });
     }
   }

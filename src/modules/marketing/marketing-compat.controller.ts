@@ -63,7 +63,15 @@ export class MarketingCompatController {
       'The records are imported as the `marketing` kind: 202 with the import id as task_id; follow it at /api/v1/imports/{importId}. Larger files: POST /api/v1/imports/marketing.',
   })
   @ApiConsumes('application/json', 'text/csv', 'multipart/form-data')
-  @ApiBody({ schema: { type: 'array', items: { type: 'object', example: { campaign_id: 'cmp-1', platform: 'google_ads', date: '2025-03-01', impressions: 1000, clicks: 50, conversions: 5, cost: 100, revenue: 150 } } } })
+  @ApiBody({
+    schema: {
+      type: 'array',
+      items: {
+        type: 'object',
+        example: { campaign_id: 'cmp-1', platform: 'google_ads', date: '2025-03-01', impressions: 1000, clicks: 50, conversions: 5, cost: 100, revenue: 150 },
+      },
+    },
+  })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key answers the first import instead of importing again' })
   @ApiAcceptedResponse({ type: IngestAcceptedDto })
   @ApiErrors(400, 401, 403, 413, 415, 503)

@@ -62,23 +62,65 @@ export class MarketingInsightsService {
       const wasteful = budgetInefficient(campaigns, q.limit);
       const [campaignNames, adNames] = await Promise.all([
         this.repo.names(scope, window, 'campaign', [...new Set([...best, ...wasteful].map((c) => c.key).concat(anomalies.map((a) => a.entity_id)))]),
-        this.repo.names(scope, window, 'ad', weak.map((a) => a.key)),
+        this.repo.names(
+          scope,
+          window,
+          'ad',
+          weak.map((a) => a.key),
+        ),
       ]);
       const name = (names: Map<string, string>, key: string) => names.get(key) ?? key;
       const data: InsightDto[] = [
-        ...best.map((c) => item('best_campaign', `Top Performer: ${name(campaignNames, c.key)}`,
-          `Campaign achieved ROI of ${fixed2(roundedRatio((c.sums.revenueCents - c.sums.costCents) * 100n, c.sums.costCents, 2))}% with $${c.f.revenue.toFixed(2)} revenue from $${c.f.cost.toFixed(2)} spend.`,
-          c.key, 'campaign', 'info', { ...c.f, name: campaignNames.get(c.key) ?? null }, createdAt)),
-        ...weak.map((a) => item('underperforming_ad', `Underperforming Ad: ${name(adNames, a.key)}`,
-          `Ad has negative ROI (${fixed2(roundedRatio((a.sums.revenueCents - a.sums.costCents) * 100n, a.sums.costCents, 2))}%) or high CPA ($${fixed2(roundedRatio(a.sums.costCents, a.sums.conversions * 100n, 2))}). Consider pausing or optimizing.`,
-          a.key, 'ad', isRoiBelowMinus20(a.sums) ? 'warning' : 'info', { ...a.f, name: adNames.get(a.key) ?? null, cpaThreshold: q.cpa_threshold }, createdAt)),
-        ...anomalies.map((a) => item('anomaly_detected', `Anomaly Detected: ${a.metric_type} ${a.value > a.expected_value ? 'spike' : 'drop'} in ${name(campaignNames, a.entity_id)}`,
-          a.description, a.entity_id, 'campaign', a.severity === 'high' ? 'critical' : 'warning', { ...a }, createdAt)),
-        ...wasteful.map((c) => item('budget_inefficiency', `Budget Inefficiency: ${name(campaignNames, c.key)}`,
-          c.f.cpa === null
-            ? `Campaign spent $${c.f.cost.toFixed(2)} (${c.share.toFixed(1)}% of spend) without a conversion, while the account CPA is $${c.orgCpa.toFixed(2)}.`
-            : `Campaign CPA of $${c.f.cpa.toFixed(2)} is more than twice the account CPA of $${c.orgCpa.toFixed(2)} while taking ${c.share.toFixed(1)}% of spend.`,
-          c.key, 'campaign', 'warning', { ...c.f, name: campaignNames.get(c.key) ?? null, accountCpa: c.orgCpa, spendSharePct: Math.round(c.share * 100) / 100 }, createdAt)),
+        ...best.map((c) =>
+          item(
+            'best_campaign',
+            `Top Performer: ${name(campaignNames, c.key)}`,
+            `Campaign achieved ROI of ${fixed2(roundedRatio((c.sums.revenueCents - c.sums.costCents) * 100n, c.sums.costCents, 2))}% with $${c.f.revenue.toFixed(2)} revenue from $${c.f.cost.toFixed(2)} spend.`,
+            c.key,
+            'campaign',
+            'info',
+            { ...c.f, name: campaignNames.get(c.key) ?? null },
+            createdAt,
+          ),
+        ),
+        ...weak.map((a) =>
+          item(
+            'underperforming_ad',
+            `Underperforming Ad: ${name(adNames, a.key)}`,
+            `Ad has negative ROI (${fixed2(roundedRatio((a.sums.revenueCents - a.sums.costCents) * 100n, a.sums.costCents, 2))}%) or high CPA ($${fixed2(roundedRatio(a.sums.costCents, a.sums.conversions * 100n, 2))}). Consider pausing or optimizing.`,
+            a.key,
+            'ad',
+            isRoiBelowMinus20(a.sums) ? 'warning' : 'info',
+            { ...a.f, name: adNames.get(a.key) ?? null, cpaThreshold: q.cpa_threshold },
+            createdAt,
+          ),
+        ),
+        ...anomalies.map((a) =>
+          item(
+            'anomaly_detected',
+            `Anomaly Detected: ${a.metric_type} ${a.value > a.expected_value ? 'spike' : 'drop'} in ${name(campaignNames, a.entity_id)}`,
+            a.description,
+            a.entity_id,
+            'campaign',
+            a.severity === 'high' ? 'critical' : 'warning',
+            { ...a },
+            createdAt,
+          ),
+        ),
+        ...wasteful.map((c) =>
+          item(
+            'budget_inefficiency',
+            `Budget Inefficiency: ${name(campaignNames, c.key)}`,
+            c.f.cpa === null
+              ? `Campaign spent $${c.f.cost.toFixed(2)} (${c.share.toFixed(1)}% of spend) without a conversion, while the account CPA is $${c.orgCpa.toFixed(2)}.`
+              : `Campaign CPA of $${c.f.cpa.toFixed(2)} is more than twice the account CPA of $${c.orgCpa.toFixed(2)} while taking ${c.share.toFixed(1)}% of spend.`,
+            c.key,
+            'campaign',
+            'warning',
+            { ...c.f, name: campaignNames.get(c.key) ?? null, accountCpa: c.orgCpa, spendSharePct: Math.round(c.share * 100) / 100 },
+            createdAt,
+          ),
+        ),
       ];
       await this.stored.insertMany(scope.orgId, data);
       return { start_date: start, end_date: end, currency, data };
@@ -93,7 +135,9 @@ export class MarketingInsightsService {
   /** Cost, revenue and clicks anomalies of campaigns within the window, largest |z| first. */
   private async campaignAnomalies(scope: MarketingScope, window: { start: string; end: string }, limit: number) {
     const found = await this.anomalies.scanMany(scope, [...ANOMALY_METRICS], { entityType: 'campaign', entityId: null, window, threshold: 2.5 });
-    return found.sort((a, b) => Math.abs(b.z_score) - Math.abs(a.z_score) || (a.entity_id < b.entity_id ? -1 : a.entity_id > b.entity_id ? 1 : 0) || (a.date < b.date ? -1 : 1)).slice(0, limit);
+    return found
+      .sort((a, b) => Math.abs(b.z_score) - Math.abs(a.z_score) || (a.entity_id < b.entity_id ? -1 : a.entity_id > b.entity_id ? 1 : 0) || (a.date < b.date ? -1 : 1))
+      .slice(0, limit);
   }
 }
 
@@ -129,7 +173,14 @@ function budgetInefficient(campaigns: Ranked[], limit: number): Array<Ranked & {
 }
 
 function item(
-  type: string, title: string, description: string, entityId: string, entityType: string, severity: string, metadata: Record<string, unknown>, createdAt: string,
+  type: string,
+  title: string,
+  description: string,
+  entityId: string,
+  entityType: string,
+  severity: string,
+  metadata: Record<string, unknown>,
+  createdAt: string,
 ): InsightDto {
   return { type, title, description, entity_id: entityId, entity_type: entityType, severity, metadata, created_at: createdAt };
 }
@@ -147,4 +198,3 @@ function toCents(amount: number): bigint {
 function fixed2(v: number | null): string {
   return (v ?? 0).toFixed(2);
 }
-

@@ -63,12 +63,21 @@ export function singleCurrency(groups: Array<Pick<SumsRow, 'currency'>>): string
 
 /** Exact sums of a group read from SQL. */
 export function toSums(r: SumsRow): MetricSums {
-  return { impressions: BigInt(r.impressions), clicks: BigInt(r.clicks), conversions: BigInt(r.conversions), costCents: BigInt(r.cost_cents), revenueCents: BigInt(r.revenue_cents) };
+  return {
+    impressions: BigInt(r.impressions),
+    clicks: BigInt(r.clicks),
+    conversions: BigInt(r.conversions),
+    costCents: BigInt(r.cost_cents),
+    revenueCents: BigInt(r.revenue_cents),
+  };
 }
 
 export function addSums(a: MetricSums, b: MetricSums): MetricSums {
   return {
-    impressions: a.impressions + b.impressions, clicks: a.clicks + b.clicks, conversions: a.conversions + b.conversions,
-    costCents: a.costCents + b.costCents, revenueCents: a.revenueCents + b.revenueCents,
+    impressions: a.impressions + b.impressions,
+    clicks: a.clicks + b.clicks,
+    conversions: a.conversions + b.conversions,
+    costCents: a.costCents + b.costCents,
+    revenueCents: a.revenueCents + b.revenueCents,
   };
 }

@@ -86,7 +86,10 @@ export class MarketingController {
   }
 
   @Get('insights/history')
-  @ApiOperation({ summary: 'Insights generated so far, newest first', description: 'Every insight an insights call computed for the organization, newest first, paginated; `type` narrows it.' })
+  @ApiOperation({
+    summary: 'Insights generated so far, newest first',
+    description: 'Every insight an insights call computed for the organization, newest first, paginated; `type` narrows it.',
+  })
   @ApiOkResponse({ type: InsightHistoryDto })
   insightHistory(@OrgId() orgId: string, @Query() q: InsightHistoryQuery): Promise<InsightHistoryDto> {
     return this.insightsService.history(orgId, q);

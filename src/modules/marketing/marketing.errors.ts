@@ -18,9 +18,16 @@ export const MarketingErrors = {
   invalidMetric: (raw: string, allowed: readonly string[]) =>
     new AppError('INVALID_METRIC_TYPE', HttpStatus.BAD_REQUEST, `metric_type '${raw}' is not one of ${allowed.join(', ')}`, { field: 'metric_type', allowed }),
   compareNeedsWindow: () =>
-    new AppError('INVALID_COMPARE', HttpStatus.BAD_REQUEST, 'compare=previous_period needs both start_date and end_date (the window to compare with the one just before it)', { fields: ['start_date', 'end_date'] }),
+    new AppError('INVALID_COMPARE', HttpStatus.BAD_REQUEST, 'compare=previous_period needs both start_date and end_date (the window to compare with the one just before it)', {
+      fields: ['start_date', 'end_date'],
+    }),
   compareNeedsEntity: (dimension: string) =>
-    new AppError('INVALID_COMPARE', HttpStatus.BAD_REQUEST, `compare=previous_period applies to platform, campaign, ad_group and ad breakdowns, not ${dimension} (use trends for a time series)`, { field: 'compare' }),
+    new AppError(
+      'INVALID_COMPARE',
+      HttpStatus.BAD_REQUEST,
+      `compare=previous_period applies to platform, campaign, ad_group and ad breakdowns, not ${dimension} (use trends for a time series)`,
+      { field: 'compare' },
+    ),
   invalidJson: (reason: string) => new AppError('INVALID_JSON', HttpStatus.BAD_REQUEST, `The body is not valid JSON: ${reason}`),
   notAList: () => new AppError('INVALID_PAYLOAD', HttpStatus.BAD_REQUEST, 'Data must be a list of records'),
   recordMissing: (index: number, fields: string[]) =>
@@ -33,5 +40,9 @@ export const MarketingErrors = {
       { limitBytes },
     ),
   unsupportedBody: (type: string) =>
-    new AppError('UNSUPPORTED_MEDIA_TYPE', HttpStatus.UNSUPPORTED_MEDIA_TYPE, `Send a JSON array (application/json), CSV (text/csv) or a multipart form with a 'file' part, not ${type}`),
+    new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      `Send a JSON array (application/json), CSV (text/csv) or a multipart form with a 'file' part, not ${type}`,
+    ),
 };

@@ -20,8 +20,13 @@ export class MarketingModule {
       imports: [AnalyticsScopeModule, ingestion],
       controllers: [MarketingController, MarketingCompatController],
       providers: [
-        MarketingRepository, MarketingInsightsRepository, MarketingScopeService, MarketingService, MarketingAnomaliesService,
-        MarketingInsightsService, MarketingIngestService,
+        MarketingRepository,
+        MarketingInsightsRepository,
+        MarketingScopeService,
+        MarketingService,
+        MarketingAnomaliesService,
+        MarketingInsightsService,
+        MarketingIngestService,
       ],
       exports: [MarketingService, MarketingAnomaliesService, MarketingInsightsService],
     };

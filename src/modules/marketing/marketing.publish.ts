@@ -6,8 +6,7 @@ export const MARKETING_ROLLUP_TABLES = ['marketing_daily', 'marketing_superseded
 
 const KEY = ['platform', 'campaign_id', 'ad_group_id', 'ad_id', 'day'];
 /** A row's group and figures, as the scratch tables of restatements carry them. */
-const ROW_FIGURES =
-  'm.platform, m.campaign_id, m.ad_group_id, m.ad_id, m.currency, m.day, m.campaign_name, m.impressions, m.clicks, m.conversions, m.cost_cents, m.revenue_cents';
+const ROW_FIGURES = 'm.platform, m.campaign_id, m.ad_group_id, m.ad_id, m.currency, m.day, m.campaign_name, m.impressions, m.clicks, m.conversions, m.cost_cents, m.revenue_cents';
 /** What a superseded row's entry keeps of the row besides its line (migration 9): keys and figures. */
 const KEPT = ['platform', 'campaign_id', 'ad_group_id', 'ad_id', 'currency', 'day', 'impressions', 'clicks', 'conversions', 'cost_cents', 'revenue_cents'];
 /** The row figures that differ between two rows of one key (the key columns are equal by the join). */

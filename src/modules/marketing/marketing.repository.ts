@@ -173,7 +173,6 @@ export class MarketingRepository {
     );
     return new Map(rows.map((r) => [r.id, r.name]));
   }
-
 }
 
 /** Ad group and ad filters need the rows (the daily rollup is per campaign). */

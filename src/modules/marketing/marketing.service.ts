@@ -63,14 +63,27 @@ export class MarketingService {
         }
       }
       if (q.dimension === 'campaign' || q.dimension === 'ad_group' || q.dimension === 'ad') {
-        const names = await this.repo.names(scope, dayWindow(scope), q.dimension, page.map((r) => r.key));
+        const names = await this.repo.names(
+          scope,
+          dayWindow(scope),
+          q.dimension,
+          page.map((r) => r.key),
+        );
         for (const row of page) {
           row.name = names.get(row.key) ?? null;
         }
       }
       return {
-        dimension: q.dimension, currency, data: page, page: q.page, pageSize: q.limit, total, totalPages: Math.ceil(total / q.limit),
-        ...(previousWindow ? { periods: { current: { start_date: scope.rows.startDay, end_date: scope.rows.endDay }, previous: { start_date: previousWindow.start, end_date: previousWindow.end } } } : {}),
+        dimension: q.dimension,
+        currency,
+        data: page,
+        page: q.page,
+        pageSize: q.limit,
+        total,
+        totalPages: Math.ceil(total / q.limit),
+        ...(previousWindow
+          ? { periods: { current: { start_date: scope.rows.startDay, end_date: scope.rows.endDay }, previous: { start_date: previousWindow.start, end_date: previousWindow.end } } }
+          : {}),
       };
     });
   }
@@ -148,7 +161,7 @@ function buckets(start: string, end: string, granularity: 'day' | 'week' | 'mont
     for (let d = addDays(start, -weekday); d <= end; d = addDays(d, 7)) out.push({ period: d, key: d });
   } else {
     let [y, m] = [Number(start.slice(0, 4)), Number(start.slice(5, 7))];
-    for (let key = start.slice(0, 7); key <= end.slice(0, 7); ) {
+    for (let key = start.slice(0, 7); key <= end.slice(0, 7);) {
       out.push({ period: `${key}-01`, key });
       [y, m] = m === 12 ? [y + 1, 1] : [y, m + 1];
       key = `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}`;
@@ -160,8 +173,14 @@ function buckets(start: string, end: string, granularity: 'day' | 'week' | 'mont
 function filtersOf(scope: MarketingScope): Record<string, unknown> {
   const f = scope.rows;
   const all = {
-    campaign_id: f.campaignId, ad_group_id: f.adGroupId, ad_id: f.adId, platform: f.platform, currency: f.currency,
-    start_date: f.startDay, end_date: f.endDay, importId: scope.isAllImports ? null : scope.importIds[0],
+    campaign_id: f.campaignId,
+    ad_group_id: f.adGroupId,
+    ad_id: f.adId,
+    platform: f.platform,
+    currency: f.currency,
+    start_date: f.startDay,
+    end_date: f.endDay,
+    importId: scope.isAllImports ? null : scope.importIds[0],
   };
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== null));
 }

@@ -59,7 +59,13 @@ export class MessagingActivityRepository {
   }
 
   system(
-    orgId: string, importIds: string[], w: MessagingWindow, granularity: MessagingGranularity, tz: string, service: string | null, responseLimit: number,
+    orgId: string,
+    importIds: string[],
+    w: MessagingWindow,
+    granularity: MessagingGranularity,
+    tz: string,
+    service: string | null,
+    responseLimit: number,
   ): Promise<SystemRow[]> {
     const p = new SqlParams();
     const zone = p.add(tz);

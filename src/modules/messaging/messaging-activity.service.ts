@@ -41,7 +41,11 @@ export class MessagingActivityService {
       const rows = scope.importIds.length === 0 ? [] : await this.repo.engagement(auth.orgId, scope.importIds, w, q.granularity, w.tz);
       const { buckets, totals } = byBucket(rows);
       return {
-        granularity: q.granularity, tz: w.tz, from: w.from, to: w.to, weights,
+        granularity: q.granularity,
+        tz: w.tz,
+        from: w.from,
+        to: w.to,
+        weights,
         buckets: [...buckets].map(([start, group]) => ({ start, ...engagementFigures(group, weights) })),
         summary: engagementFigures(totals, weights),
       };
@@ -74,7 +78,10 @@ export class MessagingActivityService {
         };
       }
       return {
-        granularity: q.granularity, tz: w.tz, from: w.from, to: w.to,
+        granularity: q.granularity,
+        tz: w.tz,
+        from: w.from,
+        to: w.to,
         buckets: [...buckets].map(([start, group]) => ({ start, services: Object.fromEntries(byService(group)) })),
         summary: { services: summary },
       };

@@ -72,22 +72,24 @@ export class MessagingLiveLoader implements OnApplicationBootstrap, OnModuleDest
       if (head.length === 0) return 0;
       const orgId = head[0].org_id;
       await sql('SELECT pg_advisory_xact_lock(hashtext($1))', [publishLockKey(TABLE, orgId)]);
-      const rows = await sql<{ id: string }>(
-        `SELECT id FROM webhook_inbox WHERE org_id = $1 ORDER BY id LIMIT ${BATCH_ROWS} FOR UPDATE SKIP LOCKED`,
-        [orgId],
-      );
+      const rows = await sql<{ id: string }>(`SELECT id FROM webhook_inbox WHERE org_id = $1 ORDER BY id LIMIT ${BATCH_ROWS} FOR UPDATE SKIP LOCKED`, [orgId]);
       const ids = rows.map((r) => r.id);
       const importId = await this.liveImport(sql, orgId);
       const partition = partitionName(TABLE, importId);
-      const others = (await sql<{ id: string }>(
-        `SELECT id FROM imports WHERE org_id = $1 AND kind = 'message-events' AND status = 'COMPLETED' AND deleted_at IS NULL AND id <> $2`,
-        [orgId, importId],
-      )).map((r) => r.id);
+      const others = (
+        await sql<{ id: string }>(`SELECT id FROM imports WHERE org_id = $1 AND kind = 'message-events' AND status = 'COMPLETED' AND deleted_at IS NULL AND id <> $2`, [
+          orgId,
+          importId,
+        ])
+      ).map((r) => r.id);
 
-      await sql(`CREATE TEMP TABLE wh_events ON COMMIT DROP AS
+      await sql(
+        `CREATE TEMP TABLE wh_events ON COMMIT DROP AS
         SELECT x.m AS message_id, x.s AS status, x.t::timestamptz AS ts, x.r AS recipient_id, x.c AS conversation_id, x.e AS error_code
         FROM webhook_inbox i, jsonb_to_recordset(i.events) AS x(m text, s text, t text, r text, c text, e text)
-        WHERE i.id = ANY($1::bigint[])`, [ids]);
+        WHERE i.id = ANY($1::bigint[])`,
+        [ids],
+      );
       const [{ n: received }] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM wh_events`);
       const [{ base }] = await sql<{ base: string }>(`SELECT rows_read::text AS base FROM imports WHERE id = $1`, [importId]);
       const inserted = await sql<{ message_id: string }>(
@@ -106,7 +108,9 @@ export class MessagingLiveLoader implements OnApplicationBootstrap, OnModuleDest
       if (inserted.length > 0) {
         await sql(`CREATE TEMP TABLE wh_touched ON COMMIT DROP AS SELECT DISTINCT message_id FROM unnest($1::text[]) AS t(message_id)`, [inserted.map((r) => r.message_id)]);
         await rewriteOutcomesOf(sql, orgId, 'wh_touched', [...others, importId]);
-        const [row] = await modifiedRows<{ data_version: string }>(em, 'UPDATE organizations SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version::text', [orgId]);
+        const [row] = await modifiedRows<{ data_version: string }>(em, 'UPDATE organizations SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version::text', [
+          orgId,
+        ]);
         // Before the commit (see DataVersions), and again once it is committed.
         bumped = { orgId, version: row.data_version };
         await this.dataVersions.announce(orgId, row.data_version);
@@ -148,10 +152,7 @@ export class MessagingLiveLoader implements OnApplicationBootstrap, OnModuleDest
     await sql(`CREATE INDEX ${partition}_ts_idx ON ${partition} (ts)`);
     await sql(`CREATE INDEX ${partition}_message_idx ON ${partition} (message_id, ts)`);
     await attachImportTable(sql, TABLE, id);
-    await sql(
-      `INSERT INTO messaging_live_imports (org_id, import_id) VALUES ($1, $2) ON CONFLICT (org_id) DO UPDATE SET import_id = EXCLUDED.import_id`,
-      [orgId, id],
-    );
+    await sql(`INSERT INTO messaging_live_imports (org_id, import_id) VALUES ($1, $2) ON CONFLICT (org_id) DO UPDATE SET import_id = EXCLUDED.import_id`, [orgId, id]);
     return id;
   }
 }

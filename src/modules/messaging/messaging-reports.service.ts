@@ -13,8 +13,7 @@ import { MessagingService } from './messaging.service';
 const MAX_DAYS = 90;
 const DAY_MS = 86_400_000;
 
-const bad = (rule: string, message: string, details: Record<string, unknown> = {}) =>
-  new AppError('INVALID_REPORT_REQUEST', HttpStatus.BAD_REQUEST, message, { rule, ...details });
+const bad = (rule: string, message: string, details: Record<string, unknown> = {}) => new AppError('INVALID_REPORT_REQUEST', HttpStatus.BAD_REQUEST, message, { rule, ...details });
 
 /**
  * The old service's reports: POST reports/{delivery|engagement|system} computes the answer over
@@ -56,14 +55,23 @@ export class MessagingReportsService {
       result = stripMeta(await this.activity.engagement(auth, q));
     } else {
       const q = Object.assign(new SystemQuery(), window, { granularity: body.time_period, service_name: f.service_name });
-      const limits = { response_time: t.response_time ?? HEALTH_LIMITS.response_time, cpu_usage: t.cpu_usage ?? HEALTH_LIMITS.cpu_usage, memory_usage: t.memory_usage ?? HEALTH_LIMITS.memory_usage };
+      const limits = {
+        response_time: t.response_time ?? HEALTH_LIMITS.response_time,
+        cpu_usage: t.cpu_usage ?? HEALTH_LIMITS.cpu_usage,
+        memory_usage: t.memory_usage ?? HEALTH_LIMITS.memory_usage,
+      };
       result = stripMeta(await this.activity.system(auth, q, limits));
       if (!body.include_sla_metrics) {
         result = withoutSla(result);
       }
     }
     const params = {
-      start_time: window.from, end_time: window.to, time_period: body.time_period, filters: f, include_sla_metrics: body.include_sla_metrics, performance_thresholds: t,
+      start_time: window.from,
+      end_time: window.to,
+      time_period: body.time_period,
+      filters: f,
+      include_sla_metrics: body.include_sla_metrics,
+      performance_thresholds: t,
     };
     const [row] = await this.db.query<Array<{ id: string; created_at: Date }>>(
       `INSERT INTO messaging_reports (org_id, type, params, result) VALUES ($1, $2, $3, $4) RETURNING id, created_at`,
@@ -104,7 +112,12 @@ function withoutSla(result: Record<string, unknown>): Record<string, unknown> {
   const drop = new Set(['sla_met', 'sla_target', 'sla_compliance', 'threshold_breaches', 'critical_breaches']);
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !drop.has(k)).map(([k, x]) => [k, strip(x)]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.entries(v)
+          .filter(([k]) => !drop.has(k))
+          .map(([k, x]) => [k, strip(x)]),
+      );
     return v;
   };
   return strip(result) as Record<string, unknown>;

@@ -19,7 +19,10 @@ export class MessagingWebhookController {
   @Audited('messaging-webhook.configure', 'messaging-webhook')
   @MinRole('admin')
   @ApiAuth()
-  @ApiOperation({ summary: "Set the organization's WhatsApp app secret and verify token (admin)", description: 'The webhook URL is /api/v1/messaging/webhooks/whatsapp/{slug}, slug from GET /api/v1/organizations/current.' })
+  @ApiOperation({
+    summary: "Set the organization's WhatsApp app secret and verify token (admin)",
+    description: 'The webhook URL is /api/v1/messaging/webhooks/whatsapp/{slug}, slug from GET /api/v1/organizations/current.',
+  })
   @ApiOkResponse({ type: WhatsAppConfigDto })
   @ApiErrors(400, 401, 403)
   configure(@OrgId() orgId: string, @Body() body: WhatsAppConfigRequest): Promise<WhatsAppConfigDto> {
@@ -48,11 +51,19 @@ export class MessagingWebhookController {
     summary: 'WhatsApp Cloud API status notifications',
     description:
       'entry[].changes[].value.statuses[] (id, status, timestamp, recipient_id, errors[].code, conversation.id), signed with X-Hub-Signature-256 = sha256=HMAC-SHA256(raw body, app ' +
-      'secret); a bad or missing signature → 401 and nothing is stored. The events are committed before the 200 and loaded in micro-batches into the organization\'s live import ' +
+      "secret); a bad or missing signature → 401 and nothing is stored. The events are committed before the 200 and loaded in micro-batches into the organization's live import " +
       '(whatsapp-webhook): visible to the messaging answers within 2 s; an event received again is a DUPLICATE_EVENT, stored once.',
   })
   @ApiHeader({ name: 'X-Hub-Signature-256', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body with the app secret>' })
-  @ApiBody({ schema: { type: 'object', example: { object: 'whatsapp_business_account', entry: [{ changes: [{ field: 'messages', value: { statuses: [{ id: 'wamid.X', status: 'delivered', timestamp: '1748772005', recipient_id: '15551234567' }] } }] }] } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      example: {
+        object: 'whatsapp_business_account',
+        entry: [{ changes: [{ field: 'messages', value: { statuses: [{ id: 'wamid.X', status: 'delivered', timestamp: '1748772005', recipient_id: '15551234567' }] } }] }],
+      },
+    },
+  })
   @ApiOkResponse({ type: WebhookReceiptDto })
   @ApiErrors(400, 401, 404)
   receive(

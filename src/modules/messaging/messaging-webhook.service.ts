@@ -20,7 +20,11 @@ const MAX_ID = 200;
 const WebhookErrors = {
   unknownOrg: (slug: string) => new AppError('NOT_FOUND', HttpStatus.NOT_FOUND, `No organization with the slug '${slug}' (GET /api/v1/organizations/current shows yours)`),
   notConfigured: () =>
-    new AppError('WEBHOOK_NOT_CONFIGURED', HttpStatus.UNAUTHORIZED, 'This organization has no WhatsApp app secret: an admin sets it with PUT /api/v1/messaging/webhooks/whatsapp/config'),
+    new AppError(
+      'WEBHOOK_NOT_CONFIGURED',
+      HttpStatus.UNAUTHORIZED,
+      'This organization has no WhatsApp app secret: an admin sets it with PUT /api/v1/messaging/webhooks/whatsapp/config',
+    ),
   badSignature: () =>
     new AppError('INVALID_SIGNATURE', HttpStatus.UNAUTHORIZED, 'X-Hub-Signature-256 is missing or is not sha256=<HMAC-SHA256 of the body with the app secret>; nothing was stored'),
   badPayload: (why: string) => new AppError('INVALID_PAYLOAD', HttpStatus.BAD_REQUEST, `Not a WhatsApp webhook payload: ${why}`),
@@ -62,7 +66,9 @@ export class MessagingWebhookService {
     if (!config) {
       throw WebhookErrors.notConfigured();
     }
-    const expected = `sha256=${createHmac('sha256', config.app_secret).update(rawBody ?? Buffer.alloc(0)).digest('hex')}`;
+    const expected = `sha256=${createHmac('sha256', config.app_secret)
+      .update(rawBody ?? Buffer.alloc(0))
+      .digest('hex')}`;
     if (!rawBody || signature === undefined || !sameText(signature.toLowerCase(), expected)) {
       throw WebhookErrors.badSignature();
     }
@@ -124,7 +130,9 @@ function toInboxEvent(s: Record<string, unknown>): InboxEvent | null {
   const code = (errors[0] as { code?: unknown } | undefined)?.code;
   const conversation = (s.conversation as { id?: unknown } | undefined)?.id;
   return {
-    m: id, s: status, t: ts,
+    m: id,
+    s: status,
+    t: ts,
     r: typeof s.recipient_id === 'string' ? s.recipient_id.slice(0, MAX_ID) : null,
     c: typeof conversation === 'string' ? conversation.slice(0, MAX_ID) : null,
     e: typeof code === 'string' || typeof code === 'number' ? String(code).slice(0, MAX_ID) : null,

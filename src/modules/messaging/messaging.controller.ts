@@ -34,7 +34,7 @@ export class MessagingController {
     summary: 'Delivery rate against the 99 % SLA, per hour, day or week, with latency percentiles',
     description:
       'Per bucket holding messages: messages, sent, delivered (incl. read), read, failed, pending, delivery_rate = delivered / messages × 100 and read_rate = read / delivered × 100 ' +
-      '(2 dp, rounded once; 0 when the denominator is 0), sla_met = delivery_rate ≥ 99.0, latency p50/p90/p95/p99 in ms (first delivered-or-read − first sent, else the provider\'s ' +
+      "(2 dp, rounded once; 0 when the denominator is 0), sla_met = delivery_rate ≥ 99.0, latency p50/p90/p95/p99 in ms (first delivered-or-read − first sent, else the provider's " +
       'delivery_latency_ms; linear interpolation as percentile_cont). Summary: overall rate from the totals, mean and population standard deviation of the bucket rates, SLA compliance ' +
       `and the shares of buckets below 99, 97 and 95 (critical), percentiles of the bucket rates, the 10 most frequent failure codes. At most 10,000 buckets. ${MESSAGING_SCOPE}`,
   })
@@ -99,7 +99,7 @@ export class MessagingController {
   @HttpCode(HttpStatus.CREATED)
   @ApiParam({ name: 'type', enum: REPORT_TYPES })
   @ApiOperation({
-    summary: 'Make and store a delivery, engagement or system report (the old service\'s route)',
+    summary: "Make and store a delivery, engagement or system report (the old service's route)",
     description:
       'The answer of GET messaging/{type} over start_time..end_time (UTC buckets of time_period), stored with the request; filters narrow it (channel, template_id, campaign_id for ' +
       'delivery; service_name for system; weights for engagement); performance_thresholds override the SLA rate (delivery) and the health limits (system); include_sla_metrics=false ' +

@@ -17,7 +17,8 @@ export const messageEventsKind: DatasetKind = {
   columns: [
     { name: 'message_id', required: true, description: 'The message (a WhatsApp wamid, a Twilio SID…); empty → MISSING_MESSAGE_ID' },
     {
-      name: 'status', required: true,
+      name: 'status',
+      required: true,
       description: 'queued, sent, delivered, read or failed, any case; Twilio\'s "sending" is sent and "undelivered" failed; else INVALID_STATUS (MISSING_STATUS when empty)',
     },
     { name: 'timestamp', required: true, description: `When the status happened: ${TIMESTAMP}; else INVALID_TIMESTAMP (MISSING_TIMESTAMP when empty)` },
@@ -26,10 +27,11 @@ export const messageEventsKind: DatasetKind = {
     { name: 'template_id', required: false, description: 'The message template' },
     { name: 'campaign_id', required: false, description: 'The campaign the message belongs to' },
     { name: 'conversation_id', required: false, description: 'The conversation' },
-    { name: 'error_code', required: false, description: 'The provider\'s failure code (WhatsApp 131026, 131047, 131051…), kept as given' },
+    { name: 'error_code', required: false, description: "The provider's failure code (WhatsApp 131026, 131047, 131051…), kept as given" },
     { name: 'retry_count', required: false, description: 'Whole number ≥ 0, empty is 0; else INVALID_RETRY_COUNT' },
     {
-      name: 'delivery_latency_ms', required: false,
+      name: 'delivery_latency_ms',
+      required: false,
       description: 'Whole milliseconds ≥ 0 from sent to delivered, as the provider measured it (used when the sent event is missing); else INVALID_DELIVERY_LATENCY',
     },
   ],

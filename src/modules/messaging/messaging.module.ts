@@ -16,8 +16,14 @@ import { MessagingWindows } from './messaging-window';
   imports: [AnalyticsScopeModule],
   controllers: [MessagingController, MessagingWebhookController],
   providers: [
-    MessagingRepository, MessagingWindows, MessagingService, MessagingActivityRepository, MessagingActivityService, MessagingReportsService,
-    MessagingWebhookService, MessagingLiveLoader,
+    MessagingRepository,
+    MessagingWindows,
+    MessagingService,
+    MessagingActivityRepository,
+    MessagingActivityService,
+    MessagingReportsService,
+    MessagingWebhookService,
+    MessagingLiveLoader,
   ],
   exports: [MessagingService, MessagingActivityService],
 })

@@ -140,9 +140,9 @@ export async function rewriteOutcomesOf(sql: Sql, orgId: string, touched: string
 
 /** The organization's other live (published, not deleted) message-events imports. */
 async function liveImports(sql: Sql, ref: PublishRef): Promise<string[]> {
-  const rows = await sql<{ id: string }>(
-    `SELECT id FROM imports WHERE org_id = $1 AND kind = 'message-events' AND status = 'COMPLETED' AND deleted_at IS NULL AND id <> $2`,
-    [ref.orgId, ref.importId],
-  );
+  const rows = await sql<{ id: string }>(`SELECT id FROM imports WHERE org_id = $1 AND kind = 'message-events' AND status = 'COMPLETED' AND deleted_at IS NULL AND id <> $2`, [
+    ref.orgId,
+    ref.importId,
+  ]);
   return rows.map((r) => r.id);
 }

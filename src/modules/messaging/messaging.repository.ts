@@ -90,9 +90,7 @@ export class MessagingRepository {
   async deliveryBuckets(orgId: string, w: MessagingWindow, f: MessageFilter, granularity: MessagingGranularity, tz: string): Promise<DeliveryBucketRow[]> {
     const p = new SqlParams();
     const zone = p.add(tz);
-    return this.latencyReads.run(async () =>
-      combineBuckets(await this.figureRows(orgId, w, f, p, (ts) => `date_trunc('${TRUNC_UNIT[granularity]}', ${ts}, ${zone})`, zone)),
-    );
+    return this.latencyReads.run(async () => combineBuckets(await this.figureRows(orgId, w, f, p, (ts) => `date_trunc('${TRUNC_UNIT[granularity]}', ${ts}, ${zone})`, zone)));
   }
 
   /** Counts and latency percentiles over the whole window (one row). */
@@ -199,7 +197,10 @@ function windowParts(orgId: string, w: MessagingWindow, f: MessageFilter, p: Sql
   const lo = `${p.add(slots.lo)}::timestamptz`;
   const hi = `${p.add(slots.hi)}::timestamptz`;
   return {
-    org, lo, hi, outcomes,
+    org,
+    lo,
+    hi,
+    outcomes,
     ends: `${outcomes(`o.first_ts >= ${from} AND o.first_ts < ${lo}`)} UNION ALL ${outcomes(`o.first_ts >= ${hi} AND o.first_ts < ${to}`)}`,
   };
 }
@@ -232,7 +233,7 @@ function epochMicros(iso: string): bigint {
 /** Parts of the same bucket (consecutive rows) summed, their latencies' percentiles selected. */
 function combineBuckets(rows: FigureRow[]): DeliveryBucketRow[] {
   const out: DeliveryBucketRow[] = [];
-  for (let i = 0; i < rows.length; ) {
+  for (let i = 0; i < rows.length;) {
     const first = rows[i];
     const sum = { messages: 0, sent: 0, delivered: 0, read: 0, failed: 0 };
     const parts: Buffer[] = [];

@@ -40,7 +40,11 @@ export class MessagingService {
       }));
       const summary = deliverySummary(figures, sla);
       return {
-        granularity: q.granularity, tz: w.tz, from: w.from, to: w.to, buckets: figures,
+        granularity: q.granularity,
+        tz: w.tz,
+        from: w.from,
+        to: w.to,
+        buckets: figures,
         summary: { ...summary, top_failures: failureCodes(failures, summary.failed) },
       };
     });
@@ -64,7 +68,11 @@ export class MessagingService {
       const rateChange = Math.round((current.delivery_rate - previous.delivery_rate) * 100) / 100;
       const status = current.messages === 0 ? 'no_data' : current.delivery_rate >= DELIVERY_SLA ? 'ok' : current.delivery_rate < CRITICAL_THRESHOLD ? 'critical' : 'breach';
       return {
-        time_period: q.time_period, sla_status: status, sla_target: DELIVERY_SLA, current, previous,
+        time_period: q.time_period,
+        sla_status: status,
+        sla_target: DELIVERY_SLA,
+        current,
+        previous,
         trend: {
           messages_change_pct: changePct(current.messages, previous.messages),
           delivery_rate_change: rateChange,
@@ -92,7 +100,8 @@ export class MessagingService {
 async function periodFigures(repo: MessagingRepository, orgId: string, w: MessagingWindow, f: MessageFilter): Promise<PeriodFiguresDto> {
   const r = await repo.periodTotals(orgId, w, f);
   return {
-    from: w.from, to: w.to,
+    from: w.from,
+    to: w.to,
     ...rowFigures(r, DELIVERY_SLA),
   };
 }
@@ -113,4 +122,3 @@ function changePct(now: number | null, before: number | null): number | null {
 function failureCodes(rows: FailureRow[], failed: number): FailureCodeDto[] {
   return rows.map((r) => ({ error_code: r.error_code, messages: r.messages, share: percentOf(r.messages, failed) }));
 }
-

@@ -25,7 +25,10 @@ export class MetricsController {
       'and every worker on its METRICS_PORT.',
   })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', schema: { type: 'string', example: 'analytics_imports_total{kind="transactions",outcome="completed"} 3' } })
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    schema: { type: 'string', example: 'analytics_imports_total{kind="transactions",outcome="completed"} 3' },
+  })
   @ApiErrors(401, 403)
   scrape(@Res({ passthrough: true }) res: Response): Promise<string> {
     res.setHeader('Content-Type', this.metrics.contentType);

@@ -43,9 +43,10 @@ export class OperationsAccess {
   /** Resolves when the request comes from a platform admin (X-API-Key, Bearer, or Basic); throws 401 or 403 otherwise. */
   async checkAdmin(headers: IncomingHttpHeaders, ip: string | null): Promise<void> {
     const authorization = first(headers.authorization);
-    const caller = authorization && /^Basic /i.test(authorization) && !headers['x-api-key']
-      ? await this.basic.authenticate(authorization, ip)
-      : await this.auth.authenticateRequest(first(headers['x-api-key']), authorization);
+    const caller =
+      authorization && /^Basic /i.test(authorization) && !headers['x-api-key']
+        ? await this.basic.authenticate(authorization, ip)
+        : await this.auth.authenticateRequest(first(headers['x-api-key']), authorization);
     requirePlatformAdmin(caller);
   }
 

@@ -26,7 +26,13 @@ const CHANGES_ALLOWED = [/^\/api\/queues\/[^/]+\/[^/]+\/retry\/?$/, /^\/api\/que
 function relaxPolicy(res: Response): void {
   const policy = res.getHeader('Content-Security-Policy');
   if (typeof policy === 'string') {
-    res.setHeader('Content-Security-Policy', policy.split(';').filter((d) => d.trim() !== 'upgrade-insecure-requests').join(';'));
+    res.setHeader(
+      'Content-Security-Policy',
+      policy
+        .split(';')
+        .filter((d) => d.trim() !== 'upgrade-insecure-requests')
+        .join(';'),
+    );
   }
 }
 
@@ -53,7 +59,10 @@ export class QueueDashboardGate implements NestMiddleware {
       await this.access.checkAdmin(req.headers, req.ip ?? null);
     } catch (err) {
       // Refused credentials count against the address's budget, as on the API: guessing ends in 429s.
-      const refusal = await this.limiter.take(req, res, 'reads').then(() => err, (limited: unknown) => limited);
+      const refusal = await this.limiter.take(req, res, 'reads').then(
+        () => err,
+        (limited: unknown) => limited,
+      );
       this.refuse(req, res, refusal);
       return false;
     }
@@ -73,8 +82,12 @@ export class QueueDashboardGate implements NestMiddleware {
     const status = known ? err.status : HttpStatus.INTERNAL_SERVER_ERROR;
     if (known && err.headers) res.set(err.headers);
     if (status === HttpStatus.UNAUTHORIZED) res.setHeader('WWW-Authenticate', BASIC_CHALLENGE);
-    res.status(status).json(known
-      ? { statusCode: status, error: err.code, message: err.message, details: err.details, requestId }
-      : { statusCode: status, error: 'INTERNAL_ERROR', message: 'Internal server error', requestId });
+    res
+      .status(status)
+      .json(
+        known
+          ? { statusCode: status, error: err.code, message: err.message, details: err.details, requestId }
+          : { statusCode: status, error: 'INTERNAL_ERROR', message: 'Internal server error', requestId },
+      );
   }
 }

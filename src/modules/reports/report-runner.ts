@@ -80,7 +80,15 @@ export class ReportRunner {
       await fs.mkdir(path.dirname(file), { recursive: true });
       const source = this.sources.get(report.source);
       const dataVersion = await this.repo.dataVersion(report.org_id);
-      const meta = { reportId: report.id, name: report.name, source: report.source, params: report.params, format: report.format, generatedAt: new Date().toISOString(), dataVersion };
+      const meta = {
+        reportId: report.id,
+        name: report.name,
+        source: report.source,
+        params: report.params,
+        format: report.format,
+        generatedAt: new Date().toISOString(),
+        dataVersion,
+      };
       const rows = await this.write(client, report, source, part, meta);
       await fs.rename(part, file);
       const { size } = await fs.stat(file);
@@ -144,7 +152,13 @@ export class ReportRunner {
   private async writeJob(client: Client, report: ReportRow, source: JobSource, part: string, meta: Record<string, unknown>): Promise<number> {
     const params = await this.sources.validate(source, report.params);
     return source.run({
-      reportId: report.id, orgId: report.org_id, params, format: report.format, file: part, meta, db: client,
+      reportId: report.id,
+      orgId: report.org_id,
+      params,
+      format: report.format,
+      file: part,
+      meta,
+      db: client,
       saveProgress: (p) => this.repo.saveProgress(report.id, p),
       saveDetails: (d) => this.repo.saveDetails(report.id, d),
     });
@@ -152,7 +166,14 @@ export class ReportRunner {
 
   /** An analytics answer: JSON as the route gives it (under `data`), CSV and XLSX one row per element of its list. */
   private async writeAnswer(report: ReportRow, source: AnswerSource, part: string, meta: Record<string, unknown>): Promise<number> {
-    const auth: AuthContext = { orgId: report.org_id, actorType: 'api-key', actorId: report.requested_by ?? '', role: report.requested_role as Role, platform: false, dataVersion: String(meta.dataVersion) };
+    const auth: AuthContext = {
+      orgId: report.org_id,
+      actorType: 'api-key',
+      actorId: report.requested_by ?? '',
+      role: report.requested_role as Role,
+      platform: false,
+      dataVersion: String(meta.dataVersion),
+    };
     const answer = { ...(await source.run(auth, await this.sources.validate(source, report.params))) } as Record<string, unknown>;
     for (const k of ANSWER_META) delete answer[k];
     const items = source.list === null ? [answer] : ((answer[source.list] as object[] | undefined) ?? []);
@@ -185,11 +206,18 @@ export class ReportRunner {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
       const selects = (isCsv: boolean) => imports.map((i) => rowsSelect(kind, i.id, params, isCsv));
-      const rows = report.format === 'csv'
-        ? await copyCsv(client, kind, selects(true), part, progress)
-        : report.format === 'json'
-          ? await copyJson(client, imports.map((i) => jsonRowsSelect(kind, i.id, params)), part, meta, progress)
-          : await cursorRows(client, kind, selects(false), report, part, meta, progress);
+      const rows =
+        report.format === 'csv'
+          ? await copyCsv(client, kind, selects(true), part, progress)
+          : report.format === 'json'
+            ? await copyJson(
+                client,
+                imports.map((i) => jsonRowsSelect(kind, i.id, params)),
+                part,
+                meta,
+                progress,
+              )
+            : await cursorRows(client, kind, selects(false), report, part, meta, progress);
       await client.query('COMMIT');
       return rows;
     } catch (err) {
@@ -203,7 +231,10 @@ export class ReportRunner {
 class ProgressSaver {
   private lastMs = 0;
 
-  constructor(private readonly save: (p: object) => Promise<void>, private readonly rowsTotal: number) {}
+  constructor(
+    private readonly save: (p: object) => Promise<void>,
+    private readonly rowsTotal: number,
+  ) {}
 
   async update(rowsDone: number): Promise<void> {
     if (Date.now() - this.lastMs < PROGRESS_EVERY_MS) return;
@@ -234,12 +265,14 @@ function literal(text: string): string {
 
 /** The kind's columns: text formula-neutralised for CSV; dates as text for the cursor (node-pg would make them local midnights). */
 function selectList(kind: DatasetKind, isCsv: boolean): string {
-  return kind.copyColumns.map((c, i) => {
-    const type = kind.copyTypes[i];
-    if (type === 'text') return isCsv ? `${neutralisedSql(c)} AS ${c}` : c;
-    if (type === 'date') return isCsv ? c : `${c}::text AS ${c}`;
-    return c;
-  }).join(', ');
+  return kind.copyColumns
+    .map((c, i) => {
+      const type = kind.copyTypes[i];
+      if (type === 'text') return isCsv ? `${neutralisedSql(c)} AS ${c}` : c;
+      if (type === 'date') return isCsv ? c : `${c}::text AS ${c}`;
+      return c;
+    })
+    .join(', ');
 }
 
 /**
@@ -268,19 +301,23 @@ async function copyJson(client: Client, selects: string[], part: string, meta: R
   let held: number | null = null;
   // Every line end becomes a comma; each chunk's last byte is held back until the next, so that
   // the final comma can be dropped.
-  const commas = () => new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      if (chunk.length === 0) return done();
-      const bytes = Buffer.from(chunk);
-      for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) {
-        bytes[i] = 44;
-        lines++;
-      }
-      const body = held === null ? bytes.subarray(0, bytes.length - 1) : Buffer.concat([Buffer.of(held), bytes.subarray(0, bytes.length - 1)]);
-      held = bytes[bytes.length - 1];
-      progress.update(lines).then(() => done(null, body), (err: Error) => done(err));
-    },
-  });
+  const commas = () =>
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        if (chunk.length === 0) return done();
+        const bytes = Buffer.from(chunk);
+        for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) {
+          bytes[i] = 44;
+          lines++;
+        }
+        const body = held === null ? bytes.subarray(0, bytes.length - 1) : Buffer.concat([Buffer.of(held), bytes.subarray(0, bytes.length - 1)]);
+        held = bytes[bytes.length - 1];
+        progress.update(lines).then(
+          () => done(null, body),
+          (err: Error) => done(err),
+        );
+      },
+    });
   const copies: Array<{ rowCount?: number }> = [];
   try {
     for (const select of selects) {
@@ -305,12 +342,16 @@ async function copyCsv(client: Client, kind: DatasetKind, selects: string[], par
   const out = createWriteStream(part);
   let lines = 0;
   // Progress counts line ends as they pass (a quoted line end inside a field counts too: progress only).
-  const counter = () => new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
-      progress.update(lines).then(() => done(null, chunk), (err: Error) => done(err));
-    },
-  });
+  const counter = () =>
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+        progress.update(lines).then(
+          () => done(null, chunk),
+          (err: Error) => done(err),
+        );
+      },
+    });
   const header = `SELECT ${kind.copyColumns.join(', ')} FROM ${kind.table} WHERE false`;
   const statements = [`COPY (${header}) TO STDOUT WITH (FORMAT csv, HEADER)`, ...selects.map((s) => `COPY (${s}) TO STDOUT WITH (FORMAT csv)`)];
   const copies: Array<{ rowCount?: number }> = [];
@@ -334,7 +375,15 @@ async function copyCsv(client: Client, kind: DatasetKind, selects: string[], par
 }
 
 /** JSON or XLSX through a cursor over the partitions, FETCH_ROWS at a time, with typed cells. */
-async function cursorRows(client: Client, kind: DatasetKind, selects: string[], report: ReportRow, part: string, meta: Record<string, unknown>, progress: ProgressSaver): Promise<number> {
+async function cursorRows(
+  client: Client,
+  kind: DatasetKind,
+  selects: string[],
+  report: ReportRow,
+  part: string,
+  meta: Record<string, unknown>,
+  progress: ProgressSaver,
+): Promise<number> {
   const writer = openTableWriter(report.format, part, kind.copyColumns, meta);
   const convert = kind.copyTypes.map((t): ((v: unknown) => Cell) => {
     if (t === 'int8' || t === 'numeric') return (v) => (v === null ? null : Number(v));

@@ -106,41 +106,72 @@ export class ReportSources {
     activity: MessagingActivityService,
     storeReports: StoreReportBuilder,
   ) {
-    const answer = (domain: string, name: string, description: string, dto: DtoClass, list: string | null, run: (auth: AuthContext, q: never) => Promise<object>): AnswerSource =>
-      ({ type: 'answer', name: `${domain}.${name}`, domain, description, dto, list, run });
+    const answer = (
+      domain: string,
+      name: string,
+      description: string,
+      dto: DtoClass,
+      list: string | null,
+      run: (auth: AuthContext, q: never) => Promise<object>,
+    ): AnswerSource => ({ type: 'answer', name: `${domain}.${name}`, domain, description, dto, list, run });
     const answers: AnswerSource[] = [
-      answer('transactions', 'zone-leaderboard', 'Zones by total amount (GET /analytics/zone-leaderboard)', tx.LeaderboardQuery, 'data', (a, q) => transactions.zoneLeaderboard(a, q)),
-      answer('transactions', 'category-distribution', 'Transactions by category (GET /analytics/category-distribution)', tx.AnalyticsFilterQuery, 'data', (a, q) => transactions.categoryDistribution(a, q)),
-      answer('transactions', 'dormant-merchants', 'Merchants without transactions in the window (GET /analytics/dormant-merchants)', tx.DormantQuery, 'data', (a, q) => transactions.dormantMerchants(a, q)),
+      answer('transactions', 'zone-leaderboard', 'Zones by total amount (GET /analytics/zone-leaderboard)', tx.LeaderboardQuery, 'data', (a, q) =>
+        transactions.zoneLeaderboard(a, q),
+      ),
+      answer('transactions', 'category-distribution', 'Transactions by category (GET /analytics/category-distribution)', tx.AnalyticsFilterQuery, 'data', (a, q) =>
+        transactions.categoryDistribution(a, q),
+      ),
+      answer('transactions', 'dormant-merchants', 'Merchants without transactions in the window (GET /analytics/dormant-merchants)', tx.DormantQuery, 'data', (a, q) =>
+        transactions.dormantMerchants(a, q),
+      ),
       answer('transactions', 'hourly-pattern', 'Transactions by hour of day (GET /analytics/hourly-pattern)', tx.HourlyQuery, 'data', (a, q) => transactions.hourlyPattern(a, q)),
-      answer('transactions', 'anomalies', 'Amounts more than 3σ from their category mean (GET /analytics/anomalies)', tx.AnomaliesQuery, 'data', (a, q) => transactions.anomalies(a, q)),
-      answer('transactions', 'customer-retention', 'Repeat customers and cohorts (GET /analytics/customer-retention)', tx.RetentionQuery, null, (a, q) => transactions.customerRetention(a, q)),
+      answer('transactions', 'anomalies', 'Amounts more than 3σ from their category mean (GET /analytics/anomalies)', tx.AnomaliesQuery, 'data', (a, q) =>
+        transactions.anomalies(a, q),
+      ),
+      answer('transactions', 'customer-retention', 'Repeat customers and cohorts (GET /analytics/customer-retention)', tx.RetentionQuery, null, (a, q) =>
+        transactions.customerRetention(a, q),
+      ),
       answer('transactions', 'full-report', 'Every transactions answer at once (GET /analytics/full-report)', tx.FullReportQuery, null, (a, q) => transactions.fullReport(a, q)),
       answer('sales', 'monthly-summary', 'Revenue and quantity by month (GET /sales/monthly-summary)', sales.SalesFilterQuery, 'data', (a, q) => salesService.monthlySummary(a, q)),
       answer('sales', 'top-products', 'Products by revenue (GET /sales/top-products)', sales.TopProductsQuery, 'data', (a, q) => salesService.topProducts(a, q)),
       answer('sales', 'region-performance', 'Revenue by region (GET /sales/region-performance)', sales.SalesFilterQuery, 'data', (a, q) => salesService.regionPerformance(a, q)),
-      answer('sales', 'category-discounts', 'Weighted discounts by category (GET /sales/category-discounts)', sales.SalesFilterQuery, 'data', (a, q) => salesService.categoryDiscounts(a, q)),
+      answer('sales', 'category-discounts', 'Weighted discounts by category (GET /sales/category-discounts)', sales.SalesFilterQuery, 'data', (a, q) =>
+        salesService.categoryDiscounts(a, q),
+      ),
       answer('sales', 'anomalies', 'Unusual sales records (GET /sales/anomalies)', sales.SalesAnomaliesQuery, 'data', (a, q) => salesService.anomalies(a, q)),
-      answer('sales', 'top-transactions', 'The largest sales records (GET /sales/top-transactions)', sales.TopTransactionsQuery, 'data', (a, q) => salesService.topTransactions(a, q)),
+      answer('sales', 'top-transactions', 'The largest sales records (GET /sales/top-transactions)', sales.TopTransactionsQuery, 'data', (a, q) =>
+        salesService.topTransactions(a, q),
+      ),
       answer('sales', 'data-quality', 'What cleaning kept and dropped (GET /sales/data-quality)', sales.DataQualityQuery, null, (a, q) => salesService.dataQuality(a, q)),
       answer('marketing', 'roi', 'ROI, ROAS, CPC, CPA, CTR over the filter (GET /marketing/roi)', mkt.MarketingFilterQuery, null, (a, q) => marketing.roi(a, q)),
-      answer('marketing', 'breakdown', 'Figures by platform, campaign, ad group, ad or period (GET /marketing/breakdown)', mkt.BreakdownQuery, 'data', (a, q) => marketing.breakdown(a, q)),
+      answer('marketing', 'breakdown', 'Figures by platform, campaign, ad group, ad or period (GET /marketing/breakdown)', mkt.BreakdownQuery, 'data', (a, q) =>
+        marketing.breakdown(a, q),
+      ),
       answer('marketing', 'trends', 'Figures by day, week or month (GET /marketing/trends)', mkt.TrendsQuery, 'data', (a, q) => marketing.trends(a, q)),
       answer('marketing', 'anomalies', 'Z-score anomalies of a metric (GET /marketing/anomalies)', mkt.AnomaliesQuery, 'data', (a, q) => marketingAnomalies.anomalies(a, q)),
       answer('marketing', 'insights', 'Best campaigns, underperformers, anomalies, budget (GET /marketing/insights)', mkt.InsightsQuery, 'data', (a, q) => insights.insights(a, q)),
       answer('messaging', 'delivery', 'Delivery against the 99 % SLA by bucket (GET /messaging/delivery)', msg.DeliveryQuery, 'buckets', (a, q) => messaging.delivery(a, q)),
-      answer('messaging', 'dashboard', 'The last hour, day, week or month against the one before (GET /messaging/dashboard)', msg.DashboardQuery, null, (a, q) => messaging.dashboard(a, q)),
+      answer('messaging', 'dashboard', 'The last hour, day, week or month against the one before (GET /messaging/dashboard)', msg.DashboardQuery, null, (a, q) =>
+        messaging.dashboard(a, q),
+      ),
       answer('messaging', 'failures', 'Failed messages by error code (GET /messaging/failures)', msg.MessagingWindowQuery, 'data', (a, q) => messaging.failures(a, q)),
       answer('messaging', 'engagement', 'Users and actions by bucket (GET /messaging/engagement)', msg.EngagementQuery, 'buckets', (a, q) => activity.engagement(a, q)),
       answer('messaging', 'system', 'Service metrics by bucket (GET /messaging/system)', msg.SystemQuery, 'buckets', (a, q) => activity.system(a, q)),
     ];
     const rows: RowsSource[] = KINDS.map((k) => ({
-      type: 'rows', name: `${k.name}.rows`, domain: domainOf(k.name), kind: k.name, dto: RowsQuery,
+      type: 'rows',
+      name: `${k.name}.rows`,
+      domain: domainOf(k.name),
+      kind: k.name,
+      dto: RowsQuery,
       description: `The cleaned ${k.name} rows as stored (${k.copyColumns.join(', ')}), import by import, oldest first`,
     }));
     const jobs: JobSource[] = [
       {
-        type: 'job', name: 'store-monitoring.uptime', domain: 'store-monitoring', dto: TriggerReportDto,
+        type: 'job',
+        name: 'store-monitoring.uptime',
+        domain: 'store-monitoring',
+        dto: TriggerReportDto,
         description: `Uptime and downtime of every store over the last hour (minutes), day and week (hours), one row per store (${STORE_REPORT_COLUMNS.join(', ')}); as POST /store-monitoring/trigger_report`,
         run: (job) => storeReports.build(job),
       },
@@ -162,17 +193,21 @@ export class ReportSources {
   params(source: ReportSource): SourceParam[] {
     const proto = source.dto.prototype as object;
     const names = ((Reflect.getMetadata('swagger/apiModelPropertiesArray', proto) as string[] | undefined) ?? []).map((n) => n.slice(1));
-    return names.filter((n) => !NOT_PARAMS.has(n)).map((name) => {
-      const m = (Reflect.getMetadata('swagger/apiModelProperties', proto, name) ?? {}) as Record<string, unknown>;
-      const type = typeof m.type === 'function' ? (m.type as { name: string }).name.toLowerCase() : typeof m.type === 'string' ? m.type : 'string';
-      return {
-        name, type, required: m.required === true,
-        ...(m.description !== undefined ? { description: m.description as string } : {}),
-        ...(m.enum !== undefined ? { enum: m.enum as unknown[] } : {}),
-        ...(m.default !== undefined ? { default: m.default } : {}),
-        ...(m.example !== undefined ? { example: m.example } : {}),
-      };
-    });
+    return names
+      .filter((n) => !NOT_PARAMS.has(n))
+      .map((name) => {
+        const m = (Reflect.getMetadata('swagger/apiModelProperties', proto, name) ?? {}) as Record<string, unknown>;
+        const type = typeof m.type === 'function' ? (m.type as { name: string }).name.toLowerCase() : typeof m.type === 'string' ? m.type : 'string';
+        return {
+          name,
+          type,
+          required: m.required === true,
+          ...(m.description !== undefined ? { description: m.description as string } : {}),
+          ...(m.enum !== undefined ? { enum: m.enum as unknown[] } : {}),
+          ...(m.default !== undefined ? { default: m.default } : {}),
+          ...(m.example !== undefined ? { example: m.example } : {}),
+        };
+      });
   }
 
   /** `params` as the source's DTO (defaults applied, values converted), or 400 naming every problem. */
@@ -195,8 +230,13 @@ function stringsOf(params: Record<string, unknown>): Record<string, unknown> {
 }
 
 const DOMAIN_OF_KIND: Record<string, string> = {
-  merchants: 'transactions', 'message-events': 'messaging', 'engagement-events': 'messaging', 'system-metrics': 'messaging',
-  'store-status': 'store-monitoring', 'business-hours': 'store-monitoring', timezones: 'store-monitoring',
+  merchants: 'transactions',
+  'message-events': 'messaging',
+  'engagement-events': 'messaging',
+  'system-metrics': 'messaging',
+  'store-status': 'store-monitoring',
+  'business-hours': 'store-monitoring',
+  timezones: 'store-monitoring',
 };
 
 function domainOf(kind: string): string {

@@ -16,7 +16,7 @@ export class ReportsController {
   constructor(private readonly reports: ReportsService) {}
 
   @Get('report-sources')
-  @ApiOperation({ summary: 'Every report source: each analytics answer of every domain and each kind\'s cleaned rows, with its parameters' })
+  @ApiOperation({ summary: "Every report source: each analytics answer of every domain and each kind's cleaned rows, with its parameters" })
   @ApiOkResponse({ type: [ReportSourceDto] })
   @ApiErrors(401)
   sources(): ReportSourceDto[] {

@@ -7,7 +7,10 @@ export const ReportErrors = {
   invalidParams: (source: string, problems: string[]) =>
     new AppError('INVALID_REPORT_PARAMS', HttpStatus.BAD_REQUEST, `Invalid parameters for ${source}: ${problems.join('; ')}`, { source, problems }),
   noWindow: (kind: string) =>
-    new AppError('INVALID_REPORT_PARAMS', HttpStatus.BAD_REQUEST, `${kind} rows have no time column: from and to do not apply`, { source: `${kind}.rows`, problems: ['from and to do not apply'] }),
+    new AppError('INVALID_REPORT_PARAMS', HttpStatus.BAD_REQUEST, `${kind} rows have no time column: from and to do not apply`, {
+      source: `${kind}.rows`,
+      problems: ['from and to do not apply'],
+    }),
   notFound: (id: string) => new AppError('REPORT_NOT_FOUND', HttpStatus.NOT_FOUND, `Report ${id} not found`, { reportId: id }),
   notReady: (id: string, status: string) =>
     new AppError('REPORT_NOT_READY', HttpStatus.CONFLICT, `Report ${id} is ${status}: only a COMPLETED report has a file`, { reportId: id, status }),

@@ -27,9 +27,19 @@ export class ReportsModule {
       module: ReportsModule,
       imports: [...domains, TransactionsModule, MessagingModule, BullModule.registerQueue({ name: REPORTS_QUEUE }, { name: REPORT_DELIVERIES_QUEUE })],
       controllers: [ReportsController, ReportTemplatesController, ReportSchedulesController, ReportLinksController],
-      providers: [ReportsRepository, ReportSources, ReportsService, ReportsProducer, ReportRunner,
-        SchedulesRepository, SchedulesService, ScheduleRunner, DeliverySender, ReportLinks,
-        ...(opts.runsWorkers ? [ReportsProcessor, ReportScheduler] : [])],
+      providers: [
+        ReportsRepository,
+        ReportSources,
+        ReportsService,
+        ReportsProducer,
+        ReportRunner,
+        SchedulesRepository,
+        SchedulesService,
+        ScheduleRunner,
+        DeliverySender,
+        ReportLinks,
+        ...(opts.runsWorkers ? [ReportsProcessor, ReportScheduler] : []),
+      ],
       exports: [ReportsService],
     };
   }

@@ -30,7 +30,15 @@ export class ReportsService {
   /** Checks the source and its parameters (400 naming each problem), stores the report QUEUED and enqueues it. */
   async create(auth: AuthContext, body: CreateReportDto): Promise<ReportCreatedDto> {
     const { source, params } = await this.checked(auth, body.source, body.params ?? {});
-    const row = await this.repo.create({ orgId: auth.orgId, name: body.name ?? null, source: source.name, params, format: body.format, requestedBy: auth.actorId, role: auth.role });
+    const row = await this.repo.create({
+      orgId: auth.orgId,
+      name: body.name ?? null,
+      source: source.name,
+      params,
+      format: body.format,
+      requestedBy: auth.actorId,
+      role: auth.role,
+    });
     try {
       await this.producer.enqueue(row.id);
     } catch (err) {
@@ -101,11 +109,23 @@ export class ReportsService {
 
 function toDto(r: ReportRow): ReportDto {
   return {
-    id: r.id, name: r.name, source: r.source, params: r.params, format: r.format, status: r.status, progress: r.progress,
-    rows: r.rows === null ? null : Number(r.rows), bytes: r.bytes === null ? null : Number(r.bytes), dataVersion: r.data_version, error: r.error,
+    id: r.id,
+    name: r.name,
+    source: r.source,
+    params: r.params,
+    format: r.format,
+    status: r.status,
+    progress: r.progress,
+    rows: r.rows === null ? null : Number(r.rows),
+    bytes: r.bytes === null ? null : Number(r.bytes),
+    dataVersion: r.data_version,
+    error: r.error,
     downloadUrl: r.status === 'COMPLETED' ? `/api/v1/reports/${r.id}/download` : null,
-    createdAt: r.created_at.toISOString(), startedAt: r.started_at?.toISOString() ?? null, finishedAt: r.finished_at?.toISOString() ?? null,
-    expiredAt: r.expired_at?.toISOString() ?? null, details: r.details ?? null,
+    createdAt: r.created_at.toISOString(),
+    startedAt: r.started_at?.toISOString() ?? null,
+    finishedAt: r.finished_at?.toISOString() ?? null,
+    expiredAt: r.expired_at?.toISOString() ?? null,
+    details: r.details ?? null,
   };
 }
 

@@ -6,9 +6,7 @@ import { Auth, AuthContext, MinRole, OrgId } from '@modules/auth/auth.context';
 import { ImportResponseDto } from '@modules/ingestion/dto/import-response.dto';
 import { CreateDemoRunDto } from './dto/demo-run.dto';
 import { DataQualityQuery, SalesAnomaliesQuery, SalesFilterQuery, TopProductsQuery, TopTransactionsQuery } from './dto/sales-query.dto';
-import {
-  CategoryDiscountsDto, DataQualityDto, MonthlySummaryDto, RegionPerformanceDto, SalesAnomaliesDto, TopProductsDto, TopTransactionsDto,
-} from './dto/sales-response.dto';
+import { CategoryDiscountsDto, DataQualityDto, MonthlySummaryDto, RegionPerformanceDto, SalesAnomaliesDto, TopProductsDto, TopTransactionsDto } from './dto/sales-response.dto';
 import { SalesDemoService } from './sales-demo.service';
 import { SalesService } from './sales.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
@@ -33,7 +31,8 @@ export class SalesController {
 
   @Get('monthly-summary')
   @ApiOperation({ summary: 'Revenue, quantity and mean discount per month', description: `Months YYYY-MM ascending. ${FILTERS}` })
-  @ApiOkResponse({ type: MonthlySummaryDto }) @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: MonthlySummaryDto })
+  @ApiProduces('application/json', 'text/csv')
   @CsvColumns('month', 'revenue', 'quantity', 'avgDiscount', 'records')
   monthlySummary(@Auth() auth: AuthContext, @Query() q: SalesFilterQuery): Promise<MonthlySummaryDto> {
     return this.sales.monthlySummary(auth, q);
@@ -41,7 +40,8 @@ export class SalesController {
 
   @Get('top-products')
   @ApiOperation({ summary: 'Products by revenue', description: `Top \`limit\` (default 10) by revenue descending, with quantity. ${FILTERS}` })
-  @ApiOkResponse({ type: TopProductsDto }) @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: TopProductsDto })
+  @ApiProduces('application/json', 'text/csv')
   @CsvColumns('rank', 'product', 'revenue', 'quantity')
   topProducts(@Auth() auth: AuthContext, @Query() q: TopProductsQuery): Promise<TopProductsDto> {
     return this.sales.topProducts(auth, q);
@@ -49,7 +49,8 @@ export class SalesController {
 
   @Get('region-performance')
   @ApiOperation({ summary: 'Revenue and quantity per region', description: `By revenue descending. ${FILTERS}` })
-  @ApiOkResponse({ type: RegionPerformanceDto }) @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: RegionPerformanceDto })
+  @ApiProduces('application/json', 'text/csv')
   @CsvColumns('region', 'revenue', 'quantity')
   regionPerformance(@Auth() auth: AuthContext, @Query() q: SalesFilterQuery): Promise<RegionPerformanceDto> {
     return this.sales.regionPerformance(auth, q);
@@ -57,7 +58,8 @@ export class SalesController {
 
   @Get('category-discounts')
   @ApiOperation({ summary: 'Revenue-weighted average discount per category', description: `Σ(revenue × discount) / Σ revenue (0 when revenue is 0), descending. ${FILTERS}` })
-  @ApiOkResponse({ type: CategoryDiscountsDto }) @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: CategoryDiscountsDto })
+  @ApiProduces('application/json', 'text/csv')
   @CsvColumns('category', 'weightedAvgDiscount', 'revenue')
   categoryDiscounts(@Auth() auth: AuthContext, @Query() q: SalesFilterQuery): Promise<CategoryDiscountsDto> {
     return this.sales.categoryDiscounts(auth, q);
@@ -71,7 +73,8 @@ export class SalesController {
       'discount > 0.7 +1; unit price > 1000 with discount > 0.5 +2; revenue > 50,000 +1; quantity > 100 at unit price > 500 +2. ' +
       `Records scoring ≥ 2, by score then revenue descending; \`limit\` default 5. ${FILTERS}`,
   })
-  @ApiOkResponse({ type: SalesAnomaliesDto }) @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: SalesAnomaliesDto })
+  @ApiProduces('application/json', 'text/csv')
   @CsvColumns('score', 'reasons', ...RECORD_COLUMNS)
   anomalies(@Auth() auth: AuthContext, @Query() q: SalesAnomaliesQuery): Promise<SalesAnomaliesDto> {
     return this.sales.anomalies(auth, q);
@@ -79,7 +82,8 @@ export class SalesController {
 
   @Get('top-transactions')
   @ApiOperation({ summary: 'The highest-revenue records', description: `Top \`limit\` (default 10) by revenue descending, then order id. ${FILTERS}` })
-  @ApiOkResponse({ type: TopTransactionsDto }) @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: TopTransactionsDto })
+  @ApiProduces('application/json', 'text/csv')
   @CsvColumns('rank', ...RECORD_COLUMNS)
   topTransactions(@Auth() auth: AuthContext, @Query() q: TopTransactionsQuery): Promise<TopTransactionsDto> {
     return this.sales.topTransactions(auth, q);
@@ -88,9 +92,11 @@ export class SalesController {
   @Get('data-quality')
   @ApiOperation({
     summary: 'What cleaning kept and dropped',
-    description: "Rows processed, kept and dropped (by reason) and repeated order ids, over all the organization's sales imports or one (`importId`). `format=csv` gives metric,value lines.",
+    description:
+      "Rows processed, kept and dropped (by reason) and repeated order ids, over all the organization's sales imports or one (`importId`). `format=csv` gives metric,value lines.",
   })
-  @ApiOkResponse({ type: DataQualityDto }) @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: DataQualityDto })
+  @ApiProduces('application/json', 'text/csv')
   dataQuality(@Auth() auth: AuthContext, @Query() q: DataQualityQuery): Promise<DataQualityDto> {
     return this.sales.dataQuality(auth, q);
   }

@@ -7,10 +7,7 @@ export const SalesErrors = {
   emptyRange: (from: string, to: string) =>
     new AppError('INVALID_DATE_RANGE', HttpStatus.BAD_REQUEST, `from (${from}) must be before to (${to}): the window is [from, to), to is exclusive`, { from, to }),
   windowNotApplicable: () =>
-    new AppError(
-      'INVALID_FILTER',
-      HttpStatus.BAD_REQUEST,
-      'data-quality describes whole imports (dropped rows have no reliable date): use importId, not from/to',
-      { fields: ['from', 'to'] },
-    ),
+    new AppError('INVALID_FILTER', HttpStatus.BAD_REQUEST, 'data-quality describes whole imports (dropped rows have no reliable date): use importId, not from/to', {
+      fields: ['from', 'to'],
+    }),
 };

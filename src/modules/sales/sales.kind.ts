@@ -14,7 +14,11 @@ export const salesKind: DatasetKind = {
     { name: 'unit_price', required: true, description: 'Non-negative number; a leading currency symbol and thousands separators are accepted ("$1,299.50"); else INVALID_PRICE' },
     { name: 'discount_percent', required: true, description: 'A fraction in [0, 1] (0.15 = 15 %); else INVALID_DISCOUNT' },
     { name: 'region', required: true, description: 'nort/north → North, sout → South, eas → East, wes → West; unknown ones title-cased' },
-    { name: 'sale_date', required: true, description: 'YYYY-MM-DD HH:MM:SS, YYYY/MM/DD, YYYY-MM-DD, DD-Mon-YYYY, MM/DD/YYYY or DD/MM/YYYY, tried in that order (naive = UTC); empty → MISSING_DATE, else INVALID_DATE' },
+    {
+      name: 'sale_date',
+      required: true,
+      description: 'YYYY-MM-DD HH:MM:SS, YYYY/MM/DD, YYYY-MM-DD, DD-Mon-YYYY, MM/DD/YYYY or DD/MM/YYYY, tried in that order (naive = UTC); empty → MISSING_DATE, else INVALID_DATE',
+    },
     { name: 'customer_email', required: false, description: "Lower-cased when it looks like an address, else 'anonymous' (never drops the row)" },
   ],
   table: 'sales',

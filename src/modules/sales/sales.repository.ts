@@ -15,10 +15,29 @@ export interface SalesScope extends ImportScope {
 }
 
 /** Numeric values arrive as exact decimal strings (PostgreSQL numeric), rounded in SQL. */
-export interface MonthTotal { month: string; revenue: string; quantity: string; avgDiscount: string; records: string }
-export interface DimTotal { key: string; revenue: string; quantity: string }
-export interface CategoryDiscount { category: string; weighted: string; revenue: string }
-export interface ScopeTotals { records: string; revenue: string; quantity: string; price: string }
+export interface MonthTotal {
+  month: string;
+  revenue: string;
+  quantity: string;
+  avgDiscount: string;
+  records: string;
+}
+export interface DimTotal {
+  key: string;
+  revenue: string;
+  quantity: string;
+}
+export interface CategoryDiscount {
+  category: string;
+  weighted: string;
+  revenue: string;
+}
+export interface ScopeTotals {
+  records: string;
+  revenue: string;
+  quantity: string;
+  price: string;
+}
 
 export interface RecordRow {
   orderId: string;
@@ -46,10 +65,19 @@ export interface ScoredRow extends RecordRow {
   isBulkPremium: boolean;
 }
 
-export interface ImportQuality { read: string; loaded: string; rejected: string; reasons: Array<Record<string, number>> }
+export interface ImportQuality {
+  read: string;
+  loaded: string;
+  rejected: string;
+  reasons: Array<Record<string, number>>;
+}
 
 /** Lower bounds of the average-relative anomaly rules, for index range scans (the exact test is in SQL). */
-export interface AnomalyBounds { revenue: number; quantity: number; unitPrice: number }
+export interface AnomalyBounds {
+  revenue: number;
+  quantity: number;
+  unitPrice: number;
+}
 
 const RECORD_COLUMNS = `order_id AS "orderId", product_name AS product, category, region, quantity,
   unit_price::text AS "unitPrice", discount::text AS discount, revenue::text AS revenue, sale_at AS "saleAt",

@@ -2,8 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { DataQualityQuery, SalesAnomaliesQuery, SalesFilterQuery, TopProductsQuery, TopTransactionsQuery } from './dto/sales-query.dto';
 import {
-  AnomalyRowDto, CategoryDiscountsDto, DataQualityDto, MonthlySummaryDto, RegionPerformanceDto, SalesAnomaliesDto, SalesRecordDto,
-  TopProductsDto, TopTransactionsDto,
+  AnomalyRowDto,
+  CategoryDiscountsDto,
+  DataQualityDto,
+  MonthlySummaryDto,
+  RegionPerformanceDto,
+  SalesAnomaliesDto,
+  SalesRecordDto,
+  TopProductsDto,
+  TopTransactionsDto,
 } from './dto/sales-response.dto';
 import { SalesErrors } from './sales.errors';
 import { AnomalyBounds, RecordRow, SalesRepository, ScopeTotals, ScoredRow } from './sales.repository';
@@ -30,7 +37,11 @@ export class SalesService {
     const scope = await this.salesScope.resolve(auth, q);
     return this.scopes.answer(scope, 'monthly', {}, started, async () => ({
       data: (await this.repo.monthly(scope)).map((m) => ({
-        month: m.month, revenue: Number(m.revenue), quantity: Number(m.quantity), avgDiscount: Number(m.avgDiscount), records: Number(m.records),
+        month: m.month,
+        revenue: Number(m.revenue),
+        quantity: Number(m.quantity),
+        avgDiscount: Number(m.avgDiscount),
+        records: Number(m.records),
       })),
     }));
   }
@@ -40,7 +51,10 @@ export class SalesService {
     const scope = await this.salesScope.resolve(auth, q);
     return this.scopes.answer(scope, 'products', { limit: q.limit }, started, async () => ({
       data: (await this.repo.byDimension(scope, 'product_name', q.limit)).map((r, i) => ({
-        rank: i + 1, product: r.key, revenue: Number(r.revenue), quantity: Number(r.quantity),
+        rank: i + 1,
+        product: r.key,
+        revenue: Number(r.revenue),
+        quantity: Number(r.quantity),
       })),
     }));
   }
@@ -58,7 +72,9 @@ export class SalesService {
     const scope = await this.salesScope.resolve(auth, q);
     return this.scopes.answer(scope, 'category-discounts', {}, started, async () => ({
       data: (await this.repo.categoryDiscounts(scope)).map((c) => ({
-        category: c.category, weightedAvgDiscount: Number(c.weighted), revenue: Number(c.revenue),
+        category: c.category,
+        weightedAvgDiscount: Number(c.weighted),
+        revenue: Number(c.revenue),
       })),
     }));
   }
@@ -135,9 +151,17 @@ function anomalyBounds(t: ScopeTotals): AnomalyBounds {
 
 function toRecord(r: RecordRow): SalesRecordDto {
   return {
-    orderId: r.orderId, product: r.product, category: r.category, region: r.region, quantity: r.quantity,
-    unitPrice: Number(r.unitPrice), discount: Number(r.discount), revenue: Number(r.revenue), saleDate: r.saleAt.toISOString(),
-    importId: r.importId, line: r.line,
+    orderId: r.orderId,
+    product: r.product,
+    category: r.category,
+    region: r.region,
+    quantity: r.quantity,
+    unitPrice: Number(r.unitPrice),
+    discount: Number(r.discount),
+    revenue: Number(r.revenue),
+    saleDate: r.saleAt.toISOString(),
+    importId: r.importId,
+    line: r.line,
   };
 }
 

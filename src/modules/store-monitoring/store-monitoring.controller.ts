@@ -35,10 +35,7 @@ export class StoreMonitoringController {
   @ApiConsumes('multipart/form-data', 'application/json')
   @ApiBody({
     schema: {
-      oneOf: [
-        { type: 'object', properties: { store_status: FILE, menu_hours: FILE, timezones: FILE } },
-        { $ref: getSchemaPath(LoadDirectoryDto) },
-      ],
+      oneOf: [{ type: 'object', properties: { store_status: FILE, menu_hours: FILE, timezones: FILE } }, { $ref: getSchemaPath(LoadDirectoryDto) }],
     },
   })
   @ApiAcceptedResponse({ type: LoadDataResponseDto })
@@ -50,7 +47,10 @@ export class StoreMonitoringController {
   @Delete('data')
   @Audited('store-data.delete', 'store-data')
   @MinRole('analyst')
-  @ApiOperation({ summary: "Clear the organization's store data", description: 'Removes every store-monitoring import with its rows (loading ones are cancelled). Reports already made are kept.' })
+  @ApiOperation({
+    summary: "Clear the organization's store data",
+    description: 'Removes every store-monitoring import with its rows (loading ones are cancelled). Reports already made are kept.',
+  })
   @ApiOkResponse({ type: ClearDataResponseDto })
   @ApiErrors(401, 403)
   clear(@OrgId() orgId: string): Promise<ClearDataResponseDto> {

@@ -2,11 +2,11 @@ import { HttpStatus } from '@nestjs/common';
 import { AppError } from '@common/errors';
 
 export const StoreMonitoringErrors = {
-  unknownTable: (name: string, valid: string[]) =>
-    new AppError('UNKNOWN_TABLE', HttpStatus.BAD_REQUEST, `Unknown table '${name}'; valid tables: ${valid.join(', ')}`, { valid }),
+  unknownTable: (name: string, valid: string[]) => new AppError('UNKNOWN_TABLE', HttpStatus.BAD_REQUEST, `Unknown table '${name}'; valid tables: ${valid.join(', ')}`, { valid }),
   badDataRequest: () =>
     new AppError(
-      'INVALID_DATA_REQUEST', HttpStatus.BAD_REQUEST,
+      'INVALID_DATA_REQUEST',
+      HttpStatus.BAD_REQUEST,
       'Send multipart/form-data with any of the files store_status, menu_hours, timezones, or JSON {"source":"directory"}',
     ),
   directoryNotConfigured: () =>
@@ -17,7 +17,11 @@ export const StoreMonitoringErrors = {
   reportNotReady: (id: string, status: string) =>
     new AppError('REPORT_NOT_READY', HttpStatus.CONFLICT, `Report ${id} is ${status}; its CSV exists once it is Complete`, { status }),
   reportExpired: (id: string, days: number) =>
-    new AppError('REPORT_EXPIRED', HttpStatus.GONE, `Report ${id} expired: its CSV is kept ${days} days after it completes (REPORT_RETENTION_DAYS); trigger it again`, { reportId: id }),
+    new AppError('REPORT_EXPIRED', HttpStatus.GONE, `Report ${id} expired: its CSV is kept ${days} days after it completes (REPORT_RETENTION_DAYS); trigger it again`, {
+      reportId: id,
+    }),
   invalidNow: (now: string) =>
-    new AppError('INVALID_REPORT_PARAMS', HttpStatus.BAD_REQUEST, `now (${now}) is not an instant: give an ISO 8601 date-time such as 2023-01-25T18:00:00Z`, { problems: ['now must be an ISO 8601 date-time'] }),
+    new AppError('INVALID_REPORT_PARAMS', HttpStatus.BAD_REQUEST, `now (${now}) is not an instant: give an ISO 8601 date-time such as 2023-01-25T18:00:00Z`, {
+      problems: ['now must be an ISO 8601 date-time'],
+    }),
 };

@@ -63,10 +63,11 @@ export class StoreMonitoringRepository {
   async pageOfTable(orgId: string, name: StoreTableName, limit: number, offset: number): Promise<{ rows: Record<string, unknown>[]; total: number }> {
     const t = STORE_TABLES[name];
     const ids = (await this.feedImports(orgId))[name];
-    const rows = await this.db.query<Record<string, unknown>[]>(
-      `SELECT ${t.select} FROM ${t.table} WHERE import_id = ANY($1::uuid[]) ORDER BY ${t.order} LIMIT $2 OFFSET $3`,
-      [ids, limit, offset],
-    );
+    const rows = await this.db.query<Record<string, unknown>[]>(`SELECT ${t.select} FROM ${t.table} WHERE import_id = ANY($1::uuid[]) ORDER BY ${t.order} LIMIT $2 OFFSET $3`, [
+      ids,
+      limit,
+      offset,
+    ]);
     const [{ n }] = await this.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${t.table} WHERE import_id = ANY($1::uuid[])`, [ids]);
     return { rows, total: n };
   }

@@ -6,17 +6,14 @@ import * as path from 'path';
 import { AppConfig } from '@config/app-config';
 import { ImportRemovalService } from '@modules/ingestion/import-removal.service';
 import { IngestionService } from '@modules/ingestion/ingestion.service';
-import {
-  ClearDataResponseDto, LoadDataResponseDto, ReportResponseDto, storeReportDownloadUrl, TablePageDto, TablePageQuery,
-} from './dto/store-monitoring.dto';
+import { ClearDataResponseDto, LoadDataResponseDto, ReportResponseDto, storeReportDownloadUrl, TablePageDto, TablePageQuery } from './dto/store-monitoring.dto';
 import { StoreMonitoringErrors } from './store-monitoring.errors';
 import { LegacyReportRow, STORE_TABLES, StoreMonitoringRepository, StoreTableName } from './store-monitoring.repository';
 
 /** The three feeds: multipart part name (and file name in STORE_DATA_DIR) → import kind. */
 export const FEEDS: Record<string, string> = { store_status: 'store-status', menu_hours: 'business-hours', timezones: 'timezones' };
 const FEED_KINDS = Object.values(FEEDS);
-const LEGACY_UNFINISHED =
-  'This report was started before store reports moved to the reports engine and its job will not run any more; trigger it again';
+const LEGACY_UNFINISHED = 'This report was started before store reports moved to the reports engine and its job will not run any more; trigger it again';
 
 @Injectable()
 export class StoreMonitoringService {
@@ -49,12 +46,20 @@ export class StoreMonitoringService {
     const present: Array<{ part: string; file: string }> = [];
     for (const part of Object.keys(FEEDS)) {
       const file = path.resolve(dir, `${part}.csv`);
-      if (await fs.stat(file).then((s) => s.isFile(), () => false)) {
+      if (
+        await fs.stat(file).then(
+          (s) => s.isFile(),
+          () => false,
+        )
+      ) {
         present.push({ part, file });
       }
     }
     if (present.length === 0) {
-      throw StoreMonitoringErrors.directoryEmpty(dir, Object.keys(FEEDS).map((p) => `${p}.csv`));
+      throw StoreMonitoringErrors.directoryEmpty(
+        dir,
+        Object.keys(FEEDS).map((p) => `${p}.csv`),
+      );
     }
     // All files are checked before any is queued, as for an upload.
     for (const { part, file } of present) {
@@ -73,9 +78,7 @@ export class StoreMonitoringService {
     const before = await this.repo.countRows(orgId);
     const outcomes = await this.removal.removeAllOfKinds(orgId, FEED_KINDS);
     const after = await this.repo.countRows(orgId);
-    const rowsRemoved = Object.fromEntries(
-      (Object.keys(before) as StoreTableName[]).map((t) => [t, before[t] - after[t]]),
-    );
+    const rowsRemoved = Object.fromEntries((Object.keys(before) as StoreTableName[]).map((t) => [t, before[t] - after[t]]));
     return {
       importsRemoved: outcomes.filter((o) => o.outcome === 'REMOVED').length,
       importsCancelled: outcomes.filter((o) => o.outcome !== 'REMOVED').length,

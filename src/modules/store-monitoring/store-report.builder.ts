@@ -62,7 +62,12 @@ const FETCH_ROWS = 20_000;
 const PROGRESS_EVERY_MS = 300;
 
 /** Tags of the rows that describe one store, in the order they arrive. */
-const enum Tag { Store = 0, Zone = 1, Hours = 2, Prior = 3 }
+const enum Tag {
+  Store = 0,
+  Zone = 1,
+  Hours = 2,
+  Prior = 3,
+}
 
 /**
  * Builds one uptime/downtime report. Everything is read in ONE repeatable-read snapshot (feeds

@@ -3,16 +3,20 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext } from '@modules/auth/auth.context';
 import { AnalyticsService } from './analytics.service';
+import { AnalyticsFilterQuery, AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery } from './dto/analytics-query.dto';
 import {
-  AnalyticsFilterQuery, AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery,
-} from './dto/analytics-query.dto';
-import {
-  AnomaliesDto, CategoryDistributionDto, CustomerRetentionDto, DormantMerchantsDto, FullReportDto, HourlyPatternDto, ZoneLeaderboardDto,
+  AnomaliesDto,
+  CategoryDistributionDto,
+  CustomerRetentionDto,
+  DormantMerchantsDto,
+  FullReportDto,
+  HourlyPatternDto,
+  ZoneLeaderboardDto,
 } from './dto/analytics-response.dto';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
 
 const FILTERS =
-  'Scoped to the caller\'s organization. Optional `from` (inclusive) and `to` (exclusive) ISO timestamps and `importId`. ' +
+  "Scoped to the caller's organization. Optional `from` (inclusive) and `to` (exclusive) ISO timestamps and `importId`. " +
   'Answers are exact and reflect every import the moment it is published; they are cached per data version.';
 
 @ApiTags('Transaction analytics')
@@ -74,7 +78,10 @@ export class AnalyticsController {
   }
 
   @Get('full-report')
-  @ApiOperation({ summary: 'Every analysis at once', description: `Leaderboard (top 20), distribution, dormant count, 24-hour pattern, anomaly count and retention, computed concurrently. ${FILTERS}` })
+  @ApiOperation({
+    summary: 'Every analysis at once',
+    description: `Leaderboard (top 20), distribution, dormant count, 24-hour pattern, anomaly count and retention, computed concurrently. ${FILTERS}`,
+  })
   @ApiOkResponse({ type: FullReportDto })
   fullReport(@Auth() auth: AuthContext, @Query() q: FullReportQuery): Promise<FullReportDto> {
     return this.analytics.fullReport(auth, q);

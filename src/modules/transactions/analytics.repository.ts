@@ -70,7 +70,6 @@ export interface CohortCell {
   customers: number;
 }
 
-
 /** Categories above which the anomaly tails are one LATERAL join rather than a UNION ALL branch each. */
 const MAX_CATEGORY_BRANCHES = 200;
 
@@ -232,9 +231,7 @@ export class AnalyticsRepository {
     );
     return {
       total: Number(rows[0]?.total ?? 0),
-      rows: rows
-        .filter((r) => r.merchant_id !== null)
-        .map((r) => ({ merchantId: r.merchant_id!, merchantName: r.name || 'Unknown', zone: r.zone || 'Unknown' })),
+      rows: rows.filter((r) => r.merchant_id !== null).map((r) => ({ merchantId: r.merchant_id!, merchantName: r.name || 'Unknown', zone: r.zone || 'Unknown' })),
     };
   }
 
@@ -246,9 +243,10 @@ export class AnalyticsRepository {
     const isUnbounded = scope.window.fromUs === null && scope.window.toUs === null;
     const parts = windowParts(scope, isUnbounded ? 'merchantZones' : 'merchantDays', ['day'], p, {
       raw: (rows, seg) => `SELECT DISTINCT merchant_id FROM ${rows} r WHERE true ${timeCondition('occurred_at', seg, p)}`,
-      rollup: (base, seg) => isUnbounded
-        ? `SELECT DISTINCT merchant_id FROM tx_merchant_zones WHERE ${base()}`
-        : `SELECT DISTINCT merchant_id FROM tx_merchant_days WHERE ${base()} ${dayCondition(seg, p)}`,
+      rollup: (base, seg) =>
+        isUnbounded
+          ? `SELECT DISTINCT merchant_id FROM tx_merchant_zones WHERE ${base()}`
+          : `SELECT DISTINCT merchant_id FROM tx_merchant_days WHERE ${base()} ${dayCondition(seg, p)}`,
     });
     return parts.length > 0 ? parts.join(' UNION ') : 'SELECT NULL::text AS merchant_id WHERE false';
   }
@@ -376,7 +374,10 @@ function lazyImportCondition(orgId: string, importIds: string[], p: SqlParams): 
  * rows at its edges; for the imports without it (missing_rollups), their rows over the window.
  */
 function windowParts(
-  scope: AnalyticsScope, rollup: TxStructure, grains: Grain[], p: SqlParams,
+  scope: AnalyticsScope,
+  rollup: TxStructure,
+  grains: Grain[],
+  p: SqlParams,
   part: { raw: (rows: string, seg: TimeWindow | RangeSegment) => string; rollup: (base: () => string, seg: RangeSegment) => string },
 ): string[] {
   const [rolled, raw] = splitByRollup(scope, scope.importIds, rollup);

@@ -1,18 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import {
-  CentMoments, centsToNumber, deviationsTenths, meanCents, minCentsAbove, percentage, ratio, roundDiv, stdDevCents,
-} from '@libs/stats';
+import { CentMoments, centsToNumber, deviationsTenths, meanCents, minCentsAbove, percentage, ratio, roundDiv, stdDevCents } from '@libs/stats';
 import type { AuthContext } from '@modules/auth/auth.context';
 import { elapsedMs } from '@common/analytics-meta.dto';
 import { AnalyticsScopeService } from '@common/analytics-scope/analytics-scope.service';
 import { TransactionsScopeService } from './transactions-scope.service';
 import { AnalyticsRepository, AnalyticsScope, CategoryThreshold, DimTotal } from './analytics.repository';
+import { AnalyticsFilterQuery, AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery } from './dto/analytics-query.dto';
 import {
-  AnalyticsFilterQuery, AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery,
-} from './dto/analytics-query.dto';
-import {
-  AnomaliesDto, CategoryDistributionDto, CategoryRowDto, CohortDto, CustomerRetentionDto, DormantMerchantsDto, FullReportDto,
-  HourlyPatternDto, HourRowDto, ZoneLeaderboardDto, ZoneRowDto,
+  AnomaliesDto,
+  CategoryDistributionDto,
+  CategoryRowDto,
+  CohortDto,
+  CustomerRetentionDto,
+  DormantMerchantsDto,
+  FullReportDto,
+  HourlyPatternDto,
+  HourRowDto,
+  ZoneLeaderboardDto,
+  ZoneRowDto,
 } from './dto/analytics-response.dto';
 
 type Meta = 'queryTimeMs' | 'cached' | 'dataVersion';
@@ -70,10 +75,7 @@ export class AnalyticsService {
     return this.scopes.answer(scope, 'anomalies', { page: q.page, pageSize: q.pageSize }, started, async () => {
       const stats = categoryMoments(await this.repo.dimTotals(scope, 'category'));
       const thresholds = anomalyThresholds(stats);
-      const [total, rows] = await Promise.all([
-        this.repo.countAbove(scope, thresholds),
-        this.repo.rowsAbove(scope, thresholds, (q.page - 1) * q.pageSize, q.pageSize),
-      ]);
+      const [total, rows] = await Promise.all([this.repo.countAbove(scope, thresholds), this.repo.rowsAbove(scope, thresholds, (q.page - 1) * q.pageSize, q.pageSize)]);
       const data = rows.map((r) => {
         const m = stats.get(r.category)!;
         const cents = BigInt(r.amount.replace('.', ''));
@@ -102,8 +104,7 @@ export class AnalyticsService {
     const started = performance.now();
     await this.transactionsScope.assertTimeZone(q.tz);
     const scope = await this.transactionsScope.resolve(auth, q);
-    const part = <T>(name: string, params: Record<string, unknown>, compute: () => Promise<T>) =>
-      this.scopes.cached(scope, name, params, compute).then((r) => r.value);
+    const part = <T>(name: string, params: Record<string, unknown>, compute: () => Promise<T>) => this.scopes.cached(scope, name, params, compute).then((r) => r.value);
     const { value, isCached } = await this.scopes.cached(scope, 'full', { tz: q.tz }, async () => {
       // The distribution and the anomaly thresholds read the same category totals: once.
       let categoryTotals: Promise<DimTotal[]> | null = null;
@@ -186,7 +187,11 @@ export class AnalyticsService {
     summaries.forEach((s) => Object.entries(s.histogram).forEach(([k, n]) => bump(Number(k), n)));
     if (summaries.length > 1) {
       const [largest, ...others] = [...summaries].sort((a, b) => b.customers - a.customers);
-      const shared = await this.repo.sharedCustomers(scope.orgId, largest.importId, others.map((s) => s.importId));
+      const shared = await this.repo.sharedCustomers(
+        scope.orgId,
+        largest.importId,
+        others.map((s) => s.importId),
+      );
       shared.remove.forEach((n, k) => bump(k, -n));
       shared.add.forEach((n, k) => bump(k, n));
     }

@@ -11,6 +11,5 @@ export const AnalyticsErrors = {
     ),
   emptyRange: (from: string, to: string) =>
     new AppError('INVALID_TIME_RANGE', HttpStatus.BAD_REQUEST, `from (${from}) must be before to (${to}): the window is [from, to)`, { from, to }),
-  unknownTimeZone: (tz: string) =>
-    new AppError('INVALID_TIME_ZONE', HttpStatus.BAD_REQUEST, `tz must be an IANA time zone name such as Europe/Berlin, got '${tz}'`, { tz }),
+  unknownTimeZone: (tz: string) => new AppError('INVALID_TIME_ZONE', HttpStatus.BAD_REQUEST, `tz must be an IANA time zone name such as Europe/Berlin, got '${tz}'`, { tz }),
 };

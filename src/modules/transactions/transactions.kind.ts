@@ -12,7 +12,11 @@ export const transactionsKind: DatasetKind = {
     { name: 'ZONE', required: true, description: 'Zone; upper-cased' },
     { name: 'CATEGORY', required: true, description: 'Category; title-cased and synonyms mapped (GROCERIES→Grocery, CLOTHING→Fashion, …)' },
     { name: 'AMOUNT', required: true, description: 'Decimal 0..1,000,000; currency symbols and separators are stripped' },
-    { name: 'TIMESTAMP', required: true, description: 'ISO 8601 (Z or offset), YYYY-MM-DD HH:MM[:SS], YYYY/MM/DD HH:MM:SS, DD/MM/YYYY HH:MM:SS or YYYY-MM-DD (naive = UTC); not in the future' },
+    {
+      name: 'TIMESTAMP',
+      required: true,
+      description: 'ISO 8601 (Z or offset), YYYY-MM-DD HH:MM[:SS], YYYY/MM/DD HH:MM:SS, DD/MM/YYYY HH:MM:SS or YYYY-MM-DD (naive = UTC); not in the future',
+    },
     { name: 'CUSTOMER_PHONE', required: true, description: "Digits and '+' kept; fewer than 10 or more than 15 digits becomes INVALID (never rejects)" },
   ],
   table: 'transactions',

@@ -42,7 +42,10 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
     partitions[t.table] = await createImportTable(ctx.sql, t.table, ref.orgId, ref.importId);
   }
   const target: Target = { ctx, acc, rows: ref.partition, partitions };
-  for (const [dim, structure] of [['zone', 'zoneHours'], ['category', 'categoryHours']] as const) {
+  for (const [dim, structure] of [
+    ['zone', 'zoneHours'],
+    ['category', 'categoryHours'],
+  ] as const) {
     if (folded.has(structure)) {
       await ctx.step(structure, () => copy(target, 'tx_rollups', mapIter(acc.dimensionRows(dim), rollupCopyLine)));
     }
@@ -55,7 +58,11 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
   }
   if (folded.has('merchantZones')) {
     await ctx.step('merchantZones', () =>
-      copy(target, 'tx_merchant_zones', mapIter(acc.merchantZoneRows(), ([merchant, zone, n]) => encodeCopyRow([merchant, zone, String(n)]))),
+      copy(
+        target,
+        'tx_merchant_zones',
+        mapIter(acc.merchantZoneRows(), ([merchant, zone, n]) => encodeCopyRow([merchant, zone, String(n)])),
+      ),
     );
   }
   const customers = await ctx.step('customers', () => writeCustomers(target));
@@ -72,7 +79,16 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
   await ctx.sql(
     `INSERT INTO tx_import_summaries (import_id, org_id, transaction_count, customer_count, invalid_phone_transactions, customer_histogram, first_at, last_at)
      VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8))`,
-    [ref.importId, ref.orgId, span.transactionCount, customers.customerCount, span.invalidPhoneTransactions, JSON.stringify(customers.customerHistogram), span.firstSecond, span.lastSecond],
+    [
+      ref.importId,
+      ref.orgId,
+      span.transactionCount,
+      customers.customerCount,
+      span.invalidPhoneTransactions,
+      JSON.stringify(customers.customerHistogram),
+      span.firstSecond,
+      span.lastSecond,
+    ],
   );
 }
 
@@ -104,5 +120,10 @@ async function spanSummaryFromSql(sql: Sql, rows: string): Promise<Pick<TxImport
             (floor(extract(epoch FROM max(occurred_at)) / 900) * 900 + 899)::text AS last
      FROM ${rows}`,
   );
-  return { transactionCount: Number(r.n), invalidPhoneTransactions: Number(r.invalid), firstSecond: r.first === null ? null : Number(r.first), lastSecond: r.last === null ? null : Number(r.last) };
+  return {
+    transactionCount: Number(r.n),
+    invalidPhoneTransactions: Number(r.invalid),
+    firstSecond: r.first === null ? null : Number(r.first),
+    lastSecond: r.last === null ? null : Number(r.last),
+  };
 }

@@ -4,7 +4,9 @@ import { ROLES, Role } from '../entities/api-key.entity';
 
 export class CreateApiKeyDto {
   @ApiProperty({ description: 'A label for the key (who or what uses it)', example: 'nightly-report-bot' })
-  @IsString() @MinLength(1) @MaxLength(100)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
   name: string;
 
   @ApiProperty({ description: 'admin: everything; analyst: import and read; viewer: read only', enum: ROLES })
@@ -14,7 +16,9 @@ export class CreateApiKeyDto {
 
 export class CreateOrganizationDto {
   @ApiProperty({ description: 'Organization name', example: 'Acme Payments' })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name: string;
 }
 
@@ -75,7 +79,11 @@ export class OrganizationDto {
   @ApiProperty({ example: 'acme-3f2a9c1b', description: 'Addresses the organization in webhook URLs (messaging/webhooks/whatsapp/{slug})' }) slug: string;
   @ApiProperty({ description: 'Bumped by every publish or delete' }) dataVersion: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ description: "The rate limits in force for the organization's keys and users, by class", type: 'object', additionalProperties: { $ref: '#/components/schemas/RateLimitDto' } })
+  @ApiProperty({
+    description: "The rate limits in force for the organization's keys and users, by class",
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/RateLimitDto' },
+  })
   rateLimits: Record<string, RateLimitDto>;
   @ApiProperty({ type: QuotasDto, description: 'The quotas in force' }) quotas: QuotasDto;
   @ApiProperty({ type: UsageDto, description: 'What the organization holds against them now' }) usage: UsageDto;

@@ -8,47 +8,62 @@ const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? 
 
 export class LoginDto {
   @ApiProperty({ example: 'ana@example.com' })
-  @Transform(trimmed) @IsString() @MinLength(3) @MaxLength(254)
+  @Transform(trimmed)
+  @IsString()
+  @MinLength(3)
+  @MaxLength(254)
   email: string;
 
   @ApiProperty({ example: 'correct horse battery staple' })
-  @IsString() @MinLength(1) @MaxLength(PASSWORD_MAX)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_MAX)
   password: string;
 }
 
 export class RefreshDto {
   @ApiProperty({ description: 'The refresh token from login or the previous refresh (each works once)' })
-  @IsString() @MinLength(10) @MaxLength(200)
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
   refreshToken: string;
 }
 
 export class LogoutDto {
   @ApiPropertyOptional({ description: 'Ends the login this refresh token belongs to (without it: the login of the access token sent)' })
-  @IsOptional() @IsString() @MinLength(10) @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
   refreshToken?: string;
 }
 
 export class SetPasswordDto {
   @ApiProperty({ description: 'The one-time passwordSetToken an admin received for this user' })
-  @IsString() @MinLength(10) @MaxLength(200)
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
   token: string;
 
   @ApiProperty({ description: '12 to 256 characters, not the e-mail address', example: 'correct horse battery staple' })
-  @IsString() @MaxLength(PASSWORD_MAX)
+  @IsString()
+  @MaxLength(PASSWORD_MAX)
   password: string;
 }
 
 export class TokenPairDto {
   @ApiProperty({ description: 'A JWT; send it as Authorization: Bearer. Lives ACCESS_TOKEN_TTL_S (15 min by default).' }) accessToken: string;
   @ApiProperty({ example: 'Bearer' }) tokenType: 'Bearer';
-  @ApiProperty({ description: "Seconds the access token lives" }) expiresIn: number;
+  @ApiProperty({ description: 'Seconds the access token lives' }) expiresIn: number;
   @ApiProperty({ description: 'Works once, at POST /auth/refresh, for the next pair; using it twice ends the login' }) refreshToken: string;
   @ApiProperty({ format: 'date-time', description: 'When the login ends however often it is refreshed' }) refreshExpiresAt: string;
 }
 
 export class CreateUserDto {
   @ApiProperty({ example: 'ana@example.com', description: 'Unique across the platform: login names the address, not the organization' })
-  @Transform(trimmed) @IsEmail({}, { message: 'email must be an e-mail address' }) @MaxLength(254)
+  @Transform(trimmed)
+  @IsEmail({}, { message: 'email must be an e-mail address' })
+  @MaxLength(254)
   email: string;
 
   @ApiProperty({ enum: ROLES, description: 'admin: everything; analyst: import and read; viewer: read only' })

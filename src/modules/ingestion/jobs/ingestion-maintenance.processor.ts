@@ -26,8 +26,20 @@ export class IngestionMaintenanceProcessor implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const failed = (err: unknown) => this.logger.error({ err }, `Queue ${INGESTION_MAINTENANCE_QUEUE} processing stopped`);
-    this.queue.process(IngestionMaintenanceJob.PurgeImport, 1, this.drain.wrap(this.queue, (job: Job<PurgeImportPayload>) => this.purge(job.data.importId))).catch(failed);
-    this.queue.process(IngestionMaintenanceJob.Sweep, 1, this.drain.wrap(this.queue, () => this.sweeper.sweep())).catch(failed);
+    this.queue
+      .process(
+        IngestionMaintenanceJob.PurgeImport,
+        1,
+        this.drain.wrap(this.queue, (job: Job<PurgeImportPayload>) => this.purge(job.data.importId)),
+      )
+      .catch(failed);
+    this.queue
+      .process(
+        IngestionMaintenanceJob.Sweep,
+        1,
+        this.drain.wrap(this.queue, () => this.sweeper.sweep()),
+      )
+      .catch(failed);
     await this.producer.scheduleSweeps(this.config.SWEEP_INTERVAL_MS);
   }
 

@@ -112,7 +112,10 @@ export class IngestionSweeper {
     const names = await fs.readdir(folder).catch(() => [] as string[]);
     let removed = 0;
     for (let i = 0; i < names.length; i += 500) {
-      const batch = names.slice(i, i + 500).map((name) => ({ name, id: name.slice(0, 36) })).filter((f) => isUuid(f.id));
+      const batch = names
+        .slice(i, i + 500)
+        .map((name) => ({ name, id: name.slice(0, 36) }))
+        .filter((f) => isUuid(f.id));
       const kept = await keep(batch.map((f) => f.id));
       for (const f of batch.filter((x) => !kept.has(x.id))) {
         const file = path.join(folder, f.name);

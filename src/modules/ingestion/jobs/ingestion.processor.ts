@@ -23,7 +23,11 @@ export class IngestionProcessor implements OnModuleInit {
 
   onModuleInit(): void {
     this.queue
-      .process(IngestionJob.RunImport, this.config.WORKER_CONCURRENCY, this.drain.wrap(this.queue, (job) => this.runImport(job)))
+      .process(
+        IngestionJob.RunImport,
+        this.config.WORKER_CONCURRENCY,
+        this.drain.wrap(this.queue, (job) => this.runImport(job)),
+      )
       .catch((err: unknown) => this.logger.error({ err }, `Queue ${INGESTION_QUEUE} processing stopped`));
     this.logger.log(`Processing queue ${INGESTION_QUEUE} with concurrency ${this.config.WORKER_CONCURRENCY}`);
   }

@@ -22,24 +22,32 @@ export class IngestionProducer {
    */
   async enqueueImport(importId: string, rank = 1): Promise<void> {
     // jobId = import id: enqueueing the same import twice is a no-op.
-    await this.queue.add(IngestionJob.RunImport, { importId }, {
-      jobId: importId,
-      priority: Math.min(Math.max(1, Math.floor(rank)), MAX_PRIORITY),
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 5000 },
-      removeOnComplete: 1000,
-      removeOnFail: 1000,
-    });
+    await this.queue.add(
+      IngestionJob.RunImport,
+      { importId },
+      {
+        jobId: importId,
+        priority: Math.min(Math.max(1, Math.floor(rank)), MAX_PRIORITY),
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 5000 },
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+      },
+    );
   }
 
   async enqueuePurge(importId: string): Promise<void> {
-    await this.maintenance.add(IngestionMaintenanceJob.PurgeImport, { importId }, {
-      jobId: `purge:${importId}`,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 2000 },
-      removeOnComplete: true,
-      removeOnFail: 100,
-    });
+    await this.maintenance.add(
+      IngestionMaintenanceJob.PurgeImport,
+      { importId },
+      {
+        jobId: `purge:${importId}`,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 2000 },
+        removeOnComplete: true,
+        removeOnFail: 100,
+      },
+    );
   }
 
   /** A sweep now, and then every `everyMs` (one schedule per queue, whatever the number of workers). */

@@ -31,7 +31,11 @@ export class BreakdownRowDto extends MetricFiguresDto {
   @ApiProperty({ description: 'The dimension value: platform, campaign_id, ad_group_id, ad_id, day (YYYY-MM-DD), week start (Monday) or month (YYYY-MM)' }) key: string;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Campaign, ad group or ad name (as on its latest day in scope)' }) name?: string | null;
   @ApiPropertyOptional({ type: MetricFiguresDto, description: 'compare=previous_period: the same figures over the preceding window' }) previous?: MetricFiguresDto;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number', nullable: true }, description: 'compare=previous_period: change in % per figure, 2 dp (null when the earlier value is 0 or null)' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'number', nullable: true },
+    description: 'compare=previous_period: change in % per figure, 2 dp (null when the earlier value is 0 or null)',
+  })
   change?: Record<string, number | null>;
 }
 
@@ -98,7 +102,8 @@ export class InsightsDto extends AnalyticsMetaDto {
   @ApiProperty({ nullable: true, type: String }) start_date: string | null;
   @ApiProperty({ nullable: true, type: String }) end_date: string | null;
   @ApiProperty({ nullable: true, type: String }) currency: string | null;
-  @ApiProperty({ type: [InsightDto], description: 'best_campaign, underperforming_ad, anomaly_detected, budget_inefficiency items, each type ranked and limited to `limit`' }) data: InsightDto[];
+  @ApiProperty({ type: [InsightDto], description: 'best_campaign, underperforming_ad, anomaly_detected, budget_inefficiency items, each type ranked and limited to `limit`' })
+  data: InsightDto[];
 }
 
 export class InsightHistoryDto {

@@ -14,27 +14,45 @@ export class TimeWindowQuery {
     description: 'Start, inclusive: an ISO 8601 instant (2025-06-01T00:00:00Z), or a local date or date-time in `tz` (2025-06-01). Default: 7 days before `to`',
     example: '2025-06-01T00:00:00Z',
   })
-  @IsOptional() @IsString() @MaxLength(40)
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
   from?: string;
 
-  @ApiPropertyOptional({ description: 'End, exclusive, written like `from`. Default: now, rounded up to the next whole minute (answers are cached per minute)', example: '2025-06-08T00:00:00Z' })
-  @IsOptional() @IsString() @MaxLength(40)
+  @ApiPropertyOptional({
+    description: 'End, exclusive, written like `from`. Default: now, rounded up to the next whole minute (answers are cached per minute)',
+    example: '2025-06-08T00:00:00Z',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
   to?: string;
 
   @ApiPropertyOptional({ description: 'IANA time zone of the buckets and of local `from`/`to` (default UTC)', example: 'Europe/London' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
   tz?: string;
 }
 
 /** The message filters. */
 export class MessageFilterQuery {
-  @ApiPropertyOptional({ description: 'Only messages on this channel (stored lower-cased: whatsapp, sms…)' }) @IsOptional() @IsString() @MaxLength(ID)
+  @ApiPropertyOptional({ description: 'Only messages on this channel (stored lower-cased: whatsapp, sms…)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(ID)
   channel?: string;
 
-  @ApiPropertyOptional({ description: 'Only messages of this template' }) @IsOptional() @IsString() @MaxLength(ID)
+  @ApiPropertyOptional({ description: 'Only messages of this template' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(ID)
   template_id?: string;
 
-  @ApiPropertyOptional({ description: 'Only messages of this campaign' }) @IsOptional() @IsString() @MaxLength(ID)
+  @ApiPropertyOptional({ description: 'Only messages of this campaign' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(ID)
   campaign_id?: string;
 }
 
@@ -43,7 +61,8 @@ export class MessagingWindowQuery extends IntersectionType(TimeWindowQuery, Mess
 
 export class DeliveryQuery extends MessagingWindowQuery {
   @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'hourly', description: GRANULARITY_TEXT })
-  @IsOptional() @IsIn(MESSAGING_GRANULARITIES, GRANULARITY_CHECK)
+  @IsOptional()
+  @IsIn(MESSAGING_GRANULARITIES, GRANULARITY_CHECK)
   granularity: MessagingGranularity = 'hourly';
 }
 
@@ -52,26 +71,33 @@ export type TimePeriod = (typeof TIME_PERIODS)[number];
 
 export class DashboardQuery extends MessageFilterQuery {
   @ApiPropertyOptional({ enum: TIME_PERIODS, default: 'day', description: 'The last hour, day, week or 30 days, ending now (rounded up to the minute)' })
-  @IsOptional() @IsIn(TIME_PERIODS, { message: `time_period must be one of ${TIME_PERIODS.join(', ')}` })
+  @IsOptional()
+  @IsIn(TIME_PERIODS, { message: `time_period must be one of ${TIME_PERIODS.join(', ')}` })
   time_period: TimePeriod = 'day';
 }
 
 export class EngagementQuery extends TimeWindowQuery {
   @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'daily', description: GRANULARITY_TEXT })
-  @IsOptional() @IsIn(MESSAGING_GRANULARITIES, GRANULARITY_CHECK)
+  @IsOptional()
+  @IsIn(MESSAGING_GRANULARITIES, GRANULARITY_CHECK)
   granularity: MessagingGranularity = 'daily';
 
   @ApiPropertyOptional({ description: 'Weight per action type in the engagement rate, `type:weight,…` (others weigh 1.0)', example: 'login:0.5,message_send:2' })
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   weights?: string;
 }
 
 export class SystemQuery extends TimeWindowQuery {
   @ApiPropertyOptional({ enum: MESSAGING_GRANULARITIES, default: 'hourly', description: GRANULARITY_TEXT })
-  @IsOptional() @IsIn(MESSAGING_GRANULARITIES, GRANULARITY_CHECK)
+  @IsOptional()
+  @IsIn(MESSAGING_GRANULARITIES, GRANULARITY_CHECK)
   granularity: MessagingGranularity = 'hourly';
 
   @ApiPropertyOptional({ description: 'Only this service (api_gateway, message_service, contact_service, template_service, analytics_service)' })
-  @IsOptional() @IsString() @MaxLength(ID)
+  @IsOptional()
+  @IsString()
+  @MaxLength(ID)
   service_name?: string;
 }

@@ -16,37 +16,61 @@ export class ReportFiltersDto {
 
 export class PerformanceThresholdsDto {
   @ApiPropertyOptional({ description: 'delivery reports: the SLA delivery rate (default 99.0)', example: 99 })
-  @IsOptional() @IsNumber({}, { message: 'performance_thresholds.delivery_rate must be a number' }) @Min(0) delivery_rate?: number;
+  @IsOptional()
+  @IsNumber({}, { message: 'performance_thresholds.delivery_rate must be a number' })
+  @Min(0)
+  delivery_rate?: number;
   @ApiPropertyOptional({ description: 'system reports: the response-time limit in s (default 2.0)' })
-  @IsOptional() @IsNumber({}, { message: 'performance_thresholds.response_time must be a number' }) @Min(0) response_time?: number;
+  @IsOptional()
+  @IsNumber({}, { message: 'performance_thresholds.response_time must be a number' })
+  @Min(0)
+  response_time?: number;
   @ApiPropertyOptional({ description: 'system reports: the cpu limit in % (default 80)' })
-  @IsOptional() @IsNumber({}, { message: 'performance_thresholds.cpu_usage must be a number' }) @Min(0) cpu_usage?: number;
+  @IsOptional()
+  @IsNumber({}, { message: 'performance_thresholds.cpu_usage must be a number' })
+  @Min(0)
+  cpu_usage?: number;
   @ApiPropertyOptional({ description: 'system reports: the memory limit in % (default 80)' })
-  @IsOptional() @IsNumber({}, { message: 'performance_thresholds.memory_usage must be a number' }) @Min(0) memory_usage?: number;
+  @IsOptional()
+  @IsNumber({}, { message: 'performance_thresholds.memory_usage must be a number' })
+  @Min(0)
+  memory_usage?: number;
 }
 
 /** The old service's report request. */
 export class MessagingReportRequest {
   @ApiProperty({ description: 'Start, inclusive, ISO 8601 (no offset: UTC)', example: '2025-06-01T00:00:00Z' })
-  @IsString({ message: 'start_time is required: an ISO 8601 time' }) @MaxLength(40)
+  @IsString({ message: 'start_time is required: an ISO 8601 time' })
+  @MaxLength(40)
   start_time: string;
 
   @ApiProperty({ description: 'End, exclusive, ISO 8601; not in the future, after start_time, at most 90 days after it', example: '2025-06-08T00:00:00Z' })
-  @IsString({ message: 'end_time is required: an ISO 8601 time' }) @MaxLength(40)
+  @IsString({ message: 'end_time is required: an ISO 8601 time' })
+  @MaxLength(40)
   end_time: string;
 
   @ApiPropertyOptional({ enum: REPORT_PERIODS, default: 'daily', description: 'Bucket size (UTC)' })
-  @IsOptional() @IsIn(REPORT_PERIODS, { message: `time_period must be one of ${REPORT_PERIODS.join(', ')}` })
+  @IsOptional()
+  @IsIn(REPORT_PERIODS, { message: `time_period must be one of ${REPORT_PERIODS.join(', ')}` })
   time_period: (typeof REPORT_PERIODS)[number] = 'daily';
 
-  @ApiPropertyOptional({ type: ReportFiltersDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => ReportFiltersDto)
+  @ApiPropertyOptional({ type: ReportFiltersDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ReportFiltersDto)
   filters?: ReportFiltersDto;
 
   @ApiPropertyOptional({ default: true, description: 'delivery and system reports: keep the SLA figures (false leaves them out)' })
-  @IsOptional() @IsBoolean({ message: 'include_sla_metrics must be true or false' })
+  @IsOptional()
+  @IsBoolean({ message: 'include_sla_metrics must be true or false' })
   include_sla_metrics = true;
 
-  @ApiPropertyOptional({ type: PerformanceThresholdsDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => PerformanceThresholdsDto)
+  @ApiPropertyOptional({ type: PerformanceThresholdsDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PerformanceThresholdsDto)
   performance_thresholds?: PerformanceThresholdsDto;
 }
 

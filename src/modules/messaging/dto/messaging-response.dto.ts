@@ -19,7 +19,10 @@ export class DeliveryBucketDto {
   @ApiProperty({ description: 'delivered / messages × 100, 2 dp', example: 99.12 }) delivery_rate: number;
   @ApiProperty({ description: 'read / delivered × 100, 2 dp (0 when nothing was delivered)', example: 64.3 }) read_rate: number;
   @ApiProperty({ description: 'delivery_rate ≥ 99.0' }) sla_met: boolean;
-  @ApiProperty({ type: LatencyPercentilesDto, description: 'First delivered-or-read time − first sent time (the provider\'s delivery_latency_ms when the sent event is missing), percentile_cont' })
+  @ApiProperty({
+    type: LatencyPercentilesDto,
+    description: "First delivered-or-read time − first sent time (the provider's delivery_latency_ms when the sent event is missing), percentile_cont",
+  })
   latency_ms: LatencyPercentilesDto;
 }
 
@@ -109,7 +112,10 @@ export class SystemServiceDto {
 
 export class SystemBucketDto {
   @ApiProperty() start: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'service → metric → {samples, average, p95, peak}' }) services: Record<string, Record<string, MetricStatsDto>>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'service → metric → {samples, average, p95, peak}' }) services: Record<
+    string,
+    Record<string, MetricStatsDto>
+  >;
 }
 
 export class SystemDto extends AnalyticsMetaDto {
@@ -118,7 +124,9 @@ export class SystemDto extends AnalyticsMetaDto {
   @ApiProperty() from: string;
   @ApiProperty() to: string;
   @ApiProperty({ type: [SystemBucketDto] }) buckets: SystemBucketDto[];
-  @ApiProperty({ type: 'object', additionalProperties: true, description: '{services: service → {metrics, sla_compliance, health}} over the window' }) summary: { services: Record<string, SystemServiceDto> };
+  @ApiProperty({ type: 'object', additionalProperties: true, description: '{services: service → {metrics, sla_compliance, health}} over the window' }) summary: {
+    services: Record<string, SystemServiceDto>;
+  };
 }
 
 export class PeriodFiguresDto {

@@ -8,11 +8,17 @@ export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
 export class CreateReportDto {
   @ApiProperty({ example: 'messaging.delivery', description: 'A source of GET /api/v1/report-sources' })
-  @IsString() @MaxLength(100)
+  @IsString()
+  @MaxLength(100)
   source!: string;
 
-  @ApiPropertyOptional({ example: { granularity: 'daily', from: '2025-06-01T00:00:00Z', to: '2025-07-01T00:00:00Z' }, description: "The source's parameters (its GET route's query parameters)", default: {} })
-  @IsOptional() @IsObject()
+  @ApiPropertyOptional({
+    example: { granularity: 'daily', from: '2025-06-01T00:00:00Z', to: '2025-07-01T00:00:00Z' },
+    description: "The source's parameters (its GET route's query parameters)",
+    default: {},
+  })
+  @IsOptional()
+  @IsObject()
   params?: Record<string, unknown>;
 
   @ApiProperty({ enum: EXPORT_FORMATS })
@@ -20,21 +26,38 @@ export class CreateReportDto {
   format!: ExportFormat;
 
   @ApiPropertyOptional({ example: 'June delivery', maxLength: 200 })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   name?: string;
 }
 
 export class ListReportsQuery {
-  @ApiPropertyOptional({ enum: REPORT_STATUSES }) @IsOptional() @IsIn(REPORT_STATUSES)
+  @ApiPropertyOptional({ enum: REPORT_STATUSES })
+  @IsOptional()
+  @IsIn(REPORT_STATUSES)
   status?: ReportStatus;
 
-  @ApiPropertyOptional({ example: 'messaging.delivery' }) @IsOptional() @IsString() @MaxLength(100)
+  @ApiPropertyOptional({ example: 'messaging.delivery' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   source?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   pageSize: number = 20;
 }
 
@@ -62,8 +85,10 @@ export class ReportDto {
   @ApiPropertyOptional({ nullable: true }) finishedAt!: string | null;
   @ApiPropertyOptional({ nullable: true, description: 'When the retention job removed its file (REPORT_RETENTION_DAYS after it finished)' }) expiredAt!: string | null;
   @ApiPropertyOptional({
-    type: 'object', additionalProperties: true, nullable: true,
-    description: "What a job source tells beyond rows and bytes (store-monitoring.uptime: now, polls, metrics); null for the others",
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'What a job source tells beyond rows and bytes (store-monitoring.uptime: now, polls, metrics); null for the others',
   })
   details!: Record<string, unknown> | null;
 }
@@ -93,7 +118,10 @@ export class SourceParamDto {
 export class ReportSourceDto {
   @ApiProperty({ example: 'messaging.delivery' }) name!: string;
   @ApiProperty({ example: 'messaging' }) domain!: string;
-  @ApiProperty({ enum: ['answer', 'rows', 'job'], description: 'answer: an analytics answer; rows: a kind\'s cleaned rows; job: a domain computation that builds its own rows (the store uptime report)' })
+  @ApiProperty({
+    enum: ['answer', 'rows', 'job'],
+    description: "answer: an analytics answer; rows: a kind's cleaned rows; job: a domain computation that builds its own rows (the store uptime report)",
+  })
   type!: 'answer' | 'rows' | 'job';
   @ApiProperty() description!: string;
   @ApiProperty({ type: [SourceParamDto] }) params!: SourceParamDto[];

@@ -29,23 +29,38 @@ export class ReportsProcessor implements OnApplicationBootstrap {
     const failed = (queue: string) => (err: unknown) => this.logger.error({ err }, `Queue ${queue} processing stopped`);
     // One handler for every job of the queue: Bull adds up the concurrency of named handlers, and
     // each takes any job, so two would run one report more than WORKER_CONCURRENCY at a time.
-    this.queue.process('*', this.config.WORKER_CONCURRENCY, this.drain.wrap(this.queue, (job: Job) => this.handle(job))).catch(failed(REPORTS_QUEUE));
+    this.queue
+      .process(
+        '*',
+        this.config.WORKER_CONCURRENCY,
+        this.drain.wrap(this.queue, (job: Job) => this.handle(job)),
+      )
+      .catch(failed(REPORTS_QUEUE));
     this.deliveries
-      .process('*', DELIVERY_CONCURRENCY, this.drain.wrap(this.deliveries, (job: Job<DeliverPayload>) => this.schedules.executeDelivery(job.data.runId, job.data.idx)))
+      .process(
+        '*',
+        DELIVERY_CONCURRENCY,
+        this.drain.wrap(this.deliveries, (job: Job<DeliverPayload>) => this.schedules.executeDelivery(job.data.runId, job.data.idx)),
+      )
       .catch(failed(REPORT_DELIVERIES_QUEUE));
     // A job Bull gives up on without running it to an end (stalled too often: workers that kept
     // dying) would leave its report or run open: mark it FAILED.
     this.queue.on('failed', (job: Job, err: Error) => {
       if (!isFinal(job, err)) return;
-      const done = (job.name as ReportJob) === ReportJob.Generate
-        ? this.runner.failAbandoned((job.data as GenerateReportPayload).reportId, err.message)
-        : (job.name as ReportJob) === ReportJob.ScheduleRun ? this.schedules.failAbandonedRun((job.data as ScheduleRunPayload).runId, err.message) : Promise.resolve();
+      const done =
+        (job.name as ReportJob) === ReportJob.Generate
+          ? this.runner.failAbandoned((job.data as GenerateReportPayload).reportId, err.message)
+          : (job.name as ReportJob) === ReportJob.ScheduleRun
+            ? this.schedules.failAbandonedRun((job.data as ScheduleRunPayload).runId, err.message)
+            : Promise.resolve();
       done.catch((e: unknown) => this.logger.error({ err: e }, 'Marking an abandoned job FAILED failed'));
     });
     this.deliveries.on('failed', (job: Job<DeliverPayload>, err: Error) => {
       // Tries are counted in the database; only a job that Bull itself abandoned (stalled) ends here.
       if (!isStalledTooOften(err)) return;
-      this.schedules.failAbandonedDelivery(job.data.runId, job.data.idx, err.message).catch((e: unknown) => this.logger.error({ err: e }, 'Marking an abandoned delivery FAILED failed'));
+      this.schedules
+        .failAbandonedDelivery(job.data.runId, job.data.idx, err.message)
+        .catch((e: unknown) => this.logger.error({ err: e }, 'Marking an abandoned delivery FAILED failed'));
     });
     await this.producer.scheduleExpiry(this.config.REPORT_EXPIRY_INTERVAL_MS);
   }

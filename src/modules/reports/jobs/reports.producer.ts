@@ -16,24 +16,47 @@ export class ReportsProducer {
   async enqueue(reportId: string): Promise<void> {
     // jobId = report id: enqueueing twice is a no-op. A worker that dies mid-run leaves the job
     // stalled; Bull hands it to another worker, which starts the file over.
-    await this.queue.add(ReportJob.Generate, { reportId }, {
-      jobId: reportId, attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 1000,
-    });
+    await this.queue.add(
+      ReportJob.Generate,
+      { reportId },
+      {
+        jobId: reportId,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 2000 },
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+      },
+    );
   }
 
   /** A schedule's run (jobId run:<id>: the tick that made it and the sweep never queue it twice). */
   async enqueueRun(runId: string): Promise<void> {
-    await this.queue.add(ReportJob.ScheduleRun, { runId }, {
-      jobId: `run:${runId}`, attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: 1000, removeOnFail: 1000,
-    });
+    await this.queue.add(
+      ReportJob.ScheduleRun,
+      { runId },
+      {
+        jobId: `run:${runId}`,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 5000 },
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+      },
+    );
   }
 
   /** One delivery of a run, tried DELIVERY_ATTEMPTS times with exponential backoff. */
   async enqueueDelivery(runId: string, idx: number): Promise<void> {
-    await this.deliveries.add(ReportJob.Deliver, { runId, idx }, {
-      jobId: `delivery:${runId}:${idx}`, attempts: this.config.DELIVERY_ATTEMPTS, backoff: { type: 'exponential', delay: this.config.DELIVERY_BACKOFF_MS },
-      removeOnComplete: 1000, removeOnFail: 1000,
-    });
+    await this.deliveries.add(
+      ReportJob.Deliver,
+      { runId, idx },
+      {
+        jobId: `delivery:${runId}:${idx}`,
+        attempts: this.config.DELIVERY_ATTEMPTS,
+        backoff: { type: 'exponential', delay: this.config.DELIVERY_BACKOFF_MS },
+        removeOnComplete: 1000,
+        removeOnFail: 1000,
+      },
+    );
   }
 
   /**

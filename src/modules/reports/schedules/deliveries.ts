@@ -47,18 +47,21 @@ export function parseDeliveries(raw: unknown, emailConfigured: boolean): Deliver
       const url = typeof o.url === 'string' ? parseUrl(o.url) : null;
       if (!url) problems.push(`${at}.url must be an http:// or https:// URL`);
       else if (url.username || url.password) problems.push(`${at}.url must not hold credentials (user:password@); use secret to let the receiver check the sender`);
-      if (o.secret !== undefined && (typeof o.secret !== 'string' || o.secret.length < 8 || o.secret.length > 256)) problems.push(`${at}.secret must be text of 8 to 256 characters`);
+      if (o.secret !== undefined && (typeof o.secret !== 'string' || o.secret.length < 8 || o.secret.length > 256))
+        problems.push(`${at}.secret must be text of 8 to 256 characters`);
       if (o.attachFile !== undefined && typeof o.attachFile !== 'boolean') problems.push(`${at}.attachFile must be true or false`);
       out.push({ type: 'webhook', url: o.url as string, ...(o.secret !== undefined ? { secret: o.secret as string } : {}), attachFile: o.attachFile === true });
     } else {
       if (!emailConfigured) problems.push(`${at}: email deliveries need SMTP_URL set on the server`);
       const to = o.to;
       if (!Array.isArray(to) || to.length === 0 || to.length > MAX_RECIPIENTS) problems.push(`${at}.to must be a list of 1 to ${MAX_RECIPIENTS} email addresses`);
-      else to.forEach((a, j) => {
-        if (typeof a !== 'string' || !isEmail(a)) problems.push(`${at}.to[${j}] ${JSON.stringify(a)} is not an email address`);
-      });
+      else
+        to.forEach((a, j) => {
+          if (typeof a !== 'string' || !isEmail(a)) problems.push(`${at}.to[${j}] ${JSON.stringify(a)} is not an email address`);
+        });
       if (o.attach !== undefined && typeof o.attach !== 'boolean') problems.push(`${at}.attach must be true or false`);
-      if (o.subject !== undefined && (typeof o.subject !== 'string' || o.subject.length > 200 || /[\r\n]/.test(o.subject))) problems.push(`${at}.subject must be one line of at most 200 characters`);
+      if (o.subject !== undefined && (typeof o.subject !== 'string' || o.subject.length > 200 || /[\r\n]/.test(o.subject)))
+        problems.push(`${at}.subject must be one line of at most 200 characters`);
       out.push({ type: 'email', to: Array.isArray(to) ? (to as string[]) : [], attach: o.attach !== false, ...(o.subject !== undefined ? { subject: o.subject as string } : {}) });
     }
   });

@@ -8,7 +8,11 @@ import { deliveryTarget, EmailDelivery, WebhookDelivery } from './deliveries';
 
 /** A try that did not deliver: `permanent` ones are not tried again (a webhook's 4xx, a refused mailbox). */
 export class DeliveryFailure extends Error {
-  constructor(message: string, readonly permanent: boolean, readonly status: number | null) {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly status: number | null,
+  ) {
     super(message);
   }
 }
@@ -91,8 +95,12 @@ export class DeliverySender implements OnModuleDestroy {
     }
     const text = (await res.text().catch(() => '')).slice(0, 300);
     if (res.status >= 200 && res.status < 300) return { status: res.status, detail: { fileAttached: withFile, bytesSent: body.length } };
-    const permanent = (res.status >= 300 && res.status < 500 && !RETRYABLE_4XX.has(res.status));
-    throw new DeliveryFailure(`POST ${deliveryTarget(d)} answered ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}${text ? `: ${text}` : ''}`, permanent, res.status);
+    const permanent = res.status >= 300 && res.status < 500 && !RETRYABLE_4XX.has(res.status);
+    throw new DeliveryFailure(
+      `POST ${deliveryTarget(d)} answered ${res.status}${res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : ''}${text ? `: ${text}` : ''}`,
+      permanent,
+      res.status,
+    );
   }
 
   /** Sends the email through SMTP_URL: the file attached when asked and small enough, else the link. */
@@ -106,7 +114,9 @@ export class DeliverySender implements OnModuleDestroy {
       `${report.name ?? report.source} (${report.source}), ${report.format.toUpperCase()}, ${report.rows} rows.`,
       `Scheduled for ${run.scheduledFor} by schedule ${schedule.name ?? schedule.id} (${schedule.cron}, ${schedule.timezone}).`,
       attach ? `The file is attached (${report.bytes} bytes).` : `Download (until ${report.expiresAt}): ${report.downloadUrl}`,
-      d.attach !== false && !attach ? `The file (${report.bytes} bytes) is larger than ${this.config.EMAIL_ATTACHMENT_MAX_BYTES} bytes (EMAIL_ATTACHMENT_MAX_BYTES), so it is linked instead of attached.` : '',
+      d.attach !== false && !attach
+        ? `The file (${report.bytes} bytes) is larger than ${this.config.EMAIL_ATTACHMENT_MAX_BYTES} bytes (EMAIL_ATTACHMENT_MAX_BYTES), so it is linked instead of attached.`
+        : '',
     ].filter(Boolean);
     try {
       const info = await this.transport.sendMail({

@@ -44,6 +44,8 @@ export class ReportLinks {
       this.secret = null;
       throw err;
     });
-    return createHmac('sha256', await this.secret).update(`${reportId}.${expires}`).digest('hex');
+    return createHmac('sha256', await this.secret)
+      .update(`${reportId}.${expires}`)
+      .digest('hex');
   }
 }

@@ -99,7 +99,8 @@ export class ReportScheduler implements OnApplicationBootstrap, OnApplicationShu
     const missed = Math.max(0, ticks - 1);
     const runId = await this.repo.insertTickRun(m, { scheduleId: s.id, orgId: s.org_id, scheduledFor, trigger: missed > 0 ? 'catch-up' : 'tick', missedTicks: missed });
     await this.repo.setNextRun(m, s.id, nextTick(spec, s.timezone, now > scheduledFor ? now : scheduledFor));
-    if (runId && missed > 0) this.logger.warn(`Schedule ${s.id}: ${missed} tick(s) since ${s.next_run_at.toISOString()} were missed; one catch-up run for ${scheduledFor.toISOString()}`);
+    if (runId && missed > 0)
+      this.logger.warn(`Schedule ${s.id}: ${missed} tick(s) since ${s.next_run_at.toISOString()} were missed; one catch-up run for ${scheduledFor.toISOString()}`);
     return runId;
   }
 

@@ -73,7 +73,13 @@ export class ScheduleRunner {
       try {
         const { source, params } = await this.reports.checked(auth, template.source, template.params);
         reportId = await this.repo.createRunReport(run.id, {
-          orgId: schedule.org_id, name: schedule.name ?? template.name, source: source.name, params, format: template.format, requestedBy: schedule.created_by, role: schedule.created_role,
+          orgId: schedule.org_id,
+          name: schedule.name ?? template.name,
+          source: source.name,
+          params,
+          format: template.format,
+          requestedBy: schedule.created_by,
+          role: schedule.created_role,
         });
       } catch (err) {
         if (!(err instanceof AppError) && !isLastAttempt) throw err;
@@ -114,7 +120,10 @@ export class ScheduleRunner {
       await this.endRun(run.id, 'SUCCESS', null);
       return 'SUCCESS';
     }
-    await this.repo.insertDeliveries(run.id, deliveries.map((d) => ({ type: d.type, target: deliveryTarget(d), spec: d })));
+    await this.repo.insertDeliveries(
+      run.id,
+      deliveries.map((d) => ({ type: d.type, target: deliveryTarget(d), spec: d })),
+    );
     for (let idx = 0; idx < deliveries.length; idx++) {
       // A queue outage here leaves the delivery PENDING: the scheduler's sweep queues it again.
       await this.producer.enqueueDelivery(run.id, idx).catch((err: unknown) => this.logger.error({ err, runId: run.id, idx }, 'Queueing a delivery failed; the sweep will retry'));
@@ -140,7 +149,13 @@ export class ScheduleRunner {
       return 'SKIPPED';
     }
     if (row.attempts > this.config.DELIVERY_ATTEMPTS) {
-      await this.repo.endDeliveryAttempt(runId, idx, { state: 'FAILED', status: row.last_status, error: `Gave up after ${this.config.DELIVERY_ATTEMPTS} tries (the last ones' workers died): ${row.last_error ?? ''}`.trim(), detail: null, nextAttemptAt: null });
+      await this.repo.endDeliveryAttempt(runId, idx, {
+        state: 'FAILED',
+        status: row.last_status,
+        error: `Gave up after ${this.config.DELIVERY_ATTEMPTS} tries (the last ones' workers died): ${row.last_error ?? ''}`.trim(),
+        detail: null,
+        nextAttemptAt: null,
+      });
       this.metrics.deliveryTried(row.type, 'failed');
       await this.settleRun(runId);
       return 'FAILED';
@@ -164,7 +179,13 @@ export class ScheduleRunner {
         return 'FAILED';
       }
       const waitMs = (2 ** row.attempts - 1) * this.config.DELIVERY_BACKOFF_MS;
-      await this.repo.endDeliveryAttempt(runId, idx, { state: 'RETRYING', status: failure.status, error: failure.message, detail: null, nextAttemptAt: new Date(Date.now() + waitMs) });
+      await this.repo.endDeliveryAttempt(runId, idx, {
+        state: 'RETRYING',
+        status: failure.status,
+        error: failure.message,
+        detail: null,
+        nextAttemptAt: new Date(Date.now() + waitMs),
+      });
       this.metrics.deliveryTried(row.type, 'retrying');
       await this.settleRun(runId);
       throw failure;
@@ -217,8 +238,14 @@ export class ScheduleRunner {
         schedule: { id: schedule.id, name: schedule.name, cron: schedule.cron, timezone: schedule.timezone },
         run: { id: run.id, scheduledFor: run.scheduled_for.toISOString(), trigger: run.trigger, startedAt: run.started_at?.toISOString() ?? null },
         report: {
-          id: report.id, name: report.name, source: report.source, format: report.format, rows: Number(report.rows), bytes: Number(report.bytes),
-          downloadUrl: link.url, expiresAt: link.expiresAt,
+          id: report.id,
+          name: report.name,
+          source: report.source,
+          format: report.format,
+          rows: Number(report.rows),
+          bytes: Number(report.bytes),
+          downloadUrl: link.url,
+          expiresAt: link.expiresAt,
         },
       },
       file: { path, bytes: Number(report.bytes), fileName: downloadName(report), contentType: CONTENT_TYPES[report.format] },

@@ -4,8 +4,20 @@ import type { Response } from 'express';
 import { ApiErrors } from '@common/api-errors.decorator';
 import { Auth, AuthContext, MinRole, OrgId, Public } from '@modules/auth/auth.context';
 import {
-  CreateScheduleDto, CreateTemplateDto, ListRunsQuery, ListSchedulesQuery, ListTemplatesQuery, ReportLinkQuery, RunCreatedDto, RunListDto, ScheduleDto,
-  ScheduleListDto, TemplateDto, TemplateListDto, UpdateScheduleDto, UpdateTemplateDto,
+  CreateScheduleDto,
+  CreateTemplateDto,
+  ListRunsQuery,
+  ListSchedulesQuery,
+  ListTemplatesQuery,
+  ReportLinkQuery,
+  RunCreatedDto,
+  RunListDto,
+  ScheduleDto,
+  ScheduleListDto,
+  TemplateDto,
+  TemplateListDto,
+  UpdateScheduleDto,
+  UpdateTemplateDto,
 } from './dto/schedules.dto';
 import { SchedulesService } from './schedules.service';
 import { ApiAuth } from '@modules/auth/api-auth.decorator';
@@ -23,7 +35,10 @@ export class ReportTemplatesController {
   @Post()
   @Audited('report-template.create', 'report-template')
   @MinRole('analyst')
-  @ApiOperation({ summary: 'Keep a report (source, parameters, format) under a name, for schedules', description: 'The source and parameters are checked as POST /reports checks them (400 naming each problem); 409 when the name is taken.' })
+  @ApiOperation({
+    summary: 'Keep a report (source, parameters, format) under a name, for schedules',
+    description: 'The source and parameters are checked as POST /reports checks them (400 naming each problem); 409 when the name is taken.',
+  })
   @ApiCreatedResponse({ type: TemplateDto })
   @ApiErrors(400, 401, 403, 404, 409)
   create(@Auth() auth: AuthContext, @Body() body: CreateTemplateDto): Promise<TemplateDto> {
@@ -131,7 +146,8 @@ export class ReportSchedulesController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Run a schedule now, outside its cron (paused ones too)',
-    description: 'The supported trigger from outside (a CI job, cron on another host): POST with an analyst API key. The run is logged with trigger "manual"; follow it at GET …/runs.',
+    description:
+      'The supported trigger from outside (a CI job, cron on another host): POST with an analyst API key. The run is logged with trigger "manual"; follow it at GET …/runs.',
   })
   @ApiAcceptedResponse({ type: RunCreatedDto })
   @ApiErrors(400, 401, 403, 404, 503)
@@ -140,7 +156,9 @@ export class ReportSchedulesController {
   }
 
   @Get(':id/runs')
-  @ApiOperation({ summary: 'The execution log: each run with its tick, state (PENDING, RUNNING, RETRYING, SUCCESS, FAILED, SKIPPED), report and per-delivery outcome, newest tick first' })
+  @ApiOperation({
+    summary: 'The execution log: each run with its tick, state (PENDING, RUNNING, RETRYING, SUCCESS, FAILED, SKIPPED), report and per-delivery outcome, newest tick first',
+  })
   @ApiOkResponse({ type: RunListDto })
   @ApiErrors(400, 401, 404)
   runs(@OrgId() orgId: string, @Param('id', UUID) id: string, @Query() q: ListRunsQuery): Promise<RunListDto> {
@@ -156,7 +174,10 @@ export class ReportLinksController {
   @Get(':id')
   @Public()
   @RateLimitClass('exports')
-  @ApiOperation({ summary: 'Download a report through a signed link (from an email or webhook; no API key)', description: '403 for a link that was altered, 410 once it expired (with the file, after REPORT_RETENTION_DAYS).' })
+  @ApiOperation({
+    summary: 'Download a report through a signed link (from an email or webhook; no API key)',
+    description: '403 for a link that was altered, 410 once it expired (with the file, after REPORT_RETENTION_DAYS).',
+  })
   @ApiProduces('text/csv', 'application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
   @ApiOkResponse({ description: 'The file, as an attachment' })
   @ApiErrors(400, 403, 404, 410)

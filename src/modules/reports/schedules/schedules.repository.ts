@@ -170,7 +170,11 @@ export class SchedulesRepository {
     const where = `org_id = $1 AND ($2::uuid IS NULL OR template_id = $2) AND ($3::boolean IS NULL OR enabled = $3)`;
     const params = [orgId, q.templateId ?? null, q.enabled ?? null];
     const [rows, [{ n }]] = await Promise.all([
-      this.db.query<ScheduleRow[]>(`SELECT * FROM report_schedules WHERE ${where} ORDER BY created_at DESC, id LIMIT $4 OFFSET $5`, [...params, q.pageSize, (q.page - 1) * q.pageSize]),
+      this.db.query<ScheduleRow[]>(`SELECT * FROM report_schedules WHERE ${where} ORDER BY created_at DESC, id LIMIT $4 OFFSET $5`, [
+        ...params,
+        q.pageSize,
+        (q.page - 1) * q.pageSize,
+      ]),
       this.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM report_schedules WHERE ${where}`, params),
     ]);
     return { rows, total: n };
@@ -181,7 +185,11 @@ export class SchedulesRepository {
    * a scheduler claiming the old tick at the same moment either ran first (and its run stands)
    * or waits and then sees the new next_run_at.
    */
-  async updateSchedule(orgId: string, id: string, s: Pick<ScheduleRow, 'template_id' | 'name' | 'cron' | 'timezone' | 'deliveries' | 'enabled' | 'skip_if_empty' | 'next_run_at'>): Promise<ScheduleRow | null> {
+  async updateSchedule(
+    orgId: string,
+    id: string,
+    s: Pick<ScheduleRow, 'template_id' | 'name' | 'cron' | 'timezone' | 'deliveries' | 'enabled' | 'skip_if_empty' | 'next_run_at'>,
+  ): Promise<ScheduleRow | null> {
     const [row] = await modifiedRows<ScheduleRow>(
       this.db,
       `UPDATE report_schedules SET template_id = $3, name = $4, cron = $5, timezone = $6, deliveries = $7, enabled = $8, skip_if_empty = $9,
@@ -248,10 +256,10 @@ export class SchedulesRepository {
   }
 
   async insertManualRun(scheduleId: string, orgId: string): Promise<RunRow> {
-    const [row] = await this.db.query<RunRow[]>(
-      `INSERT INTO report_runs (schedule_id, org_id, scheduled_for, trigger) VALUES ($1, $2, clock_timestamp(), 'manual') RETURNING *`,
-      [scheduleId, orgId],
-    );
+    const [row] = await this.db.query<RunRow[]>(`INSERT INTO report_runs (schedule_id, org_id, scheduled_for, trigger) VALUES ($1, $2, clock_timestamp(), 'manual') RETURNING *`, [
+      scheduleId,
+      orgId,
+    ]);
     return row;
   }
 
@@ -266,7 +274,11 @@ export class SchedulesRepository {
     const where = `org_id = $1 AND schedule_id = $2 AND ($3::text IS NULL OR state = $3)`;
     const params = [orgId, scheduleId, q.state ?? null];
     const [rows, [{ n }]] = await Promise.all([
-      this.db.query<RunRow[]>(`SELECT * FROM report_runs WHERE ${where} ORDER BY scheduled_for DESC, created_at DESC LIMIT $4 OFFSET $5`, [...params, q.pageSize, (q.page - 1) * q.pageSize]),
+      this.db.query<RunRow[]>(`SELECT * FROM report_runs WHERE ${where} ORDER BY scheduled_for DESC, created_at DESC LIMIT $4 OFFSET $5`, [
+        ...params,
+        q.pageSize,
+        (q.page - 1) * q.pageSize,
+      ]),
       this.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM report_runs WHERE ${where}`, params),
     ]);
     return { rows, total: n };
@@ -299,7 +311,10 @@ export class SchedulesRepository {
    * worker dying between the two cannot leave a report that no run owns (the sweep would then
    * make it as a standalone one). The id of the run's report, made now or before.
    */
-  async createRunReport(runId: string, r: { orgId: string; name: string; source: string; params: object; format: string; requestedBy: string | null; role: string }): Promise<string> {
+  async createRunReport(
+    runId: string,
+    r: { orgId: string; name: string; source: string; params: object; format: string; requestedBy: string | null; role: string },
+  ): Promise<string> {
     const [made] = await modifiedRows<{ report_id: string }>(
       this.db,
       `WITH made AS (
@@ -357,7 +372,11 @@ export class SchedulesRepository {
     return row ?? null;
   }
 
-  async endDeliveryAttempt(runId: string, idx: number, r: { state: DeliveryState; status: number | null; error: string | null; detail: object | null; nextAttemptAt: Date | null }): Promise<void> {
+  async endDeliveryAttempt(
+    runId: string,
+    idx: number,
+    r: { state: DeliveryState; status: number | null; error: string | null; detail: object | null; nextAttemptAt: Date | null },
+  ): Promise<void> {
     await this.db.query(
       `UPDATE report_run_deliveries SET state = $3, last_status = $4, last_error = $5, detail = coalesce(detail, '{}') || coalesce($6::jsonb, '{}'), next_attempt_at = $7,
          delivered_at = CASE WHEN $3 = 'SUCCESS' THEN clock_timestamp() ELSE delivered_at END, updated_at = clock_timestamp()

@@ -8,8 +8,21 @@ import { ReportsService } from '../reports.service';
 import { ReportLinks } from './report-links';
 import { keepSecrets, parseDeliveries, publicDelivery } from './deliveries';
 import {
-  CreateScheduleDto, CreateTemplateDto, DeliveryOutcomeDto, ListRunsQuery, ListSchedulesQuery, ListTemplatesQuery, RunCreatedDto, RunDto, RunListDto,
-  ScheduleDto, ScheduleListDto, TemplateDto, TemplateListDto, UpdateScheduleDto, UpdateTemplateDto,
+  CreateScheduleDto,
+  CreateTemplateDto,
+  DeliveryOutcomeDto,
+  ListRunsQuery,
+  ListSchedulesQuery,
+  ListTemplatesQuery,
+  RunCreatedDto,
+  RunDto,
+  RunListDto,
+  ScheduleDto,
+  ScheduleListDto,
+  TemplateDto,
+  TemplateListDto,
+  UpdateScheduleDto,
+  UpdateTemplateDto,
 } from './dto/schedules.dto';
 import { localIso } from './local-time';
 import { ScheduleErrors } from './schedules.errors';
@@ -80,8 +93,17 @@ export class SchedulesService {
     const enabled = body.enabled ?? true;
     const next = await this.firstTick(body.cron, body.timezone);
     const row = await this.repo.insertSchedule({
-      org_id: auth.orgId, template_id: body.templateId, name: body.name ?? null, cron: body.cron.trim(), timezone: body.timezone, deliveries,
-      enabled, skip_if_empty: body.skipIfEmpty ?? false, next_run_at: enabled ? next : null, created_by: auth.actorId, created_role: auth.role,
+      org_id: auth.orgId,
+      template_id: body.templateId,
+      name: body.name ?? null,
+      cron: body.cron.trim(),
+      timezone: body.timezone,
+      deliveries,
+      enabled,
+      skip_if_empty: body.skipIfEmpty ?? false,
+      next_run_at: enabled ? next : null,
+      created_by: auth.actorId,
+      created_role: auth.role,
     });
     return this.toScheduleDto(row, null);
   }
@@ -112,7 +134,12 @@ export class SchedulesService {
     const timingChanged = cron !== current.cron || timezone !== current.timezone || (enabled && !current.enabled);
     const next = await this.firstTick(cron, timezone);
     const row = await this.repo.updateSchedule(auth.orgId, id, {
-      template_id: body.templateId ?? current.template_id, name: body.name !== undefined ? body.name : current.name, cron, timezone, deliveries, enabled,
+      template_id: body.templateId ?? current.template_id,
+      name: body.name !== undefined ? body.name : current.name,
+      cron,
+      timezone,
+      deliveries,
+      enabled,
       skip_if_empty: body.skipIfEmpty ?? current.skip_if_empty,
       next_run_at: !enabled ? null : timingChanged || current.next_run_at === null ? next : current.next_run_at,
     });
@@ -181,11 +208,19 @@ export class SchedulesService {
 
   private toScheduleDto(r: ScheduleRow, last: RunRow | null): ScheduleDto {
     return {
-      id: r.id, name: r.name, templateId: r.template_id, cron: r.cron, timezone: r.timezone,
-      deliveries: r.deliveries.map(publicDelivery), enabled: r.enabled, skipIfEmpty: r.skip_if_empty,
-      nextRunAt: r.next_run_at?.toISOString() ?? null, nextRunAtLocal: r.next_run_at ? localIso(r.next_run_at, r.timezone) : null,
+      id: r.id,
+      name: r.name,
+      templateId: r.template_id,
+      cron: r.cron,
+      timezone: r.timezone,
+      deliveries: r.deliveries.map(publicDelivery),
+      enabled: r.enabled,
+      skipIfEmpty: r.skip_if_empty,
+      nextRunAt: r.next_run_at?.toISOString() ?? null,
+      nextRunAtLocal: r.next_run_at ? localIso(r.next_run_at, r.timezone) : null,
       lastRun: last ? toRunDto(last, r.timezone, []) : null,
-      createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+      createdAt: r.created_at.toISOString(),
+      updatedAt: r.updated_at.toISOString(),
     };
   }
 }
@@ -196,18 +231,36 @@ function toTemplateDto(r: TemplateRow): TemplateDto {
 
 function toRunDto(r: RunRow, timezone: string, deliveries: DeliveryRow[]): RunDto {
   return {
-    id: r.id, scheduleId: r.schedule_id, scheduledFor: r.scheduled_for.toISOString(), scheduledForLocal: localIso(r.scheduled_for, timezone),
-    trigger: r.trigger, missedTicks: r.missed_ticks, state: r.state, reportId: r.report_id, attempts: r.attempts, worker: r.worker,
+    id: r.id,
+    scheduleId: r.schedule_id,
+    scheduledFor: r.scheduled_for.toISOString(),
+    scheduledForLocal: localIso(r.scheduled_for, timezone),
+    trigger: r.trigger,
+    missedTicks: r.missed_ticks,
+    state: r.state,
+    reportId: r.report_id,
+    attempts: r.attempts,
+    worker: r.worker,
     error: r.state === 'SKIPPED' && !r.error ? 'The report had no rows (skipIfEmpty): nothing was delivered' : r.error,
     deliveries: deliveries.filter((d) => d.run_id === r.id).map(toDeliveryDto),
-    createdAt: r.created_at.toISOString(), startedAt: r.started_at?.toISOString() ?? null, endedAt: r.ended_at?.toISOString() ?? null,
+    createdAt: r.created_at.toISOString(),
+    startedAt: r.started_at?.toISOString() ?? null,
+    endedAt: r.ended_at?.toISOString() ?? null,
   };
 }
 
 function toDeliveryDto(d: DeliveryRow): DeliveryOutcomeDto {
   const { spec: _spec, ...detail } = d.detail ?? {};
   return {
-    index: d.idx, type: d.type, target: d.target, state: d.state, attempts: d.attempts, lastStatus: d.last_status, lastError: d.last_error,
-    nextAttemptAt: d.state === 'RETRYING' ? (d.next_attempt_at?.toISOString() ?? null) : null, deliveredAt: d.delivered_at?.toISOString() ?? null, detail,
+    index: d.idx,
+    type: d.type,
+    target: d.target,
+    state: d.state,
+    attempts: d.attempts,
+    lastStatus: d.last_status,
+    lastError: d.last_error,
+    nextAttemptAt: d.state === 'RETRYING' ? (d.next_attempt_at?.toISOString() ?? null) : null,
+    deliveredAt: d.delivered_at?.toISOString() ?? null,
+    detail,
   };
 }

@@ -22,17 +22,29 @@ export class LoadDataResponseDto {
 export class ClearDataResponseDto {
   @ApiProperty({ description: 'Imports removed with their rows' }) importsRemoved: number;
   @ApiProperty({ description: 'Imports still loading that were cancelled (they load nothing)' }) importsCancelled: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { storestatus: 1000, businesshour: 200, timezone: 200 }, description: 'Rows removed per table' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    example: { storestatus: 1000, businesshour: 200, timezone: 200 },
+    description: 'Rows removed per table',
+  })
   rowsRemoved: Record<string, number>;
 }
 
 export class TablePageQuery {
   @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   page?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   pageSize?: number;
 }
 
@@ -42,8 +54,10 @@ export class TablePageDto {
   @ApiProperty() pageSize: number;
   @ApiProperty({ description: "Rows in the organization's table" }) total: number;
   @ApiProperty({
-    type: 'array', items: { type: 'object' },
-    description: 'storestatus: storeId, status, timestampUtc; businesshour: storeId, dayOfWeek, startTimeLocal, endTimeLocal; timezone: storeId, timezoneStr (as given), timezone (as used); each with importId',
+    type: 'array',
+    items: { type: 'object' },
+    description:
+      'storestatus: storeId, status, timestampUtc; businesshour: storeId, dayOfWeek, startTimeLocal, endTimeLocal; timezone: storeId, timezoneStr (as given), timezone (as used); each with importId',
   })
   rows: Record<string, unknown>[];
 }
@@ -51,7 +65,8 @@ export class TablePageDto {
 /** The body of trigger_report, and the parameters of the report source store-monitoring.uptime. */
 export class TriggerReportDto {
   @ApiPropertyOptional({ example: '2023-01-25T18:00:00Z', description: "The report's now (ISO 8601 date-time); default: the organization's latest poll" })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   now?: string;
 }
 
@@ -82,7 +97,11 @@ export class ReportResponseDto {
   @ApiPropertyOptional({ example: '/api/v1/store-monitoring/reports/2b1e…/download', description: 'When Complete' }) downloadUrl?: string;
   @ApiPropertyOptional({ description: 'When Failed' }) error?: string;
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: "The report's now (once known)" }) now?: string | null;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' }, description: 'When Complete: elapsedMs, snapshotMs, storesMs, pollsMs, rowsRead, stores, polls, peakRssMb' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: 'When Complete: elapsedMs, snapshotMs, storesMs, pollsMs, rowsRead, stores, polls, peakRssMb',
+  })
   metrics?: Record<string, number> | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }

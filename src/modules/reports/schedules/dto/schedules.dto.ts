@@ -6,10 +6,20 @@ import { EXPORT_FORMATS, ExportFormat } from '@libs/export';
 export const RUN_STATES = ['PENDING', 'RUNNING', 'RETRYING', 'SUCCESS', 'FAILED', 'SKIPPED'] as const;
 
 class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   pageSize: number = 20;
 }
 
@@ -17,15 +27,19 @@ class PageQuery {
 
 export class CreateTemplateDto {
   @ApiProperty({ example: 'Weekly sales summary', description: 'Unique in the organization', maxLength: 200 })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name!: string;
 
   @ApiProperty({ example: 'sales.monthly-summary', description: 'A source of GET /api/v1/report-sources' })
-  @IsString() @MaxLength(100)
+  @IsString()
+  @MaxLength(100)
   source!: string;
 
   @ApiPropertyOptional({ example: {}, description: "The source's parameters, checked as POST /reports checks them", default: {} })
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   params?: Record<string, unknown>;
 
   @ApiProperty({ enum: EXPORT_FORMATS })
@@ -34,16 +48,27 @@ export class CreateTemplateDto {
 }
 
 export class UpdateTemplateDto {
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   source?: string;
 
-  @ApiPropertyOptional({ description: 'Replaces the parameters (give them all)' }) @IsOptional() @IsObject()
+  @ApiPropertyOptional({ description: 'Replaces the parameters (give them all)' })
+  @IsOptional()
+  @IsObject()
   params?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ enum: EXPORT_FORMATS }) @IsOptional() @IsIn(EXPORT_FORMATS)
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS })
+  @IsOptional()
+  @IsIn(EXPORT_FORMATS)
   format?: ExportFormat;
 }
 
@@ -79,62 +104,106 @@ export class CreateScheduleDto {
   @IsUUID()
   templateId!: string;
 
-  @ApiPropertyOptional({ example: 'Finance, Mondays', maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional({ example: 'Finance, Mondays', maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   name?: string;
 
   @ApiProperty({ example: '0 9 * * 1', description: 'Five-field cron (minute hour day-of-month month day-of-week; names, ranges, steps, @daily…), read in `timezone`' })
-  @IsString() @MaxLength(200)
+  @IsString()
+  @MaxLength(200)
   cron!: string;
 
-  @ApiProperty({ example: 'Europe/London', description: 'IANA time zone the cron is read in (required: no server default). A local time skipped by DST fires at the first instant after the gap; one that occurs twice fires once (at its first occurrence) unless the hour field is *.' })
-  @IsString() @MaxLength(100)
+  @ApiProperty({
+    example: 'Europe/London',
+    description:
+      'IANA time zone the cron is read in (required: no server default). A local time skipped by DST fires at the first instant after the gap; one that occurs twice fires once (at its first occurrence) unless the hour field is *.',
+  })
+  @IsString()
+  @MaxLength(100)
   timezone!: string;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: DELIVERIES_DOC, example: [{ type: 'webhook', url: 'https://example.com/hooks/reports', secret: 'change-me-please' }] })
-  @IsOptional() @IsArray()
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object' },
+    description: DELIVERIES_DOC,
+    example: [{ type: 'webhook', url: 'https://example.com/hooks/reports', secret: 'change-me-please' }],
+  })
+  @IsOptional()
+  @IsArray()
   deliveries?: unknown[];
 
-  @ApiPropertyOptional({ default: true, description: 'false: paused (no ticks; run-now still works)' }) @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({ default: true, description: 'false: paused (no ticks; run-now still works)' })
+  @IsOptional()
+  @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ default: false, description: 'A run whose report has no rows is SKIPPED: no deliveries' }) @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({ default: false, description: 'A run whose report has no rows is SKIPPED: no deliveries' })
+  @IsOptional()
+  @IsBoolean()
   skipIfEmpty?: boolean;
 }
 
 export class UpdateScheduleDto {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID()
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
   templateId?: string;
 
-  @ApiPropertyOptional({ maxLength: 200, nullable: true }) @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional({ maxLength: 200, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ description: 'A new cron replaces the next tick at once' }) @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional({ description: 'A new cron replaces the next tick at once' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   cron?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   timezone?: string;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: `Replaces the deliveries. A webhook given without its secret keeps the one it had for the same URL. ${DELIVERIES_DOC}` })
-  @IsOptional() @IsArray()
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object' },
+    description: `Replaces the deliveries. A webhook given without its secret keeps the one it had for the same URL. ${DELIVERIES_DOC}`,
+  })
+  @IsOptional()
+  @IsArray()
   deliveries?: unknown[];
 
-  @ApiPropertyOptional({ description: 'false pauses; true resumes from the next tick after now (paused ticks are not caught up)' }) @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({ description: 'false pauses; true resumes from the next tick after now (paused ticks are not caught up)' })
+  @IsOptional()
+  @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional() @IsOptional() @IsBoolean()
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
   skipIfEmpty?: boolean;
 }
 
 export class ListSchedulesQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID()
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
   templateId?: string;
 
-  @ApiPropertyOptional({ type: Boolean }) @IsOptional() @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value)) @IsBoolean()
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
   enabled?: boolean;
 }
 
 export class DeliveryOutcomeDto {
-  @ApiProperty({ description: 'Position in the schedule\'s deliveries' }) index!: number;
+  @ApiProperty({ description: "Position in the schedule's deliveries" }) index!: number;
   @ApiProperty({ enum: ['webhook', 'email'] }) type!: string;
   @ApiProperty({ description: 'URL or recipients' }) target!: string;
   @ApiProperty({ enum: ['PENDING', 'RETRYING', 'SUCCESS', 'FAILED'] }) state!: string;
@@ -172,7 +241,9 @@ export class RunListDto {
 }
 
 export class ListRunsQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: RUN_STATES }) @IsOptional() @IsIn(RUN_STATES)
+  @ApiPropertyOptional({ enum: RUN_STATES })
+  @IsOptional()
+  @IsIn(RUN_STATES)
   state?: (typeof RUN_STATES)[number];
 }
 
@@ -182,7 +253,10 @@ export class ScheduleDto {
   @ApiProperty({ format: 'uuid' }) templateId!: string;
   @ApiProperty() cron!: string;
   @ApiProperty() timezone!: string;
-  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Webhook secrets are never shown: hasSecret says whether one is set' }) deliveries!: Record<string, unknown>[];
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Webhook secrets are never shown: hasSecret says whether one is set' }) deliveries!: Record<
+    string,
+    unknown
+  >[];
   @ApiProperty() enabled!: boolean;
   @ApiProperty() skipIfEmpty!: boolean;
   @ApiPropertyOptional({ nullable: true, description: 'The next tick (UTC); null while paused' }) nextRunAt!: string | null;
@@ -205,9 +279,13 @@ export class RunCreatedDto {
 }
 
 export class ReportLinkQuery {
-  @ApiProperty({ description: 'Unix seconds the link is valid until' }) @IsString() @MaxLength(20)
+  @ApiProperty({ description: 'Unix seconds the link is valid until' })
+  @IsString()
+  @MaxLength(20)
   expires!: string;
 
-  @ApiProperty({ description: 'HMAC signature of the link' }) @IsString() @MaxLength(128)
+  @ApiProperty({ description: 'HMAC signature of the link' })
+  @IsString()
+  @MaxLength(128)
   signature!: string;
 }

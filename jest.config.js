@@ -22,4 +22,8 @@ module.exports = {
   // A global option: inside a project entry jest ignores it (tests then got the 5 s default, and
   // the analytics spec's exactness loops timed out when suites ran side by side).
   testTimeout: 120000,
+  // Two suites at a time even on two cores (jest's default there is one): the e2e suites spend most
+  // of their time waiting on Postgres, Redis and the processes they spawn, and one at a time the
+  // run took 13 minutes of the CI's 15.
+  maxWorkers: Math.max(2, require('os').availableParallelism() - 1),
 };

@@ -23,9 +23,8 @@ module.exports = {
   // A global option: inside a project entry jest ignores it (tests then got the 5 s default, and
   // the analytics spec's exactness loops timed out when suites ran side by side).
   testTimeout: 120000,
-  // Two suites at a time even on two cores (jest's default there is one): the e2e suites spend most
-  // of their time waiting on Postgres, Redis and the processes they spawn, and one at a time the
-  // run took 13 minutes of the CI's 15. Each e2e file has its own queues and data folder
-  // (test/setup/per-file-env.ts), so one file's workers never take another's jobs.
-  maxWorkers: Math.max(2, require('os').availableParallelism() - 1),
+  // jest's default workers (cores − 1): one file at a time on the 2-core CI machine, where two at a
+  // time (9m53s instead of ~14 min) made the messaging webhook's 2 s freshness check take 3.7 s.
+  // Each e2e file has its own queues and data folder (test/setup/per-file-env.ts), so on machines
+  // with more cores, files running side by side never take each other's jobs.
 };

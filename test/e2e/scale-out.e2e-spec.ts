@@ -17,7 +17,8 @@ import type { ImportResponseDto } from '../../src/modules/ingestion/dto/import-r
 const REDIS_PREFIX = `${process.env.REDIS_PREFIX}:scale-out`;
 const DATA_DIR = path.join(process.env.DATA_DIR!, 'scale-out');
 const WORKER_ENV = { APP_ROLE: 'worker', REDIS_PREFIX, DATA_DIR, LOG_LEVEL: 'info' };
-const BIG_ROWS = 1_000_000;
+// Long enough to be mid-load when a worker is killed or stopped (several seconds here), short enough for CI.
+const BIG_ROWS = 600_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

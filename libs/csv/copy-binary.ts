@@ -192,14 +192,17 @@ export class BinaryCopyEncoder {
     }
   }
 
-  /** The bytes so far (a fresh buffer: the stream may hold on to it), or null when empty. */
-  take(): Buffer | null {
+  /** The bytes so far (in a buffer of their own: the stream may hold on to it), or null when empty. */
+  take(spare?: ArrayBuffer | null): Buffer | null {
     if (this.pos === 0) {
       return null;
     }
-    // Its own ArrayBuffer (never Node's shared pool), so it can be transferred between threads.
-    const chunk = Buffer.allocUnsafeSlow(this.pos);
-    this.buf.copy(chunk, 0, 0, this.pos);
+    // Its own ArrayBuffer (never Node's shared pool), so it can be transferred between threads:
+    // a spare one handed back by the writer when it is large enough, else a new one with a
+    // quarter of headroom (rounded to 64 KiB) so that it fits the next pieces once it is spare.
+    const own = spare && spare.byteLength >= this.pos ? Buffer.from(spare) : Buffer.allocUnsafeSlow(Math.ceil((this.pos * 1.25) / 65536) * 65536);
+    this.buf.copy(own, 0, 0, this.pos);
+    const chunk = own.subarray(0, this.pos);
     this.pos = 0;
     return chunk;
   }

@@ -2,6 +2,7 @@ import { once } from 'events';
 import { promises as fs } from 'fs';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { Writable } from 'stream';
 import { CsvParser } from '@libs/csv';
 import { createRemovedRows, DuplicateGuard, KeyColumns, removeKnownKeys } from './duplicate-guard';
 import { mapHeader } from './header-mapping';
@@ -95,6 +96,8 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
         spans,
         maxRecordBytes: r.maxRecordBytes,
         onTick: () => r.onTick(),
+        // pg writes COPY data straight to the socket (pg-copy-streams): once the socket holds no bytes, Postgres has every buffer.
+        isSent: () => (client as unknown as { connection: { stream: Writable } }).connection.stream.writableLength === 0,
       });
       threadParts = await processor.finishRollups();
     } finally {

@@ -5,7 +5,21 @@ import { ImportFailure } from './import-failure';
 import { CHUNK_BYTES, streamIntoCopy } from './load-pipeline';
 import type { PieceJob, PieceProcessor } from './piece-processors';
 import type { PieceSpan } from './rejected-lines';
-import { CollectingWritable, csvLine, expectedOf, loadFile, loadSetup, makeRows, SourceFile, SourceRecord, tempDir, toCsv, toJson } from './test-kind.spec-helper';
+import {
+  CollectingWritable,
+  csvLine,
+  decodeCopyRows,
+  expectedOf,
+  loadFile,
+  loadSetup,
+  makeRows,
+  SourceFile,
+  SourceRecord,
+  tempDir,
+  TEST_COPY_TYPES,
+  toCsv,
+  toJson,
+} from './test-kind.spec-helper';
 
 const MiB = 1 << 20;
 
@@ -35,6 +49,7 @@ function recording(inner: PieceProcessor, events: string[]): PieceProcessor {
     },
     candidates: (seq, positions) => inner.candidates(seq, positions),
     drop: (seq) => inner.drop(seq),
+    recycle: (seq, buffer) => inner.recycle(seq, buffer),
     finishRollups: () => inner.finishRollups(),
     close: () => inner.close(),
   };
@@ -259,6 +274,54 @@ describe('streamIntoCopy', () => {
       expect(inPiece.toString().length).toBeLessThan(inPiece.length);
       expect(setup.copy.isClosed).toBe(true);
       await setup.rejects.close();
+    });
+  });
+
+  describe('buffer reuse', () => {
+    const many = makeRows(200_000, 11, { wrongCounts: true });
+
+    /** Loads a 200,000-row CSV, noting the buffers pieces arrive in and the COPY buffers handed back. */
+    async function loadNoting(name: string, isSent: () => boolean) {
+      const file = writeSource(name, toCsv(many));
+      const setup = loadSetup(file, 'csv', { isSent });
+      const inner = setup.options.processor;
+      const pieceBuffers = new Set<ArrayBufferLike>();
+      const recycled: ArrayBuffer[] = [];
+      let pieces = 0;
+      setup.options.processor = {
+        ...recording(inner, []),
+        process: (job: PieceJob) => {
+          pieces++;
+          pieceBuffers.add(job.piece.buffer);
+          return inner.process(job);
+        },
+        recycle: (seq, buffer) => {
+          recycled.push(buffer);
+          inner.recycle(seq, buffer);
+        },
+      };
+      await streamIntoCopy(setup.options);
+      await setup.rejects.close();
+      return { pieces, pieceBuffers, recycled, loaded: decodeCopyRows(setup.copy.bytes, TEST_COPY_TYPES, true) };
+    }
+
+    it('should read every piece into one of a few buffers that come back from the threads, and hand COPY buffers back once the connection holds none', async () => {
+      const plain = await loadFile(writeSource('reuse-plain.csv', toCsv(many)), 'csv');
+      const noted = await loadNoting('reuse.csv', () => true);
+
+      expect(noted.pieces).toBeGreaterThan(10);
+      expect(noted.pieceBuffers.size).toBeLessThanOrEqual(4);
+      // Every COPY buffer but the header's goes back, and the rows reach the COPY intact although their buffers were refilled.
+      expect(noted.recycled).toHaveLength(noted.pieces);
+      expect(noted.loaded).toEqual(plain.loaded);
+      expect(noted.loaded).toEqual(expectedOf(toCsv(many).records).loaded);
+    });
+
+    it('should keep COPY buffers the connection may still hold', async () => {
+      const noted = await loadNoting('reuse-held.csv', () => false);
+
+      expect(noted.recycled).toHaveLength(0);
+      expect(noted.loaded).toEqual(expectedOf(toCsv(many).records).loaded);
     });
   });
 

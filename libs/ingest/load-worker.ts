@@ -9,9 +9,16 @@ export interface LoadWorkerData extends PipelineSettings {
   kind: string;
 }
 
-export type ToWorker = ({ type: 'piece' } & PieceInput) | { type: 'candidates'; seq: number; positions: number[] } | { type: 'drop'; seq: number } | { type: 'finish' };
+export type ToWorker =
+  | ({ type: 'piece' } & PieceInput)
+  | { type: 'candidates'; seq: number; positions: number[] }
+  | { type: 'drop'; seq: number }
+  | { type: 'recycle'; buffer: ArrayBuffer }
+  | { type: 'finish' };
 
-export type FromWorker = ({ type: 'piece'; seq: number } & PieceOutput) | { type: 'candidates'; seq: number; candidates: Candidate[] } | { type: 'finished'; rollup: unknown };
+/** `spent`: the piece's own buffer, handed back for the next read. */
+export type FromWorker =
+  ({ type: 'piece'; seq: number; spent: ArrayBuffer } & PieceOutput) | { type: 'candidates'; seq: number; candidates: Candidate[] } | { type: 'finished'; rollup: unknown };
 
 if (parentPort) {
   const port = parentPort;
@@ -25,12 +32,16 @@ if (parentPort) {
   port.on('message', (msg: ToWorker) => {
     switch (msg.type) {
       case 'piece': {
-        const piece = Buffer.from(msg.piece.buffer, msg.piece.byteOffset, msg.piece.byteLength);
-        const out = pipeline.processPiece({ ...msg, piece });
-        const transfer = [out.copy?.buffer, out.keyHashes?.buffer, ...(out.rollup?.transfer ?? [])].filter((b): b is ArrayBuffer => b !== undefined);
-        port.postMessage({ type: 'piece', seq: msg.seq, ...out } satisfies FromWorker, transfer);
+        const spent = msg.piece.buffer as ArrayBuffer;
+        const out = pipeline.processPiece({ ...msg, piece: Buffer.from(spent, msg.piece.byteOffset, msg.piece.byteLength) });
+        // Parsing copied what it keeps (strings), so the piece's memory can go back to be read into again.
+        const transfer = [spent, out.copy?.buffer, out.keyHashes?.buffer, ...(out.rollup?.transfer ?? [])].filter((b): b is ArrayBuffer => b !== undefined);
+        port.postMessage({ type: 'piece', seq: msg.seq, spent, ...out } satisfies FromWorker, transfer);
         break;
       }
+      case 'recycle':
+        pipeline.recycle(msg.buffer);
+        break;
       case 'candidates':
         port.postMessage({ type: 'candidates', seq: msg.seq, candidates: pipeline.takeCandidates(msg.seq, msg.positions) } satisfies FromWorker);
         break;

@@ -6,7 +6,8 @@ import { Candidate, PieceInput, PieceOutput, RowPipeline } from './row-pipeline'
 
 export type PieceJob = Omit<PieceInput, 'seq'>;
 
-export type PieceResult = PieceOutput & { seq: number };
+/** `spent`: the piece's buffer, free to be read into again (the pipeline keeps nothing of it). */
+export type PieceResult = PieceOutput & { seq: number; spent: ArrayBuffer };
 
 /**
  * Heap caps of a load thread. Left alone, each thread's old generation grew lazily and the
@@ -28,6 +29,8 @@ export interface PieceProcessor {
   /** The key, line and raw text of rows (by position among the piece's loaded rows). */
   candidates(seq: number, positions: number[]): Promise<Candidate[]>;
   drop(seq: number): void;
+  /** Hands a piece's COPY buffer back to be filled again, once the COPY no longer holds it. */
+  recycle(seq: number, buffer: ArrayBuffer): void;
   /** Each thread's whole-run rollup part (empty when the kind has no rollup); after the last piece. */
   finishRollups(): Promise<unknown[]>;
   close(): Promise<void>;
@@ -42,7 +45,11 @@ export class InlineProcessor implements PieceProcessor {
 
   process(job: PieceJob): Promise<PieceResult> {
     const seq = this.seq++;
-    return Promise.resolve({ seq, ...this.pipeline.processPiece({ seq, ...job }) });
+    return Promise.resolve({ seq, spent: job.piece.buffer as ArrayBuffer, ...this.pipeline.processPiece({ seq, ...job }) });
+  }
+
+  recycle(_seq: number, buffer: ArrayBuffer): void {
+    this.pipeline.recycle(buffer);
   }
 
   candidates(seq: number, positions: number[]): Promise<Candidate[]> {
@@ -112,6 +119,12 @@ export class WorkerPoolProcessor implements PieceProcessor {
 
   drop(seq: number): void {
     this.workerFor(seq).postMessage({ type: 'drop', seq } satisfies ToWorker);
+  }
+
+  recycle(seq: number, buffer: ArrayBuffer): void {
+    if (!this.failure) {
+      this.workerFor(seq).postMessage({ type: 'recycle', buffer } satisfies ToWorker, [buffer]);
+    }
   }
 
   /**

@@ -95,6 +95,9 @@ interface StashedRows {
 /** A reject code of JSON input: a record that is not a flat object. */
 export const INVALID_JSON_RECORD = 'INVALID_JSON_RECORD';
 
+/** A thread has at most two pieces in flight: a few spare COPY buffers cover them. */
+const MAX_SPARE_BUFFERS = 4;
+
 /**
  * parse → clean → binary COPY for one piece of a file that starts and ends on record boundaries
  * (a RecordCutter cuts them), so pieces can be processed on any thread in any order. CSV rows are
@@ -106,6 +109,8 @@ export class RowPipeline {
   private readonly encoder: BinaryCopyEncoder;
   private readonly isIdentity: boolean;
   private readonly stash = new Map<number, StashedRows>();
+  /** COPY buffers the writer is done with, reused for later pieces' output. */
+  private readonly spare: ArrayBuffer[] = [];
   /** JSON member name → kind column (-1: not a column), learnt as names appear. */
   private readonly memberColumns = new Map<string, number>();
 
@@ -122,7 +127,7 @@ export class RowPipeline {
     } else {
       this.parseJson(input, rows, out);
     }
-    out.copy = this.encoder.take();
+    out.copy = this.encoder.take(this.spare.pop());
     out.rollup = this.cfg.aggregator?.takePiece() ?? null;
     if (rows.hashes && rows.stash.lines.length > 0) {
       out.keyHashes = rows.hashes.slice(0, rows.stash.lines.length * 2);
@@ -146,6 +151,13 @@ export class RowPipeline {
 
   drop(seq: number): void {
     this.stash.delete(seq);
+  }
+
+  /** Takes back a piece's COPY buffer once the writer has sent it (a few are kept). */
+  recycle(buffer: ArrayBuffer): void {
+    if (this.spare.length < MAX_SPARE_BUFFERS) {
+      this.spare.push(buffer);
+    }
   }
 
   /** The rollup of every piece this pipeline processed (once, after the last piece). */

@@ -98,7 +98,7 @@ export const REPO_ROOT = path.resolve(__dirname, '../..');
 
 /** Spawns the built app (`npx nest build` first) with the test run's environment plus `env`. */
 export function spawnApp(env: Record<string, string>): SpawnedApp {
-  const child = spawn(process.execPath, ['--max-old-space-size=1024', 'dist/src/main.js'], {
+  const child = spawn(process.execPath, ['--max-old-space-size=1024', '--max-semi-space-size=8', 'dist/src/main.js'], {
     cwd: REPO_ROOT,
     env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

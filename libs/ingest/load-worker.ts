@@ -18,7 +18,10 @@ export type ToWorker =
 
 /** `spent`: the piece's own buffer, handed back for the next read. */
 export type FromWorker =
-  ({ type: 'piece'; seq: number; spent: ArrayBuffer } & PieceOutput) | { type: 'candidates'; seq: number; candidates: Candidate[] } | { type: 'finished'; rollup: unknown };
+  | ({ type: 'piece'; seq: number; spent: ArrayBuffer } & PieceOutput)
+  | { type: 'candidates'; seq: number; candidates: Candidate[] }
+  | { type: 'rollup'; part: unknown }
+  | { type: 'finished' };
 
 if (parentPort) {
   const port = parentPort;
@@ -48,11 +51,13 @@ if (parentPort) {
       case 'drop':
         pipeline.drop(msg.seq);
         break;
-      case 'finish': {
-        const rollup = pipeline.finishRollup();
-        port.postMessage({ type: 'finished', rollup: rollup?.part ?? null } satisfies FromWorker, rollup?.transfer ?? []);
+      case 'finish':
+        // Each part is cloned as it is posted, before the next is made.
+        for (const { part, transfer } of pipeline.finishRollup()) {
+          port.postMessage({ type: 'rollup', part } satisfies FromWorker, transfer);
+        }
+        port.postMessage({ type: 'finished' } satisfies FromWorker);
         break;
-      }
     }
   });
 }

@@ -61,8 +61,7 @@ export class InlineProcessor implements PieceProcessor {
   }
 
   finishRollups(): Promise<unknown[]> {
-    const rollup = this.pipeline.finishRollup();
-    return Promise.resolve(rollup ? [rollup.part] : []);
+    return Promise.resolve(Array.from(this.pipeline.finishRollup(), (rollup) => rollup.part));
   }
 
   close(): Promise<void> {
@@ -80,7 +79,8 @@ export class WorkerPoolProcessor implements PieceProcessor {
   private readonly workers: Worker[];
   private readonly pieces = new Map<number, Waiter<PieceResult>>();
   private readonly lookups = new Map<number, Waiter<Candidate[]>>();
-  private readonly finishing: Array<Waiter<unknown>> = [];
+  /** The thread answering 'finish': its parts so far, and who waits for all of them. */
+  private finishing: (Waiter<unknown[]> & { parts: unknown[] }) | null = null;
   private seq = 0;
   private failure: Error | null = null;
   /** Threads ended on purpose (their exit is not a failure). */
@@ -128,10 +128,11 @@ export class WorkerPoolProcessor implements PieceProcessor {
   }
 
   /**
-   * Each thread's part, one thread at a time, each thread ended once it has answered (it answers
+   * Each thread's parts, one thread at a time, each thread ended once it has answered (it answers
    * after every piece sent to it before: messages are handled in order). So at the end of an import
    * one thread's folds and one part in transit exist beside the parts received, not every thread's
-   * folds and every part at once (sales folds are JS objects: ~60 MB less peak RSS at 10M rows).
+   * folds and every part at once (sales folds are JS objects: ~60 MB less peak RSS at 10M rows);
+   * a thread may send its folds in several parts, so what is in transit is one of those.
    */
   async finishRollups(): Promise<unknown[]> {
     const parts: unknown[] = [];
@@ -139,15 +140,15 @@ export class WorkerPoolProcessor implements PieceProcessor {
       if (this.failure) {
         throw this.failure;
       }
-      const part = await new Promise<unknown>((resolve, reject) => {
-        this.finishing.push({ resolve, reject });
-        worker.postMessage({ type: 'finish' } satisfies ToWorker);
-      });
+      parts.push(
+        ...(await new Promise<unknown[]>((resolve, reject) => {
+          this.finishing = { resolve, reject, parts: [] };
+          worker.postMessage({ type: 'finish' } satisfies ToWorker);
+        })),
+      );
+      this.finishing = null;
       this.retired.add(worker);
       await worker.terminate();
-      if (part !== null) {
-        parts.push(part);
-      }
     }
     return parts;
   }
@@ -180,8 +181,10 @@ export class WorkerPoolProcessor implements PieceProcessor {
     } else if (msg.type === 'candidates') {
       this.lookups.get(msg.seq)?.resolve(msg.candidates);
       this.lookups.delete(msg.seq);
+    } else if (msg.type === 'rollup') {
+      this.finishing?.parts.push(msg.part);
     } else {
-      this.finishing.shift()?.resolve(msg.rollup);
+      this.finishing?.resolve(this.finishing.parts);
     }
   }
 
@@ -193,6 +196,7 @@ export class WorkerPoolProcessor implements PieceProcessor {
       }
       waiting.clear();
     }
-    this.finishing.splice(0).forEach((waiter) => waiter.reject(err));
+    this.finishing?.reject(err);
+    this.finishing = null;
   }
 }

@@ -160,9 +160,13 @@ export class RowPipeline {
     }
   }
 
-  /** The rollup of every piece this pipeline processed (once, after the last piece). */
-  finishRollup(): TransferablePart<unknown> | null {
-    return this.cfg.aggregator?.finish() ?? null;
+  /** The rollup of every piece this pipeline processed, in one part or several (once, after the last piece). */
+  finishRollup(): Iterable<TransferablePart<unknown>> {
+    const aggregator = this.cfg.aggregator;
+    if (!aggregator) {
+      return [];
+    }
+    return aggregator.finishInParts?.() ?? [aggregator.finish()];
   }
 
   /** Cleans one record's values (in the kind's column order) and loads or rejects it. */

@@ -14,6 +14,12 @@ export interface RowAggregator {
   add(values: CleanValues): void;
   takePiece(): TransferablePart<unknown> | null;
   finish(): TransferablePart<unknown>;
+  /**
+   * finish() in several parts, each handed over (cloned) before the next is made, for folds made of
+   * JS objects: one whole part in transit was a copy of the thread's folds beside the folds.
+   * Each part goes to addThread like a whole one.
+   */
+  finishInParts?(): Iterable<TransferablePart<unknown>>;
 }
 
 /** Gathers the threads' parts for one import on the importing thread. */

@@ -106,6 +106,30 @@ describe('sales rollup', () => {
     expect(asCells(fold(rows, 1).dailyRows())).toEqual(reference(rows));
   });
 
+  it('should hand a thread over in parts of at most the given cells that merge to the same cells as one whole part, and say in the first part when it gave up', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      row(`2024-02-${String(1 + (i % 28)).padStart(2, '0')}`, `P${i % 13}`, String(1 + (i % 9)), `${i}.${i % 100}`, `0.${i % 10}`),
+    );
+    const inParts = new SalesImportAccumulator({ bytes: 1e9, heapBytes: Infinity });
+    const sizes: number[] = [];
+    for (const threadRows of [rows.filter((_, i) => i % 2 === 0), rows.filter((_, i) => i % 2 === 1)]) {
+      const aggregator = new SalesRowAggregator({ bytes: 1e9, heapBytes: Infinity });
+      threadRows.forEach((r) => aggregator.add(r));
+      for (const { part } of aggregator.finishInParts(50)) {
+        sizes.push(part.cells.length);
+        inParts.addThread(structuredClone(part));
+      }
+    }
+    expect(Math.max(...sizes)).toBe(50);
+    expect(sizes.length).toBeGreaterThanOrEqual(6);
+    expect(asCells(inParts.dailyRows())).toEqual(asCells(fold(rows, 2).dailyRows()));
+    expect(asCells(inParts.dailyRows())).toEqual(reference(rows));
+
+    const overflowed = new SalesRowAggregator({ bytes: 10 * 320, heapBytes: Infinity });
+    rows.forEach((r) => overflowed.add(r));
+    expect([...overflowed.finishInParts(50)].map(({ part }) => part)).toEqual([{ isOverflowed: true, cells: [] }]);
+  });
+
   it('should take back a removed row exactly, and drop a cell left empty', () => {
     const kept = row('2024-03-01', 'A', '2', '10.25', '0.1');
     const removed = row('2024-03-01', 'A', '7', '3.333333', '0.123456');

@@ -225,20 +225,43 @@ export class SalesRowAggregator {
 
   finish(): TransferablePart<SalesThreadPart> {
     const cells: SalesThreadPart['cells'] = [];
-    const part = { isOverflowed: this.isOverflowed, cells };
+    for (const part of this.finishInParts(Infinity)) {
+      cells.push(...part.part.cells);
+    }
+    return { part: { isOverflowed: this.isOverflowed, cells }, transfer: [] };
+  }
+
+  /** The cells in parts of at most `cellsPerPart` (the first says whether the thread gave up), emptying the folds as it goes. */
+  *finishInParts(cellsPerPart = CELLS_PER_PART): Generator<TransferablePart<SalesThreadPart>> {
+    let cells: SalesThreadPart['cells'] = [];
+    let isFirst = true;
+    const part = (): TransferablePart<SalesThreadPart> => {
+      const taken = { part: { isOverflowed: isFirst && this.isOverflowed, cells }, transfer: [] };
+      isFirst = false;
+      cells = [];
+      return taken;
+    };
     for (const [product, byCategory] of this.cells) {
       for (const [category, byRegion] of byCategory) {
         for (const [region, byDay] of byRegion) {
           for (const [day, cell] of byDay) {
             cells.push([`${dayText(day)}\t${product}\t${category}\t${region}`, cell]);
+            if (cells.length >= cellsPerPart) {
+              yield part();
+            }
           }
         }
       }
+      this.cells.delete(product);
     }
-    this.cells.clear();
-    return { part, transfer: [] };
+    if (cells.length > 0 || isFirst) {
+      yield part();
+    }
   }
 }
+
+/** ~2 MB of cells a message. */
+const CELLS_PER_PART = 8192;
 
 /** YYYYMMDD of the canonical `YYYY-MM-DD …` as a number (no string per row). */
 function dayNumber(s: string): number {

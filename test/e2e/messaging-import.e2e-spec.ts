@@ -1,6 +1,8 @@
 import { createMessageEventsCleaner, Reject } from '../../libs/cleaners';
 import { messagingCsvString } from '../../libs/datagen';
 import { parseRecords } from '../../libs/datagen/parsed-csv.spec-helper';
+import request from 'supertest';
+import { csvToObjects, toNdjson } from '../factories/json-rows';
 import { createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
 
 /**
@@ -86,6 +88,38 @@ describe('Messaging imports (e2e)', () => {
       { status: 'delivered', ts: '2025-06-01 10:00:09', error_code: null, channel: 'whatsapp' },
       { status: 'failed', ts: '2025-06-01 10:00:10', error_code: '131026', channel: 'whatsapp' },
     ]);
+  });
+
+  it('should give the same delivery and failures answers for the CSV, the JSON array and the NDJSON of the same events', async () => {
+    const objects = csvToObjects(EVENTS.csv);
+    const bodies: Array<[format: string, contentType: string, body: string]> = [
+      ['csv', 'text/csv', EVENTS.csv],
+      ['json', 'application/json', JSON.stringify(objects)],
+      ['ndjson', 'application/x-ndjson', toNdjson(objects)],
+    ];
+    const answers: Record<string, unknown[]> = {};
+    for (const [format, contentType, body] of bodies) {
+      const org = await createOrg(t, `messaging-${format}`);
+      const res = await request(t.http).post('/api/v1/imports/message-events').set('X-API-Key', org.key).set('Content-Type', contentType).send(body).expect(202);
+      const done = await waitForImport(t, org.key, res.body.importId);
+      expect(done.status).toBe('COMPLETED');
+      answers[format] = [done.progress.rowsLoaded, done.rejectsByReason];
+      const window = 'from=2025-06-27T00:00:00Z&to=2025-07-01T00:00:00Z';
+      for (const path of [
+        `delivery?${window}`,
+        `delivery?${window}&granularity=daily&tz=Asia/Kolkata`,
+        `failures?${window}`,
+        `failures?from=2025-06-28T07:30:00Z&to=2025-06-29T20:30:00Z`,
+      ]) {
+        const answer = await request(t.http).get(`/api/v1/messaging/${path}`).set('X-API-Key', org.key).expect(200);
+        const { queryTimeMs: _q, cached: _c, dataVersion: _d, ...rest } = answer.body as Record<string, unknown>;
+        answers[format].push(rest);
+      }
+    }
+    expect((answers.csv[0] as number) > 0).toBe(true);
+    expect((answers.csv[2] as { summary: { messages: number } }).summary.messages).toBeGreaterThan(1000);
+    expect(answers.json).toEqual(answers.csv);
+    expect(answers.ndjson).toEqual(answers.csv);
   });
 
   it('should load engagement events and system metrics, rejecting what is not one', async () => {

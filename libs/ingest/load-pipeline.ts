@@ -173,6 +173,7 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
     // `buf` starts with `carried` bytes of a record the previous read did not finish.
     let buf = buffers.take(CHUNK_BYTES);
     let carried = 0;
+    let position = 0;
     for (;;) {
       if (buf.length < carried + CHUNK_BYTES) {
         const bigger = buffers.take(carried + CHUNK_BYTES);
@@ -180,10 +181,11 @@ export async function streamIntoCopy(o: StreamIntoCopyOptions): Promise<void> {
         buffers.give(buf.buffer as ArrayBuffer);
         buf = bigger;
       }
-      const { bytesRead } = await file.read(buf, carried, CHUNK_BYTES, counters.bytesRead);
+      const { bytesRead } = await file.read(buf, carried, CHUNK_BYTES, position);
       if (bytesRead === 0) {
         break;
       }
+      position += bytesRead;
       counters.bytesRead += bytesRead;
       const boundary = cutter.lastBoundary(buf.subarray(carried, carried + bytesRead));
       if (boundary === -1) {

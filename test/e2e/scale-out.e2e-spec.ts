@@ -203,7 +203,9 @@ describe('Scale-out: one api and two worker processes (e2e)', () => {
         const done = await waitForStatus(key, importId, ['COMPLETED', 'FAILED'], 120000);
         expect({ ...done, error: done.error ?? null }).toMatchObject({ status: 'COMPLETED', error: null, progress: { rowsLoaded: BIG_ROWS } });
         expect(await countRows(t, 'transactions', importId)).toBe(BIG_ROWS);
-        expect(linesOf(other, `Import ${importId} COMPLETED`)).toHaveLength(1);
+        // Loaded once: by the other worker, or by the first one when its load had committed and the
+        // job was handed back during its post-commit indexing (which the other then finishes).
+        expect([...linesOf(first, `Import ${importId} COMPLETED`), ...linesOf(other, `Import ${importId} COMPLETED`)]).toHaveLength(1);
         // Handed back without counting a failed attempt.
         expect(linesOf(other, `Import ${importId}: attempt 1 started`)).toHaveLength(1);
       }),

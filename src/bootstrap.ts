@@ -103,7 +103,8 @@ export function configureHttpApp(app: INestApplication): void {
     .setDescription(
       'Streaming CSV ingestion into PostgreSQL with exact analytics. Authenticate with an API key in the ' +
         '`X-API-Key` header, or log in (`POST /api/v1/auth/login`) and send the access token as `Authorization: Bearer` ' +
-        '(an API key works as a bearer token too). Roles: admin > analyst > viewer. Errors are JSON `{statusCode, error, message, details?}`.',
+        '(an API key works as a bearer token too). Roles: admin > analyst > viewer. Errors are JSON `{statusCode, error, message, details?}`. ' +
+        'Analytics answers are cached per data version (never stale); send `Cache-Control: no-cache` to have one computed afresh.',
     )
     .setVersion('1')
     .addApiKey({ type: 'apiKey', name: 'X-API-Key', in: 'header' }, 'api-key')

@@ -11,6 +11,7 @@ import { ImportFailure } from './import-failure';
 import type { InputFormat } from './input-format';
 import type { CopyLines, DatasetKind, Sql } from './kind.types';
 import { LoadCounters, streamIntoCopy } from './load-pipeline';
+import { indexBeforePublish } from './post-commit';
 import type { LoadWorkerData } from './load-worker';
 import { attachImportTable, createImportTable, partitionName, publishLockKey } from './partitions';
 import { InlineProcessor, LoadThreadHeap, PieceProcessor, WorkerPoolProcessor } from './piece-processors';
@@ -146,6 +147,10 @@ export async function loadAndPublish(r: ImportLoadRequest): Promise<void> {
     // few faulty rows is those few out of all its rows, not all of what was new in it.
     const expectedRepeats = kind.isRepeatExpected ? (rejects.byReason[reason] ?? 0) : 0;
     assertRejectRatio(counters.rowsRead, rejects.count - expectedRepeats, r.rejectThreshold);
+
+    phaseStart = Date.now();
+    await indexBeforePublish(sql, kind, r.importId);
+    phasesMs.index = Date.now() - phaseStart;
 
     phaseStart = Date.now();
     // The CHECK constraint lets ATTACH skip scanning the rows; the parent has no index to build.

@@ -8,8 +8,23 @@ export interface PostCommitLog {
 }
 
 /**
+ * The kind's query indexes on the import's own table, built in the load transaction before the
+ * publish (and ANALYZE, so that the first queries are planned on its statistics): an import is
+ * published with the indexes its answers read, so the first answers after it are as fast as any.
+ * Indexes on the rollup tables the publish hook writes are left to the post-commit work.
+ */
+export async function indexBeforePublish(sql: (text: string) => Promise<unknown>, kind: DatasetKind, importId: string): Promise<void> {
+  const partition = partitionName(kind.table, importId);
+  for (const { suffix, columns } of (kind.indexes ?? []).filter((i) => !i.table || i.table === kind.table)) {
+    await sql(`CREATE INDEX ${partition}_${suffix}_idx ON ${partition} ${columns}`);
+  }
+  await sql(`ANALYZE ${partition}`);
+}
+
+/**
  * The work after a publish commits: indexes on the import's partitions (its unique key, for later
- * imports' duplicate checks, and the kind's query indexes), then VACUUM (ANALYZE), which sets the
+ * imports' duplicate checks, and the rollup tables' indexes; the query indexes on its rows are
+ * already there, see indexBeforePublish, unless it was published before they were), then VACUUM (ANALYZE), which sets the
  * visibility map (index-only scans skip the heap) and the statistics. The rows are visible and
  * exact without it; it only makes lookups fast. Idempotent: an index already there is kept, so a
  * rerun after a crash redoes only what is missing. A failing step is logged and the next tried;

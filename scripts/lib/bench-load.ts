@@ -36,9 +36,10 @@ export async function generate(file: string, write: (out: NodeJS.WritableStream)
 
 /**
  * Uploads a file as the raw body (CSV, or JSON / NDJSON with their media type) and waits for
- * COMPLETED, then for the job's post-commit indexing and vacuum.
+ * COMPLETED (then runs `onCompleted`, while the worker still indexes), then for the job's
+ * post-commit indexing and vacuum.
  */
-export async function importCsv(b: BenchTarget, kind: string, body: Readable, size: number, contentType = 'text/csv') {
+export async function importCsv(b: BenchTarget, kind: string, body: Readable, size: number, contentType = 'text/csv', onCompleted?: (importId: string) => Promise<void>) {
   const started = performance.now();
   const url = `${b.app.baseUrl}/api/v1/imports/${kind}?fileName=bench-${kind}`;
   const up = await postFile<{ importId: string }>(url, body, { ...b.headers, 'Content-Type': contentType, 'Content-Length': String(size) });
@@ -54,6 +55,7 @@ export async function importCsv(b: BenchTarget, kind: string, body: Readable, si
     throw new Error(`${kind} import ended ${imp.status}: ${imp.error ?? JSON.stringify(imp)}`);
   }
   const seconds = (performance.now() - started) / 1000;
+  await onCompleted?.(up.body.importId);
   // The rows are visible at COMPLETED; the worker then indexes and vacuums the new partition. Wait
   // for its Bull job to end so that no timing below overlaps that work.
   const deadline = Date.now() + 600_000;

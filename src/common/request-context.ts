@@ -8,6 +8,8 @@ export interface RequestContext {
   ip: string | null;
   /** The statement timeout of the queries made in this context, when not QUERY_TIMEOUT_MS (see RequestPools). */
   statementTimeoutMs?: number;
+  /** The caller sent `Cache-Control: no-cache`: compute cached answers afresh (and store them). */
+  isCacheBypassed?: boolean;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -31,7 +33,8 @@ export function requestContextMiddleware(req: Request & { id?: string }, res: Re
   const requestId = requestIdOf(req.headers['x-request-id']);
   req.id = requestId;
   res.setHeader('X-Request-Id', requestId);
-  storage.run({ requestId, ip: req.ip ?? req.socket?.remoteAddress ?? null }, next);
+  const isCacheBypassed = /(^|,)\s*no-cache\s*(,|$)/i.test(String(req.headers['cache-control'] ?? ''));
+  storage.run({ requestId, ip: req.ip ?? req.socket?.remoteAddress ?? null, isCacheBypassed }, next);
 }
 
 /** Runs `fn` with its request's queries given `ms` of statement timeout instead of QUERY_TIMEOUT_MS (outside a request: as is). */

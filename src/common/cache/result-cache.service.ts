@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '@config/app-config';
+import { currentRequest } from '@common/request-context';
 
 /** Cached answers outlive their data version by at most this long (a newer version is a new key). */
 const TTL_SECONDS = 3600;
@@ -28,9 +29,19 @@ export class ResultCache implements OnModuleDestroy {
     this.redis.connect().catch((err: unknown) => this.logger.warn({ err }, 'Result cache: Redis unavailable; answers will not be cached'));
   }
 
-  /** The cached value under `parts` (and where it was found), else `compute()`'s, stored for the next caller. */
+  /**
+   * The cached value under `parts` (and where it was found), else `compute()`'s, stored for the next
+   * caller. A request with `Cache-Control: no-cache` skips the lookups (and any computation in
+   * flight): its answer is computed, then stored like any other.
+   */
   async getOrCompute<T>(parts: string[], compute: () => Promise<T>): Promise<{ value: T; isCached: boolean; hitFrom?: 'memory' | 'redis' }> {
     const key = `${this.config.REDIS_PREFIX}:analytics:${parts.join(':')}`;
+    if (currentRequest()?.isCacheBypassed) {
+      const value = await compute();
+      this.remember(key, value);
+      await this.write(key, value);
+      return { value, isCached: false };
+    }
     if (this.local.has(key)) {
       const value = this.local.get(key) as T;
       this.remember(key, value);

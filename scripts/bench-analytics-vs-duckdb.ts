@@ -1,5 +1,6 @@
 /**
- * npm run bench:analytics-vs-duckdb -- --rows 10000000 [--kind transactions|sales] [--days 90] [--seed 1] [--tries 3] [--keep]
+ * npm run bench:analytics-vs-duckdb -- --rows 10000000 [--kind transactions|sales] [--days 90 (transactions)] [--years 1 (sales)]
+ *   [--shape adversarial] [--seed 1] [--tries 3] [--keep]
  *
  * Every analytics answer of a domain, uncached, side by side with DuckDB answering the same
  * question over its own in-memory table of the same cleaned rows: the bar a user who finds an
@@ -26,6 +27,8 @@ import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'stream/promises';
 import { writeMerchantsCsv, writeSalesCsv, writeTransactionsCsv } from '../libs/datagen';
+import type { SalesShape } from '../libs/datagen/sales.dimensions';
+import type { TransactionsShape } from '../libs/datagen/transactions.shapes';
 import { dropDatabase } from '../libs/database/ensure-database';
 import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
@@ -53,6 +56,8 @@ interface Question {
   name: string;
   /** The API path and query (without the window). */
   path: string;
+  /** The question takes no window (asked over all time only). */
+  allTimeOnly?: boolean;
   /** The headline figures of the API's answer. */
   api(body: Record<string, unknown>): Facts;
   /** DuckDB: the statements answering it over `w` (run one after the other), and the same figures from their rows. */
@@ -67,6 +72,8 @@ interface Suite {
   tables: Record<string, string>;
   /** DuckDB column types of each table (in the SELECT's order). */
   columns: Record<string, Record<string, string>>;
+  /** How the data spans time, for the summary's heading. */
+  span: string;
   /** The data's time range (from the product database) → the three windows. */
   windows(db: Client): Promise<Window[]>;
   questions: Question[];
@@ -83,14 +90,20 @@ function duckWindow(column: string, w: Window, cast: 'TIMESTAMPTZ' | 'DATE'): st
 }
 
 function transactionsSuite(rows: number, seed: number, days: number, shape: string | undefined): Suite {
+  const suite = transactionsQuestions(rows, seed, days, shape);
+  return { ...suite, questions: [...suite.questions, fullReport(suite.questions)] };
+}
+
+function transactionsQuestions(rows: number, seed: number, days: number, shape: string | undefined): Suite {
   const txFile = path.join(os.tmpdir(), `bench-duck-transactions-${rows}-d${days}-s${seed}${shape ? `-${shape}` : ''}.csv`);
   const merchantsFile = path.join(os.tmpdir(), `bench-duck-merchants-${MERCHANTS}-s${seed}.csv`);
   const w = (win: Window) => duckWindow('occurred_at', win, 'TIMESTAMPTZ');
   return {
     kind: 'transactions',
+    span: `${days} days`,
     async load(b, onCompleted) {
       await generate(txFile, (out) =>
-        writeTransactionsCsv(out, { rows, seed, merchants: MERCHANTS, days, now: new Date('2026-11-30T00:00:00Z'), shape: shape as 'adversarial' | undefined }),
+        writeTransactionsCsv(out, { rows, seed, merchants: MERCHANTS, days, now: new Date('2026-11-30T00:00:00Z'), shape: shape as TransactionsShape | undefined }),
       );
       await generate(merchantsFile, (out) => writeMerchantsCsv(out, { rows: MERCHANTS, seed }));
       await importCsv(b, 'merchants', createReadStream(merchantsFile), statSync(merchantsFile).size);
@@ -225,13 +238,184 @@ function transactionsSuite(rows: number, seed: number, days: number, shape: stri
   };
 }
 
-function salesSuite(rows: number, seed: number, days: number, shape: string | undefined): Suite {
-  void rows;
-  void seed;
-  void days;
-  void shape;
-  void writeSalesCsv;
-  throw new Error('--kind sales: not yet');
+/** The full report: every part at once; DuckDB answers each part's question in turn (the sum of the parts). */
+function fullReport(parts: Question[]): Question {
+  const part = (name: string) => parts.find((q) => q.name === name)!;
+  const names = ['zone-leaderboard', 'category-distribution', 'dormant-merchants', 'hourly-pattern', 'anomalies', 'customer-retention'];
+  return {
+    name: 'full-report',
+    path: '/api/v1/analytics/full-report',
+    api: (b) => ({
+      total: num(b.totalTransactions),
+      dormant: num(b.dormantMerchantCount),
+      anomalies: num(b.anomalyCount),
+      customers: num((b.customerRetention as { totalUniqueCustomers: number }).totalUniqueCustomers),
+    }),
+    duck: (win) => {
+      const each = names.map((n) => part(n).duck(win));
+      return {
+        sql: each.flatMap((e) => e.sql),
+        facts: (r) => ({
+          total: num(each[1].facts([r[1]]).total),
+          dormant: num(each[2].facts([r[2]]).total),
+          anomalies: num(each[4].facts([r[4]]).total),
+          customers: num(each[5].facts([r[5]]).customers),
+        }),
+      };
+    },
+  };
+}
+
+function salesSuite(rows: number, seed: number, years: number, shape: string | undefined): Suite {
+  const file = path.join(os.tmpdir(), `bench-duck-sales-${rows}-y${years}-s${seed}${shape ? `-${shape}` : ''}.csv`);
+  const w = (win: Window) => duckWindow('sale_at', win, 'DATE');
+  // Sums of the answers' revenues, each rounded to cents as the API rounds it.
+  const cents = (v: unknown) => Math.round(num(v) * 100);
+  const revenueOf = (d: unknown) => round2((d as Array<{ revenue: number }>).reduce((s, r) => s + cents(r.revenue), 0) / 100);
+  const duckRevenue = (r: Array<Record<string, unknown>>) => round2(r.reduce((s, x) => s + cents(x.revenue), 0) / 100);
+  return {
+    kind: 'sales',
+    span: `${years} year${years === 1 ? '' : 's'}`,
+    async load(b, onCompleted) {
+      await generate(file, (out) => writeSalesCsv(out, { rows, seed, years, shape: shape as SalesShape | undefined }));
+      const imp = await importCsv(b, 'sales', createReadStream(file, { highWaterMark: 1 << 20 }), statSync(file).size, 'text/csv', onCompleted);
+      return { seconds: imp.seconds, rows: imp.imp.metrics.rowsLoaded };
+    },
+    tables: {
+      sales: `SELECT order_id, product_name, category, region, quantity, unit_price, discount, revenue, sale_at FROM sales`,
+    },
+    columns: {
+      sales: {
+        order_id: 'VARCHAR',
+        product_name: 'VARCHAR',
+        category: 'VARCHAR',
+        region: 'VARCHAR',
+        quantity: 'BIGINT',
+        unit_price: 'DECIMAL(18,2)',
+        discount: 'DECIMAL(18,6)',
+        revenue: 'DECIMAL(38,8)',
+        sale_at: 'TIMESTAMPTZ',
+      },
+    },
+    async windows(db) {
+      const r = (await db.query<{ lo: Date; hi: Date }>(`SELECT min(sale_at) AS lo, max(sale_at) AS hi FROM sales`)).rows[0];
+      const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+      const mid = new Date((r.lo.getTime() + r.hi.getTime()) / 2);
+      const month = new Date(Date.UTC(mid.getUTCFullYear(), mid.getUTCMonth(), 1));
+      const odd = r.lo.getTime() + (r.hi.getTime() - r.lo.getTime()) / 3;
+      // Sales windows are whole UTC days: the odd one is 3 days from a day a third of the way in.
+      return [
+        { name: 'all time', from: null, to: null },
+        { name: 'one month', from: day(month.getTime()), to: day(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1)) },
+        { name: '3 days', from: day(odd), to: day(odd + 3 * DAY_MS) },
+      ];
+    },
+    questions: [
+      {
+        name: 'monthly-summary',
+        path: '/api/v1/sales/monthly-summary',
+        api: (b) => {
+          const d = b.data as Array<{ revenue: number; records: number }>;
+          return { months: d.length, revenue: revenueOf(d), records: d.reduce((s, m) => s + m.records, 0) };
+        },
+        duck: (win) => ({
+          sql: [
+            `SELECT strftime(sale_at, '%Y-%m') AS month, round(sum(revenue), 2) AS revenue, sum(quantity) AS quantity, round(avg(discount), 4) AS avg_discount, count(*) AS records
+             FROM sales WHERE ${w(win)} GROUP BY 1 ORDER BY 1`,
+          ],
+          facts: ([r]) => ({ months: r.length, revenue: duckRevenue(r), records: r.reduce((s, m) => s + num(m.records), 0) }),
+        }),
+      },
+      {
+        name: 'top-products',
+        path: '/api/v1/sales/top-products',
+        api: (b) => {
+          const d = b.data as Array<{ product: string; revenue: number }>;
+          return { first: d[0]?.product ?? '', revenue: revenueOf(d) };
+        },
+        duck: (win) => ({
+          sql: [`SELECT product_name, sum(revenue) AS revenue, sum(quantity) AS quantity FROM sales WHERE ${w(win)} GROUP BY 1 ORDER BY revenue DESC, 1 LIMIT 10`],
+          facts: ([r]) => ({ first: str(r[0]?.product_name), revenue: duckRevenue(r) }),
+        }),
+      },
+      {
+        name: 'region-performance',
+        path: '/api/v1/sales/region-performance',
+        api: (b) => {
+          const d = b.data as Array<{ region: string; revenue: number }>;
+          return { regions: d.length, first: d[0]?.region ?? '', revenue: revenueOf(d) };
+        },
+        duck: (win) => ({
+          sql: [`SELECT region, sum(revenue) AS revenue, sum(quantity) AS quantity FROM sales WHERE ${w(win)} GROUP BY 1 ORDER BY revenue DESC, 1`],
+          facts: ([r]) => ({ regions: r.length, first: str(r[0]?.region), revenue: duckRevenue(r) }),
+        }),
+      },
+      {
+        name: 'category-discounts',
+        path: '/api/v1/sales/category-discounts',
+        api: (b) => {
+          const d = b.data as Array<{ category: string; revenue: number }>;
+          return { categories: d.length, first: d[0]?.category ?? '', revenue: revenueOf(d) };
+        },
+        duck: (win) => ({
+          sql: [
+            `SELECT category, round(CASE WHEN sum(revenue) = 0 THEN 0 ELSE sum(revenue * discount) / sum(revenue) END, 4) AS weighted, sum(revenue) AS revenue
+             FROM sales WHERE ${w(win)} GROUP BY 1 ORDER BY weighted DESC, 1`,
+          ],
+          facts: ([r]) => ({ categories: r.length, first: str(r[0]?.category), revenue: duckRevenue(r) }),
+        }),
+      },
+      {
+        name: 'anomalies',
+        path: '/api/v1/sales/anomalies',
+        api: (b) => {
+          const d = b.data as Array<{ orderId: string; score: number }>;
+          return { rows: d.length, first: d[0]?.orderId ?? '', score: d[0]?.score ?? 0 };
+        },
+        duck: (win) => ({
+          // The score over the window's averages (exact: x·n > k·Σx), records scoring ≥ 2 by score, revenue, order id.
+          sql: [
+            `WITH t AS (SELECT count(*) AS n, sum(revenue) AS sr, sum(quantity) AS sq, sum(unit_price) AS sp FROM sales WHERE ${w(win)})
+             SELECT order_id, revenue, score FROM (
+               SELECT s.order_id, s.revenue,
+                 (CASE WHEN s.revenue * t.n > 10 * t.sr THEN 3 ELSE 0 END) + (CASE WHEN s.quantity * t.n > 5 * t.sq THEN 2 ELSE 0 END)
+                 + (CASE WHEN s.unit_price * t.n > 5 * t.sp THEN 2 ELSE 0 END) + (CASE WHEN s.discount > 0.7 THEN 1 ELSE 0 END)
+                 + (CASE WHEN s.unit_price > 1000 AND s.discount > 0.5 THEN 2 ELSE 0 END) + (CASE WHEN s.revenue > 50000 THEN 1 ELSE 0 END)
+                 + (CASE WHEN s.quantity > 100 AND s.unit_price > 500 THEN 2 ELSE 0 END) AS score
+               FROM sales s, t WHERE ${w(win).replaceAll('sale_at', 's.sale_at')})
+             WHERE score >= 2 ORDER BY score DESC, revenue DESC, order_id LIMIT 5`,
+          ],
+          facts: ([r]) => ({ rows: r.length, first: str(r[0]?.order_id), score: num(r[0]?.score) }),
+        }),
+      },
+      {
+        name: 'top-transactions',
+        path: '/api/v1/sales/top-transactions',
+        api: (b) => {
+          const d = b.data as Array<{ orderId: string; revenue: number }>;
+          return { first: d[0]?.orderId ?? '', revenue: revenueOf(d) };
+        },
+        duck: (win) => ({
+          sql: [`SELECT order_id, revenue FROM sales WHERE ${w(win)} ORDER BY revenue DESC, order_id LIMIT 10`],
+          facts: ([r]) => ({ first: str(r[0]?.order_id), revenue: duckRevenue(r) }),
+        }),
+      },
+      {
+        name: 'data-quality',
+        path: '/api/v1/sales/data-quality',
+        allTimeOnly: true,
+        api: (b) => ({ cleaned: num(b.recordsCleaned), duplicateOrderIds: num(b.duplicateOrderIds), duplicateRows: num(b.duplicateRows) }),
+        duck: () => ({
+          // The cleaning counts are the import's own figures; what is computed is the repeated order ids over the rows.
+          sql: [
+            `SELECT (SELECT count(*) FROM sales) AS cleaned, count(*) AS ids, coalesce(sum(n - 1), 0) AS dup_rows
+             FROM (SELECT order_id, count(*) AS n FROM sales GROUP BY 1 HAVING count(*) > 1)`,
+          ],
+          facts: ([r]) => ({ cleaned: num(r[0].cleaned), duplicateOrderIds: num(r[0].ids), duplicateRows: num(r[0].dup_rows) }),
+        }),
+      },
+    ],
+  };
 }
 
 /** The DuckDB side: the product database's tables copied into an in-memory DuckDB. */
@@ -292,7 +476,7 @@ async function main(): Promise<void> {
   const days = Number(f.days ?? 90);
   const tries = Number(f.tries ?? 3);
   const kind = f.kind ?? 'transactions';
-  const suite = kind === 'sales' ? salesSuite(rows, seed, days, f.shape) : transactionsSuite(rows, seed, days, f.shape);
+  const suite = kind === 'sales' ? salesSuite(rows, seed, Number(f.years ?? 1), f.shape) : transactionsSuite(rows, seed, days, f.shape);
   const config = AppConfig.fromProcessEnv();
   const url = withDatabase(config.DATABASE_URL, 'analytics_bench_duck');
   const prefix = `bench_duck_${Date.now()}`;
@@ -310,12 +494,13 @@ async function main(): Promise<void> {
     let windows: Window[] = [];
     const first = new Map<string, { ms: number; serverMs: number; facts: Facts }>();
     const key = (q: Question, w: Window) => `${q.name} | ${w.name}`;
-    console.log(`importing ${kind} (${rows.toLocaleString()} rows, ${days} days) ...`);
+    const windowsOf = (q: Question) => (q.allTimeOnly ? windows.slice(0, 1) : windows);
+    console.log(`importing ${kind} (${rows.toLocaleString()} rows over ${suite.span}) ...`);
     const loaded = await suite.load(b, async () => {
       const started = performance.now();
       windows = await suite.windows(db);
       for (const q of suite.questions) {
-        for (const w of windows) {
+        for (const w of windowsOf(q)) {
           first.set(key(q, w), await askApi(b, q, w));
         }
       }
@@ -327,7 +512,7 @@ async function main(): Promise<void> {
 
     const uncached = new Map<string, { ms: number; serverMs: number; facts: Facts }>();
     for (const q of suite.questions) {
-      for (const w of windows) {
+      for (const w of windowsOf(q)) {
         const runs = [];
         for (let i = 0; i < tries; i++) {
           runs.push(await askApi(b, q, w));
@@ -341,7 +526,7 @@ async function main(): Promise<void> {
     const duck = await loadDuck(db, suite);
     const duckTimes = new Map<string, { ms: number; facts: Facts }>();
     for (const q of suite.questions) {
-      for (const w of windows) {
+      for (const w of windowsOf(q)) {
         await askDuck(duck, q, w); // warm-up
         const runs = [];
         for (let i = 0; i < tries; i++) {
@@ -353,14 +538,14 @@ async function main(): Promise<void> {
     }
     duck.closeSync();
 
-    console.log(`\n== bench:analytics-vs-duckdb: ${kind}, ${loaded.rows.toLocaleString()} rows over ${days} days (seed ${seed}${f.shape ? `, shape ${f.shape}` : ''}) ==\n`);
+    console.log(`\n== bench:analytics-vs-duckdb: ${kind}, ${loaded.rows.toLocaleString()} rows over ${suite.span} (seed ${seed}${f.shape ? `, shape ${f.shape}` : ''}) ==\n`);
     console.log('| answer | window | first after publish ms | uncached ms (server) | DuckDB ms | first ÷ DuckDB | uncached ÷ DuckDB | same answer |');
     console.log('|---|---|---|---|---|---|---|---|');
     let worstFirst = 0;
     let worstUncached = 0;
     const mismatches: string[] = [];
     for (const q of suite.questions) {
-      for (const w of windows) {
+      for (const w of windowsOf(q)) {
         const k = key(q, w);
         const [fa, un, dk] = [first.get(k)!, uncached.get(k)!, duckTimes.get(k)!];
         const same = JSON.stringify(un.facts) === JSON.stringify(dk.facts) && JSON.stringify(fa.facts) === JSON.stringify(un.facts);

@@ -14,6 +14,7 @@ import { CreateReports1764000000012 } from './1764000000012-CreateReports';
 import { ReportSchedules1764000000013 } from './1764000000013-ReportSchedules';
 import { UsersSessionsAudit1764000000014 } from './1764000000014-UsersSessionsAudit';
 import { PlatformRoleByKey1764000000015 } from './1764000000015-PlatformRoleByKey';
+import { SalesImportSummaries1764000000016 } from './1764000000016-SalesImportSummaries';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   ReportSchedules1764000000013,
   UsersSessionsAudit1764000000014,
   PlatformRoleByKey1764000000015,
+  SalesImportSummaries1764000000016,
 ];

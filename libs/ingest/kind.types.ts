@@ -97,8 +97,10 @@ export interface DatasetKind {
    */
   isRepeatExpected?: boolean;
   /**
-   * Indexes built right after an import commits, on its partition of `table` (default: the kind's
-   * table; a rollup table its publish hook filled otherwise): `<table>_p_<id>_<suffix>_idx`.
+   * Query indexes, `<table>_p_<id>_<suffix>_idx`, on the import's partition of `table`: on the
+   * kind's own table (the default) built in the load transaction before the publish, so that the
+   * first answers after it have them; on a rollup table its publish hook filled, right after the
+   * import commits.
    */
   indexes?: Array<{ suffix: string; columns: string; table?: string }>;
   createCleaner(ctx: CleanerContext): RowCleaner;

@@ -17,6 +17,7 @@ const DAILY_COLUMNS = 'day, product_name, category, region, row_count, quantity,
  * about as large as the rows, which the outputs then read instead (missing_rollups says so).
  */
 export async function publishSales(ctx: PublishContext, ref: PublishRef): Promise<void> {
+  await ctx.step('duplicates', () => summarizeDuplicates(ctx, ref));
   const acc = ctx.accumulator as SalesImportAccumulator;
   if (!acc.isComplete) {
     return;
@@ -27,4 +28,18 @@ export async function publishSales(ctx: PublishContext, ref: PublishRef): Promis
   await ctx.sql(`CREATE INDEX ${daily}_day_idx ON ${daily} (day)`);
   await ctx.sql(`ANALYZE ${daily}`);
   await attachImportTable(ctx.sql, 'sales_daily', ref.importId);
+}
+
+/**
+ * The import's repeated order ids (data quality over this import alone): one pass over its
+ * order-id index, built before the publish, in key order (a hash of millions of keys would spill).
+ */
+async function summarizeDuplicates(ctx: PublishContext, ref: PublishRef): Promise<void> {
+  await ctx.sql(`SET LOCAL enable_hashagg = off`);
+  await ctx.sql(
+    `INSERT INTO sales_import_summaries (import_id, org_id, duplicate_order_ids, duplicate_rows)
+     SELECT $1, $2, count(*), coalesce(sum(n - 1), 0) FROM (SELECT order_id, count(*) AS n FROM ${ref.partition} GROUP BY order_id HAVING count(*) > 1) d`,
+    [ref.importId, ref.orgId],
+  );
+  await ctx.sql(`RESET enable_hashagg`);
 }

@@ -184,13 +184,24 @@ export class SalesRepository {
   }
 
   /**
-   * Order ids on more than one kept row in scope, and the rows beyond the first of each: the
-   * partitions' order_id indexes merged in key order (index-only scans, no hash of millions of
-   * keys); they are read by name because import_id is in no index.
+   * Order ids on more than one kept row in scope, and the rows beyond the first of each: for one
+   * import, as its publish counted them; for several, the partitions' order_id indexes merged in
+   * key order (index-only scans, no hash of millions of keys); they are read by name because
+   * import_id is in no index.
    */
   async duplicateOrderIds(scope: SalesScope): Promise<{ ids: string; rows: string }> {
     if (scope.importIds.length === 0) {
       return { ids: '0', rows: '0' };
+    }
+    if (scope.importIds.length === 1) {
+      // One import: its publish counted them (sales_import_summaries); imports published before that are merged below.
+      const [summary] = await this.db.query<Array<{ ids: string; rows: string }>>(
+        `SELECT duplicate_order_ids::text AS ids, duplicate_rows::text AS rows FROM sales_import_summaries WHERE org_id = $1 AND import_id = $2`,
+        [scope.orgId, scope.importIds[0]],
+      );
+      if (summary) {
+        return summary;
+      }
     }
     const keys = scope.importIds.map((id) => `SELECT order_id FROM ${partitionName('sales', id)}`).join(' UNION ALL ');
     const rows = await heavyQuery<Array<{ ids: string; rows: string }>>(

@@ -29,10 +29,8 @@ import { pipeline } from 'stream/promises';
 import { writeMerchantsCsv, writeSalesCsv, writeTransactionsCsv } from '../libs/datagen';
 import type { SalesShape } from '../libs/datagen/sales.dimensions';
 import type { TransactionsShape } from '../libs/datagen/transactions.shapes';
-import { dropDatabase } from '../libs/database/ensure-database';
-import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
-import { flags, RunningApp, startApp, withDatabase } from './lib/bench-env';
+import { benchStage, flags, RunningApp, startApp } from './lib/bench-env';
 import { BenchTarget, generate, importCsv, met, ms, quiesce } from './lib/bench-load';
 
 const KEY = 'bench-admin-key-0123456789';
@@ -271,8 +269,20 @@ function salesSuite(rows: number, seed: number, years: number, shape: string | u
   const w = (win: Window) => duckWindow('sale_at', win, 'DATE');
   // Sums of the answers' revenues, each rounded to cents as the API rounds it.
   const cents = (v: unknown) => Math.round(num(v) * 100);
-  const revenueOf = (d: unknown) => round2((d as Array<{ revenue: number }>).reduce((s, r) => s + cents(r.revenue), 0) / 100);
-  const duckRevenue = (r: Array<Record<string, unknown>>) => round2(r.reduce((s, x) => s + cents(x.revenue), 0) / 100);
+  const revenueOf = (rows: Array<{ revenue?: unknown }>) => round2(rows.reduce((s, r) => s + cents(r.revenue), 0) / 100);
+  /** A ranked answer (`data` rows with `keyField` and revenue): its length, first key and revenue; DuckDB's SQL (over a WHERE condition) names the key `key`. */
+  const ranking = (name: string, keyField: string, sql: (where: string) => string): Question => ({
+    name,
+    path: `/api/v1/sales/${name}`,
+    api: (b) => {
+      const d = b.data as Array<Record<string, unknown>>;
+      return { rows: d.length, first: str(d[0]?.[keyField]), revenue: revenueOf(d) };
+    },
+    duck: (win) => ({
+      sql: [sql(w(win))],
+      facts: ([r]) => ({ rows: r.length, first: str(r[0]?.key), revenue: revenueOf(r) }),
+    }),
+  });
   return {
     kind: 'sales',
     span: `${years} year${years === 1 ? '' : 's'}`,
@@ -323,48 +333,25 @@ function salesSuite(rows: number, seed: number, years: number, shape: string | u
             `SELECT strftime(sale_at, '%Y-%m') AS month, round(sum(revenue), 2) AS revenue, sum(quantity) AS quantity, round(avg(discount), 4) AS avg_discount, count(*) AS records
              FROM sales WHERE ${w(win)} GROUP BY 1 ORDER BY 1`,
           ],
-          facts: ([r]) => ({ months: r.length, revenue: duckRevenue(r), records: r.reduce((s, m) => s + num(m.records), 0) }),
+          facts: ([r]) => ({ months: r.length, revenue: revenueOf(r), records: r.reduce((s, m) => s + num(m.records), 0) }),
         }),
       },
-      {
-        name: 'top-products',
-        path: '/api/v1/sales/top-products',
-        api: (b) => {
-          const d = b.data as Array<{ product: string; revenue: number }>;
-          return { first: d[0]?.product ?? '', revenue: revenueOf(d) };
-        },
-        duck: (win) => ({
-          sql: [`SELECT product_name, sum(revenue) AS revenue, sum(quantity) AS quantity FROM sales WHERE ${w(win)} GROUP BY 1 ORDER BY revenue DESC, 1 LIMIT 10`],
-          facts: ([r]) => ({ first: str(r[0]?.product_name), revenue: duckRevenue(r) }),
-        }),
-      },
-      {
-        name: 'region-performance',
-        path: '/api/v1/sales/region-performance',
-        api: (b) => {
-          const d = b.data as Array<{ region: string; revenue: number }>;
-          return { regions: d.length, first: d[0]?.region ?? '', revenue: revenueOf(d) };
-        },
-        duck: (win) => ({
-          sql: [`SELECT region, sum(revenue) AS revenue, sum(quantity) AS quantity FROM sales WHERE ${w(win)} GROUP BY 1 ORDER BY revenue DESC, 1`],
-          facts: ([r]) => ({ regions: r.length, first: str(r[0]?.region), revenue: duckRevenue(r) }),
-        }),
-      },
-      {
-        name: 'category-discounts',
-        path: '/api/v1/sales/category-discounts',
-        api: (b) => {
-          const d = b.data as Array<{ category: string; revenue: number }>;
-          return { categories: d.length, first: d[0]?.category ?? '', revenue: revenueOf(d) };
-        },
-        duck: (win) => ({
-          sql: [
-            `SELECT category, round(CASE WHEN sum(revenue) = 0 THEN 0 ELSE sum(revenue * discount) / sum(revenue) END, 4) AS weighted, sum(revenue) AS revenue
-             FROM sales WHERE ${w(win)} GROUP BY 1 ORDER BY weighted DESC, 1`,
-          ],
-          facts: ([r]) => ({ categories: r.length, first: str(r[0]?.category), revenue: duckRevenue(r) }),
-        }),
-      },
+      ranking(
+        'top-products',
+        'product',
+        (where) => `SELECT product_name AS key, sum(revenue) AS revenue, sum(quantity) AS quantity FROM sales WHERE ${where} GROUP BY 1 ORDER BY revenue DESC, 1 LIMIT 10`,
+      ),
+      ranking(
+        'region-performance',
+        'region',
+        (where) => `SELECT region AS key, sum(revenue) AS revenue, sum(quantity) AS quantity FROM sales WHERE ${where} GROUP BY 1 ORDER BY revenue DESC, 1`,
+      ),
+      ranking(
+        'category-discounts',
+        'category',
+        (where) => `SELECT category AS key, round(CASE WHEN sum(revenue) = 0 THEN 0 ELSE sum(revenue * discount) / sum(revenue) END, 4) AS weighted, sum(revenue) AS revenue
+         FROM sales WHERE ${where} GROUP BY 1 ORDER BY weighted DESC, 1`,
+      ),
       {
         name: 'anomalies',
         path: '/api/v1/sales/anomalies',
@@ -388,18 +375,7 @@ function salesSuite(rows: number, seed: number, years: number, shape: string | u
           facts: ([r]) => ({ rows: r.length, first: str(r[0]?.order_id), score: num(r[0]?.score) }),
         }),
       },
-      {
-        name: 'top-transactions',
-        path: '/api/v1/sales/top-transactions',
-        api: (b) => {
-          const d = b.data as Array<{ orderId: string; revenue: number }>;
-          return { first: d[0]?.orderId ?? '', revenue: revenueOf(d) };
-        },
-        duck: (win) => ({
-          sql: [`SELECT order_id, revenue FROM sales WHERE ${w(win)} ORDER BY revenue DESC, order_id LIMIT 10`],
-          facts: ([r]) => ({ first: str(r[0]?.order_id), revenue: duckRevenue(r) }),
-        }),
-      },
+      ranking('top-transactions', 'orderId', (where) => `SELECT order_id AS key, revenue FROM sales WHERE ${where} ORDER BY revenue DESC, order_id LIMIT 10`),
       {
         name: 'data-quality',
         path: '/api/v1/sales/data-quality',
@@ -478,11 +454,8 @@ async function main(): Promise<void> {
   const kind = f.kind ?? 'transactions';
   const suite = kind === 'sales' ? salesSuite(rows, seed, Number(f.years ?? 1), f.shape) : transactionsSuite(rows, seed, days, f.shape);
   const config = AppConfig.fromProcessEnv();
-  const url = withDatabase(config.DATABASE_URL, 'analytics_bench_duck');
-  const prefix = `bench_duck_${Date.now()}`;
-  const dataDir = path.join(os.tmpdir(), 'analytics-bench-duck-data');
-  await dropDatabase(url);
-  await fs.rm(dataDir, { recursive: true, force: true });
+  const { url, prefix, dataDir, reset, remove } = benchStage(config, 'duck');
+  await reset();
 
   const redis = new Redis(config.REDIS_URL);
   const db = new Client({ connectionString: url });
@@ -574,9 +547,7 @@ async function main(): Promise<void> {
       console.log(`\nkept: psql ${url}  (Redis prefix ${prefix}, data dir ${dataDir})`);
       console.log(`app on it: DATABASE_URL=${url} REDIS_PREFIX=${prefix} DATA_DIR=${dataDir} BOOTSTRAP_ADMIN_API_KEY=${KEY} npm run start:prod`);
     } else {
-      await dropDatabase(url);
-      await dropRedisPrefix(config.REDIS_URL, prefix);
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await remove();
     }
   }
 }

@@ -25,10 +25,8 @@ import * as path from 'path';
 import { Client } from 'pg';
 import { Readable } from 'stream';
 import { CATEGORIES, merchantId, TRANSACTIONS_HEADER, writeMerchantsCsv, writeTransactionsCsv, ZONES } from '../libs/datagen';
-import { dropDatabase } from '../libs/database/ensure-database';
-import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
-import { flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
+import { benchStage, flags, peakRssMb, RunningApp, startApp } from './lib/bench-env';
 import { cannon, EndpointBench, generate, importCsv, Load, measureEndpoint, met, ms, pcts, quiesce, rawScans, sleep } from './lib/bench-load';
 
 const KEY = 'bench-admin-key-0123456789';
@@ -163,14 +161,11 @@ async function main(): Promise<void> {
   const txFile = f.file ?? path.join(os.tmpdir(), `bench-transactions-${rows}-s${seed}.csv`);
   const merchantsFile = path.join(os.tmpdir(), `bench-merchants-${MERCHANTS}-s${seed}.csv`);
   const config = AppConfig.fromProcessEnv();
-  const url = withDatabase(config.DATABASE_URL, 'analytics_bench_analytics');
-  const prefix = `bench_analytics_${Date.now()}`;
-  const dataDir = path.join(os.tmpdir(), 'analytics-bench-analytics-data');
+  const { url, prefix, dataDir, reset, remove } = benchStage(config, 'analytics');
 
   await generate(txFile, (out) => writeTransactionsCsv(out, { rows, seed, merchants: MERCHANTS }));
   await generate(merchantsFile, (out) => writeMerchantsCsv(out, { rows: MERCHANTS, seed }));
-  await dropDatabase(url);
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await reset();
 
   const redis = new Redis(config.REDIS_URL);
   const db = new Client({ connectionString: url });
@@ -253,9 +248,7 @@ async function main(): Promise<void> {
       console.log(`\nkept: psql ${url}  (Redis prefix ${prefix}, data dir ${dataDir}, files ${txFile} ${merchantsFile})`);
       console.log(`app on it: DATABASE_URL=${url} REDIS_PREFIX=${prefix} DATA_DIR=${dataDir} BOOTSTRAP_ADMIN_API_KEY=${KEY} npm run start:prod`);
     } else {
-      await dropDatabase(url);
-      await dropRedisPrefix(config.REDIS_URL, prefix);
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await remove();
       await fs.rm(merchantsFile, { force: true });
       if (!f.file) {
         await fs.rm(txFile, { force: true });

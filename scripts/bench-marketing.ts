@@ -27,9 +27,8 @@ import { Client } from 'pg';
 import { Readable } from 'stream';
 import { MARKETING_HEADER, MarketingShape, writeMarketingCsv } from '../libs/datagen';
 import { dropDatabase } from '../libs/database/ensure-database';
-import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
-import { flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
+import { benchStage, flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
 import { EndpointBench, generate, httpFloor, importCsv, measureEndpoint, met, ms, pcts, rawScans } from './lib/bench-load';
 import { rawCopySeconds } from './lib/raw-copy';
 
@@ -60,10 +59,8 @@ async function main(): Promise<void> {
   const file = f.file ?? path.join(os.tmpdir(), `bench-marketing-${rows}-s${seed}${shape === 'default' ? '' : `-${shape}`}.csv`);
   const restated = file.replace(/\.csv$/, `.restated-${restateDays}.csv`);
   const config = AppConfig.fromProcessEnv();
-  const url = withDatabase(config.DATABASE_URL, 'analytics_bench_marketing');
+  const { url, prefix, dataDir, reset, remove } = benchStage(config, 'marketing');
   const rawDb = 'analytics_bench_marketing_raw';
-  const prefix = `bench_marketing_${Date.now()}`;
-  const dataDir = path.join(os.tmpdir(), 'analytics-bench-marketing-data');
 
   await generate(file, (out) => writeMarketingCsv(out, { rows, seed, shape }));
   await generate(restated, (out) => writeMarketingCsv(out, { rows, seed, shape, restateDays }));
@@ -71,8 +68,7 @@ async function main(): Promise<void> {
   console.log(
     `marketing file: ${rows.toLocaleString()} rows, ${sizeMb.toFixed(0)} MB (shape ${shape}); restatement of ${restateDays} days: ${(statSync(restated).size / 1e6).toFixed(1)} MB`,
   );
-  await dropDatabase(url);
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await reset();
 
   const redis = new Redis(config.REDIS_URL);
   const db = new Client({ connectionString: url });
@@ -186,9 +182,7 @@ async function main(): Promise<void> {
     if (f.keep) {
       console.log(`\nkept: psql ${url}  (Redis prefix ${prefix}, data dir ${dataDir}, files ${file}, ${restated})`);
     } else {
-      await dropDatabase(url);
-      await dropRedisPrefix(config.REDIS_URL, prefix);
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await remove();
       if (!f.file) {
         await fs.rm(file, { force: true });
         await fs.rm(restated, { force: true });

@@ -29,10 +29,9 @@ import { Client } from 'pg';
 import { Readable } from 'stream';
 import { MESSAGING_HEADER, MESSAGING_SHAPES, MessagingShape, writeMessagingCsv } from '../libs/datagen';
 import { dropDatabase } from '../libs/database/ensure-database';
-import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { partitionName } from '../libs/ingest';
 import { AppConfig } from '../src/config/app-config';
-import { flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
+import { benchStage, flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
 import { EndpointBench, generate, httpFloor, importCsv, measureEndpoint, met, ms, pcts, sleep } from './lib/bench-load';
 import { rawCopySeconds } from './lib/raw-copy';
 
@@ -63,16 +62,13 @@ async function main(): Promise<void> {
   const end = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS).toISOString();
   const file = path.join(os.tmpdir(), `bench-messaging-${events}-d${days}-s${seed}${shape === 'default' ? '' : `-${shape}`}-${end.slice(0, 13)}.csv`);
   const config = AppConfig.fromProcessEnv();
-  const url = withDatabase(config.DATABASE_URL, 'analytics_bench_messaging');
+  const { url, prefix, dataDir, reset, remove } = benchStage(config, 'messaging');
   const rawDb = 'analytics_bench_messaging_raw';
-  const prefix = `bench_messaging_${Date.now()}`;
-  const dataDir = path.join(os.tmpdir(), 'analytics-bench-messaging-data');
 
   await generate(file, (out) => writeMessagingCsv(out, { events, seed, days, end, shape }).then((r) => ({ rows: r.events, bytes: r.bytes })));
   const sizeMb = statSync(file).size / 1e6;
   console.log(`message-events file: ${events.toLocaleString()} events, ${sizeMb.toFixed(0)} MB, ${days} days to ${end}, shape ${shape}`);
-  await dropDatabase(url);
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await reset();
 
   const redis = new Redis(config.REDIS_URL);
   const db = new Client({ connectionString: url });
@@ -162,9 +158,7 @@ async function main(): Promise<void> {
     if (f.keep) {
       console.log(`\nkept: psql ${url}  (Redis prefix ${prefix}, data dir ${dataDir}, file ${file})`);
     } else {
-      await dropDatabase(url);
-      await dropRedisPrefix(config.REDIS_URL, prefix);
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await remove();
       await fs.rm(file, { force: true });
     }
   }

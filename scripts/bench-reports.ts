@@ -19,13 +19,11 @@ import Redis from 'ioredis';
 import * as os from 'os';
 import * as path from 'path';
 import { writeTransactionsCsv } from '../libs/datagen';
-import { dropDatabase } from '../libs/database/ensure-database';
-import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
 import { KINDS } from '../src/kinds.registry';
 import type { ReportDto } from '../src/modules/reports/dto/report.dto';
 import { rowsSelect } from '../src/modules/reports/report-runner';
-import { flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
+import { benchStage, flags, peakRssMb, RunningApp, startApp } from './lib/bench-env';
 import { BenchTarget, generate, importCsv, met, sleep } from './lib/bench-load';
 
 const KEY = 'bench-admin-key-0123456789';
@@ -41,17 +39,14 @@ async function main(): Promise<void> {
   const seed = Number(f.seed ?? 1);
   const formats = (f.formats ?? 'csv,json,xlsx').split(',');
   const config = AppConfig.fromProcessEnv();
-  const url = withDatabase(config.DATABASE_URL, 'analytics_bench_reports');
-  const prefix = `bench_reports_${Date.now()}`;
-  const dataDir = path.join(os.tmpdir(), 'analytics-bench-reports-data');
+  const { url, prefix, dataDir, reset, remove } = benchStage(config, 'reports');
   const env = { DATABASE_URL: url, REDIS_PREFIX: prefix, DATA_DIR: dataDir, BOOTSTRAP_ADMIN_API_KEY: KEY, LOG_LEVEL: 'warn' };
   const big = path.join(os.tmpdir(), `bench-reports-tx-${rows}-s${seed}.csv`);
   const small = path.join(os.tmpdir(), `bench-reports-tx-${xlsxRows}-s${seed + 1}.csv`);
   const now = new Date('2025-06-30T00:00:00Z');
   await generate(big, (out) => writeTransactionsCsv(out, { rows, seed, now }));
   if (formats.includes('xlsx')) await generate(small, (out) => writeTransactionsCsv(out, { rows: xlsxRows, seed: seed + 1, now }));
-  await dropDatabase(url);
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await reset();
   const redis = new Redis(config.REDIS_URL);
   let app: RunningApp | undefined;
   const kind = KINDS.find((k) => k.name === 'transactions')!;
@@ -123,9 +118,7 @@ async function main(): Promise<void> {
     if (f.keep) {
       console.log(`\nkept: psql ${url}  (data dir ${dataDir})`);
     } else {
-      await dropDatabase(url);
-      await dropRedisPrefix(config.REDIS_URL, prefix);
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await remove();
     }
   }
 }

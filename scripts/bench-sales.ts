@@ -28,9 +28,8 @@ import { Readable } from 'stream';
 import { SALES_HEADER, SALES_PRODUCTS, SALES_REGIONS, SalesShape, writeSalesCsv } from '../libs/datagen';
 import { OutputFormat, writeInFormat } from '../libs/datagen/csv-to-json';
 import { dropDatabase } from '../libs/database/ensure-database';
-import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
-import { flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
+import { benchStage, flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
 import { EndpointBench, generate, importCsv, measureEndpoint, met, ms, pcts, rawScans } from './lib/bench-load';
 import { rawCopySeconds } from './lib/raw-copy';
 
@@ -121,10 +120,8 @@ async function main(): Promise<void> {
   const media = { csv: 'text/csv', ndjson: 'application/x-ndjson', json: 'application/json' }[format];
   const file = f.file ?? path.join(os.tmpdir(), `bench-sales-${rows}-s${seed}${shape === 'default' ? '' : `-${shape}`}.${format}`);
   const config = AppConfig.fromProcessEnv();
-  const url = withDatabase(config.DATABASE_URL, 'analytics_bench_sales');
+  const { url, prefix, dataDir, reset, remove } = benchStage(config, 'sales');
   const rawDb = 'analytics_bench_sales_raw';
-  const prefix = `bench_sales_${Date.now()}`;
-  const dataDir = path.join(os.tmpdir(), 'analytics-bench-sales-data');
 
   await generate(file, async (out) => {
     const { result } = await writeInFormat(out, format, (sink) => writeSalesCsv(sink, { rows, seed, shape }));
@@ -132,8 +129,7 @@ async function main(): Promise<void> {
   });
   const sizeMb = statSync(file).size / 1e6;
   console.log(`sales file: ${rows.toLocaleString()} rows, ${sizeMb.toFixed(0)} MB (shape ${shape}, ${format})`);
-  await dropDatabase(url);
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await reset();
 
   const redis = new Redis(config.REDIS_URL);
   const db = new Client({ connectionString: url });
@@ -226,9 +222,7 @@ async function main(): Promise<void> {
       console.log(`\nkept: psql ${url}  (Redis prefix ${prefix}, data dir ${dataDir}, file ${file})`);
       console.log(`app on it: DATABASE_URL=${url} REDIS_PREFIX=${prefix} DATA_DIR=${dataDir} BOOTSTRAP_ADMIN_API_KEY=${KEY} npm run start:prod`);
     } else {
-      await dropDatabase(url);
-      await dropRedisPrefix(config.REDIS_URL, prefix);
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await remove();
       if (!f.file) {
         await fs.rm(file, { force: true });
       }

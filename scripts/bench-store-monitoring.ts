@@ -26,11 +26,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_STORE_MONITORING_DAYS, DEFAULT_STORE_MONITORING_ROWS, DEFAULT_STORE_MONITORING_STORES, generateStoreMonitoringFeeds, STORE_STATUS_HEADER } from '../libs/datagen';
 import { dropDatabase } from '../libs/database/ensure-database';
-import { dropRedisPrefix } from '../libs/redis/drop-prefix';
 import { AppConfig } from '../src/config/app-config';
 import type { ReportDto } from '../src/modules/reports/dto/report.dto';
 import type { ReportResponseDto, TriggerReportResponseDto } from '../src/modules/store-monitoring/dto/store-monitoring.dto';
-import { flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
+import { benchStage, flags, peakRssMb, RunningApp, startApp, withDatabase } from './lib/bench-env';
 import { BenchTarget, importCsv, met, sleep } from './lib/bench-load';
 import { rawCopySeconds } from './lib/raw-copy';
 
@@ -202,10 +201,8 @@ async function main(): Promise<void> {
   const runs = Number(f.runs ?? 3);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be an integer ≥ 1, got ${f.runs}`);
   const config = AppConfig.fromProcessEnv();
-  const url = withDatabase(config.DATABASE_URL, 'analytics_bench_store_monitoring');
+  const { url, prefix, dataDir, reset, remove } = benchStage(config, 'store_monitoring');
   const rawDb = 'analytics_bench_store_monitoring_raw';
-  const prefix = `bench_sm_${Date.now()}`;
-  const dataDir = path.join(os.tmpdir(), 'analytics-bench-store-monitoring-data');
   const feedDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-store-monitoring-'));
 
   console.log(`generating the three feeds into ${feedDir} ...`);
@@ -219,8 +216,7 @@ async function main(): Promise<void> {
   console.log(`  store_status.csv ${n(gen.statusRows)} rows (${n(gen.duplicates)} re-sent polls, ${n(gen.storesWithoutPolls)} stores without polls), ${mb(gen.statusBytes)}`);
   console.log(`  menu_hours.csv   ${n(gen.hoursRows)} rows, ${mb(gen.hoursBytes)}`);
   console.log(`  timezones.csv    ${n(gen.timezoneRows)} rows (${n(gen.unknownZones)} unknown zones), ${mb(gen.timezoneBytes)}`);
-  await dropDatabase(url);
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await reset();
 
   const redis = new Redis(config.REDIS_URL);
   let app: RunningApp | undefined;
@@ -331,9 +327,7 @@ async function main(): Promise<void> {
       console.log(`\nkept: psql ${url}  (Redis prefix ${prefix}, data dir ${dataDir}, feeds ${feedDir})`);
       console.log(`app on it: DATABASE_URL=${url} REDIS_PREFIX=${prefix} DATA_DIR=${dataDir} BOOTSTRAP_ADMIN_API_KEY=${KEY} npm run start:prod`);
     } else {
-      await dropDatabase(url);
-      await dropRedisPrefix(config.REDIS_URL, prefix);
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await remove();
       await fs.rm(feedDir, { recursive: true, force: true });
     }
   }

@@ -1,8 +1,11 @@
 import { ChildProcess, spawn } from 'child_process';
-import { readFileSync } from 'fs';
+import { promises as fs, readFileSync } from 'fs';
 import * as http from 'http';
+import * as os from 'os';
 import * as path from 'path';
 import { createInterface } from 'readline';
+import { dropDatabase } from '../../libs/database/ensure-database';
+import { dropRedisPrefix } from '../../libs/redis/drop-prefix';
 import type { ImportMetricsDto, ImportResponseDto } from '../../src/modules/ingestion/dto/import-response.dto';
 
 /** Command-line flags as `--name value`. */
@@ -21,6 +24,25 @@ export function withDatabase(url: string, name: string): string {
   const u = new URL(url);
   u.pathname = `/${name}`;
   return u.toString();
+}
+
+/**
+ * A benchmark's own product database (`analytics_bench_<name>`), Redis prefix and data dir:
+ * `reset()` empties them before the run, `remove()` drops them after it (unless the run is kept).
+ */
+export function benchStage(config: { DATABASE_URL: string; REDIS_URL: string }, name: string) {
+  const url = withDatabase(config.DATABASE_URL, `analytics_bench_${name}`);
+  const prefix = `bench_${name}_${Date.now()}`;
+  const dataDir = path.join(os.tmpdir(), `analytics-bench-${name.replaceAll('_', '-')}-data`);
+  const reset = async () => {
+    await dropDatabase(url);
+    await fs.rm(dataDir, { recursive: true, force: true });
+  };
+  const remove = async () => {
+    await reset();
+    await dropRedisPrefix(config.REDIS_URL, prefix);
+  };
+  return { url, prefix, dataDir, reset, remove };
 }
 
 /** Peak resident set size (VmHWM) of a process, in MB: the kernel's own high-water mark. */

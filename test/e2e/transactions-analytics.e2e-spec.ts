@@ -76,6 +76,20 @@ describe('Transaction analytics (e2e)', () => {
     expect(again.body.data).toEqual(first.body.data);
   });
 
+  it('should compute an answer afresh for Cache-Control: no-cache, then serve that one from the cache', async () => {
+    await get('full-report').expect(200);
+    expect((await get('full-report').expect(200)).body.cached).toBe(true);
+    const fresh = await get('full-report').set('Cache-Control', 'no-cache').expect(200);
+    expect(fresh.body.cached).toBe(false);
+    const strip = (b: Record<string, unknown>) => ({ ...b, queryTimeMs: 0, totalQueryTimeMs: 0, cached: false });
+    const after = await get('full-report').expect(200);
+    expect(after.body.cached).toBe(true);
+    expect(strip(after.body)).toEqual(strip(fresh.body));
+    // Other directives, and no-cache among them, are read as such.
+    expect((await get('full-report').set('Cache-Control', 'max-age=0').expect(200)).body.cached).toBe(true);
+    expect((await get('full-report').set('Cache-Control', 'max-age=0, No-Cache').expect(200)).body.cached).toBe(false);
+  });
+
   it('should count categories with their percentages exactly, for every filter', async () => {
     for (const f of filters()) {
       const res = await get(`category-distribution?${query(f)}`).expect(200);

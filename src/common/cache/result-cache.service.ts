@@ -36,23 +36,18 @@ export class ResultCache implements OnModuleDestroy {
    */
   async getOrCompute<T>(parts: string[], compute: () => Promise<T>): Promise<{ value: T; isCached: boolean; hitFrom?: 'memory' | 'redis' }> {
     const key = `${this.config.REDIS_PREFIX}:analytics:${parts.join(':')}`;
-    if (currentRequest()?.isCacheBypassed) {
-      const value = await compute();
-      this.remember(key, value);
-      await this.write(key, value);
-      return { value, isCached: false };
-    }
-    if (this.local.has(key)) {
+    const isBypassed = currentRequest()?.isCacheBypassed === true;
+    if (!isBypassed && this.local.has(key)) {
       const value = this.local.get(key) as T;
       this.remember(key, value);
       return { value, isCached: true, hitFrom: 'memory' };
     }
-    const hit = await this.read<T>(key);
+    const hit = isBypassed ? undefined : await this.read<T>(key);
     if (hit !== undefined) {
       this.remember(key, hit);
       return { value: hit, isCached: true, hitFrom: 'redis' };
     }
-    let running = this.inFlight.get(key) as Promise<T> | undefined;
+    let running = isBypassed ? undefined : (this.inFlight.get(key) as Promise<T> | undefined);
     if (!running) {
       running = compute().then(async (value) => {
         this.remember(key, value);

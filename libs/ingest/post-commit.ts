@@ -24,12 +24,13 @@ export async function indexBeforePublish(sql: (text: string) => Promise<unknown>
 /**
  * The work after a publish commits: indexes on the import's partitions (its unique key, for later
  * imports' duplicate checks, and the rollup tables' indexes; the query indexes on its rows are
- * already there, see indexBeforePublish, unless it was published before they were), then VACUUM (ANALYZE), which sets the
- * visibility map (index-only scans skip the heap) and the statistics. The rows are visible and
- * exact without it; it only makes lookups fast. Idempotent: an index already there is kept, so a
- * rerun after a crash redoes only what is missing. A failing step is logged and the next tried;
- * the answer says whether every step is done (a partition gone since, purged by a delete, counts
- * as done), so the caller records the work finished only then and the sweeper retries the rest.
+ * already there, see indexBeforePublish, unless it was published before they were), then
+ * VACUUM (ANALYZE), which sets the visibility map (index-only scans skip the heap) and the
+ * statistics. The rows are visible and exact without it; it only makes lookups fast. Idempotent:
+ * an index already there is kept, so a rerun after a crash redoes only what is missing. A failing
+ * step is logged and the next tried; the answer says whether every step is done (a partition gone
+ * since, purged by a delete, counts as done), so the caller records the work finished only then
+ * and the sweeper retries the rest.
  */
 export async function finishPublishedPartitions(client: Client, kind: DatasetKind, importId: string, log: PostCommitLog): Promise<boolean> {
   const partition = partitionName(kind.table, importId);

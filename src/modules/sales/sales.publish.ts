@@ -2,6 +2,7 @@ import { encodeCopyRow } from '@libs/csv';
 import { SalesImportAccumulator } from '@libs/rollups';
 import { attachImportTable, createImportTable, mapIter } from '@libs/ingest';
 import type { PublishContext, PublishRef } from '@libs/ingest';
+import { repeatedOrderIds } from './sales.repository';
 
 export const SALES_ROLLUP_TABLES = ['sales_daily'];
 
@@ -38,7 +39,7 @@ async function summarizeDuplicates(ctx: PublishContext, ref: PublishRef): Promis
   await ctx.sql(`SET LOCAL enable_hashagg = off`);
   await ctx.sql(
     `INSERT INTO sales_import_summaries (import_id, org_id, duplicate_order_ids, duplicate_rows)
-     SELECT $1, $2, count(*), coalesce(sum(n - 1), 0) FROM (SELECT order_id, count(*) AS n FROM ${ref.partition} GROUP BY order_id HAVING count(*) > 1) d`,
+     SELECT $1, $2, ids, rows FROM (${repeatedOrderIds(ref.partition)}) r`,
     [ref.importId, ref.orgId],
   );
   await ctx.sql(`RESET enable_hashagg`);

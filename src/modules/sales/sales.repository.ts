@@ -204,15 +204,18 @@ export class SalesRepository {
       }
     }
     const keys = scope.importIds.map((id) => `SELECT order_id FROM ${partitionName('sales', id)}`).join(' UNION ALL ');
-    const rows = await heavyQuery<Array<{ ids: string; rows: string }>>(
-      this.db,
-      `SELECT count(*)::text AS ids, coalesce(sum(n - 1), 0)::text AS rows
-       FROM (SELECT order_id, count(*) AS n FROM (${keys}) k GROUP BY order_id HAVING count(*) > 1) d`,
-      [],
-      { enable_hashagg: 'off', enable_sort: 'off', max_parallel_workers_per_gather: '0' },
-    );
+    const rows = await heavyQuery<Array<{ ids: string; rows: string }>>(this.db, `SELECT ids::text, rows::text FROM (${repeatedOrderIds(`(${keys}) k`)}) r`, [], {
+      enable_hashagg: 'off',
+      enable_sort: 'off',
+      max_parallel_workers_per_gather: '0',
+    });
     return rows[0];
   }
+}
+
+/** SQL: `ids` (order ids on more than one row of `source`) and `rows` (the rows beyond the first of each). */
+export function repeatedOrderIds(source: string): string {
+  return `SELECT count(*) AS ids, coalesce(sum(n - 1), 0) AS rows FROM (SELECT order_id, count(*) AS n FROM ${source} GROUP BY order_id HAVING count(*) > 1) d`;
 }
 
 function importScope(scope: SalesScope, p: SqlParams): string {

@@ -2,7 +2,7 @@ import { encodeCopyRow } from '@libs/csv';
 import { SalesImportAccumulator } from '@libs/rollups';
 import { attachImportTable, createImportTable, mapIter } from '@libs/ingest';
 import type { PublishContext, PublishRef } from '@libs/ingest';
-import { repeatedOrderIds } from './sales.repository';
+import { repeatedOrderIds } from './sales.sql';
 
 export const SALES_ROLLUP_TABLES = ['sales_daily'];
 

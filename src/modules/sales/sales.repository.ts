@@ -5,6 +5,7 @@ import { heavyQuery } from '@common/heavy-query';
 import { SqlParams } from '@common/sql-params';
 import { ImportScope, splitByRollup } from '@common/analytics-scope/analytics-scope.service';
 import { partitionName } from '@libs/ingest';
+import { repeatedOrderIds } from './sales.sql';
 
 /** What a sales query may see: one organization's published sales imports and an optional day window. */
 export interface SalesScope extends ImportScope {
@@ -211,11 +212,6 @@ export class SalesRepository {
     });
     return rows[0];
   }
-}
-
-/** SQL: `ids` (order ids on more than one row of `source`) and `rows` (the rows beyond the first of each). */
-export function repeatedOrderIds(source: string): string {
-  return `SELECT count(*) AS ids, coalesce(sum(n - 1), 0) AS rows FROM (SELECT order_id, count(*) AS n FROM ${source} GROUP BY order_id HAVING count(*) > 1) d`;
 }
 
 function importScope(scope: SalesScope, p: SqlParams): string {

@@ -30,8 +30,8 @@ export class CategoryAmountKey1764000000017 implements MigrationInterface {
 
 /** The transactions table's partitions (one per import). */
 async function partitions(q: QueryRunner): Promise<string[]> {
-  const rows: Array<{ name: string }> = await q.query(
+  const rows = (await q.query(
     `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'transactions'::regclass ORDER BY 1`,
-  );
+  )) as Array<{ name: string }>;
   return rows.map((r) => r.name);
 }

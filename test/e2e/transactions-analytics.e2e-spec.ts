@@ -150,7 +150,9 @@ describe('Transaction analytics (e2e)', () => {
     expect(await indexes()).not.toContain(`${partition}_amt_idx`);
     expect(await plan()).toContain(`${partition}_amtkey_idx`);
     for (const f of [WINDOWS[0], WINDOWS[5]]) {
-      const res = await get(`anomalies?${query(f, { pageSize: 1000 })}`).set('Cache-Control', 'no-cache').expect(200);
+      const res = await get(`anomalies?${query(f, { pageSize: 1000 })}`)
+        .set('Cache-Control', 'no-cache')
+        .expect(200);
       expect({ f, data: res.body.data }).toEqual({ f, data: await reference(t.db, orgId).anomalies(f) });
     }
   });

@@ -16,6 +16,7 @@ import { UsersSessionsAudit1764000000014 } from './1764000000014-UsersSessionsAu
 import { PlatformRoleByKey1764000000015 } from './1764000000015-PlatformRoleByKey';
 import { SalesImportSummaries1764000000016 } from './1764000000016-SalesImportSummaries';
 import { CategoryAmountKey1764000000017 } from './1764000000017-CategoryAmountKey';
+import { SalesCandidateWindows1764000000018 } from './1764000000018-SalesCandidateWindows';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   PlatformRoleByKey1764000000015,
   SalesImportSummaries1764000000016,
   CategoryAmountKey1764000000017,
+  SalesCandidateWindows1764000000018,
 ];

@@ -4,6 +4,8 @@ import request from 'supertest';
 import { salesCsvString } from '../../libs/datagen';
 import { salesReference, SalesRefFilter } from '../factories/sales-reference';
 import { createKey, createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
+import { partitionName } from '../../libs/ingest';
+import { SalesCandidateWindows1764000000018 } from '../../migrations/1764000000018-SalesCandidateWindows';
 
 /**
  * The sales outputs through HTTP, against an independent plain-SQL computation over the raw rows
@@ -123,6 +125,48 @@ describe('Sales (e2e)', () => {
     expect(five.data).toHaveLength(5);
     expect(five.data[0].score).toBeGreaterThanOrEqual(five.data[4].score);
     expect(five.averages.records).toBe(MAIN.rows + SECOND.rows + 5 - MAIN.expectedDropped - SECOND.expectedDropped - (await rejectsOf(thirdId)).size);
+  });
+
+  it('should test a window inside the candidate indexes, on partitions migrated from the single-column ones too', async () => {
+    const partition = partitionName('sales', mainId);
+    const indexes = async () => (await t.db.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1`, [partition])).rows.map((r) => r.indexname);
+    const windowed = ['revenue_at', 'qty_at', 'price_at', 'fixed_at'].map((s) => `${partition}_${s}_idx`);
+    // The window's bounds are index conditions of every candidate range, not a filter on the rows read.
+    const plan = async () => {
+      await t.db.query('BEGIN');
+      try {
+        await t.db.query('SET LOCAL enable_seqscan = off');
+        const sql = `EXPLAIN SELECT count(*) FROM ${partition} WHERE sale_at >= '2024-07-04' AND sale_at < '2024-07-05'
+                     AND (fixed_score >= 2 OR revenue > 5000 OR quantity > 40 OR unit_price > 900)`;
+        return (await t.db.query(sql)).rows.map((r) => r['QUERY PLAN'] as string);
+      } finally {
+        await t.db.query('ROLLBACK');
+      }
+    };
+    const expectWindowInIndexes = async () => {
+      const lines = await plan();
+      for (const name of windowed) {
+        const at = lines.findIndex((l) => l.includes(`Bitmap Index Scan on ${name}`));
+        expect({ name, at }).not.toEqual({ name, at: -1 });
+        expect(lines[at + 1]).toMatch(/Index Cond: .*sale_at >= /);
+      }
+    };
+    expect(await indexes()).toEqual(expect.arrayContaining(windowed));
+    await expectWindowInIndexes();
+    // An import published before migration 18, then the migration.
+    const migration = new SalesCandidateWindows1764000000018();
+    const runner = { query: (sql: string) => t.db.query(sql).then((r) => r.rows) } as never;
+    await migration.down(runner);
+    expect(await indexes()).toEqual(expect.arrayContaining(['revenue', 'qty', 'price', 'fixed'].map((s) => `${partition}_${s}_idx`)));
+    await migration.up(runner);
+    expect((await indexes()).filter((i) => /_(revenue|qty|price|fixed)_idx$/.test(i))).toEqual([]);
+    await expectWindowInIndexes();
+    for (const f of [WINDOWS[0], WINDOWS[4]]) {
+      const res = await get(`anomalies?${query(f, { limit: 50 })}`)
+        .set('Cache-Control', 'no-cache')
+        .expect(200);
+      expect({ f, data: res.body.data.map(({ reasons: _r, ...rest }: { reasons: string[] }) => rest) }).toEqual({ f, data: await salesReference(t.db, orgId).anomalies(f, 50) });
+    }
   });
 
   it('should account for every dropped row and repeated order id, per import and across them', async () => {

@@ -25,14 +25,17 @@ export const salesKind: DatasetKind = {
   windowColumn: 'sale_at',
   copyColumns: ['order_id', 'product_name', 'category', 'quantity', 'unit_price', 'discount', 'region', 'sale_at', 'customer_email', 'revenue', 'fixed_score'],
   copyTypes: ['text', 'text', 'text', 'int4', 'numeric', 'numeric', 'text', 'timestamptz', 'text', 'numeric', 'int4'],
-  // Built after the commit: duplicate order ids (data-quality), top transactions and the
+  // Built before the publish: duplicate order ids (data-quality), top transactions and the
   // candidates of the anomaly rules (each rule is a range on one of these columns).
   indexes: [
     { suffix: 'order', columns: '(order_id)' },
-    { suffix: 'revenue', columns: '(revenue)' },
-    { suffix: 'qty', columns: '(quantity)' },
-    { suffix: 'price', columns: '(unit_price)' },
-    { suffix: 'fixed', columns: '(fixed_score) WHERE fixed_score >= 2' },
+    // sale_at second: a window is tested inside the index, so only the window's candidates are
+    // read from the rows (reading every candidate of all time, then the window, took 1.2 s at 10M rows
+    // for 3 days). Migration 18 moves existing partitions onto these.
+    { suffix: 'revenue_at', columns: '(revenue, sale_at)' },
+    { suffix: 'qty_at', columns: '(quantity, sale_at)' },
+    { suffix: 'price_at', columns: '(unit_price, sale_at)' },
+    { suffix: 'fixed_at', columns: '(fixed_score, sale_at) WHERE fixed_score >= 2' },
   ],
   createCleaner: createSalesCleaner,
   rollup: {

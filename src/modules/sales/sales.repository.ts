@@ -137,31 +137,62 @@ export class SalesRepository {
 
   /**
    * The highest-scoring records (score ≥ 2). A record can only reach 2 points through its fixed
-   * score or one of the three average-relative rules, so only those ranges are read (indexes).
+   * score or one of the three average-relative rules, so only those ranges are read: each from its
+   * index, with the window tested inside it and the other rules' inputs included, so that every
+   * candidate is scored without reading its row (index-only). A branch leaves out the rows of the
+   * branches before it, so each candidate comes once. Only the candidates that can be in the page
+   * (at or above the page's last (score, revenue)) are then read in full, for the tie-breaks and the
+   * output: found again through their (revenue, sale_at) index entry.
    */
   async anomalies(scope: SalesScope, totals: ScopeTotals, bounds: AnomalyBounds, limit: number): Promise<ScoredRow[]> {
+    if (scope.importIds.length === 0) {
+      return [];
+    }
     const p = new SqlParams();
     const [n, sr, sq, sp] = [p.add(totals.records), p.add(totals.revenue), p.add(totals.quantity), p.add(totals.price)];
-    const where = rowScope(scope, p);
-    const candidates = `fixed_score >= 2 OR revenue > ${p.add(bounds.revenue)} OR quantity > ${p.add(bounds.quantity)} OR unit_price > ${p.add(bounds.unitPrice)}`;
+    const window = dayWindow(scope, p);
+    const rules = ['fixed_score >= 2', `revenue > ${p.add(bounds.revenue)}`, `quantity > ${p.add(bounds.quantity)}`, `unit_price > ${p.add(bounds.unitPrice)}`];
+    const branches = scope.importIds.flatMap((id) => {
+      const importId = p.add(id);
+      return rules.map(
+        (rule, i) => `SELECT ${importId}::uuid AS import_id, line_no, sale_at, fixed_score, revenue, quantity, unit_price FROM ${partitionName('sales', id)}
+           WHERE ${rule}${window}${rules
+             .slice(0, i)
+             .map((r) => ` AND NOT (${r})`)
+             .join('')}`,
+      );
+    });
+    const page = p.add(limit);
     return heavyQuery(
       this.db,
-      `SELECT * FROM (
-         SELECT *, "fixedScore" + CASE WHEN "isHighRevenue" THEN 3 ELSE 0 END + CASE WHEN "isHighQuantity" THEN 2 ELSE 0 END
-                   + CASE WHEN "isHighPrice" THEN 2 ELSE 0 END AS score
+      `WITH s AS MATERIALIZED (
+         SELECT * FROM (
+           SELECT c.*, fixed_score + CASE WHEN revenue * ${n}::numeric > 10 * ${sr}::numeric THEN 3 ELSE 0 END
+                  + CASE WHEN quantity * ${n}::numeric > 5 * ${sq}::numeric THEN 2 ELSE 0 END
+                  + CASE WHEN unit_price * ${n}::numeric > 5 * ${sp}::numeric THEN 2 ELSE 0 END AS score
+           FROM (${branches.join(' UNION ALL ')}) c
+         ) c WHERE score >= 2
+       ), last AS (
+         SELECT score, revenue FROM s ORDER BY score DESC, revenue DESC OFFSET ${page} - 1 LIMIT 1
+       )
+       SELECT * FROM (
+         SELECT ${RECORD_COLUMNS}, fixed_score AS "fixedScore", revenue AS r, score,
+                revenue * ${n}::numeric > 10 * ${sr}::numeric AS "isHighRevenue",
+                quantity * ${n}::numeric > 5 * ${sq}::numeric AS "isHighQuantity",
+                unit_price * ${n}::numeric > 5 * ${sp}::numeric AS "isHighPrice",
+                discount > 0.7 AS "isDeepDiscount", unit_price > 1000 AND discount > 0.5 AS "isDiscountedPremium",
+                revenue > 50000 AS "isLargeRevenue", quantity > 100 AND unit_price > 500 AS "isBulkPremium"
          FROM (
-           SELECT ${RECORD_COLUMNS}, fixed_score AS "fixedScore", revenue AS r,
-                  revenue * ${n}::numeric > 10 * ${sr}::numeric AS "isHighRevenue",
-                  quantity * ${n}::numeric > 5 * ${sq}::numeric AS "isHighQuantity",
-                  unit_price * ${n}::numeric > 5 * ${sp}::numeric AS "isHighPrice",
-                  discount > 0.7 AS "isDeepDiscount", unit_price > 1000 AND discount > 0.5 AS "isDiscountedPremium",
-                  revenue > 50000 AS "isLargeRevenue", quantity > 100 AND unit_price > 500 AS "isBulkPremium"
-           FROM sales WHERE ${where} AND (${candidates})
-         ) c
-       ) s
-       WHERE score >= 2 ORDER BY score DESC, r DESC, "orderId", "importId", line LIMIT ${p.add(limit)}`,
+           SELECT x.*, s.score FROM s CROSS JOIN LATERAL (
+             SELECT * FROM sales x WHERE x.org_id = ${p.add(scope.orgId)} AND x.import_id = s.import_id
+               AND x.revenue = s.revenue AND x.sale_at = s.sale_at AND x.line_no = s.line_no
+           ) x
+           WHERE NOT EXISTS (SELECT 1 FROM last) OR (s.score, s.revenue) >= (SELECT score, revenue FROM last)
+         ) j
+       ) r
+       ORDER BY score DESC, r DESC, "orderId", "importId", line LIMIT ${page}`,
       p.values,
-      // Its cost is visiting the candidates' heap pages; parallel workers measured no faster.
+      // Index-only ranges and a few row lookups: parallel workers cost more to start than they save.
       { max_parallel_workers_per_gather: '0' },
     );
   }
@@ -246,7 +277,12 @@ function dailySource(scope: SalesScope, p: SqlParams): string {
 
 /** Days are UTC days of sale_at, as in sales_daily. */
 function rowScope(scope: SalesScope, p: SqlParams): string {
-  let sql = importScope(scope, p);
+  return importScope(scope, p) + dayWindow(scope, p);
+}
+
+/** The scope's days as conditions on sale_at (UTC days), each starting with AND; '' for all time. */
+function dayWindow(scope: SalesScope, p: SqlParams): string {
+  let sql = '';
   if (scope.fromDay !== null) sql += ` AND sale_at >= (${p.add(scope.fromDay)}::date::timestamp AT TIME ZONE 'UTC')`;
   if (scope.toDay !== null) sql += ` AND sale_at < (${p.add(scope.toDay)}::date::timestamp AT TIME ZONE 'UTC')`;
   return sql;

@@ -17,6 +17,7 @@ import { PlatformRoleByKey1764000000015 } from './1764000000015-PlatformRoleByKe
 import { SalesImportSummaries1764000000016 } from './1764000000016-SalesImportSummaries';
 import { CategoryAmountKey1764000000017 } from './1764000000017-CategoryAmountKey';
 import { SalesCandidateWindows1764000000018 } from './1764000000018-SalesCandidateWindows';
+import { CustomerHours1764000000019 } from './1764000000019-CustomerHours';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   SalesImportSummaries1764000000016,
   CategoryAmountKey1764000000017,
   SalesCandidateWindows1764000000018,
+  CustomerHours1764000000019,
 ];

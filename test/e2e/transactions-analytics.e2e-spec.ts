@@ -166,6 +166,62 @@ describe('Transaction analytics (e2e)', () => {
     }
   });
 
+  it('should count windowed retention and cohorts from the customer hours, and from the rows for an import published before them', async () => {
+    // Every transaction is in its import's customer hours once, and its customer numbered once per organization.
+    for (const id of [mainId, secondId]) {
+      const [stored] = (
+        await t.db.query(
+          `SELECT (SELECT count(*) FROM transactions WHERE import_id = $1)::int AS rows,
+                  (SELECT coalesce(sum(transactions), 0) FROM tx_customer_hours WHERE import_id = $1)::int AS counted,
+                  (SELECT coalesce(sum(length(ids)) / 4, 0) FROM tx_customer_hours WHERE import_id = $1)::int AS ids,
+                  (SELECT coalesce(sum(length(times)) / 8, 0) FROM tx_customer_hours WHERE import_id = $1)::int AS times`,
+          [id],
+        )
+      ).rows;
+      expect(stored).toEqual({ rows: stored.rows, counted: stored.rows, ids: stored.rows, times: stored.rows });
+      expect(stored.rows).toBeGreaterThan(0);
+    }
+    const numbered = await t.db.query(`SELECT count(*)::int AS n, count(DISTINCT phone)::int AS phones, max(id) AS max FROM tx_customer_ids WHERE org_id = $1`, [orgId]);
+    const phones = await t.db.query(`SELECT count(DISTINCT customer_phone)::int AS n FROM transactions WHERE org_id = $1 AND customer_phone <> 'INVALID'`, [orgId]);
+    expect(numbered.rows[0]).toEqual({ n: phones.rows[0].n, phones: phones.rows[0].n, max: phones.rows[0].n });
+
+    const answers = async () => {
+      for (const f of [WINDOWS[0], WINDOWS[4], WINDOWS[5], WINDOWS[7], { ...WINDOWS[5], importId: secondId }]) {
+        for (const cohorts of [false, true]) {
+          const res = await get(`customer-retention?${query(f, cohorts ? { cohorts: 'monthly' } : {})}`)
+            .set('Cache-Control', 'no-cache')
+            .expect(200);
+          const { queryTimeMs: _q, cached: _c, dataVersion: _d, ...body } = res.body;
+          const ref = reference(t.db, orgId);
+          expect({ f, body }).toEqual({ f, body: { ...(await ref.retention(f)), ...(cohorts ? { cohorts: await ref.cohorts(f) } : {}) } });
+        }
+      }
+    };
+    await answers();
+    // The answers above came from the hours: with the second import's numbers wiped, a window over it changes.
+    const f = { ...WINDOWS[5], importId: secondId };
+    await t.db.query(`CREATE TEMP TABLE saved_hours AS SELECT hour_start, ids FROM tx_customer_hours WHERE import_id = $1`, [secondId]);
+    await t.db.query(`UPDATE tx_customer_hours SET ids = decode(repeat('00', length(ids)), 'hex') WHERE import_id = $1`, [secondId]);
+    try {
+      const wiped = (
+        await get(`customer-retention?${query(f)}`)
+          .set('Cache-Control', 'no-cache')
+          .expect(200)
+      ).body;
+      expect(wiped.totalUniqueCustomers).toBe(0);
+      expect(wiped.unidentifiedTransactions).toBeGreaterThan((await reference(t.db, orgId).retention(f)).unidentifiedTransactions);
+    } finally {
+      await t.db.query(`UPDATE tx_customer_hours h SET ids = s.ids FROM saved_hours s WHERE h.import_id = $1 AND h.hour_start = s.hour_start`, [secondId]);
+      await t.db.query(`DROP TABLE saved_hours`);
+    }
+    await t.db.query(`UPDATE tx_import_summaries SET customer_hours = false WHERE import_id = $1`, [secondId]);
+    try {
+      await answers();
+    } finally {
+      await t.db.query(`UPDATE tx_import_summaries SET customer_hours = true WHERE import_id = $1`, [secondId]);
+    }
+  });
+
   it('should list dormant merchants, known from merchants imports and from transactions', async () => {
     for (const f of filters()) {
       const expected = await reference(t.db, orgId).dormant(f);

@@ -8,6 +8,7 @@ import { ImportScope, splitByRollup } from '@common/analytics-scope/analytics-sc
 import type { TxStructure } from '@libs/rollups';
 import { partitionName } from '@libs/ingest';
 import { categoryAmountKey, categoryAmountRange } from './transactions.sql';
+import { customerNumbers, hourFloor, microTimes, numbersInWindow } from './customer-hours';
 
 /**
  * What a query may see: one organization's published imports (resolved once per request, in the
@@ -70,6 +71,9 @@ export interface CohortCell {
   monthsSince: number;
   customers: number;
 }
+
+/** Transactions of customer hours read in one statement at most (4 bytes each, 8 more at a window's edges). */
+const CUSTOMER_BATCH_ROWS = 4_000_000;
 
 /** Categories above which the anomaly tails are one LATERAL join rather than a UNION ALL branch each. */
 const MAX_CATEGORY_BRANCHES = 200;
@@ -345,6 +349,61 @@ export class AnalyticsRepository {
       p.values,
     );
     return rows.map((r) => ({ cohort: r.cohort, monthsSince: Number(r.k), customers: Number(r.customers) }));
+  }
+
+  /**
+   * The organization's customer-number ceiling when every import of the scope has its customer
+   * hours (migration 19), else null (an import published before them: its rows answer instead).
+   */
+  async customerHoursCeiling(scope: AnalyticsScope): Promise<number | null> {
+    const [r] = await this.db.query<Array<{ ready: boolean; ceiling: number | null }>>(
+      `SELECT count(*) FILTER (WHERE customer_hours) = cardinality($2::uuid[]) AS ready,
+              (SELECT next_id FROM tx_customer_id_next WHERE org_id = $1) AS ceiling
+       FROM tx_import_summaries WHERE org_id = $1 AND import_id = ANY($2::uuid[])`,
+      [scope.orgId, scope.importIds],
+    );
+    return r.ready ? (r.ceiling ?? 1) : null;
+  }
+
+  /**
+   * Visits the customer numbers of the scope's transactions, hour by hour in time order: whole
+   * hours from their numbers alone, the hours the window cuts through tested on their times. Read
+   * in batches of at most CUSTOMER_BATCH_ROWS transactions, so memory stays bounded at any size.
+   */
+  async forEachCustomerHour(scope: AnalyticsScope, visit: (ids: Uint32Array, hourUs: number) => void): Promise<void> {
+    const { fromUs, toUs } = scope.window;
+    const base = new SqlParams();
+    const where = `org_id = ${base.add(scope.orgId)} AND import_id = ANY(${base.add(scope.importIds)}::uuid[])
+      ${fromUs === null ? '' : `AND hour_start >= ${base.add(microsToIso(hourFloor(fromUs)))}::timestamptz`}
+      ${toUs === null ? '' : `AND hour_start < ${base.add(microsToIso(toUs))}::timestamptz`}`;
+    const hours = await this.db.query<Array<{ h: string; n: string }>>(
+      `SELECT (extract(epoch FROM hour_start) * 1000000)::bigint::text AS h, sum(transactions)::text AS n
+       FROM tx_customer_hours WHERE ${where} GROUP BY hour_start ORDER BY hour_start`,
+      base.values,
+    );
+    const edges = [fromUs, toUs].filter((us): us is number => us !== null && us !== hourFloor(us)).map((us) => microsToIso(hourFloor(us)));
+    for (let i = 0; i < hours.length;) {
+      let j = i;
+      let rows = 0;
+      do {
+        rows += Number(hours[j++].n);
+      } while (j < hours.length && rows + Number(hours[j].n) <= CUSTOMER_BATCH_ROWS);
+      const p = new SqlParams();
+      base.values.forEach((v) => p.add(v));
+      const blocks = await this.db.query<Array<{ h: string; ids: Buffer; times: Buffer | null }>>(
+        `SELECT (extract(epoch FROM hour_start) * 1000000)::bigint::text AS h, ids,
+                CASE WHEN hour_start = ANY(${p.add(edges)}::timestamptz[]) THEN times END AS times
+         FROM tx_customer_hours WHERE ${where}
+           AND hour_start >= ${p.add(microsToIso(Number(hours[i].h)))}::timestamptz AND hour_start <= ${p.add(microsToIso(Number(hours[j - 1].h)))}::timestamptz
+         ORDER BY hour_start`,
+        p.values,
+      );
+      for (const b of blocks) {
+        const ids = customerNumbers(b.ids);
+        visit(b.times === null ? ids : numbersInWindow(ids, microTimes(b.times), fromUs, toUs), Number(b.h));
+      }
+      i = j;
+    }
   }
 
   /** Every time zone name PostgreSQL knows (for validating tz). */

@@ -4,7 +4,8 @@ import type { AuthContext } from '@modules/auth/auth.context';
 import { elapsedMs } from '@common/analytics-meta.dto';
 import { AnalyticsScopeService } from '@common/analytics-scope/analytics-scope.service';
 import { TransactionsScopeService } from './transactions-scope.service';
-import { AnalyticsRepository, AnalyticsScope, CategoryThreshold, DimTotal } from './analytics.repository';
+import { AnalyticsRepository, AnalyticsScope, CategoryThreshold, CustomerCounts, DimTotal } from './analytics.repository';
+import { CohortCount, CustomerTally } from './customer-hours';
 import { AnalyticsFilterQuery, AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery } from './dto/analytics-query.dto';
 import {
   AnomaliesDto,
@@ -156,7 +157,9 @@ export class AnalyticsService {
   }
 
   private async retention(scope: AnalyticsScope, withCohorts: boolean): Promise<Retention> {
-    const counts = await this.customerCounts(scope);
+    const isWindowed = scope.window.fromUs !== null || scope.window.toUs !== null;
+    const hours = (isWindowed || withCohorts) && scope.importIds.length > 0 ? await this.fromCustomerHours(scope, withCohorts) : null;
+    const counts = hours?.counts ?? (await this.customerCounts(scope));
     const single = counts.customers - counts.repeatCustomers;
     const result: Retention = {
       totalUniqueCustomers: Number(counts.customers),
@@ -167,9 +170,31 @@ export class AnalyticsService {
       unidentifiedTransactions: Number(counts.unidentified),
     };
     if (withCohorts) {
-      result.cohorts = cohortTable(await this.repo.cohorts(scope));
+      result.cohorts = cohortTable(hours?.cohorts ?? (await this.repo.cohorts(scope)));
     }
     return result;
+  }
+
+  /**
+   * Customers (and cohorts) counted from the scope's customer hours: customer numbers per hour,
+   * read in time order (see CustomerTally); null when an import of the scope has none.
+   */
+  private async fromCustomerHours(scope: AnalyticsScope, withCohorts: boolean): Promise<{ counts: CustomerCounts; cohorts: CohortCount[] } | null> {
+    const ceiling = await this.repo.customerHoursCeiling(scope);
+    if (ceiling === null) {
+      return null;
+    }
+    const tally = new CustomerTally(ceiling, withCohorts);
+    await this.repo.forEachCustomerHour(scope, (ids, hourUs) => tally.add(ids, hourUs));
+    return {
+      counts: {
+        customers: BigInt(tally.customers),
+        repeatCustomers: BigInt(tally.repeatCustomers),
+        transactions: BigInt(tally.transactions),
+        unidentified: BigInt(tally.unidentified),
+      },
+      cohorts: withCohorts ? tally.cohorts() : [],
+    };
   }
 
   /**

@@ -10,6 +10,8 @@ const ROLLUP_TABLES = [
   { table: 'tx_merchant_zones', columns: 'merchant_id, zone, tx_count', index: null, indexColumns: null },
   // Millions of rows at 10M transactions: its phone index is built after the commit (transactions.kind.ts).
   { table: 'tx_customers', columns: 'phone, tx_count', index: null, indexColumns: null },
+  // Per UTC hour, each transaction's customer number and time (migration 19): windowed retention and cohorts.
+  { table: 'tx_customer_hours', columns: 'hour_start, transactions, ids, times', index: null, indexColumns: null },
 ] as const;
 
 export const TX_ROLLUP_TABLES = ROLLUP_TABLES.map((t) => t.table);
@@ -66,6 +68,7 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
     );
   }
   const customers = await ctx.step('customers', () => writeCustomers(target));
+  await ctx.step('customerHours', () => writeCustomerHours(target, ref.orgId));
   await ctx.step('attach', async () => {
     for (const t of ROLLUP_TABLES) {
       if (t.index) {
@@ -77,8 +80,8 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
   });
   const span = folded.has('quarters') ? acc.spanSummary() : await spanSummaryFromSql(ctx.sql, target.rows);
   await ctx.sql(
-    `INSERT INTO tx_import_summaries (import_id, org_id, transaction_count, customer_count, invalid_phone_transactions, customer_histogram, first_at, last_at)
-     VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8))`,
+    `INSERT INTO tx_import_summaries (import_id, org_id, transaction_count, customer_count, invalid_phone_transactions, customer_histogram, first_at, last_at, customer_hours)
+     VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7), to_timestamp($8), true)`,
     [
       ref.importId,
       ref.orgId,
@@ -110,6 +113,47 @@ async function writeCustomers(t: Target): Promise<CustomerSummary> {
     customerCount: rows.reduce((sum, r) => sum + Number(r.customers), 0),
     customerHistogram: histogramObject(new Map(rows.map((r) => [r.n, Number(r.customers)]))),
   };
+}
+
+/** Rows per block at most: an hour with more is split (a bytea holds at most 1 GB; 2^24 rows are 192 MB). */
+const HOUR_BLOCK_ROWS_LOG2 = 24;
+
+/**
+ * Numbers the customers the organization has not seen before (under the publish lock, so two
+ * publishes never give one number twice), then writes the import's customer hours: per UTC hour,
+ * the customer number of each transaction and its time, in the same order (both aggregates of a
+ * group are fed each row in turn). One hash join of the rows with this import's customers and
+ * one aggregate by hour; more memory than the default, so that neither spills at 10M rows.
+ */
+async function writeCustomerHours(t: Target, orgId: string): Promise<void> {
+  const { sql } = t.ctx;
+  const hours = t.partitions.tx_customer_hours;
+  const customers = t.partitions.tx_customers;
+  await sql(`ALTER TABLE ${hours} ALTER COLUMN ids SET STORAGE EXTERNAL, ALTER COLUMN times SET STORAGE EXTERNAL`);
+  const [{ next }] = await sql<{ next: number }>(`SELECT coalesce((SELECT next_id FROM tx_customer_id_next WHERE org_id = $1), 1) AS next`, [orgId]);
+  const [{ added }] = await sql<{ added: number }>(
+    `WITH added AS (
+       INSERT INTO tx_customer_ids (org_id, phone, id)
+       SELECT $1, c.phone, $2 + row_number() OVER () - 1
+       FROM ${customers} c WHERE NOT EXISTS (SELECT 1 FROM tx_customer_ids d WHERE d.org_id = $1 AND d.phone = c.phone)
+       RETURNING 1
+     ) SELECT count(*)::int AS added FROM added`,
+    [orgId, next],
+  );
+  await sql(`INSERT INTO tx_customer_id_next (org_id, next_id) VALUES ($1, $2) ON CONFLICT (org_id) DO UPDATE SET next_id = EXCLUDED.next_id`, [orgId, next + added]);
+  const [{ workMem }] = await sql<{ workMem: string }>(`SELECT current_setting('work_mem') AS "workMem"`);
+  await sql(`SELECT set_config('work_mem', '512MB', true)`);
+  await sql(
+    `INSERT INTO ${hours} (hour_start, transactions, ids, times)
+     SELECT date_trunc('hour', r.occurred_at, 'UTC'), count(*), string_agg(int4send(coalesce(m.id, 0)), ''),
+            string_agg(int8send((extract(epoch FROM r.occurred_at) * 1000000)::bigint), '')
+     FROM ${t.rows} r
+     LEFT JOIN (SELECT d.phone, d.id FROM tx_customer_ids d JOIN ${customers} c ON c.phone = d.phone WHERE d.org_id = $1) m
+       ON m.phone = r.customer_phone COLLATE "C"
+     GROUP BY date_trunc('hour', r.occurred_at, 'UTC'), r.line_no >> ${HOUR_BLOCK_ROWS_LOG2}`,
+    [orgId],
+  );
+  await sql(`SELECT set_config('work_mem', $1, true)`, [workMem]);
 }
 
 /** As the quarter folds give it: the first and last quarter hour (the last one's final second). */

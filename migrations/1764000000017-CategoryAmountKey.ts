@@ -14,7 +14,7 @@ export class CategoryAmountKey1764000000017 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     for (const table of await partitions(q)) {
       await q.query(
-        `CREATE INDEX IF NOT EXISTS ${table}_amtkey_idx ON ${table} ((hashtext(category)::bigint * 4294967296 + (amount * 100)::bigint)) INCLUDE (occurred_at, category)`,
+        `CREATE INDEX IF NOT EXISTS ${table}_amtkey_idx ON ${table} ((hashtext(category)::bigint * 4294967296 + (amount * 100)::bigint)) INCLUDE (occurred_at, category, amount)`,
       );
       await q.query(`DROP INDEX IF EXISTS ${table}_amt_idx`);
     }

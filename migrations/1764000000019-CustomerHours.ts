@@ -8,8 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   tx_customer_id_next holds the next one. Numbers are never reused, so every import's blocks
  *   stay valid when another is deleted.
  * - tx_customer_hours: per import and UTC hour, the customer number of each transaction (int4,
- *   big-endian, 0 for an unusable phone) and, in the same order, its time (int8 µs since the
- *   epoch, big-endian), stored uncompressed. The API counts whole hours from `ids` alone and reads
+ *   big-endian, 0 for an unusable phone) and, in the same order, its time (timestamptz_send: int8
+ *   µs since 2000-01-01, big-endian), stored uncompressed. The API counts whole hours from `ids` alone and reads
  *   `times` only for the hours a window cuts.
  * - tx_import_summaries.customer_hours: whether the import has its blocks (imports published
  *   before this migration have none, and are answered from their rows as before).

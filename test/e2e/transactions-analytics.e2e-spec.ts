@@ -128,17 +128,20 @@ describe('Transaction analytics (e2e)', () => {
     const indexes = async () => (await t.db.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1`, [partition])).rows.map((r) => r.indexname);
     const plan = async () => {
       const range = categoryAmountRange(`'Grocery'::text`, '5000');
-      const sql = `EXPLAIN SELECT count(*) FROM ${partition} t WHERE ${categoryAmountKey('t.')} BETWEEN ${range.from} AND ${range.to} AND t.category = 'Grocery'`;
+      const sql = `EXPLAIN SELECT count(*) FROM ${partition} t WHERE ${categoryAmountKey('t.')} BETWEEN ${range.from} AND ${range.to} AND t.category = 'Grocery'
+                   AND t.occurred_at >= '2026-05-01'`;
       await t.db.query('BEGIN');
       try {
+        // The tail is counted from the index alone: the key, its category and its time are all in it.
         await t.db.query('SET LOCAL enable_seqscan = off');
+        await t.db.query('SET LOCAL enable_bitmapscan = off');
         return (await t.db.query(sql)).rows.map((r) => r['QUERY PLAN']).join('\n');
       } finally {
         await t.db.query('ROLLBACK');
       }
     };
     expect(await indexes()).toContain(`${partition}_amtkey_idx`);
-    expect(await plan()).toContain(`${partition}_amtkey_idx`);
+    expect(await plan()).toContain(`Index Only Scan using ${partition}_amtkey_idx`);
     // An import published before migration 17, then the migration.
     const migration = new CategoryAmountKey1764000000017();
     const runner = { query: (sql: string) => t.db.query(sql).then((r) => r.rows) } as never;
@@ -148,7 +151,7 @@ describe('Transaction analytics (e2e)', () => {
     await migration.up(runner);
     expect(await indexes()).toContain(`${partition}_amtkey_idx`);
     expect(await indexes()).not.toContain(`${partition}_amt_idx`);
-    expect(await plan()).toContain(`${partition}_amtkey_idx`);
+    expect(await plan()).toContain(`Index Only Scan using ${partition}_amtkey_idx`);
     for (const f of [WINDOWS[0], WINDOWS[5]]) {
       const res = await get(`anomalies?${query(f, { pageSize: 1000 })}`)
         .set('Cache-Control', 'no-cache')

@@ -1,4 +1,4 @@
-import { customerNumbers, CustomerTally, microTimes, monthOf, numbersInWindow } from './customer-hours';
+import { customerNumbers, CustomerTally, microTimes, monthOf, numbersInWindow, POSTGRES_EPOCH_US } from './customer-hours';
 
 const HOUR = 3_600_000_000;
 const at = (iso: string) => Date.parse(iso) * 1000;
@@ -26,10 +26,11 @@ describe('customer hours', () => {
   it('should keep the transactions of a cut hour that are in the window, to the microsecond', () => {
     const h = at('2026-03-01T10:00:00Z');
     const ids = Uint32Array.from([1, 2, 3, 4]);
-    const times = BigInt64Array.from([h, h + 1, h + 1_800_000_000, h + HOUR - 1].map(BigInt));
+    const times = BigInt64Array.from([h, h + 1, h + 1_800_000_000, h + HOUR - 1].map((us) => BigInt(us - POSTGRES_EPOCH_US)));
     expect([...numbersInWindow(ids, times, h + 1, null)]).toEqual([2, 3, 4]);
     expect([...numbersInWindow(ids, times, null, h + 1_800_000_000)]).toEqual([1, 2]);
     expect([...numbersInWindow(ids, times, h + 1, h + HOUR - 1)]).toEqual([2, 3]);
+    expect(() => numbersInWindow(ids, times.subarray(1), null, null)).toThrow(/4 customer numbers and 3 times/);
   });
 
   it('should count customers, repeat customers and unusable phones as a GROUP BY would', () => {

@@ -20,7 +20,10 @@ export function customerNumbers(ids: Buffer): Uint32Array {
   ) as Uint32Array;
 }
 
-/** The µs times of a block's `times` (int8, big-endian, int8send). */
+/** 2000-01-01T00:00:00Z in µs since the Unix epoch: PostgreSQL's timestamps count from it. */
+export const POSTGRES_EPOCH_US = 946_684_800_000_000;
+
+/** The times of a block's `times` (timestamptz_send: int8 µs since 2000-01-01, big-endian), as sent. */
 export function microTimes(times: Buffer): BigInt64Array {
   return view(
     times,
@@ -51,10 +54,13 @@ function view(
   return aligned;
 }
 
-/** The numbers of a block whose transactions are in [fromUs, toUs) (either end open). */
+/** The numbers of a block whose transactions are in [fromUs, toUs) (µs since the Unix epoch; either end open). */
 export function numbersInWindow(ids: Uint32Array, times: BigInt64Array, fromUs: number | null, toUs: number | null): Uint32Array {
-  const from = fromUs === null ? null : BigInt(fromUs);
-  const to = toUs === null ? null : BigInt(toUs);
+  if (ids.length !== times.length) {
+    throw new Error(`A customer-hours block has ${ids.length} customer numbers and ${times.length} times`);
+  }
+  const from = fromUs === null ? null : BigInt(fromUs - POSTGRES_EPOCH_US);
+  const to = toUs === null ? null : BigInt(toUs - POSTGRES_EPOCH_US);
   const out = new Uint32Array(ids.length);
   let n = 0;
   for (let i = 0; i < ids.length; i++) {

@@ -29,7 +29,7 @@ export const transactionsKind: DatasetKind = {
   indexes: [
     { suffix: 'time', columns: '(occurred_at) INCLUDE (merchant_id)' },
     // The anomaly tails: one range of this key per category (see categoryAmountKey; migration 17).
-    { suffix: 'amtkey', columns: `(${categoryAmountKey('')}) INCLUDE (occurred_at, category)` },
+    { suffix: 'amtkey', columns: `(${categoryAmountKey('')}) INCLUDE (occurred_at, category, amount)` },
     // Customers of one import looked up from another's (merged retention over several imports).
     { suffix: 'phone', columns: '(phone) INCLUDE (tx_count)', table: 'tx_customers' },
   ],

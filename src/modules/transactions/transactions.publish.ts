@@ -121,39 +121,40 @@ const HOUR_BLOCK_ROWS_LOG2 = 24;
 /**
  * Numbers the customers the organization has not seen before (under the publish lock, so two
  * publishes never give one number twice), then writes the import's customer hours: per UTC hour,
- * the customer number of each transaction and its time, in the same order (both aggregates of a
- * group are fed each row in turn). One hash join of the rows with this import's customers and
- * one aggregate by hour; more memory than the default, so that neither spills at 10M rows.
+ * the customer number of each transaction and its time (timestamptz_send: µs since 2000-01-01),
+ * in the same order (both aggregates of a group are fed each row in turn). The import's numbers
+ * go to a temporary table first, analyzed, so that the join of the rows with them hashes the
+ * numbers (2.3M at 10M rows), never the rows.
  */
 async function writeCustomerHours(t: Target, orgId: string): Promise<void> {
   const { sql } = t.ctx;
   const hours = t.partitions.tx_customer_hours;
-  const customers = t.partitions.tx_customers;
   await sql(`ALTER TABLE ${hours} ALTER COLUMN ids SET STORAGE EXTERNAL, ALTER COLUMN times SET STORAGE EXTERNAL`);
   const [{ next }] = await sql<{ next: number }>(`SELECT coalesce((SELECT next_id FROM tx_customer_id_next WHERE org_id = $1), 1) AS next`, [orgId]);
-  const [{ added }] = await sql<{ added: number }>(
-    `WITH added AS (
-       INSERT INTO tx_customer_ids (org_id, phone, id)
-       SELECT $1, c.phone, $2 + row_number() OVER () - 1
-       FROM ${customers} c WHERE NOT EXISTS (SELECT 1 FROM tx_customer_ids d WHERE d.org_id = $1 AND d.phone = c.phone)
-       RETURNING 1
-     ) SELECT count(*)::int AS added FROM added`,
+  await sql(
+    `CREATE TEMPORARY TABLE import_customer_numbers ON COMMIT DROP AS
+     SELECT phone, coalesce(known, $2 - 1 + count(*) FILTER (WHERE known IS NULL) OVER (ROWS UNBOUNDED PRECEDING))::int AS id, known IS NULL AS is_new
+     FROM (SELECT c.phone, d.id AS known FROM ${t.partitions.tx_customers} c
+           LEFT JOIN (SELECT phone, id FROM tx_customer_ids WHERE org_id = $1) d ON d.phone = c.phone) k`,
     [orgId, next],
+  );
+  await sql(`ANALYZE import_customer_numbers`);
+  const [{ added }] = await sql<{ added: number }>(
+    `WITH added AS (INSERT INTO tx_customer_ids (org_id, phone, id) SELECT $1, phone, id FROM import_customer_numbers WHERE is_new RETURNING 1)
+     SELECT count(*)::int AS added FROM added`,
+    [orgId],
   );
   await sql(`INSERT INTO tx_customer_id_next (org_id, next_id) VALUES ($1, $2) ON CONFLICT (org_id) DO UPDATE SET next_id = EXCLUDED.next_id`, [orgId, next + added]);
   const [{ workMem }] = await sql<{ workMem: string }>(`SELECT current_setting('work_mem') AS "workMem"`);
   await sql(`SELECT set_config('work_mem', '512MB', true)`);
   await sql(
     `INSERT INTO ${hours} (hour_start, transactions, ids, times)
-     SELECT date_trunc('hour', r.occurred_at, 'UTC'), count(*), string_agg(int4send(coalesce(m.id, 0)), ''),
-            string_agg(int8send((extract(epoch FROM r.occurred_at) * 1000000)::bigint), '')
-     FROM ${t.rows} r
-     LEFT JOIN (SELECT d.phone, d.id FROM tx_customer_ids d JOIN ${customers} c ON c.phone = d.phone WHERE d.org_id = $1) m
-       ON m.phone = r.customer_phone COLLATE "C"
+     SELECT date_trunc('hour', r.occurred_at, 'UTC'), count(*), string_agg(int4send(coalesce(m.id, 0)), ''), string_agg(timestamptz_send(r.occurred_at), '')
+     FROM ${t.rows} r LEFT JOIN import_customer_numbers m ON m.phone = r.customer_phone COLLATE "C"
      GROUP BY date_trunc('hour', r.occurred_at, 'UTC'), r.line_no >> ${HOUR_BLOCK_ROWS_LOG2}`,
-    [orgId],
   );
   await sql(`SELECT set_config('work_mem', $1, true)`, [workMem]);
+  await sql(`DROP TABLE import_customer_numbers`);
 }
 
 /** As the quarter folds give it: the first and last quarter hour (the last one's final second). */

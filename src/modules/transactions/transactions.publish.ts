@@ -68,7 +68,7 @@ export async function publishTransactions(ctx: PublishContext, ref: PublishRef):
     );
   }
   const customers = await ctx.step('customers', () => writeCustomers(target));
-  await ctx.step('customerHours', () => writeCustomerHours(target, ref.orgId));
+  await writeCustomerHours(target, ref.orgId);
   await ctx.step('attach', async () => {
     for (const t of ROLLUP_TABLES) {
       if (t.index) {
@@ -127,9 +127,27 @@ const HOUR_BLOCK_ROWS_LOG2 = 24;
  * numbers (2.3M at 10M rows), never the rows.
  */
 async function writeCustomerHours(t: Target, orgId: string): Promise<void> {
-  const { sql } = t.ctx;
+  const { sql, step } = t.ctx;
   const hours = t.partitions.tx_customer_hours;
-  await sql(`ALTER TABLE ${hours} ALTER COLUMN ids SET STORAGE EXTERNAL, ALTER COLUMN times SET STORAGE EXTERNAL`);
+  await step('customerNumbers', () => numberCustomers(t, orgId));
+  const [{ workMem }] = await sql<{ workMem: string }>(`SELECT current_setting('work_mem') AS "workMem"`);
+  await sql(`SELECT set_config('work_mem', '512MB', true)`);
+  await step('customerHours', () =>
+    sql(
+      `INSERT INTO ${hours} (hour_start, transactions, ids, times)
+       SELECT date_trunc('hour', r.occurred_at, 'UTC'), count(*), string_agg(int4send(coalesce(m.id, 0)), ''), string_agg(timestamptz_send(r.occurred_at), '')
+       FROM ${t.rows} r LEFT JOIN import_customer_numbers m ON m.phone = r.customer_phone COLLATE "C"
+       GROUP BY date_trunc('hour', r.occurred_at, 'UTC'), r.line_no >> ${HOUR_BLOCK_ROWS_LOG2}`,
+    ),
+  );
+  await sql(`SELECT set_config('work_mem', $1, true)`, [workMem]);
+  await sql(`DROP TABLE import_customer_numbers`);
+}
+
+/** The import's customers and their numbers (import_customer_numbers), new ones numbered and added to the organization's. */
+async function numberCustomers(t: Target, orgId: string): Promise<void> {
+  const { sql } = t.ctx;
+  await sql(`ALTER TABLE ${t.partitions.tx_customer_hours} ALTER COLUMN ids SET STORAGE EXTERNAL, ALTER COLUMN times SET STORAGE EXTERNAL`);
   const [{ next }] = await sql<{ next: number }>(`SELECT coalesce((SELECT next_id FROM tx_customer_id_next WHERE org_id = $1), 1) AS next`, [orgId]);
   await sql(
     `CREATE TEMPORARY TABLE import_customer_numbers ON COMMIT DROP AS
@@ -145,16 +163,6 @@ async function writeCustomerHours(t: Target, orgId: string): Promise<void> {
     [orgId],
   );
   await sql(`INSERT INTO tx_customer_id_next (org_id, next_id) VALUES ($1, $2) ON CONFLICT (org_id) DO UPDATE SET next_id = EXCLUDED.next_id`, [orgId, next + added]);
-  const [{ workMem }] = await sql<{ workMem: string }>(`SELECT current_setting('work_mem') AS "workMem"`);
-  await sql(`SELECT set_config('work_mem', '512MB', true)`);
-  await sql(
-    `INSERT INTO ${hours} (hour_start, transactions, ids, times)
-     SELECT date_trunc('hour', r.occurred_at, 'UTC'), count(*), string_agg(int4send(coalesce(m.id, 0)), ''), string_agg(timestamptz_send(r.occurred_at), '')
-     FROM ${t.rows} r LEFT JOIN import_customer_numbers m ON m.phone = r.customer_phone COLLATE "C"
-     GROUP BY date_trunc('hour', r.occurred_at, 'UTC'), r.line_no >> ${HOUR_BLOCK_ROWS_LOG2}`,
-  );
-  await sql(`SELECT set_config('work_mem', $1, true)`, [workMem]);
-  await sql(`DROP TABLE import_customer_numbers`);
 }
 
 /** As the quarter folds give it: the first and last quarter hour (the last one's final second). */

@@ -127,12 +127,12 @@ const HOUR_BLOCK_ROWS_LOG2 = 24;
  * numbers (2.3M at 10M rows), never the rows.
  */
 async function writeCustomerHours(t: Target, orgId: string): Promise<void> {
-  const { sql, step } = t.ctx;
+  const { sql } = t.ctx;
   const hours = t.partitions.tx_customer_hours;
-  await step('customerNumbers', () => numberCustomers(t, orgId));
+  await t.ctx.step('customerNumbers', () => numberCustomers(t, orgId));
   const [{ workMem }] = await sql<{ workMem: string }>(`SELECT current_setting('work_mem') AS "workMem"`);
   await sql(`SELECT set_config('work_mem', '512MB', true)`);
-  await step('customerHours', () =>
+  await t.ctx.step('customerHours', () =>
     sql(
       `INSERT INTO ${hours} (hour_start, transactions, ids, times)
        SELECT date_trunc('hour', r.occurred_at, 'UTC'), count(*), string_agg(int4send(coalesce(m.id, 0)), ''), string_agg(timestamptz_send(r.occurred_at), '')

@@ -2,9 +2,6 @@ import request from 'supertest';
 import { merchantsCsvString, transactionsCsvString } from '../../libs/datagen';
 import { createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
 import { reference, RefFilter } from '../factories/transactions-reference';
-import { partitionName } from '../../libs/ingest';
-import { CategoryAmountKey1764000000017 } from '../../migrations/1764000000017-CategoryAmountKey';
-import { categoryAmountKey, categoryAmountRange } from '../../src/modules/transactions/transactions.sql';
 
 /**
  * Every analytics endpoint, through HTTP, against an independent plain-SQL computation over the
@@ -121,43 +118,6 @@ describe('Transaction analytics (e2e)', () => {
     expect(all.length).toBeGreaterThan(10);
     const page2 = await get('anomalies?page=2&pageSize=7').expect(200);
     expect(page2.body.data).toEqual(all.slice(7, 14));
-  });
-
-  it('should read each category tail as one range of its amount key, on partitions migrated from the old (category, amount) index too', async () => {
-    const partition = partitionName('transactions', mainId);
-    const indexes = async () => (await t.db.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1`, [partition])).rows.map((r) => r.indexname);
-    const plan = async () => {
-      const range = categoryAmountRange(`'Grocery'::text`, '5000');
-      const sql = `EXPLAIN SELECT count(*) FROM ${partition} t WHERE ${categoryAmountKey('t.')} BETWEEN ${range.from} AND ${range.to} AND t.category = 'Grocery'
-                   AND t.occurred_at >= '2026-05-01'`;
-      await t.db.query('BEGIN');
-      try {
-        // The tail is counted from the index alone: the key, its category and its time are all in it.
-        await t.db.query('SET LOCAL enable_seqscan = off');
-        await t.db.query('SET LOCAL enable_bitmapscan = off');
-        return (await t.db.query(sql)).rows.map((r) => r['QUERY PLAN']).join('\n');
-      } finally {
-        await t.db.query('ROLLBACK');
-      }
-    };
-    expect(await indexes()).toContain(`${partition}_amtkey_idx`);
-    expect(await plan()).toContain(`Index Only Scan using ${partition}_amtkey_idx`);
-    // An import published before migration 17, then the migration.
-    const migration = new CategoryAmountKey1764000000017();
-    const runner = { query: (sql: string) => t.db.query(sql).then((r) => r.rows) } as never;
-    await migration.down(runner);
-    expect(await indexes()).toEqual(expect.arrayContaining([`${partition}_amt_idx`]));
-    expect(await indexes()).not.toContain(`${partition}_amtkey_idx`);
-    await migration.up(runner);
-    expect(await indexes()).toContain(`${partition}_amtkey_idx`);
-    expect(await indexes()).not.toContain(`${partition}_amt_idx`);
-    expect(await plan()).toContain(`Index Only Scan using ${partition}_amtkey_idx`);
-    for (const f of [WINDOWS[0], WINDOWS[5]]) {
-      const res = await get(`anomalies?${query(f, { pageSize: 1000 })}`)
-        .set('Cache-Control', 'no-cache')
-        .expect(200);
-      expect({ f, data: res.body.data }).toEqual({ f, data: await reference(t.db, orgId).anomalies(f) });
-    }
   });
 
   it('should count unique and repeat customers exactly, with monthly cohorts', async () => {

@@ -7,7 +7,6 @@ import { Grain, microsToIso, RangeSegment, splitRange, TimeWindow } from '@libs/
 import { ImportScope, splitByRollup } from '@common/analytics-scope/analytics-scope.service';
 import type { TxStructure } from '@libs/rollups';
 import { partitionName } from '@libs/ingest';
-import { categoryAmountKey, categoryAmountRange } from './transactions.sql';
 import { customerNumbers, hourFloor, microTimes, numbersInWindow } from './customer-hours';
 
 /**
@@ -176,31 +175,26 @@ export class AnalyticsRepository {
   }
 
   /**
-   * One index range per category (of its amount key, categoryAmountKey: from the threshold up), as
-   * a UNION ALL with the thresholds as plain parameters: the planner then sees how thin each tail
-   * is (an unnest() of thresholds made it hash-join a full scan instead). Within a category the key
-   * orders as the amount does; the category test covers two categories whose names hash alike.
+   * One index range per category (its (category, amount) index, from the threshold up), as a
+   * UNION ALL with the thresholds as plain parameters: the planner then sees how thin each tail
+   * is (an unnest() of thresholds made it hash-join a full scan instead).
    */
   private tailSource(scope: AnalyticsScope, thresholds: CategoryThreshold[], p: SqlParams, perCategoryLimit: number | null): string {
     const window = timeCondition('t.occurred_at', scope.window, p);
-    const key = categoryAmountKey('t.');
-    const limit = perCategoryLimit === null ? '' : `ORDER BY ${key} DESC, t.transaction_id ASC LIMIT ${p.add(perCategoryLimit)}`;
+    const limit = perCategoryLimit === null ? '' : `ORDER BY t.amount DESC, t.transaction_id ASC LIMIT ${p.add(perCategoryLimit)}`;
     if (thresholds.length > MAX_CATEGORY_BRANCHES) {
       // Thousands of categories: one statement text per category would be megabytes (and pass
       // PostgreSQL's stack depth); a LATERAL over the thresholds keeps one index range per category.
       const categories = p.add(thresholds.map((th) => th.category));
-      const mins = p.add(thresholds.map((th) => keyCents(th.minCents)));
-      const range = categoryAmountRange('th.category', 'th.min_cents');
-      return `unnest(${categories}::text[], ${mins}::bigint[]) AS th(category, min_cents) CROSS JOIN LATERAL (
+      const mins = p.add(thresholds.map((th) => centsToDecimal(th.minCents)));
+      return `unnest(${categories}::text[], ${mins}::numeric[]) AS th(category, min_amount) CROSS JOIN LATERAL (
         SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM ${rawRows(scope.importIds)} t
-        WHERE ${key} BETWEEN ${range.from} AND ${range.to} AND t.category = th.category ${window} ${limit}) x`;
+        WHERE t.category = th.category AND t.amount >= th.min_amount ${window} ${limit}) x`;
     }
-    const parts = thresholds.map((th) => {
-      const category = p.add(th.category);
-      const range = categoryAmountRange(`${category}::text`, `${p.add(keyCents(th.minCents))}::bigint`);
-      return `(SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM ${rawRows(scope.importIds)} t
-         WHERE ${key} BETWEEN ${range.from} AND ${range.to} AND t.category = ${category} ${window} ${limit})`;
-    });
+    const parts = thresholds.map(
+      (th) => `(SELECT t.transaction_id, t.amount, t.category, t.occurred_at FROM ${rawRows(scope.importIds)} t
+         WHERE t.category = ${p.add(th.category)} AND t.amount >= ${p.add(centsToDecimal(th.minCents))}::numeric ${window} ${limit})`,
+    );
     return `(${parts.join(' UNION ALL ')}) x`;
   }
 
@@ -353,7 +347,7 @@ export class AnalyticsRepository {
 
   /**
    * The organization's customer-number ceiling when every import of the scope has its customer
-   * hours (migration 19), else null (an import published before them: its rows answer instead).
+   * hours (migration 18), else null (an import published before them: its rows answer instead).
    */
   async customerHoursCeiling(scope: AnalyticsScope): Promise<number | null> {
     const [r] = await this.db.query<Array<{ ready: boolean; ceiling: number | null }>>(
@@ -482,7 +476,8 @@ function decimalToBigInt(text: string | null): bigint {
   return BigInt(dot < 0 ? text : text.slice(0, dot));
 }
 
-/** A threshold as the low 32 bits of categoryAmountKey hold it: amounts are 0 … 10^8 cents, so 0 and 2^32 - 1 bound every threshold's rows. */
-function keyCents(cents: bigint): string {
-  return (cents < 0n ? 0n : cents > 4294967295n ? 4294967295n : cents).toString();
+function centsToDecimal(cents: bigint): string {
+  const abs = cents < 0n ? -cents : cents;
+  const text = `${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+  return cents < 0n ? `-${text}` : text;
 }

@@ -2,7 +2,6 @@ import { createTransactionsCleaner } from '@libs/cleaners';
 import { TxImportAccumulator, TxRowAggregator } from '@libs/rollups';
 import type { DatasetKind } from '@libs/ingest';
 import { publishTransactions, TX_ROLLUP_TABLES } from './transactions.publish';
-import { categoryAmountKey } from './transactions.sql';
 
 export const transactionsKind: DatasetKind = {
   name: 'transactions',
@@ -28,8 +27,7 @@ export const transactionsKind: DatasetKind = {
   // Analytics: raw rows at the edges of a time window, and the anomaly tail of each category.
   indexes: [
     { suffix: 'time', columns: '(occurred_at) INCLUDE (merchant_id)' },
-    // The anomaly tails: one range of this key per category (see categoryAmountKey; migration 17).
-    { suffix: 'amtkey', columns: `(${categoryAmountKey('')}) INCLUDE (occurred_at, category, amount)` },
+    { suffix: 'amt', columns: '(category, amount) INCLUDE (occurred_at)' },
     // Customers of one import looked up from another's (merged retention over several imports).
     { suffix: 'phone', columns: '(phone) INCLUDE (tx_count)', table: 'tx_customers' },
   ],

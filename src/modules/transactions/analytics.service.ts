@@ -4,8 +4,8 @@ import type { AuthContext } from '@modules/auth/auth.context';
 import { elapsedMs } from '@common/analytics-meta.dto';
 import { AnalyticsScopeService } from '@common/analytics-scope/analytics-scope.service';
 import { TransactionsScopeService } from './transactions-scope.service';
-import { AnalyticsRepository, AnalyticsScope, CategoryThreshold, CustomerCounts, DimTotal } from './analytics.repository';
-import { CohortCount, CustomerTally } from './customer-hours';
+import { AnalyticsRepository, AnalyticsScope, CategoryThreshold, CohortCell, CustomerCounts, DimTotal } from './analytics.repository';
+import { CustomerTally } from './customer-hours';
 import { AnalyticsFilterQuery, AnomaliesQuery, DormantQuery, FullReportQuery, HourlyQuery, LeaderboardQuery, RetentionQuery } from './dto/analytics-query.dto';
 import {
   AnomaliesDto,
@@ -179,7 +179,7 @@ export class AnalyticsService {
    * Customers (and cohorts) counted from the scope's customer hours: customer numbers per hour,
    * read in time order (see CustomerTally); null when an import of the scope has none.
    */
-  private async fromCustomerHours(scope: AnalyticsScope, withCohorts: boolean): Promise<{ counts: CustomerCounts; cohorts: CohortCount[] } | null> {
+  private async fromCustomerHours(scope: AnalyticsScope, withCohorts: boolean): Promise<{ counts: CustomerCounts; cohorts: CohortCell[] } | null> {
     const ceiling = await this.repo.customerHoursCeiling(scope);
     if (ceiling === null) {
       return null;

@@ -1,4 +1,5 @@
 import { endianness } from 'os';
+import type { CohortCell } from './analytics.repository';
 
 /*
  * Counting customers from the customer hours (tx_customer_hours, migration 18): each block is one
@@ -76,12 +77,6 @@ export function numbersInWindow(ids: Uint32Array, times: BigInt64Array, fromUs: 
 export function monthOf(hourUs: number): number {
   const d = new Date(hourUs / 1000);
   return d.getUTCFullYear() * 12 + d.getUTCMonth();
-}
-
-export interface CohortCount {
-  cohort: string;
-  monthsSince: number;
-  customers: number;
 }
 
 /**
@@ -168,8 +163,8 @@ export class CustomerTally {
   }
 
   /** Customers per first month in the window (YYYY-MM, UTC) and months since, by cohort then months. */
-  cohorts(): CohortCount[] {
-    const out: CohortCount[] = [];
+  cohorts(): CohortCell[] {
+    const out: CohortCell[] = [];
     for (const [key, customers] of this.cells) {
       const f = Math.floor(key / 65536);
       const month = this.firstMonth! + f - 1;

@@ -17,6 +17,7 @@ import { PlatformRoleByKey1764000000015 } from './1764000000015-PlatformRoleByKe
 import { SalesImportSummaries1764000000016 } from './1764000000016-SalesImportSummaries';
 import { SalesCandidateWindows1764000000017 } from './1764000000017-SalesCandidateWindows';
 import { CustomerHours1764000000018 } from './1764000000018-CustomerHours';
+import { CustomerIdsWithoutForeignKey1764000000019 } from './1764000000019-CustomerIdsWithoutForeignKey';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   SalesImportSummaries1764000000016,
   SalesCandidateWindows1764000000017,
   CustomerHours1764000000018,
+  CustomerIdsWithoutForeignKey1764000000019,
 ];

@@ -185,6 +185,16 @@ describe('Transaction analytics (e2e)', () => {
     }
   });
 
+  it("should forget a deleted organization's customer numbers, and only that organization's", async () => {
+    const gone = (await t.db.query(`INSERT INTO organizations (name) VALUES ('deleted') RETURNING id`)).rows[0].id as string;
+    await t.db.query(`INSERT INTO tx_customer_ids (org_id, phone, id) SELECT $1, 'phone-' || g, g FROM generate_series(1, 3) g`, [gone]);
+    const count = async (org: string) => (await t.db.query(`SELECT count(*)::int AS n FROM tx_customer_ids WHERE org_id = $1`, [org])).rows[0].n as number;
+    const kept = await count(orgId);
+    expect([await count(gone), kept > 0]).toEqual([3, true]);
+    await t.db.query(`DELETE FROM organizations WHERE id = $1`, [gone]);
+    expect([await count(gone), await count(orgId)]).toEqual([0, kept]);
+  });
+
   it('should list dormant merchants, known from merchants imports and from transactions', async () => {
     for (const f of filters()) {
       const expected = await reference(t.db, orgId).dormant(f);

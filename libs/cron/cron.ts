@@ -1,9 +1,11 @@
 /**
- * Five-field cron (`minute hour day-of-month month day-of-week`) evaluated by wall-clock time in
- * an IANA time zone, with nothing but `Intl`.
+ * Cron evaluated by wall-clock time in an IANA time zone, with nothing but `Intl`: five fields
+ * (`minute hour day-of-month month day-of-week`), or six with a seconds field first
+ * (`second minute hour day-of-month month day-of-week`, as node-cron, croner and Spring read it).
+ * A five-field expression fires at second 0, exactly as a six-field one starting with `0`.
  *
  * DST rule (what a tick is):
- * - Every matching local wall time Y-M-D h:m is turned into instants in the zone.
+ * - Every matching local wall time Y-M-D h:m:s is turned into instants in the zone.
  * - A wall time that does not exist (skipped by a spring-forward gap) fires at the next valid
  *   instant: the transition itself (London 2027-03-28 01:30 → 01:00:00Z, i.e. 02:00 BST).
  * - A wall time that occurs twice (fall-back) fires once, at its FIRST occurrence, unless the
@@ -18,9 +20,12 @@
  * without asking Intl. For a matching day the zone's offsets over every instant its wall times can
  * map to (day start − 1 day … day end + 1 day, as |offset| < 1 day) are read at three points; if
  * they agree the day is plain arithmetic (wall − offset), otherwise each transition is bisected to
- * the second and every wall time is resolved against that small piecewise table. This assumes a
- * zone never changes offset and back within 1.5 days (none does from 1960 to 2040). One cached
- * en-US h23 DateTimeFormat per zone reads wall times.
+ * the second. Either way the day's wall times are cut into a few contiguous ranges (DayLayout):
+ * ranges that map by one offset, and ranges a gap skips (all firing at its transition). Queries
+ * search, or count, the matching wall times inside each range by field arithmetic, never one wall
+ * time at a time, so a transition day costs about what a plain day does even for `* * * * * *`.
+ * This assumes a zone never changes offset and back within 1.5 days (none does from 1960 to 2040).
+ * One cached en-US h23 DateTimeFormat per zone reads wall times.
  */
 
 /** A malformed expression or an unknown time zone; the message names the problem. */
@@ -34,6 +39,8 @@ export class CronError extends Error {
 /** A parsed expression: the allowed values of each field, sorted ascending. */
 export interface CronSpec {
   readonly expression: string;
+  /** [0] for a five-field expression (and the macros): it fires at second 0. */
+  readonly seconds: readonly number[];
   readonly minutes: readonly number[];
   readonly hours: readonly number[];
   readonly daysOfMonth: readonly number[];
@@ -69,6 +76,10 @@ interface FieldDef {
 const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
+/** The optional first field of a six-field expression. */
+const SECOND_FIELD: FieldDef = { name: 'second', min: 0, max: 59, starMax: 59, span: 60 };
+
+/** The five fields every expression has, in order (a six-field one has SECOND_FIELD before them). */
 const FIELDS: readonly FieldDef[] = [
   { name: 'minute', min: 0, max: 59, starMax: 59, span: 60 },
   { name: 'hour', min: 0, max: 23, starMax: 23, span: 24 },
@@ -143,7 +154,10 @@ function parseField(field: FieldDef, text: string, fail: (problem: string) => ne
   return [...set].sort((a, b) => a - b);
 }
 
-/** Parses a five-field expression or a macro (@daily …); throws CronError naming the bad field. */
+/**
+ * Parses a five-field expression, a six-field one (seconds first) or a macro (@daily …); throws
+ * CronError naming the bad field.
+ */
 export function parseCron(expression: string): CronSpec {
   const fail = (problem: string): never => {
     throw new CronError(`cron "${expression}": ${problem}`);
@@ -156,15 +170,19 @@ export function parseCron(expression: string): CronSpec {
     if (expanded === undefined) fail(`unknown macro "${trimmed}" (use @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly)`);
     body = expanded;
   }
-  const texts = body.split(/\s+/);
-  if (texts.length !== FIELDS.length) {
-    const extra = texts.length > FIELDS.length ? ' (seconds and years are not supported)' : '';
-    fail(`expected 5 fields (minute hour day-of-month month day-of-week), got ${texts.length}${extra}`);
+  const all = body.split(/\s+/);
+  if (all.length !== FIELDS.length && all.length !== FIELDS.length + 1) {
+    const extra = all.length > FIELDS.length + 1 ? ' (years are not supported)' : '';
+    fail(`expected 5 fields (minute hour day-of-month month day-of-week) or 6 (second minute hour day-of-month month day-of-week), got ${all.length}${extra}`);
   }
+  const withSeconds = all.length === FIELDS.length + 1;
+  const seconds = withSeconds ? parseField(SECOND_FIELD, all[0], fail) : [0];
+  const texts = withSeconds ? all.slice(1) : all;
   const [minutes, hours, daysOfMonth, months, daysOfWeek] = FIELDS.map((field, i) => parseField(field, texts[i], fail)) as [number[], number[], number[], number[], number[]];
   const starred = (i: number): boolean => texts[i].startsWith('*');
   return Object.freeze({
     expression: trimmed,
+    seconds,
     minutes,
     hours,
     daysOfMonth,
@@ -322,47 +340,99 @@ function planDay(format: Intl.DateTimeFormat, dayStart: number): DayPlan {
   return { transitions, offsets };
 }
 
-/** The instants a wall time maps to, ascending: one, two (fall-back) or the transition (gap). */
-function wallInstants(plan: DayPlan, wall: number): number[] {
-  const { transitions, offsets } = plan;
-  const found: number[] = [];
-  for (let i = 0; i < offsets.length; i++) {
-    const t = wall - offsets[i];
-    if ((i === 0 || t >= transitions[i - 1]) && (i === transitions.length || t < transitions[i])) found.push(t);
-  }
-  if (found.length > 0) return found;
-  for (let i = 0; i < transitions.length; i++) {
-    const at = transitions[i];
-    if (wall >= at + offsets[i] && wall < at + offsets[i + 1]) return [at];
-  }
-  return []; // unreachable: the plan spans every instant the day's wall times can reach
+// ---------------------------------------------------------------- a day's wall times, laid out
+
+/** Wall times in [lo, hi) (wall ms, within one local day) that fire at wall − offset. */
+interface Piece {
+  readonly lo: number;
+  readonly hi: number;
+  readonly offset: number;
+  /** The transition `lo` fires at when `lo` is the first wall time of its offset, else null. */
+  readonly startsAt: number | null;
 }
 
-/** All ticks of a day with a transition, ascending and de-duplicated (the slow, exact path). */
-function transitionDayTicks(spec: CronSpec, plan: DayPlan, dayStart: number): number[] {
-  const ticks: number[] = [];
-  for (const h of spec.hours) {
-    for (const m of spec.minutes) {
-      const instants = wallInstants(plan, dayStart + h * HOUR_MS + m * MINUTE_MS);
-      if (spec.hourWildcard) ticks.push(...instants);
-      else if (instants.length > 0) ticks.push(instants[0]);
+/** Wall times in [lo, hi) that a spring-forward gap skips: any matching one fires at `at`, the transition. */
+interface Gap {
+  readonly lo: number;
+  readonly hi: number;
+  readonly at: number;
+}
+
+/** A local day's wall times as a few ranges, each mapping to instants one way. */
+interface DayLayout {
+  readonly pieces: readonly Piece[];
+  readonly gaps: readonly Gap[];
+}
+
+type WallRange = readonly [number, number];
+
+/** `ranges` without [lo, hi). */
+function without(ranges: readonly WallRange[], lo: number, hi: number): WallRange[] {
+  const out: WallRange[] = [];
+  for (const [a, b] of ranges) {
+    if (hi <= a || lo >= b) {
+      out.push([a, b]);
+      continue;
     }
+    if (a < lo) out.push([a, lo]);
+    if (hi < b) out.push([hi, b]);
   }
-  ticks.sort((a, b) => a - b);
-  return ticks.filter((t, i) => i === 0 || t !== ticks[i - 1]);
+  return out;
+}
+
+/** [lo, hi) clipped to [dayStart, dayEnd), as a list of zero or one range. */
+function clipped(lo: number, hi: number, dayStart: number, dayEnd: number): WallRange[] {
+  const a = Math.max(lo, dayStart);
+  const b = Math.min(hi, dayEnd);
+  return a < b ? [[a, b]] : [];
+}
+
+/**
+ * The wall times of the day starting at `dayStart`: offset i holds for the instants
+ * [transitions[i − 1], transitions[i]), so it maps the wall times [transitions[i − 1] + offset,
+ * transitions[i] + offset). A wall time no offset maps is in a gap and fires at the gap's
+ * transition; one that two offsets map (fall-back) keeps only its first occurrence unless
+ * `bothOccurrences` (the hour field is a wildcard).
+ */
+function layoutDay(plan: DayPlan, dayStart: number, bothOccurrences: boolean): DayLayout {
+  const { transitions, offsets } = plan;
+  const dayEnd = dayStart + DAY_MS;
+  const segments: WallRange[] = [];
+  const pieces: Piece[] = [];
+  for (let i = 0; i < offsets.length; i++) {
+    const offset = offsets[i];
+    const segment: WallRange = [i === 0 ? -Infinity : transitions[i - 1] + offset, i === transitions.length ? Infinity : transitions[i] + offset];
+    let ranges = clipped(segment[0], segment[1], dayStart, dayEnd);
+    if (!bothOccurrences) for (const [a, b] of segments) ranges = without(ranges, a, b);
+    segments.push(segment);
+    for (const [lo, hi] of ranges) pieces.push({ lo, hi, offset, startsAt: i > 0 && lo === segment[0] ? transitions[i - 1] : null });
+  }
+  const gaps: Gap[] = [];
+  for (let i = 0; i < transitions.length; i++) {
+    let ranges = clipped(transitions[i] + offsets[i], transitions[i] + offsets[i + 1], dayStart, dayEnd);
+    for (const [a, b] of segments) ranges = without(ranges, a, b);
+    for (const [lo, hi] of ranges) gaps.push({ lo, hi, at: transitions[i] });
+  }
+  return { pieces, gaps };
 }
 
 // ---------------------------------------------------------------- wall times of one day
 
 /** First matching wall time of the day strictly after `limit` (wall ms), or null. */
 function firstWallAfter(spec: CronSpec, dayStart: number, limit: number): number | null {
-  const lastMinute = spec.minutes[spec.minutes.length - 1] * MINUTE_MS;
-  for (const h of spec.hours) {
+  const { hours, minutes, seconds } = spec;
+  const lastSecond = seconds[seconds.length - 1] * SECOND_MS;
+  const lastInHour = minutes[minutes.length - 1] * MINUTE_MS + lastSecond;
+  for (const h of hours) {
     const hourStart = dayStart + h * HOUR_MS;
-    if (hourStart + lastMinute <= limit) continue;
-    for (const m of spec.minutes) {
-      const wall = hourStart + m * MINUTE_MS;
-      if (wall > limit) return wall;
+    if (hourStart + lastInHour <= limit) continue;
+    for (const m of minutes) {
+      const minuteStart = hourStart + m * MINUTE_MS;
+      if (minuteStart + lastSecond <= limit) continue;
+      for (const s of seconds) {
+        const wall = minuteStart + s * SECOND_MS;
+        if (wall > limit) return wall;
+      }
     }
   }
   return null;
@@ -370,29 +440,84 @@ function firstWallAfter(spec: CronSpec, dayStart: number, limit: number): number
 
 /** Last matching wall time of the day at or before `limit` (wall ms), or null. */
 function lastWallAtOrBefore(spec: CronSpec, dayStart: number, limit: number): number | null {
-  const firstMinute = spec.minutes[0] * MINUTE_MS;
-  for (let i = spec.hours.length - 1; i >= 0; i--) {
-    const hourStart = dayStart + spec.hours[i] * HOUR_MS;
-    if (hourStart + firstMinute > limit) continue;
-    for (let j = spec.minutes.length - 1; j >= 0; j--) {
-      const wall = hourStart + spec.minutes[j] * MINUTE_MS;
-      if (wall <= limit) return wall;
+  const { hours, minutes, seconds } = spec;
+  const firstSecond = seconds[0] * SECOND_MS;
+  const firstInHour = minutes[0] * MINUTE_MS + firstSecond;
+  for (let i = hours.length - 1; i >= 0; i--) {
+    const hourStart = dayStart + hours[i] * HOUR_MS;
+    if (hourStart + firstInHour > limit) continue;
+    for (let j = minutes.length - 1; j >= 0; j--) {
+      const minuteStart = hourStart + minutes[j] * MINUTE_MS;
+      if (minuteStart + firstSecond > limit) continue;
+      for (let k = seconds.length - 1; k >= 0; k--) {
+        const wall = minuteStart + seconds[k] * SECOND_MS;
+        if (wall <= limit) return wall;
+      }
     }
   }
   return null;
 }
 
-/** Matching wall times of the day within [lo, hi] (wall ms). */
-function countWalls(spec: CronSpec, dayStart: number, lo: number, hi: number): number {
-  if (lo <= dayStart && hi >= dayStart + DAY_MS) return spec.hours.length * spec.minutes.length;
+/** How many of the ascending `values` are below `v`. */
+function countBelow(values: readonly number[], v: number): number {
   let n = 0;
-  for (const h of spec.hours) {
-    for (const m of spec.minutes) {
-      const wall = dayStart + h * HOUR_MS + m * MINUTE_MS;
-      if (wall >= lo && wall <= hi) n++;
-    }
+  while (n < values.length && values[n] < v) n++;
+  return n;
+}
+
+/** Matching wall times of the day at or before `limit` (wall ms), by arithmetic on the fields. */
+function wallsAtOrBefore(spec: CronSpec, dayStart: number, limit: number): number {
+  const { hours, minutes, seconds } = spec;
+  if (limit < dayStart) return 0;
+  if (limit >= dayStart + DAY_MS) return hours.length * minutes.length * seconds.length;
+  const t = limit - dayStart;
+  const h = Math.floor(t / HOUR_MS);
+  const m = Math.floor((t % HOUR_MS) / MINUTE_MS);
+  const s = Math.floor((t % MINUTE_MS) / SECOND_MS);
+  let n = countBelow(hours, h) * minutes.length * seconds.length;
+  if (hours.includes(h)) {
+    n += countBelow(minutes, m) * seconds.length;
+    if (minutes.includes(m)) n += countBelow(seconds, s + 1);
   }
   return n;
+}
+
+/** Whether the wall time `t` ms after the day's start matches the time fields. */
+function timeMatches(spec: CronSpec, t: number): boolean {
+  return (
+    t % SECOND_MS === 0 &&
+    spec.hours.includes(Math.floor(t / HOUR_MS)) &&
+    spec.minutes.includes(Math.floor((t % HOUR_MS) / MINUTE_MS)) &&
+    spec.seconds.includes(Math.floor((t % MINUTE_MS) / SECOND_MS))
+  );
+}
+
+/** Whether a matching wall time lies in [range.lo, range.hi). */
+function anyWallIn(spec: CronSpec, dayStart: number, range: { readonly lo: number; readonly hi: number }): boolean {
+  const wall = firstWallAfter(spec, dayStart, range.lo - 1);
+  return wall !== null && wall < range.hi;
+}
+
+/** The day's first tick strictly after the instant `after`, or null. */
+function firstTickAfter(spec: CronSpec, layout: DayLayout, dayStart: number, after: number): number | null {
+  let best: number | null = null;
+  for (const p of layout.pieces) {
+    const wall = firstWallAfter(spec, dayStart, Math.max(p.lo - 1, after + p.offset));
+    if (wall !== null && wall < p.hi && (best === null || wall - p.offset < best)) best = wall - p.offset;
+  }
+  for (const g of layout.gaps) if (g.at > after && (best === null || g.at < best) && anyWallIn(spec, dayStart, g)) best = g.at;
+  return best;
+}
+
+/** The day's last tick at or before the instant `atOrBefore`, or null. */
+function lastTickAtOrBefore(spec: CronSpec, layout: DayLayout, dayStart: number, atOrBefore: number): number | null {
+  let best: number | null = null;
+  for (const p of layout.pieces) {
+    const wall = lastWallAtOrBefore(spec, dayStart, Math.min(p.hi - 1, atOrBefore + p.offset));
+    if (wall !== null && wall >= p.lo && (best === null || wall - p.offset > best)) best = wall - p.offset;
+  }
+  for (const g of layout.gaps) if (g.at <= atOrBefore && (best === null || g.at > best) && anyWallIn(spec, dayStart, g)) best = g.at;
+  return best;
 }
 
 // ---------------------------------------------------------------- public queries
@@ -438,17 +563,10 @@ export function nextTick(spec: CronSpec, tz: string, after: Date): Date | null {
     const dayStart = day * DAY_MS;
     if (best !== null && dayStart - DAY_MS >= best) break; // its ticks are > wall − 1 day
     if (!dayMatches(spec, day)) continue;
-    const { transitions, offsets } = plan(day);
-    let tick: number | null;
-    if (transitions.length === 0) {
-      const offset = offsets[0];
-      const wall = firstWallAfter(spec, dayStart, a + offset);
-      tick = wall === null ? null : wall - offset;
-    } else {
-      tick = transitionDayTicks(spec, { transitions, offsets }, dayStart).find((t) => t > a) ?? null;
-    }
+    const dayPlan = plan(day);
+    const tick = firstTickAfter(spec, layoutDay(dayPlan, dayStart, spec.hourWildcard), dayStart, a);
     if (tick !== null && (best === null || tick < best)) best = tick;
-    if (best !== null && transitions.length === 0) break;
+    if (best !== null && dayPlan.transitions.length === 0) break;
   }
   return best === null ? null : new Date(best);
 }
@@ -465,26 +583,19 @@ export function previousTick(spec: CronSpec, tz: string, atOrBefore: Date): Date
     const dayStart = day * DAY_MS;
     if (best !== null && dayStart + 2 * DAY_MS <= best) break; // its ticks are < wall + 1 day
     if (!dayMatches(spec, day)) continue;
-    const { transitions, offsets } = plan(day);
-    let tick: number | null;
-    if (transitions.length === 0) {
-      const offset = offsets[0];
-      const wall = lastWallAtOrBefore(spec, dayStart, b + offset);
-      tick = wall === null ? null : wall - offset;
-    } else {
-      const ticks = transitionDayTicks(spec, { transitions, offsets }, dayStart).filter((t) => t <= b);
-      tick = ticks.length > 0 ? ticks[ticks.length - 1] : null;
-    }
+    const dayPlan = plan(day);
+    const tick = lastTickAtOrBefore(spec, layoutDay(dayPlan, dayStart, spec.hourWildcard), dayStart, b);
     if (tick !== null && (best === null || tick > best)) best = tick;
-    if (best !== null && transitions.length === 0) break;
+    if (best !== null && dayPlan.transitions.length === 0) break;
   }
   return best === null ? null : new Date(best);
 }
 
 /**
- * The number of ticks t with from <= t <= to, stopping at `cap`. Days without a transition are
- * counted by arithmetic (their ticks cannot coincide with another day's); ticks of transition days
- * go through a set, as a gap spanning midnight maps wall times of two days onto one instant.
+ * The number of ticks t with from <= t <= to, stopping at `cap`. Wall times that map by an offset
+ * are counted by arithmetic: they fire at distinct instants. Only a transition instant can be
+ * fired by several wall times (a gap's, of one day or of two when it spans midnight, and the first
+ * wall time after it), so those go through a set.
  */
 export function countTicks(spec: CronSpec, tz: string, from: Date, to: Date, cap: number): number {
   const format = formatterFor(tz);
@@ -493,18 +604,23 @@ export function countTicks(spec: CronSpec, tz: string, from: Date, to: Date, cap
   if (!(cap > 0) || hi < lo) return 0;
   const lastDay = localDay(format, hi) + 1;
   let counted = 0;
-  const nearTransitions = new Set<number>();
+  const atTransitions = new Set<number>();
   for (let day = localDay(format, lo) - 1; day <= lastDay; day++) {
     if (!dayMatches(spec, day)) continue;
     const dayStart = day * DAY_MS;
-    const plan = planDay(format, dayStart);
-    if (plan.transitions.length === 0) {
-      const offset = plan.offsets[0];
-      counted += countWalls(spec, dayStart, lo + offset, hi + offset);
-    } else {
-      for (const t of transitionDayTicks(spec, plan, dayStart)) if (t >= lo && t <= hi) nearTransitions.add(t);
+    const layout = layoutDay(planDay(format, dayStart), dayStart, spec.hourWildcard);
+    for (const p of layout.pieces) {
+      let first = Math.max(p.lo, lo + p.offset);
+      const last = Math.min(p.hi - 1, hi + p.offset);
+      if (first > last) continue;
+      if (p.startsAt !== null && first === p.lo) {
+        if (timeMatches(spec, p.lo - dayStart)) atTransitions.add(p.startsAt);
+        first = p.lo + 1;
+      }
+      counted += wallsAtOrBefore(spec, dayStart, last) - wallsAtOrBefore(spec, dayStart, first - 1);
     }
-    if (counted + nearTransitions.size >= cap) return cap;
+    for (const g of layout.gaps) if (g.at >= lo && g.at <= hi && anyWallIn(spec, dayStart, g)) atTransitions.add(g.at);
+    if (counted + atTransitions.size >= cap) return cap;
   }
-  return counted + nearTransitions.size;
+  return counted + atTransitions.size;
 }

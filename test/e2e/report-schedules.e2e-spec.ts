@@ -148,6 +148,9 @@ describe('Report schedules (e2e)', () => {
       await bad({ cron: '61 * * * *' }, 'INVALID_CRON', /minute/i);
       await bad({ cron: '0 9 * *' }, 'INVALID_CRON', /field/i);
       await bad({ cron: '0 0 30 2 *' }, 'INVALID_CRON', /never fires/);
+      await bad({ cron: '60 0 9 * * *' }, 'INVALID_CRON', /second 60 is out of range 0-59/);
+      await bad({ cron: '0 60 9 * * *' }, 'INVALID_CRON', /minute 60 is out of range 0-59/);
+      await bad({ cron: '0 0 9 * * * 2027' }, 'INVALID_CRON', /got 7 \(years are not supported\)/);
       await bad({ timezone: 'Mars/Olympus' }, 'INVALID_TIMEZONE', /Mars\/Olympus/);
       await bad({ timezone: '+01:00' }, 'INVALID_TIMEZONE', /\+01:00/);
       await bad({ deliveries: [{ type: 'webhook', url: 'ftp://x' }] }, 'INVALID_DELIVERIES', /deliveries\[0\]\.url/);
@@ -194,6 +197,19 @@ describe('Report schedules (e2e)', () => {
       expect((await api().get(`report-schedules/${s.id}`).expect(200)).body).toMatchObject({ id: s.id, enabled: true, lastRun: null });
       expect((await api(viewer).get('report-schedules').expect(200)).body.total).toBeGreaterThanOrEqual(1);
       await api().del(`report-templates/${rowsTemplate}`).expect(409);
+      await api().del(`report-schedules/${s.id}`).expect(200);
+    });
+
+    it('should take a six-field cron (seconds first) and give its next tick to the second', async () => {
+      const s = await schedule({ templateId: rowsTemplate, cron: '30 0 9 * * *' });
+      expect(s).toMatchObject({ cron: '30 0 9 * * *', timezone: 'Europe/London' });
+      expect(s.nextRunAtLocal).toMatch(/T09:00:30\+0[01]:00$/);
+      const moved = await api().patch(`report-schedules/${s.id}`, { cron: '15 30 17 * * *', timezone: 'America/New_York' }).expect(200);
+      expect(moved.body.nextRunAtLocal).toMatch(/T17:30:15-0[45]:00$/);
+      const [{ next_run_at }] = (await t.db.query('SELECT next_run_at FROM report_schedules WHERE id = $1', [s.id])).rows;
+      expect(next_run_at.toISOString()).toBe(moved.body.nextRunAt);
+      expect(new Date(moved.body.nextRunAt).getUTCSeconds()).toBe(15);
+      await api().patch(`report-schedules/${s.id}`, { cron: '61 30 17 * * *' }).expect(400);
       await api().del(`report-schedules/${s.id}`).expect(200);
     });
 

@@ -95,7 +95,7 @@ export class ReportSchedulesController {
     summary: 'Run a template on a cron in a time zone, with deliveries',
     description:
       'Each tick makes exactly one run, however many worker processes run; ticks missed while no worker ran make one catch-up run. ' +
-      'The cron is read in `timezone` (IANA, required). 400 names an invalid cron, zone or delivery. The answer has nextRunAt (UTC) and nextRunAtLocal.',
+      'The cron (five fields, or six with seconds first) is read in `timezone` (IANA, required). 400 names an invalid cron, zone or delivery. The answer has nextRunAt (UTC) and nextRunAtLocal.',
   })
   @ApiCreatedResponse({ type: ScheduleDto })
   @ApiErrors(400, 401, 403, 404)

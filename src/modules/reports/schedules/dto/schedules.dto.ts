@@ -99,6 +99,12 @@ const DELIVERIES_DOC =
   '`{"type":"email","to":["a@b.c"],"attach":true,"subject":"…"}` (the file attached under EMAIL_ATTACHMENT_MAX_BYTES, else a signed link). ' +
   'Failed tries are retried DELIVERY_ATTEMPTS times with exponential backoff; a webhook answering 4xx (except 408, 425, 429) is not retried.';
 
+const CRON_DOC =
+  'Cron read in `timezone`: five fields (minute hour day-of-month month day-of-week; names, ranges, steps, @daily…), firing at second 0, ' +
+  'or six with a seconds field first (second minute hour day-of-month month day-of-week): `30 0 9 * * *` fires at 09:00:30, `*/15 * * * * *` every 15 s. ' +
+  'Ticks closer together than the workers poll (SCHEDULER_POLL_MS, 5 s by default) are not all run: each poll runs the latest due one (a catch-up run counting the others). ' +
+  'A bad field, a seventh field (years) or a cron that never fires → 400 INVALID_CRON naming the problem.';
+
 export class CreateScheduleDto {
   @ApiProperty({ format: 'uuid', description: 'The report template it runs' })
   @IsUUID()
@@ -110,7 +116,7 @@ export class CreateScheduleDto {
   @MaxLength(200)
   name?: string;
 
-  @ApiProperty({ example: '0 9 * * 1', description: 'Five-field cron (minute hour day-of-month month day-of-week; names, ranges, steps, @daily…), read in `timezone`' })
+  @ApiProperty({ example: '0 9 * * 1', description: CRON_DOC })
   @IsString()
   @MaxLength(200)
   cron!: string;
@@ -157,7 +163,7 @@ export class UpdateScheduleDto {
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ description: 'A new cron replaces the next tick at once' })
+  @ApiPropertyOptional({ example: '0 9 * * 1', description: `A new cron replaces the next tick at once. ${CRON_DOC}` })
   @IsOptional()
   @IsString()
   @MaxLength(200)

@@ -18,6 +18,7 @@ import { SalesImportSummaries1764000000016 } from './1764000000016-SalesImportSu
 import { SalesCandidateWindows1764000000017 } from './1764000000017-SalesCandidateWindows';
 import { CustomerHours1764000000018 } from './1764000000018-CustomerHours';
 import { CustomerIdsWithoutForeignKey1764000000019 } from './1764000000019-CustomerIdsWithoutForeignKey';
+import { AnomalyTailsIndexOnly1764000000020 } from './1764000000020-AnomalyTailsIndexOnly';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   SalesCandidateWindows1764000000017,
   CustomerHours1764000000018,
   CustomerIdsWithoutForeignKey1764000000019,
+  AnomalyTailsIndexOnly1764000000020,
 ];

@@ -234,7 +234,7 @@ describe('Crash recovery (e2e)', () => {
         workers.push(next);
         const indexed = await pollImport((b) => b.indexedAt !== null, 120000, next);
         expect(indexed.status).toBe('COMPLETED');
-        expect(await indexes()).toEqual([`${partition}_amt_idx`, `${partition}_key_idx`, `${partition}_time_idx`]);
+        expect(await indexes()).toEqual([`${partition}_amt_id_idx`, `${partition}_key_idx`, `${partition}_time_idx`]);
         const customers = partitionName('tx_customers', importId);
         const phone = await t.db.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1`, [customers]);
         expect(phone.rows).toEqual([{ indexname: `${customers}_phone_idx` }]);

@@ -2,6 +2,8 @@ import request from 'supertest';
 import { merchantsCsvString, transactionsCsvString } from '../../libs/datagen';
 import { createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
 import { reference, RefFilter } from '../factories/transactions-reference';
+import { partitionName } from '../../libs/ingest';
+import { AnomalyTailsIndexOnly1764000000020 } from '../../migrations/1764000000020-AnomalyTailsIndexOnly';
 
 /**
  * Every analytics endpoint, through HTTP, against an independent plain-SQL computation over the
@@ -118,6 +120,44 @@ describe('Transaction analytics (e2e)', () => {
     expect(all.length).toBeGreaterThan(10);
     const page2 = await get('anomalies?page=2&pageSize=7').expect(200);
     expect(page2.body.data).toEqual(all.slice(7, 14));
+  });
+
+  it("should list a window's anomaly tail from the index alone, on partitions migrated from the older index too", async () => {
+    const partition = partitionName('transactions', mainId);
+    const indexes = async () => (await t.db.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY 1`, [partition])).rows.map((r) => r.indexname);
+    // A category's tail in a window, as rowsAbove asks it: the rows are never read (no heap fetch).
+    const tailPlan = async () => {
+      await t.db.query(`VACUUM ${partition}`);
+      await t.db.query('BEGIN');
+      try {
+        await t.db.query('SET LOCAL enable_seqscan = off');
+        await t.db.query('SET LOCAL enable_bitmapscan = off');
+        const { category } = (await t.db.query(`SELECT category FROM ${partition} GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0];
+        const sql = `EXPLAIN (ANALYZE, COSTS OFF) SELECT transaction_id, amount, category, occurred_at FROM ${partition}
+                     WHERE category = $1 AND amount >= 10 AND occurred_at >= '2026-05-01' AND occurred_at < '2026-05-02 13:00'
+                     ORDER BY amount DESC, transaction_id LIMIT 20`;
+        return (await t.db.query(sql, [category])).rows.map((r) => r['QUERY PLAN'] as string).join('\n');
+      } finally {
+        await t.db.query('ROLLBACK');
+      }
+    };
+    expect(await indexes()).toContain(`${partition}_amt_id_idx`);
+    expect(await tailPlan()).toMatch(new RegExp(`Index Only Scan Backward using ${partition}_amt_id_idx [^]*Heap Fetches: 0`));
+    // An import published before migration 20, then the migration.
+    const migration = new AnomalyTailsIndexOnly1764000000020();
+    const runner = { query: (sql: string) => t.db.query(sql).then((r) => r.rows) } as never;
+    await migration.down(runner);
+    expect((await indexes()).filter((i) => /_amt(_id)?_idx$/.test(i))).toEqual([`${partition}_amt_idx`]);
+    expect(await tailPlan()).not.toMatch(/Index Only Scan/);
+    await migration.up(runner);
+    expect((await indexes()).filter((i) => /_amt(_id)?_idx$/.test(i))).toEqual([`${partition}_amt_id_idx`]);
+    expect(await tailPlan()).toMatch(/Index Only Scan Backward using .*_amt_id_idx [^]*Heap Fetches: 0/);
+    for (const f of [WINDOWS[0], WINDOWS[4], WINDOWS[5]]) {
+      const res = await get(`anomalies?${query(f, { pageSize: 1000 })}`)
+        .set('Cache-Control', 'no-cache')
+        .expect(200);
+      expect({ f, data: res.body.data }).toEqual({ f, data: await reference(t.db, orgId).anomalies(f) });
+    }
   });
 
   it('should count unique and repeat customers exactly, with monthly cohorts', async () => {

@@ -305,6 +305,8 @@ export class TxImportAccumulator {
   private readonly customers: SpillingKeyCounter;
   private otherPhones: Map<string, number> | null = new Map();
   private invalidPhones = 0;
+  /** Structures the folds gave up on that the publish summed from the stored rows instead. */
+  private readonly builtInSql = new Set<TxStructure>();
 
   constructor(budget: TxAccumulatorBudget) {
     this.cells = new TxCells({ bytes: budget.bytes * (1 - CUSTOMER_SHARE), heapBytes: budget.heapBytes });
@@ -385,11 +387,16 @@ export class TxImportAccumulator {
   }
 
   missingRollups(): string[] {
-    return TX_STRUCTURES.filter((s) => this.cells.grid(s).isOverflowed);
+    return TX_STRUCTURES.filter((s) => this.cells.grid(s).isOverflowed && !this.builtInSql.has(s));
+  }
+
+  /** The publish summed a structure the folds gave up on from the stored rows (it is not missing). */
+  markBuiltInSql(structure: TxStructure): void {
+    this.builtInSql.add(structure);
   }
 
   describe(): Record<string, unknown> {
-    return { missingRollups: this.missingRollups(), customersInSql: !this.hasCustomers, customerSpills: this.customers.spills };
+    return { missingRollups: this.missingRollups(), rollupsInSql: [...this.builtInSql], customersInSql: !this.hasCustomers, customerSpills: this.customers.spills };
   }
 
   giveUp(): void {

@@ -93,6 +93,36 @@ describe('Import limits: bounded memory on adversarial shapes (e2e)', () => {
     expect(sample).toMatch(/^\d+,DUPLICATE_ID,.*TXN/);
   });
 
+  it('should sum in SQL the zone and category hours a realistic file outgrew the folds with, and answer from them exactly', async () => {
+    // 41 zones in 4 spellings and 10 categories in 17 (the mixed shape's), over 10 days: more
+    // cells than this budget's folds hold, far fewer than the rows.
+    const file = await writeFile('mixed.csv', (out) =>
+      writeTransactionsCsv(out, { rows: 100_000, seed: 24, now: NOW, merchants: 3_000, zones: 41, zoneVariants: 4, categories: 10, categorySpellings: 17, days: 10 }),
+    );
+    const { key, orgId } = await createOrg(t, 'mixed');
+    const done = await load(key, 'transactions', file);
+    expect(done).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+    expect(done.metrics.folds.rollupsInSql).toEqual(expect.arrayContaining(['zoneHours']));
+    expect(done.metrics.folds.missingRollups).not.toContain('zoneHours');
+    expect(done.metrics.phasesMs['publish.zoneHoursInSql']).toBeGreaterThanOrEqual(0);
+    const stored = await t.db.query(`SELECT grain, count(*)::int AS n, sum(tx_count)::int AS tx FROM tx_rollups WHERE import_id = $1 AND dim = 'zone' GROUP BY 1 ORDER BY 1`, [
+      done.importId,
+    ]);
+    expect(stored.rows).toEqual([
+      { grain: 'day', n: expect.any(Number), tx: done.progress.rowsLoaded },
+      { grain: 'hour', n: expect.any(Number), tx: done.progress.rowsLoaded },
+    ]);
+    const ref = reference(t.db, orgId);
+    const get = (p: string) => request(t.http).get(`/api/v1/analytics/${p}`).set('X-API-Key', key).expect(200);
+    for (const f of [{}, { from: '2026-06-22T05:06:07.5Z', to: '2026-06-27T13:00:00Z' }, { from: '2026-06-25T00:00:00Z' }] as RefFilter[]) {
+      const q = new URLSearchParams(f as Record<string, string>).toString();
+      expect((await get(`zone-leaderboard?limit=100&${q}`)).body.data).toEqual((await ref.zones(f)).slice(0, 100));
+      const categories = await get(`category-distribution?${q}`);
+      expect(categories.body.data).toEqual((await ref.categories(f)).data);
+      expect((await get(`anomalies?pageSize=200&${q}`)).body.data).toEqual((await ref.anomalies(f)).slice(0, 200));
+    }
+  });
+
   it('should import 200K sales rows of all-distinct products exactly, with no daily rollup (answers read the rows)', async () => {
     const { key, orgId } = await createOrg(t, 'sales-adversarial');
     const done = await load(key, 'sales', salesFile);

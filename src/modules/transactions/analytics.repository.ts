@@ -218,15 +218,22 @@ export class AnalyticsRepository {
     const rows = await this.db.query<Array<{ total: string; merchant_id: string | null; name: string | null; zone: string | null }>>(
       `WITH file_m AS (
          SELECT merchant_id, name, zone FROM merchants WHERE org_id = ${org} AND import_id = ANY(${fileImports}::uuid[])
-       ), tx_zone AS (
-         SELECT DISTINCT ON (merchant_id) merchant_id, zone
-         FROM (SELECT merchant_id, zone, sum(tx_count) AS n FROM (${merchantZones}) mz GROUP BY 1, 2) z
-         ORDER BY merchant_id, n DESC, zone COLLATE "C"
+       ), mz AS MATERIALIZED (${merchantZones}
        ), known AS (
-         SELECT coalesce(f.merchant_id, z.merchant_id) AS merchant_id, f.name, coalesce(nullif(f.zone, ''), z.zone) AS zone
-         FROM file_m f FULL JOIN tx_zone z ON z.merchant_id = f.merchant_id
-       ), active AS (${active}), dormant AS (
-         SELECT k.* FROM known k WHERE NOT EXISTS (SELECT 1 FROM active a WHERE a.merchant_id = k.merchant_id)
+         SELECT merchant_id FROM file_m UNION SELECT merchant_id FROM mz
+       ), active AS (${active}), dormant_ids AS (
+         SELECT k.merchant_id FROM known k WHERE NOT EXISTS (SELECT 1 FROM active a WHERE a.merchant_id = k.merchant_id)
+       ), tx_zone AS (
+         -- The zone where a merchant has most transactions, for the dormant ones the merchants
+         -- file names no zone for only: a file with many zone spellings has ~20 per merchant.
+         SELECT DISTINCT ON (merchant_id) merchant_id, zone
+         FROM (SELECT merchant_id, zone, sum(tx_count) AS n FROM mz
+               WHERE merchant_id IN (SELECT d.merchant_id FROM dormant_ids d LEFT JOIN file_m f USING (merchant_id) WHERE coalesce(f.zone, '') = '')
+               GROUP BY 1, 2) z
+         ORDER BY merchant_id, n DESC, zone COLLATE "C"
+       ), dormant AS (
+         SELECT d.merchant_id, f.name, coalesce(nullif(f.zone, ''), z.zone) AS zone
+         FROM dormant_ids d LEFT JOIN file_m f USING (merchant_id) LEFT JOIN tx_zone z USING (merchant_id)
        )
        SELECT (SELECT count(*) FROM dormant)::text AS total, d.merchant_id, d.name, d.zone
        FROM (SELECT 1) one LEFT JOIN (SELECT * FROM dormant ${page}) d ON true

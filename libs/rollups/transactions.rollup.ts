@@ -390,6 +390,14 @@ export class TxImportAccumulator {
     return TX_STRUCTURES.filter((s) => this.cells.grid(s).isOverflowed && !this.builtInSql.has(s));
   }
 
+  /**
+   * Whether the import has more distinct values of a dimension than the folds' dictionary holds
+   * (thousands): a rollup keyed by it would then be about as large as the rows, not worth summing.
+   */
+  hasManyDistinct(dim: 'zone' | 'category' | 'merchant'): boolean {
+    return { zone: this.cells.zones, category: this.cells.categories, merchant: this.cells.merchants }[dim].isFull;
+  }
+
   /** The publish summed a structure the folds gave up on from the stored rows (it is not missing). */
   markBuiltInSql(structure: TxStructure): void {
     this.builtInSql.add(structure);

@@ -1,6 +1,7 @@
 import { HttpStatus, Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '@common/errors';
+import { relaxPolicy } from '@common/http/csp';
 import { RateLimiter } from '@common/rate-limit/rate-limiter';
 import { OperationsAccess } from './operations-access';
 
@@ -15,26 +16,6 @@ const BASIC_CHALLENGE = 'Basic realm="analytics queues", charset="UTF-8"';
  * admin of one organization destroy or forge every organization's jobs, and are refused.
  */
 const CHANGES_ALLOWED = [/^\/api\/queues\/[^/]+\/[^/]+\/retry\/?$/, /^\/api\/queues\/[^/]+\/retry\/failed\/?$/];
-
-/**
- * The app's CSP (securityHeaders: this origin's scripts only) serves the dashboard as it is but
- * for `upgrade-insecure-requests`: over plain HTTP at any address but localhost (compose on a
- * server) the browser asks https:// for the page's scripts and styles and shows nothing. All of the
- * dashboard's own URLs are relative, so dropping it here lets nothing else in. (Its Google Fonts
- * stylesheet stays blocked: the page falls back to the system's fonts.)
- */
-function relaxPolicy(res: Response): void {
-  const policy = res.getHeader('Content-Security-Policy');
-  if (typeof policy === 'string') {
-    res.setHeader(
-      'Content-Security-Policy',
-      policy
-        .split(';')
-        .filter((d) => d.trim() !== 'upgrade-insecure-requests')
-        .join(';'),
-    );
-  }
-}
 
 /**
  * In front of the queue dashboard (@bull-board): admins only, by X-API-Key, Bearer, or HTTP Basic

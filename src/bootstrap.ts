@@ -10,6 +10,7 @@ import { prepareDatabase } from '@libs/database/migrate';
 import { AppConfig } from '@config/app-config';
 import { IdempotencyKeyGuard } from '@common/interceptors/idempotency-key.guard';
 import { AnswerExpressAdapter } from '@common/http/answer-express-adapter';
+import { serveWebApp } from '@common/http/web-app';
 import { Metrics } from '@common/metrics/metrics.service';
 import { requestContextMiddleware } from '@common/request-context';
 import { AuthService } from '@modules/auth/auth.service';
@@ -33,8 +34,8 @@ function isJsonMedia(contentType: string | undefined): boolean {
 
 /**
  * helmet's headers (nosniff, frame and referrer policies, HSTS; no X-Powered-By) with a CSP that
- * allows only this origin's scripts: Swagger UI's page loads its scripts and styles from here,
- * styles may be inline (Swagger UI sets them), images may be data: URLs.
+ * allows only this origin's scripts: Swagger UI's page and the dashboard load their scripts and
+ * styles from here, styles may be inline (Swagger UI sets them), images may be data: URLs.
  */
 export function securityHeaders() {
   return helmet({
@@ -69,6 +70,8 @@ export function configureHttpApp(app: INestApplication): void {
   app.use(app.get(Metrics).http.middleware);
   app.use(requestContextMiddleware);
   app.use(securityHeaders());
+  // The dashboard (dist/web) at / and /assets, under the same headers (but for the https upgrade), and Swagger UI's page likewise.
+  serveWebApp(app);
   // The raw bytes stay beside the parsed body: signed webhooks are verified over exactly what was sent.
   app.use(
     json({

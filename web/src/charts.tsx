@@ -151,7 +151,7 @@ export function LineChart({
 }) {
   const width = 640;
   const height = 240;
-  const pad = { left: 64, right: 16, top: 12, bottom: 36 };
+  const pad = { left: 64, right: 40, top: 12, bottom: 36 };
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
   if (reference) {
     all.push(reference.value);
@@ -168,7 +168,7 @@ export function LineChart({
         <g>
           <line x1={pad.left} x2={width - pad.right} y1={py(t)} y2={py(t)} class="grid" />
           <text x={pad.left - 6} y={py(t) + 4} text-anchor="end" class="axis">
-            {format(t)}
+            {Math.abs(t) >= 10_000 ? fmt.compact(t) : format(t)}
           </text>
         </g>
       ))}

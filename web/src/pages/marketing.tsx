@@ -115,10 +115,10 @@ export function MarketingPage() {
                 { label: 'Campaign', value: (r: BreakdownRow) => r.name ?? r.key },
                 { label: 'Cost', value: (r) => fmt.money(r.cost), numeric: true },
                 { label: 'Revenue', value: (r) => fmt.money(r.revenue), numeric: true },
-                { label: 'ROI', value: (r) => (r.roi === null ? '–' : fmt.percent(r.roi * 100)), numeric: true },
+                { label: 'ROI', value: (r) => fmt.percent(r.roi), numeric: true },
                 { label: 'ROAS', value: (r) => fmt.number(r.roas, 2), numeric: true },
                 { label: 'CPA', value: (r) => fmt.money(r.cpa), numeric: true },
-                { label: 'CTR', value: (r) => (r.ctr === null ? '–' : fmt.percent(r.ctr * 100, 2)), numeric: true },
+                { label: 'CTR', value: (r) => fmt.percent(r.ctr, 2), numeric: true },
                 ...(hasPeriod
                   ? [
                       { label: 'Revenue vs before', value: (r: BreakdownRow) => change(r.change?.revenue), numeric: true },

@@ -42,7 +42,9 @@ export function MessagingPage() {
   const failures = useApi<{ failed: number; data: Array<{ error_code: string; messages: number; share: number }> }>('/messaging/failures', q);
   const dash = useApi<{ sla_status: string; sla_target: number; current: Period; previous: Period; trend: { direction: string } }>('/messaging/dashboard', { time_period: period });
   const b = delivery.data?.buckets ?? [];
-  const sla = delivery.data?.summary.sla_target ?? 0.99;
+  // Rates and the SLA target are percentages (99.12, 99).
+  const sla = delivery.data?.summary.sla_target ?? 99;
+  const rates = b.flatMap((r) => (r.messages > 0 && r.delivery_rate !== null ? [r.delivery_rate] : []));
   const label = (iso: string) => (granularity === 'hourly' ? iso.slice(5, 16).replace('T', ' ') : iso.slice(0, 10));
   return (
     <>
@@ -70,10 +72,11 @@ export function MessagingPage() {
           <ErrorBox error={delivery.error} what="Delivery" />
           {delivery.data ? (
             <LineChart
-              title={`Delivery rate (%) against the ${fmt.number(sla * 100, 0)} % SLA`}
+              title={`Delivery rate (%) against the ${fmt.number(sla, 0)} % SLA`}
               x={b.map((r) => label(r.start))}
-              series={[{ name: 'Delivery rate', values: b.map((r) => (r.delivery_rate === null ? null : r.delivery_rate * 100)) }]}
-              reference={{ value: sla * 100, label: `SLA ${fmt.number(sla * 100, 0)} %` }}
+              series={[{ name: 'Delivery rate', values: b.map((r) => (r.messages === 0 ? null : r.delivery_rate)) }]}
+              reference={{ value: sla, label: `SLA ${fmt.number(sla, 0)} %` }}
+              yMin={Math.max(0, Math.floor(Math.min(sla, ...rates)) - 1)}
               format={(n) => fmt.percent(n, 2)}
               empty={b.every((r) => r.messages === 0) ? 'No message in this window: import message events on the Imports page.' : undefined}
             />
@@ -123,11 +126,7 @@ export function MessagingPage() {
               </p>
               <dl class="stats">
                 <Stat label="Messages" value={fmt.number(dash.data.current.messages)} hint={`before: ${fmt.number(dash.data.previous.messages)}`} />
-                <Stat
-                  label="Delivery rate"
-                  value={dash.data.current.delivery_rate === null ? '–' : fmt.percent(dash.data.current.delivery_rate * 100, 2)}
-                  hint={`before: ${dash.data.previous.delivery_rate === null ? '–' : fmt.percent(dash.data.previous.delivery_rate * 100, 2)}`}
-                />
+                <Stat label="Delivery rate" value={fmt.percent(dash.data.current.delivery_rate, 2)} hint={`before: ${fmt.percent(dash.data.previous.delivery_rate, 2)}`} />
                 <Stat label="Latency p50 (ms)" value={fmt.number(dash.data.current.latency_ms.p50)} hint={`before: ${fmt.number(dash.data.previous.latency_ms.p50)}`} />
                 <Stat label="Failed" value={fmt.number(dash.data.current.failed)} hint={`before: ${fmt.number(dash.data.previous.failed)}`} />
               </dl>

@@ -117,8 +117,8 @@ export function SalesPage() {
           {discounts.data ? (
             <BarChart
               title="Revenue-weighted average discount by category (%)"
-              data={discounts.data.data.map((d) => ({ label: d.category, value: d.weightedAvgDiscount * 100 }))}
-              format={(n) => fmt.percent(n, 2)}
+              data={discounts.data.data.map((d) => ({ label: d.category, value: d.weightedAvgDiscount }))}
+              format={(n) => fmt.percent(n * 100, 2)}
             />
           ) : (
             <Loading what="discounts" />

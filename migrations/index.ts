@@ -15,10 +15,11 @@ import { ReportSchedules1764000000013 } from './1764000000013-ReportSchedules';
 import { UsersSessionsAudit1764000000014 } from './1764000000014-UsersSessionsAudit';
 import { PlatformRoleByKey1764000000015 } from './1764000000015-PlatformRoleByKey';
 import { SalesImportSummaries1764000000016 } from './1764000000016-SalesImportSummaries';
-import { SalesCandidateWindows1764000000017 } from './1764000000017-SalesCandidateWindows';
-import { CustomerHours1764000000018 } from './1764000000018-CustomerHours';
-import { CustomerIdsWithoutForeignKey1764000000019 } from './1764000000019-CustomerIdsWithoutForeignKey';
-import { AnomalyTailsIndexOnly1764000000020 } from './1764000000020-AnomalyTailsIndexOnly';
+import { CategoryAmountKey1764000000017 } from './1764000000017-CategoryAmountKey';
+import { SalesCandidateWindows1764000000018 } from './1764000000018-SalesCandidateWindows';
+import { CustomerHours1764000000019 } from './1764000000019-CustomerHours';
+import { CustomerIdsWithoutForeignKey1764000000020 } from './1764000000020-CustomerIdsWithoutForeignKey';
+import { AnomalyTailsIndexOnly1764000000021 } from './1764000000021-AnomalyTailsIndexOnly';
 
 /** Every migration, in order; listed explicitly so compiled and ts-jest runs load the same set. */
 export const MIGRATIONS = [
@@ -39,8 +40,9 @@ export const MIGRATIONS = [
   UsersSessionsAudit1764000000014,
   PlatformRoleByKey1764000000015,
   SalesImportSummaries1764000000016,
-  SalesCandidateWindows1764000000017,
-  CustomerHours1764000000018,
-  CustomerIdsWithoutForeignKey1764000000019,
-  AnomalyTailsIndexOnly1764000000020,
+  CategoryAmountKey1764000000017,
+  SalesCandidateWindows1764000000018,
+  CustomerHours1764000000019,
+  CustomerIdsWithoutForeignKey1764000000020,
+  AnomalyTailsIndexOnly1764000000021,
 ];

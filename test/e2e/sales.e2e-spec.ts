@@ -5,7 +5,7 @@ import { salesCsvString } from '../../libs/datagen';
 import { salesReference, SalesRefFilter } from '../factories/sales-reference';
 import { createKey, createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
 import { partitionName } from '../../libs/ingest';
-import { SalesCandidateWindows1764000000017 } from '../../migrations/1764000000017-SalesCandidateWindows';
+import { SalesCandidateWindows1764000000018 } from '../../migrations/1764000000018-SalesCandidateWindows';
 
 /**
  * The sales outputs through HTTP, against an independent plain-SQL computation over the raw rows
@@ -153,8 +153,8 @@ describe('Sales (e2e)', () => {
     };
     expect(await indexes()).toEqual(expect.arrayContaining(windowed));
     await expectWindowInIndexes();
-    // An import published before migration 17, then the migration.
-    const migration = new SalesCandidateWindows1764000000017();
+    // An import published before migration 18, then the migration.
+    const migration = new SalesCandidateWindows1764000000018();
     const runner = { query: (sql: string) => t.db.query(sql).then((r) => r.rows) } as never;
     await migration.down(runner);
     expect(await indexes()).toEqual(expect.arrayContaining(['revenue', 'qty', 'price', 'fixed'].map((s) => `${partition}_${s}_idx`)));

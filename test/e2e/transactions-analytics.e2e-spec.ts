@@ -3,7 +3,7 @@ import { merchantsCsvString, transactionsCsvString } from '../../libs/datagen';
 import { createOrg, startTestApp, TestApp, uploadRaw, waitForImport } from '../factories/test-app';
 import { reference, RefFilter } from '../factories/transactions-reference';
 import { partitionName } from '../../libs/ingest';
-import { AnomalyTailsIndexOnly1764000000020 } from '../../migrations/1764000000020-AnomalyTailsIndexOnly';
+import { AnomalyTailsIndexOnly1764000000021 } from '../../migrations/1764000000021-AnomalyTailsIndexOnly';
 
 /**
  * Every analytics endpoint, through HTTP, against an independent plain-SQL computation over the
@@ -143,14 +143,14 @@ describe('Transaction analytics (e2e)', () => {
     };
     expect(await indexes()).toContain(`${partition}_amt_id_idx`);
     expect(await tailPlan()).toMatch(new RegExp(`Index Only Scan Backward using ${partition}_amt_id_idx [^]*Heap Fetches: 0`));
-    // An import published before migration 20, then the migration.
-    const migration = new AnomalyTailsIndexOnly1764000000020();
+    // An import published before migration 21 (with migration 17's index), then the migration.
+    const migration = new AnomalyTailsIndexOnly1764000000021();
     const runner = { query: (sql: string) => t.db.query(sql).then((r) => r.rows) } as never;
     await migration.down(runner);
-    expect((await indexes()).filter((i) => /_amt(_id)?_idx$/.test(i))).toEqual([`${partition}_amt_idx`]);
+    expect((await indexes()).filter((i) => /_amt(_id|key)?_idx$/.test(i))).toEqual([`${partition}_amtkey_idx`]);
     expect(await tailPlan()).not.toMatch(/Index Only Scan/);
     await migration.up(runner);
-    expect((await indexes()).filter((i) => /_amt(_id)?_idx$/.test(i))).toEqual([`${partition}_amt_id_idx`]);
+    expect((await indexes()).filter((i) => /_amt(_id|key)?_idx$/.test(i))).toEqual([`${partition}_amt_id_idx`]);
     expect(await tailPlan()).toMatch(/Index Only Scan Backward using .*_amt_id_idx [^]*Heap Fetches: 0/);
     for (const f of [WINDOWS[0], WINDOWS[4], WINDOWS[5]]) {
       const res = await get(`anomalies?${query(f, { pageSize: 1000 })}`)

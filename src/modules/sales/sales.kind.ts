@@ -32,7 +32,7 @@ export const salesKind: DatasetKind = {
     // sale_at second: a window is tested inside the index, so only the window's candidates are
     // read (reading every candidate of all time, then the window, took 1.2 s at 10M rows for 3
     // days); the other rules' inputs included, so that candidates are scored index-only.
-    // Migration 17 moves existing partitions onto these.
+    // Migration 18 moves existing partitions onto these.
     { suffix: 'revenue_at', columns: '(revenue, sale_at) INCLUDE (quantity, unit_price, fixed_score, line_no)' },
     { suffix: 'qty_at', columns: '(quantity, sale_at) INCLUDE (revenue, unit_price, fixed_score, line_no)' },
     { suffix: 'price_at', columns: '(unit_price, sale_at) INCLUDE (revenue, quantity, fixed_score, line_no)' },

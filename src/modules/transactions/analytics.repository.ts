@@ -354,7 +354,7 @@ export class AnalyticsRepository {
 
   /**
    * The organization's customer-number ceiling when every import of the scope has its customer
-   * hours (migration 18), else null (an import published before them: its rows answer instead).
+   * hours (migration 19), else null (an import published before them: its rows answer instead).
    */
   async customerHoursCeiling(scope: AnalyticsScope): Promise<number | null> {
     const [r] = await this.db.query<Array<{ ready: boolean; ceiling: number | null }>>(

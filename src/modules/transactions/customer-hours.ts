@@ -2,7 +2,7 @@ import { endianness } from 'os';
 import type { CohortCell } from './analytics.repository';
 
 /*
- * Counting customers from the customer hours (tx_customer_hours, migration 18): each block is one
+ * Counting customers from the customer hours (tx_customer_hours, migration 19): each block is one
  * UTC hour of one import, the customer number of each transaction (0: an unusable phone) and its
  * time in µs. Numbers are dense per organization, so the counting is a typed array indexed by
  * customer number rather than a hash of phone numbers: a month of a 10M-row import (3.3M

@@ -27,7 +27,7 @@ export const transactionsKind: DatasetKind = {
   // Analytics: raw rows at the edges of a time window, and the anomaly tail of each category.
   indexes: [
     { suffix: 'time', columns: '(occurred_at) INCLUDE (merchant_id)' },
-    // The tail's page is listed from the index alone (migration 20): no row is read for a window's test.
+    // The tail's page is listed from the index alone (migration 21): no row is read for a window's test.
     { suffix: 'amt_id', columns: '(category, amount) INCLUDE (occurred_at, transaction_id)' },
     // Customers of one import looked up from another's (merged retention over several imports).
     { suffix: 'phone', columns: '(phone) INCLUDE (tx_count)', table: 'tx_customers' },

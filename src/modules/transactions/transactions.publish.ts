@@ -10,7 +10,7 @@ const ROLLUP_TABLES = [
   { table: 'tx_merchant_zones', columns: 'merchant_id, zone, tx_count', index: null, indexColumns: null },
   // Millions of rows at 10M transactions: its phone index is built after the commit (transactions.kind.ts).
   { table: 'tx_customers', columns: 'phone, tx_count', index: null, indexColumns: null },
-  // Per UTC hour, each transaction's customer number and time (migration 18): windowed retention and cohorts.
+  // Per UTC hour, each transaction's customer number and time (migration 19): windowed retention and cohorts.
   { table: 'tx_customer_hours', columns: 'hour_start, transactions, ids, times', index: null, indexColumns: null },
 ] as const;
 

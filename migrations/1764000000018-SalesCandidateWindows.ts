@@ -21,8 +21,8 @@ const INDEXES = [
  * (345K rows, nearly every page) be read and then dropped (1.2 s). The partitions already there
  * get the new indexes in place of the old.
  */
-export class SalesCandidateWindows1764000000017 implements MigrationInterface {
-  name = 'SalesCandidateWindows1764000000017';
+export class SalesCandidateWindows1764000000018 implements MigrationInterface {
+  name = 'SalesCandidateWindows1764000000018';
 
   async up(q: QueryRunner): Promise<void> {
     for (const table of await partitions(q)) {

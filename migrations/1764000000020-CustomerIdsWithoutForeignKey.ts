@@ -8,8 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * deleted in SQL, a statement trigger on organizations forgets its numbers instead, as the
  * cascade did. tx_customer_id_next (a row per organization) keeps its foreign key.
  */
-export class CustomerIdsWithoutForeignKey1764000000019 implements MigrationInterface {
-  name = 'CustomerIdsWithoutForeignKey1764000000019';
+export class CustomerIdsWithoutForeignKey1764000000020 implements MigrationInterface {
+  name = 'CustomerIdsWithoutForeignKey1764000000020';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE tx_customer_ids DROP CONSTRAINT tx_customer_ids_org_id_fkey`);

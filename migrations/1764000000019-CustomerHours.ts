@@ -14,8 +14,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - tx_import_summaries.customer_hours: whether the import has its blocks (imports published
  *   before this migration have none, and are answered from their rows as before).
  */
-export class CustomerHours1764000000018 implements MigrationInterface {
-  name = 'CustomerHours1764000000018';
+export class CustomerHours1764000000019 implements MigrationInterface {
+  name = 'CustomerHours1764000000019';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { DataTable, fmt, LineChart } from '../charts';
+import type { MetricFigures } from '../../../libs/stats/marketing-metrics';
 import { useApi } from '../hooks';
 import { ErrorBox, Field, Loading, Panel } from '../ui';
 
@@ -10,22 +11,11 @@ interface MarketingFilter {
   currency: string;
 }
 
-interface Figures {
-  impressions: number;
-  clicks: number;
-  conversions: number;
-  cost: number;
-  revenue: number;
-  roi: number | null;
-  roas: number | null;
-  cpa: number | null;
-  ctr: number | null;
-}
-interface BreakdownRow extends Figures {
+interface BreakdownRow extends MetricFigures {
   key: string;
   name?: string;
-  previous?: Figures;
-  change?: Partial<Record<keyof Figures, number | null>>;
+  previous?: MetricFigures;
+  change?: Partial<Record<keyof MetricFigures, number | null>>;
 }
 interface Insight {
   type: string;
@@ -64,7 +54,7 @@ export function MarketingPage() {
     limit: 50,
     compare: hasPeriod ? 'previous_period' : undefined,
   });
-  const trends = useApi<{ data: Array<Figures & { period: string }>; start_date: string; end_date: string }>('/marketing/trends', {
+  const trends = useApi<{ data: Array<MetricFigures & { period: string }>; start_date: string; end_date: string }>('/marketing/trends', {
     ...dates,
     granularity: 'day',
     days: hasPeriod ? undefined : 90,
